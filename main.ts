@@ -1,0 +1,16 @@
+/**
+ * p2pft: peer-to-peer file transfer. Entry point of the `p2pft` executable.
+ *
+ * @module
+ */
+
+import { runCli } from "./src/cli/mod.ts";
+
+if (import.meta.main) {
+  try {
+    await runCli(Deno.args);
+  } catch (error) {
+    console.error(`p2pft: ${error instanceof Error ? error.message : String(error)}`);
+    Deno.exit(1);
+  }
+}

@@ -1,0 +1,25 @@
+/**
+ * The `p2pft` command line: `p2pft server` and `p2pft peer`.
+ *
+ * @module
+ */
+
+import { Command } from "@commander-js/extra-typings";
+import { PROGRAM_VERSION } from "../constants.ts";
+import { peerCommand } from "./peer_command.ts";
+import { serverCommand } from "./server_command.ts";
+
+/** Builds the command tree (also used by the interactive shells for completion). */
+export function buildProgram(): Command {
+  return new Command("p2pft")
+    .description("Peer-to-peer file transfer: a central index server and peers that swap chunks")
+    .version(`p2pft ${PROGRAM_VERSION}`, "-V, --version", "print the version")
+    .showHelpAfterError("(run with --help for usage)")
+    .addCommand(serverCommand())
+    .addCommand(peerCommand());
+}
+
+/** Runs the CLI on `args` (without the program name). */
+export async function runCli(args: string[]): Promise<void> {
+  await buildProgram().parseAsync(args, { from: "user" });
+}

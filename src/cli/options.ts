@@ -1,0 +1,60 @@
+/**
+ * Option parsers and shared option plumbing for the CLI commands.
+ *
+ * @module
+ */
+
+import { InvalidArgumentError } from "@commander-js/extra-typings";
+import { createLogger, type Logger, type LogLevel, type LogSink } from "../log.ts";
+import { type HostPort, parseHostPort } from "../protocol/channel.ts";
+
+/** Parses a `HOST:PORT` option value for commander, with a clear error. */
+export function hostPortOption(value: string): HostPort {
+  try {
+    return parseHostPort(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+}
+
+/** Collects a repeatable option into an array. */
+export function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+const LOG_LEVELS: LogLevel[] = ["debug", "info", "warn", "error", "silent"];
+
+/** Parses `--log-level`. */
+export function logLevelOption(value: string): LogLevel {
+  if (!LOG_LEVELS.includes(value as LogLevel)) {
+    throw new InvalidArgumentError(`expected one of ${LOG_LEVELS.join(", ")}`);
+  }
+  return value as LogLevel;
+}
+
+/** A logger for a CLI process at `level`, writing through `sink` (default stderr). */
+export function cliLogger(name: string, options: { level: LogLevel; sink?: LogSink }): Logger {
+  return createLogger(name, options);
+}
+
+/** Runs `onStop` once on SIGINT or SIGTERM (SIGINT only on Windows). */
+export function onShutdownSignal(onStop: () => void): () => void {
+  const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
+  let fired = false;
+  const handler = () => {
+    if (fired) return;
+    fired = true;
+    onStop();
+  };
+  for (const signal of signals) Deno.addSignalListener(signal, handler);
+  return () => {
+    for (const signal of signals) Deno.removeSignalListener(signal, handler);
+  };
+}
+
+const encoder = new TextEncoder();
+
+/** Writes one line to stdout: the results scripts read. */
+export function printResult(line: string): void {
+  Deno.stdout.writeSync(encoder.encode(line + "\n"));
+}

@@ -1,0 +1,111 @@
+/**
+ * Every tunable number of p2pft, named once. Modules import from here instead
+ * of writing literals, so a reader finds each limit in one place.
+ *
+ * @module
+ */
+
+/** Version of the p2pft program, printed by `--version`. */
+export const PROGRAM_VERSION = "0.1.0";
+
+/** Version of the wire protocol spoken over TCP (see docs/protocol.md). */
+export const PROTOCOL_VERSION = 1;
+
+/** Name sent in every handshake so that foreign speakers are told apart. */
+export const PROTOCOL_NAME = "p2pft";
+
+/** Size of one chunk of a shared file, in bytes (4 MiB). */
+export const CHUNK_SIZE = 4 * 1024 * 1024;
+
+/** Length of a SHA-256 digest in bytes. */
+export const HASH_BYTES = 32;
+
+/** Hex digits in a full file ID (a SHA-256 digest). */
+export const FILE_ID_HEX_LENGTH = HASH_BYTES * 2;
+
+/** Largest control (JSON) frame body accepted, in bytes. Manifests of huge files fit. */
+export const MAX_CONTROL_FRAME_BYTES = 16 * 1024 * 1024;
+
+/** Largest chunk-data frame body accepted: one chunk plus its small header. */
+export const MAX_DATA_FRAME_BYTES = CHUNK_SIZE + 64;
+
+/** Interval between two heartbeats a peer sends to the server, in milliseconds. */
+export const HEARTBEAT_INTERVAL_MS = 5_000;
+
+/** Silence after which the server drops a peer, in milliseconds. */
+export const PEER_TIMEOUT_MS = 15_000;
+
+/** How often the server looks for silent peers, in milliseconds. */
+export const PEER_SWEEP_INTERVAL_MS = 1_000;
+
+/** First delay before a peer reconnects to a lost server, in milliseconds. */
+export const RECONNECT_MIN_DELAY_MS = 250;
+
+/** Longest delay between two reconnection attempts, in milliseconds. */
+export const RECONNECT_MAX_DELAY_MS = 5_000;
+
+/** Time allowed for a handshake to complete before the connection is closed. */
+export const HANDSHAKE_TIMEOUT_MS = 5_000;
+
+/** Time allowed for a request to the server before it is reported as failed. */
+export const REQUEST_TIMEOUT_MS = 15_000;
+
+/** Size of the reused buffer used to read and write files in big steps. */
+export const IO_BUFFER_BYTES = CHUNK_SIZE;
+
+/** Smallest unit written to disk per `write` call when copying. */
+export const MIN_WRITE_BYTES = 64 * 1024;
+
+/** Default address the server listens on. */
+export const DEFAULT_SERVER_LISTEN = "0.0.0.0:8000";
+
+/** Default address a peer listens on. */
+export const DEFAULT_PEER_LISTEN = "127.0.0.1:8001";
+
+/** Default server a peer connects to. */
+export const DEFAULT_SERVER_ADDRESS = "127.0.0.1:8000";
+
+/** Suffix of a download in progress, before it is renamed into place. */
+export const PART_SUFFIX = ".part";
+
+/** Longest file name (in UTF-8 bytes) a download may be saved under. */
+export const MAX_FILE_NAME_BYTES = 255;
+
+/** DNS-SD service type under which the central server advertises itself. */
+export const SERVER_SERVICE_TYPE = "_p2p-transfer._tcp.local";
+
+/** DNS-SD service type under which each peer advertises itself (serverless LAN mode). */
+export const PEER_SERVICE_TYPE = "_p2pft-peer._tcp.local";
+
+/** Default time a peer browses for the server with `--auto-discover`, in milliseconds. */
+export const DEFAULT_DISCOVER_TIMEOUT_MS = 5_000;
+
+/** Requests a downloader keeps in flight to a new peer before it has measured it. */
+export const INITIAL_WINDOW = 2;
+
+/** Most requests a downloader keeps in flight to one peer. */
+export const MAX_WINDOW = 8;
+
+/** Most chunks one download holds in memory at once (its buffer pool), bounding RSS. */
+export const MAX_CHUNKS_IN_MEMORY = 12;
+
+/** A request unanswered for this long is taken away from its peer and asked elsewhere. */
+export const STALL_TIMEOUT_MS = 10_000;
+
+/** Bad chunks after which a peer is banned for the rest of a download. */
+export const BAN_AFTER_BAD_CHUNKS = 3;
+
+/** How often a running download asks for fresh sources, in milliseconds. */
+export const SOURCE_REFRESH_MS = 2_000;
+
+/** Longest wait between two looks for sources while a download has none. */
+export const MAX_SOURCE_WAIT_MS = 5_000;
+
+/** Uploads one peer serves at once; further requests wait in a fair queue. */
+export const UPLOAD_SLOTS = 6;
+
+/** Time allowed to open a TCP connection to another peer. */
+export const CONNECT_TIMEOUT_MS = 5_000;
+
+/** Pause before retrying a peer whose connection failed. */
+export const PEER_RETRY_DELAY_MS = 1_000;

@@ -1,0 +1,232 @@
+/**
+ * The part of a peer that serves chunks to other peers. Each request waits
+ * for an upload slot in a fair queue, reads the chunk into that slot's
+ * reused buffer right behind the frame header, and goes out in one write.
+ *
+ * @module
+ */
+
+import { CHUNK_SIZE, UPLOAD_SLOTS } from "../constants.ts";
+import { errorMessage, type Logger, silentLogger } from "../log.ts";
+import { formatAddr, formatHostPort } from "../protocol/channel.ts";
+import { type Connection, handshake } from "../protocol/connection.ts";
+import { DATA_HEADER_BYTES, writeDataHeader } from "../protocol/frame.ts";
+import { parseMessage, peerToPeerSchema } from "../protocol/messages.ts";
+import { SourceChangedError } from "../storage/chunk_source.ts";
+import { chunkLength } from "../storage/manifest.ts";
+import { heldChunks, type Library } from "./library.ts";
+import { UploadQueue } from "./upload_queue.ts";
+
+/** Options of {@linkcode ChunkServer.start}. */
+export interface ChunkServerOptions {
+  /** Interface to listen on. */
+  hostname: string;
+  /** Port, 0 for any free one. */
+  port: number;
+  /** What can be served. */
+  library: Library;
+  /** Where log lines go. */
+  log?: Logger;
+  /** Concurrent uploads; default {@linkcode UPLOAD_SLOTS}. */
+  uploadSlots?: number;
+  /** Told when a shared file turns out to be gone or changed on disk. */
+  onSourceChanged?: (fileId: string, error: SourceChangedError) => void;
+}
+
+/** Serves chunks of the library to other peers over TCP. */
+export class ChunkServer {
+  /** `host:port` it listens on. */
+  readonly address: string;
+  /** Port it listens on. */
+  readonly port: number;
+  /** Hostname it listens on. */
+  readonly hostname: string;
+  #listener: Deno.TcpListener;
+  #library: Library;
+  #log: Logger;
+  #queue: UploadQueue;
+  #buffers: Uint8Array[] = [];
+  #open = new Set<Connection>();
+  #acceptLoop: Promise<void>;
+  #uploadedBytes = 0;
+  #uploadsServed = 0;
+  #onSourceChanged: ChunkServerOptions["onSourceChanged"];
+
+  private constructor(listener: Deno.TcpListener, options: ChunkServerOptions) {
+    this.#listener = listener;
+    this.address = formatAddr(listener.addr);
+    this.port = listener.addr.port;
+    this.hostname = listener.addr.hostname;
+    this.#library = options.library;
+    this.#log = options.log ?? silentLogger();
+    this.#queue = new UploadQueue(options.uploadSlots ?? UPLOAD_SLOTS);
+    this.#onSourceChanged = options.onSourceChanged;
+    this.#acceptLoop = this.#accept();
+  }
+
+  /** Starts listening; throws a clear error when the address is taken. */
+  static start(options: ChunkServerOptions): ChunkServer {
+    try {
+      return new ChunkServer(
+        Deno.listen({ hostname: options.hostname, port: options.port }),
+        options,
+      );
+    } catch (error) {
+      if (error instanceof Deno.errors.AddrInUse) {
+        throw new Error(
+          `${formatHostPort(options.hostname, options.port)} is already in use: ` +
+            `pick another port with --addr (0 picks a free one)`,
+        );
+      }
+      throw error;
+    }
+  }
+
+  /** Chunk bytes sent to other peers so far. */
+  get uploadedBytes(): number {
+    return this.#uploadedBytes;
+  }
+
+  /** Chunks sent to other peers so far. */
+  get uploadsServed(): number {
+    return this.#uploadsServed;
+  }
+
+  /** Number of peers connected to download from us. */
+  get connections(): number {
+    return this.#open.size;
+  }
+
+  /** Stops serving and closes every connection. */
+  async close(): Promise<void> {
+    try {
+      this.#listener.close();
+    } catch {
+      // Already closed.
+    }
+    for (const connection of this.#open) connection.close("peer shutting down");
+    await this.#acceptLoop;
+  }
+
+  async #accept(): Promise<void> {
+    while (true) {
+      let conn: Deno.TcpConn;
+      try {
+        conn = await this.#listener.accept();
+      } catch (error) {
+        if (error instanceof Deno.errors.BadResource || error instanceof Deno.errors.Interrupted) {
+          return;
+        }
+        this.#log.warn(`accept failed: ${errorMessage(error)}`);
+        continue;
+      }
+      conn.setNoDelay(true);
+      this.#serve(conn).catch((error) => this.#log.error(errorMessage(error)));
+    }
+  }
+
+  async #serve(conn: Deno.TcpConn): Promise<void> {
+    const remote = formatAddr(conn.remoteAddr);
+    let connection: Connection;
+    try {
+      connection = await handshake(conn, { role: "peer", accept: ["peer"] });
+    } catch (error) {
+      this.#log.warn(`closed connection from ${remote}: ${errorMessage(error)}`);
+      return;
+    }
+    this.#open.add(connection);
+    const cancels = new Map<number, AbortController>();
+    try {
+      await connection.run((raw) => this.#handle(connection, cancels, raw));
+    } catch (error) {
+      this.#log.warn(`closed connection from ${remote}: ${errorMessage(error)}`);
+    } finally {
+      for (const controller of cancels.values()) controller.abort();
+      this.#open.delete(connection);
+    }
+  }
+
+  async #handle(
+    connection: Connection,
+    cancels: Map<number, AbortController>,
+    raw: Record<string, unknown>,
+  ): Promise<void> {
+    const message = parseMessage(peerToPeerSchema, raw);
+    switch (message.t) {
+      case "get": {
+        const controller = new AbortController();
+        cancels.set(message.id, controller);
+        this.#upload(connection, message, controller.signal)
+          .catch((error) => {
+            if (error instanceof SourceChangedError) this.#onSourceChanged?.(message.fileId, error);
+            if (controller.signal.aborted || connection.closed) return;
+            this.#log.debug(`upload to ${connection.remote} failed: ${errorMessage(error)}`);
+            return connection.replyError(message.id, {
+              code: "unavailable",
+              message: errorMessage(error),
+            });
+          })
+          .catch(() => {})
+          .finally(() => cancels.delete(message.id));
+        return;
+      }
+      case "cancel":
+        cancels.get(message.re)?.abort();
+        return;
+      case "bitfield": {
+        const file = this.#library.get(message.fileId);
+        if (!file) {
+          await connection.replyError(message.id, {
+            code: "not-found",
+            message: `this peer does not share ${message.fileId}`,
+          });
+          return;
+        }
+        await connection.reply(message.id, { chunks: heldChunks(file).toBase64() });
+        return;
+      }
+      case "search": {
+        const matches = this.#library.search(message.query).map((file) => ({
+          fileId: file.fileId,
+          manifest: file.manifest,
+          ...(file.chunks ? { chunks: file.chunks.toBase64() } : {}),
+        }));
+        await connection.reply(message.id, { matches });
+        return;
+      }
+      case "bye":
+        connection.close("peer said goodbye");
+        return;
+    }
+  }
+
+  async #upload(
+    connection: Connection,
+    request: { id: number; fileId: string; index: number },
+    signal: AbortSignal,
+  ): Promise<void> {
+    const file = this.#library.get(request.fileId);
+    if (!file) throw new Error(`this peer does not share ${request.fileId}`);
+    if (request.index >= file.manifest.chunkHashes.length) {
+      throw new Error(`chunk ${request.index} is out of range`);
+    }
+    if (file.chunks && !file.chunks.has(request.index)) {
+      throw new Error(`this peer does not have chunk ${request.index} yet`);
+    }
+    const slot = await this.#queue.acquire(connection.remote, signal);
+    try {
+      signal.throwIfAborted();
+      this.#buffers[slot] ??= new Uint8Array(DATA_HEADER_BYTES + CHUNK_SIZE);
+      const length = chunkLength(file.manifest, request.index);
+      const frame = this.#buffers[slot].subarray(0, DATA_HEADER_BYTES + length);
+      await file.read(request.index, frame.subarray(DATA_HEADER_BYTES));
+      signal.throwIfAborted();
+      writeDataHeader(frame, request.id, { length });
+      await connection.sendRaw(frame);
+      this.#uploadedBytes += length;
+      this.#uploadsServed++;
+    } finally {
+      this.#queue.release(slot);
+    }
+  }
+}

@@ -1,0 +1,237 @@
+/**
+ * Which chunk to ask which peer for: the pure decision logic of a download.
+ *
+ * - Rarest first: among the chunks a peer can give, the ones fewest sources
+ *   hold go first, random among equals, so a swarm spreads chunks around
+ *   instead of everyone asking the seeder for chunk 0.
+ * - Endgame: once every missing chunk is requested, idle peers duplicate the
+ *   requests with the fewest copies; the first verified copy wins and the
+ *   caller cancels the others.
+ * - Windows: each peer gets an in-flight window that grows by one for every
+ *   window's worth of chunks delivered and halves on a stall (AIMD).
+ * - Bans: a peer that delivers {@linkcode BAN_AFTER_BAD_CHUNKS} chunks
+ *   failing verification is banned for this download.
+ *
+ * @module
+ */
+
+import { BAN_AFTER_BAD_CHUNKS, INITIAL_WINDOW, MAX_WINDOW } from "../constants.ts";
+import { Bitfield } from "../storage/bitfield.ts";
+
+/** What the scheduler knows about one source. */
+export interface SourceState {
+  /** Chunks the source holds. */
+  chunks: Bitfield;
+  /** Requests currently in flight to it. */
+  inFlight: Set<number>;
+  /** In-flight window, fractional while it grows. */
+  window: number;
+  /** Chunks it delivered that failed verification. */
+  badChunks: number;
+  /** True once banned for this download. */
+  banned: boolean;
+  /** Chunks it delivered intact. */
+  delivered: number;
+}
+
+/** Options of {@linkcode Scheduler}. */
+export interface SchedulerOptions {
+  /** Source of randomness for tie-breaking, in [0, 1); default `Math.random`. */
+  random?: () => number;
+}
+
+/** Chunk selection state for one download. */
+export class Scheduler {
+  /** Chunks verified and written. */
+  readonly done: Bitfield;
+  #sources = new Map<string, SourceState>();
+  /** Chunk -> sources it is requested from. */
+  #requested = new Map<number, Set<string>>();
+  #random: () => number;
+
+  /** A scheduler for a file of `chunkCount` chunks, of which `done` are already held. */
+  constructor(chunkCount: number, options: SchedulerOptions & { done?: Bitfield } = {}) {
+    this.done = options.done ?? new Bitfield(chunkCount);
+    this.#random = options.random ?? Math.random;
+  }
+
+  /** Number of chunks in the file. */
+  get chunkCount(): number {
+    return this.done.size;
+  }
+
+  /** True when every chunk is verified. */
+  get complete(): boolean {
+    return this.done.complete;
+  }
+
+  /** Adds a source, or updates the chunks a known one holds. */
+  updateSource(peerId: string, chunks: Bitfield): void {
+    const known = this.#sources.get(peerId);
+    if (known) {
+      known.chunks = chunks;
+      return;
+    }
+    this.#sources.set(peerId, {
+      chunks,
+      inFlight: new Set(),
+      window: INITIAL_WINDOW,
+      badChunks: 0,
+      banned: false,
+      delivered: 0,
+    });
+  }
+
+  /** Forgets a source (it left); returns the chunks that were in flight to it. */
+  removeSource(peerId: string): number[] {
+    const state = this.#sources.get(peerId);
+    if (!state) return [];
+    const lost = [...state.inFlight];
+    for (const index of lost) this.#unrequest(peerId, index);
+    this.#sources.delete(peerId);
+    return lost;
+  }
+
+  /** The state of a source, for display and tests. */
+  source(peerId: string): Readonly<SourceState> | undefined {
+    return this.#sources.get(peerId);
+  }
+
+  /** IDs of the sources not banned. */
+  usableSources(): string[] {
+    return [...this.#sources.entries()].filter(([, s]) => !s.banned).map(([id]) => id);
+  }
+
+  /** True when some usable source holds a chunk still missing. */
+  canProgress(): boolean {
+    for (const state of this.#sources.values()) {
+      if (state.banned) continue;
+      for (let i = 0; i < this.chunkCount; i++) {
+        if (!this.done.has(i) && state.chunks.has(i)) return true;
+      }
+    }
+    return false;
+  }
+
+  /** Requests the peer has room for now under its window. */
+  room(peerId: string): number {
+    const state = this.#sources.get(peerId);
+    if (!state || state.banned) return 0;
+    return Math.max(0, Math.floor(state.window) - state.inFlight.size);
+  }
+
+  /** How many usable sources hold chunk `index`. */
+  availability(index: number): number {
+    let count = 0;
+    for (const state of this.#sources.values()) {
+      if (!state.banned && state.chunks.has(index)) count++;
+    }
+    return count;
+  }
+
+  /**
+   * The next chunk to request from `peerId`, or `undefined` when it has
+   * nothing useful or no room. The caller must then call
+   * {@linkcode markRequested}.
+   */
+  pick(peerId: string): number | undefined {
+    const state = this.#sources.get(peerId);
+    if (!state || this.room(peerId) === 0) return undefined;
+    const fresh: number[] = [];
+    const duplicates: number[] = [];
+    for (let index = 0; index < this.chunkCount; index++) {
+      if (this.done.has(index) || !state.chunks.has(index) || state.inFlight.has(index)) continue;
+      if (this.#requested.has(index)) duplicates.push(index);
+      else fresh.push(index);
+    }
+    if (fresh.length > 0) return this.#rarest(fresh, (i) => this.availability(i));
+    if (duplicates.length > 0 && this.inEndgame()) {
+      return this.#rarest(duplicates, (i) => this.#requested.get(i)!.size);
+    }
+    return undefined;
+  }
+
+  /** True when every missing chunk is already requested from someone. */
+  inEndgame(): boolean {
+    for (let index = 0; index < this.chunkCount; index++) {
+      if (!this.done.has(index) && !this.#requested.has(index)) return false;
+    }
+    return true;
+  }
+
+  /** Records that chunk `index` was requested from `peerId`. */
+  markRequested(peerId: string, index: number): void {
+    const state = this.#sources.get(peerId);
+    if (!state) throw new Error(`unknown source ${peerId}`);
+    state.inFlight.add(index);
+    const requesters = this.#requested.get(index) ?? new Set<string>();
+    requesters.add(peerId);
+    this.#requested.set(index, requesters);
+  }
+
+  /**
+   * Records a verified chunk from `peerId`. Returns the other peers the same
+   * chunk is still requested from (endgame duplicates) so the caller can
+   * cancel them.
+   */
+  markDone(peerId: string, index: number): string[] {
+    const state = this.#sources.get(peerId);
+    if (state) {
+      state.delivered++;
+      state.window = Math.min(MAX_WINDOW, state.window + 1 / Math.max(1, state.window));
+    }
+    this.#unrequest(peerId, index);
+    this.done.set(index);
+    const others = [...(this.#requested.get(index) ?? [])];
+    for (const other of others) this.#unrequest(other, index);
+    return others;
+  }
+
+  /** Records that `peerId` sent chunk `index` with wrong bytes; true when it is now banned. */
+  markBad(peerId: string, index: number): boolean {
+    this.#unrequest(peerId, index);
+    const state = this.#sources.get(peerId);
+    if (!state) return false;
+    state.badChunks++;
+    if (state.badChunks >= BAN_AFTER_BAD_CHUNKS) {
+      state.banned = true;
+      for (const other of [...state.inFlight]) this.#unrequest(peerId, other);
+    }
+    return state.banned;
+  }
+
+  /** Records that a request failed for a reason other than bad data (error, cancel). */
+  markFailed(peerId: string, index: number): void {
+    this.#unrequest(peerId, index);
+  }
+
+  /** Records that a request stalled: it is taken back and the peer's window halves. */
+  markStalled(peerId: string, index: number): void {
+    this.#unrequest(peerId, index);
+    const state = this.#sources.get(peerId);
+    if (state) state.window = Math.max(1, state.window / 2);
+  }
+
+  #unrequest(peerId: string, index: number): void {
+    this.#sources.get(peerId)?.inFlight.delete(index);
+    const requesters = this.#requested.get(index);
+    if (!requesters) return;
+    requesters.delete(peerId);
+    if (requesters.size === 0) this.#requested.delete(index);
+  }
+
+  #rarest(candidates: number[], score: (index: number) => number): number {
+    let best: number[] = [];
+    let bestScore = Infinity;
+    for (const index of candidates) {
+      const value = score(index);
+      if (value < bestScore) {
+        bestScore = value;
+        best = [index];
+      } else if (value === bestScore) {
+        best.push(index);
+      }
+    }
+    return best[Math.floor(this.#random() * best.length)];
+  }
+}

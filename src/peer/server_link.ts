@@ -1,0 +1,244 @@
+/**
+ * A peer's link to the central server: connects, registers, shares all it
+ * holds, sends heartbeats, and when the link drops reconnects with
+ * exponential backoff and re-registers everything by itself.
+ *
+ * @module
+ */
+
+import {
+  CONNECT_TIMEOUT_MS,
+  HEARTBEAT_INTERVAL_MS,
+  RECONNECT_MAX_DELAY_MS,
+  RECONNECT_MIN_DELAY_MS,
+  REQUEST_TIMEOUT_MS,
+} from "../constants.ts";
+import { errorMessage, type Logger, silentLogger } from "../log.ts";
+import { formatHostPort, type HostPort } from "../protocol/channel.ts";
+import { type Connection, handshake } from "../protocol/connection.ts";
+import type { PeerToServer, SharedFileEntry } from "../protocol/messages.ts";
+
+/** Options of {@linkcode ServerLink}. */
+export interface ServerLinkOptions {
+  /** Where the server is. */
+  server: HostPort;
+  /** This peer's stable ID. */
+  peerId: string;
+  /** Port this peer serves chunks on. */
+  listenPort: number;
+  /** Host this peer listens on, when it is a specific one. */
+  listenHost?: string;
+  /** Everything this peer shares, sent after each (re)registration. */
+  shares: () => SharedFileEntry[];
+  /** Where log lines go. */
+  log?: Logger;
+}
+
+type Outgoing = PeerToServer extends infer M ? M extends { id: number } ? Omit<M, "id"> : M
+  : never;
+
+/** Connects a TCP socket with a time limit. */
+export async function connectWithTimeout(
+  target: HostPort,
+  timeoutMs = CONNECT_TIMEOUT_MS,
+): Promise<Deno.TcpConn> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const attempt = Deno.connect({ hostname: target.host, port: target.port });
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`no answer from ${formatHostPort(target.host, target.port)}`)),
+      timeoutMs,
+    );
+  });
+  try {
+    const conn = await Promise.race([attempt, timeout]);
+    conn.setNoDelay(true);
+    return conn;
+  } catch (error) {
+    attempt.then((conn) => conn.close(), () => {});
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Rejects with a timeout error if `promise` takes longer than `ms`. */
+export function withTimeout<T>(
+  promise: Promise<T>,
+  options: { ms: number; what: string },
+): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${options.what} timed out`)), options.ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** The next reconnection delay after `previous`: doubled, capped. */
+export function nextBackoff(previous: number): number {
+  return Math.min(RECONNECT_MAX_DELAY_MS, Math.max(RECONNECT_MIN_DELAY_MS, previous * 2));
+}
+
+/** A self-healing link to the central server. */
+export class ServerLink {
+  #options: ServerLinkOptions;
+  #log: Logger;
+  #connection: Connection | undefined;
+  #closed = false;
+  #loop: Promise<void> | undefined;
+  #wake: (() => void) | undefined;
+  #connectedWaiters: (() => void)[] = [];
+  #lastError = "not connected yet";
+  /** The address the server says others reach us at. */
+  dialAddress: string | undefined;
+
+  /** A link; call {@linkcode start} to connect. */
+  constructor(options: ServerLinkOptions) {
+    this.#options = options;
+    this.#log = options.log ?? silentLogger();
+  }
+
+  /** `host:port` of the server. */
+  get serverAddress(): string {
+    return formatHostPort(this.#options.server.host, this.#options.server.port);
+  }
+
+  /** True while registered with the server. */
+  get connected(): boolean {
+    return this.#connection !== undefined && !this.#connection.closed;
+  }
+
+  /** Why the link is down, when it is. */
+  get lastError(): string {
+    return this.#lastError;
+  }
+
+  /** Starts connecting in the background. */
+  start(): void {
+    this.#loop ??= this.#run();
+  }
+
+  /** Resolves once registered, or rejects after `timeoutMs` with the reason the link is down. */
+  async waitConnected(timeoutMs: number): Promise<void> {
+    if (this.connected) return;
+    const ready = new Promise<void>((resolve) => this.#connectedWaiters.push(resolve));
+    try {
+      await withTimeout(ready, { ms: timeoutMs, what: "connecting" });
+    } catch {
+      throw new Error(
+        `cannot reach the server at ${this.serverAddress} (${this.#lastError}); ` +
+          `is it running? Set its address with --server HOST:PORT`,
+      );
+    }
+  }
+
+  /** Sends a request to the server and resolves to its reply. */
+  async request(message: Outgoing): Promise<Record<string, unknown>> {
+    const connection = this.#connection;
+    if (!connection || connection.closed) {
+      throw new Error(`not connected to the server at ${this.serverAddress} (${this.#lastError})`);
+    }
+    return await withTimeout(connection.request(message as Record<string, unknown>), {
+      ms: REQUEST_TIMEOUT_MS,
+      what: `request "${message.t}" to the server`,
+    });
+  }
+
+  /** Sends a message that needs no answer; dropped while disconnected (re-sharing covers it). */
+  notify(message: Outgoing): void {
+    const connection = this.#connection;
+    if (!connection || connection.closed) return;
+    connection.send(message as Record<string, unknown>).catch(() => {});
+  }
+
+  /** Shares entries now if connected; they are re-shared on every reconnection anyway. */
+  async share(files: SharedFileEntry[]): Promise<void> {
+    if (!this.connected || files.length === 0) return;
+    await this.request({ t: "share", files });
+  }
+
+  /** Says goodbye to the server and stops reconnecting. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    const connection = this.#connection;
+    if (connection && !connection.closed) {
+      await connection.send({ t: "bye" }).catch(() => {});
+      connection.close("peer shutting down");
+    }
+    this.#wake?.();
+    await this.#loop;
+  }
+
+  async #run(): Promise<void> {
+    let delay = 0;
+    while (!this.#closed) {
+      try {
+        await this.#session();
+        delay = 0;
+      } catch (error) {
+        this.#lastError = errorMessage(error);
+        this.#log.debug(`server link: ${this.#lastError}`);
+      }
+      if (this.#closed) break;
+      delay = nextBackoff(delay);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delay);
+        this.#wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  }
+
+  async #session(): Promise<void> {
+    const conn = await connectWithTimeout(this.#options.server);
+    const connection = await handshake(conn, { role: "peer", accept: ["server"] });
+    const running = connection.run(() => {});
+    let heartbeat: ReturnType<typeof setInterval> | undefined;
+    try {
+      const reply = await withTimeout(
+        connection.request({
+          t: "register",
+          peerId: this.#options.peerId,
+          listenPort: this.#options.listenPort,
+          ...(this.#options.listenHost ? { listenHost: this.#options.listenHost } : {}),
+        }),
+        { ms: REQUEST_TIMEOUT_MS, what: "registration" },
+      );
+      this.dialAddress = String(reply.address);
+      const shares = this.#options.shares();
+      if (shares.length > 0) {
+        await withTimeout(connection.request({ t: "share", files: shares }), {
+          ms: REQUEST_TIMEOUT_MS,
+          what: "sharing",
+        });
+      }
+      this.#connection = connection;
+      this.#lastError = "connected";
+      this.#log.info(
+        `connected to server ${this.serverAddress}; reachable at ${this.dialAddress}` +
+          (shares.length > 0 ? `, sharing ${shares.length} file(s)` : ""),
+      );
+      for (const waiter of this.#connectedWaiters.splice(0)) waiter();
+      heartbeat = setInterval(() => {
+        connection.send({ t: "heartbeat" }).catch(() => {});
+      }, HEARTBEAT_INTERVAL_MS);
+      await running;
+      if (!this.#closed) this.#log.warn(`lost the server ${this.serverAddress}; reconnecting`);
+      this.#lastError = "connection lost";
+    } catch (error) {
+      connection.close();
+      await running.catch(() => {});
+      if (!this.#closed && this.#connection === connection) {
+        this.#log.warn(
+          `lost the server ${this.serverAddress}: ${errorMessage(error)}; reconnecting`,
+        );
+      }
+      throw error;
+    } finally {
+      clearInterval(heartbeat);
+      if (this.#connection === connection) this.#connection = undefined;
+    }
+  }
+}

@@ -1,0 +1,321 @@
+/**
+ * A framed, handshaken connection with request/response matching. Requests
+ * carry an `id`; answers carry `re`. A data frame answers a request with
+ * chunk bytes, read straight into a buffer the requester provides.
+ *
+ * @module
+ */
+
+import {
+  HANDSHAKE_TIMEOUT_MS,
+  PROGRAM_VERSION,
+  PROTOCOL_NAME,
+  PROTOCOL_VERSION,
+} from "../constants.ts";
+import { type ByteChannel, formatAddr } from "./channel.ts";
+import { FrameReader, FrameWriter, ProtocolError } from "./frame.ts";
+import { type ErrorMessage, type Hello, helloSchema, parseMessage } from "./messages.ts";
+
+/** The failure a request rejects with when the other side answers with an error. */
+export class RemoteError extends Error {
+  /** Machine-readable reason, e.g. `not-found`. */
+  readonly code: string;
+  /** Wraps an error message received from the other side. */
+  constructor(message: ErrorMessage) {
+    super(message.message);
+    this.name = "RemoteError";
+    this.code = message.code;
+  }
+}
+
+/** The failure pending requests reject with when the connection closes. */
+export class ConnectionClosedError extends Error {
+  /** Creates the error, naming the other side. */
+  constructor(remote: string, reason?: string) {
+    super(`connection to ${remote} closed${reason ? `: ${reason}` : ""}`);
+    this.name = "ConnectionClosedError";
+  }
+}
+
+interface Pending {
+  resolve(value: Record<string, unknown> | Uint8Array): void;
+  reject(error: Error): void;
+  allocate?: (length: number) => Uint8Array;
+}
+
+/** Handlers for what arrives on a connection besides answers to our own requests. */
+export interface MessageHandler {
+  /** Called for each control message that is not an answer; parse it with a schema. */
+  (message: Record<string, unknown>): void | Promise<void>;
+}
+
+/** A connection after a successful handshake. */
+export class Connection {
+  /** What the other side said in its hello. */
+  readonly remoteHello: Hello;
+  /** `host:port` of the other side. */
+  readonly remote: string;
+  /** The channel under this connection. */
+  readonly channel: ByteChannel;
+  #reader: FrameReader;
+  #writer: FrameWriter;
+  #pending = new Map<number, Pending>();
+  #nextId = 1;
+  #closed = false;
+  #closeReason: string | undefined;
+
+  /** Use {@linkcode handshake} to make one. */
+  constructor(
+    channel: ByteChannel,
+    options: { reader: FrameReader; writer: FrameWriter; remoteHello: Hello },
+  ) {
+    this.channel = channel;
+    this.#reader = options.reader;
+    this.#writer = options.writer;
+    this.remoteHello = options.remoteHello;
+    this.remote = formatAddr(channel.remoteAddr);
+  }
+
+  /** True once the connection is closed. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Number of requests awaiting an answer. */
+  get pendingCount(): number {
+    return this.#pending.size;
+  }
+
+  /** Sends a message that expects no answer. */
+  async send(message: Record<string, unknown>): Promise<void> {
+    if (this.#closed) throw new ConnectionClosedError(this.remote, this.#closeReason);
+    await this.#writer.sendControl(message);
+  }
+
+  /** Sends bytes that already form whole frames. */
+  async sendRaw(bytes: Uint8Array): Promise<void> {
+    if (this.#closed) throw new ConnectionClosedError(this.remote, this.#closeReason);
+    await this.#writer.sendRaw(bytes);
+  }
+
+  /** Sends a request (an `id` is added) and resolves to the reply's fields. */
+  request(message: Record<string, unknown>): Promise<Record<string, unknown>> {
+    return this.#request(message, undefined) as Promise<Record<string, unknown>>;
+  }
+
+  /**
+   * Sends a request answered by a data frame; `allocate` is given the payload
+   * length and returns the buffer to read it into. Resolves to that buffer.
+   * `onId` learns the request ID, so that the caller can cancel it.
+   */
+  requestData(
+    message: Record<string, unknown>,
+    options: { allocate: (length: number) => Uint8Array; onId?: (id: number) => void },
+  ): Promise<Uint8Array> {
+    return this.#request(message, options.allocate, options.onId) as Promise<Uint8Array>;
+  }
+
+  /** Gives up on request `id`: its promise rejects and the other side is told. */
+  cancel(id: number, reason = "cancelled"): void {
+    const pending = this.#pending.get(id);
+    if (!pending) return;
+    this.#pending.delete(id);
+    pending.reject(new Error(reason));
+    if (!this.#closed) this.send({ t: "cancel", re: id }).catch(() => {});
+  }
+
+  /** Answers request `re` with a reply carrying `fields`. */
+  reply(re: number, fields: Record<string, unknown> = {}): Promise<void> {
+    return this.send({ ...fields, t: "reply", re });
+  }
+
+  /** Answers request `re` (or the connection, without `re`) with an error. */
+  replyError(re: number | undefined, options: { code: string; message: string }): Promise<void> {
+    return this.send({ t: "error", ...(re === undefined ? {} : { re }), ...options });
+  }
+
+  /**
+   * Reads until the connection ends, routing answers to their requests and
+   * everything else to `onMessage`. Resolves on a clean end; rejects with the
+   * reason otherwise. The connection is closed either way.
+   */
+  async run(onMessage: MessageHandler): Promise<void> {
+    try {
+      while (!this.#closed) {
+        const frame = await this.#reader.next();
+        if (frame === null) break;
+        if (frame.kind === "data") {
+          await this.#takeData(frame.requestId, frame.length);
+          continue;
+        }
+        const message = frame.message;
+        if (typeof message !== "object" || message === null || Array.isArray(message)) {
+          throw new ProtocolError("control message is not a JSON object");
+        }
+        const record = message as Record<string, unknown>;
+        if ((record.t === "reply" || record.t === "error") && typeof record.re === "number") {
+          this.#answer(record);
+          continue;
+        }
+        await onMessage(record);
+      }
+      this.close();
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      this.close(reason);
+      if (
+        !(error instanceof Deno.errors.BadResource) && !(error instanceof Deno.errors.Interrupted)
+      ) {
+        throw error;
+      }
+    }
+  }
+
+  /** Closes the connection; pending requests reject with `reason`. */
+  close(reason?: string): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#closeReason = reason;
+    try {
+      this.channel.close();
+    } catch {
+      // Already closed by the other side: nothing left to release.
+    }
+    const error = new ConnectionClosedError(this.remote, reason);
+    for (const pending of this.#pending.values()) pending.reject(error);
+    this.#pending.clear();
+  }
+
+  #request(
+    message: Record<string, unknown>,
+    allocate: ((length: number) => Uint8Array) | undefined,
+    onId?: (id: number) => void,
+  ): Promise<Record<string, unknown> | Uint8Array> {
+    if (this.#closed) {
+      return Promise.reject(new ConnectionClosedError(this.remote, this.#closeReason));
+    }
+    const id = this.#nextId++;
+    onId?.(id);
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject, allocate });
+      this.#writer.sendControl({ ...message, id }).catch((error) => {
+        this.#pending.delete(id);
+        reject(error);
+      });
+    });
+  }
+
+  #answer(message: Record<string, unknown>): void {
+    const re = message.re as number;
+    const pending = this.#pending.get(re);
+    if (!pending) return;
+    this.#pending.delete(re);
+    if (message.t === "error") {
+      pending.reject(
+        new RemoteError({
+          t: "error",
+          code: String(message.code ?? "error"),
+          message: String(message.message ?? "unknown error"),
+        }),
+      );
+    } else if (pending.allocate) {
+      pending.reject(new ProtocolError(`request ${re} expected data, got a reply`));
+    } else {
+      pending.resolve(message);
+    }
+  }
+
+  async #takeData(requestId: number, length: number): Promise<void> {
+    const pending = this.#pending.get(requestId);
+    if (!pending?.allocate) {
+      await this.#reader.skipPayload();
+      return;
+    }
+    this.#pending.delete(requestId);
+    let target: Uint8Array;
+    try {
+      target = pending.allocate(length);
+    } catch (error) {
+      await this.#reader.skipPayload();
+      pending.reject(error instanceof Error ? error : new Error(String(error)));
+      return;
+    }
+    await this.#reader.readPayload(target);
+    pending.resolve(target);
+  }
+}
+
+/** Options of {@linkcode handshake}. */
+export interface HandshakeOptions {
+  /** Our role. */
+  role: Hello["role"];
+  /** Roles we accept on the other side. */
+  accept: Hello["role"][];
+  /** Time allowed for the other side's hello. */
+  timeoutMs?: number;
+}
+
+/**
+ * Exchanges hellos on a fresh channel and checks the other side speaks our
+ * protocol version. On a mismatch it tells the other side why, closes the
+ * channel and throws.
+ */
+export async function handshake(
+  channel: ByteChannel,
+  options: HandshakeOptions,
+): Promise<Connection> {
+  const reader = new FrameReader(channel);
+  const writer = new FrameWriter(channel);
+  const hello: Hello = {
+    t: "hello",
+    protocol: PROTOCOL_NAME,
+    version: PROTOCOL_VERSION,
+    role: options.role,
+    program: `p2pft ${PROGRAM_VERSION}`,
+  };
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    const sent = writer.sendControl(hello);
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new ProtocolError("no handshake within the time allowed")),
+        options.timeoutMs ?? HANDSHAKE_TIMEOUT_MS,
+      );
+    });
+    const frame = await Promise.race([reader.next(), timeout]);
+    await sent;
+    if (frame === null) throw new ProtocolError("closed before the handshake");
+    if (frame.kind !== "control") throw new ProtocolError("expected a hello, got data");
+    const remoteHello = parseMessage(helloSchema, frame.message);
+    const problem = helloProblem(remoteHello, options.accept);
+    if (problem) {
+      await writer.sendControl({ t: "error", code: "handshake", message: problem }).catch(() => {});
+      throw new ProtocolError(problem);
+    }
+    return new Connection(channel, { reader, writer, remoteHello });
+  } catch (error) {
+    try {
+      channel.close();
+    } catch {
+      // The channel may already be closed; the handshake error is what matters.
+    }
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Says what is wrong with a hello, or `undefined` when it is acceptable. */
+export function helloProblem(hello: Hello, accept: Hello["role"][]): string | undefined {
+  if (hello.protocol !== PROTOCOL_NAME) {
+    return `other side speaks "${hello.protocol}", not ${PROTOCOL_NAME}`;
+  }
+  if (hello.version !== PROTOCOL_VERSION) {
+    return `protocol version mismatch: other side speaks v${hello.version}, ` +
+      `this program speaks v${PROTOCOL_VERSION}; run the same p2pft version on both`;
+  }
+  if (!accept.includes(hello.role)) {
+    return `expected a ${accept.join(" or ")}, but the other side is a ${hello.role}`;
+  }
+  return undefined;
+}

@@ -1,0 +1,162 @@
+/**
+ * Every control message of the p2pft protocol, as zod schemas. Anything that
+ * arrives is parsed through {@linkcode parseMessage} before any code looks at
+ * it, so malformed input fails in one place with a clear reason.
+ *
+ * See docs/protocol.md for the conversation each message belongs to.
+ *
+ * @module
+ */
+
+import { z } from "zod";
+import { CHUNK_SIZE, FILE_ID_HEX_LENGTH, MAX_FILE_NAME_BYTES } from "../constants.ts";
+import { ProtocolError } from "./frame.ts";
+
+const MAX_NAME_CHARS = MAX_FILE_NAME_BYTES * 4;
+const MAX_TEXT_CHARS = 4096;
+const MAX_FILE_SIZE = Number.MAX_SAFE_INTEGER;
+
+/** A lowercase hex SHA-256 digest. */
+export const hexDigest = z.string().regex(/^[0-9a-f]{64}$/, "expected 64 lowercase hex digits");
+
+/** A file ID: the SHA-256 of a manifest's canonical encoding, as lowercase hex. */
+export const fileIdSchema = z.string().length(FILE_ID_HEX_LENGTH).regex(/^[0-9a-f]+$/);
+
+/** What a manifest says about a file: everything needed to fetch and verify it. */
+export const manifestSchema = z.object({
+  name: z.string().min(1).max(MAX_NAME_CHARS),
+  size: z.number().int().min(0).max(MAX_FILE_SIZE),
+  chunkSize: z.number().int().min(1).max(CHUNK_SIZE),
+  chunkHashes: z.array(hexDigest),
+}).refine(
+  (m) => m.chunkHashes.length === Math.ceil(m.size / m.chunkSize),
+  { message: "chunk hash count does not match size / chunk size" },
+);
+
+/** A file's manifest. */
+export type Manifest = z.infer<typeof manifestSchema>;
+
+const id = z.number().int().min(0).max(0xffff_ffff);
+const text = z.string().max(MAX_TEXT_CHARS);
+/** Base64 of a bitfield: bit i (most significant bit first in each byte) set = chunk i held. */
+const bitfield = z.string().max(CHUNK_SIZE);
+
+/** First message on every connection, in both directions. */
+export const helloSchema = z.object({
+  t: z.literal("hello"),
+  protocol: z.string().max(64),
+  version: z.number().int(),
+  role: z.enum(["peer", "server"]),
+  program: text.optional(),
+});
+
+/** A failure, in answer to a request (`re`) or about the connection as a whole. */
+export const errorSchema = z.object({
+  t: z.literal("error"),
+  re: id.optional(),
+  code: z.string().max(64),
+  message: text,
+});
+
+/** A successful answer to request `re`; its other fields depend on the request. */
+export const replySchema = z.looseObject({ t: z.literal("reply"), re: id });
+
+/** One file a peer shares: its manifest and the chunks it holds (absent = all). */
+export const sharedFileSchema = z.object({
+  fileId: fileIdSchema,
+  manifest: manifestSchema,
+  chunks: bitfield.optional(),
+});
+
+/** A source of a file, as the server tells it. */
+export const sourceSchema = z.object({
+  peerId: text,
+  address: text,
+  chunks: bitfield.optional(),
+});
+
+/** A line of the server's file list. */
+export const fileSummarySchema = z.object({
+  fileId: fileIdSchema,
+  name: text,
+  size: z.number().int().min(0),
+  sources: z.number().int().min(0),
+  seeders: z.number().int().min(0),
+});
+
+/** A line of the server's peer list. */
+export const peerSummarySchema = z.object({
+  peerId: text,
+  address: text,
+  files: z.number().int().min(0),
+  lastSeenMs: z.number().min(0),
+});
+
+/** Messages a peer sends to the server. */
+export const peerToServerSchema = z.discriminatedUnion("t", [
+  z.object({
+    t: z.literal("register"),
+    id,
+    peerId: text.min(1),
+    listenPort: z.number().int().min(1).max(65_535),
+    listenHost: text.optional(),
+  }),
+  z.object({ t: z.literal("share"), id, files: z.array(sharedFileSchema) }),
+  z.object({ t: z.literal("unshare"), id, fileId: fileIdSchema }),
+  z.object({ t: z.literal("have"), fileId: fileIdSchema, chunks: z.array(id) }),
+  z.object({ t: z.literal("lookup"), id, query: text }),
+  z.object({ t: z.literal("files"), id }),
+  z.object({ t: z.literal("peers"), id }),
+  z.object({ t: z.literal("heartbeat") }),
+  z.object({ t: z.literal("bye") }),
+]);
+
+/** A message from a peer to the server. */
+export type PeerToServer = z.infer<typeof peerToServerSchema>;
+
+/** Messages a peer sends to another peer. */
+export const peerToPeerSchema = z.discriminatedUnion("t", [
+  z.object({
+    t: z.literal("get"),
+    id,
+    fileId: fileIdSchema,
+    index: z.number().int().min(0),
+  }),
+  z.object({ t: z.literal("cancel"), re: id }),
+  z.object({ t: z.literal("bitfield"), id, fileId: fileIdSchema }),
+  z.object({ t: z.literal("search"), id, query: text }),
+  z.object({ t: z.literal("bye") }),
+]);
+
+/** A message from one peer to another. */
+export type PeerToPeer = z.infer<typeof peerToPeerSchema>;
+
+/** Answers a request or reports a failure: what a requester receives. */
+export const responseSchema = z.discriminatedUnion("t", [replySchema, errorSchema]);
+
+/** A hello message. */
+export type Hello = z.infer<typeof helloSchema>;
+/** An error message. */
+export type ErrorMessage = z.infer<typeof errorSchema>;
+/** A shared file entry. */
+export type SharedFileEntry = z.infer<typeof sharedFileSchema>;
+/** A source entry. */
+export type Source = z.infer<typeof sourceSchema>;
+/** A file summary line. */
+export type FileSummary = z.infer<typeof fileSummarySchema>;
+/** A peer summary line. */
+export type PeerSummary = z.infer<typeof peerSummarySchema>;
+
+/** Parses `raw` with `schema`, turning a mismatch into a {@linkcode ProtocolError}. */
+export function parseMessage<T>(schema: z.ZodType<T>, raw: unknown): T {
+  const result = schema.safeParse(raw);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const where = issue?.path.length ? ` at ${issue.path.join(".")}` : "";
+    const type = typeof raw === "object" && raw !== null && "t" in raw
+      ? ` "${String((raw as { t: unknown }).t).slice(0, 32)}"`
+      : "";
+    throw new ProtocolError(`malformed message${type}${where}: ${issue?.message ?? "invalid"}`);
+  }
+  return result.data;
+}

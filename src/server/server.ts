@@ -1,0 +1,258 @@
+/**
+ * The central server: accepts one long-lived connection per peer, keeps the
+ * {@linkcode FileIndex} up to date from what peers say, answers lookups and
+ * drops peers that go silent. All of its state is soft: peers re-register
+ * everything when it restarts.
+ *
+ * @module
+ */
+
+import { HEARTBEAT_INTERVAL_MS, PEER_SWEEP_INTERVAL_MS, PEER_TIMEOUT_MS } from "../constants.ts";
+import { errorMessage, type Logger, silentLogger } from "../log.ts";
+import { formatAddr, formatHostPort } from "../protocol/channel.ts";
+import { type Connection, handshake } from "../protocol/connection.ts";
+import { ProtocolError } from "../protocol/frame.ts";
+import { parseMessage, type PeerToServer, peerToServerSchema } from "../protocol/messages.ts";
+import { Bitfield } from "../storage/bitfield.ts";
+import { computeFileId } from "../storage/manifest.ts";
+import { FileIndex, type IndexStats, LookupError } from "./file_index.ts";
+
+/** Options of {@linkcode startServer}. */
+export interface ServerOptions {
+  /** Interface to listen on; `0.0.0.0` for all. */
+  hostname: string;
+  /** Port, 0 for any free one. */
+  port: number;
+  /** Where log lines go. */
+  log?: Logger;
+  /** Silence after which a peer is dropped; default 15 s. */
+  peerTimeoutMs?: number;
+}
+
+/** What the server's status shows. */
+export interface ServerStatus extends IndexStats {
+  /** `host:port` it listens on. */
+  address: string;
+  /** Milliseconds since it started. */
+  uptimeMs: number;
+}
+
+const WILDCARD_HOSTS = new Set(["0.0.0.0", "::", ""]);
+
+/** True when `host` means "every interface". */
+export function isWildcardHost(host: string): boolean {
+  return WILDCARD_HOSTS.has(host);
+}
+
+/**
+ * The address other peers should dial to reach a peer: its own listen host
+ * when it listens on a specific one, else the address the server saw it
+ * connect from, with its listen port.
+ */
+export function dialAddress(
+  observedHost: string,
+  options: { listenHost?: string; listenPort: number },
+): string {
+  const host = options.listenHost && !isWildcardHost(options.listenHost)
+    ? options.listenHost
+    : observedHost;
+  return formatHostPort(host, options.listenPort);
+}
+
+/** A running central server. */
+export class CentralServer {
+  /** The index of peers and files. */
+  readonly index = new FileIndex();
+  /** `host:port` the server really listens on. */
+  readonly address: string;
+  /** Port it really listens on. */
+  readonly port: number;
+  #listener: Deno.TcpListener;
+  #log: Logger;
+  #peerTimeoutMs: number;
+  #started = Date.now();
+  #connections = new Map<string, Connection>();
+  #open = new Set<Connection>();
+  #sweeper: ReturnType<typeof setInterval>;
+  #acceptLoop: Promise<void>;
+
+  private constructor(listener: Deno.TcpListener, options: ServerOptions) {
+    this.#listener = listener;
+    this.address = formatAddr(listener.addr);
+    this.port = listener.addr.port;
+    this.#log = options.log ?? silentLogger();
+    this.#peerTimeoutMs = options.peerTimeoutMs ?? PEER_TIMEOUT_MS;
+    this.#sweeper = setInterval(() => this.#sweep(), PEER_SWEEP_INTERVAL_MS);
+    this.#acceptLoop = this.#accept();
+  }
+
+  /** Starts listening. Throws a clear error when the address is taken. */
+  static start(options: ServerOptions): CentralServer {
+    let listener: Deno.TcpListener;
+    try {
+      listener = Deno.listen({ hostname: options.hostname, port: options.port });
+    } catch (error) {
+      if (error instanceof Deno.errors.AddrInUse) {
+        throw new Error(
+          `${formatHostPort(options.hostname, options.port)} is already in use: ` +
+            `stop the other process or pick another port with --addr`,
+        );
+      }
+      throw error;
+    }
+    return new CentralServer(listener, options);
+  }
+
+  /** Current totals, address and uptime. */
+  status(): ServerStatus {
+    return { ...this.index.stats(), address: this.address, uptimeMs: Date.now() - this.#started };
+  }
+
+  /** Stops accepting, closes every connection and the listener. */
+  async close(): Promise<void> {
+    clearInterval(this.#sweeper);
+    try {
+      this.#listener.close();
+    } catch {
+      // Already closed.
+    }
+    for (const connection of this.#open) connection.close("server shutting down");
+    await this.#acceptLoop;
+  }
+
+  async #accept(): Promise<void> {
+    while (true) {
+      let conn: Deno.TcpConn;
+      try {
+        conn = await this.#listener.accept();
+      } catch (error) {
+        if (error instanceof Deno.errors.BadResource || error instanceof Deno.errors.Interrupted) {
+          return;
+        }
+        this.#log.warn(`accept failed: ${errorMessage(error)}`);
+        continue;
+      }
+      conn.setNoDelay(true);
+      this.#serve(conn).catch((error) => this.#log.error(`connection: ${errorMessage(error)}`));
+    }
+  }
+
+  async #serve(conn: Deno.TcpConn): Promise<void> {
+    const remote = formatAddr(conn.remoteAddr);
+    let connection: Connection;
+    try {
+      connection = await handshake(conn, { role: "server", accept: ["peer"] });
+    } catch (error) {
+      this.#log.warn(`closed connection from ${remote}: ${errorMessage(error)}`);
+      return;
+    }
+    this.#open.add(connection);
+    const session: { peerId?: string } = {};
+    try {
+      await connection.run((raw) => this.#handle(connection, session, raw));
+    } catch (error) {
+      this.#log.warn(`closed connection from ${remote}: ${errorMessage(error)}`);
+    } finally {
+      this.#open.delete(connection);
+      if (session.peerId && this.#connections.get(session.peerId) === connection) {
+        this.#connections.delete(session.peerId);
+        this.index.removePeer(session.peerId);
+        this.#log.info(`peer ${session.peerId} left (${remote})`);
+      }
+    }
+  }
+
+  async #handle(
+    connection: Connection,
+    session: { peerId?: string },
+    raw: Record<string, unknown>,
+  ): Promise<void> {
+    const message = parseMessage(peerToServerSchema, raw);
+    if (message.t !== "register" && !session.peerId) {
+      throw new ProtocolError(`"${message.t}" before "register"`);
+    }
+    if (session.peerId) this.index.touch(session.peerId, Date.now());
+    try {
+      await this.#dispatch(connection, session, message);
+    } catch (error) {
+      if (!("id" in message)) throw error;
+      const code = error instanceof LookupError ? error.code : "bad-request";
+      await connection.replyError(message.id, { code, message: errorMessage(error) });
+    }
+  }
+
+  async #dispatch(
+    connection: Connection,
+    session: { peerId?: string },
+    message: PeerToServer,
+  ): Promise<void> {
+    switch (message.t) {
+      case "register": {
+        const observed = connection.channel.remoteAddr as Deno.NetAddr;
+        const address = dialAddress(observed.hostname, message);
+        const previous = this.#connections.get(message.peerId);
+        if (previous && previous !== connection) previous.close("replaced by a new connection");
+        session.peerId = message.peerId;
+        this.#connections.set(message.peerId, connection);
+        this.index.addPeer(message.peerId, { address, now: Date.now() });
+        this.#log.info(`peer ${message.peerId} registered at ${address}`);
+        await connection.reply(message.id, {
+          address,
+          heartbeatMs: HEARTBEAT_INTERVAL_MS,
+          timeoutMs: this.#peerTimeoutMs,
+        });
+        return;
+      }
+      case "share": {
+        for (const file of message.files) {
+          if (await computeFileId(file.manifest) !== file.fileId) {
+            throw new Error(`file ID ${file.fileId} does not match its manifest`);
+          }
+          const count = file.manifest.chunkHashes.length;
+          const chunks = file.chunks === undefined
+            ? undefined
+            : Bitfield.fromBase64(file.chunks, count);
+          this.index.share(session.peerId!, {
+            fileId: file.fileId,
+            manifest: file.manifest,
+            chunks,
+          });
+          this.#log.debug(`peer ${session.peerId} shares ${file.manifest.name} (${file.fileId})`);
+        }
+        await connection.reply(message.id);
+        return;
+      }
+      case "unshare":
+        this.index.unshare(session.peerId!, message.fileId);
+        await connection.reply(message.id);
+        return;
+      case "have":
+        this.index.have(session.peerId!, message);
+        return;
+      case "lookup":
+        await connection.reply(message.id, { ...this.index.lookup(message.query) });
+        return;
+      case "files":
+        await connection.reply(message.id, { files: this.index.files() });
+        return;
+      case "peers":
+        await connection.reply(message.id, { peers: this.index.peers(Date.now()) });
+        return;
+      case "heartbeat":
+        return;
+      case "bye":
+        connection.close("peer said goodbye");
+        return;
+    }
+  }
+
+  #sweep(): void {
+    for (const peerId of this.index.expired(Date.now(), this.#peerTimeoutMs)) {
+      this.#log.info(`peer ${peerId} dropped: no heartbeat for ${this.#peerTimeoutMs / 1000} s`);
+      this.index.removePeer(peerId);
+      const connection = this.#connections.get(peerId);
+      this.#connections.delete(peerId);
+      connection?.close("heartbeat timeout");
+    }
+  }
+}

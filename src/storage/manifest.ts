@@ -1,0 +1,91 @@
+/**
+ * Manifests and content-addressed file IDs. The file ID is the SHA-256 of a
+ * canonical binary encoding of (size, chunk size, chunk hashes): the same
+ * bytes always get the same ID, whatever the file is called or who shares it.
+ *
+ * @module
+ */
+
+import { HASH_BYTES } from "../constants.ts";
+import type { Manifest } from "../protocol/messages.ts";
+
+export type { Manifest };
+
+/** Tag at the start of the canonical encoding, so the ID can never collide with another format. */
+const CANONICAL_TAG = "p2pft-manifest-v1";
+const U64_BYTES = 8;
+const U32_BYTES = 4;
+
+/** Number of chunks of a file of `size` bytes. */
+export function chunkCount(size: number, chunkSize: number): number {
+  return Math.ceil(size / chunkSize);
+}
+
+/** Length in bytes of chunk `index` of the file `manifest` describes. */
+export function chunkLength(manifest: Manifest, index: number): number {
+  return Math.min(manifest.chunkSize, manifest.size - index * manifest.chunkSize);
+}
+
+/** Byte offset of chunk `index` in the file. */
+export function chunkOffset(manifest: Manifest, index: number): number {
+  return index * manifest.chunkSize;
+}
+
+/** Lowercase hex of `bytes`. */
+export function toHex(bytes: Uint8Array): string {
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+/** Bytes of the lowercase or uppercase hex string `hex`. */
+export function fromHex(hex: string): Uint8Array {
+  const bytes = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  return bytes;
+}
+
+/**
+ * The canonical encoding of a manifest's content: the tag, size (u64 BE),
+ * chunk size (u32 BE), chunk count (u32 BE), then the raw chunk hashes.
+ * The name is deliberately left out.
+ */
+export function encodeCanonical(manifest: Omit<Manifest, "name">): Uint8Array {
+  const tag = new TextEncoder().encode(CANONICAL_TAG);
+  const count = manifest.chunkHashes.length;
+  const out = new Uint8Array(tag.length + U64_BYTES + 2 * U32_BYTES + count * HASH_BYTES);
+  const view = new DataView(out.buffer);
+  out.set(tag, 0);
+  let offset = tag.length;
+  view.setBigUint64(offset, BigInt(manifest.size));
+  offset += U64_BYTES;
+  view.setUint32(offset, manifest.chunkSize);
+  offset += U32_BYTES;
+  view.setUint32(offset, count);
+  offset += U32_BYTES;
+  for (const hash of manifest.chunkHashes) {
+    out.set(fromHex(hash), offset);
+    offset += HASH_BYTES;
+  }
+  return out;
+}
+
+/** SHA-256 of `data` as lowercase hex, computed with WebCrypto. */
+export async function sha256Hex(data: Uint8Array): Promise<string> {
+  return toHex(
+    new Uint8Array(await crypto.subtle.digest("SHA-256", data as Uint8Array<ArrayBuffer>)),
+  );
+}
+
+/** The file ID of the content a manifest describes. */
+export function computeFileId(manifest: Omit<Manifest, "name">): Promise<string> {
+  return sha256Hex(encodeCanonical(manifest));
+}
+
+/** True when `data` is exactly chunk `index` of `manifest`: right length and hash. */
+export async function verifyChunk(
+  manifest: Manifest,
+  index: number,
+  data: Uint8Array,
+): Promise<boolean> {
+  if (data.length !== chunkLength(manifest, index)) return false;
+  return await sha256Hex(data) === manifest.chunkHashes[index];
+}
