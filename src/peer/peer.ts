@@ -255,6 +255,10 @@ export class PeerNode {
     await this.#pool.close();
     await this.#chunkServer.close();
     this.#library.close();
+    this.#log.info(
+      `uploaded ${this.#chunkServer.uploadedBytes} bytes ` +
+        `(${this.#chunkServer.uploadsServed} chunks) to other peers`,
+    );
   }
 
   async #onDownloaded(fileId: string, manifest: Manifest, path: string): Promise<void> {

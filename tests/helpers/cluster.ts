@@ -1,0 +1,205 @@
+/**
+ * Real p2pft processes for end-to-end tests: a server and peers on
+ * 127.0.0.1 with free ports, their output captured line by line.
+ *
+ * @module
+ */
+
+import { fileURLToPath } from "node:url";
+
+/** Path of the CLI entry point. */
+export const MAIN = fileURLToPath(new URL("../../main.ts", import.meta.url));
+
+/** Deno flags every test process runs with. */
+export const RUN_FLAGS = ["run", "--allow-all", "--quiet"];
+
+/** Default time a test waits for an expected line. */
+const LINE_TIMEOUT_MS = 20_000;
+
+/** Accumulates the lines of a stream and lets a test wait for one. */
+export class LineLog {
+  /** Every line so far. */
+  readonly lines: string[] = [];
+  #waiters: { pattern: RegExp; resolve: (m: RegExpMatchArray) => void }[] = [];
+  /** Resolves when the stream ends. */
+  readonly ended: Promise<void>;
+
+  /** Starts reading `stream`. */
+  constructor(stream: ReadableStream<Uint8Array>) {
+    this.ended = this.#read(stream);
+  }
+
+  /** All output so far as one string. */
+  get text(): string {
+    return this.lines.join("\n");
+  }
+
+  /** Resolves to the first line matching `pattern` (past or future). */
+  waitFor(pattern: RegExp, timeoutMs = LINE_TIMEOUT_MS): Promise<RegExpMatchArray> {
+    for (const line of this.lines) {
+      const match = line.match(pattern);
+      if (match) return Promise.resolve(match);
+    }
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(new Error(`no line matching ${pattern} within ${timeoutMs} ms; got:\n${this.text}`));
+      }, timeoutMs);
+      this.#waiters.push({
+        pattern,
+        resolve: (match) => {
+          clearTimeout(timer);
+          resolve(match);
+        },
+      });
+    });
+  }
+
+  async #read(stream: ReadableStream<Uint8Array>): Promise<void> {
+    let pending = "";
+    for await (const text of stream.pipeThrough(new TextDecoderStream())) {
+      pending += text;
+      const parts = pending.split("\n");
+      pending = parts.pop()!;
+      for (const line of parts) this.#add(line);
+    }
+    if (pending) this.#add(pending);
+  }
+
+  #add(line: string): void {
+    this.lines.push(line);
+    this.#waiters = this.#waiters.filter((waiter) => {
+      const match = line.match(waiter.pattern);
+      if (match) waiter.resolve(match);
+      return !match;
+    });
+  }
+}
+
+/** A running p2pft process. */
+export class P2pftProcess {
+  /** The child process. */
+  readonly child: Deno.ChildProcess;
+  /** Its stdout lines. */
+  readonly stdout: LineLog;
+  /** Its stderr lines. */
+  readonly stderr: LineLog;
+  /** `host:port` it listens on, once known. */
+  address = "";
+
+  /** Spawns `p2pft <args>` in `cwd`. */
+  constructor(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}) {
+    this.child = new Deno.Command(Deno.execPath(), {
+      args: [...RUN_FLAGS, MAIN, ...args],
+      cwd: options.cwd,
+      env: { NO_COLOR: "1", ...options.env },
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    this.stdout = new LineLog(this.child.stdout);
+    this.stderr = new LineLog(this.child.stderr);
+  }
+
+  /** Port it listens on. */
+  get port(): number {
+    return Number(this.address.slice(this.address.lastIndexOf(":") + 1));
+  }
+
+  /** Waits for the "listening on" line and records the address. */
+  async listening(): Promise<this> {
+    const match = await this.stdout.waitFor(/listening on (\S+)/);
+    this.address = match[1];
+    return this;
+  }
+
+  /** Waits for the process to exit; resolves to its status with all output read. */
+  async exit(): Promise<Deno.CommandStatus> {
+    const status = await this.child.status;
+    await Promise.all([this.stdout.ended, this.stderr.ended]);
+    return status;
+  }
+
+  /** Sends `signal` and waits for the exit. */
+  async stop(signal: Deno.Signal = "SIGTERM"): Promise<Deno.CommandStatus> {
+    try {
+      this.child.kill(signal);
+    } catch {
+      // Already exited.
+    }
+    return await this.exit();
+  }
+}
+
+/** Starts `p2pft server` on a free loopback port. */
+export function startServer(extra: string[] = []): Promise<P2pftProcess> {
+  return new P2pftProcess(["server", "--addr", "127.0.0.1:0", ...extra]).listening();
+}
+
+/** Starts `p2pft peer` on a free loopback port, registered with `server`. */
+export function startPeer(
+  server: string,
+  options: { args?: string[]; cwd?: string; env?: Record<string, string> } = {},
+): Promise<P2pftProcess> {
+  return new P2pftProcess(
+    ["peer", "--addr", "127.0.0.1:0", "--server", server, ...(options.args ?? [])],
+    options,
+  ).listening();
+}
+
+/** Runs a peer to completion (with `--exit-when-done`) and returns its status and output. */
+export async function runPeer(
+  server: string,
+  options: { args: string[]; cwd?: string; env?: Record<string, string> },
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const peer = new P2pftProcess(
+    ["peer", "--addr", "127.0.0.1:0", "--server", server, "--exit-when-done", ...options.args],
+    options,
+  );
+  const status = await peer.exit();
+  return { code: status.code, stdout: peer.stdout.text, stderr: peer.stderr.text };
+}
+
+/** Writes `size` pseudo-random bytes (seeded, reproducible) to `path`. */
+export async function writeRandomFile(path: string, size: number, seed = 1): Promise<void> {
+  const file = await Deno.open(path, { write: true, create: true, truncate: true });
+  const block = new Uint8Array(Math.min(size, 1 << 20));
+  let state = seed >>> 0 || 1;
+  let written = 0;
+  try {
+    while (written < size) {
+      for (let i = 0; i < block.length; i += 4) {
+        state ^= state << 13;
+        state ^= state >>> 17;
+        state ^= state << 5;
+        block[i] = state & 0xff;
+        block[i + 1] = (state >>> 8) & 0xff;
+        block[i + 2] = (state >>> 16) & 0xff;
+        block[i + 3] = (state >>> 24) & 0xff;
+      }
+      const take = Math.min(block.length, size - written);
+      let offset = 0;
+      while (offset < take) offset += await file.write(block.subarray(offset, take));
+      written += take;
+    }
+  } finally {
+    file.close();
+  }
+}
+
+/** SHA-256 of a whole file as hex (node:crypto, independent of the code under test). */
+export async function sha256File(path: string): Promise<string> {
+  const { createHash } = await import("node:crypto");
+  const hash = createHash("sha256");
+  const file = await Deno.open(path);
+  const buffer = new Uint8Array(1 << 22);
+  try {
+    while (true) {
+      const count = await file.read(buffer);
+      if (count === null) break;
+      hash.update(buffer.subarray(0, count));
+    }
+  } finally {
+    file.close();
+  }
+  return hash.digest("hex");
+}
