@@ -81,7 +81,7 @@ export const PEER_SERVICE_TYPE = "_p2pft-peer._tcp.local";
 export const DEFAULT_DISCOVER_TIMEOUT_MS = 5_000;
 
 /** Requests a downloader keeps in flight to a new peer before it has measured it. */
-export const INITIAL_WINDOW = 2;
+export const INITIAL_WINDOW = 4;
 
 /** Most requests a downloader keeps in flight to one peer. */
 export const MAX_WINDOW = 8;

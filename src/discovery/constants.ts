@@ -91,6 +91,9 @@ export const REFRESH_TTL_FRACTION = 0.8;
 /** Spacing of refresh queries, as a fraction of the TTL (RFC 6762 §5.2: 80%, 85%, 90%, 95%). */
 export const REFRESH_STEP_FRACTION = 0.05;
 
+/** Number of refresh queries sent for one record before it is let expire. */
+export const REFRESH_QUERY_COUNT = 4;
+
 /** Share of its TTL a known answer must still have to suppress a reply (RFC 6762 §7.1). */
 export const KNOWN_ANSWER_MIN_TTL_FRACTION = 0.5;
 

@@ -18,7 +18,8 @@ import { errorMessage, type Logger, silentLogger } from "../log.ts";
 import type { Manifest, Source } from "../protocol/messages.ts";
 import { Bitfield } from "../storage/bitfield.ts";
 import { hashFile } from "../storage/hash_file.ts";
-import { chunkLength, chunkOffset, verifyChunk } from "../storage/manifest.ts";
+import type { ChunkHasher } from "../storage/hasher.ts";
+import { chunkLength, chunkOffset } from "../storage/manifest.ts";
 import { PartFile } from "../storage/part_file.ts";
 import { candidatePaths, sanitizeFileName } from "../storage/safe_name.ts";
 import type { PeerPool } from "./peer_pool.ts";
@@ -86,6 +87,8 @@ export interface DownloadOptions {
   outDir: string;
   /** Connections to other peers. */
   pool: PeerPool;
+  /** Hashes chunks off the main thread. */
+  hasher: ChunkHasher;
   /** Finds who holds the file. */
   findSources: SourceFinder;
   /** This peer's ID, so it never downloads from itself. */
@@ -105,6 +108,8 @@ interface InFlight {
   started: number;
   address: string;
   stalled: boolean;
+  /** The chunk buffer; replaced by the hasher's view after hashing. */
+  buffer: Uint8Array;
 }
 
 /** Thrown to the caller when a download cannot finish. */
@@ -382,15 +387,19 @@ export class Download {
       started: Date.now(),
       address,
       stalled: false,
+      buffer: this.#takeBuffer(),
     };
     this.#inFlight.add(flight);
-    const buffer = this.#takeBuffer();
     const expected = chunkLength(this.manifest, index);
-    this.#fetchChunk(flight, buffer.subarray(0, expected), part)
+    this.#fetchChunk(flight, flight.buffer.subarray(0, expected), part)
       .catch((error) => this.#onFailure(flight, error))
       .finally(() => {
         this.#inFlight.delete(flight);
-        this.#freeBuffers.push(buffer);
+        if (flight.buffer.buffer.byteLength > 0) {
+          this.#freeBuffers.push(new Uint8Array(flight.buffer.buffer));
+        } else {
+          this.#buffersMade--;
+        }
         this.#wakeUp();
       });
   }
@@ -413,11 +422,13 @@ export class Download {
     );
     this.#bytesReceived += data.length;
     if (this.#scheduler.done.has(flight.index)) return;
-    if (!await verifyChunk(this.manifest, flight.index, data)) {
+    const hashed = await this.#options.hasher.hash(data);
+    flight.buffer = hashed.data;
+    if (hashed.hash !== this.manifest.chunkHashes[flight.index]) {
       throw new BadChunkError(`chunk ${flight.index} failed verification`);
     }
     if (this.#scheduler.done.has(flight.index)) return;
-    await part.write(chunkOffset(this.manifest, flight.index), data).catch((error) => {
+    await part.write(chunkOffset(this.manifest, flight.index), hashed.data).catch((error) => {
       throw new DownloadError(`cannot write ${part.path}: ${errorMessage(error)}`);
     });
     if (this.#scheduler.done.has(flight.index)) return;

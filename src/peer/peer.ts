@@ -23,6 +23,7 @@ import {
 } from "../protocol/messages.ts";
 import type { SourceChangedError } from "../storage/chunk_source.ts";
 import { hashFile, type HashProgress } from "../storage/hash_file.ts";
+import { ChunkHasher } from "../storage/hasher.ts";
 import { computeFileId } from "../storage/manifest.ts";
 import { z } from "zod";
 import { ChunkServer } from "./chunk_server.ts";
@@ -88,6 +89,7 @@ export class PeerNode {
   #chunkServer: ChunkServer;
   #link: ServerLink;
   #pool: PeerPool;
+  #hasher = new ChunkHasher();
   #downloads: Download[] = [];
   #nextDownloadId = 1;
 
@@ -189,6 +191,7 @@ export class PeerNode {
       id: this.#nextDownloadId++,
       outDir,
       pool: this.#pool,
+      hasher: this.#hasher,
       selfId: this.peerId,
       findSources: async (id) => (await this.lookup(id)).sources,
       onPartial: ({ part, chunks }) => {
@@ -255,6 +258,7 @@ export class PeerNode {
     await this.#pool.close();
     await this.#chunkServer.close();
     this.#library.close();
+    this.#hasher.close();
     this.#log.info(
       `uploaded ${this.#chunkServer.uploadedBytes} bytes ` +
         `(${this.#chunkServer.uploadsServed} chunks) to other peers`,

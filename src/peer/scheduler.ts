@@ -7,8 +7,8 @@
  * - Endgame: once every missing chunk is requested, idle peers duplicate the
  *   requests with the fewest copies; the first verified copy wins and the
  *   caller cancels the others.
- * - Windows: each peer gets an in-flight window that grows by one for every
- *   window's worth of chunks delivered and halves on a stall (AIMD).
+ * - Windows: each peer gets an in-flight window that grows by half a
+ *   request for every chunk it delivers and halves on a stall (AIMD).
  * - Bans: a peer that delivers {@linkcode BAN_AFTER_BAD_CHUNKS} chunks
  *   failing verification is banned for this download.
  *
@@ -17,6 +17,9 @@
 
 import { BAN_AFTER_BAD_CHUNKS, INITIAL_WINDOW, MAX_WINDOW } from "../constants.ts";
 import { Bitfield } from "../storage/bitfield.ts";
+
+/** How much a peer's window grows for each chunk it delivers intact. */
+const WINDOW_GROWTH = 0.5;
 
 /** What the scheduler knows about one source. */
 export interface SourceState {
@@ -178,7 +181,7 @@ export class Scheduler {
     const state = this.#sources.get(peerId);
     if (state) {
       state.delivered++;
-      state.window = Math.min(MAX_WINDOW, state.window + 1 / Math.max(1, state.window));
+      state.window = Math.min(MAX_WINDOW, state.window + WINDOW_GROWTH);
     }
     this.#unrequest(peerId, index);
     this.done.set(index);

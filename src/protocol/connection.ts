@@ -240,7 +240,12 @@ export class Connection {
       pending.reject(error instanceof Error ? error : new Error(String(error)));
       return;
     }
-    await this.#reader.readPayload(target);
+    try {
+      await this.#reader.readPayload(target);
+    } catch (error) {
+      pending.reject(error instanceof Error ? error : new Error(String(error)));
+      throw error;
+    }
     pending.resolve(target);
   }
 }

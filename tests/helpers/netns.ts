@@ -170,7 +170,7 @@ async function stopChild(child: Deno.ChildProcess): Promise<void> {
   } catch {
     // Already exited.
   }
-  let timer: number | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   await Promise.race([
     status,
     new Promise<void>((resolve) => {

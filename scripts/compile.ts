@@ -1,0 +1,425 @@
+/**
+ * Builds standalone `p2pft` executables with `deno compile`.
+ *
+ * ```sh
+ * deno task compile                          # every target into dist/
+ * deno task compile --target host            # only this machine's target
+ * deno task compile --target x86_64-pc-windows-msvc --out /tmp/build
+ * ```
+ *
+ * Each target is written as `p2pft-<os>-<arch>[.exe]` (e.g. `p2pft-linux-x64`,
+ * `p2pft-windows-x64.exe`) and reported on one line, ok or failed. The exit
+ * status is non-zero if any target failed.
+ *
+ * `deno compile` appends the program to a prebuilt runtime, `denort`, that it
+ * downloads once per version and target from Deno's download server and keeps
+ * in `$DENO_DIR/dl/`. Without internet access (and no cached copy) that
+ * download fails, which this script reports plainly for each target. A local
+ * `denort` for the host can be given with the `DENORT_BIN` environment
+ * variable; `deno compile` would use it for every target, so this script
+ * passes it on for the host target only.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { dirname, join, relative, resolve } from "node:path";
+
+/** One platform `deno compile` can build for. */
+export interface Target {
+  /** Rust target triple passed to `deno compile --target`. */
+  triple: string;
+  /** Operating system part of the output name. */
+  os: "linux" | "darwin" | "windows";
+  /** Architecture part of the output name. */
+  arch: "x64" | "arm64";
+}
+
+/** Every target built by default, in build order. */
+export const TARGETS: readonly Target[] = [
+  { triple: "x86_64-unknown-linux-gnu", os: "linux", arch: "x64" },
+  { triple: "aarch64-unknown-linux-gnu", os: "linux", arch: "arm64" },
+  { triple: "x86_64-apple-darwin", os: "darwin", arch: "x64" },
+  { triple: "aarch64-apple-darwin", os: "darwin", arch: "arm64" },
+  { triple: "x86_64-pc-windows-msvc", os: "windows", arch: "x64" },
+];
+
+/**
+ * Permissions baked into the executables: sockets (TCP and mDNS), reading
+ * shared files, writing downloads, environment and system facts (network
+ * interfaces, hostname). Nothing else: p2pft runs no subprocess and loads no
+ * native code.
+ */
+export const PERMISSION_FLAGS: readonly string[] = [
+  "--allow-net",
+  "--allow-read",
+  "--allow-write",
+  "--allow-env",
+  "--allow-sys",
+];
+
+/** Root of the repository (the folder holding deno.json and main.ts). */
+export const REPO_ROOT: string = resolve(dirname(new URL(import.meta.url).pathname), "..");
+
+/** Entry point of the program, relative to {@linkcode REPO_ROOT}. */
+export const ENTRY_POINT = "main.ts";
+
+/** Default time allowed for one target's `deno compile`, in seconds. */
+export const DEFAULT_TIMEOUT_SECONDS = 600;
+
+/** File name of the executable for `target`, e.g. `p2pft-windows-x64.exe`. */
+export function outputName(target: Target): string {
+  return `p2pft-${target.os}-${target.arch}${target.os === "windows" ? ".exe" : ""}`;
+}
+
+/** The target of the machine running this script, or `undefined` if none fits. */
+export function hostTarget(): Target | undefined {
+  return TARGETS.find((target) => target.triple === Deno.build.target);
+}
+
+/**
+ * Resolves the values of `--target` (each a triple, a short name such as
+ * `linux-x64`, `all` or `host`, possibly comma-separated) to targets, without
+ * duplicates. Throws on an unknown name.
+ */
+export function resolveTargets(values: readonly string[]): Target[] {
+  const chosen: Target[] = [];
+  const add = (target: Target) => {
+    if (!chosen.includes(target)) chosen.push(target);
+  };
+  const names = values.flatMap((value) => value.split(",")).map((name) => name.trim());
+  for (const name of names.length === 0 ? ["all"] : names) {
+    if (name === "all") {
+      TARGETS.forEach(add);
+    } else if (name === "host") {
+      const host = hostTarget();
+      if (host === undefined) {
+        throw new Error(`this machine's target ${Deno.build.target} is not one p2pft builds for`);
+      }
+      add(host);
+    } else {
+      const target = TARGETS.find((t) => t.triple === name || `${t.os}-${t.arch}` === name);
+      if (target === undefined) {
+        const known = TARGETS.map((t) => t.triple).join(", ");
+        throw new Error(`unknown target "${name}" (known: all, host, ${known})`);
+      }
+      add(target);
+    }
+  }
+  return chosen;
+}
+
+const WORKER_PATTERN =
+  /new\s+Worker\s*\(\s*new\s+URL\s*\(\s*(["'])([^"']+)\1\s*,\s*import\.meta\.url\s*\)/g;
+
+/**
+ * Finds the worker modules the program starts (`new Worker(new URL("./x.ts",
+ * import.meta.url))` in main.ts or src/, tests excluded). `deno compile` does
+ * not follow them by itself, so each must be passed with `--include`.
+ * Returns paths relative to `root`, sorted.
+ */
+export async function findWorkerModules(root: string = REPO_ROOT): Promise<string[]> {
+  const found = new Set<string>();
+  for (const file of [join(root, ENTRY_POINT), ...await listSources(join(root, "src"))]) {
+    let text: string;
+    try {
+      text = await Deno.readTextFile(file);
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) continue;
+      throw error;
+    }
+    for (const match of text.matchAll(WORKER_PATTERN)) {
+      const worker = resolve(dirname(file), match[2]);
+      if (await isFile(worker)) found.add(relative(root, worker));
+    }
+  }
+  return [...found].sort();
+}
+
+async function listSources(dir: string): Promise<string[]> {
+  const files: string[] = [];
+  let entries: AsyncIterable<Deno.DirEntry>;
+  try {
+    entries = Deno.readDir(dir);
+    for await (const entry of entries) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory) files.push(...await listSources(path));
+      else if (/\.[mc]?[jt]sx?$/.test(entry.name) && !/[._]test\.[mc]?[jt]sx?$/.test(entry.name)) {
+        files.push(path);
+      }
+    }
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  return files;
+}
+
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(path)).isFile;
+  } catch {
+    return false;
+  }
+}
+
+/** Arguments of `deno` that compile `entry` for `target` into `outFile`. */
+export function compileArgs(
+  target: Target,
+  outFile: string,
+  includes: readonly string[],
+  entry: string = ENTRY_POINT,
+): string[] {
+  return [
+    "compile",
+    ...PERMISSION_FLAGS,
+    ...includes.flatMap((path) => ["--include", path]),
+    "--target",
+    target.triple,
+    "--output",
+    outFile,
+    entry,
+  ];
+}
+
+/**
+ * Tells whether `deno compile` output shows that it could not obtain its base
+ * runtime (`denort`): the download from Deno's server failed, or stalled until
+ * the time limit (`timedOut`).
+ */
+export function isBaseRuntimeFailure(output: string, timedOut = false): boolean {
+  const text = stripAnsi(output);
+  if (/Setting up base binary|denort-[\w-]+\.zip|Could not find denort/i.test(text)) return true;
+  return timedOut && /Download https?:\/\/dl\.deno\.land\//.test(text);
+}
+
+/**
+ * The most telling line of a failed `deno compile`: the network error when
+ * there is one (`error sending request for url (...): ... dns error: ...`),
+ * otherwise its first `error:` line, otherwise its first non-empty line.
+ */
+export function firstErrorLine(output: string): string {
+  const lines = stripAnsi(output).split(/\r?\n/).map((line) => line.trim()).filter((l) => l);
+  const cause = lines.find((line) =>
+    /error sending request|Could not find denort|dns error|connection refused/i.test(line)
+  );
+  if (cause !== undefined) return cause.replace(/^\d+:\s*/, "");
+  return lines.find((line) => line.startsWith("error:")) ?? lines[0] ?? "(no output)";
+}
+
+/** One-line explanation of a base-runtime failure for `target`. */
+export function baseRuntimeMessage(target: Target, detail: string): string {
+  return `could not download the deno runtime base for ${target.triple}: no internet access? ` +
+    `(deno compile fetches denort-${target.triple}.zip from dl.deno.land once per version; ` +
+    `give a local denort with DENORT_BIN for the host target) [${detail}]`;
+}
+
+// deno-lint-ignore no-control-regex
+const ANSI_PATTERN = /\x1b\[[0-9;?]*[ -\/]*[@-~]/g;
+
+function stripAnsi(text: string): string {
+  return text.replace(ANSI_PATTERN, "");
+}
+
+/** What happened to one target. */
+export interface CompileResult {
+  /** The target built. */
+  target: Target;
+  /** `true` when the executable was written. */
+  ok: boolean;
+  /** Path of the executable (written only when `ok`). */
+  outFile: string;
+  /** `true` when the failure was the missing base runtime (denort). */
+  baseRuntimeMissing: boolean;
+  /** `true` when `deno compile` was stopped at the time limit. */
+  timedOut: boolean;
+  /** Combined stdout and stderr of `deno compile`. */
+  output: string;
+  /** One-line report for this target. */
+  message: string;
+}
+
+/** Options of {@linkcode compileTarget} and {@linkcode compile}. */
+export interface CompileOptions {
+  /** Folder the executables are written to; created if missing. */
+  outDir: string;
+  /** Time allowed for one target, in milliseconds. */
+  timeoutMs?: number;
+  /** Modules passed with `--include` (default: {@linkcode findWorkerModules}). */
+  includes?: readonly string[];
+  /** Entry module, relative to `cwd` (default: main.ts). */
+  entry?: string;
+  /** Folder `deno compile` runs in (default: the repository root). */
+  cwd?: string;
+  /** Extra `deno` arguments placed right after `compile` (e.g. `--no-config`). */
+  extraArgs?: readonly string[];
+}
+
+/** Runs `deno compile` for one target and reports what happened. Never throws on a failed build. */
+export async function compileTarget(target: Target, options: CompileOptions): Promise<CompileResult> {
+  const outFile = resolve(options.outDir, outputName(target));
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_SECONDS * 1000;
+  const includes = options.includes ?? await findWorkerModules(options.cwd ?? REPO_ROOT);
+  const [command, ...rest] = compileArgs(target, outFile, includes, options.entry);
+  const env: Record<string, string> = { ...Deno.env.toObject(), NO_COLOR: "1" };
+  // deno compile takes DENORT_BIN as the base for any --target: keep it to the host.
+  if (target.triple !== Deno.build.target) delete env.DENORT_BIN;
+  const signal = AbortSignal.timeout(timeoutMs);
+  let output = "";
+  let success = false;
+  try {
+    const result = await new Deno.Command(Deno.execPath(), {
+      args: [command, ...(options.extraArgs ?? []), ...rest],
+      cwd: options.cwd ?? REPO_ROOT,
+      env,
+      clearEnv: true,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+      signal,
+    }).output();
+    const decoder = new TextDecoder();
+    output = decoder.decode(result.stdout) + decoder.decode(result.stderr);
+    success = result.success && !signal.aborted;
+  } catch (error) {
+    output = error instanceof Error ? error.message : String(error);
+  }
+  const timedOut = signal.aborted;
+  const baseRuntimeMissing = !success && isBaseRuntimeFailure(output, timedOut);
+  let message: string;
+  if (success) {
+    const size = (await Deno.stat(outFile)).size;
+    message = `ok     ${target.triple} -> ${outFile} (${(size / 2 ** 20).toFixed(1)} MiB)`;
+  } else if (baseRuntimeMissing) {
+    message = `FAILED ${baseRuntimeMessage(target, firstErrorLine(output))}`;
+  } else if (timedOut) {
+    message = `FAILED ${target.triple}: deno compile did not finish within ${timeoutMs / 1000} s`;
+  } else {
+    message = `FAILED ${target.triple}: ${firstErrorLine(output)}`;
+  }
+  return { target, ok: success, outFile, baseRuntimeMissing, timedOut, output, message };
+}
+
+/** Compiles each of `targets` in turn into `options.outDir`, printing one line per target. */
+export async function compile(
+  targets: readonly Target[],
+  options: CompileOptions,
+): Promise<CompileResult[]> {
+  await Deno.mkdir(options.outDir, { recursive: true });
+  const includes = options.includes ?? await findWorkerModules(options.cwd ?? REPO_ROOT);
+  const results: CompileResult[] = [];
+  for (const target of targets) {
+    const result = await compileTarget(target, { ...options, includes });
+    console.log(result.message);
+    if (!result.ok && !result.baseRuntimeMissing) {
+      console.log(result.output.trimEnd().replace(/^/gm, "    "));
+    }
+    results.push(result);
+  }
+  return results;
+}
+
+/** Outcome of {@linkcode probeCompile}. */
+export type ProbeResult =
+  | { ok: true }
+  | { ok: false; baseRuntimeMissing: boolean; reason: string; output: string };
+
+/**
+ * Checks, within `timeoutMs`, whether `deno compile` can build for the host
+ * here, by compiling a one-line program in a temporary folder outside the
+ * repository. Tells apart a missing base runtime from any other failure.
+ */
+export async function probeCompile(timeoutMs = 20_000): Promise<ProbeResult> {
+  const target = hostTarget();
+  if (target === undefined) {
+    return {
+      ok: false,
+      baseRuntimeMissing: false,
+      reason: `host target ${Deno.build.target} is not one p2pft builds for`,
+      output: "",
+    };
+  }
+  const dir = await Deno.makeTempDir({ prefix: "p2pft_compile_probe_" });
+  try {
+    await Deno.writeTextFile(join(dir, "probe.ts"), 'console.log("probe");\n');
+    const result = await compileTarget(target, {
+      outDir: dir,
+      timeoutMs,
+      includes: [],
+      entry: "probe.ts",
+      cwd: dir,
+      extraArgs: ["--no-config", "--no-lock"],
+    });
+    if (result.ok) return { ok: true };
+    return {
+      ok: false,
+      baseRuntimeMissing: result.baseRuntimeMissing,
+      reason: result.timedOut && !result.baseRuntimeMissing
+        ? `deno compile did not finish within ${timeoutMs / 1000} s`
+        : firstErrorLine(result.output),
+      output: result.output,
+    };
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+const USAGE = `Usage: deno task compile [--target <triple|short|all|host>]... [--out <dir>] [--timeout <s>]
+
+Builds standalone p2pft executables with deno compile.
+
+  --target   target triple, short name (linux-x64, darwin-arm64, ...), all (default) or host;
+             may be repeated or comma-separated
+  --out      output folder (default: dist/ in the repository)
+  --timeout  seconds allowed per target (default: ${DEFAULT_TIMEOUT_SECONDS})
+
+Targets: ${TARGETS.map((t) => `${t.triple} -> ${outputName(t)}`).join(", ")}`;
+
+async function main(args: string[]): Promise<number> {
+  let targets: Target[];
+  let outDir: string;
+  let timeoutMs: number;
+  try {
+    const { values } = parseArgs({
+      args,
+      options: {
+        target: { type: "string", multiple: true },
+        out: { type: "string" },
+        timeout: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+    if (values.help) {
+      console.log(USAGE);
+      return 0;
+    }
+    targets = resolveTargets(values.target ?? []);
+    outDir = resolve(values.out ?? join(REPO_ROOT, "dist"));
+    const seconds = Number(values.timeout ?? DEFAULT_TIMEOUT_SECONDS);
+    if (!Number.isFinite(seconds) || seconds <= 0) {
+      throw new Error(`--timeout must be a positive number of seconds`);
+    }
+    timeoutMs = seconds * 1000;
+  } catch (error) {
+    console.error(`compile: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(USAGE);
+    return 2;
+  }
+  const includes = await findWorkerModules();
+  console.log(
+    `compiling ${ENTRY_POINT} with deno ${Deno.version.deno} for ${targets.length} target(s)` +
+      (includes.length > 0 ? ` (including ${includes.join(", ")})` : ""),
+  );
+  const results = await compile(targets, { outDir, timeoutMs, includes });
+  const failed = results.filter((result) => !result.ok);
+  console.log(`${results.length - failed.length} of ${results.length} target(s) built`);
+  if (failed.length > 0 && failed.every((result) => result.baseRuntimeMissing)) {
+    console.log(
+      "no target could get its deno runtime base: this machine cannot reach dl.deno.land",
+    );
+  }
+  return failed.length === 0 ? 0 : 1;
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args));
+}

@@ -1,0 +1,65 @@
+/**
+ * A small program the discovery tests run inside network namespaces. It
+ * speaks JSON lines on stdout, one object per event, and stops cleanly when
+ * its stdin is closed.
+ *
+ * Usage:
+ * - `advertise '<ServiceDescription JSON>' ['<AdvertiseOptions JSON>']`:
+ *   prints `{"event":"advertised",...}`, then `{"event":"closed"}` after stdin closes.
+ * - `browse <serviceType> <timeoutMs>`: prints `{"event":"found","instances":[...]}` and exits.
+ * - `watch <serviceType>`: prints `{"event":"ready"}`, then `{"event":"up"|"update"|"down",
+ *   "instance":{...}}` per change, until stdin closes.
+ *
+ * @module
+ */
+
+import { advertise } from "../../src/discovery/advertiser.ts";
+import { browse, watchServices } from "../../src/discovery/browser.ts";
+import type { DiscoveryLog } from "../../src/discovery/mdns_socket.ts";
+
+/** Prints one JSON line. */
+function emit(value: Record<string, unknown>): void {
+  console.log(JSON.stringify(value));
+}
+
+/** Resolves when stdin reaches its end. */
+async function stdinClosed(): Promise<void> {
+  for await (const _ of Deno.stdin.readable) {
+    // Ignore whatever is written: only the end matters.
+  }
+}
+
+const log: DiscoveryLog = (level, message) => console.error(`[${level}] ${message}`);
+
+async function main(args: string[]): Promise<void> {
+  const [command, ...rest] = args;
+  switch (command) {
+    case "advertise": {
+      const ad = await advertise(JSON.parse(rest[0]), { ...JSON.parse(rest[1] ?? "{}"), log });
+      emit({ event: "advertised", instanceName: ad.instanceName, host: ad.host });
+      await stdinClosed();
+      await ad.close();
+      emit({ event: "closed" });
+      return;
+    }
+    case "browse": {
+      const instances = await browse(rest[0], { timeoutMs: Number(rest[1]), log });
+      emit({ event: "found", instances });
+      return;
+    }
+    case "watch": {
+      const watcher = await watchServices(rest[0], {
+        log,
+        onChange: (change) => emit({ event: change.type, instance: change.instance }),
+      });
+      emit({ event: "ready" });
+      await stdinClosed();
+      await watcher.close();
+      return;
+    }
+    default:
+      throw new Error(`Unknown command "${command}": use advertise, browse or watch.`);
+  }
+}
+
+await main(Deno.args);
