@@ -208,9 +208,7 @@ export function firstErrorLine(output: string): string {
 
 /** One-line explanation of a base-runtime failure for `target`. */
 export function baseRuntimeMessage(target: Target, detail: string): string {
-  return `could not download the deno runtime base for ${target.triple}: no internet access? ` +
-    `(deno compile fetches denort-${target.triple}.zip from dl.deno.land once per version; ` +
-    `give a local denort with DENORT_BIN for the host target) [${detail}]`;
+  return `could not download the deno runtime base for ${target.triple}: no internet access? (${detail})`;
 }
 
 // deno-lint-ignore no-control-regex
@@ -255,7 +253,10 @@ export interface CompileOptions {
 }
 
 /** Runs `deno compile` for one target and reports what happened. Never throws on a failed build. */
-export async function compileTarget(target: Target, options: CompileOptions): Promise<CompileResult> {
+export async function compileTarget(
+  target: Target,
+  options: CompileOptions,
+): Promise<CompileResult> {
   const outFile = resolve(options.outDir, outputName(target));
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_SECONDS * 1000;
   const includes = options.includes ?? await findWorkerModules(options.cwd ?? REPO_ROOT);
@@ -349,7 +350,25 @@ export async function probeCompile(timeoutMs = 20_000): Promise<ProbeResult> {
       cwd: dir,
       extraArgs: ["--no-config", "--no-lock"],
     });
-    if (result.ok) return { ok: true };
+    if (result.ok) {
+      // The runtime base must run the embedded program (a full `deno` given as
+      // DENORT_BIN would not: it ignores what is appended to it).
+      const run = await new Deno.Command(result.outFile, {
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+        signal: AbortSignal.timeout(timeoutMs),
+      }).output();
+      const printed = new TextDecoder().decode(run.stdout).trim();
+      if (run.success && printed === "probe") return { ok: true };
+      const output = printed + new TextDecoder().decode(run.stderr);
+      return {
+        ok: false,
+        baseRuntimeMissing: false,
+        reason: `the compiled probe did not print "probe" (is DENORT_BIN a denort binary?)`,
+        output,
+      };
+    }
     return {
       ok: false,
       baseRuntimeMissing: result.baseRuntimeMissing,
@@ -363,7 +382,8 @@ export async function probeCompile(timeoutMs = 20_000): Promise<ProbeResult> {
   }
 }
 
-const USAGE = `Usage: deno task compile [--target <triple|short|all|host>]... [--out <dir>] [--timeout <s>]
+const USAGE =
+  `Usage: deno task compile [--target <triple|short|all|host>]... [--out <dir>] [--timeout <s>]
 
 Builds standalone p2pft executables with deno compile.
 
@@ -414,7 +434,9 @@ async function main(args: string[]): Promise<number> {
   console.log(`${results.length - failed.length} of ${results.length} target(s) built`);
   if (failed.length > 0 && failed.every((result) => result.baseRuntimeMissing)) {
     console.log(
-      "no target could get its deno runtime base: this machine cannot reach dl.deno.land",
+      "deno compile downloads denort-<target>.zip from dl.deno.land once per deno version " +
+        "(cached in $DENO_DIR/dl/); without access, set DENORT_BIN to a local denort " +
+        "binary to build the host target",
     );
   }
   return failed.length === 0 ? 0 : 1;

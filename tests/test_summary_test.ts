@@ -43,7 +43,8 @@ Deno.test("parseSummaryLine reads failed steps, measured and filtered-out fields
 });
 
 Deno.test("parseSummaryLine strips colours", () => {
-  const coloured = "\x1b[0m\x1b[32mok\x1b[0m | 5 passed | 0 failed \x1b[0m\x1b[38;5;245m(1s)\x1b[0m";
+  const coloured =
+    "\x1b[0m\x1b[32mok\x1b[0m | 5 passed | 0 failed \x1b[0m\x1b[38;5;245m(1s)\x1b[0m";
   assertEquals(stripAnsi(coloured), "ok | 5 passed | 0 failed (1s)");
   assertEquals(parseSummaryLine(coloured), { ok: true, passed: 5, failed: 0, ignored: 0 });
 });

@@ -82,6 +82,11 @@ async function startupWork(
   options: { register: string[]; download: string[]; out: string; log: Logger },
 ): Promise<boolean> {
   let ok = true;
+  if (options.register.length > 0) {
+    await peer.waitConnected(REQUEST_TIMEOUT_MS).catch((error) => {
+      options.log.warn(`${errorMessage(error)}; sharing once it is reachable`);
+    });
+  }
   for (const path of options.register) {
     try {
       const registered = await peer.register(path);

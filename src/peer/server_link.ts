@@ -207,6 +207,9 @@ export class ServerLink {
         { ms: REQUEST_TIMEOUT_MS, what: "registration" },
       );
       this.dialAddress = String(reply.address);
+      // Connected before the snapshot of shares: a file registered from now on
+      // is shared on its own, one registered before is in the snapshot.
+      this.#connection = connection;
       const shares = this.#options.shares();
       if (shares.length > 0) {
         await withTimeout(connection.request({ t: "share", files: shares }), {
@@ -214,7 +217,6 @@ export class ServerLink {
           what: "sharing",
         });
       }
-      this.#connection = connection;
       this.#lastError = "connected";
       this.#log.info(
         `connected to server ${this.serverAddress}; reachable at ${this.dialAddress}` +

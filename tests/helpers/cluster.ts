@@ -16,6 +16,9 @@ export const RUN_FLAGS = ["run", "--allow-all", "--quiet"];
 /** Default time a test waits for an expected line. */
 const LINE_TIMEOUT_MS = 20_000;
 
+/** Interval between two looks at the output when counting lines. */
+const POLL_MS = 50;
+
 /** Accumulates the lines of a stream and lets a test wait for one. */
 export class LineLog {
   /** Every line so far. */
@@ -52,6 +55,24 @@ export class LineLog {
         },
       });
     });
+  }
+
+  /** Resolves to the first `count` lines matching `pattern`. */
+  async waitForCount(
+    pattern: RegExp,
+    options: { count: number; timeoutMs?: number },
+  ): Promise<RegExpMatchArray[]> {
+    const deadline = Date.now() + (options.timeoutMs ?? LINE_TIMEOUT_MS);
+    while (true) {
+      const matches = this.lines.map((line) => line.match(pattern)).filter((m) => m !== null);
+      if (matches.length >= options.count) return matches.slice(0, options.count);
+      if (Date.now() > deadline) {
+        throw new Error(
+          `fewer than ${options.count} lines matching ${pattern}; got:\n${this.text}`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
   }
 
   async #read(stream: ReadableStream<Uint8Array>): Promise<void> {

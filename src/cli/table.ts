@@ -1,0 +1,39 @@
+/**
+ * Plain-text tables and key/value blocks for the shells' output.
+ *
+ * @module
+ */
+
+/** Spaces between two columns. */
+const COLUMN_GAP = "  ";
+
+/** How a column's cells line up. */
+export type Align = "left" | "right";
+
+/** Options of {@linkcode formatTable}. */
+export interface TableOptions {
+  /** Column titles, printed first. */
+  header: string[];
+  /** Alignment per column; default left. */
+  align?: Align[];
+}
+
+/** Lays `rows` out in columns under `options.header`; trailing blanks are trimmed. */
+export function formatTable(rows: string[][], options: TableOptions): string[] {
+  const all = [options.header, ...rows];
+  const widths = options.header.map((_, column) =>
+    Math.max(...all.map((row) => (row[column] ?? "").length))
+  );
+  return all.map((row) =>
+    widths.map((width, column) => {
+      const cell = row[column] ?? "";
+      return options.align?.[column] === "right" ? cell.padStart(width) : cell.padEnd(width);
+    }).join(COLUMN_GAP).trimEnd()
+  );
+}
+
+/** Lays `pairs` out as `key  value` lines with the values lined up. */
+export function formatFields(pairs: [string, string][]): string[] {
+  const width = Math.max(0, ...pairs.map(([key]) => key.length));
+  return pairs.map(([key, value]) => `${key.padEnd(width)}${COLUMN_GAP}${value}`);
+}

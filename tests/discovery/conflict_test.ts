@@ -1,0 +1,85 @@
+/**
+ * Name conflicts between two advertisers on one LAN (RFC 6762 §8, §9),
+ * over real multicast between network namespaces.
+ */
+
+import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
+import { createLan } from "../helpers/netns.ts";
+import { canCreateNamespaces, startDiscoveryAgent } from "./agent.ts";
+import { SERVER_SERVICE_TYPE } from "../../src/constants.ts";
+import type { ServiceInstance } from "../../src/discovery/dns_sd.ts";
+
+const ignore = !canCreateNamespaces();
+
+/** Browse time, in milliseconds. */
+const BROWSE_MS = 2_000;
+
+/** A service description as the agent takes it. */
+function server(host: string, port: number): string {
+  return JSON.stringify({
+    instanceName: "p2pft server on lab",
+    serviceType: SERVER_SERVICE_TYPE,
+    port,
+    host,
+  });
+}
+
+Deno.test({
+  name: "a second server with a taken instance and host name renames itself",
+  ignore,
+  async fn() {
+    await using lan = await createLan(3);
+    const first = startDiscoveryAgent(lan, 0, ["advertise", server("lab", 8000)]);
+    const one = await first.waitFor((e) => e.event === "advertised");
+    assertEquals(one.instanceName, "p2pft server on lab");
+    assertEquals(one.host, "lab");
+    // The first is announced by now, so the second one's probes hit it.
+    const second = startDiscoveryAgent(lan, 1, ["advertise", server("lab", 8001)]);
+    try {
+      const two = await second.waitFor((e) => e.event === "advertised");
+      assertEquals(two.instanceName, "p2pft server on lab (2)");
+      assertEquals(two.host, "lab-2");
+
+      const browser = startDiscoveryAgent(lan, 2, [
+        "browse",
+        SERVER_SERVICE_TYPE,
+        String(BROWSE_MS),
+      ]);
+      const found = (await browser.waitFor((e) => e.event === "found"))
+        .instances as ServiceInstance[];
+      await browser.stop();
+      assertEquals(
+        found.map((i) => [i.instanceName, i.host, i.port, i.addresses]),
+        [
+          ["p2pft server on lab", "lab.local", 8000, [lan.hosts[0].ip]],
+          ["p2pft server on lab (2)", "lab-2.local", 8001, [lan.hosts[1].ip]],
+        ],
+      );
+    } finally {
+      await Promise.all([first.stop(), second.stop()]);
+    }
+  },
+});
+
+Deno.test({
+  name: "two servers probing the same name at the same time end up with different names",
+  ignore,
+  async fn() {
+    await using lan = await createLan(2);
+    const agents = [
+      startDiscoveryAgent(lan, 0, ["advertise", server("lab-a", 8000)]),
+      startDiscoveryAgent(lan, 1, ["advertise", server("lab-b", 8000)]),
+    ];
+    try {
+      const names = await Promise.all(
+        agents.map(async (agent) =>
+          (await agent.waitFor((e) => e.event === "advertised")).instanceName as string
+        ),
+      );
+      assertEquals(names.sort(), ["p2pft server on lab", "p2pft server on lab (2)"]);
+    } finally {
+      const statuses = await Promise.all(agents.map((agent) => agent.stop()));
+      assert(statuses.every((s) => s.success), agents.map((a) => a.stderr()).join("\n"));
+    }
+  },
+});

@@ -1,0 +1,58 @@
+/**
+ * A misbehaving peer, run as its own process by the fault tests. It shares
+ * one file through a real server like a normal peer, then serves chunks
+ * badly on purpose:
+ *
+ * - `corrupt`: every chunk it sends has one byte flipped;
+ * - `die-after:N`: it serves N chunks, then the process dies abruptly;
+ * - `stall`: it accepts requests and never answers.
+ *
+ * Usage: `deno run -A rogue_peer.ts <server host:port> <file> <mode>`.
+ *
+ * @module
+ */
+
+import { parseHostPort } from "../../src/protocol/channel.ts";
+import { handshake } from "../../src/protocol/connection.ts";
+import { DATA_HEADER_BYTES, writeDataHeader } from "../../src/protocol/frame.ts";
+import { parseMessage, peerToPeerSchema } from "../../src/protocol/messages.ts";
+import { ChunkSource } from "../../src/storage/chunk_source.ts";
+import { hashFile } from "../../src/storage/hash_file.ts";
+import { chunkLength } from "../../src/storage/manifest.ts";
+import { ServerLink } from "../../src/peer/server_link.ts";
+
+const [serverText, path, mode] = Deno.args;
+const dieAfter = mode.startsWith("die-after:") ? Number(mode.split(":")[1]) : Infinity;
+const hashed = await hashFile(path);
+const source = new ChunkSource(path, hashed);
+const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+const link = new ServerLink({
+  server: parseHostPort(serverText),
+  peerId: `rogue-${mode}`,
+  listenPort: listener.addr.port,
+  listenHost: "127.0.0.1",
+  shares: () => [{ fileId: hashed.fileId, manifest: hashed.manifest }],
+});
+link.start();
+await link.waitConnected(10_000);
+console.log(`rogue listening on 127.0.0.1:${listener.addr.port}`);
+console.log(`File ID: ${hashed.fileId}`);
+let served = 0;
+for await (const conn of listener) {
+  (async () => {
+    const connection = await handshake(conn, { role: "peer", accept: ["peer"] });
+    await connection.run(async (raw) => {
+      const message = parseMessage(peerToPeerSchema, raw);
+      if (message.t !== "get" || mode === "stall") return;
+      const length = chunkLength(hashed.manifest, message.index);
+      const frame = new Uint8Array(DATA_HEADER_BYTES + length);
+      await source.readChunk(message.index, frame.subarray(DATA_HEADER_BYTES));
+      if (mode === "corrupt") frame[DATA_HEADER_BYTES + length - 1] ^= 0xff;
+      writeDataHeader(frame, message.id, { length });
+      await connection.sendRaw(frame);
+      served++;
+      console.log(`served chunk ${message.index}`);
+      if (served >= dieAfter) Deno.exit(9);
+    });
+  })().catch(() => {});
+}
