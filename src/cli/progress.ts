@@ -8,6 +8,7 @@
 
 import cliProgress from "cli-progress";
 import { formatBytes, formatDuration, formatRate } from "./format.ts";
+import type { CliEvent } from "./output.ts";
 
 /** Span of recent samples a rate is measured over, in milliseconds. */
 export const RATE_WINDOW_MS = 5_000;
@@ -207,4 +208,20 @@ export function hashSummary(options: { name: string; size: number; elapsedMs: nu
   return `${options.name}: ${formatBytes(options.size)} hashed in ${
     formatDuration(options.elapsedMs)
   } (${formatRate(options.size, options.elapsedMs)})`;
+}
+
+/** The `progress` JSON event of `figures`. */
+export function progressEvent(figures: TaskFigures): CliEvent {
+  return {
+    event: "progress",
+    task: figures.kind,
+    name: figures.name,
+    bytesDone: figures.bytesDone,
+    bytesTotal: figures.bytesTotal,
+    rate: Math.round(figures.rate),
+    etaSeconds: etaSeconds(figures.bytesTotal - figures.bytesDone, figures.rate) ?? null,
+    ...(figures.sources === undefined ? {} : { sources: figures.sources }),
+    ...(figures.downloadId === undefined ? {} : { download: figures.downloadId }),
+    ...(figures.fileId === undefined ? {} : { fileId: figures.fileId }),
+  };
 }
