@@ -8,6 +8,7 @@
 
 import cliProgress from "cli-progress";
 import { formatBytes, formatDuration, formatRate } from "./format.ts";
+import type { DownloadProgress } from "../peer/download.ts";
 import type { CliEvent } from "./output.ts";
 
 /** Span of recent samples a rate is measured over, in milliseconds. */
@@ -223,5 +224,20 @@ export function progressEvent(figures: TaskFigures): CliEvent {
     ...(figures.sources === undefined ? {} : { sources: figures.sources }),
     ...(figures.downloadId === undefined ? {} : { download: figures.downloadId }),
     ...(figures.fileId === undefined ? {} : { fileId: figures.fileId }),
+  };
+}
+
+/** The figures of a download's progress snapshot at `rate` bytes per second. */
+export function downloadFigures(progress: DownloadProgress, rate: number): TaskFigures {
+  return {
+    kind: "download",
+    label: `#${progress.id} ${progress.name}`,
+    name: progress.name,
+    bytesDone: progress.bytesDone,
+    bytesTotal: progress.bytesTotal,
+    rate,
+    sources: progress.sources,
+    downloadId: progress.id,
+    fileId: progress.fileId,
   };
 }

@@ -140,15 +140,15 @@ export class PeerNode {
     return this.#link.waitConnected(timeoutMs);
   }
 
-  /** Hashes and shares the file at `path`. */
+  /** Hashes and shares the file at `path`; `options.signal` stops the hashing. */
   async register(
     path: string,
-    options: { onProgress?: (progress: HashProgress) => void } = {},
+    options: { onProgress?: (progress: HashProgress) => void; signal?: AbortSignal } = {},
   ): Promise<Registered> {
     const absolute = resolve(path);
     let hashed;
     try {
-      hashed = await hashFile(absolute, { onProgress: options.onProgress });
+      hashed = await hashFile(absolute, { onProgress: options.onProgress, signal: options.signal });
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) {
         throw new Error(`cannot register ${path}: no such file`);

@@ -7,7 +7,7 @@ import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/stric
 import { createLan } from "../helpers/netns.ts";
 import { canCreateNamespaces, startDiscoveryAgent } from "./agent.ts";
 import { PROTOCOL_VERSION, SERVER_SERVICE_TYPE } from "../../src/constants.ts";
-import type { ServiceInstance } from "../../src/discovery/dns_sd.ts";
+import { defaultTxt, type ServiceInstance } from "../../src/discovery/dns_sd.ts";
 
 const ignore = !canCreateNamespaces();
 
@@ -135,6 +135,44 @@ Deno.test({
       assert(Date.now() - closing < GOODBYE_MAX_MS + 1_000);
     } finally {
       await Promise.all([peer.stop(), watcher.stop()]);
+    }
+  },
+});
+
+Deno.test({
+  name: "a browser resolves SRV, TXT and A with follow-up queries when responses lack them",
+  ignore,
+  async fn() {
+    await using lan = await createLan(2);
+    const responder = startDiscoveryAgent(lan, 0, [
+      "bare-responder",
+      JSON.stringify({
+        instanceName: "terse",
+        serviceType: SERVER_SERVICE_TYPE,
+        port: 7000,
+        host: "terse",
+      }),
+      lan.hosts[0].ip,
+    ]);
+    try {
+      await responder.waitFor((e) => e.event === "ready");
+      const browser = startDiscoveryAgent(lan, 1, [
+        "browse",
+        SERVER_SERVICE_TYPE,
+        String(BROWSE_MS),
+      ]);
+      const found = (await browser.waitFor((e) => e.event === "found"))
+        .instances as ServiceInstance[];
+      await browser.stop();
+      assertEquals(found.map((i) => [i.instanceName, i.host, i.port, i.addresses, i.txt]), [
+        ["terse", "terse.local", 7000, [lan.hosts[0].ip], defaultTxt()],
+      ]);
+      const asked = responder.events.flatMap((e) => e.questions as string[] ?? []);
+      for (const question of ["SRV", "TXT", "A"]) {
+        assert(asked.some((q) => q.endsWith(` ${question}`)), `no ${question} query in ${asked}`);
+      }
+    } finally {
+      await responder.stop();
     }
   },
 });

@@ -9,13 +9,18 @@
  * - `browse <serviceType> <timeoutMs>`: prints `{"event":"found","instances":[...]}` and exits.
  * - `watch <serviceType>`: prints `{"event":"ready"}`, then `{"event":"up"|"update"|"down",
  *   "instance":{...}}` per change, until stdin closes.
+ * - `bare-responder '<ServiceDescription JSON>' <address>`: a minimal responder that never
+ *   announces and answers each question with the exact records asked for, no additionals,
+ *   so that browsers must resolve SRV, TXT and A with follow-up queries. Prints
+ *   `{"event":"ready"}`, then `{"event":"query","questions":[...]}` per query answered.
  *
  * @module
  */
 
 import { advertise } from "../../src/discovery/advertiser.ts";
 import { browse, watchServices } from "../../src/discovery/browser.ts";
-import type { DiscoveryLog } from "../../src/discovery/mdns_socket.ts";
+import { answerQuery, buildServiceRecords } from "../../src/discovery/dns_sd.ts";
+import { type DiscoveryLog, openMdnsSocket } from "../../src/discovery/mdns_socket.ts";
 
 /** Prints one JSON line. */
 function emit(value: Record<string, unknown>): void {
@@ -55,6 +60,21 @@ async function main(args: string[]): Promise<void> {
       emit({ event: "ready" });
       await stdinClosed();
       await watcher.close();
+      return;
+    }
+    case "bare-responder": {
+      const records = buildServiceRecords(JSON.parse(rest[0]), { addresses: [rest[1]] });
+      const socket = await openMdnsSocket({ log });
+      socket.onMessage((message) => {
+        if (message.type !== "query") return;
+        const { answers } = answerQuery(records, message.questions);
+        if (answers.length === 0) return;
+        emit({ event: "query", questions: message.questions.map((q) => `${q.name} ${q.type}`) });
+        void socket.send({ type: "response", answers });
+      });
+      emit({ event: "ready" });
+      await stdinClosed();
+      await socket.close();
       return;
     }
     default:

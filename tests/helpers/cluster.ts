@@ -172,12 +172,24 @@ export async function runPeer(
   server: string,
   options: { args: string[]; cwd?: string; env?: Record<string, string> },
 ): Promise<{ code: number; stdout: string; stderr: string }> {
+  return await runPeerTracked(server, options).result;
+}
+
+/** Like {@linkcode runPeer}, but gives the process ID at once, to watch it while it runs. */
+export function runPeerTracked(
+  server: string,
+  options: { args: string[]; cwd?: string },
+): { pid: number; result: Promise<{ code: number; stdout: string; stderr: string }> } {
   const peer = new P2pftProcess(
     ["peer", "--addr", "127.0.0.1:0", "--server", server, "--exit-when-done", ...options.args],
     options,
   );
-  const status = await peer.exit();
-  return { code: status.code, stdout: peer.stdout.text, stderr: peer.stderr.text };
+  const result = peer.exit().then((status) => ({
+    code: status.code,
+    stdout: peer.stdout.text,
+    stderr: peer.stderr.text,
+  }));
+  return { pid: peer.child.pid, result };
 }
 
 /** Writes `size` pseudo-random bytes (seeded, reproducible) to `path`. */

@@ -1,0 +1,151 @@
+/**
+ * Running a transfer while showing it: a download or the hashing of a file
+ * to register, sampled a few times a second into a progress display, then
+ * reported as an event and a summary line.
+ *
+ * @module
+ */
+
+import { basename } from "node:path";
+import type { Download, DownloadResult } from "../peer/download.ts";
+import type { PeerNode, Registered } from "../peer/peer.ts";
+import type { Reporter } from "./output.ts";
+import {
+  downloadFigures,
+  downloadSummary,
+  hashSummary,
+  RateMeter,
+  type TaskFigures,
+} from "./progress.ts";
+import type { ProgressDisplay } from "./progress_display.ts";
+
+/** How often a running download is sampled for its progress display. */
+export const PROGRESS_TICK_MS = 250;
+
+/** Hashing shorter than this gets no summary line: it was instant to the user. */
+export const HASH_NOTE_MIN_MS = 1_000;
+
+/** Where a transfer shows its progress and reports its end. */
+export interface TransferContext {
+  /** The live display. */
+  display: ProgressDisplay;
+  /** Events and notes. */
+  reporter: Reporter;
+}
+
+/** Resolves after `ms` or when `promise` settles, whichever is first, leaving no timer behind. */
+function tick(promise: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    promise.then(
+      () => (clearTimeout(timer), resolve()),
+      () => (clearTimeout(timer), resolve()),
+    );
+  });
+}
+
+/**
+ * Shows `download` in `context.display` until it ends, then reports it
+ * (`downloaded` event and summary, or `cancelled`). Resolves to its result;
+ * rejects with its error.
+ */
+export async function watchDownload(
+  download: Download,
+  context: TransferContext,
+): Promise<DownloadResult> {
+  const meter = new RateMeter();
+  const key = `download:${download.progress().id}`;
+  let peakSources = 0;
+  let settled = false;
+  download.done.then(() => settled = true, () => settled = true);
+  const sample = () => {
+    const progress = download.progress();
+    meter.add(Date.now(), progress.bytesDone);
+    peakSources = Math.max(peakSources, progress.sources);
+    context.display.update(key, downloadFigures(progress, meter.rate()));
+  };
+  while (!settled) {
+    sample();
+    await tick(download.done, PROGRESS_TICK_MS);
+  }
+  try {
+    const result = await download.done;
+    sample();
+    context.display.remove(key);
+    const progress = download.progress();
+    context.reporter.emit({
+      event: "downloaded",
+      download: progress.id,
+      fileId: download.fileId,
+      name: download.manifest.name,
+      path: result.path,
+      size: result.size,
+      elapsedMs: result.elapsedMs,
+      alreadyPresent: result.alreadyPresent,
+    });
+    context.reporter.note(downloadSummary({
+      name: download.manifest.name,
+      size: result.size,
+      elapsedMs: result.elapsedMs,
+      sources: peakSources,
+      alreadyPresent: result.alreadyPresent,
+    }));
+    return result;
+  } catch (error) {
+    context.display.remove(key);
+    const progress = download.progress();
+    if (progress.state === "cancelled") {
+      context.reporter.emit({
+        event: "cancelled",
+        download: progress.id,
+        fileId: download.fileId,
+        name: download.manifest.name,
+      });
+    }
+    throw error;
+  }
+}
+
+/** Registers `path` with `peer`, showing the hashing in `context.display`; reports `registered`. */
+export async function registerWithProgress(
+  peer: PeerNode,
+  path: string,
+  context: TransferContext & { signal?: AbortSignal },
+): Promise<Registered> {
+  const key = `hash:${path}`;
+  const name = basename(path);
+  const meter = new RateMeter();
+  const started = Date.now();
+  let registered: Registered;
+  try {
+    registered = await peer.register(path, {
+      signal: context.signal,
+      onProgress: (progress) => {
+        meter.add(Date.now(), progress.bytesDone);
+        const figures: TaskFigures = {
+          kind: "hash",
+          label: `hashing ${name}`,
+          name,
+          bytesDone: progress.bytesDone,
+          bytesTotal: progress.bytesTotal,
+          rate: meter.rate(),
+        };
+        context.display.update(key, figures);
+      },
+    });
+  } finally {
+    context.display.remove(key);
+  }
+  const elapsedMs = Date.now() - started;
+  context.reporter.emit({
+    event: "registered",
+    fileId: registered.fileId,
+    name: registered.manifest.name,
+    size: registered.manifest.size,
+    path: registered.path,
+  });
+  if (elapsedMs >= HASH_NOTE_MIN_MS) {
+    context.reporter.note(hashSummary({ name, size: registered.manifest.size, elapsedMs }));
+  }
+  return registered;
+}
