@@ -8,6 +8,7 @@ import { Command } from "@commander-js/extra-typings";
 import { DEFAULT_PEER_LISTEN, DEFAULT_SERVER_ADDRESS, REQUEST_TIMEOUT_MS } from "../constants.ts";
 import { errorMessage, type Logger } from "../log.ts";
 import { PeerNode } from "../peer/peer.ts";
+import { defaultPeerDataDir } from "../storage/data_dir.ts";
 import { formatBytes, formatDuration, formatRate } from "./format.ts";
 import {
   cliLogger,
@@ -44,6 +45,11 @@ export function peerCommand() {
     .option("-o, --out <dir>", "folder downloads are saved in", ".")
     .option("--exit-when-done", "exit after the start-up downloads: 0 if all verified, 1 otherwise")
     .option(
+      "--data-dir <dir>",
+      "folder for this peer's state (default: per user and listen address; none with port 0)",
+    )
+    .option("--no-resume", "do not resume the unfinished downloads of the data folder")
+    .option(
       "--log-level <level>",
       "debug, info, warn, error or silent",
       logLevelOption,
@@ -51,10 +57,12 @@ export function peerCommand() {
     )
     .action(async (options) => {
       const log = cliLogger("peer", { level: options.logLevel });
-      const peer = PeerNode.start({
+      const peer = await PeerNode.start({
         hostname: options.addr.host,
         port: options.addr.port,
         server: options.server,
+        dataDir: options.dataDir ?? defaultPeerDataDir(options.addr),
+        resume: options.resume,
         log,
       });
       printResult(`p2pft peer listening on ${peer.address}`);
@@ -96,16 +104,24 @@ async function startupWork(
       ok = false;
     }
   }
-  if (options.download.length === 0) return ok;
+  const resumed = peer.downloads();
+  if (options.download.length === 0 && resumed.length === 0) return ok;
   try {
     await peer.waitConnected(REQUEST_TIMEOUT_MS);
   } catch (error) {
     options.log.error(errorMessage(error));
     return false;
   }
-  const results = await Promise.all(options.download.map(async (query) => {
+  const starts = [
+    ...resumed.map((download) => ({ query: download.fileId, start: () => download })),
+    ...options.download.map((query) => ({
+      query,
+      start: () => peer.download(query, { outDir: options.out }),
+    })),
+  ];
+  const results = await Promise.all(starts.map(async ({ query, start }) => {
     try {
-      const download = await peer.download(query, { outDir: options.out });
+      const download = await start();
       const result = await download.done;
       const what = result.alreadyPresent ? "Already present" : "Downloaded";
       printResult(`${what}: ${result.path}`);

@@ -75,6 +75,7 @@ export type SourceFinder = (fileId: string) => Promise<Source[]>;
 export type PartialListener = (options: {
   fileId: string;
   manifest: Manifest;
+  path: string;
   part: PartFile;
   chunks: Bitfield;
 }) => void;
@@ -99,6 +100,8 @@ export interface DownloadOptions {
   onPartial?: PartialListener;
   /** Where log lines go. */
   log?: Logger;
+  /** Resume into this final path, trusting none of the recorded chunks until re-verified. */
+  resume?: { path: string; chunks: number[] };
 }
 
 interface InFlight {
@@ -199,22 +202,27 @@ export class Download {
   }
 
   async #download(): Promise<DownloadResult> {
+    const resume = this.#options.resume;
     const name = sanitizeFileName(this.manifest.name);
-    const existing = await this.#findExisting(name);
-    if (existing) {
-      this.#path = existing;
-      this.#bytesDone = this.manifest.size;
-      return this.#result(existing, true);
+    if (!resume) {
+      const existing = await this.#findExisting(name);
+      if (existing) {
+        this.#path = existing;
+        this.#bytesDone = this.manifest.size;
+        return this.#result(existing, true);
+      }
     }
-    const path = await this.#choosePath(name);
+    const path = resume?.path ?? await this.#choosePath(name);
     this.#path = path;
     const part = await PartFile.open(path, { size: this.manifest.size }).catch((error) => {
       throw new DownloadError(`cannot write into ${this.#options.outDir}: ${errorMessage(error)}`);
     });
     try {
+      if (resume) await this.#reverify(part, resume.chunks);
       this.#options.onPartial?.({
         fileId: this.fileId,
         manifest: this.manifest,
+        path,
         part,
         chunks: this.#scheduler.done,
       });
@@ -237,6 +245,27 @@ export class Download {
       bytesReceived: this.#bytesReceived,
       alreadyPresent,
     };
+  }
+
+  /** Counts the recorded chunks of a resumed `.part` file that still hash right. */
+  async #reverify(part: PartFile, recorded: number[]): Promise<void> {
+    const unique = [...new Set(recorded)].filter((i) => i < this.manifest.chunkHashes.length);
+    let buffer: Uint8Array = new Uint8Array(this.manifest.chunkSize);
+    for (const index of unique) {
+      this.#controller.signal.throwIfAborted();
+      const length = chunkLength(this.manifest, index);
+      const view = buffer.subarray(0, length);
+      if (await part.read(chunkOffset(this.manifest, index), view) !== length) continue;
+      const hashed = await this.#options.hasher.hash(view);
+      buffer = new Uint8Array(hashed.data.buffer);
+      if (hashed.hash !== this.manifest.chunkHashes[index]) continue;
+      this.#scheduler.done.set(index);
+      this.#bytesDone += length;
+    }
+    this.#log.info(
+      `resuming ${this.manifest.name}: ${this.#scheduler.done.count} of ` +
+        `${this.manifest.chunkHashes.length} chunks already verified`,
+    );
   }
 
   /** A file with this name and the same content already in the folder, if any. */

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { errorMessage, type Logger, silentLogger } from "../log.ts";
 import type { HostPort } from "../protocol/channel.ts";
 import {
@@ -25,9 +25,11 @@ import type { SourceChangedError } from "../storage/chunk_source.ts";
 import { hashFile, type HashProgress } from "../storage/hash_file.ts";
 import { ChunkHasher } from "../storage/hasher.ts";
 import { computeFileId } from "../storage/manifest.ts";
+import { PartFile } from "../storage/part_file.ts";
+import { PeerState, type SharedRecord } from "../storage/peer_state.ts";
 import { z } from "zod";
 import { ChunkServer } from "./chunk_server.ts";
-import { Download } from "./download.ts";
+import { Download, type DownloadState } from "./download.ts";
 import { Library, partialFile, type ServedFile, sharedFile } from "./library.ts";
 import { PeerPool } from "./peer_pool.ts";
 import { ServerLink } from "./server_link.ts";
@@ -40,8 +42,12 @@ export interface PeerOptions {
   port: number;
   /** The central server. */
   server: HostPort;
-  /** Stable identity; default a random UUID. */
+  /** Stable identity; default the one kept in `dataDir`, else a random UUID. */
   peerId?: string;
+  /** Folder for persistent state (shares, downloads in progress); none keeps nothing. */
+  dataDir?: string;
+  /** Resume unfinished downloads found in `dataDir`; default true. */
+  resume?: boolean;
   /** Where log lines go. */
   log?: Logger;
 }
@@ -90,11 +96,14 @@ export class PeerNode {
   #link: ServerLink;
   #pool: PeerPool;
   #hasher = new ChunkHasher();
+  #state: PeerState | undefined;
   #downloads: Download[] = [];
+  #shareRecords = new Map<string, SharedRecord>();
   #nextDownloadId = 1;
 
-  private constructor(options: PeerOptions) {
-    this.peerId = options.peerId ?? crypto.randomUUID();
+  private constructor(options: PeerOptions & { peerId: string; state?: PeerState }) {
+    this.peerId = options.peerId;
+    this.#state = options.state;
     this.#log = options.log ?? silentLogger();
     this.#chunkServer = ChunkServer.start({
       hostname: options.hostname,
@@ -115,9 +124,27 @@ export class PeerNode {
     this.#link.start();
   }
 
-  /** Starts serving and connecting to the server (in the background). */
-  static start(options: PeerOptions): PeerNode {
-    return new PeerNode(options);
+  /**
+   * Starts serving and connecting to the server (in the background). With a
+   * data folder, re-shares what was shared before and resumes unfinished
+   * downloads (unless `resume` is false).
+   */
+  static async start(options: PeerOptions): Promise<PeerNode> {
+    const state = options.dataDir ? await PeerState.open(options.dataDir) : undefined;
+    try {
+      const peerId = options.peerId ?? await state?.peerId() ?? crypto.randomUUID();
+      const peer = new PeerNode({ ...options, peerId, state });
+      await peer.#restore(options.resume ?? true);
+      return peer;
+    } catch (error) {
+      await state?.close();
+      throw error;
+    }
+  }
+
+  /** The data folder, when state is kept. */
+  get dataDir(): string | undefined {
+    return this.#state?.dir;
   }
 
   /** `host:port` this peer serves chunks on. */
@@ -157,6 +184,8 @@ export class PeerNode {
     }
     const file = sharedFile(hashed.fileId, { path: absolute, ...hashed });
     this.#library.put(file);
+    this.#shareRecords.set(hashed.fileId, { path: absolute, ...hashed });
+    await this.#saveShared();
     this.#log.info(`sharing ${absolute} as ${hashed.fileId}`);
     await this.#link.share([entryOf(file)]).catch((error) => {
       this.#log.warn(`could not tell the server yet (${errorMessage(error)}); will retry`);
@@ -179,36 +208,27 @@ export class PeerNode {
    */
   async download(query: string, options: { outDir: string }): Promise<Download> {
     const { fileId, manifest } = await this.lookup(query);
-    const outDir = resolve(options.outDir);
-    const running = this.#downloads.find((d) =>
-      d.fileId === fileId && ["starting", "running", "waiting"].includes(d.progress().state)
-    );
+    const running = this.#running(fileId);
     if (running) {
       this.#log.info(`${manifest.name} is already being downloaded`);
       return running;
     }
-    const download = new Download(fileId, manifest, {
-      id: this.#nextDownloadId++,
-      outDir,
-      pool: this.#pool,
-      hasher: this.#hasher,
-      selfId: this.peerId,
-      findSources: async (id) => (await this.lookup(id)).sources,
-      onPartial: ({ part, chunks }) => {
-        const existing = this.#library.get(fileId);
-        if (existing && existing.chunks === undefined) return;
-        const partial = partialFile(fileId, { manifest, part, chunks });
-        this.#library.put(partial);
-        this.#link.share([entryOf(partial)]).catch(() => {});
-      },
-      onChunk: (index) => this.#link.notify({ t: "have", fileId, chunks: [index] }),
-      log: this.#log.child(`download ${manifest.name}`),
-    });
-    this.#downloads.push(download);
-    download.done.then(
-      (result) => this.#onDownloaded(fileId, manifest, result.path),
-      () => this.#onDownloadFailed(fileId),
-    );
+    return this.#startDownload(fileId, manifest, { outDir: resolve(options.outDir) });
+  }
+
+  /**
+   * Cancels download number `id` for good: it stops, its `.part` file is
+   * deleted and it will not be resumed.
+   */
+  async cancelDownload(id: number): Promise<Download> {
+    const download = this.#downloads.find((d) => d.progress().id === id);
+    if (!download) throw new Error(`no download number ${id}; see the list of downloads`);
+    const { state, path } = download.progress();
+    if (!isActive(state)) throw new Error(`download ${id} is already ${state}`);
+    download.cancel();
+    await download.done.catch(() => {});
+    await this.#state?.endDownload(download.fileId);
+    if (path) await Deno.remove(PartFile.pathFor(path)).catch(() => {});
     return download;
   }
 
@@ -259,25 +279,116 @@ export class PeerNode {
     await this.#chunkServer.close();
     this.#library.close();
     this.#hasher.close();
+    await this.#state?.close();
     this.#log.info(
       `uploaded ${this.#chunkServer.uploadedBytes} bytes ` +
         `(${this.#chunkServer.uploadsServed} chunks) to other peers`,
     );
   }
 
+  #running(fileId: string): Download | undefined {
+    return this.#downloads.find((d) => d.fileId === fileId && isActive(d.progress().state));
+  }
+
+  #startDownload(
+    fileId: string,
+    manifest: Manifest,
+    options: { outDir: string; resume?: { path: string; chunks: number[] } },
+  ): Download {
+    const download = new Download(fileId, manifest, {
+      id: this.#nextDownloadId++,
+      outDir: options.outDir,
+      resume: options.resume,
+      pool: this.#pool,
+      hasher: this.#hasher,
+      selfId: this.peerId,
+      findSources: async (id) => (await this.lookup(id)).sources,
+      onPartial: ({ path, part, chunks }) => {
+        this.#state?.beginDownload({ fileId, manifest, path }, chunks.indexes()).catch((error) => {
+          this.#log.warn(`cannot record the download for resuming: ${errorMessage(error)}`);
+        });
+        const existing = this.#library.get(fileId);
+        if (existing && existing.chunks === undefined) return;
+        const partial = partialFile(fileId, { manifest, part, chunks });
+        this.#library.put(partial);
+        this.#link.share([entryOf(partial)]).catch(() => {});
+      },
+      onChunk: (index) => {
+        this.#link.notify({ t: "have", fileId, chunks: [index] });
+        this.#state?.chunkDone(fileId, index).catch(() => {});
+      },
+      log: this.#log.child(`download ${manifest.name}`),
+    });
+    this.#downloads.push(download);
+    download.done.then(
+      (result) => this.#onDownloaded(fileId, manifest, result.path),
+      () => this.#onDownloadFailed(fileId),
+    );
+    return download;
+  }
+
   async #onDownloaded(fileId: string, manifest: Manifest, path: string): Promise<void> {
     try {
+      await this.#state?.endDownload(fileId);
       const info = await Deno.stat(path);
-      const file = sharedFile(fileId, {
-        path,
-        manifest,
-        mtimeMs: info.mtime?.getTime() ?? 0,
-      });
-      this.#library.put(file);
-      await this.#link.share([entryOf(file)]);
+      const mtimeMs = info.mtime?.getTime() ?? 0;
+      this.#library.put(sharedFile(fileId, { path, manifest, mtimeMs }));
+      this.#shareRecords.set(fileId, { path, fileId, manifest, mtimeMs });
+      await this.#saveShared();
+      await this.#link.share([entryOf(this.#library.get(fileId)!)]);
     } catch (error) {
       this.#log.warn(`could not share the downloaded ${path}: ${errorMessage(error)}`);
     }
+  }
+
+  /** Re-shares what the data folder remembers and resumes unfinished downloads. */
+  async #restore(resume: boolean): Promise<void> {
+    if (!this.#state) return;
+    for (const record of await this.#state.loadShared()) {
+      await this.#reshare(record);
+    }
+    await this.#saveShared();
+    const unfinished = await this.#state.loadDownloads();
+    if (!resume) {
+      if (unfinished.length > 0) {
+        this.#log.info(`${unfinished.length} unfinished download(s) not resumed (--no-resume)`);
+      }
+      return;
+    }
+    for (const { record, chunks } of unfinished) {
+      if (this.#running(record.fileId)) continue;
+      this.#startDownload(record.fileId, record.manifest, {
+        outDir: dirname(record.path),
+        resume: { path: record.path, chunks },
+      });
+    }
+  }
+
+  async #reshare(record: SharedRecord): Promise<void> {
+    let info: Deno.FileInfo;
+    try {
+      info = await Deno.stat(record.path);
+    } catch {
+      this.#log.warn(`${record.path} is gone; no longer sharing it`);
+      return;
+    }
+    if (info.size === record.manifest.size && (info.mtime?.getTime() ?? 0) === record.mtimeMs) {
+      this.#library.put(sharedFile(record.fileId, record));
+      this.#shareRecords.set(record.fileId, record);
+      return;
+    }
+    this.#log.warn(`${record.path} changed since it was shared; hashing it again`);
+    try {
+      await this.register(record.path);
+    } catch (error) {
+      this.#log.warn(`${errorMessage(error)}; no longer sharing it`);
+    }
+  }
+
+  #saveShared(): Promise<void> {
+    return this.#state?.saveShared([...this.#shareRecords.values()]).catch((error) => {
+      this.#log.warn(`cannot save the list of shared files: ${errorMessage(error)}`);
+    }) ?? Promise.resolve();
   }
 
   #onDownloadFailed(fileId: string): void {
@@ -291,12 +402,18 @@ export class PeerNode {
     if (!this.#library.get(fileId)) return;
     this.#log.warn(`${error.message}; no longer sharing it`);
     this.#library.remove(fileId);
+    this.#shareRecords.delete(fileId);
+    this.#saveShared();
     this.#link.request({ t: "unshare", fileId }).catch(() => {});
   }
 
   #shares(): SharedFileEntry[] {
     return this.#library.list().map(entryOf);
   }
+}
+
+function isActive(state: DownloadState): boolean {
+  return state === "starting" || state === "running" || state === "waiting";
 }
 
 function entryOf(file: ServedFile): SharedFileEntry {

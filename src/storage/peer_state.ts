@@ -1,0 +1,237 @@
+/**
+ * A peer's persistent state, crash-safe by construction:
+ *
+ * - `peer.json` (its ID) and `shared.json` (what it shares) are rewritten
+ *   whole, written to a temporary file, flushed, then renamed over the old
+ *   one: a reader sees the old or the new file, never half of one.
+ * - each download has `downloads/<id>.json`, written once the same way, and
+ *   `downloads/<id>.chunks`, an append-only journal of verified chunk
+ *   indexes (4 bytes each); a torn last record from a crash is ignored.
+ *
+ * JSON files and a journal were chosen over an embedded database because the
+ * state is small, rarely rewritten except for the journal, readable by a
+ * person, and needs nothing beyond the runtime.
+ *
+ * A lock file keeps two processes from using one folder at once.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import { z } from "zod";
+import { manifestSchema } from "../protocol/messages.ts";
+import type { Manifest } from "./manifest.ts";
+
+const STATE_VERSION = 1;
+const JOURNAL_RECORD_BYTES = 4;
+
+/** A file the peer shares, as remembered across restarts. */
+export interface SharedRecord {
+  /** Absolute path. */
+  path: string;
+  /** File ID. */
+  fileId: string;
+  /** Modification time it was hashed at, ms since the epoch. */
+  mtimeMs: number;
+  /** Its manifest. */
+  manifest: Manifest;
+}
+
+/** A download in progress, as remembered across restarts. */
+export interface DownloadRecord {
+  /** File ID. */
+  fileId: string;
+  /** Its manifest. */
+  manifest: Manifest;
+  /** Final path the file will have (its `.part` sits beside it). */
+  path: string;
+}
+
+const sharedRecordSchema = z.object({
+  path: z.string(),
+  fileId: z.string(),
+  mtimeMs: z.number(),
+  manifest: manifestSchema,
+});
+const sharedFileSchema = z.object({
+  version: z.literal(STATE_VERSION),
+  shared: z.array(sharedRecordSchema),
+});
+const peerFileSchema = z.object({ version: z.literal(STATE_VERSION), peerId: z.string().min(1) });
+const downloadFileSchema = z.object({
+  version: z.literal(STATE_VERSION),
+  fileId: z.string(),
+  manifest: manifestSchema,
+  path: z.string(),
+});
+
+/** Writes `text` to `path` atomically: temporary file, flush, rename. */
+export async function writeFileAtomic(path: string, text: string): Promise<void> {
+  const temporary = `${path}.${crypto.randomUUID()}.tmp`;
+  const file = await Deno.open(temporary, { write: true, create: true, truncate: true });
+  try {
+    const bytes = new TextEncoder().encode(text);
+    let written = 0;
+    while (written < bytes.length) written += await file.write(bytes.subarray(written));
+    await file.syncData();
+  } finally {
+    file.close();
+  }
+  await Deno.rename(temporary, path);
+}
+
+async function readJson<T>(path: string, schema: z.ZodType<T>): Promise<T | undefined> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
+  const parsed = schema.safeParse(JSON.parse(text));
+  if (!parsed.success) {
+    throw new Error(`${path} is damaged or from another version; move it away to start fresh`);
+  }
+  return parsed.data;
+}
+
+/** Decodes a chunk journal: the indexes it records, a torn last record ignored. */
+export function decodeJournal(bytes: Uint8Array): number[] {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const indexes: number[] = [];
+  const whole = bytes.length - (bytes.length % JOURNAL_RECORD_BYTES);
+  for (let offset = 0; offset < whole; offset += JOURNAL_RECORD_BYTES) {
+    indexes.push(view.getUint32(offset));
+  }
+  return indexes;
+}
+
+/** The state folder of one peer, locked for this process while open. */
+export class PeerState {
+  /** The folder. */
+  readonly dir: string;
+  #lock: Deno.FsFile;
+  #journals = new Map<string, Deno.FsFile>();
+  #sharedWrite: Promise<void> = Promise.resolve();
+
+  private constructor(dir: string, lock: Deno.FsFile) {
+    this.dir = dir;
+    this.#lock = lock;
+  }
+
+  /** Opens (creating if needed) and locks the state folder `dir`. */
+  static async open(dir: string): Promise<PeerState> {
+    await Deno.mkdir(join(dir, "downloads"), { recursive: true });
+    const lock = await Deno.open(join(dir, "lock"), { write: true, create: true });
+    const locked = await lock.tryLock(true).catch((error) => {
+      lock.close();
+      throw error;
+    });
+    if (!locked) {
+      lock.close();
+      throw new Error(
+        `the data folder ${dir} is in use by another p2pft peer; ` +
+          `give this one its own with --data-dir`,
+      );
+    }
+    return new PeerState(dir, lock);
+  }
+
+  /** This peer's stable ID, created on first use. */
+  async peerId(): Promise<string> {
+    const path = join(this.dir, "peer.json");
+    const known = await readJson(path, peerFileSchema);
+    if (known) return known.peerId;
+    const peerId = crypto.randomUUID();
+    await writeFileAtomic(path, JSON.stringify({ version: STATE_VERSION, peerId }));
+    return peerId;
+  }
+
+  /** The files shared before. */
+  async loadShared(): Promise<SharedRecord[]> {
+    return (await readJson(join(this.dir, "shared.json"), sharedFileSchema))?.shared ?? [];
+  }
+
+  /** Replaces the list of shared files. Writes are serialised, last one wins. */
+  saveShared(records: SharedRecord[]): Promise<void> {
+    const text = JSON.stringify({ version: STATE_VERSION, shared: records });
+    const result = this.#sharedWrite.then(() =>
+      writeFileAtomic(join(this.dir, "shared.json"), text)
+    );
+    this.#sharedWrite = result.catch(() => {});
+    return result;
+  }
+
+  /** Every unfinished download, with the chunks its journal records. */
+  async loadDownloads(): Promise<{ record: DownloadRecord; chunks: number[] }[]> {
+    const result: { record: DownloadRecord; chunks: number[] }[] = [];
+    for await (const entry of Deno.readDir(join(this.dir, "downloads"))) {
+      if (!entry.name.endsWith(".json")) continue;
+      const record = await readJson(join(this.dir, "downloads", entry.name), downloadFileSchema);
+      if (!record) continue;
+      const journal = await Deno.readFile(this.#journalPath(record.fileId)).catch(() =>
+        new Uint8Array()
+      );
+      result.push({
+        record: { fileId: record.fileId, manifest: record.manifest, path: record.path },
+        chunks: decodeJournal(journal),
+      });
+    }
+    return result;
+  }
+
+  /** Records a download that starts (or restarts) with the chunks `chunks` verified. */
+  async beginDownload(record: DownloadRecord, chunks: number[]): Promise<void> {
+    await writeFileAtomic(
+      join(this.dir, "downloads", `${record.fileId}.json`),
+      JSON.stringify({ version: STATE_VERSION, ...record }),
+    );
+    const journal = await Deno.open(this.#journalPath(record.fileId), {
+      write: true,
+      create: true,
+      truncate: true,
+    });
+    this.#journals.get(record.fileId)?.close();
+    this.#journals.set(record.fileId, journal);
+    if (chunks.length > 0) await writeAll(journal, encodeJournal(chunks));
+  }
+
+  /** Appends a verified chunk to a download's journal. */
+  async chunkDone(fileId: string, index: number): Promise<void> {
+    const journal = this.#journals.get(fileId);
+    if (journal) await writeAll(journal, encodeJournal([index]));
+  }
+
+  /** Forgets a download (finished or cancelled). */
+  async endDownload(fileId: string): Promise<void> {
+    this.#journals.get(fileId)?.close();
+    this.#journals.delete(fileId);
+    for (const path of [join(this.dir, "downloads", `${fileId}.json`), this.#journalPath(fileId)]) {
+      await Deno.remove(path).catch(() => {});
+    }
+  }
+
+  /** Closes the journals and releases the lock. */
+  async close(): Promise<void> {
+    await this.#sharedWrite;
+    for (const journal of this.#journals.values()) journal.close();
+    this.#journals.clear();
+    this.#lock.close();
+  }
+
+  #journalPath(fileId: string): string {
+    return join(this.dir, "downloads", `${fileId}.chunks`);
+  }
+}
+
+function encodeJournal(indexes: number[]): Uint8Array {
+  const bytes = new Uint8Array(indexes.length * JOURNAL_RECORD_BYTES);
+  const view = new DataView(bytes.buffer);
+  indexes.forEach((index, i) => view.setUint32(i * JOURNAL_RECORD_BYTES, index));
+  return bytes;
+}
+
+async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
+  let written = 0;
+  while (written < bytes.length) written += await file.write(bytes.subarray(written));
+}
