@@ -1,5 +1,6 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import {
   formatSummary,
   parseSummaryLine,
@@ -7,7 +8,7 @@ import {
   stripAnsi,
 } from "../scripts/test_summary.ts";
 
-const SCRIPT = new URL("../scripts/test_summary.ts", import.meta.url).pathname;
+const SCRIPT = fileURLToPath(new URL("../scripts/test_summary.ts", import.meta.url));
 
 Deno.test("parseSummaryLine reads a passing run with steps and ignored tests", () => {
   assertEquals(parseSummaryLine("ok | 57 passed (12 steps) | 0 failed | 2 ignored (3s)"), {

@@ -332,10 +332,12 @@ export class Download {
         if (this.#inFlight.size === 0) {
           if (this.#scheduler.complete) break;
           waitMs = Math.min(MAX_SOURCE_WAIT_MS, Math.max(SOURCE_REFRESH_MS / 4, waitMs * 2));
-          this.#state = "waiting";
-          this.#message = this.#scheduler.usableSources().length === 0
+          const message = this.#scheduler.usableSources().length === 0
             ? "waiting for a peer that has this file"
             : "waiting for a peer that has the missing chunks";
+          if (this.#state !== "waiting") this.#log.info(`${this.manifest.name}: ${message}`);
+          this.#state = "waiting";
+          this.#message = message;
           await this.#sleep(waitMs);
           this.#lastRefresh = 0;
           continue;

@@ -83,3 +83,39 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "two servers that took the same name apart rename one of them when their links join",
+  ignore,
+  async fn() {
+    await using lan = await createLan(3);
+    // Host 1 is cut off from the bridge while both servers start.
+    const port1 = ["ip", "-n", lan.switchNs, "link", "set", "p1"];
+    await new Deno.Command(port1[0], { args: [...port1.slice(1), "down"] }).output();
+    const agents = [
+      startDiscoveryAgent(lan, 0, ["advertise", server("lab-a", 8000)]),
+      startDiscoveryAgent(lan, 1, ["advertise", server("lab-b", 8000)]),
+    ];
+    try {
+      for (const agent of agents) {
+        const advertised = await agent.waitFor((e) => e.event === "advertised");
+        assertEquals(advertised.instanceName, "p2pft server on lab");
+      }
+      await new Deno.Command(port1[0], { args: [...port1.slice(1), "up"] }).output();
+      // A query from host 2 makes both answer; each hears the other and probes again.
+      const browser = startDiscoveryAgent(lan, 2, ["watch", SERVER_SERVICE_TYPE]);
+      const renamed = await Promise.race(
+        agents.map((agent) => agent.waitFor((e) => e.event === "renamed")),
+      );
+      assertEquals(renamed.instanceName, "p2pft server on lab (2)");
+      const names = new Set<string>();
+      await browser.waitFor((e) => {
+        if (e.event === "up") names.add((e.instance as ServiceInstance).instanceName);
+        return names.has("p2pft server on lab") && names.has("p2pft server on lab (2)");
+      });
+      await browser.stop();
+    } finally {
+      await Promise.all(agents.map((agent) => agent.stop()));
+    }
+  },
+});

@@ -5,7 +5,8 @@
  *
  * Usage:
  * - `advertise '<ServiceDescription JSON>' ['<AdvertiseOptions JSON>']`:
- *   prints `{"event":"advertised",...}`, then `{"event":"closed"}` after stdin closes.
+ *   prints `{"event":"advertised",...}`, `{"event":"renamed",...}` if a later conflict renames
+ *   it, then `{"event":"closed"}` after stdin closes.
  * - `browse <serviceType> <timeoutMs>`: prints `{"event":"found","instances":[...]}` and exits.
  * - `watch <serviceType>`: prints `{"event":"ready"}`, then `{"event":"up"|"update"|"down",
  *   "instance":{...}}` per change, until stdin closes.
@@ -40,7 +41,11 @@ async function main(args: string[]): Promise<void> {
   const [command, ...rest] = args;
   switch (command) {
     case "advertise": {
-      const ad = await advertise(JSON.parse(rest[0]), { ...JSON.parse(rest[1] ?? "{}"), log });
+      const ad = await advertise(JSON.parse(rest[0]), {
+        ...JSON.parse(rest[1] ?? "{}"),
+        log,
+        onRename: (instanceName) => emit({ event: "renamed", instanceName }),
+      });
       emit({ event: "advertised", instanceName: ad.instanceName, host: ad.host });
       await stdinClosed();
       await ad.close();

@@ -103,3 +103,59 @@ Deno.test({
     }
   },
 });
+
+/** Description of a server named like the python-registered one, for the agent. */
+function labServer(host: string): string {
+  return JSON.stringify({
+    instanceName: "p2pft server on lab",
+    serviceType: SERVER_SERVICE_TYPE,
+    port: 8000,
+    host,
+  });
+}
+
+Deno.test({
+  name: "name conflicts with python-zeroconf are resolved in both directions",
+  ignore,
+  async fn() {
+    await using lan = await createLan(3);
+    // python-zeroconf holds the name first: we must rename.
+    const python = startAgent(lan, 1, [
+      SYSTEM_PYTHON,
+      ZEROCONF_AGENT,
+      "register",
+      SERVER_SERVICE_TYPE,
+      "p2pft server on lab",
+      "pylab",
+      lan.hosts[1].ip,
+      "8000",
+    ]);
+    let ours: ReturnType<typeof startDiscoveryAgent> | undefined;
+    let latePython: ReturnType<typeof startAgent> | undefined;
+    try {
+      await python.waitFor((e) => "registered" in e);
+      ours = startDiscoveryAgent(lan, 0, ["advertise", labServer("lab")]);
+      const advertised = await ours.waitFor((e) => e.event === "advertised");
+      assertEquals(advertised.instanceName, "p2pft server on lab (2)");
+      // We hold "p2pft server on lab (2)": python-zeroconf probing for it must see us defend it.
+      latePython = startAgent(lan, 2, [
+        SYSTEM_PYTHON,
+        ZEROCONF_AGENT,
+        "register",
+        SERVER_SERVICE_TYPE,
+        "p2pft server on lab (2)",
+        "pylate",
+        lan.hosts[2].ip,
+        "8000",
+        "rename",
+      ]);
+      const late = await latePython.waitFor((e) => "registered" in e);
+      assert(
+        late.registered !== `p2pft server on lab (2).${SERVER_SERVICE_TYPE}.`,
+        `python-zeroconf took our name: ${JSON.stringify(late)}`,
+      );
+    } finally {
+      await Promise.all([python.stop(), ours?.stop(), latePython?.stop()]);
+    }
+  },
+});

@@ -5,8 +5,9 @@ Usage (prints one JSON line on stdout):
   zeroconf_agent.py browse <type> <timeout_s>
       -> {"types": [...service types enumerated...],
           "instances": [{"name", "server", "port", "addresses", "txt"}]}
-  zeroconf_agent.py register <type> <instance> <host> <ip> <port>
+  zeroconf_agent.py register <type> <instance> <host> <ip> <port> [rename]
       -> {"registered": "<full name>"}, then unregisters (goodbye) when stdin closes.
+      With "rename", a name taken on the network is changed instead of failing.
 """
 
 import json
@@ -74,7 +75,7 @@ def browse(type_: str, timeout_s: float) -> None:
         zc.close()
 
 
-def register(type_: str, instance: str, host: str, ip: str, port: int) -> None:
+def register(type_: str, instance: str, host: str, ip: str, port: int, rename: bool) -> None:
     type_ = fqdn(type_)
     zc = Zeroconf(ip_version=IPVersion.V4Only)
     try:
@@ -86,7 +87,7 @@ def register(type_: str, instance: str, host: str, ip: str, port: int) -> None:
             properties={"txtvers": "1", "proto": "p2pft", "protovers": "1"},
             server=fqdn(f"{host}.local"),
         )
-        zc.register_service(info)
+        zc.register_service(info, allow_name_change=rename)
         print(json.dumps({"registered": info.name}), flush=True)
         sys.stdin.read()
         zc.unregister_service(info)
@@ -98,7 +99,8 @@ def main() -> None:
     if sys.argv[1] == "browse":
         browse(sys.argv[2], float(sys.argv[3]))
     elif sys.argv[1] == "register":
-        register(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], int(sys.argv[6]))
+        rename = len(sys.argv) > 7 and sys.argv[7] == "rename"
+        register(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], int(sys.argv[6]), rename)
     else:
         raise SystemExit(f"unknown command {sys.argv[1]!r}: use browse or register")
 

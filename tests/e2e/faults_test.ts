@@ -4,44 +4,18 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import {
-  LineLog,
+  freePort,
   P2pftProcess,
   runPeer,
   sha256File,
   startPeer,
+  startRogue,
   startServer,
   writeRandomFile,
 } from "../helpers/cluster.ts";
 
 const MIB = 1024 * 1024;
-const ROGUE = fileURLToPath(new URL("../helpers/rogue_peer.ts", import.meta.url));
-
-function startRogue(server: string, options: { file: string; mode: string }) {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", "--quiet", ROGUE, server, options.file, options.mode],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const stdout = new LineLog(child.stdout);
-  const stderr = new LineLog(child.stderr);
-  return {
-    child,
-    stdout,
-    async stop() {
-      try {
-        child.kill("SIGKILL");
-      } catch {
-        // It may have died on purpose already.
-      }
-      await child.status;
-      await Promise.all([stdout.ended, stderr.ended]);
-    },
-  };
-}
-
 async function tempDir(): Promise<string> {
   return await Deno.makeTempDir({ prefix: "p2pft-faults-" });
 }
@@ -199,16 +173,9 @@ Deno.test("a hello with another protocol version gets a clear error", async () =
   }
 });
 
-async function freePort(): Promise<number> {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = listener.addr.port;
-  listener.close();
-  return port;
-}
-
 Deno.test("peers re-register by themselves when the server restarts", async () => {
   const dir = await tempDir();
-  const port = await freePort();
+  const port = freePort();
   const address = `127.0.0.1:${port}`;
   let server = await new P2pftProcess(["server", "--addr", address]).listening();
   const path = join(dir, "data.bin");

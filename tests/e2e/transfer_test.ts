@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
-  P2pftProcess,
+  type P2pftProcess,
   runPeer,
   sha256File,
   startPeer,

@@ -236,3 +236,49 @@ export async function sha256File(path: string): Promise<string> {
   }
   return hash.digest("hex");
 }
+
+/** Path of the misbehaving peer used by the fault tests. */
+const ROGUE = fileURLToPath(new URL("./rogue_peer.ts", import.meta.url));
+
+/** A running rogue peer (see rogue_peer.ts for the modes). */
+export interface Rogue {
+  /** The child process. */
+  child: Deno.ChildProcess;
+  /** Its stdout lines (`File ID: ...`, `served chunk N`). */
+  stdout: LineLog;
+  /** Kills it (SIGKILL) and waits for it. */
+  stop(): Promise<void>;
+}
+
+/** Starts a rogue peer sharing `file` through `server`, misbehaving as `mode` says. */
+export function startRogue(server: string, options: { file: string; mode: string }): Rogue {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [...RUN_FLAGS, ROGUE, server, options.file, options.mode],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const stdout = new LineLog(child.stdout);
+  const stderr = new LineLog(child.stderr);
+  return {
+    child,
+    stdout,
+    async stop() {
+      try {
+        child.kill("SIGKILL");
+      } catch {
+        // It may have died on purpose already.
+      }
+      await child.status;
+      await Promise.all([stdout.ended, stderr.ended]);
+    },
+  };
+}
+
+/** A loopback port that was free a moment ago. */
+export function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = listener.addr.port;
+  listener.close();
+  return port;
+}

@@ -5,7 +5,10 @@
  *
  * - `corrupt`: every chunk it sends has one byte flipped;
  * - `die-after:N`: it serves N chunks, then the process dies abruptly;
- * - `stall`: it accepts requests and never answers.
+ * - `stall`: it accepts requests and never answers;
+ * - `slow:MS`: it serves correct chunks one at a time, each after MS ms.
+ *
+ * Modes combine with commas (`slow:100,die-after:4`).
  *
  * Usage: `deno run -A rogue_peer.ts <server host:port> <file> <mode>`.
  *
@@ -22,13 +25,20 @@ import { chunkLength } from "../../src/storage/manifest.ts";
 import { ServerLink } from "../../src/peer/server_link.ts";
 
 const [serverText, path, mode] = Deno.args;
-const dieAfter = mode.startsWith("die-after:") ? Number(mode.split(":")[1]) : Infinity;
+const modes = new Map(
+  mode.split(",").map((part) => {
+    const [name, value] = part.split(":");
+    return [name, Number(value ?? 0)];
+  }),
+);
+const dieAfter = modes.get("die-after") ?? Infinity;
+const delayMs = modes.get("slow") ?? 0;
 const hashed = await hashFile(path);
 const source = new ChunkSource(path, hashed);
 const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
 const link = new ServerLink({
   server: parseHostPort(serverText),
-  peerId: `rogue-${mode}`,
+  peerId: `rogue-${crypto.randomUUID()}`,
   listenPort: listener.addr.port,
   listenHost: "127.0.0.1",
   shares: () => [{ fileId: hashed.fileId, manifest: hashed.manifest }],
@@ -43,11 +53,12 @@ for await (const conn of listener) {
     const connection = await handshake(conn, { role: "peer", accept: ["peer"] });
     await connection.run(async (raw) => {
       const message = parseMessage(peerToPeerSchema, raw);
-      if (message.t !== "get" || mode === "stall") return;
+      if (message.t !== "get" || modes.has("stall")) return;
+      if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
       const length = chunkLength(hashed.manifest, message.index);
       const frame = new Uint8Array(DATA_HEADER_BYTES + length);
       await source.readChunk(message.index, frame.subarray(DATA_HEADER_BYTES));
-      if (mode === "corrupt") frame[DATA_HEADER_BYTES + length - 1] ^= 0xff;
+      if (modes.has("corrupt")) frame[DATA_HEADER_BYTES + length - 1] ^= 0xff;
       writeDataHeader(frame, message.id, { length });
       await connection.sendRaw(frame);
       served++;
