@@ -24,6 +24,7 @@
 
 import { parseArgs } from "node:util";
 import { dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 
 /** One platform `deno compile` can build for. */
 export interface Target {
@@ -59,7 +60,7 @@ export const PERMISSION_FLAGS: readonly string[] = [
 ];
 
 /** Root of the repository (the folder holding deno.json and main.ts). */
-export const REPO_ROOT: string = resolve(dirname(new URL(import.meta.url).pathname), "..");
+export const REPO_ROOT: string = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
 /** Entry point of the program, relative to {@linkcode REPO_ROOT}. */
 export const ENTRY_POINT = "main.ts";

@@ -1,23 +1,23 @@
 /**
- * `p2pft peer`: shares files, serves chunks and downloads files.
+ * `p2pft peer`: shares files, serves chunks and downloads files, either
+ * from its command line or from its interactive shell (`-i`).
  *
  * @module
  */
 
 import { Command } from "@commander-js/extra-typings";
 import { DEFAULT_PEER_LISTEN, DEFAULT_SERVER_ADDRESS, REQUEST_TIMEOUT_MS } from "../constants.ts";
-import { errorMessage, type Logger } from "../log.ts";
+import { errorMessage, type Logger, stderrSink } from "../log.ts";
+import type { Download } from "../peer/download.ts";
 import { PeerNode } from "../peer/peer.ts";
 import { defaultPeerDataDir } from "../storage/data_dir.ts";
-import { formatBytes, formatDuration, formatRate } from "./format.ts";
-import {
-  cliLogger,
-  collect,
-  hostPortOption,
-  logLevelOption,
-  onShutdownSignal,
-  printResult,
-} from "./options.ts";
+import { cliLogger, collect, hostPortOption, logLevelOption, onShutdownSignal } from "./options.ts";
+import { type Console, effectiveLogLevel, outputMode, Reporter, stdConsole } from "./output.ts";
+import { PEER_PROMPT, runPeerShell } from "./peer_shell.ts";
+import { BarsDisplay, progressDisplay } from "./progress_display.ts";
+import { Shell } from "./shell.ts";
+import { registerWithProgress, type TransferContext, watchDownload } from "./transfers.ts";
+import { escapeWord } from "./words.ts";
 
 /** The `peer` command. */
 export function peerCommand() {
@@ -49,6 +49,9 @@ export function peerCommand() {
       "folder for this peer's state (default: per user and listen address; none with port 0)",
     )
     .option("--no-resume", "do not resume the unfinished downloads of the data folder")
+    .option("-i, --interactive", "run the interactive shell (type help in it)")
+    .option("-q, --quiet", "print results only: no progress, only warnings and errors logged")
+    .option("--json", "print machine-readable events on stdout, one JSON object per line")
     .option(
       "--log-level <level>",
       "debug, info, warn, error or silent",
@@ -56,7 +59,21 @@ export function peerCommand() {
       "info" as const,
     )
     .action(async (options) => {
-      const log = cliLogger("peer", { level: options.logLevel });
+      const mode = outputMode(options);
+      if (options.interactive && options.exitWhenDone) {
+        throw new Error(
+          "--exit-when-done does not apply to the shell: type wait, then exit, in it instead",
+        );
+      }
+      const shell = options.interactive ? new Shell({ prompt: PEER_PROMPT }) : undefined;
+      const bars = !shell && mode === "text" && Deno.stderr.isTerminal();
+      const std = stdConsole();
+      const display = bars
+        ? new BarsDisplay(std.err)
+        : progressDisplay(mode, { target: std, terminal: false });
+      const sink = shell?.logSink() ??
+        (display instanceof BarsDisplay ? (line: string) => display.log(line) : stderrSink);
+      const log = cliLogger("peer", { level: effectiveLogLevel(options.logLevel, mode), sink });
       const peer = await PeerNode.start({
         hostname: options.addr.host,
         port: options.addr.port,
@@ -65,29 +82,48 @@ export function peerCommand() {
         resume: options.resume,
         log,
       });
-      printResult(`p2pft peer listening on ${peer.address}`);
-      let stopping = false;
-      const stopped = new Promise<void>((resolve) => {
+      const console: Console = shell ??
+        {
+          out: (line) =>
+            display instanceof BarsDisplay && Deno.stdout.isTerminal()
+              ? display.log(line)
+              : std.out(line),
+          err: (line) => display instanceof BarsDisplay ? display.log(line) : std.err(line),
+        };
+      const reporter = new Reporter(mode, console);
+      reporter.emit({ event: "listening", role: "peer", address: peer.address });
+      if (shell) {
+        shell.enqueue(
+          ...options.register.map((path) => `register ${escapeWord(path)}`),
+          ...options.download.map((query) => `download ${escapeWord(query)}`),
+        );
+        await runPeerShell({ peer, shell, mode, outDir: options.out });
+        await peer.close();
+        Deno.exit(0);
+      }
+      const stopped = new Promise<"stopped">((resolve) => {
         onShutdownSignal(() => {
-          stopping = true;
+          display.stop();
           log.info("shutting down");
-          resolve();
+          resolve("stopped");
         });
       });
-      const ok = await startupWork(peer, { ...options, log });
-      if (options.exitWhenDone || stopping) {
+      const work = startupWork(peer, { ...options, log, display, reporter });
+      const outcome = await Promise.race([work, stopped]);
+      if (outcome !== "stopped" && options.exitWhenDone) {
+        display.stop();
         await peer.close();
-        Deno.exit(ok ? 0 : 1);
+        Deno.exit(outcome ? 0 : 1);
       }
       await stopped;
       await peer.close();
-      Deno.exit(0);
+      Deno.exit(outcome === "stopped" && options.exitWhenDone ? 1 : 0);
     });
 }
 
 async function startupWork(
   peer: PeerNode,
-  options: { register: string[]; download: string[]; out: string; log: Logger },
+  options: TransferContext & { register: string[]; download: string[]; out: string; log: Logger },
 ): Promise<boolean> {
   let ok = true;
   if (options.register.length > 0) {
@@ -97,10 +133,10 @@ async function startupWork(
   }
   for (const path of options.register) {
     try {
-      const registered = await peer.register(path);
-      printResult(`File ID: ${registered.fileId}`);
+      await registerWithProgress(peer, path, options);
     } catch (error) {
       options.log.error(errorMessage(error));
+      options.reporter.error(errorMessage(error));
       ok = false;
     }
   }
@@ -110,9 +146,10 @@ async function startupWork(
     await peer.waitConnected(REQUEST_TIMEOUT_MS);
   } catch (error) {
     options.log.error(errorMessage(error));
+    options.reporter.error(errorMessage(error));
     return false;
   }
-  const starts = [
+  const starts: { query: string; start: () => Download | Promise<Download> }[] = [
     ...resumed.map((download) => ({ query: download.fileId, start: () => download })),
     ...options.download.map((query) => ({
       query,
@@ -121,19 +158,11 @@ async function startupWork(
   ];
   const results = await Promise.all(starts.map(async ({ query, start }) => {
     try {
-      const download = await start();
-      const result = await download.done;
-      const what = result.alreadyPresent ? "Already present" : "Downloaded";
-      printResult(`${what}: ${result.path}`);
-      options.log.info(
-        `${download.manifest.name}: ${formatBytes(result.size)} in ${
-          formatDuration(result.elapsedMs)
-        } ` +
-          `(${formatRate(result.size, result.elapsedMs)}), every chunk verified`,
-      );
+      await watchDownload(await start(), options);
       return true;
     } catch (error) {
       options.log.error(`download ${query}: ${errorMessage(error)}`);
+      options.reporter.error(`download ${query}: ${errorMessage(error)}`);
       return false;
     }
   }));

@@ -61,7 +61,7 @@ export class RateMeter {
   /** Records that `bytes` were done in total at `time` (ms). */
   add(time: number, bytes: number): void {
     this.#samples.push({ time, bytes });
-    while (this.#samples.length > 2 && time - this.#samples[1].time >= this.#windowMs) {
+    while (this.#samples.length > 2 && time - this.#samples[0].time > this.#windowMs) {
       this.#samples.shift();
     }
   }
@@ -144,6 +144,7 @@ export function barLine(figures: TaskFigures): string {
     barCompleteString: BAR_COMPLETE_CHAR.repeat(BAR_SIZE),
     barIncompleteString: BAR_INCOMPLETE_CHAR.repeat(BAR_SIZE),
     autopadding: false,
+    autopaddingChar: "",
     align: "left",
   };
   return cliProgress.Format.Formatter(options, {

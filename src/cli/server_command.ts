@@ -1,5 +1,6 @@
 /**
- * `p2pft server`: runs the central index server.
+ * `p2pft server`: runs the central index server, optionally with its
+ * interactive shell (`-i`).
  *
  * @module
  */
@@ -7,13 +8,10 @@
 import { Command } from "@commander-js/extra-typings";
 import { DEFAULT_SERVER_LISTEN } from "../constants.ts";
 import { CentralServer } from "../server/server.ts";
-import {
-  cliLogger,
-  hostPortOption,
-  logLevelOption,
-  onShutdownSignal,
-  printResult,
-} from "./options.ts";
+import { cliLogger, hostPortOption, logLevelOption, onShutdownSignal } from "./options.ts";
+import { effectiveLogLevel, outputMode, Reporter, stdConsole } from "./output.ts";
+import { runServerShell, SERVER_PROMPT } from "./server_shell.ts";
+import { Shell } from "./shell.ts";
 
 /** The `server` command. */
 export function serverCommand() {
@@ -25,6 +23,9 @@ export function serverCommand() {
       hostPortOption,
       hostPortOption(DEFAULT_SERVER_LISTEN),
     )
+    .option("-i, --interactive", "run the interactive shell (type help in it)")
+    .option("-q, --quiet", "print results only; only warnings and errors logged")
+    .option("--json", "print machine-readable events on stdout, one JSON object per line")
     .option(
       "--log-level <level>",
       "debug, info, warn, error or silent",
@@ -32,19 +33,29 @@ export function serverCommand() {
       "info" as const,
     )
     .action(async (options) => {
-      const log = cliLogger("server", { level: options.logLevel });
+      const mode = outputMode(options);
+      const shell = options.interactive ? new Shell({ prompt: SERVER_PROMPT }) : undefined;
+      const log = cliLogger("server", {
+        level: effectiveLogLevel(options.logLevel, mode),
+        sink: shell?.logSink(),
+      });
       const server = CentralServer.start({
         hostname: options.addr.host,
         port: options.addr.port,
         log,
       });
-      printResult(`p2pft server listening on ${server.address}`);
-      await new Promise<void>((resolve) => {
-        onShutdownSignal(() => {
-          log.info("shutting down");
-          resolve();
+      const reporter = new Reporter(mode, shell ?? stdConsole());
+      reporter.emit({ event: "listening", role: "server", address: server.address });
+      if (shell) {
+        await runServerShell(server, shell);
+      } else {
+        await new Promise<void>((resolve) => {
+          onShutdownSignal(() => {
+            log.info("shutting down");
+            resolve();
+          });
         });
-      });
+      }
       await server.close();
       Deno.exit(0);
     });

@@ -45,9 +45,9 @@ import {
   type DnsMessage,
   type DnsRecord,
   findConflicts,
-  instanceFullName,
   nextInstanceName,
   normalizeServiceType,
+  sameRecord,
   sanitizeHostName,
   sanitizeInstanceName,
   type ServiceDescription,
@@ -110,15 +110,18 @@ function isLocalOnly(address: string): boolean {
 /**
  * The addresses to put in A/AAAA records: `address` alone if given (and not a
  * wildcard), else every non-loopback, non-link-local address of the machine
- * or of interface `iface` (by name). Throws when there is none.
+ * or of `interface` (by name or address). Throws when there is none.
  */
 export function advertisedAddresses(
   options: { address?: string; interface?: string } = {},
 ): string[] {
   const address = options.address?.replace(/^\[|\]$/g, "");
   if (address !== undefined && !isWildcard(address)) return [address];
-  const all = Deno.networkInterfaces()
-    .filter((i) => options.interface === undefined || i.name === options.interface)
+  const interfaces = Deno.networkInterfaces();
+  // The interface may be given by name or by one of its addresses.
+  const name = interfaces.find((i) => i.address === options.interface)?.name ?? options.interface;
+  const all = interfaces
+    .filter((i) => name === undefined || i.name === name)
     .filter((i) => !isLocalOnly(i.address))
     .sort((a, b) => (a.family === b.family ? 0 : a.family === "IPv4" ? -1 : 1))
     .map((i) => i.address);
@@ -338,11 +341,18 @@ export async function advertise(
     if (reprobing) return;
     reprobing = true;
     const before = instanceName;
+    const oldRecords = allRecords(records);
     log("warn", `Another host claims "${instanceName}" or "${host}.local"; probing again.`);
     probe().then(() => {
       reprobing = false;
       if (phase === "closed") return;
       phase = "announced";
+      // Withdraw what the rename made stale, then announce the new records.
+      const current = allRecords(records);
+      const stale = oldRecords.filter((old) => !current.some((r) => sameRecord(r, old)));
+      if (stale.length > 0) {
+        void socket.send({ type: "response", answers: stale.map((r) => ({ ...r, ttl: 0 })) });
+      }
       announce();
       if (instanceName !== before) options.onRename?.(instanceName);
     }, (error) => {
@@ -443,9 +453,4 @@ export async function advertise(
 /** The message of an error or thrown value. */
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-/** The full DNS name of an advertisement (`<instance>.<type>`). */
-export function advertisementFullName(advertisement: Advertisement): string {
-  return instanceFullName(advertisement.instanceName, advertisement.serviceType);
 }

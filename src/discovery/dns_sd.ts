@@ -38,7 +38,7 @@ export interface SrvData {
 }
 
 /** Fields every resource record has. */
-interface RecordBase {
+export interface RecordBase {
   /** Owner name, without trailing dot. */
   name: string;
   /** Time to live in seconds; 0 means "goodbye: forget this record". */

@@ -370,6 +370,7 @@ export class Download {
       return;
     }
     const count = this.manifest.chunkHashes.length;
+    this.#scheduler.retainSources(new Set(sources.map((source) => source.peerId)));
     for (const source of sources) {
       if (source.peerId === this.#options.selfId) continue;
       const retryAt = this.#failedAddresses.get(source.address) ?? 0;
@@ -464,7 +465,7 @@ export class Download {
     });
     if (this.#scheduler.done.has(flight.index)) return;
     const losers = this.#scheduler.markDone(flight.peerId, flight.index);
-    this.#bytesDone += data.length;
+    this.#bytesDone += hashed.data.length;
     this.#cancelDuplicates(flight, losers);
     this.#options.onChunk?.(flight.index);
   }
@@ -495,6 +496,7 @@ export class Download {
       this.#failedAddresses.set(flight.address, Date.now() + SOURCE_REFRESH_MS);
       this.#options.pool.drop(flight.address);
     } else {
+      this.#scheduler.markUnavailable(flight.peerId, flight.index);
       this.#log.debug(`chunk ${flight.index} from ${flight.address} failed: ${message}`);
     }
   }

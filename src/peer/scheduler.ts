@@ -208,6 +208,23 @@ export class Scheduler {
     this.#unrequest(peerId, index);
   }
 
+  /** Records that `peerId` said it does not hold chunk `index` after all. */
+  markUnavailable(peerId: string, index: number): void {
+    this.#unrequest(peerId, index);
+    const state = this.#sources.get(peerId);
+    if (!state) return;
+    const chunks = new Bitfield(state.chunks.size);
+    for (const held of state.chunks.indexes()) if (held !== index) chunks.set(held);
+    state.chunks = chunks;
+  }
+
+  /** Forgets every source not in `peerIds` (they left the network). */
+  retainSources(peerIds: Set<string>): void {
+    for (const peerId of [...this.#sources.keys()]) {
+      if (!peerIds.has(peerId)) this.removeSource(peerId);
+    }
+  }
+
   /** Records that a request stalled: it is taken back and the peer's window halves. */
   markStalled(peerId: string, index: number): void {
     this.#unrequest(peerId, index);

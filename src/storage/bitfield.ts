@@ -56,6 +56,13 @@ export class Bitfield {
     this.#count++;
   }
 
+  /** Marks chunk `index` as not held. */
+  clear(index: number): void {
+    if (!this.has(index)) return;
+    this.#bytes[index >> 3] &= ~(TOP_BIT >> (index & 7));
+    this.#count--;
+  }
+
   /** Number of chunks held. */
   get count(): number {
     return this.#count;

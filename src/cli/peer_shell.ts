@@ -1,0 +1,317 @@
+/**
+ * `p2pft peer -i`: the peer's interactive shell. Registers and downloads
+ * files, lists what the network shares, and shows downloads running in the
+ * background with their progress above the prompt.
+ *
+ * @module
+ */
+
+import { Argument, Command } from "@commander-js/extra-typings";
+import { REQUEST_TIMEOUT_MS } from "../constants.ts";
+import type { Download } from "../peer/download.ts";
+import type { PeerNode } from "../peer/peer.ts";
+import type { FileSummary, PeerSummary } from "../protocol/messages.ts";
+import { type ArgumentCandidates, fileCandidates, pathCandidates } from "./completion.ts";
+import { formatBytes, formatDuration, formatRate } from "./format.ts";
+import { type OutputMode, Reporter } from "./output.ts";
+import { percentDone } from "./progress.ts";
+import { type ProgressDisplay, progressDisplay, StatusLines } from "./progress_display.ts";
+import { type Shell, type ShellIo, showHelp, untilAborted } from "./shell.ts";
+import { formatFields, formatTable } from "./table.ts";
+import { registerWithProgress, watchDownload } from "./transfers.ts";
+
+/** Hex digits of a file ID shown in lists. */
+export const SHOWN_ID_LENGTH = 12;
+
+/** Characters of a peer ID shown in lists. */
+export const SHOWN_PEER_ID_LENGTH = 8;
+
+/** A file ID or a prefix of one: hex digits only. */
+const HEX_QUERY = /^[0-9a-fA-F]+$/;
+
+/** The prompt of the peer shell. */
+export const PEER_PROMPT = "p2pft peer> ";
+
+/** What the peer shell works with. */
+export interface PeerShellContext {
+  /** The running peer. */
+  peer: PeerNode;
+  /** The shell. */
+  shell: Shell;
+  /** Output mode (`--quiet`, `--json`). */
+  mode: OutputMode;
+  /** Default folder of downloads. */
+  outDir: string;
+}
+
+/** The shell state shared by every line: progress and watched downloads. */
+interface PeerShellState extends PeerShellContext {
+  display: ProgressDisplay;
+  status: StatusLines | undefined;
+  reporter: Reporter;
+  watched: Set<number>;
+  /** Time each finished download took, by download number. */
+  elapsed: Map<number, number>;
+}
+
+/** Runs the peer shell until the user leaves. */
+export async function runPeerShell(context: PeerShellContext): Promise<void> {
+  const { shell, mode } = context;
+  const status = shell.interactive && mode !== "quiet" ? new StatusLines() : undefined;
+  const target = { out: (line: string) => shell.out(line), err: (line: string) => shell.err(line) };
+  const state: PeerShellState = {
+    ...context,
+    status,
+    display: status ?? progressDisplay(mode, { target, terminal: false }),
+    reporter: new Reporter(mode, target),
+    watched: new Set(),
+    elapsed: new Map(),
+  };
+  for (const download of state.peer.downloads()) {
+    if (isActive(download.progress().state)) {
+      state.watched.add(download.progress().id);
+      watchInBackground(state, download);
+    }
+  }
+  await shell.run({
+    program: (io) => peerShellProgram(state, io),
+    candidates: peerCandidates(state),
+    status: () => status?.lines() ?? [],
+  });
+}
+
+/** Completion candidates of the peer shell's arguments. */
+function peerCandidates(state: PeerShellState): ArgumentCandidates {
+  return async (command, { arg, partial }) => {
+    if (arg === "path") return await pathCandidates(partial);
+    if (arg === "dir") return await pathCandidates(partial, { foldersOnly: true });
+    if (arg === "file") {
+      const files = await state.peer.networkFiles().catch(() => [] as FileSummary[]);
+      return fileCandidates(files, partial);
+    }
+    if (arg === "n") {
+      const running = command === "cancel" || command === "wait";
+      return state.peer.downloads()
+        .map((download) => download.progress())
+        .filter((progress) => !running || isActive(progress.state))
+        .map((progress) => String(progress.id));
+    }
+    return [];
+  };
+}
+
+function isActive(state: string): boolean {
+  return state === "starting" || state === "running" || state === "waiting";
+}
+
+/** The peer shell's command tree; actions print through `io`. */
+function peerShellProgram(state: PeerShellState, io: ShellIo): Command {
+  const program = new Command("")
+    .helpOption(false)
+    .helpCommand(false)
+    .showSuggestionAfterError(true);
+  program.command("status")
+    .description("show this peer: address, server, peers, files shared, transfers")
+    .action(() => showStatus(state, io));
+  program.command("list")
+    .description("list the files or the peers of the network (* = shared by this peer)")
+    .addArgument(new Argument("<what>", "files or peers").choices(["files", "peers"]))
+    .action((what) => what === "files" ? listFiles(state, io) : listPeers(state, io));
+  program.command("register")
+    .description("share a file: hash it and tell the server; prints its file ID")
+    .argument("<path>", "the file to share")
+    .action(async (path) => {
+      await registerWithProgress(state.peer, path, {
+        display: state.display,
+        reporter: state.reporter,
+        signal: io.signal,
+      });
+    });
+  program.command("download")
+    .description("download a file in the background (by ID, unique ID prefix or name)")
+    .argument("<file>", "file ID, unique prefix of one, or file name")
+    .argument("[dir]", "folder to save it in (default: the --out folder)")
+    .action((file, dir) => startDownload(state, io, { query: file, dir }));
+  program.command("downloads")
+    .description("list running and finished downloads")
+    .action(() => listDownloads(state, io));
+  program.command("cancel")
+    .description("cancel a running download (its partial file is deleted)")
+    .argument("<n>", "download number, as listed by downloads")
+    .action(async (n) => {
+      const download = await state.peer.cancelDownload(downloadNumber(n));
+      io.out(`cancelled #${n} ${download.manifest.name}`);
+    });
+  program.command("wait")
+    .description("wait until the running downloads (or download n) end; Ctrl-C stops waiting")
+    .argument("[n]", "download number")
+    .action(async (n) => {
+      const downloads = state.peer.downloads().filter((download) =>
+        isActive(download.progress().state) &&
+        (n === undefined || download.progress().id === downloadNumber(n))
+      );
+      await untilAborted(Promise.allSettled(downloads.map((d) => d.done)), io.signal);
+    });
+  program.command("help")
+    .description("list the commands, or explain one")
+    .argument("[command]", "a command")
+    .action((name) => showHelp(program, io, name));
+  program.command("exit")
+    .alias("quit")
+    .description("leave: cancel downloads, say goodbye to the server, stop serving")
+    .action(() => state.shell.close());
+  return program;
+}
+
+/** Waits (abortably) until the peer is registered with the server, for commands that ask it. */
+async function connected(state: PeerShellState, io: ShellIo): Promise<void> {
+  if (state.peer.status().connected) return;
+  await untilAborted(state.peer.waitConnected(REQUEST_TIMEOUT_MS), io.signal);
+}
+
+function downloadNumber(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new Error(`${text} is not a download number; downloads lists them`);
+  }
+  return n;
+}
+
+async function showStatus(state: PeerShellState, io: ShellIo): Promise<void> {
+  const status = state.peer.status();
+  let peersKnown = "unknown (not connected)";
+  if (status.connected) {
+    peersKnown = await untilAborted(state.peer.networkPeers(), io.signal)
+      .then((peers) => String(peers.length), (error) => `unknown (${error.message})`);
+  }
+  const finished = state.peer.downloads().length - status.downloadsRunning;
+  io.out(...formatFields([
+    ["listening on", status.address],
+    ["peer ID", status.peerId],
+    ["server", `${status.server} (${status.connected ? "connected" : "not connected, retrying"})`],
+    ["peers known", peersKnown],
+    ["files shared", String(status.shared)],
+    ["transfers", `${status.downloadsRunning} running, ${finished} finished`],
+    ["uploaded", formatBytes(status.uploadedBytes)],
+  ]));
+}
+
+/** Table rows of the network's files, `*` marking the ones `mine` holds. */
+export function fileRows(files: FileSummary[], mine: Set<string>): string[][] {
+  return files.map((file) => [
+    mine.has(file.fileId) ? "*" : "",
+    file.fileId.slice(0, SHOWN_ID_LENGTH),
+    file.name,
+    formatBytes(file.size),
+    String(file.sources),
+  ]);
+}
+
+async function listFiles(state: PeerShellState, io: ShellIo): Promise<void> {
+  await connected(state, io);
+  const files = await untilAborted(state.peer.networkFiles(), io.signal);
+  if (files.length === 0) {
+    io.out("no files on the network yet; register <path> shares one");
+    return;
+  }
+  const mine = new Set(state.peer.shared().map((file) => file.fileId));
+  io.out(...formatTable(fileRows(files, mine), {
+    header: ["", "ID", "NAME", "SIZE", "SOURCES"],
+    align: ["left", "left", "left", "right", "right"],
+  }));
+}
+
+/** Table rows of the network's peers, the one with `selfId` marked. */
+export function peerRows(peers: PeerSummary[], selfId: string): string[][] {
+  return peers.map((peer) => [
+    peer.address,
+    peer.peerId.slice(0, SHOWN_PEER_ID_LENGTH),
+    String(peer.files),
+    `${formatDuration(peer.lastSeenMs)} ago`,
+    peer.peerId === selfId ? "(this peer)" : "",
+  ]);
+}
+
+async function listPeers(state: PeerShellState, io: ShellIo): Promise<void> {
+  await connected(state, io);
+  const peers = await untilAborted(state.peer.networkPeers(), io.signal);
+  io.out(...formatTable(peerRows(peers, state.peer.peerId), {
+    header: ["ADDRESS", "PEER", "FILES", "LAST SEEN", ""],
+    align: ["left", "left", "right", "right", "left"],
+  }));
+}
+
+/** Turns a file name into its ID using the network's list; IDs and prefixes pass through. */
+async function resolveQuery(state: PeerShellState, query: string): Promise<string> {
+  if (HEX_QUERY.test(query)) return query;
+  const files = await state.peer.networkFiles();
+  const named = files.filter((file) => file.name === query);
+  if (named.length === 1) return named[0].fileId;
+  if (named.length === 0) {
+    throw new Error(`no file named ${query} on the network; list files shows what is shared`);
+  }
+  throw new Error(`${named.length} files are named ${query}; give the ID (list files shows it)`);
+}
+
+async function startDownload(
+  state: PeerShellState,
+  io: ShellIo,
+  options: { query: string; dir: string | undefined },
+): Promise<void> {
+  await connected(state, io);
+  const fileId = await untilAborted(resolveQuery(state, options.query), io.signal);
+  const download = await untilAborted(
+    state.peer.download(fileId, { outDir: options.dir ?? state.outDir }),
+    io.signal,
+  );
+  const { id, name, bytesTotal } = download.progress();
+  if (state.watched.has(id)) {
+    io.out(`${name} is already being downloaded as #${id}`);
+    return;
+  }
+  state.watched.add(id);
+  io.out(`#${id} downloading ${name} (${formatBytes(bytesTotal)}) in the background`);
+  watchInBackground(state, download);
+}
+
+function watchInBackground(state: PeerShellState, download: Download): void {
+  const { id, name } = download.progress();
+  watchDownload(download, { display: state.display, reporter: state.reporter }).then((result) => {
+    state.elapsed.set(id, result.elapsedMs);
+  }, (error) => {
+    const message = error instanceof Error ? error.message : String(error);
+    if (download.progress().state === "cancelled") return;
+    state.shell.err(`error: download #${id} ${name} failed: ${message}`);
+    state.reporter.error(`download #${id} ${name} failed: ${message}`);
+  });
+}
+
+/** Table rows of `downloads`, oldest first; `elapsed` has the time finished ones took. */
+export function downloadRows(downloads: Download[], elapsed: Map<number, number>): string[][] {
+  return downloads.map((download) => {
+    const progress = download.progress();
+    const elapsedMs = elapsed.get(progress.id) ?? progress.elapsedMs;
+    return [
+      `#${progress.id}`,
+      progress.state,
+      `${percentDone(progress.bytesDone, progress.bytesTotal)}%`,
+      formatBytes(progress.bytesTotal),
+      formatRate(progress.bytesDone, elapsedMs),
+      String(progress.sources),
+      progress.name,
+      progress.message ?? progress.path ?? "",
+    ];
+  });
+}
+
+function listDownloads(state: PeerShellState, io: ShellIo): void {
+  const downloads = state.peer.downloads();
+  if (downloads.length === 0) {
+    io.out("no downloads yet; download <file> starts one");
+    return;
+  }
+  io.out(...formatTable(downloadRows(downloads, state.elapsed), {
+    header: ["#", "STATE", "DONE", "SIZE", "AVG RATE", "SOURCES", "NAME", "PATH / REASON"],
+    align: ["right", "left", "right", "right", "right", "right", "left", "left"],
+  }));
+}

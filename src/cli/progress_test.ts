@@ -1,0 +1,122 @@
+import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
+import {
+  barLine,
+  downloadFigures,
+  downloadSummary,
+  etaSeconds,
+  formatEta,
+  percentDone,
+  plainProgressLine,
+  progressEvent,
+  RateMeter,
+  type TaskFigures,
+} from "./progress.ts";
+import { plainDisplay } from "./progress_display.ts";
+
+const MIB = 1024 * 1024;
+const figures: TaskFigures = {
+  kind: "download",
+  label: "#1 big.iso",
+  name: "big.iso",
+  bytesDone: 10 * MIB,
+  bytesTotal: 40 * MIB,
+  rate: 5 * MIB,
+  sources: 2,
+  downloadId: 1,
+  fileId: "ab",
+};
+
+Deno.test("RateMeter measures over its window", () => {
+  const meter = new RateMeter(1000);
+  assertEquals(meter.rate(), 0);
+  meter.add(0, 0);
+  meter.add(500, 500);
+  assertEquals(meter.rate(), 1000);
+  meter.add(3000, 500);
+  meter.add(3500, 1500);
+  assertEquals(meter.rate(), 2000);
+});
+
+Deno.test("etaSeconds and formatEta", () => {
+  assertEquals(etaSeconds(100, 0), undefined);
+  assertEquals(etaSeconds(0, 0), 0);
+  assertEquals(etaSeconds(101, 10), 11);
+  assertEquals(formatEta(undefined), "--");
+  assertEquals(formatEta(7), "7s");
+  assertEquals(formatEta(125), "2m05s");
+  assertEquals(percentDone(1, 3), 33);
+  assertEquals(percentDone(0, 0), 100);
+});
+
+Deno.test("plainProgressLine shows percent, bytes, rate, ETA and sources", () => {
+  assertEquals(
+    plainProgressLine(figures),
+    "#1 big.iso: 25% 10.0 MiB/40.0 MiB, 5.0 MiB/s, ETA 6s, 2 sources",
+  );
+});
+
+Deno.test("barLine draws a cli-progress bar with the same fields", () => {
+  const line = barLine(figures);
+  assert(line.startsWith("#1 big.iso \u2588\u2588\u2588\u2588\u2588\u2588\u2591"), line);
+  assert(line.endsWith("25% | 10.0 MiB/40.0 MiB | 5.0 MiB/s | ETA 6s | 2 sources"), line);
+});
+
+Deno.test("progressEvent and downloadFigures", () => {
+  assertEquals(progressEvent(figures), {
+    event: "progress",
+    task: "download",
+    name: "big.iso",
+    bytesDone: 10 * MIB,
+    bytesTotal: 40 * MIB,
+    rate: 5 * MIB,
+    etaSeconds: 6,
+    sources: 2,
+    download: 1,
+    fileId: "ab",
+  });
+  const progress = {
+    id: 1,
+    fileId: "ab",
+    name: "big.iso",
+    state: "running" as const,
+    bytesDone: 10 * MIB,
+    bytesTotal: 40 * MIB,
+    sources: 2,
+    path: undefined,
+    message: undefined,
+    elapsedMs: 10,
+  };
+  assertEquals(downloadFigures(progress, 5 * MIB), figures);
+});
+
+Deno.test("downloadSummary says size, time, rate, sources and verified", () => {
+  assertEquals(
+    downloadSummary({
+      name: "big.iso",
+      size: 40 * MIB,
+      elapsedMs: 4000,
+      sources: 2,
+      alreadyPresent: false,
+    }),
+    "big.iso: 40.0 MiB in 4.0 s (10.0 MiB/s) from 2 sources, every chunk verified",
+  );
+});
+
+Deno.test("plainDisplay prints at most one line per task per interval", () => {
+  let now = 0;
+  const lines: string[] = [];
+  const display = plainDisplay((line) => lines.push(line), { intervalMs: 3000, now: () => now });
+  display.update("a", figures);
+  now = 1000;
+  display.update("a", figures);
+  assertEquals(lines.length, 0);
+  now = 3000;
+  display.update("a", figures);
+  now = 4000;
+  display.update("a", figures);
+  assertEquals(lines.length, 1);
+  display.remove("a");
+  now = 9000;
+  display.update("a", figures);
+  assertEquals(lines.length, 1);
+});

@@ -1,0 +1,89 @@
+import { ok as assert, strictEqual as assertEquals } from "node:assert/strict";
+import { join } from "node:path";
+import { sha256File, startPeer, startServer, writeRandomFile } from "../helpers/cluster.ts";
+import { TmuxP2pft } from "./tmux.ts";
+
+const PROMPT = "p2pft peer>";
+const FILE_SIZE = 24 * 1024 * 1024 + 123;
+
+Deno.test("peer shell in a terminal: completion, history, background download, clean exit", async () => {
+  const root = await Deno.makeTempDir({ prefix: "p2pft-peer-shell-" });
+  const seedDir = join(root, "seed");
+  const here = join(root, "here");
+  await Deno.mkdir(seedDir);
+  await Deno.mkdir(join(here, "incoming"), { recursive: true });
+  const source = join(seedDir, "payload.bin");
+  await writeRandomFile(source, FILE_SIZE, 7);
+  await writeRandomFile(join(here, "mine-local.dat"), 1000, 8);
+  const server = await startServer();
+  const seeder = await startPeer(server.address, { args: ["--register", source], cwd: seedDir });
+  const fileId = (await seeder.stdout.waitFor(/File ID: ([0-9a-f]{64})/))[1];
+  const shell = await TmuxP2pft.start(
+    ["peer", "-i", "--addr", "127.0.0.1:0", "--server", server.address],
+    { cwd: here },
+  );
+  try {
+    await shell.waitFor(/connected to server/);
+    await shell.waitForLastLine(PROMPT);
+
+    // Completion of a command word: unique match gets a trailing space.
+    await shell.type("sta");
+    await shell.keys("Tab");
+    await shell.waitForLastLine(`${PROMPT} status`);
+    await shell.keys("Enter");
+    await shell.waitFor(/peers known\s+2/);
+    await shell.waitFor(/server\s+\S+ \(connected\)/);
+
+    // Unknown command: one line with a suggestion, and the shell goes on.
+    await shell.type("stauts");
+    await shell.keys("Enter");
+    await shell.waitFor(/error: unknown command 'stauts' \(did you mean status\?\)/);
+
+    // Path completion for register.
+    await shell.type("register mine-l");
+    await shell.keys("Tab");
+    await shell.waitForLastLine(`${PROMPT} register mine-local.dat`);
+    await shell.keys("Enter");
+    await shell.waitFor(/File ID: [0-9a-f]{64}/);
+
+    // ID prefix completion for download, then folder completion.
+    await shell.type(`download ${fileId.slice(0, 6)}`);
+    await shell.keys("Tab");
+    await shell.waitForLastLine(`${PROMPT} download ${fileId}`);
+    await shell.type("inc");
+    await shell.keys("Tab");
+    await shell.waitForLastLine(`${PROMPT} download ${fileId} incoming/`);
+    await shell.keys("Enter");
+    await shell.waitFor(/#1 downloading payload\.bin/);
+
+    // The prompt still answers while the download runs in the background.
+    await shell.type("status");
+    await shell.keys("Enter");
+    await shell.waitFor(/transfers\s+\d running, \d finished/);
+    const target = join(here, "incoming", "payload.bin");
+    await shell.waitFor(new RegExp(`Downloaded: ${target}`));
+    await shell.waitFor(/payload\.bin: 24\.0 MiB in .* every chunk verified/);
+    assertEquals(await sha256File(target), await sha256File(source));
+    await shell.type("list files");
+    await shell.keys("Enter");
+    await shell.waitFor(/\*\s+[0-9a-f]{12}\s+payload\.bin\s+24\.0 MiB\s+2/);
+
+    // History: Up recalls the last command; Ctrl-C clears the line.
+    await shell.keys("Up");
+    await shell.waitForLastLine(`${PROMPT} list files`);
+    await shell.keys("C-c");
+    await shell.waitForLastLine(PROMPT);
+
+    // Ctrl-D leaves cleanly and the server drops the peer at once.
+    await shell.keys("C-d");
+    await shell.waitFor(/EXIT=0/);
+    await server.stderr.waitFor(/left \(/, 3_000);
+    const screen = await shell.screen();
+    assert(!screen.includes("\x1b"), "no stray escape codes in the captured screen");
+  } finally {
+    await shell.kill();
+    await seeder.stop();
+    await server.stop();
+    await Deno.remove(root, { recursive: true });
+  }
+});
