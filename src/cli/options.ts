@@ -22,6 +22,18 @@ export function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
+/** Milliseconds in a second, for options given in seconds. */
+export const MS_PER_SECOND = 1000;
+
+/** Parses a positive number of seconds. */
+export function secondsOption(value: string): number {
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds <= 0) {
+    throw new InvalidArgumentError(`expected a positive number of seconds, got "${value}"`);
+  }
+  return seconds;
+}
+
 const LOG_LEVELS: LogLevel[] = ["debug", "info", "warn", "error", "silent"];
 
 /** Parses `--log-level`. */
@@ -50,11 +62,4 @@ export function onShutdownSignal(onStop: () => void): () => void {
   return () => {
     for (const signal of signals) Deno.removeSignalListener(signal, handler);
   };
-}
-
-const encoder = new TextEncoder();
-
-/** Writes one line to stdout: the results scripts read. */
-export function printResult(line: string): void {
-  Deno.stdout.writeSync(encoder.encode(line + "\n"));
 }

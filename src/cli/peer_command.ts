@@ -6,12 +6,27 @@
  */
 
 import { Command } from "@commander-js/extra-typings";
-import { DEFAULT_PEER_LISTEN, DEFAULT_SERVER_ADDRESS, REQUEST_TIMEOUT_MS } from "../constants.ts";
+import {
+  DEFAULT_DISCOVER_TIMEOUT_MS,
+  DEFAULT_PEER_LISTEN,
+  DEFAULT_SERVER_ADDRESS,
+  REQUEST_TIMEOUT_MS,
+} from "../constants.ts";
+import { discoverServer } from "../discovery/services.ts";
+import { formatHostPort, type HostPort } from "../protocol/channel.ts";
 import { errorMessage, type Logger, stderrSink } from "../log.ts";
 import type { Download } from "../peer/download.ts";
 import { PeerNode } from "../peer/peer.ts";
 import { defaultPeerDataDir } from "../storage/data_dir.ts";
-import { cliLogger, collect, hostPortOption, logLevelOption, onShutdownSignal } from "./options.ts";
+import {
+  cliLogger,
+  collect,
+  hostPortOption,
+  logLevelOption,
+  MS_PER_SECOND,
+  onShutdownSignal,
+  secondsOption,
+} from "./options.ts";
 import { type Console, effectiveLogLevel, outputMode, Reporter, stdConsole } from "./output.ts";
 import { PEER_PROMPT, runPeerShell } from "./peer_shell.ts";
 import { BarsDisplay, progressDisplay } from "./progress_display.ts";
@@ -49,6 +64,19 @@ export function peerCommand() {
       "folder for this peer's state (default: per user and listen address; none with port 0)",
     )
     .option("--no-resume", "do not resume the unfinished downloads of the data folder")
+    .option("--auto-discover", "find the central server on the LAN over mDNS instead of --server")
+    .option(
+      "--discover-timeout <seconds>",
+      "how long --auto-discover and --lan look before giving up",
+      secondsOption,
+      DEFAULT_DISCOVER_TIMEOUT_MS / MS_PER_SECOND,
+    )
+    .option(
+      "--lan",
+      "find peers on the LAN over mDNS and ask them for files; no server needed " +
+        "(a server is still used if --server or --auto-discover is given)",
+    )
+    .option("--no-mdns", "do not advertise this peer on the LAN over mDNS/DNS-SD")
     .option("-i, --interactive", "run the interactive shell (type help in it)")
     .option("-q, --quiet", "print results only: no progress, only warnings and errors logged")
     .option("--json", "print machine-readable events on stdout, one JSON object per line")
@@ -58,7 +86,7 @@ export function peerCommand() {
       logLevelOption,
       "info" as const,
     )
-    .action(async (options) => {
+    .action(async (options, command) => {
       const mode = outputMode(options);
       if (options.interactive && options.exitWhenDone) {
         throw new Error(
@@ -74,10 +102,17 @@ export function peerCommand() {
       const sink = shell?.logSink() ??
         (display instanceof BarsDisplay ? (line: string) => display.log(line) : stderrSink);
       const log = cliLogger("peer", { level: effectiveLogLevel(options.logLevel, mode), sink });
+      const server = await chooseServer({
+        ...options,
+        explicit: command.getOptionValueSource("server") === "cli",
+        log,
+      });
       const peer = await PeerNode.start({
         hostname: options.addr.host,
         port: options.addr.port,
-        server: options.server,
+        server,
+        mdns: options.mdns,
+        lan: options.lan,
         dataDir: options.dataDir ?? defaultPeerDataDir(options.addr),
         resume: options.resume,
         log,
@@ -167,4 +202,46 @@ async function startupWork(
     }
   }));
   return ok && results.every(Boolean);
+}
+
+/**
+ * The server a peer uses: the one given with --server, one found on the LAN
+ * with --auto-discover (found again whenever it is lost), or none in LAN
+ * mode without either.
+ */
+async function chooseServer(
+  options: {
+    server: HostPort;
+    explicit: boolean;
+    autoDiscover?: boolean;
+    lan?: boolean;
+    discoverTimeout: number;
+    log: Logger;
+  },
+): Promise<HostPort | (() => Promise<HostPort>) | undefined> {
+  if (options.autoDiscover && options.explicit) {
+    throw new Error("give either --server or --auto-discover, not both");
+  }
+  if (!options.autoDiscover) return options.lan && !options.explicit ? undefined : options.server;
+  const timeoutMs = options.discoverTimeout * MS_PER_SECOND;
+  const mdnsLog = options.log.child("mdns");
+  const find = async () => {
+    const found = await discoverServer(timeoutMs, {
+      log: (level, message) => mdnsLog[level](message),
+    });
+    const others = found.found > 1
+      ? ` (${found.found} servers answered; picked the lowest instance name)`
+      : "";
+    options.log.info(
+      `discovered server "${found.instanceName}" at ` +
+        `${formatHostPort(found.address.host, found.address.port)}${others}`,
+    );
+    return found.address;
+  };
+  let first: HostPort | undefined = await find();
+  return () => {
+    const known = first;
+    first = undefined;
+    return known ? Promise.resolve(known) : find();
+  };
 }

@@ -7,6 +7,7 @@
 
 import { Command } from "@commander-js/extra-typings";
 import { DEFAULT_SERVER_LISTEN } from "../constants.ts";
+import { errorMessage } from "../log.ts";
 import { CentralServer } from "../server/server.ts";
 import { cliLogger, hostPortOption, logLevelOption, onShutdownSignal } from "./options.ts";
 import { effectiveLogLevel, outputMode, Reporter, stdConsole } from "./output.ts";
@@ -23,6 +24,7 @@ export function serverCommand() {
       hostPortOption,
       hostPortOption(DEFAULT_SERVER_LISTEN),
     )
+    .option("--no-mdns", "do not advertise the server on the LAN over mDNS/DNS-SD")
     .option("-i, --interactive", "run the interactive shell (type help in it)")
     .option("-q, --quiet", "print results only; only warnings and errors logged")
     .option("--json", "print machine-readable events on stdout, one JSON object per line")
@@ -46,6 +48,11 @@ export function serverCommand() {
       });
       const reporter = new Reporter(mode, shell ?? stdConsole());
       reporter.emit({ event: "listening", role: "server", address: server.address });
+      if (options.mdns) {
+        await server.advertise().catch((error) => {
+          log.warn(`cannot advertise over mDNS (${errorMessage(error)}); peers need --server`);
+        });
+      }
       if (shell) {
         await runServerShell(server, shell);
       } else {

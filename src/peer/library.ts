@@ -95,10 +95,10 @@ export class Library {
     return [...this.#files.values()];
   }
 
-  /** Entries whose ID starts with `query` (hex) or whose name equals it. */
+  /** Entries whose ID starts with `query` (hex) or whose name equals it; all for "". */
   search(query: string): ServedFile[] {
     const needle = query.trim().toLowerCase();
-    if (needle === "") return [];
+    if (needle === "") return this.list();
     return this.list().filter((file) =>
       file.fileId.startsWith(needle) || file.manifest.name.toLowerCase() === needle
     );

@@ -33,6 +33,10 @@ import { Download, type DownloadState } from "./download.ts";
 import { Library, partialFile, type ServedFile, sharedFile } from "./library.ts";
 import { PeerPool } from "./peer_pool.ts";
 import { ServerLink } from "./server_link.ts";
+import { LanPeers } from "./lan_peers.ts";
+import type { Advertisement } from "../discovery/advertiser.ts";
+import { advertisePeer, isLoopbackHost } from "../discovery/services.ts";
+import { LookupError } from "../server/file_index.ts";
 
 /** Options of {@linkcode PeerNode.start}. */
 export interface PeerOptions {
@@ -40,8 +44,12 @@ export interface PeerOptions {
   hostname: string;
   /** Port to serve chunks on, 0 for any free one. */
   port: number;
-  /** The central server. */
-  server: HostPort;
+  /** The central server, or a function that finds it; none in serverless LAN mode. */
+  server?: HostPort | (() => Promise<HostPort>);
+  /** Advertise this peer over mDNS (ignored when it listens on loopback). */
+  mdns?: boolean;
+  /** Find other peers over mDNS and look files up by asking them (serverless LAN mode). */
+  lan?: boolean;
   /** Stable identity; default the one kept in `dataDir`, else a random UUID. */
   peerId?: string;
   /** Folder for persistent state (shares, downloads in progress); none keeps nothing. */
@@ -68,8 +76,10 @@ export interface PeerStatus {
   address: string;
   /** This peer's ID. */
   peerId: string;
-  /** `host:port` of the central server. */
-  server: string;
+  /** `host:port` of the central server; undefined in serverless LAN mode. */
+  server: string | undefined;
+  /** True when peers are also found over mDNS (LAN mode). */
+  lan: boolean;
   /** True while registered with the server. */
   connected: boolean;
   /** Files this peer serves (shared or partly downloaded). */
@@ -78,6 +88,21 @@ export interface PeerStatus {
   downloadsRunning: number;
   /** Chunk bytes uploaded to other peers. */
   uploadedBytes: number;
+}
+
+/** How long a LAN lookup keeps asking while no peer has the file (peers may still be appearing). */
+const LAN_LOOKUP_PATIENCE_MS = 5_000;
+/** Pause between two LAN lookups. */
+const LAN_LOOKUP_RETRY_MS = 500;
+
+/** A file found on the network and who holds it. */
+export interface LookupResult {
+  /** Full file ID. */
+  fileId: string;
+  /** Its manifest. */
+  manifest: Manifest;
+  /** Peers holding chunks of it. */
+  sources: Source[];
 }
 
 const lookupReplySchema = z.object({
@@ -93,7 +118,9 @@ export class PeerNode {
   #log: Logger;
   #library = new Library();
   #chunkServer: ChunkServer;
-  #link: ServerLink;
+  #link: ServerLink | undefined;
+  #lan: LanPeers | undefined;
+  #advertisement: Advertisement | undefined;
   #pool: PeerPool;
   #hasher = new ChunkHasher();
   #state: PeerState | undefined;
@@ -113,6 +140,7 @@ export class PeerNode {
       onSourceChanged: (fileId, error) => this.#dropChanged(fileId, error),
     });
     this.#pool = new PeerPool({ log: this.#log.child("pool") });
+    if (!options.server) return;
     this.#link = new ServerLink({
       server: options.server,
       peerId: this.peerId,
@@ -134,7 +162,13 @@ export class PeerNode {
     try {
       const peerId = options.peerId ?? await state?.peerId() ?? crypto.randomUUID();
       const peer = new PeerNode({ ...options, peerId, state });
-      await peer.#restore(options.resume ?? true);
+      try {
+        await peer.#startDiscovery(options);
+        await peer.#restore(options.resume ?? true);
+      } catch (error) {
+        await peer.close();
+        throw error;
+      }
       return peer;
     } catch (error) {
       await state?.close();
@@ -152,19 +186,14 @@ export class PeerNode {
     return this.#chunkServer.address;
   }
 
-  /** The link to the central server. */
-  get link(): ServerLink {
-    return this.#link;
-  }
-
   /** Chunk bytes this peer has uploaded. */
   get uploadedBytes(): number {
     return this.#chunkServer.uploadedBytes;
   }
 
   /** Resolves once registered with the server; rejects with the reason after `timeoutMs`. */
-  waitConnected(timeoutMs: number): Promise<void> {
-    return this.#link.waitConnected(timeoutMs);
+  async waitConnected(timeoutMs: number): Promise<void> {
+    await this.#link?.waitConnected(timeoutMs);
   }
 
   /** Hashes and shares the file at `path`; `options.signal` stops the hashing. */
@@ -187,19 +216,58 @@ export class PeerNode {
     this.#shareRecords.set(hashed.fileId, { path: absolute, ...hashed });
     await this.#saveShared();
     this.#log.info(`sharing ${absolute} as ${hashed.fileId}`);
-    await this.#link.share([entryOf(file)]).catch((error) => {
+    await this.#link?.share([entryOf(file)]).catch((error) => {
       this.#log.warn(`could not tell the server yet (${errorMessage(error)}); will retry`);
     });
     return { fileId: hashed.fileId, manifest: hashed.manifest, path: absolute };
   }
 
-  /** Looks a file up by ID or unique prefix; throws a clear error when it is unknown. */
-  async lookup(query: string): Promise<{ fileId: string; manifest: Manifest; sources: Source[] }> {
-    const reply = parseMessage(lookupReplySchema, await this.#link.request({ t: "lookup", query }));
+  /**
+   * Looks a file up by ID or unique prefix, on the server and (in LAN mode)
+   * among the LAN peers, merging their sources. Throws a clear error when
+   * it is unknown everywhere.
+   */
+  async lookup(query: string): Promise<LookupResult> {
+    const found: LookupResult[] = [];
+    const failures: unknown[] = [];
+    await Promise.all([
+      this.#link && this.#serverLookup(query).then((r) => found.push(r), (e) => failures.push(e)),
+      this.#lan && this.#lanLookup(query).then((r) => found.push(r), (e) => failures.push(e)),
+    ]);
+    if (found.length === 0) throw failures[0];
+    const [first, ...others] = found;
+    const sources = new Map(first.sources.map((source) => [source.peerId, source]));
+    for (const other of others) {
+      if (other.fileId !== first.fileId) continue;
+      for (const source of other.sources) {
+        if (!sources.has(source.peerId)) sources.set(source.peerId, source);
+      }
+    }
+    return { ...first, sources: [...sources.values()] };
+  }
+
+  async #serverLookup(query: string): Promise<LookupResult> {
+    const reply = parseMessage(
+      lookupReplySchema,
+      await this.#link!.request({ t: "lookup", query }),
+    );
     if (await computeFileId(reply.manifest) !== reply.fileId) {
       throw new Error(`the server sent a manifest that does not match file ID ${reply.fileId}`);
     }
     return reply;
+  }
+
+  async #lanLookup(query: string): Promise<LookupResult> {
+    const deadline = Date.now() + LAN_LOOKUP_PATIENCE_MS;
+    while (true) {
+      try {
+        return (await this.#lan!.index(query)).lookup(query);
+      } catch (error) {
+        if (!(error instanceof LookupError) || error.code !== "not-found") throw error;
+        if (Date.now() >= deadline) throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, LAN_LOOKUP_RETRY_MS));
+    }
   }
 
   /**
@@ -242,16 +310,31 @@ export class PeerNode {
     return this.#library.list();
   }
 
-  /** Everything the network shares, from the server. */
+  /** Everything the network shares: the server's index, merged with the LAN peers' files. */
   async networkFiles(): Promise<FileSummary[]> {
-    const reply = await this.#link.request({ t: "files" });
-    return parseMessage(z.array(fileSummarySchema), reply.files);
+    const lists = await Promise.all([
+      this.#link?.request({ t: "files" }).then((reply) =>
+        parseMessage(z.array(fileSummarySchema), reply.files)
+      ),
+      this.#lan?.index("").then((index) => index.files()),
+    ]);
+    const files = new Map<string, FileSummary>();
+    for (const file of lists.flatMap((list) => list ?? [])) {
+      if (!files.has(file.fileId)) files.set(file.fileId, file);
+    }
+    return [...files.values()];
   }
 
-  /** Every peer the server knows. */
+  /** Every peer the server knows, and the LAN peers seen. */
   async networkPeers(): Promise<PeerSummary[]> {
-    const reply = await this.#link.request({ t: "peers" });
-    return parseMessage(z.array(peerSummarySchema), reply.peers);
+    const fromServer = this.#link
+      ? parseMessage(z.array(peerSummarySchema), (await this.#link.request({ t: "peers" })).peers)
+      : [];
+    const known = new Set(fromServer.map((peer) => peer.peerId));
+    const fromLan = (this.#lan?.peers() ?? [])
+      .filter((peer) => !known.has(peer.peerId))
+      .map((peer) => ({ ...peer, files: 0, lastSeenMs: 0 }));
+    return [...fromServer, ...fromLan];
   }
 
   /** Current state in one object. */
@@ -259,8 +342,9 @@ export class PeerNode {
     return {
       address: this.address,
       peerId: this.peerId,
-      server: this.#link.serverAddress,
-      connected: this.#link.connected,
+      server: this.#link?.serverAddress,
+      lan: this.#lan !== undefined,
+      connected: this.#link?.connected ?? false,
       shared: this.#library.list().length,
       downloadsRunning:
         this.#downloads.filter((d) =>
@@ -274,7 +358,9 @@ export class PeerNode {
   async close(): Promise<void> {
     for (const download of this.#downloads) download.cancel();
     await Promise.allSettled(this.#downloads.map((d) => d.done));
-    await this.#link.close();
+    await this.#advertisement?.close();
+    await this.#lan?.close();
+    await this.#link?.close();
     await this.#pool.close();
     await this.#chunkServer.close();
     this.#library.close();
@@ -311,10 +397,10 @@ export class PeerNode {
         if (existing && existing.chunks === undefined) return;
         const partial = partialFile(fileId, { manifest, part, chunks });
         this.#library.put(partial);
-        this.#link.share([entryOf(partial)]).catch(() => {});
+        this.#link?.share([entryOf(partial)]).catch(() => {});
       },
       onChunk: (index) => {
-        this.#link.notify({ t: "have", fileId, chunks: [index] });
+        this.#link?.notify({ t: "have", fileId, chunks: [index] });
         this.#state?.chunkDone(fileId, index).catch(() => {});
       },
       log: this.#log.child(`download ${manifest.name}`),
@@ -335,9 +421,32 @@ export class PeerNode {
       this.#library.put(sharedFile(fileId, { path, manifest, mtimeMs }));
       this.#shareRecords.set(fileId, { path, fileId, manifest, mtimeMs });
       await this.#saveShared();
-      await this.#link.share([entryOf(this.#library.get(fileId)!)]);
+      await this.#link?.share([entryOf(this.#library.get(fileId)!)]);
     } catch (error) {
       this.#log.warn(`could not share the downloaded ${path}: ${errorMessage(error)}`);
+    }
+  }
+
+  async #startDiscovery(options: PeerOptions): Promise<void> {
+    const listen = { host: options.hostname, port: this.#chunkServer.port };
+    const log = this.#log.child("mdns");
+    const discoveryLog = (level: "debug" | "info" | "warn" | "error", message: string) =>
+      log[level](message);
+    if (options.mdns) {
+      if (isLoopbackHost(options.hostname)) {
+        this.#log.info(
+          "not advertising over mDNS: listening on loopback, unreachable from the LAN",
+        );
+      } else {
+        this.#advertisement = await advertisePeer(listen, {
+          peerId: this.peerId,
+          log: discoveryLog,
+        });
+        this.#log.info(`advertised on the LAN as "${this.#advertisement.instanceName}"`);
+      }
+    }
+    if (options.lan) {
+      this.#lan = await LanPeers.start({ selfId: this.peerId, pool: this.#pool, log });
     }
   }
 
@@ -395,7 +504,7 @@ export class PeerNode {
     const file = this.#library.get(fileId);
     if (file?.chunks === undefined) return;
     this.#library.remove(fileId);
-    this.#link.request({ t: "unshare", fileId }).catch(() => {});
+    this.#link?.request({ t: "unshare", fileId }).catch(() => {});
   }
 
   #dropChanged(fileId: string, error: SourceChangedError): void {
@@ -404,7 +513,7 @@ export class PeerNode {
     this.#library.remove(fileId);
     this.#shareRecords.delete(fileId);
     this.#saveShared();
-    this.#link.request({ t: "unshare", fileId }).catch(() => {});
+    this.#link?.request({ t: "unshare", fileId }).catch(() => {});
   }
 
   #shares(): SharedFileEntry[] {

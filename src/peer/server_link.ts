@@ -20,8 +20,11 @@ import type { PeerToServer, SharedFileEntry } from "../protocol/messages.ts";
 
 /** Options of {@linkcode ServerLink}. */
 export interface ServerLinkOptions {
-  /** Where the server is. */
-  server: HostPort;
+  /**
+   * Where the server is, or a function that finds it (called before every
+   * connection attempt, so a server that moved is found again).
+   */
+  server: HostPort | (() => Promise<HostPort>);
   /** This peer's stable ID. */
   peerId: string;
   /** Port this peer serves chunks on. */
@@ -89,6 +92,7 @@ export class ServerLink {
   #wake: (() => void) | undefined;
   #connectedWaiters: (() => void)[] = [];
   #lastError = "not connected yet";
+  #current: HostPort | undefined;
   /** The address the server says others reach us at. */
   dialAddress: string | undefined;
 
@@ -98,9 +102,12 @@ export class ServerLink {
     this.#log = options.log ?? silentLogger();
   }
 
-  /** `host:port` of the server. */
+  /** `host:port` of the server (the last one found, when it is discovered). */
   get serverAddress(): string {
-    return formatHostPort(this.#options.server.host, this.#options.server.port);
+    const server = this.#current ?? this.#options.server;
+    return typeof server === "function"
+      ? "(not found yet)"
+      : formatHostPort(server.host, server.port);
   }
 
   /** True while registered with the server. */
@@ -192,7 +199,9 @@ export class ServerLink {
   }
 
   async #session(): Promise<void> {
-    const conn = await connectWithTimeout(this.#options.server);
+    const server = this.#options.server;
+    this.#current = typeof server === "function" ? await server() : server;
+    const conn = await connectWithTimeout(this.#current);
     const connection = await handshake(conn, { role: "peer", accept: ["server"] });
     const running = connection.run(() => {});
     let heartbeat: ReturnType<typeof setInterval> | undefined;

@@ -16,6 +16,8 @@ import { parseMessage, type PeerToServer, peerToServerSchema } from "../protocol
 import { Bitfield } from "../storage/bitfield.ts";
 import { computeFileId } from "../storage/manifest.ts";
 import { FileIndex, type IndexStats, LookupError } from "./file_index.ts";
+import type { Advertisement } from "../discovery/advertiser.ts";
+import { advertiseServer, isLoopbackHost } from "../discovery/services.ts";
 
 /** Options of {@linkcode startServer}. */
 export interface ServerOptions {
@@ -75,9 +77,12 @@ export class CentralServer {
   #open = new Set<Connection>();
   #sweeper: ReturnType<typeof setInterval>;
   #acceptLoop: Promise<void>;
+  #hostname: string;
+  #advertisement: Advertisement | undefined;
 
   private constructor(listener: Deno.TcpListener, options: ServerOptions) {
     this.#listener = listener;
+    this.#hostname = options.hostname;
     this.address = formatAddr(listener.addr);
     this.port = listener.addr.port;
     this.#log = options.log ?? silentLogger();
@@ -103,6 +108,24 @@ export class CentralServer {
     return new CentralServer(listener, options);
   }
 
+  /**
+   * Advertises the server on the LAN over mDNS/DNS-SD. Returns the instance
+   * name, or `undefined` when the server listens on loopback (unreachable
+   * from the LAN, so there is nothing to advertise).
+   */
+  async advertise(): Promise<string | undefined> {
+    if (isLoopbackHost(this.#hostname)) {
+      this.#log.info("not advertising over mDNS: listening on loopback, unreachable from the LAN");
+      return undefined;
+    }
+    const log = this.#log.child("mdns");
+    this.#advertisement = await advertiseServer({ host: this.#hostname, port: this.port }, {
+      log: (level, message) => log[level](message),
+    });
+    this.#log.info(`advertised on the LAN as "${this.#advertisement.instanceName}"`);
+    return this.#advertisement.instanceName;
+  }
+
   /** Current totals, address and uptime. */
   status(): ServerStatus {
     return { ...this.index.stats(), address: this.address, uptimeMs: Date.now() - this.#started };
@@ -111,6 +134,7 @@ export class CentralServer {
   /** Stops accepting, closes every connection and the listener. */
   async close(): Promise<void> {
     clearInterval(this.#sweeper);
+    await this.#advertisement?.close();
     try {
       this.#listener.close();
     } catch {

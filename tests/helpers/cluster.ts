@@ -13,6 +13,16 @@ export const MAIN = fileURLToPath(new URL("../../main.ts", import.meta.url));
 /** Deno flags every test process runs with. */
 export const RUN_FLAGS = ["run", "--allow-all", "--quiet"];
 
+/**
+ * `p2pft <args>` with mDNS off: tests on loopback must never send multicast,
+ * so `--no-mdns` follows the `server` or `peer` subcommand.
+ */
+export function p2pftArgs(args: string[]): string[] {
+  const [command, ...rest] = args;
+  const off = command === "server" || command === "peer" ? ["--no-mdns"] : [];
+  return [...RUN_FLAGS, MAIN, command, ...off, ...rest];
+}
+
 /** Default time a test waits for an expected line. */
 const LINE_TIMEOUT_MS = 20_000;
 
@@ -110,7 +120,7 @@ export class P2pftProcess {
   /** Spawns `p2pft <args>` in `cwd`. */
   constructor(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}) {
     this.child = new Deno.Command(Deno.execPath(), {
-      args: [...RUN_FLAGS, MAIN, ...args],
+      args: p2pftArgs(args),
       cwd: options.cwd,
       env: { NO_COLOR: "1", ...options.env },
       stdin: "null",

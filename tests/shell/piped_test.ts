@@ -1,8 +1,7 @@
 import { ok as assert, strictEqual as assertEquals } from "node:assert/strict";
 import { join } from "node:path";
 import {
-  MAIN,
-  RUN_FLAGS,
+  p2pftArgs,
   sha256File,
   startPeer,
   startServer,
@@ -15,7 +14,7 @@ async function runScripted(
   options: { script: string; cwd: string },
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   const child = new Deno.Command(Deno.execPath(), {
-    args: [...RUN_FLAGS, MAIN, ...args],
+    args: p2pftArgs(args),
     cwd: options.cwd,
     env: { NO_COLOR: "1" },
     stdin: "piped",

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { MAIN, RUN_FLAGS } from "../helpers/cluster.ts";
+import { p2pftArgs } from "../helpers/cluster.ts";
 
 const TMUX = "/usr/bin/tmux";
 const COLUMNS = 200;
@@ -37,7 +37,7 @@ export class TmuxP2pft {
   /** Starts `p2pft <args>` in `cwd` in a new 200x50 session; the pane prints `EXIT=<code>` at the end. */
   static async start(args: string[], options: { cwd: string }): Promise<TmuxP2pft> {
     const session = new TmuxP2pft();
-    const command = [Deno.execPath(), ...RUN_FLAGS, MAIN, ...args].map(quote).join(" ");
+    const command = [Deno.execPath(), ...p2pftArgs(args)].map(quote).join(" ");
     const script = `cd ${quote(options.cwd)} && NO_COLOR=1 ${command}; ` +
       `echo EXIT=$?; sleep ${LINGER_SECONDS}`;
     await tmux([

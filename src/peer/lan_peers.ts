@@ -1,0 +1,112 @@
+/**
+ * Serverless LAN mode: the peers discovered over mDNS, and file lookups
+ * answered by asking each of them what it serves. The answers are gathered
+ * into a {@linkcode FileIndex}, so prefixes resolve exactly as on a server.
+ *
+ * @module
+ */
+
+import { PEER_SERVICE_TYPE, REQUEST_TIMEOUT_MS } from "../constants.ts";
+import { type ServiceWatcher, watchServices } from "../discovery/browser.ts";
+import { instanceAddress, TXT_KEY_PEER_ID } from "../discovery/services.ts";
+import { errorMessage, type Logger, silentLogger } from "../log.ts";
+import { formatHostPort } from "../protocol/channel.ts";
+import { parseMessage, sharedFileSchema } from "../protocol/messages.ts";
+import { FileIndex } from "../server/file_index.ts";
+import { Bitfield } from "../storage/bitfield.ts";
+import { computeFileId } from "../storage/manifest.ts";
+import { z } from "zod";
+import type { PeerPool } from "./peer_pool.ts";
+import { withTimeout } from "./server_link.ts";
+
+/** A peer found on the LAN. */
+export interface LanPeer {
+  /** Its peer ID, from its TXT record. */
+  peerId: string;
+  /** `host:port` it serves chunks on. */
+  address: string;
+}
+
+const searchReplySchema = z.object({ matches: z.array(sharedFileSchema) });
+
+/** The peers of the LAN, kept up to date by an mDNS watch. */
+export class LanPeers {
+  #watcher: ServiceWatcher;
+  #selfId: string;
+  #pool: PeerPool;
+  #log: Logger;
+
+  private constructor(
+    watcher: ServiceWatcher,
+    options: { selfId: string; pool: PeerPool; log: Logger },
+  ) {
+    this.#watcher = watcher;
+    this.#selfId = options.selfId;
+    this.#pool = options.pool;
+    this.#log = options.log;
+  }
+
+  /** Starts watching the LAN for peers. */
+  static async start(
+    options: { selfId: string; pool: PeerPool; log?: Logger },
+  ): Promise<LanPeers> {
+    const log = options.log ?? silentLogger();
+    const watcher = await watchServices(PEER_SERVICE_TYPE, {
+      log: (level, message) => log[level](message),
+      onChange: (change) => {
+        if (change.instance.txt[TXT_KEY_PEER_ID] === options.selfId) return;
+        log.info(`LAN peer ${change.instance.instanceName} ${change.type}`);
+      },
+    });
+    return new LanPeers(watcher, { ...options, log });
+  }
+
+  /** The other peers seen on the LAN now. */
+  peers(): LanPeer[] {
+    const result: LanPeer[] = [];
+    for (const instance of this.#watcher.instances()) {
+      const peerId = instance.txt[TXT_KEY_PEER_ID];
+      const address = instanceAddress(instance);
+      if (!peerId || peerId === this.#selfId || !address) continue;
+      result.push({ peerId, address: formatHostPort(address.host, address.port) });
+    }
+    return result;
+  }
+
+  /** Asks every LAN peer which of its files match `query` ("" for all) and indexes the answers. */
+  async index(query: string): Promise<FileIndex> {
+    const index = new FileIndex();
+    const now = Date.now();
+    await Promise.all(
+      this.peers().map(async (peer) => {
+        try {
+          const connection = await this.#pool.get(peer.address);
+          const reply = parseMessage(
+            searchReplySchema,
+            await withTimeout(connection.request({ t: "search", query }), {
+              ms: REQUEST_TIMEOUT_MS,
+              what: `search on ${peer.address}`,
+            }),
+          );
+          index.addPeer(peer.peerId, { address: peer.address, now });
+          for (const match of reply.matches) {
+            if (await computeFileId(match.manifest) !== match.fileId) continue;
+            const count = match.manifest.chunkHashes.length;
+            const chunks = match.chunks === undefined
+              ? undefined
+              : Bitfield.fromBase64(match.chunks, count);
+            index.share(peer.peerId, { fileId: match.fileId, manifest: match.manifest, chunks });
+          }
+        } catch (error) {
+          this.#log.debug(`LAN peer ${peer.address} did not answer: ${errorMessage(error)}`);
+        }
+      }),
+    );
+    return index;
+  }
+
+  /** Stops watching. */
+  async close(): Promise<void> {
+    await this.#watcher.close();
+  }
+}

@@ -1,0 +1,189 @@
+/**
+ * `p2pft server` and `p2pft peer` finding each other over real mDNS, each
+ * process in its own network namespace (never on the machine's interfaces).
+ */
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { SERVER_SERVICE_TYPE } from "../../src/constants.ts";
+import type { ServiceInstance } from "../../src/discovery/dns_sd.ts";
+import { LineLog, MAIN, RUN_FLAGS, sha256File, writeRandomFile } from "../helpers/cluster.ts";
+import { createLan, type Lan } from "../helpers/netns.ts";
+import { canCreateNamespaces, startDiscoveryAgent } from "./agent.ts";
+
+const ignore = !canCreateNamespaces();
+const SERVER_PORT = 8000;
+const MIB = 1024 * 1024;
+
+/** A p2pft process running inside one host of a LAN. */
+function p2pft(lan: Lan, host: number, args: string[]) {
+  const child = lan.exec(host, [Deno.execPath(), ...RUN_FLAGS, MAIN, ...args], {
+    env: { NO_COLOR: "1" },
+  });
+  const stdout = new LineLog(child.stdout);
+  const stderr = new LineLog(child.stderr);
+  return {
+    child,
+    stdout,
+    stderr,
+    async exit() {
+      const status = await child.status;
+      await Promise.all([stdout.ended, stderr.ended]);
+      return status;
+    },
+    async stop() {
+      try {
+        child.kill("SIGTERM");
+      } catch {
+        // Already gone.
+      }
+      return await this.exit();
+    },
+  };
+}
+
+Deno.test({
+  name: "a peer with --auto-discover finds the server across namespaces and downloads a file",
+  ignore,
+  async fn() {
+    await using lan = await createLan(3);
+    const dir = await Deno.makeTempDir({ prefix: "p2pft-mdns-" });
+    const path = join(dir, "lan.bin");
+    await writeRandomFile(path, 9 * MIB, 51);
+    const server = p2pft(lan, 0, ["server", "--addr", `0.0.0.0:${SERVER_PORT}`]);
+    const seeder = p2pft(lan, 1, ["peer", "--auto-discover", "--addr", "0.0.0.0:0", "-r", path]);
+    try {
+      await server.stderr.waitFor(/advertised on the LAN as "p2pft server on /);
+      const id = (await seeder.stdout.waitFor(/^File ID: ([0-9a-f]{64})$/))[1];
+      assert.match(
+        seeder.stderr.text,
+        new RegExp(`discovered server "p2pft server on .*" at ${lan.hosts[0].ip}:${SERVER_PORT}`),
+      );
+
+      const browser = startDiscoveryAgent(lan, 2, ["browse", SERVER_SERVICE_TYPE, "2000"]);
+      const found = await browser.waitFor((event) => event.event === "found");
+      await browser.stop();
+      const instances = found.instances as ServiceInstance[];
+      assert.equal(instances.length, 1);
+      assert.equal(instances[0].port, SERVER_PORT);
+      assert.deepEqual(instances[0].addresses, [lan.hosts[0].ip]);
+      assert.equal(instances[0].txt.protovers, "1");
+      assert.match(instances[0].host, /\.local$/);
+
+      const out = join(dir, "out");
+      await Deno.mkdir(out);
+      const downloader = p2pft(lan, 2, [
+        "peer",
+        "--auto-discover",
+        "--addr",
+        "0.0.0.0:0",
+        "-d",
+        id.slice(0, 10),
+        "-o",
+        out,
+        "--exit-when-done",
+      ]);
+      const status = await downloader.exit();
+      assert.equal(status.code, 0, downloader.stderr.text);
+      assert.equal(await sha256File(join(out, "lan.bin")), await sha256File(path));
+    } finally {
+      await seeder.stop();
+      await server.stop();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "the server says goodbye over mDNS when it exits",
+  ignore,
+  async fn() {
+    await using lan = await createLan(2);
+    const watcher = startDiscoveryAgent(lan, 1, ["watch", SERVER_SERVICE_TYPE]);
+    const server = p2pft(lan, 0, ["server", "--addr", `0.0.0.0:${SERVER_PORT}`]);
+    try {
+      await watcher.waitFor((event) => event.event === "up");
+      const stoppedAt = Date.now();
+      assert.equal((await server.stop()).code, 0);
+      await watcher.waitFor((event) => event.event === "down", 5_000);
+      assert.ok(Date.now() - stoppedAt < 5_000, "goodbye seen, not a TTL expiry");
+    } finally {
+      await watcher.stop();
+      await server.stop();
+    }
+  },
+});
+
+Deno.test({
+  name: "--auto-discover with no server on the LAN fails clearly and suggests --server",
+  ignore,
+  async fn() {
+    await using lan = await createLan(1);
+    const peer = p2pft(lan, 0, [
+      "peer",
+      "--auto-discover",
+      "--discover-timeout",
+      "1",
+      "--addr",
+      "0.0.0.0:0",
+      "-d",
+      "abcd",
+      "--exit-when-done",
+    ]);
+    const status = await peer.exit();
+    assert.notEqual(status.code, 0);
+    assert.match(peer.stderr.text, /no p2pft server answered on the LAN within 1 s/);
+    assert.match(peer.stderr.text, /--server HOST:PORT/);
+  },
+});
+
+Deno.test({
+  name: "serverless LAN mode: three peers find each other and transfer with no server",
+  ignore,
+  async fn() {
+    await using lan = await createLan(3);
+    const dir = await Deno.makeTempDir({ prefix: "p2pft-mdns-" });
+    const path = join(dir, "serverless.bin");
+    await writeRandomFile(path, 14 * MIB, 52);
+    const lanPeer = (host: number, args: string[]) =>
+      p2pft(lan, host, ["peer", "--lan", "--addr", "0.0.0.0:0", ...args]);
+    const first = lanPeer(0, ["-r", path]);
+    const second = lanPeer(1, ["-r", path]);
+    try {
+      const id = (await first.stdout.waitFor(/^File ID: ([0-9a-f]{64})$/))[1];
+      await second.stdout.waitFor(/^File ID: /);
+      const out = join(dir, "out");
+      await Deno.mkdir(out);
+      const third = lanPeer(2, ["-d", id.slice(0, 8), "-o", out, "--exit-when-done"]);
+      const status = await third.exit();
+      assert.equal(status.code, 0, third.stderr.text);
+      assert.equal(await sha256File(join(out, "serverless.bin")), await sha256File(path));
+      assert.doesNotMatch(third.stderr.text, /cannot reach the server/);
+    } finally {
+      await first.stop();
+      await second.stop();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "a peer that loses its server discovers it again at its new address",
+  ignore,
+  async fn() {
+    await using lan = await createLan(3);
+    let server = p2pft(lan, 0, ["server", "--addr", `0.0.0.0:${SERVER_PORT}`]);
+    const peer = p2pft(lan, 1, ["peer", "--auto-discover", "--addr", "0.0.0.0:0"]);
+    try {
+      await peer.stderr.waitFor(new RegExp(`connected to server ${lan.hosts[0].ip}:`));
+      await server.stop();
+      await peer.stderr.waitFor(/lost the server/);
+      server = p2pft(lan, 2, ["server", "--addr", `0.0.0.0:${SERVER_PORT}`]);
+      await peer.stderr.waitFor(new RegExp(`connected to server ${lan.hosts[2].ip}:`), 30_000);
+      await server.stderr.waitFor(/registered at/);
+    } finally {
+      await peer.stop();
+      await server.stop();
+    }
+  },
+});
