@@ -12,7 +12,7 @@ import { instanceAddress, TXT_KEY_PEER_ID } from "../discovery/services.ts";
 import { errorMessage, type Logger, silentLogger } from "../log.ts";
 import { formatHostPort } from "../protocol/channel.ts";
 import { parseMessage, sharedFileSchema } from "../protocol/messages.ts";
-import { FileIndex } from "../server/file_index.ts";
+import { FileIndex } from "../storage/file_index.ts";
 import { Bitfield } from "../storage/bitfield.ts";
 import { computeFileId } from "../storage/manifest.ts";
 import { z } from "zod";

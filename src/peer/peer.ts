@@ -36,7 +36,7 @@ import { ServerLink } from "./server_link.ts";
 import { LanPeers } from "./lan_peers.ts";
 import type { Advertisement } from "../discovery/advertiser.ts";
 import { advertisePeer, isLoopbackHost } from "../discovery/services.ts";
-import { LookupError } from "../server/file_index.ts";
+import { LookupError } from "../storage/file_index.ts";
 
 /** Options of {@linkcode PeerNode.start}. */
 export interface PeerOptions {

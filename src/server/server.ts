@@ -15,7 +15,7 @@ import { ProtocolError } from "../protocol/frame.ts";
 import { parseMessage, type PeerToServer, peerToServerSchema } from "../protocol/messages.ts";
 import { Bitfield } from "../storage/bitfield.ts";
 import { computeFileId } from "../storage/manifest.ts";
-import { FileIndex, type IndexStats, LookupError } from "./file_index.ts";
+import { FileIndex, type IndexStats, LookupError } from "../storage/file_index.ts";
 import type { Advertisement } from "../discovery/advertiser.ts";
 import { advertiseServer, isLoopbackHost } from "../discovery/services.ts";
 

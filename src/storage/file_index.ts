@@ -1,12 +1,14 @@
 /**
- * The server's index: which peers are alive, which files exist, and which
+ * An index of peers, files and holdings: the central server keeps one, and a
+ * peer in LAN mode builds one from what its neighbours answer. Which peers are
+ * alive, which files exist, and which
  * peer holds which chunks. Pure data, no I/O, so every rule is unit-tested.
  *
  * @module
  */
 
 import type { FileSummary, Manifest, PeerSummary, Source } from "../protocol/messages.ts";
-import { Bitfield } from "../storage/bitfield.ts";
+import { Bitfield } from "./bitfield.ts";
 import { FILE_ID_HEX_LENGTH } from "../constants.ts";
 
 /** Why a lookup failed; sent to the peer as the error code. */
