@@ -4,7 +4,7 @@
  * @module
  */
 
-import { InvalidArgumentError } from "@commander-js/extra-typings";
+import { InvalidArgumentError, Option } from "@commander-js/extra-typings";
 import { createLogger, type Logger, type LogLevel, type LogSink } from "../log.ts";
 import { type HostPort, parseHostPort } from "../protocol/channel.ts";
 
@@ -15,6 +15,17 @@ export function hostPortOption(value: string): HostPort {
   } catch (error) {
     throw new InvalidArgumentError((error as Error).message);
   }
+}
+
+/** A `HOST:PORT` option whose default shows as `HOST:PORT` in `--help`. */
+export function addressOption<const Flags extends string>(
+  flags: Flags,
+  description: string,
+  fallback: string,
+) {
+  return new Option(flags, description)
+    .argParser(hostPortOption)
+    .default(hostPortOption(fallback), fallback);
 }
 
 /** Collects a repeatable option into an array. */

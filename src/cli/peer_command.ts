@@ -19,9 +19,9 @@ import type { Download } from "../peer/download.ts";
 import { PeerNode } from "../peer/peer.ts";
 import { defaultPeerDataDir } from "../storage/data_dir.ts";
 import {
+  addressOption,
   cliLogger,
   collect,
-  hostPortOption,
   logLevelOption,
   MS_PER_SECOND,
   onShutdownSignal,
@@ -38,17 +38,19 @@ import { escapeWord } from "./words.ts";
 export function peerCommand() {
   return new Command("peer")
     .description("run a peer: share files, serve them to others, download from others")
-    .option(
-      "-a, --addr <host:port>",
-      "address to serve chunks on (port 0 = any free port)",
-      hostPortOption,
-      hostPortOption(DEFAULT_PEER_LISTEN),
+    .addOption(
+      addressOption(
+        "-a, --addr <host:port>",
+        "address to serve chunks on (port 0 = any free port)",
+        DEFAULT_PEER_LISTEN,
+      ),
     )
-    .option(
-      "-s, --server <host:port>",
-      "central server to register with",
-      hostPortOption,
-      hostPortOption(DEFAULT_SERVER_ADDRESS),
+    .addOption(
+      addressOption(
+        "-s, --server <host:port>",
+        "central server to register with",
+        DEFAULT_SERVER_ADDRESS,
+      ),
     )
     .option("-r, --register <path>", "share this file at start-up (repeatable)", collect, [])
     .option(
@@ -113,6 +115,7 @@ export function peerCommand() {
         server,
         mdns: options.mdns,
         lan: options.lan,
+        discoverTimeoutMs: options.discoverTimeout * MS_PER_SECOND,
         dataDir: options.dataDir ?? defaultPeerDataDir(options.addr),
         resume: options.resume,
         log,

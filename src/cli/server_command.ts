@@ -9,7 +9,7 @@ import { Command } from "@commander-js/extra-typings";
 import { DEFAULT_SERVER_LISTEN } from "../constants.ts";
 import { errorMessage } from "../log.ts";
 import { CentralServer } from "../server/server.ts";
-import { cliLogger, hostPortOption, logLevelOption, onShutdownSignal } from "./options.ts";
+import { addressOption, cliLogger, logLevelOption, onShutdownSignal } from "./options.ts";
 import { effectiveLogLevel, outputMode, Reporter, stdConsole } from "./output.ts";
 import { runServerShell, SERVER_PROMPT } from "./server_shell.ts";
 import { Shell } from "./shell.ts";
@@ -18,11 +18,12 @@ import { Shell } from "./shell.ts";
 export function serverCommand() {
   return new Command("server")
     .description("run the central server that indexes peers and their files")
-    .option(
-      "-p, --addr <host:port>",
-      "address to listen on (port 0 = any free port)",
-      hostPortOption,
-      hostPortOption(DEFAULT_SERVER_LISTEN),
+    .addOption(
+      addressOption(
+        "-p, --addr <host:port>",
+        "address to listen on (port 0 = any free port)",
+        DEFAULT_SERVER_LISTEN,
+      ),
     )
     .option("--no-mdns", "do not advertise the server on the LAN over mDNS/DNS-SD")
     .option("-i, --interactive", "run the interactive shell (type help in it)")

@@ -7,6 +7,7 @@
  */
 
 import { dirname, resolve } from "node:path";
+import { DEFAULT_DISCOVER_TIMEOUT_MS } from "../constants.ts";
 import { errorMessage, type Logger, silentLogger } from "../log.ts";
 import type { HostPort } from "../protocol/channel.ts";
 import {
@@ -50,6 +51,8 @@ export interface PeerOptions {
   mdns?: boolean;
   /** Find other peers over mDNS and look files up by asking them (serverless LAN mode). */
   lan?: boolean;
+  /** How long a LAN lookup keeps asking while no peer has the file; default 5 s. */
+  discoverTimeoutMs?: number;
   /** Stable identity; default the one kept in `dataDir`, else a random UUID. */
   peerId?: string;
   /** Folder for persistent state (shares, downloads in progress); none keeps nothing. */
@@ -90,8 +93,6 @@ export interface PeerStatus {
   uploadedBytes: number;
 }
 
-/** How long a LAN lookup keeps asking while no peer has the file (peers may still be appearing). */
-const LAN_LOOKUP_PATIENCE_MS = 5_000;
 /** Pause between two LAN lookups. */
 const LAN_LOOKUP_RETRY_MS = 500;
 
@@ -127,11 +128,13 @@ export class PeerNode {
   #downloads: Download[] = [];
   #shareRecords = new Map<string, SharedRecord>();
   #nextDownloadId = 1;
+  #discoverTimeoutMs: number;
 
   private constructor(options: PeerOptions & { peerId: string; state?: PeerState }) {
     this.peerId = options.peerId;
     this.#state = options.state;
     this.#log = options.log ?? silentLogger();
+    this.#discoverTimeoutMs = options.discoverTimeoutMs ?? DEFAULT_DISCOVER_TIMEOUT_MS;
     this.#chunkServer = ChunkServer.start({
       hostname: options.hostname,
       port: options.port,
@@ -149,7 +152,6 @@ export class PeerNode {
       shares: () => this.#shares(),
       log: this.#log.child("link"),
     });
-    this.#link.start();
   }
 
   /**
@@ -164,7 +166,9 @@ export class PeerNode {
       const peer = new PeerNode({ ...options, peerId, state });
       try {
         await peer.#startDiscovery(options);
-        await peer.#restore(options.resume ?? true);
+        await peer.#reshareSaved();
+        peer.#link?.start();
+        await peer.#resumeDownloads(options.resume ?? true);
       } catch (error) {
         await peer.close();
         throw error;
@@ -258,7 +262,7 @@ export class PeerNode {
   }
 
   async #lanLookup(query: string): Promise<LookupResult> {
-    const deadline = Date.now() + LAN_LOOKUP_PATIENCE_MS;
+    const deadline = Date.now() + this.#discoverTimeoutMs;
     while (true) {
       try {
         return (await this.#lan!.index(query)).lookup(query);
@@ -450,13 +454,18 @@ export class PeerNode {
     }
   }
 
-  /** Re-shares what the data folder remembers and resumes unfinished downloads. */
-  async #restore(resume: boolean): Promise<void> {
+  /** Shares again what the data folder remembers sharing. */
+  async #reshareSaved(): Promise<void> {
     if (!this.#state) return;
     for (const record of await this.#state.loadShared()) {
       await this.#reshare(record);
     }
     await this.#saveShared();
+  }
+
+  /** Resumes the unfinished downloads the data folder remembers, unless told not to. */
+  async #resumeDownloads(resume: boolean): Promise<void> {
+    if (!this.#state) return;
     const unfinished = await this.#state.loadDownloads();
     if (!resume) {
       if (unfinished.length > 0) {

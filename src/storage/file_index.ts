@@ -1,8 +1,8 @@
 /**
- * An index of peers, files and holdings: the central server keeps one, and a
- * peer in LAN mode builds one from what its neighbours answer. Which peers are
- * alive, which files exist, and which
- * peer holds which chunks. Pure data, no I/O, so every rule is unit-tested.
+ * An index of peers, files and holdings: which peers are alive, which files
+ * exist, and which peer holds which chunks. The central server keeps one; a
+ * peer in LAN mode builds one from what its neighbours answer. Pure data, no
+ * I/O, so every rule is unit-tested.
  *
  * @module
  */

@@ -1,12 +1,15 @@
 import { ok as assert, strictEqual as assertEquals } from "node:assert/strict";
 import { join } from "node:path";
 import { sha256File, startPeer, startServer, writeRandomFile } from "../helpers/cluster.ts";
-import { TmuxP2pft } from "./tmux.ts";
+import { HAS_TMUX, TmuxP2pft } from "./tmux.ts";
 
 const PROMPT = "p2pft peer>";
 const FILE_SIZE = 24 * 1024 * 1024 + 123;
 
-Deno.test("peer shell in a terminal: completion, history, background download, clean exit", async () => {
+Deno.test({
+  name: "peer shell in a terminal: completion, history, background download, clean exit",
+  ignore: !HAS_TMUX,
+}, async () => {
   const root = await Deno.makeTempDir({ prefix: "p2pft-peer-shell-" });
   const seedDir = join(root, "seed");
   const here = join(root, "here");

@@ -7,7 +7,7 @@ import {
   startServer,
   writeRandomFile,
 } from "../helpers/cluster.ts";
-import { TmuxP2pft } from "./tmux.ts";
+import { HAS_TMUX, TmuxP2pft } from "./tmux.ts";
 
 const SIZE = 12 * 1024 * 1024 + 9;
 
@@ -69,7 +69,10 @@ Deno.test("--quiet keeps result lines and drops progress and info logs", async (
   }
 });
 
-Deno.test("a one-shot download on a terminal draws a bar and a summary", async () => {
+Deno.test({
+  name: "a one-shot download on a terminal draws a bar and a summary",
+  ignore: !HAS_TMUX,
+}, async () => {
   const cluster = await seeded("p2pft-bar-");
   const shell = await TmuxP2pft.start([
     "peer",

@@ -1,10 +1,13 @@
 import { join } from "node:path";
 import { startPeer, writeRandomFile } from "../helpers/cluster.ts";
-import { TmuxP2pft } from "./tmux.ts";
+import { HAS_TMUX, TmuxP2pft } from "./tmux.ts";
 
 const PROMPT = "p2pft server>";
 
-Deno.test("server shell in a terminal: status, lists, completion, history, exit", async () => {
+Deno.test({
+  name: "server shell in a terminal: status, lists, completion, history, exit",
+  ignore: !HAS_TMUX,
+}, async () => {
   const root = await Deno.makeTempDir({ prefix: "p2pft-server-shell-" });
   const file = join(root, "shared.bin");
   await writeRandomFile(file, 5 * 1024 * 1024, 3);

@@ -7,7 +7,7 @@
 
 import { p2pftArgs } from "../helpers/cluster.ts";
 
-const TMUX = "/usr/bin/tmux";
+const TMUX = "tmux";
 const COLUMNS = 200;
 const ROWS = 50;
 /** Default time a test waits for the screen to show something. */
@@ -15,6 +15,17 @@ const SCREEN_TIMEOUT_MS = 15_000;
 const POLL_MS = 100;
 /** How long the pane stays open after the command exits, so its exit code can be read. */
 const LINGER_SECONDS = 30;
+
+/** True when tmux can be run here; the terminal tests skip (and say so) otherwise. */
+export const HAS_TMUX = (() => {
+  try {
+    return new Deno.Command(TMUX, { args: ["-V"], stdout: "null", stderr: "null" }).outputSync()
+      .success;
+  } catch {
+    return false;
+  }
+})();
+if (!HAS_TMUX) console.log("terminal tests skipped: tmux is not installed (apt-get install tmux)");
 
 function quote(word: string): string {
   return `'${word.replaceAll("'", `'\\''`)}'`;
