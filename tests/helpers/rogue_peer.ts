@@ -6,7 +6,9 @@
  * - `corrupt`: every chunk it sends has one byte flipped;
  * - `die-after:N`: it serves N chunks, then the process dies abruptly;
  * - `stall`: it accepts requests and never answers;
- * - `slow:MS`: it serves correct chunks one at a time, each after MS ms.
+ * - `slow:MS`: it serves correct chunks one at a time, each after MS ms;
+ * - `once`: it serves each chunk once in all (later asks get an error) and
+ *   dies once every chunk is out, so the swarm must supply the rest.
  *
  * Modes combine with commas (`slow:100,die-after:4`).
  *
@@ -33,6 +35,9 @@ const modes = new Map(
 );
 const dieAfter = modes.get("die-after") ?? Infinity;
 const delayMs = modes.get("slow") ?? 0;
+/** Time for the last chunk to leave before a `once` rogue exits. */
+const EXIT_GRACE_MS = 200;
+
 const hashed = await hashFile(path);
 const source = new ChunkSource(path, hashed);
 const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -48,12 +53,21 @@ await link.waitConnected(10_000);
 console.log(`rogue listening on 127.0.0.1:${listener.addr.port}`);
 console.log(`File ID: ${hashed.fileId}`);
 let served = 0;
+const servedOnce = new Set<number>();
 for await (const conn of listener) {
   (async () => {
     const connection = await handshake(conn, { role: "peer", accept: ["peer"] });
     await connection.run(async (raw) => {
       const message = parseMessage(peerToPeerSchema, raw);
       if (message.t !== "get" || modes.has("stall")) return;
+      if (modes.has("once") && servedOnce.has(message.index)) {
+        await connection.replyError(message.id, {
+          code: "unavailable",
+          message: "this rogue serves each chunk once",
+        });
+        return;
+      }
+      servedOnce.add(message.index);
       if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
       const length = chunkLength(hashed.manifest, message.index);
       const frame = new Uint8Array(DATA_HEADER_BYTES + length);
@@ -64,6 +78,9 @@ for await (const conn of listener) {
       served++;
       console.log(`served chunk ${message.index}`);
       if (served >= dieAfter) Deno.exit(9);
+      if (modes.has("once") && servedOnce.size === hashed.manifest.chunkHashes.length) {
+        setTimeout(() => Deno.exit(9), EXIT_GRACE_MS);
+      }
     });
   })().catch(() => {});
 }

@@ -1,0 +1,118 @@
+import assert from "node:assert/strict";
+import { BAN_AFTER_BAD_CHUNKS, INITIAL_WINDOW, MAX_WINDOW } from "../constants.ts";
+import { Bitfield } from "../storage/bitfield.ts";
+import { Scheduler } from "./scheduler.ts";
+
+function field(size: number, held: number[]): Bitfield {
+  const bits = new Bitfield(size);
+  for (const index of held) bits.set(index);
+  return bits;
+}
+
+Deno.test("rarest first: the chunk fewest sources hold is picked first", () => {
+  const scheduler = new Scheduler(4, { random: () => 0 });
+  scheduler.updateSource("seeder", Bitfield.full(4));
+  scheduler.updateSource("a", field(4, [0, 1, 2]));
+  scheduler.updateSource("b", field(4, [0, 1]));
+  // Availability: chunk 0 = 3, 1 = 3, 2 = 2, 3 = 1.
+  const order: number[] = [];
+  for (let i = 0; i < 4; i++) {
+    const index = scheduler.pick("seeder")!;
+    scheduler.markRequested("seeder", index);
+    order.push(index);
+    if (order.length === INITIAL_WINDOW) break;
+  }
+  assert.deepEqual(order, [3, 2, 0, 1].slice(0, order.length));
+});
+
+Deno.test("rarest first breaks ties at random, spreading a swarm over the file", () => {
+  const first = new Set<number>();
+  for (const roll of [0, 0.3, 0.6, 0.99]) {
+    const scheduler = new Scheduler(4, { random: () => roll });
+    scheduler.updateSource("seeder", Bitfield.full(4));
+    first.add(scheduler.pick("seeder")!);
+  }
+  assert.deepEqual([...first].sort(), [0, 1, 2, 3]);
+});
+
+Deno.test("a peer is only asked for chunks it holds and that are not done", () => {
+  const scheduler = new Scheduler(3, { done: field(3, [0]) });
+  scheduler.updateSource("p", field(3, [0, 2]));
+  assert.equal(scheduler.pick("p"), 2);
+  scheduler.markRequested("p", 2);
+  assert.equal(scheduler.pick("p"), undefined);
+});
+
+Deno.test("endgame: once every missing chunk is requested, idle peers duplicate requests", () => {
+  const scheduler = new Scheduler(2, { random: () => 0 });
+  scheduler.updateSource("slow", Bitfield.full(2));
+  scheduler.updateSource("fast", Bitfield.full(2));
+  scheduler.markRequested("slow", 0);
+  scheduler.markRequested("slow", 1);
+  assert.equal(scheduler.inEndgame(), true);
+  const duplicate = scheduler.pick("fast")!;
+  assert.ok(duplicate === 0 || duplicate === 1);
+  scheduler.markRequested("fast", duplicate);
+  const losers = scheduler.markDone("fast", duplicate);
+  assert.deepEqual(losers, ["slow"], "the slower copy is to be cancelled");
+  assert.equal(scheduler.source("slow")!.inFlight.has(duplicate), false);
+});
+
+Deno.test("no endgame while some missing chunk is still unrequested", () => {
+  const scheduler = new Scheduler(3);
+  scheduler.updateSource("a", field(3, [0]));
+  scheduler.updateSource("b", Bitfield.full(3));
+  scheduler.markRequested("a", 0);
+  assert.equal(scheduler.inEndgame(), false);
+  assert.notEqual(scheduler.pick("b"), 0, "b gets a fresh chunk, not a duplicate");
+});
+
+Deno.test("a peer sending bad chunks is banned after repeated failures", () => {
+  const scheduler = new Scheduler(8);
+  scheduler.updateSource("liar", Bitfield.full(8));
+  scheduler.updateSource("honest", Bitfield.full(8));
+  for (let i = 0; i < BAN_AFTER_BAD_CHUNKS; i++) {
+    scheduler.markRequested("liar", i);
+    const banned = scheduler.markBad("liar", i);
+    assert.equal(banned, i === BAN_AFTER_BAD_CHUNKS - 1);
+  }
+  assert.equal(scheduler.source("liar")!.banned, true);
+  assert.equal(scheduler.pick("liar"), undefined);
+  assert.deepEqual(scheduler.usableSources(), ["honest"]);
+  assert.equal(scheduler.availability(0), 1, "a banned peer no longer counts as a source");
+});
+
+Deno.test("windows grow with delivered chunks, halve on a stall, and stay bounded", () => {
+  const scheduler = new Scheduler(64);
+  scheduler.updateSource("p", Bitfield.full(64));
+  assert.equal(scheduler.room("p"), INITIAL_WINDOW);
+  for (let i = 0; i < 40; i++) {
+    scheduler.markRequested("p", i);
+    scheduler.markDone("p", i);
+  }
+  assert.equal(scheduler.source("p")!.window, MAX_WINDOW);
+  scheduler.markRequested("p", 50);
+  scheduler.markStalled("p", 50);
+  assert.equal(scheduler.source("p")!.window, MAX_WINDOW / 2);
+  for (let i = 0; i < 10; i++) {
+    scheduler.markRequested("p", 51);
+    scheduler.markStalled("p", 51);
+  }
+  assert.equal(scheduler.source("p")!.window, 1, "never below one request");
+});
+
+Deno.test("a source that leaves gives back its requests; a chunk it lacks after all is not asked again", () => {
+  const scheduler = new Scheduler(4, { random: () => 0 });
+  scheduler.updateSource("a", Bitfield.full(4));
+  scheduler.updateSource("b", Bitfield.full(4));
+  scheduler.markRequested("a", 0);
+  scheduler.markRequested("a", 1);
+  assert.deepEqual(scheduler.removeSource("a").sort(), [0, 1]);
+  assert.equal(scheduler.inEndgame(), false);
+  scheduler.markRequested("b", 2);
+  scheduler.markUnavailable("b", 2);
+  assert.equal(scheduler.source("b")!.chunks.has(2), false);
+  scheduler.retainSources(new Set());
+  assert.deepEqual(scheduler.usableSources(), []);
+  assert.equal(scheduler.canProgress(), false);
+});
