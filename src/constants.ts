@@ -96,7 +96,7 @@ export const STALL_TIMEOUT_MS = 10_000;
 export const BAN_AFTER_BAD_CHUNKS = 3;
 
 /** How often a running download asks for fresh sources, in milliseconds. */
-export const SOURCE_REFRESH_MS = 2_000;
+export const SOURCE_REFRESH_MS = 100;
 
 /** Longest wait between two looks for sources while a download has none. */
 export const MAX_SOURCE_WAIT_MS = 5_000;

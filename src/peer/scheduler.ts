@@ -9,6 +9,8 @@
  *   caller cancels the others.
  * - Windows: each peer gets an in-flight window that grows by half a
  *   request for every chunk it delivers and halves on a stall (AIMD).
+ * - Seeders last: windows are filled from the sources holding the fewest
+ *   chunks first, so the swarm's load moves off the seeders.
  * - Bans: a peer that delivers {@linkcode BAN_AFTER_BAD_CHUNKS} chunks
  *   failing verification is banned for this download.
  *
@@ -100,9 +102,16 @@ export class Scheduler {
     return this.#sources.get(peerId);
   }
 
-  /** IDs of the sources not banned. */
+  /**
+   * IDs of the sources not banned, those holding the fewest chunks first.
+   * Filling windows in this order asks downloaders for what they have before
+   * seeders, so seeders are left the chunks no one else holds.
+   */
   usableSources(): string[] {
-    return [...this.#sources.entries()].filter(([, s]) => !s.banned).map(([id]) => id);
+    return [...this.#sources.entries()]
+      .filter(([, state]) => !state.banned)
+      .sort(([, a], [, b]) => a.chunks.count - b.chunks.count)
+      .map(([id]) => id);
   }
 
   /** True when some usable source holds a chunk still missing. */

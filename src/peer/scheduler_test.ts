@@ -116,3 +116,16 @@ Deno.test("a source that leaves gives back its requests; a chunk it lacks after 
   assert.deepEqual(scheduler.usableSources(), []);
   assert.equal(scheduler.canProgress(), false);
 });
+
+Deno.test("sources holding fewer chunks come first, so seeders get what no one else has", () => {
+  const scheduler = new Scheduler(4, { random: () => 0 });
+  scheduler.updateSource("seeder", Bitfield.full(4));
+  scheduler.updateSource("half", field(4, [0, 1]));
+  scheduler.updateSource("one", field(4, [2]));
+  assert.deepEqual(scheduler.usableSources(), ["one", "half", "seeder"]);
+  for (const peerId of scheduler.usableSources()) {
+    const index = scheduler.pick(peerId)!;
+    scheduler.markRequested(peerId, index);
+  }
+  assert.deepEqual(scheduler.source("seeder")!.inFlight, new Set([3]));
+});
