@@ -90,7 +90,13 @@ function watchPeakRss(pid: number, until: Promise<unknown>): Promise<number> {
   })();
 }
 
+/** Flushes dirty pages so that a measurement does not pay for the previous one's writes. */
+async function settle(): Promise<void> {
+  await new Deno.Command("sync").output();
+}
+
 async function timed(fn: () => Promise<unknown>): Promise<number> {
+  await settle();
   const started = performance.now();
   await fn();
   return performance.now() - started;
@@ -124,7 +130,8 @@ async function tcpBaseline(source: string): Promise<number> {
  * One downloader fetching `fileId` into `dir`; resolves to its process wall
  * time, the transfer time it reports itself, and its peak RSS.
  */
-async function download(server: string, fileId: string, dir: string) {
+async function download(server: string, fileId: string, dir: string, options = { settle: true }) {
+  if (options.settle) await settle();
   const started = performance.now();
   const peer = new P2pftProcess([
     "peer",
@@ -233,7 +240,7 @@ async function swarm(options: Options, work: string): Promise<Row[]> {
     let allMs = 0;
     const uploaded = await withSeeder(server.address, source, async (fileId) => {
       allMs = await timed(() =>
-        Promise.all(dirs.map((dir) => download(server.address, fileId, dir)))
+        Promise.all(dirs.map((dir) => download(server.address, fileId, dir, { settle: false })))
       );
     }).then((result) => result.uploaded);
     await Promise.all(dirs.map((dir) => Deno.remove(dir, { recursive: true })));
