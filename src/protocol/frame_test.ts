@@ -1,0 +1,156 @@
+import assert from "node:assert/strict";
+import { MAX_CONTROL_FRAME_BYTES, MAX_DATA_FRAME_BYTES } from "../constants.ts";
+import { concat, memoryChannel, randomBytes } from "../../tests/helpers/bytes.ts";
+import {
+  DATA_HEADER_BYTES,
+  encodeControlFrame,
+  FRAME_CONTROL,
+  FRAME_DATA,
+  FrameReader,
+  FrameWriter,
+  looksLikeHttp,
+  ProtocolError,
+  writeDataHeader,
+} from "./frame.ts";
+
+function dataFrame(requestId: number, payload: Uint8Array): Uint8Array {
+  const frame = new Uint8Array(DATA_HEADER_BYTES + payload.length);
+  writeDataHeader(frame, requestId, { length: payload.length });
+  frame.set(payload, DATA_HEADER_BYTES);
+  return frame;
+}
+
+function header(length: number, kind: number): Uint8Array {
+  const bytes = new Uint8Array(5);
+  new DataView(bytes.buffer).setUint32(0, length);
+  bytes[4] = kind;
+  return bytes;
+}
+
+Deno.test("control and data frames round-trip, the payload landing in the caller's buffer", async () => {
+  const payload = randomBytes(100_000);
+  for (const step of [Infinity, 7, 1]) {
+    const reader = new FrameReader(memoryChannel(
+      concat([
+        encodeControlFrame({ t: "x", n: 1 }),
+        dataFrame(42, payload),
+        encodeControlFrame({}),
+      ]),
+      step,
+    ));
+    assert.deepEqual(await reader.next(), { kind: "control", message: { t: "x", n: 1 } });
+    const data = await reader.next();
+    assert.deepEqual(data, { kind: "data", requestId: 42, length: payload.length });
+    const target = new Uint8Array(payload.length);
+    await reader.readPayload(target);
+    assert.deepEqual(target, payload);
+    assert.deepEqual(await reader.next(), { kind: "control", message: {} });
+    assert.equal(await reader.next(), null, "a clean end between frames");
+  }
+});
+
+Deno.test("a skipped payload leaves the stream aligned on the next frame", async () => {
+  const reader = new FrameReader(memoryChannel(
+    concat([dataFrame(1, new Uint8Array(5000)), encodeControlFrame({ t: "after" })]),
+    333,
+  ));
+  await reader.next();
+  await reader.skipPayload();
+  assert.deepEqual(await reader.next(), { kind: "control", message: { t: "after" } });
+});
+
+Deno.test("oversized length fields are refused before anything is allocated", async () => {
+  for (
+    const [bytes, pattern] of [
+      [header(MAX_CONTROL_FRAME_BYTES + 1, FRAME_CONTROL), /control frame of \d+ bytes exceeds/],
+      [header(0xffff_ffff, FRAME_CONTROL), /exceeds/],
+      [header(MAX_DATA_FRAME_BYTES + 1, FRAME_DATA), /data frame of \d+ bytes exceeds/],
+    ] as const
+  ) {
+    const reader = new FrameReader(memoryChannel(bytes));
+    await assert.rejects(reader.next(), (error: Error) => {
+      assert.ok(error instanceof ProtocolError);
+      assert.match(error.message, pattern);
+      return true;
+    });
+  }
+});
+
+Deno.test("zero lengths, unknown kinds, bad JSON and truncation are protocol errors", async () => {
+  const cases: [Uint8Array, RegExp][] = [
+    [header(0, FRAME_CONTROL), /zero length/],
+    [header(10, 9), /unknown frame kind 9/],
+    [concat([header(4, FRAME_CONTROL), new TextEncoder().encode("{x}")]), /not valid UTF-8 JSON/],
+    [concat([header(4, FRAME_CONTROL), new Uint8Array([0xff, 0xfe, 0x7b])]), /not valid UTF-8/],
+    [concat([header(100, FRAME_CONTROL), new Uint8Array(10)]), /stream ended inside a frame/],
+    [header(3, FRAME_DATA), /data frame too short/],
+    [new Uint8Array([0, 0]), /stream ended inside a frame/],
+  ];
+  for (const [bytes, pattern] of cases) {
+    const reader = new FrameReader(memoryChannel(bytes));
+    await assert.rejects(reader.next(), pattern);
+  }
+  const truncated = new FrameReader(
+    memoryChannel(dataFrame(1, new Uint8Array(50)).subarray(0, 30)),
+  );
+  const frame = await truncated.next();
+  assert.equal(frame?.kind, "data");
+  await assert.rejects(truncated.readPayload(new Uint8Array(50)), /inside a data payload/);
+});
+
+Deno.test("a plain HTTP request is recognised as such", async () => {
+  assert.equal(looksLikeHttp(new TextEncoder().encode("GET / HTTP/1.1")), true);
+  assert.equal(looksLikeHttp(new TextEncoder().encode("POST /x")), true);
+  assert.equal(looksLikeHttp(encodeControlFrame({})), false);
+  const reader = new FrameReader(
+    memoryChannel(new TextEncoder().encode("GET / HTTP/1.1\r\nHost: x\r\n\r\n")),
+  );
+  await assert.rejects(reader.next(), /plain HTTP request/);
+});
+
+Deno.test("payload size mismatches and unread payloads are caller errors", async () => {
+  const reader = new FrameReader(
+    memoryChannel(concat([dataFrame(1, new Uint8Array(10)), encodeControlFrame({})])),
+  );
+  await reader.next();
+  await assert.rejects(reader.readPayload(new Uint8Array(9)), /payload is 10 bytes/);
+  await assert.rejects(reader.next(), /not consumed/);
+});
+
+Deno.test("concurrent sends never interleave, even over short writes", async () => {
+  const channel = memoryChannel(new Uint8Array());
+  const writer = new FrameWriter(channel);
+  const messages = Array.from({ length: 20 }, (_, i) => ({ t: "m", i, pad: "x".repeat(i * 50) }));
+  await Promise.all(messages.map((message) => writer.sendControl(message)));
+  const reader = new FrameReader(memoryChannel(concat(channel.written), 13));
+  for (const message of messages) {
+    assert.deepEqual(await reader.next(), { kind: "control", message });
+  }
+});
+
+Deno.test("frames cross a real loopback TCP connection intact", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const payload = randomBytes(3 * 1024 * 1024 + 17);
+  const accepted = listener.accept();
+  const client = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
+  const server = await accepted;
+  try {
+    const writer = new FrameWriter(client);
+    const sent = Promise.all([
+      writer.sendControl({ t: "hello" }),
+      writer.sendRaw(dataFrame(7, payload)),
+    ]);
+    const reader = new FrameReader(server);
+    assert.deepEqual(await reader.next(), { kind: "control", message: { t: "hello" } });
+    const frame = await reader.next();
+    assert.deepEqual(frame, { kind: "data", requestId: 7, length: payload.length });
+    const target = new Uint8Array(payload.length);
+    await reader.readPayload(target);
+    await sent;
+    assert.deepEqual(target, payload);
+  } finally {
+    client.close();
+    server.close();
+    listener.close();
+  }
+});

@@ -1,0 +1,62 @@
+import assert from "node:assert/strict";
+import { CHUNK_SIZE } from "../constants.ts";
+import { ProtocolError } from "./frame.ts";
+import {
+  helloSchema,
+  manifestSchema,
+  parseMessage,
+  peerToPeerSchema,
+  peerToServerSchema,
+} from "./messages.ts";
+
+const HASH = "a".repeat(64);
+const manifest = { name: "f.bin", size: 10, chunkSize: 4, chunkHashes: [HASH, HASH, HASH] };
+
+Deno.test("valid messages parse", () => {
+  assert.deepEqual(parseMessage(manifestSchema, manifest), manifest);
+  const register = { t: "register", id: 1, peerId: "p", listenPort: 8001 };
+  assert.deepEqual(parseMessage(peerToServerSchema, register), register);
+  const share = { t: "share", id: 2, files: [{ fileId: "b".repeat(64), manifest }] };
+  assert.deepEqual(parseMessage(peerToServerSchema, share), share);
+  assert.deepEqual(parseMessage(peerToPeerSchema, { t: "cancel", re: 3 }), { t: "cancel", re: 3 });
+  const hello = { t: "hello", protocol: "p2pft", version: 1, role: "peer" };
+  assert.deepEqual(parseMessage(helloSchema, hello), hello);
+});
+
+Deno.test("malformed messages are protocol errors naming the problem", () => {
+  const cases: [unknown, RegExp][] = [
+    [{ t: "register", id: 1, peerId: "p", listenPort: "8001" }, /"register" at listenPort/],
+    [{ t: "register", id: 1, peerId: "p" }, /at listenPort/],
+    [{ t: "register", id: -1, peerId: "p", listenPort: 1 }, /at id/],
+    [{ t: "teleport", id: 1 }, /malformed message "teleport"/],
+    [{ t: "lookup", id: 1, query: "x".repeat(10_000) }, /at query/],
+    [{ t: "have", fileId: "XYZ", chunks: [] }, /at fileId/],
+    ["just a string", /malformed message/],
+  ];
+  for (const [raw, pattern] of cases) {
+    assert.throws(() => parseMessage(peerToServerSchema, raw), (error: Error) => {
+      assert.ok(error instanceof ProtocolError, String(error));
+      assert.match(error.message, pattern);
+      return true;
+    });
+  }
+});
+
+Deno.test("manifests must be self-consistent and within limits", () => {
+  const bad = [
+    { ...manifest, chunkHashes: [HASH] },
+    { ...manifest, chunkSize: CHUNK_SIZE + 1, chunkHashes: [HASH] },
+    { ...manifest, chunkHashes: [HASH, HASH, "A".repeat(64)] },
+    { ...manifest, size: -1 },
+    { ...manifest, name: "" },
+  ];
+  for (const value of bad) {
+    assert.throws(() => parseMessage(manifestSchema, value), ProtocolError);
+  }
+  assert.throws(
+    () => parseMessage(manifestSchema, bad[0]),
+    /chunk hash count does not match size \/ chunk size/,
+  );
+  const empty = { name: "e", size: 0, chunkSize: CHUNK_SIZE, chunkHashes: [] };
+  assert.deepEqual(parseMessage(manifestSchema, empty), empty);
+});
