@@ -1,0 +1,78 @@
+import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
+import { createHash } from "node:crypto";
+import { CHUNK_SIZE } from "../constants.ts";
+import {
+  chunkCount,
+  chunkLength,
+  chunkOffset,
+  computeFileId,
+  encodeCanonical,
+  fromHex,
+  sha256Hex,
+  toHex,
+  verifyChunk,
+} from "./manifest.ts";
+
+const MIB = 1024 * 1024;
+
+Deno.test("chunk arithmetic at the edges", () => {
+  assert.equal(chunkCount(0, CHUNK_SIZE), 0);
+  assert.equal(chunkCount(1, CHUNK_SIZE), 1);
+  assert.equal(chunkCount(CHUNK_SIZE, CHUNK_SIZE), 1);
+  assert.equal(chunkCount(CHUNK_SIZE + 1, CHUNK_SIZE), 2);
+  const manifest = { name: "x", size: 2 * MIB + 5, chunkSize: MIB, chunkHashes: ["", "", ""] };
+  assert.deepEqual([0, 1, 2].map((i) => chunkLength(manifest, i)), [MIB, MIB, 5]);
+  assert.equal(chunkOffset(manifest, 2), 2 * MIB);
+});
+
+Deno.test("hex round-trips", () => {
+  const bytes = new Uint8Array([0, 1, 127, 128, 255]);
+  assert.equal(toHex(bytes), "00017f80ff");
+  assert.deepEqual(fromHex("00017F80ff"), bytes);
+});
+
+Deno.test("the file ID is the SHA-256 of the documented canonical encoding", async () => {
+  const hashes = [await sha256Hex(new Uint8Array([1])), await sha256Hex(new Uint8Array([2]))];
+  const content = { size: 5, chunkSize: 4, chunkHashes: hashes };
+  const expected = createHash("sha256");
+  expected.update("p2pft-manifest-v1");
+  const numbers = Buffer.alloc(16);
+  numbers.writeBigUInt64BE(5n, 0);
+  numbers.writeUInt32BE(4, 8);
+  numbers.writeUInt32BE(2, 12);
+  expected.update(numbers);
+  for (const hash of hashes) expected.update(Buffer.from(hash, "hex"));
+  assert.equal(await computeFileId(content), expected.digest("hex"));
+});
+
+Deno.test("the empty file has a fixed ID", async () => {
+  const expected = createHash("sha256");
+  expected.update("p2pft-manifest-v1");
+  const numbers = Buffer.alloc(16);
+  numbers.writeUInt32BE(CHUNK_SIZE, 8);
+  expected.update(numbers);
+  assert.equal(
+    await computeFileId({ size: 0, chunkSize: CHUNK_SIZE, chunkHashes: [] }),
+    expected.digest("hex"),
+  );
+});
+
+Deno.test("the ID ignores the name and changes with the content", async () => {
+  const hash = await sha256Hex(new Uint8Array([9]));
+  const a = { name: "a.txt", size: 1, chunkSize: CHUNK_SIZE, chunkHashes: [hash] };
+  const b = { ...a, name: "other name.bin" };
+  assert.deepEqual(encodeCanonical(a), encodeCanonical(b));
+  assert.equal(await computeFileId(a), await computeFileId(b));
+  const changed = { ...a, chunkHashes: [await sha256Hex(new Uint8Array([8]))] };
+  assert.notEqual(await computeFileId(a), await computeFileId(changed));
+  assert.notEqual(await computeFileId(a), await computeFileId({ ...a, size: 2, chunkSize: 2 }));
+});
+
+Deno.test("verifyChunk checks length and bytes", async () => {
+  const data = new Uint8Array([1, 2, 3]);
+  const manifest = { name: "v", size: 3, chunkSize: 4, chunkHashes: [await sha256Hex(data)] };
+  assert.equal(await verifyChunk(manifest, 0, data), true);
+  assert.equal(await verifyChunk(manifest, 0, new Uint8Array([1, 2, 4])), false);
+  assert.equal(await verifyChunk(manifest, 0, new Uint8Array([1, 2])), false);
+});

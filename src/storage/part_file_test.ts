@@ -1,0 +1,58 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { PartFile } from "./part_file.ts";
+
+Deno.test("chunks written out of order end up in place, under the final name only at the end", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const final = join(dir, "f.bin");
+    const part = await PartFile.open(final, { size: 10 });
+    assert.equal(part.path, `${final}.part`);
+    await Promise.all([
+      part.write(6, new Uint8Array([7, 8, 9, 10])),
+      part.write(0, new Uint8Array([1, 2, 3])),
+      part.write(3, new Uint8Array([4, 5, 6])),
+    ]);
+    const back = new Uint8Array(3);
+    assert.equal(await part.read(3, back), 3);
+    assert.deepEqual([...back], [4, 5, 6]);
+    await assert.rejects(Deno.stat(final));
+    await part.finish(final);
+    assert.deepEqual([...await Deno.readFile(final)], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    await assert.rejects(Deno.stat(`${final}.part`), "the .part file is gone");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("finish never replaces an existing file and keeps the .part", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const final = join(dir, "f.bin");
+    const part = await PartFile.open(final, { size: 2 });
+    await part.write(0, new Uint8Array([1, 2]));
+    await Deno.writeTextFile(final, "precious");
+    await assert.rejects(part.finish(final), Deno.errors.AlreadyExists);
+    assert.equal(await Deno.readTextFile(final), "precious");
+    assert.deepEqual([...await Deno.readFile(`${final}.part`)], [1, 2]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("reopening a .part keeps what was written, for resuming", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const final = join(dir, "f.bin");
+    const first = await PartFile.open(final, { size: 4 });
+    await first.write(0, new Uint8Array([9, 9]));
+    await first.close();
+    const again = await PartFile.open(final, { size: 4 });
+    const back = new Uint8Array(4);
+    await again.read(0, back);
+    assert.deepEqual([...back], [9, 9, 0, 0]);
+    await again.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
