@@ -1,0 +1,25 @@
+import assert from "node:assert/strict";
+import { instanceAddress, isLoopbackHost } from "./services.ts";
+
+Deno.test("loopback hosts are never advertised", () => {
+  for (const host of ["127.0.0.1", "127.1.2.3", "::1", "[::1]", "localhost"]) {
+    assert.equal(isLoopbackHost(host), true, host);
+  }
+  for (const host of ["0.0.0.0", "10.0.0.1", "::", "fe80::1"]) {
+    assert.equal(isLoopbackHost(host), false, host);
+  }
+});
+
+Deno.test("an instance is dialled at its first address", () => {
+  const instance = {
+    instanceName: "p2pft server on a",
+    serviceType: "_p2p-transfer._tcp.local",
+    host: "a.local",
+    port: 8000,
+    addresses: ["10.0.0.1", "fd00::1"],
+    txt: {},
+    ttl: 120,
+  };
+  assert.deepEqual(instanceAddress(instance), { host: "10.0.0.1", port: 8000 });
+  assert.equal(instanceAddress({ ...instance, addresses: [] }), undefined);
+});
