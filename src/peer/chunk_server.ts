@@ -8,8 +8,8 @@
 
 import { CHUNK_SIZE, UPLOAD_SLOTS } from "../constants.ts";
 import { errorMessage, type Logger, silentLogger } from "../log.ts";
-import { formatAddr, formatHostPort } from "../protocol/channel.ts";
-import { type Connection, handshake } from "../protocol/connection.ts";
+import { Acceptor, listenTcp } from "../protocol/acceptor.ts";
+import type { Connection } from "../protocol/connection.ts";
 import { DATA_HEADER_BYTES, writeDataHeader } from "../protocol/frame.ts";
 import { parseMessage, peerToPeerSchema } from "../protocol/messages.ts";
 import { SourceChangedError } from "../storage/chunk_source.ts";
@@ -41,45 +41,35 @@ export class ChunkServer {
   readonly port: number;
   /** Hostname it listens on. */
   readonly hostname: string;
-  #listener: Deno.TcpListener;
+  #acceptor: Acceptor;
   #library: Library;
   #log: Logger;
   #queue: UploadQueue;
   #buffers: Uint8Array[] = [];
-  #open = new Set<Connection>();
-  #acceptLoop: Promise<void>;
   #uploadedBytes = 0;
   #uploadsServed = 0;
   #onSourceChanged: ChunkServerOptions["onSourceChanged"];
 
   private constructor(listener: Deno.TcpListener, options: ChunkServerOptions) {
-    this.#listener = listener;
-    this.address = formatAddr(listener.addr);
-    this.port = listener.addr.port;
-    this.hostname = listener.addr.hostname;
     this.#library = options.library;
     this.#log = options.log ?? silentLogger();
     this.#queue = new UploadQueue(options.uploadSlots ?? UPLOAD_SLOTS);
     this.#onSourceChanged = options.onSourceChanged;
-    this.#acceptLoop = this.#accept();
+    this.#acceptor = new Acceptor(listener, {
+      role: "peer",
+      accept: ["peer"],
+      log: this.#log,
+      onConnection: (connection) => this.#serve(connection),
+    });
+    this.address = this.#acceptor.address;
+    this.port = this.#acceptor.addr.port;
+    this.hostname = this.#acceptor.addr.hostname;
   }
 
   /** Starts listening; throws a clear error when the address is taken. */
   static start(options: ChunkServerOptions): ChunkServer {
-    try {
-      return new ChunkServer(
-        Deno.listen({ hostname: options.hostname, port: options.port }),
-        options,
-      );
-    } catch (error) {
-      if (error instanceof Deno.errors.AddrInUse) {
-        throw new Error(
-          `${formatHostPort(options.hostname, options.port)} is already in use: ` +
-            `pick another port with --addr (0 picks a free one)`,
-        );
-      }
-      throw error;
-    }
+    const listener = listenTcp({ host: options.hostname, port: options.port }, { flag: "--addr" });
+    return new ChunkServer(listener, options);
   }
 
   /** Chunk bytes sent to other peers so far. */
@@ -94,55 +84,20 @@ export class ChunkServer {
 
   /** Number of peers connected to download from us. */
   get connections(): number {
-    return this.#open.size;
+    return this.#acceptor.connections;
   }
 
   /** Stops serving and closes every connection. */
   async close(): Promise<void> {
-    try {
-      this.#listener.close();
-    } catch {
-      // Already closed.
-    }
-    for (const connection of this.#open) connection.close("peer shutting down");
-    await this.#acceptLoop;
+    await this.#acceptor.close("peer shutting down");
   }
 
-  async #accept(): Promise<void> {
-    while (true) {
-      let conn: Deno.TcpConn;
-      try {
-        conn = await this.#listener.accept();
-      } catch (error) {
-        if (error instanceof Deno.errors.BadResource || error instanceof Deno.errors.Interrupted) {
-          return;
-        }
-        this.#log.warn(`accept failed: ${errorMessage(error)}`);
-        continue;
-      }
-      conn.setNoDelay(true);
-      this.#serve(conn).catch((error) => this.#log.error(errorMessage(error)));
-    }
-  }
-
-  async #serve(conn: Deno.TcpConn): Promise<void> {
-    const remote = formatAddr(conn.remoteAddr);
-    let connection: Connection;
-    try {
-      connection = await handshake(conn, { role: "peer", accept: ["peer"] });
-    } catch (error) {
-      this.#log.warn(`closed connection from ${remote}: ${errorMessage(error)}`);
-      return;
-    }
-    this.#open.add(connection);
+  async #serve(connection: Connection): Promise<void> {
     const cancels = new Map<number, AbortController>();
     try {
       await connection.run((raw) => this.#handle(connection, cancels, raw));
-    } catch (error) {
-      this.#log.warn(`closed connection from ${remote}: ${errorMessage(error)}`);
     } finally {
       for (const controller of cancels.values()) controller.abort();
-      this.#open.delete(connection);
     }
   }
 

@@ -9,8 +9,9 @@
 
 import { HEARTBEAT_INTERVAL_MS, PEER_SWEEP_INTERVAL_MS, PEER_TIMEOUT_MS } from "../constants.ts";
 import { errorMessage, type Logger, silentLogger } from "../log.ts";
-import { formatAddr, formatHostPort } from "../protocol/channel.ts";
-import { type Connection, handshake } from "../protocol/connection.ts";
+import { formatHostPort } from "../protocol/channel.ts";
+import { Acceptor, listenTcp } from "../protocol/acceptor.ts";
+import type { Connection } from "../protocol/connection.ts";
 import { ProtocolError } from "../protocol/frame.ts";
 import { parseMessage, type PeerToServer, peerToServerSchema } from "../protocol/messages.ts";
 import { Bitfield } from "../storage/bitfield.ts";
@@ -69,42 +70,33 @@ export class CentralServer {
   readonly address: string;
   /** Port it really listens on. */
   readonly port: number;
-  #listener: Deno.TcpListener;
+  #acceptor: Acceptor;
   #log: Logger;
   #peerTimeoutMs: number;
   #started = Date.now();
   #connections = new Map<string, Connection>();
-  #open = new Set<Connection>();
   #sweeper: ReturnType<typeof setInterval>;
-  #acceptLoop: Promise<void>;
   #hostname: string;
   #advertisement: Advertisement | undefined;
 
   private constructor(listener: Deno.TcpListener, options: ServerOptions) {
-    this.#listener = listener;
     this.#hostname = options.hostname;
-    this.address = formatAddr(listener.addr);
-    this.port = listener.addr.port;
     this.#log = options.log ?? silentLogger();
     this.#peerTimeoutMs = options.peerTimeoutMs ?? PEER_TIMEOUT_MS;
     this.#sweeper = setInterval(() => this.#sweep(), PEER_SWEEP_INTERVAL_MS);
-    this.#acceptLoop = this.#accept();
+    this.#acceptor = new Acceptor(listener, {
+      role: "server",
+      accept: ["peer"],
+      log: this.#log,
+      onConnection: (connection) => this.#serve(connection),
+    });
+    this.address = this.#acceptor.address;
+    this.port = this.#acceptor.addr.port;
   }
 
   /** Starts listening. Throws a clear error when the address is taken. */
   static start(options: ServerOptions): CentralServer {
-    let listener: Deno.TcpListener;
-    try {
-      listener = Deno.listen({ hostname: options.hostname, port: options.port });
-    } catch (error) {
-      if (error instanceof Deno.errors.AddrInUse) {
-        throw new Error(
-          `${formatHostPort(options.hostname, options.port)} is already in use: ` +
-            `stop the other process or pick another port with --addr`,
-        );
-      }
-      throw error;
-    }
+    const listener = listenTcp({ host: options.hostname, port: options.port }, { flag: "--addr" });
     return new CentralServer(listener, options);
   }
 
@@ -135,53 +127,18 @@ export class CentralServer {
   async close(): Promise<void> {
     clearInterval(this.#sweeper);
     await this.#advertisement?.close();
-    try {
-      this.#listener.close();
-    } catch {
-      // Already closed.
-    }
-    for (const connection of this.#open) connection.close("server shutting down");
-    await this.#acceptLoop;
+    await this.#acceptor.close("server shutting down");
   }
 
-  async #accept(): Promise<void> {
-    while (true) {
-      let conn: Deno.TcpConn;
-      try {
-        conn = await this.#listener.accept();
-      } catch (error) {
-        if (error instanceof Deno.errors.BadResource || error instanceof Deno.errors.Interrupted) {
-          return;
-        }
-        this.#log.warn(`accept failed: ${errorMessage(error)}`);
-        continue;
-      }
-      conn.setNoDelay(true);
-      this.#serve(conn).catch((error) => this.#log.error(`connection: ${errorMessage(error)}`));
-    }
-  }
-
-  async #serve(conn: Deno.TcpConn): Promise<void> {
-    const remote = formatAddr(conn.remoteAddr);
-    let connection: Connection;
-    try {
-      connection = await handshake(conn, { role: "server", accept: ["peer"] });
-    } catch (error) {
-      this.#log.warn(`closed connection from ${remote}: ${errorMessage(error)}`);
-      return;
-    }
-    this.#open.add(connection);
+  async #serve(connection: Connection): Promise<void> {
     const session: { peerId?: string } = {};
     try {
       await connection.run((raw) => this.#handle(connection, session, raw));
-    } catch (error) {
-      this.#log.warn(`closed connection from ${remote}: ${errorMessage(error)}`);
     } finally {
-      this.#open.delete(connection);
       if (session.peerId && this.#connections.get(session.peerId) === connection) {
         this.#connections.delete(session.peerId);
         this.index.removePeer(session.peerId);
-        this.#log.info(`peer ${session.peerId} left (${remote})`);
+        this.#log.info(`peer ${session.peerId} left (${connection.remote})`);
       }
     }
   }
