@@ -7,6 +7,7 @@ import { join } from "node:path";
 import {
   freePort,
   P2pftProcess,
+  type Rogue,
   runPeer,
   sha256File,
   startPeer,
@@ -20,12 +21,20 @@ async function tempDir(): Promise<string> {
   return await Deno.makeTempDir({ prefix: "p2pft-faults-" });
 }
 
-Deno.test("chunks with wrong bytes are rejected, fetched elsewhere, and the liar is banned", async () => {
+/**
+ * Downloads a file offered by a rogue peer in `mode` and by an honest peer,
+ * checks the bytes, and hands the downloader's output and the rogue to
+ * `check`.
+ */
+async function downloadBesideRogue(
+  options: { mode: string; size: number; seed: number },
+  check: (result: { stderr: string }, rogue: Rogue) => Promise<void> | void,
+): Promise<void> {
   const dir = await tempDir();
   const server = await startServer();
   const path = join(dir, "data.bin");
-  await writeRandomFile(path, 40 * MIB, 5);
-  const rogue = startRogue(server.address, { file: path, mode: "corrupt" });
+  await writeRandomFile(path, options.size, options.seed);
+  const rogue = startRogue(server.address, { file: path, mode: options.mode });
   let honest: P2pftProcess | undefined;
   try {
     await rogue.stdout.waitFor(/^File ID: /);
@@ -36,63 +45,30 @@ Deno.test("chunks with wrong bytes are rejected, fetched elsewhere, and the liar
     const result = await runPeer(server.address, { args: ["-d", id, "-o", out] });
     assert.equal(result.code, 0, result.stderr);
     assert.equal(await sha256File(join(out, "data.bin")), await sha256File(path));
-    assert.match(result.stderr, /sent bad data: chunk \d+ failed verification/);
-    assert.match(result.stderr, /banned for this download after repeated bad chunks/);
+    await check(result, rogue);
   } finally {
     await honest?.stop();
     await rogue.stop();
     await server.stop();
     await Deno.remove(dir, { recursive: true });
   }
+}
+
+Deno.test("chunks with wrong bytes are rejected, fetched elsewhere, and the liar is banned", async () => {
+  await downloadBesideRogue({ mode: "corrupt", size: 40 * MIB, seed: 5 }, (result) => {
+    assert.match(result.stderr, /sent bad data: chunk \d+ failed verification/);
+    assert.match(result.stderr, /banned for this download after repeated bad chunks/);
+  });
 });
 
 Deno.test("a peer that dies mid-download is replaced by another holding the chunks", async () => {
-  const dir = await tempDir();
-  const server = await startServer();
-  const path = join(dir, "data.bin");
-  await writeRandomFile(path, 40 * MIB, 6);
-  const rogue = startRogue(server.address, { file: path, mode: "die-after:2" });
-  let honest: P2pftProcess | undefined;
-  try {
-    await rogue.stdout.waitFor(/^File ID: /);
-    honest = await startPeer(server.address, { args: ["-r", path] });
-    const id = (await honest.stdout.waitFor(/^File ID: ([0-9a-f]{64})$/))[1];
-    const out = join(dir, "out");
-    await Deno.mkdir(out);
-    const result = await runPeer(server.address, { args: ["-d", id, "-o", out] });
-    assert.equal(result.code, 0, result.stderr);
+  await downloadBesideRogue({ mode: "die-after:2", size: 40 * MIB, seed: 6 }, async (_, rogue) => {
     assert.equal((await rogue.child.status).code, 9, "the rogue died mid-download");
-    assert.equal(await sha256File(join(out, "data.bin")), await sha256File(path));
-  } finally {
-    await honest?.stop();
-    await rogue.stop();
-    await server.stop();
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("a stalled peer loses its requests to a working one", async () => {
-  const dir = await tempDir();
-  const server = await startServer();
-  const path = join(dir, "data.bin");
-  await writeRandomFile(path, 12 * MIB, 8);
-  const rogue = startRogue(server.address, { file: path, mode: "stall" });
-  let honest: P2pftProcess | undefined;
-  try {
-    await rogue.stdout.waitFor(/^File ID: /);
-    honest = await startPeer(server.address, { args: ["-r", path] });
-    const id = (await honest.stdout.waitFor(/^File ID: ([0-9a-f]{64})$/))[1];
-    const out = join(dir, "out");
-    await Deno.mkdir(out);
-    const result = await runPeer(server.address, { args: ["-d", id, "-o", out] });
-    assert.equal(result.code, 0, result.stderr);
-    assert.equal(await sha256File(join(out, "data.bin")), await sha256File(path));
-  } finally {
-    await honest?.stop();
-    await rogue.stop();
-    await server.stop();
-    await Deno.remove(dir, { recursive: true });
-  }
+  await downloadBesideRogue({ mode: "stall", size: 12 * MIB, seed: 8 }, () => {});
 });
 
 async function sendRaw(address: string, bytes: Uint8Array): Promise<string> {
