@@ -127,6 +127,8 @@ export class PeerNode {
   #state: PeerState | undefined;
   #downloads: Download[] = [];
   #shareRecords = new Map<string, SharedRecord>();
+  /** Work done after a download ends (sharing the result), awaited on close. */
+  #settling = new Set<Promise<void>>();
   #nextDownloadId = 1;
   #discoverTimeoutMs: number;
 
@@ -362,6 +364,7 @@ export class PeerNode {
   async close(): Promise<void> {
     for (const download of this.#downloads) download.cancel();
     await Promise.allSettled(this.#downloads.map((d) => d.done));
+    await Promise.allSettled([...this.#settling]);
     await this.#advertisement?.close();
     await this.#lan?.close();
     await this.#link?.close();
@@ -410,10 +413,12 @@ export class PeerNode {
       log: this.#log.child(`download ${manifest.name}`),
     });
     this.#downloads.push(download);
-    download.done.then(
+    const settled = download.done.then(
       (result) => this.#onDownloaded(fileId, manifest, result.path),
       () => this.#onDownloadFailed(fileId),
     );
+    this.#settling.add(settled);
+    settled.finally(() => this.#settling.delete(settled));
     return download;
   }
 
