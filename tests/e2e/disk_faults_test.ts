@@ -9,6 +9,7 @@ import { join } from "node:path";
 import {
   P2pftProcess,
   runPeer,
+  runScripted,
   sha256File,
   startPeer,
   startServer,
@@ -47,6 +48,44 @@ Deno.test({
       const result = await runPeer(server.address, { args: ["-d", id, "-o", small] });
       assert.notEqual(result.code, 0);
       assert.match(result.stderr, /No space left on device/);
+      assert.deepEqual([...Deno.readDirSync(small)].map((e) => e.name), ["big.bin.part"]);
+      await seeder.stop();
+    } finally {
+      await server.stop();
+      await unmount(small);
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "when one download fills its disk, the other transfers of the peer keep going",
+  ignore: !canMount,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "p2pft-disk-" });
+    const small = join(dir, "small");
+    await mountTmpfs(small, "size=6m");
+    const roomy = join(dir, "roomy");
+    await Deno.mkdir(roomy);
+    const server = await startServer();
+    const paths = [join(dir, "big.bin"), join(dir, "other.bin")];
+    await writeRandomFile(paths[0], 20 * MIB, 33);
+    await writeRandomFile(paths[1], 12 * MIB, 34);
+    try {
+      const seeder = await startPeer(server.address, { args: paths.flatMap((p) => ["-r", p]) });
+      const ids = (await seeder.stdout.waitForCount(/^File ID: ([0-9a-f]{64})$/, { count: 2 }))
+        .map((match) => match[1]);
+      const result = await runScripted(
+        ["peer", "-i", "--addr", "127.0.0.1:0", "--server", server.address],
+        {
+          cwd: dir,
+          script: `download ${ids[0]} ${small}\ndownload ${
+            ids[1]
+          } ${roomy}\nwait\ndownloads\nexit\n`,
+        },
+      );
+      assert.match(result.stdout + result.stderr, /No space left on device/);
+      assert.equal(await sha256File(join(roomy, "other.bin")), await sha256File(paths[1]));
       assert.deepEqual([...Deno.readDirSync(small)].map((e) => e.name), ["big.bin.part"]);
       await seeder.stop();
     } finally {

@@ -292,3 +292,24 @@ export function freePort(): number {
   listener.close();
   return port;
 }
+
+/** Runs `p2pft <args>` with `script` piped to its stdin; returns its exit code and output. */
+export async function runScripted(
+  args: string[],
+  options: { script: string; cwd: string },
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: p2pftArgs(args),
+    cwd: options.cwd,
+    env: { NO_COLOR: "1" },
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(options.script));
+  await writer.close();
+  const { code, stdout, stderr } = await child.output();
+  const decoder = new TextDecoder();
+  return { code, stdout: decoder.decode(stdout), stderr: decoder.decode(stderr) };
+}

@@ -1,33 +1,12 @@
 import { ok as assert, strictEqual as assertEquals } from "node:assert/strict";
 import { join } from "node:path";
 import {
-  p2pftArgs,
+  runScripted,
   sha256File,
   startPeer,
   startServer,
   writeRandomFile,
 } from "../helpers/cluster.ts";
-
-/** Runs `p2pft <args>` with `script` piped to its stdin; returns its exit code and output. */
-async function runScripted(
-  args: string[],
-  options: { script: string; cwd: string },
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: p2pftArgs(args),
-    cwd: options.cwd,
-    env: { NO_COLOR: "1" },
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(options.script));
-  await writer.close();
-  const { code, stdout, stderr } = await child.output();
-  const decoder = new TextDecoder();
-  return { code, stdout: decoder.decode(stdout), stderr: decoder.decode(stderr) };
-}
 
 Deno.test("server shell reads piped commands and prints plain output", async () => {
   const cwd = await Deno.makeTempDir({ prefix: "p2pft-piped-server-" });
