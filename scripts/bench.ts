@@ -1,11 +1,20 @@
 /**
  * `deno task bench`: throughput, swarm efficiency and memory of real p2pft
- * processes on loopback, each figure next to a baseline measured in the same
- * run. A script, not a test: it prints figures and never fails on them.
+ * server and peer processes on loopback (127.0.0.1 only), each figure next
+ * to a baseline measured in the same run. A script, not a test: it prints a
+ * table and one summary line per scenario, marks targets met or missed, and
+ * never fails on them.
  *
- * Options: `--size 1G` (single-source file), `--swarm-size 256M`,
- * `--scenario single|swarm|all`, `--quick` (256M and 64M), `--disk-dir DIR`
- * (default `.bench/` in the repo), `--keep`.
+ * Scenarios:
+ * - `single`: one seeder, one downloader of a `--size` file (1 GiB) into a
+ *   tmpfs folder and into a disk folder, against `cp` of the same file to the
+ *   same folder and a plain TCP stream of the same bytes (see bench_tcp.ts);
+ *   peak RSS of the downloaders and the seeder against the TCP receiver's.
+ * - `swarm`: one seeder and four downloaders started together on a
+ *   `--swarm-size` file (256 MiB), against one downloader alone; bytes the
+ *   seeder uploaded against the file size.
+ *
+ * Run `deno task bench --help` for the options.
  *
  * @module
  */
@@ -13,147 +22,367 @@
 import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { Child, type LineMatch, MEMORY_POLL_MS, output, stopAll } from "./bench_process.ts";
 import {
-  LineLog,
-  P2pftProcess,
-  RUN_FLAGS,
-  startPeer,
-  startServer,
-  writeRandomFile,
-} from "../tests/helpers/cluster.ts";
-import { fixed, megabytesPerSecond, parseSize, renderTable, type Row } from "./bench_report.ts";
+  helpHasFlag,
+  parseDownloaded,
+  parseFileId,
+  parseListening,
+  parseMemTotal,
+  parseTcpPort,
+  parseTcpReceived,
+  parseUploaded,
+  type Uploaded,
+} from "./bench_parse.ts";
+import {
+  BYTES_PER_MB,
+  compareRow,
+  formatMegabytes,
+  formatRate,
+  formatRatio,
+  formatSeconds,
+  formatSize,
+  formatSpread,
+  megabytesPerSecond,
+  parseSize,
+  renderTable,
+  type Row,
+  spread,
+  summaryLine,
+  tally,
+} from "./bench_report.ts";
+import { summariseProfiles } from "./bench_profile.ts";
 
+const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
 const TCP_SCRIPT = fileURLToPath(new URL("./bench_tcp.ts", import.meta.url));
 const REPO = fileURLToPath(new URL("..", import.meta.url));
+
+/** Deno flags of every child. */
+const DENO_RUN = ["run", "--allow-all", "--quiet"];
+
+/** Every process listens and connects here only. */
+const LOOPBACK = "127.0.0.1";
+const ANY_LOOPBACK_PORT = `${LOOPBACK}:0`;
+
+/** The tmpfs the data and the tmpfs destination live on. */
 const TMPFS = "/dev/shm";
+const DEFAULT_DISK_DIR = join(REPO, ".bench");
+
+const DEFAULT_SIZE = "1G";
+const DEFAULT_SWARM_SIZE = "256M";
+const QUICK_SIZE = "128M";
+const QUICK_SWARM_SIZE = "64M";
 const SWARM_DOWNLOADERS = 4;
-const RSS_POLL_MS = 50;
-const KIB = 1024;
-const MB = 1e6;
+/** Rounds of each measurement; figures are the best round, spreads are printed. */
+const DEFAULT_RUNS = 3;
+const QUICK_RUNS = 1;
+
+/** Longest a seeder may take to hash its file and print its ID. */
+const SHARE_TIMEOUT_MS = 300_000;
+/** Longest a download may take before the run is abandoned. */
+const DOWNLOAD_TIMEOUT_MS = 600_000;
+
+/** Size of the block the source data is generated in. */
+const GENERATE_BLOCK_BYTES = 4 * 1024 * 1024;
+/** Most bytes `crypto.getRandomValues` fills per call. */
+const RANDOM_FILL_BYTES = 65_536;
+
 const TARGET_TMPFS_MBPS = 600;
 const TARGET_DISK_VS_CP = 1.3;
-const TARGET_SWARM_VS_SINGLE = 2;
-const TARGET_SEEDER_UPLOAD = 2;
-const TARGET_RSS_BYTES = 200 * MB;
-const QUICK_SIZE = "256M";
-const QUICK_SWARM_SIZE = "64M";
+const TARGET_SWARM_VS_ALONE = 2;
+const TARGET_SEEDER_UPLOAD_VS_FILE = 2;
+const TARGET_RSS_MB = 200;
+
+/** Functions listed per profile. */
+const PROFILE_TOP = 15;
+
+/** Load averages shown (1, 5 and 15 minutes). */
+const LOAD_AVERAGES = 3;
+
+/** Exit code after Ctrl-C (128 + SIGINT). */
+const INTERRUPTED_EXIT_CODE = 130;
+
+const USAGE = `usage: deno task bench [options]
+
+  --scenario single|swarm|all  what to run (default all)
+  --size SIZE                  file of the single-source case (default ${DEFAULT_SIZE})
+  --swarm-size SIZE            file of the swarm case (default ${DEFAULT_SWARM_SIZE})
+  --runs N                     rounds of every measurement, interleaved; the table shows the
+                               best, the summary lines the spread (default ${DEFAULT_RUNS})
+  --quick                      small sizes (${QUICK_SIZE} and ${QUICK_SWARM_SIZE}) and ${QUICK_RUNS} round, under a minute
+  --disk-dir DIR               disk folder for the disk destination (default .bench/ in the repo)
+  --keep                       keep the generated data and downloads
+  --profile DIR                run the single-source peers with --cpu-prof into DIR and list
+                               their top self-time functions (figures then include profiler cost)
+  -h, --help                   this text
+
+SIZE: a byte count or a number with K, M or G (binary units), e.g. 256M.`;
 
 interface Options {
+  scenario: "single" | "swarm" | "all";
   size: number;
   swarmSize: number;
-  scenario: string;
   diskDir: string;
   keep: boolean;
+  profileDir: string | null;
+  runs: number;
 }
 
-function readOptions(): Options {
+function readOptions(): Options | null {
   const { values } = parseArgs({
     args: Deno.args,
     options: {
-      size: { type: "string", default: "1G" },
-      "swarm-size": { type: "string", default: "256M" },
       scenario: { type: "string", default: "all" },
+      size: { type: "string" },
+      "swarm-size": { type: "string" },
       quick: { type: "boolean", default: false },
-      "disk-dir": { type: "string", default: join(REPO, ".bench") },
+      "disk-dir": { type: "string", default: DEFAULT_DISK_DIR },
       keep: { type: "boolean", default: false },
+      profile: { type: "string" },
+      runs: { type: "string" },
+      help: { type: "boolean", short: "h", default: false },
     },
   });
-  if (!["single", "swarm", "all"].includes(values.scenario)) {
-    throw new Error(`--scenario must be single, swarm or all, not "${values.scenario}"`);
+  if (values.help) return null;
+  const scenario = values.scenario;
+  if (scenario !== "single" && scenario !== "swarm" && scenario !== "all") {
+    throw new Error(`--scenario must be single, swarm or all, not "${scenario}"`);
   }
+  const runs = Number(values.runs ?? (values.quick ? QUICK_RUNS : DEFAULT_RUNS));
+  if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a positive integer`);
   return {
-    size: parseSize(values.quick ? QUICK_SIZE : values.size),
-    swarmSize: parseSize(values.quick ? QUICK_SWARM_SIZE : values["swarm-size"]),
-    scenario: values.scenario,
+    runs,
+    scenario,
+    size: parseSize(values.size ?? (values.quick ? QUICK_SIZE : DEFAULT_SIZE)),
+    swarmSize: parseSize(
+      values["swarm-size"] ?? (values.quick ? QUICK_SWARM_SIZE : DEFAULT_SWARM_SIZE),
+    ),
     diskDir: values["disk-dir"],
     keep: values.keep,
+    profileDir: values.profile ?? null,
   };
 }
 
-/** Samples a process's peak resident memory (VmHWM) until it exits. */
-function watchPeakRss(pid: number, until: Promise<unknown>): Promise<number> {
-  let done = false;
-  until.finally(() => done = true);
-  return (async () => {
-    let peak = 0;
-    while (!done) {
-      try {
-        const status = await Deno.readTextFile(`/proc/${pid}/status`);
-        const hwm = status.match(/VmHWM:\s+(\d+) kB/);
-        if (hwm) peak = Math.max(peak, Number(hwm[1]) * KIB);
-      } catch {
-        break;
-      }
-      await new Promise((resolve) => setTimeout(resolve, RSS_POLL_MS));
-    }
-    return peak;
-  })();
+/** What every p2pft child is started with, found out once from `--help`. */
+interface Cli {
+  /** Extra flags for `server` (e.g. `--no-mdns`). */
+  server: string[];
+  /** Extra flags for `peer`. */
+  peer: string[];
 }
 
-/** Flushes dirty pages so that a measurement does not pay for the previous one's writes. */
-async function settle(): Promise<void> {
-  await new Deno.Command("sync").output();
+async function probeCli(): Promise<Cli> {
+  const flags = async (command: string) => {
+    const help = await output(Deno.execPath(), [...DENO_RUN, MAIN, command, "--help"]);
+    return helpHasFlag(help, "--no-mdns") ? ["--no-mdns"] : [];
+  };
+  return { server: await flags("server"), peer: await flags("peer") };
 }
 
-async function timed(fn: () => Promise<unknown>): Promise<number> {
-  await settle();
-  const started = performance.now();
-  await fn();
-  return performance.now() - started;
+/** Context shared by the scenarios. */
+interface Bench {
+  options: Options;
+  cli: Cli;
+  /** Work folder on tmpfs: sources and tmpfs destinations. */
+  work: string;
+  /** This run's folder inside the disk folder. */
+  disk: string;
+  /** `host:port` of the server. */
+  server: string;
 }
 
-async function copyBaseline(source: string, dir: string): Promise<number> {
-  const target = join(dir, "cp-baseline.bin");
-  const ms = await timed(() => new Deno.Command("cp", { args: [source, target] }).output());
-  await Deno.remove(target);
-  return ms;
+function p2pft(name: string, args: string[], denoFlags: string[] = []): Child {
+  return new Child(name, [...DENO_RUN, ...denoFlags, MAIN, ...args]);
 }
 
-async function tcpBaseline(source: string): Promise<number> {
-  const receiver = new Deno.Command(Deno.execPath(), {
-    args: [...RUN_FLAGS, TCP_SCRIPT, "receive"],
-    stdout: "piped",
-  }).spawn();
-  const lines = new LineLog(receiver.stdout);
-  const port = (await lines.waitFor(/^port (\d+)$/))[1];
-  const ms = await timed(async () => {
-    await new Deno.Command(Deno.execPath(), {
-      args: [...RUN_FLAGS, TCP_SCRIPT, "send", port, source],
-    }).output();
-    await receiver.status;
-  });
-  await lines.ended;
-  return ms;
-}
-
-/**
- * One downloader fetching `fileId` into `dir`; resolves to its process wall
- * time, the transfer time it reports itself, and its peak RSS.
- */
-async function download(server: string, fileId: string, dir: string, options = { settle: true }) {
-  if (options.settle) await settle();
-  const started = performance.now();
-  const peer = new P2pftProcess([
-    "peer",
-    "--json",
+async function startServer(cli: Cli): Promise<{ child: Child; address: string }> {
+  const child = new Child("server", [
+    ...DENO_RUN,
+    MAIN,
+    "server",
+    ...cli.server,
     "--addr",
-    "127.0.0.1:0",
+    ANY_LOOPBACK_PORT,
+  ]);
+  const address = (await child.stdout.waitFor(parseListening)).value;
+  return { child, address };
+}
+
+/** A seeder sharing a file, once it has printed the file's ID. */
+interface Seeder {
+  child: Child;
+  fileId: string;
+  /** Time from spawn to the `File ID` line (start-up and hashing). */
+  shareMs: number;
+}
+
+async function startSeeder(bench: Bench, source: string, denoFlags: string[] = []) {
+  const child = p2pft("seeder", [
+    "peer",
+    ...bench.cli.peer,
+    "--addr",
+    ANY_LOOPBACK_PORT,
     "--server",
-    server,
+    bench.server,
+    "--log-level",
+    "info",
+    "-r",
+    source,
+  ], denoFlags);
+  const id = await child.stdout.waitFor(parseFileId, SHARE_TIMEOUT_MS);
+  return { child, fileId: id.value, shareMs: id.at - child.started } satisfies Seeder;
+}
+
+/** Stops a seeder and reads how much it uploaded from its last log line. */
+async function stopSeeder(seeder: Seeder): Promise<Uploaded> {
+  seeder.child.sample();
+  await seeder.child.stop();
+  const line = await seeder.child.stderr.waitFor(parseUploaded, 0).catch(() => null);
+  if (!line) throw new Error(`the seeder logged no "uploaded" line:\n${seeder.child.describe()}`);
+  return line.value;
+}
+
+/** A finished download. */
+interface Download {
+  /** Spawn to exit, in ms. */
+  processMs: number;
+  /** `listening` line to `Downloaded:` line, in ms: the transfer without runtime start-up. */
+  transferMs: number;
+  /** Spawn to `Downloaded:` line, in ms. */
+  untilDownloadedMs: number;
+  /** When it was spawned and when it exited (`performance.now()` clock). */
+  started: number;
+  ended: number;
+  /** Path it saved. */
+  path: string;
+  /** Peak memory (VmHWM last read, and the largest VmRSS sampled). */
+  hwm: number;
+  maxRss: number;
+  /** CPU time at the last sample, user + system, all threads, in ms. */
+  cpuMs: number;
+  /** What it uploaded to other peers, if it logged it. */
+  uploaded: number;
+}
+
+/** Spawns one downloader; call {@linkcode finishDownload} on the result. */
+function spawnDownload(bench: Bench, fileId: string, dir: string, denoFlags: string[] = []) {
+  return p2pft(`downloader -> ${dir}`, [
+    "peer",
+    ...bench.cli.peer,
+    "--addr",
+    ANY_LOOPBACK_PORT,
+    "--server",
+    bench.server,
+    "--log-level",
+    "info",
     "-d",
     fileId,
     "-o",
     dir,
     "--exit-when-done",
-  ]);
-  const exited = peer.exit();
-  const peak = watchPeakRss(peer.child.pid, exited);
-  const status = await exited;
+  ], denoFlags);
+}
+
+async function finishDownload(child: Child): Promise<Download> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<null>((resolve) => {
+    timer = setTimeout(() => resolve(null), DOWNLOAD_TIMEOUT_MS);
+  });
+  const exit = await Promise.race([child.exited, timeout]);
+  clearTimeout(timer);
+  if (!exit) {
+    await child.stop();
+    throw new Error(`download timed out:\n${child.describe()}`);
+  }
+  if (exit.code !== 0) throw new Error(`download failed (${exit.code}):\n${child.describe()}`);
+  const listening: LineMatch<string> = await child.stdout.waitFor(parseListening, 0);
+  const done = await child.stdout.waitFor(parseDownloaded, 0);
+  const uploaded = await child.stderr.waitFor(parseUploaded, 0).catch(() => null);
+  const usage = child.usage;
+  return {
+    processMs: exit.at - child.started,
+    transferMs: done.at - listening.at,
+    untilDownloadedMs: done.at - child.started,
+    started: child.started,
+    ended: exit.at,
+    path: done.value,
+    hwm: Math.max(usage.hwm, usage.maxRss),
+    maxRss: usage.maxRss,
+    cpuMs: usage.cpuMs,
+    uploaded: uploaded?.value.bytes ?? 0,
+  };
+}
+
+/** Flushes dirty pages so that a measurement does not pay for the previous one's writes. */
+async function settle(): Promise<void> {
+  await output("sync", []);
+}
+
+/** Writes `size` random bytes to `path`; resolves to the time it took. */
+async function generate(path: string, size: number): Promise<number> {
+  const started = performance.now();
+  const file = await Deno.open(path, { write: true, create: true, truncate: true });
+  const block = new Uint8Array(GENERATE_BLOCK_BYTES);
+  try {
+    for (let written = 0; written < size;) {
+      const take = Math.min(block.length, size - written);
+      for (let offset = 0; offset < take; offset += RANDOM_FILL_BYTES) {
+        crypto.getRandomValues(block.subarray(offset, Math.min(offset + RANDOM_FILL_BYTES, take)));
+      }
+      let done = 0;
+      while (done < take) done += await file.write(block.subarray(done, take));
+      written += take;
+    }
+  } finally {
+    file.close();
+  }
+  return performance.now() - started;
+}
+
+/** Whether two files have the same bytes (`cmp`, untimed). */
+async function sameBytes(a: string, b: string): Promise<boolean> {
+  const result = await new Deno.Command("cmp", { args: ["-s", a, b] }).output();
+  return result.success;
+}
+
+async function copyBaseline(source: string, dir: string): Promise<number> {
+  const target = join(dir, "cp-baseline.bin");
+  await settle();
+  const started = performance.now();
+  await output("cp", [source, target]);
   const ms = performance.now() - started;
-  if (status.code !== 0) throw new Error(`download failed:\n${peer.stderr.text}`);
-  const done = peer.stdout.lines.map((line) => JSON.parse(line))
-    .find((event) => event.event === "downloaded");
-  return { ms, transferMs: Number(done.elapsedMs), peak: await peak };
+  await Deno.remove(target);
+  return ms;
+}
+
+/** The TCP stream's figures: receiver time and the receiver's peak memory. */
+interface TcpRun {
+  /** Accept to end of stream (and file closed), as the receiver measured it. */
+  ms: number;
+  /** Peak RSS of the receiver (VmHWM). */
+  hwm: number;
+}
+
+/** Streams `source` over loopback TCP; the receiver discards it, or writes it into `dir`. */
+async function tcpBaseline(source: string, dir?: string): Promise<TcpRun> {
+  const target = dir ? join(dir, "tcp-baseline.bin") : undefined;
+  await settle();
+  const receiver = new Child("tcp receiver", [
+    ...DENO_RUN,
+    TCP_SCRIPT,
+    "receive",
+    ...(target ? [target] : []),
+  ]);
+  const port = (await receiver.stdout.waitFor(parseTcpPort)).value;
+  const sender = new Child("tcp sender", [...DENO_RUN, TCP_SCRIPT, "send", String(port), source]);
+  const [sent, received] = await Promise.all([sender.exited, receiver.exited]);
+  if (sent.code !== 0 || received.code !== 0) {
+    throw new Error(`TCP baseline failed:\n${sender.describe()}\n${receiver.describe()}`);
+  }
+  const result = (await receiver.stdout.waitFor(parseTcpReceived, 0)).value;
+  if (target) await Deno.remove(target);
+  const usage = receiver.usage;
+  return { ms: result.ms, hwm: Math.max(result.hwm, usage.hwm, usage.maxRss) };
 }
 
 async function emptyDir(dir: string): Promise<void> {
@@ -161,169 +390,333 @@ async function emptyDir(dir: string): Promise<void> {
   await Deno.mkdir(dir, { recursive: true });
 }
 
-async function single(options: Options, work: string): Promise<Row[]> {
-  const source = join(work, "single.bin");
-  await writeRandomFile(source, options.size, 1);
-  const server = await startServer();
-  const seeder = await startPeer(server.address, { args: ["-r", source] });
-  const seederPeak = watchPeakRss(seeder.child.pid, seeder.child.status);
-  const rows: Row[] = [];
-  try {
-    const fileId = (await seeder.stdout.waitFor(/^File ID: ([0-9a-f]{64})$/, 120_000))[1];
-    const mib = `${options.size / KIB / KIB} MiB`;
-    const tcpMs = await tcpBaseline(source);
-    const tcpMbps = megabytesPerSecond(options.size, tcpMs);
-    let downloaderPeak = 0;
-    for (const [label, dir] of [["tmpfs", join(work, "dl")], ["disk", options.diskDir]]) {
-      await emptyDir(dir);
-      const cpMs = await copyBaseline(source, dir);
-      await emptyDir(dir);
-      const run = await download(server.address, fileId, dir);
-      downloaderPeak = Math.max(downloaderPeak, run.peak);
-      const mbps = megabytesPerSecond(options.size, run.transferMs);
-      console.log(
-        `single ${label}: ${mib} in ${fixed(run.transferMs / 1000)} s = ${fixed(mbps, 0)} MB/s ` +
-          `verified (${fixed(run.ms / 1000)} s from process start to exit); ` +
-          `cp ${fixed(cpMs / 1000)} s; TCP ${fixed(tcpMbps, 0)} MB/s (sender process included)`,
-      );
-      rows.push({
-        scenario: `1 source -> ${label}, vs TCP`,
-        figure: `${fixed(mbps, 0)} MB/s`,
-        baseline: `${fixed(tcpMbps, 0)} MB/s`,
-        ratio: fixed(mbps / tcpMbps),
-        target: label === "tmpfs" ? `>= ${TARGET_TMPFS_MBPS} MB/s` : "-",
-        pass: label !== "tmpfs" || mbps >= TARGET_TMPFS_MBPS,
-      });
-      rows.push({
-        scenario: `1 source -> ${label}, vs cp`,
-        figure: `${fixed(run.transferMs / 1000)} s`,
-        baseline: `${fixed(cpMs / 1000)} s`,
-        ratio: fixed(run.transferMs / cpMs),
-        target: label === "disk" ? `<= ${TARGET_DISK_VS_CP}x cp` : "-",
-        pass: label !== "disk" || run.transferMs / cpMs <= TARGET_DISK_VS_CP,
-      });
-      await emptyDir(dir);
-    }
-    await seeder.stop();
-    const peaks = { downloader: downloaderPeak, seeder: await seederPeak };
-    for (const [who, peak] of Object.entries(peaks)) {
-      rows.push({
-        scenario: `peak RSS ${who} (VmHWM)`,
-        figure: `${fixed(peak / MB, 0)} MB`,
-        baseline: `${mib} file`,
-        ratio: fixed(peak / options.size, 3),
-        target: `< ${TARGET_RSS_BYTES / MB} MB`,
-        pass: peak < TARGET_RSS_BYTES,
-      });
-    }
-  } finally {
-    await seeder.stop();
-    await server.stop();
+function profileFlags(bench: Bench, name: string): string[] {
+  const dir = bench.options.profileDir;
+  return dir ? ["--cpu-prof", `--cpu-prof-dir=${join(dir, name)}`] : [];
+}
+
+function rssRow(scenario: string, hwm: number, baseline: number): Row {
+  return compareRow({
+    scenario,
+    value: hwm,
+    baselineValue: baseline,
+    format: formatMegabytes,
+    baselineName: "TCP rcv",
+    target: { on: "figure", comparison: "<", limit: TARGET_RSS_MB * BYTES_PER_MB },
+  });
+}
+
+/** One destination folder of the single-source case, with every run's figures. */
+interface Destination {
+  /** `tmpfs` or `disk`. */
+  where: string;
+  dir: string;
+  cpMs: number[];
+  tcpMs: number[];
+  downloads: Download[];
+}
+
+/** One round of the single-source case into `destination`: cp, TCP into the folder, p2pft. */
+async function singleRound(bench: Bench, seeder: Seeder, source: string, destination: Destination) {
+  const { where, dir } = destination;
+  await emptyDir(dir);
+  destination.cpMs.push(await copyBaseline(source, dir));
+  destination.tcpMs.push((await tcpBaseline(source, dir)).ms);
+  await settle();
+  const flags = profileFlags(bench, `downloader-${where}-${destination.downloads.length + 1}`);
+  const run = await finishDownload(spawnDownload(bench, seeder.fileId, dir, flags));
+  const identical = await sameBytes(source, run.path);
+  await Deno.remove(run.path);
+  if (!identical) throw new Error(`the download into ${dir} differs from the source`);
+  destination.downloads.push(run);
+}
+
+/** Summary line and table rows of one destination. */
+function singleReport(size: number, destination: Destination, tcpMbps: number): Row[] {
+  const { where, dir, downloads } = destination;
+  const label = formatSize(size);
+  const transfer = spread(downloads.map((run) => run.transferMs));
+  const cp = spread(destination.cpMs);
+  const tcpDir = spread(destination.tcpMs);
+  const rate = (ms: number) => formatRate(megabytesPerSecond(size, ms));
+  const hwm = Math.max(...downloads.map((run) => run.hwm));
+  const maxRss = Math.max(...downloads.map((run) => run.maxRss));
+  console.log(summaryLine(`single -> ${where} (${dir})`, [
+    `${label} transfer ${formatSpread(transfer, formatSeconds)}, best = ${rate(transfer.min)} ` +
+    "(listening line to Downloaded line; every chunk verified by p2pft, bytes identical by cmp)",
+    `spawn to Downloaded ${
+      formatSpread(spread(downloads.map((run) => run.untilDownloadedMs)), formatSeconds)
+    }`,
+    `spawn to exit ${formatSpread(spread(downloads.map((run) => run.processMs)), formatSeconds)}`,
+    `cp ${formatSpread(cp, formatSeconds)}, best = ${rate(cp.min)}`,
+    `TCP into the folder ${formatSpread(tcpDir, formatSeconds)}, best = ${rate(tcpDir.min)}`,
+    `peak RSS ${formatMegabytes(hwm)} (largest VmHWM; largest sampled VmRSS ${
+      formatMegabytes(maxRss)
+    })`,
+    `CPU ${formatSpread(spread(downloads.map((run) => run.cpuMs)), formatSeconds)} ` +
+    "(user + system, all threads, up to the last sample)",
+  ]));
+  const mbps = megabytesPerSecond(size, transfer.min);
+  return [
+    compareRow({
+      scenario: `${label} 1 source -> ${where}: rate`,
+      value: mbps,
+      baselineValue: tcpMbps,
+      format: formatRate,
+      baselineName: "TCP",
+      target: where === "tmpfs"
+        ? { on: "figure", comparison: ">=", limit: TARGET_TMPFS_MBPS }
+        : undefined,
+    }),
+    compareRow({
+      scenario: `${label} 1 source -> ${where}: time`,
+      value: transfer.min,
+      baselineValue: cp.min,
+      format: formatSeconds,
+      baselineName: "cp",
+      target: where === "disk"
+        ? { on: "ratio", comparison: "<=", limit: TARGET_DISK_VS_CP }
+        : undefined,
+    }),
+    compareRow({
+      scenario: `${label} 1 source -> ${where}: time`,
+      value: transfer.min,
+      baselineValue: tcpDir.min,
+      format: formatSeconds,
+      baselineName: "TCP->dir",
+    }),
+  ];
+}
+
+async function single(bench: Bench): Promise<Row[]> {
+  const size = bench.options.size;
+  const label = formatSize(size);
+  const source = join(bench.work, "single.bin");
+  const generateMs = await generate(source, size);
+  console.log(
+    `single: generated ${label} of random data in ${formatSeconds(generateMs)} ` +
+      `(${source}; on tmpfs, so in page cache throughout)`,
+  );
+  const seeder = await startSeeder(bench, source, profileFlags(bench, "seeder"));
+  console.log(`single: seeder shared it in ${formatSeconds(seeder.shareMs)} (start-up + hashing)`);
+  const destinations: Destination[] = [
+    { where: "tmpfs", dir: join(bench.work, "dl-tmpfs"), cpMs: [], tcpMs: [], downloads: [] },
+    { where: "disk", dir: bench.disk, cpMs: [], tcpMs: [], downloads: [] },
+  ];
+  const tcp: TcpRun[] = [];
+  for (let round = 0; round < bench.options.runs; round++) {
+    tcp.push(await tcpBaseline(source));
+    for (const destination of destinations) await singleRound(bench, seeder, source, destination);
   }
+  const tcpTimes = spread(tcp.map((run) => run.ms));
+  const tcpMbps = megabytesPerSecond(size, tcpTimes.min);
+  const tcpHwm = Math.max(...tcp.map((run) => run.hwm));
+  console.log(summaryLine("single: TCP wire limit", [
+    `${formatSpread(tcpTimes, formatSeconds)}, best = ${formatRate(tcpMbps)} ` +
+    "(receiver discards; sender reads the file)",
+    `receiver peak RSS ${formatMegabytes(tcpHwm)}`,
+  ]));
+  const rows = destinations.flatMap((destination) => singleReport(size, destination, tcpMbps));
+  const uploaded = await stopSeeder(seeder);
+  const seederUsage = seeder.child.usage;
+  const seederHwm = Math.max(seederUsage.hwm, seederUsage.maxRss);
+  const downloadCount = destinations.reduce((sum, d) => sum + d.downloads.length, 0);
+  console.log(summaryLine("single: seeder", [
+    `uploaded ${formatMegabytes(uploaded.bytes)} (${uploaded.chunks} chunks) for ` +
+    `${downloadCount} downloads of ${formatMegabytes(size)}`,
+    `peak RSS ${formatMegabytes(seederHwm)} (VmHWM read just before SIGTERM; ` +
+    `max sampled VmRSS ${formatMegabytes(seederUsage.maxRss)})`,
+    `CPU ${formatSeconds(seederUsage.cpuMs)} over its life (start-up, hashing, every upload)`,
+  ]));
+  for (const { where, downloads } of destinations) {
+    const hwm = Math.max(...downloads.map((run) => run.hwm));
+    rows.push(rssRow(`${label} peak RSS downloader (${where})`, hwm, tcpHwm));
+  }
+  rows.push(rssRow(`${label} peak RSS seeder`, seederHwm, tcpHwm));
   return rows;
 }
 
-async function swarm(options: Options, work: string): Promise<Row[]> {
-  const source = join(work, "swarm.bin");
-  await writeRandomFile(source, options.swarmSize, 2);
-  const server = await startServer();
-  try {
-    const alone = (await withSeeder(server.address, source, async (fileId) => {
-      const dir = join(work, "alone");
-      await emptyDir(dir);
-      const run = await download(server.address, fileId, dir);
-      await Deno.remove(dir, { recursive: true });
-      return run.ms;
-    })).value;
-    const dirs = Array.from({ length: SWARM_DOWNLOADERS }, (_, i) => join(work, `swarm-${i}`));
-    await Promise.all(dirs.map(emptyDir));
-    let allMs = 0;
-    const uploaded = await withSeeder(server.address, source, async (fileId) => {
-      allMs = await timed(() =>
-        Promise.all(dirs.map((dir) => download(server.address, fileId, dir, { settle: false })))
-      );
-    }).then((result) => result.uploaded);
-    await Promise.all(dirs.map((dir) => Deno.remove(dir, { recursive: true })));
-    console.log(
-      `swarm: 1 seeder + ${SWARM_DOWNLOADERS} downloaders in ${fixed(allMs / 1000)} s; ` +
-        `one alone ${fixed(alone / 1000)} s; seeder uploaded ${fixed(uploaded / MB, 0)} MB ` +
-        `for a ${fixed(options.swarmSize / MB, 0)} MB file`,
-    );
-    return [
-      {
-        scenario: `swarm 1+${SWARM_DOWNLOADERS}, wall time`,
-        figure: `${fixed(allMs / 1000)} s`,
-        baseline: `${fixed(alone / 1000)} s alone`,
-        ratio: fixed(allMs / alone),
-        target: `<= ${TARGET_SWARM_VS_SINGLE}x alone`,
-        pass: allMs / alone <= TARGET_SWARM_VS_SINGLE,
-      },
-      {
-        scenario: `swarm 1+${SWARM_DOWNLOADERS}, seeder upload`,
-        figure: `${fixed(uploaded / MB, 0)} MB`,
-        baseline: `${fixed(options.swarmSize / MB, 0)} MB file`,
-        ratio: fixed(uploaded / options.swarmSize),
-        target: `< ${TARGET_SEEDER_UPLOAD}x file`,
-        pass: uploaded / options.swarmSize < TARGET_SEEDER_UPLOAD,
-      },
-    ];
-  } finally {
-    await server.stop();
-  }
+/** One round of the swarm case: one downloader alone, then all of them together. */
+interface SwarmRound {
+  alone: Download;
+  aloneUploaded: number;
+  runs: Download[];
+  wallMs: number;
+  uploaded: number;
 }
 
-/**
- * Runs `fn` while a fresh seeder shares `source`; resolves to what `fn`
- * returned and the bytes the seeder uploaded meanwhile (its own count, logged
- * when it stops).
- */
-async function withSeeder<T>(
-  server: string,
-  source: string,
-  fn: (fileId: string) => Promise<T>,
-): Promise<{ value: T; uploaded: number }> {
-  const seeder = await startPeer(server, { args: ["-r", source] });
-  try {
-    const fileId = (await seeder.stdout.waitFor(/^File ID: ([0-9a-f]{64})$/, 120_000))[1];
-    const value = await fn(fileId);
-    await seeder.stop();
-    const uploaded = Number((await seeder.stderr.waitFor(/uploaded (\d+) bytes/))[1]);
-    return { value, uploaded };
-  } finally {
-    await seeder.stop();
-  }
+async function swarmRound(bench: Bench, source: string): Promise<SwarmRound> {
+  const aloneDir = join(bench.work, "alone");
+  await emptyDir(aloneDir);
+  const first = await startSeeder(bench, source);
+  await settle();
+  const alone = await finishDownload(spawnDownload(bench, first.fileId, aloneDir));
+  const aloneUploaded = await stopSeeder(first);
+  const aloneOk = await sameBytes(source, alone.path);
+  await Deno.remove(aloneDir, { recursive: true });
+
+  const dirs = Array.from({ length: SWARM_DOWNLOADERS }, (_, i) => join(bench.work, `swarm-${i}`));
+  await Promise.all(dirs.map(emptyDir));
+  const seeder = await startSeeder(bench, source);
+  await settle();
+  const children = dirs.map((dir) => spawnDownload(bench, seeder.fileId, dir));
+  const runs = await Promise.all(children.map(finishDownload));
+  const uploaded = await stopSeeder(seeder);
+  const identical = await Promise.all(runs.map((run) => sameBytes(source, run.path)));
+  await Promise.all(dirs.map((dir) => Deno.remove(dir, { recursive: true })));
+  if (!aloneOk || identical.includes(false)) throw new Error("a swarm download differs");
+  const wallMs = Math.max(...runs.map((run) => run.ended)) -
+    Math.min(...runs.map((run) => run.started));
+  return { alone, aloneUploaded: aloneUploaded.bytes, runs, wallMs, uploaded: uploaded.bytes };
 }
 
-async function machine(): Promise<string> {
-  const text = async (cmd: string, args: string[]) =>
-    new TextDecoder().decode((await new Deno.Command(cmd, { args }).output()).stdout).trim();
-  const memory = (await Deno.readTextFile("/proc/meminfo").catch(() => "")).match(
-    /MemTotal:\s+(\d+)/,
+async function swarm(bench: Bench): Promise<Row[]> {
+  const size = bench.options.swarmSize;
+  const label = formatSize(size);
+  const source = join(bench.work, "swarm.bin");
+  await generate(source, size);
+  const rounds: SwarmRound[] = [];
+  for (let round = 0; round < bench.options.runs; round++) {
+    rounds.push(await swarmRound(bench, source));
+  }
+  const wall = spread(rounds.map((round) => round.wallMs));
+  const alone = spread(rounds.map((round) => round.alone.processMs));
+  const uploads = rounds.map((round) => round.uploaded);
+  const worstUpload = Math.max(...uploads);
+  const shares = rounds.map((round) =>
+    round.runs.map((run) => formatMegabytes(run.uploaded)).join(", ")
   );
-  return `${navigator.hardwareConcurrency} cores, ` +
-    `${memory ? fixed(Number(memory[1]) / KIB / KIB, 1) + " GiB" : "? GiB"}, ` +
-    `kernel ${await text("uname", ["-r"])}, deno ${Deno.version.deno}`;
+  console.log(summaryLine(`swarm: 1 seeder + ${SWARM_DOWNLOADERS} downloaders of ${label}`, [
+    `all done ${formatSpread(wall, formatSeconds)} after the first spawn`,
+    `each downloader ${
+      formatSpread(spread(rounds.flatMap((r) => r.runs.map((run) => run.processMs))), formatSeconds)
+    }`,
+    `one alone ${formatSpread(alone, formatSeconds)} (transfer ${
+      formatSpread(spread(rounds.map((r) => r.alone.transferMs)), formatSeconds)
+    })`,
+    `seeder uploaded ${uploads.map(formatMegabytes).join(", ")} ` +
+    `(${uploads.map((bytes) => formatRatio(bytes / size)).join(", ")} the file)`,
+    `downloaders uploaded ${shares.join(" / ")}`,
+    `alone, the seeder uploaded ${rounds.map((r) => formatMegabytes(r.aloneUploaded)).join(", ")}`,
+    "times are spawn to exit; downloads into tmpfs, bytes identical by cmp",
+  ]));
+  return [
+    compareRow({
+      scenario: `${label} swarm 1+${SWARM_DOWNLOADERS}: wall time`,
+      value: wall.min,
+      baselineValue: alone.min,
+      format: formatSeconds,
+      baselineName: "alone",
+      target: { on: "ratio", comparison: "<=", limit: TARGET_SWARM_VS_ALONE },
+    }),
+    compareRow({
+      scenario: `${label} swarm 1+${SWARM_DOWNLOADERS}: seeder upload`,
+      value: worstUpload,
+      baselineValue: size,
+      format: formatMegabytes,
+      baselineName: "file",
+      target: { on: "ratio", comparison: "<", limit: TARGET_SEEDER_UPLOAD_VS_FILE },
+    }),
+  ];
+}
+
+async function machine(diskDir: string): Promise<string[]> {
+  const memory = parseMemTotal(await Deno.readTextFile("/proc/meminfo").catch(() => ""));
+  const cpuinfo = await Deno.readTextFile("/proc/cpuinfo").catch(() => "");
+  const model = /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1] ?? "unknown CPU";
+  const load = (await Deno.readTextFile("/proc/loadavg").catch(() => "?")).split(" ")
+    .slice(0, LOAD_AVERAGES).join(" ");
+  const fsType = (await output("findmnt", ["-no", "FSTYPE", "-T", diskDir]).catch(() => "?"))
+    .trim();
+  return [
+    `machine: ${navigator.hardwareConcurrency} cores (${model}), ` +
+    `${memory ? formatSize(memory) : "? GiB"} memory, kernel ${Deno.osRelease()}, ` +
+    `deno ${Deno.version.deno} (v8 ${Deno.version.v8}); load average ${load} at start`,
+    `disk folder ${diskDir} is ${fsType}; tmpfs folder under ${TMPFS}`,
+  ];
+}
+
+/** Folders to delete at the end, also on error or Ctrl-C. */
+const scratch: string[] = [];
+
+/** Folders this run created to hold scratch folders: deleted at the end if empty. */
+const scratchParents: string[] = [];
+
+async function cleanUp(keep: boolean): Promise<void> {
+  await stopAll();
+  if (keep) {
+    if (scratch.length) console.log(`kept: ${scratch.join(", ")}`);
+    return;
+  }
+  for (const dir of scratch.splice(0)) {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+  for (const dir of scratchParents.splice(0)) await Deno.remove(dir).catch(() => {});
+}
+
+function onInterrupt(keep: boolean): void {
+  const handler = () => {
+    console.error("\ninterrupted: stopping every process and deleting the data");
+    cleanUp(keep).finally(() => Deno.exit(INTERRUPTED_EXIT_CODE));
+  };
+  Deno.addSignalListener("SIGINT", handler);
+  Deno.addSignalListener("SIGTERM", handler);
 }
 
 async function main(): Promise<void> {
   const options = readOptions();
+  if (!options) {
+    console.log(USAGE);
+    return;
+  }
+  onInterrupt(options.keep);
+  const started = performance.now();
+  const diskDirExisted = await Deno.stat(options.diskDir).then(() => true, () => false);
+  await Deno.mkdir(options.diskDir, { recursive: true });
+  if (!diskDirExisted) scratchParents.push(options.diskDir);
   const work = await Deno.makeTempDir({ dir: TMPFS, prefix: "p2pft-bench-" });
-  console.log(`machine: ${await machine()}`);
+  scratch.push(work);
+  const disk = await Deno.makeTempDir({ dir: options.diskDir, prefix: "run-" });
+  scratch.push(disk);
+  for (const line of await machine(options.diskDir)) console.log(line);
+  const cli = await probeCli();
   console.log(
-    `data in ${work} (tmpfs; the source is in page cache), disk folder ${options.diskDir}`,
+    `p2pft: ${MAIN}; extra flags: server [${cli.server.join(" ")}], peer [${cli.peer.join(" ")}]` +
+      "; every process on 127.0.0.1",
   );
+  console.log(
+    "method: `sync` before each measurement; nothing is fsynced (cp, TCP and p2pft all end " +
+      "in the page cache), so the disk figures show the write path into a disk file system, " +
+      "not the device",
+  );
+  if (options.profileDir) {
+    console.log(`profiling the single-source peers into ${options.profileDir} (adds overhead)`);
+  }
   const rows: Row[] = [];
   try {
-    if (options.scenario !== "swarm") rows.push(...await single(options, work));
-    if (options.scenario !== "single") rows.push(...await swarm(options, work));
+    const server = await startServer(cli);
+    const bench: Bench = { options, cli, work, disk, server: server.address };
+    if (options.scenario !== "swarm") rows.push(...await single(bench));
+    if (options.scenario !== "single") rows.push(...await swarm(bench));
+    await server.child.stop();
   } finally {
-    if (!options.keep) {
-      await Deno.remove(work, { recursive: true }).catch(() => {});
-      await Deno.remove(options.diskDir, { recursive: true }).catch(() => {});
-    }
+    await cleanUp(options.keep);
   }
   console.log("");
   console.log(renderTable(rows));
+  console.log("");
+  console.log(
+    `ratio = figure / baseline; figures are the best of ${options.runs} round(s) ` +
+      "(shortest time, largest RSS and seeder upload); rates in MB/s (10^6 bytes), sizes in " +
+      "MiB/GiB; RSS = VmHWM of /proc/<pid>/status (the kernel's peak; sampled every " +
+      `${MEMORY_POLL_MS} ms, last read just before exit); ` +
+      `${tally(rows)}; ` +
+      `bench took ${formatSeconds(performance.now() - started)}`,
+  );
+  if (options.profileDir) {
+    console.log("");
+    console.log(await summariseProfiles(options.profileDir, PROFILE_TOP));
+  }
 }
 
 if (import.meta.main) await main();

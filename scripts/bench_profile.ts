@@ -1,0 +1,61 @@
+/**
+ * Summaries of V8 CPU profiles (`deno run --cpu-prof`) for
+ * `deno task bench --profile DIR`: the top self-time functions of every
+ * `.cpuprofile` under a folder. Also runs alone:
+ * `deno run -A scripts/bench_profile.ts DIR [TOP]`.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import { type CpuProfile, topSelfTime } from "./bench_parse.ts";
+
+/** Functions listed per profile when run alone. */
+const DEFAULT_TOP = 15;
+
+/** Microseconds in a millisecond (profile times are in microseconds). */
+const US_PER_MS = 1000;
+
+/** Percent in a share of 1. */
+const PERCENT = 100;
+
+/** Width of the sample-count column. */
+const SAMPLES_WIDTH = 7;
+
+/** Width of the percentage column. */
+const PERCENT_WIDTH = 6;
+
+async function* profiles(dir: string): AsyncGenerator<string> {
+  const entries = [];
+  for await (const entry of Deno.readDir(dir)) entries.push(entry);
+  entries.sort((a, b) => a.name.localeCompare(b.name));
+  for (const entry of entries) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory) yield* profiles(path);
+    else if (entry.name.endsWith(".cpuprofile")) yield path;
+  }
+}
+
+/** The top `top` self-time functions of every `.cpuprofile` under `dir`, as text. */
+export async function summariseProfiles(dir: string, top: number): Promise<string> {
+  const parts: string[] = [];
+  for await (const path of profiles(dir)) {
+    const profile: CpuProfile = JSON.parse(await Deno.readTextFile(path));
+    const spanMs = (profile.endTime - profile.startTime) / US_PER_MS;
+    const lines = topSelfTime(profile, top).map((entry) =>
+      `  ${String(entry.samples).padStart(SAMPLES_WIDTH)} ` +
+      `${(entry.share * PERCENT).toFixed(1).padStart(PERCENT_WIDTH)}%  ${entry.where}`
+    );
+    parts.push(
+      [`profile ${path} (${spanMs.toFixed(0)} ms; top ${top} by self samples):`, ...lines]
+        .join("\n"),
+    );
+  }
+  return parts.length ? parts.join("\n\n") : `no .cpuprofile files under ${dir}`;
+}
+
+if (import.meta.main) {
+  const [dir, top] = Deno.args;
+  if (!dir) throw new Error("usage: bench_profile.ts DIR [TOP]");
+  console.log(await summariseProfiles(dir, top ? Number(top) : DEFAULT_TOP));
+}
