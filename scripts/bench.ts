@@ -24,7 +24,6 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Child, type LineMatch, MEMORY_POLL_MS, output, stopAll } from "./bench_process.ts";
 import {
-  helpHasFlag,
   parseDownloaded,
   parseFileId,
   parseListening,
@@ -163,21 +162,15 @@ function readOptions(): Options | null {
   };
 }
 
-/** What every p2pft child is started with, found out once from `--help`. */
+/** What every p2pft child is started with: mDNS off, as everywhere off a test namespace. */
 interface Cli {
-  /** Extra flags for `server` (e.g. `--no-mdns`). */
+  /** Extra flags for `server`. */
   server: string[];
   /** Extra flags for `peer`. */
   peer: string[];
 }
 
-async function probeCli(): Promise<Cli> {
-  const flags = async (command: string) => {
-    const help = await output(Deno.execPath(), [...DENO_RUN, MAIN, command, "--help"]);
-    return helpHasFlag(help, "--no-mdns") ? ["--no-mdns"] : [];
-  };
-  return { server: await flags("server"), peer: await flags("peer") };
-}
+const CLI: Cli = { server: ["--no-mdns"], peer: ["--no-mdns"] };
 
 /** Context shared by the scenarios. */
 interface Bench {
@@ -679,7 +672,7 @@ async function main(): Promise<void> {
   const disk = await Deno.makeTempDir({ dir: options.diskDir, prefix: "run-" });
   scratch.push(disk);
   for (const line of await machine(options.diskDir)) console.log(line);
-  const cli = await probeCli();
+  const cli = CLI;
   console.log(
     `p2pft: ${MAIN}; extra flags: server [${cli.server.join(" ")}], peer [${cli.peer.join(" ")}]` +
       "; every process on 127.0.0.1",

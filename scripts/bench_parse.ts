@@ -110,12 +110,6 @@ export function parseMemTotal(text: string): number | null {
   return match ? Number(match[1]) * BYTES_PER_KB : null;
 }
 
-/** Whether a `--help` text documents `flag` (e.g. `--no-mdns`). */
-export function helpHasFlag(help: string, flag: string): boolean {
-  const escaped = flag.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  return new RegExp(`(^|[\\s,])${escaped}(?=[\\s,=]|$)`, "m").test(help);
-}
-
 /** The parts of a V8 `.cpuprofile` that {@linkcode topSelfTime} reads. */
 export interface CpuProfile {
   /** Call-tree nodes. */

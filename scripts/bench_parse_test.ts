@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import {
   type CpuProfile,
-  helpHasFlag,
   parseDownloaded,
   parseFileId,
   parseListening,
@@ -62,14 +61,6 @@ Deno.test("parseProcStatCpuMs adds user and system ticks, past a name with space
   assert.equal(parseProcStatCpuMs(stat), 3250);
   assert.equal(parseProcStatCpuMs("garbage"), null);
   assert.equal(parseProcStatCpuMs("1 (a) S 2"), null);
-});
-
-Deno.test("helpHasFlag finds an option, not a prefix of another", () => {
-  const help = "Options:\n  --no-mdns        do not advertise\n  -q, --quiet  quiet\n";
-  assert.equal(helpHasFlag(help, "--no-mdns"), true);
-  assert.equal(helpHasFlag(help, "--quiet"), true);
-  assert.equal(helpHasFlag(help, "--no-md"), false);
-  assert.equal(helpHasFlag("  --no-mdns-ever  x", "--no-mdns"), false);
 });
 
 Deno.test("topSelfTime merges call sites and sorts by self samples", () => {
