@@ -129,3 +129,20 @@ Deno.test("sources holding fewer chunks come first, so seeders get what no one e
   }
   assert.deepEqual(scheduler.source("seeder")!.inFlight, new Set([3]));
 });
+
+Deno.test("a lone source is walked in file order from a random start; a swarm picks at random", () => {
+  const lone = new Scheduler(6, { random: () => 0.5 });
+  lone.updateSource("only", Bitfield.full(6));
+  const order: number[] = [];
+  for (let i = 0; i < INITIAL_WINDOW; i++) {
+    const index = lone.pick("only")!;
+    lone.markRequested("only", index);
+    order.push(index);
+  }
+  assert.deepEqual(order, [3, 4, 5, 0].slice(0, INITIAL_WINDOW));
+  const rolls = [0.5, 0.99];
+  const swarm = new Scheduler(6, { random: () => rolls.shift() ?? 0 });
+  swarm.updateSource("a", Bitfield.full(6));
+  swarm.updateSource("b", Bitfield.full(6));
+  assert.equal(swarm.pick("a"), 5, "the tie-break uses the random roll, not the start");
+});
