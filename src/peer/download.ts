@@ -178,6 +178,21 @@ export class Download {
     };
   }
 
+  /**
+   * Learns that peer `peerId` at `address` now holds `chunks` (news pushed by
+   * the server), so they can be asked for at once.
+   */
+  addChunks(peerId: string, options: { address: string; chunks: number[] }): void {
+    if (peerId === this.#options.selfId) return;
+    const retryAt = this.#failedAddresses.get(options.address) ?? 0;
+    if (Date.now() < retryAt) return;
+    const count = this.manifest.chunkHashes.length;
+    const valid = options.chunks.filter((index) => index < count);
+    this.#addresses.set(peerId, options.address);
+    this.#scheduler.addChunks(peerId, valid);
+    this.#wakeUp();
+  }
+
   /** Stops the download, keeping the `.part` file. */
   cancel(): void {
     if (this.#state === "done" || this.#state === "failed") return;

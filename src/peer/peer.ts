@@ -152,6 +152,11 @@ export class PeerNode {
       listenPort: this.#chunkServer.port,
       listenHost: options.hostname,
       shares: () => this.#shares(),
+      onNotice: (notice) =>
+        this.#running(notice.fileId)?.addChunks(notice.peerId, {
+          address: notice.address,
+          chunks: notice.chunks,
+        }),
       log: this.#log.child("link"),
     });
   }

@@ -93,6 +93,18 @@ export class Scheduler {
     });
   }
 
+  /** Records that `peerId` now also holds `indexes` (a source it did not know becomes one). */
+  addChunks(peerId: string, indexes: number[]): void {
+    const state = this.#sources.get(peerId);
+    if (!state) {
+      const chunks = new Bitfield(this.chunkCount);
+      for (const index of indexes) chunks.set(index);
+      this.updateSource(peerId, chunks);
+      return;
+    }
+    for (const index of indexes) state.chunks.set(index);
+  }
+
   /** Forgets a source (it left); returns the chunks that were in flight to it. */
   removeSource(peerId: string): number[] {
     const state = this.#sources.get(peerId);

@@ -146,3 +146,11 @@ Deno.test("a lone source is walked in file order from a random start; a swarm pi
   swarm.updateSource("b", Bitfield.full(6));
   assert.equal(swarm.pick("a"), 5, "the tie-break uses the random roll, not the start");
 });
+
+Deno.test("chunks announced by a peer make it a source at once", () => {
+  const scheduler = new Scheduler(4);
+  scheduler.addChunks("newcomer", [2]);
+  assert.equal(scheduler.pick("newcomer"), 2);
+  scheduler.addChunks("newcomer", [3]);
+  assert.deepEqual(scheduler.source("newcomer")!.chunks.indexes(), [2, 3]);
+});

@@ -16,7 +16,13 @@ import {
 import { errorMessage, type Logger, silentLogger } from "../log.ts";
 import { formatHostPort, type HostPort } from "../protocol/channel.ts";
 import { type Connection, handshake } from "../protocol/connection.ts";
-import type { PeerToServer, SharedFileEntry } from "../protocol/messages.ts";
+import {
+  parseMessage,
+  type PeerToServer,
+  type ServerToPeer,
+  serverToPeerSchema,
+  type SharedFileEntry,
+} from "../protocol/messages.ts";
 
 /** Options of {@linkcode ServerLink}. */
 export interface ServerLinkOptions {
@@ -33,6 +39,8 @@ export interface ServerLinkOptions {
   listenHost?: string;
   /** Everything this peer shares, sent after each (re)registration. */
   shares: () => SharedFileEntry[];
+  /** Told of what the server sends unasked (news of other peers' chunks). */
+  onNotice?: (notice: ServerToPeer) => void;
   /** Where log lines go. */
   log?: Logger;
 }
@@ -203,7 +211,9 @@ export class ServerLink {
     this.#current = typeof server === "function" ? await server() : server;
     const conn = await connectWithTimeout(this.#current);
     const connection = await handshake(conn, { role: "peer", accept: ["server"] });
-    const running = connection.run(() => {});
+    const running = connection.run((raw) => {
+      this.#options.onNotice?.(parseMessage(serverToPeerSchema, raw));
+    });
     let heartbeat: ReturnType<typeof setInterval> | undefined;
     try {
       const reply = await withTimeout(

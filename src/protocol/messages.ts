@@ -114,6 +114,20 @@ export const peerToServerSchema = z.discriminatedUnion("t", [
 /** A message from a peer to the server. */
 export type PeerToServer = z.infer<typeof peerToServerSchema>;
 
+/** Messages the server sends a peer unasked. */
+export const serverToPeerSchema = z.discriminatedUnion("t", [
+  z.object({
+    t: z.literal("have"),
+    fileId: fileIdSchema,
+    peerId: text.min(1),
+    address: text,
+    chunks: z.array(id),
+  }),
+]);
+
+/** A message from the server that is not an answer. */
+export type ServerToPeer = z.infer<typeof serverToPeerSchema>;
+
 /** Messages a peer sends to another peer. */
 export const peerToPeerSchema = z.discriminatedUnion("t", [
   z.object({

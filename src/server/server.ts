@@ -209,6 +209,7 @@ export class CentralServer {
         return;
       case "have":
         this.index.have(session.peerId!, message);
+        this.#forwardHave(session.peerId!, message);
         return;
       case "lookup":
         await connection.reply(message.id, { ...this.index.lookup(message.query) });
@@ -224,6 +225,19 @@ export class CentralServer {
       case "bye":
         connection.close("peer said goodbye");
         return;
+    }
+  }
+
+  /**
+   * Tells the other peers downloading the same file at once, so swarms learn
+   * who has what without waiting for their next lookup.
+   */
+  #forwardHave(peerId: string, message: { fileId: string; chunks: number[] }): void {
+    const address = this.index.addressOf(peerId);
+    if (!address) return;
+    const notice = { t: "have", fileId: message.fileId, peerId, address, chunks: message.chunks };
+    for (const other of this.index.downloaders(message.fileId, { except: peerId })) {
+      this.#connections.get(other)?.send(notice).catch(() => {});
     }
   }
 

@@ -119,6 +119,23 @@ export class FileIndex {
     }
   }
 
+  /** Peers other than `peerId` still downloading `fileId` (holding part of it), with addresses. */
+  downloaders(fileId: string, options: { except: string }): string[] {
+    const result: string[] = [];
+    for (const entry of this.#peers.values()) {
+      const holding = entry.holdings.get(fileId);
+      if (entry.peerId !== options.except && holding && !holding.complete) {
+        result.push(entry.peerId);
+      }
+    }
+    return result;
+  }
+
+  /** The address `peerId` is reached at, if registered. */
+  addressOf(peerId: string): string | undefined {
+    return this.#peers.get(peerId)?.address;
+  }
+
   /** Records that `peerId` no longer shares `fileId`. */
   unshare(peerId: string, fileId: string): void {
     this.#requirePeer(peerId).holdings.delete(fileId);
