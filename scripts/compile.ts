@@ -167,9 +167,9 @@ async function isFile(path: string): Promise<boolean> {
 export function compileArgs(
   target: Target,
   outFile: string,
-  includes: readonly string[],
-  entry: string = ENTRY_POINT,
+  options: { includes: readonly string[]; entry?: string },
 ): string[] {
+  const { includes, entry = ENTRY_POINT } = options;
   return [
     "compile",
     ...PERMISSION_FLAGS,
@@ -261,7 +261,7 @@ export async function compileTarget(
   const outFile = resolve(options.outDir, outputName(target));
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_SECONDS * 1000;
   const includes = options.includes ?? await findWorkerModules(options.cwd ?? REPO_ROOT);
-  const [command, ...rest] = compileArgs(target, outFile, includes, options.entry);
+  const [command, ...rest] = compileArgs(target, outFile, { includes, entry: options.entry });
   const env: Record<string, string> = { ...Deno.env.toObject(), NO_COLOR: "1" };
   // deno compile takes DENORT_BIN as the base for any --target: keep it to the host.
   if (target.triple !== Deno.build.target) delete env.DENORT_BIN;

@@ -96,7 +96,9 @@ Deno.test("resolveTargets understands all, host, triples and short names", () =>
 
 Deno.test("compileArgs bakes in the needed permissions and the worker", () => {
   assertEquals(
-    compileArgs(TARGETS[4], "/out/p2pft-windows-x64.exe", ["src/storage/hash_worker.ts"]),
+    compileArgs(TARGETS[4], "/out/p2pft-windows-x64.exe", {
+      includes: ["src/storage/hash_worker.ts"],
+    }),
     [
       "compile",
       "--allow-net",
