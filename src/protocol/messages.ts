@@ -14,10 +14,17 @@ import { ProtocolError } from "./frame.ts";
 
 const MAX_NAME_CHARS = MAX_FILE_NAME_BYTES * 4;
 const MAX_TEXT_CHARS = 4096;
+/** Longest protocol name or error code. */
+const MAX_WORD_CHARS = 64;
+/** Longest message type quoted back in an error. */
+const MAX_QUOTED_TYPE_CHARS = 32;
 const MAX_FILE_SIZE = Number.MAX_SAFE_INTEGER;
 
 /** A lowercase hex SHA-256 digest. */
-export const hexDigest = z.string().regex(/^[0-9a-f]{64}$/, "expected 64 lowercase hex digits");
+export const hexDigest = z.string().length(FILE_ID_HEX_LENGTH).regex(
+  /^[0-9a-f]+$/,
+  "expected lowercase hex digits",
+);
 
 /** A file ID: the SHA-256 of a manifest's canonical encoding, as lowercase hex. */
 export const fileIdSchema = z.string().length(FILE_ID_HEX_LENGTH).regex(/^[0-9a-f]+$/);
@@ -44,7 +51,7 @@ const bitfield = z.string().max(CHUNK_SIZE);
 /** First message on every connection, in both directions. */
 export const helloSchema = z.object({
   t: z.literal("hello"),
-  protocol: z.string().max(64),
+  protocol: z.string().max(MAX_WORD_CHARS),
   version: z.number().int(),
   role: z.enum(["peer", "server"]),
   program: text.optional(),
@@ -54,7 +61,7 @@ export const helloSchema = z.object({
 export const errorSchema = z.object({
   t: z.literal("error"),
   re: id.optional(),
-  code: z.string().max(64),
+  code: z.string().max(MAX_WORD_CHARS),
   message: text,
 });
 
@@ -168,7 +175,7 @@ export function parseMessage<T>(schema: z.ZodType<T>, raw: unknown): T {
     const issue = result.error.issues[0];
     const where = issue?.path.length ? ` at ${issue.path.join(".")}` : "";
     const type = typeof raw === "object" && raw !== null && "t" in raw
-      ? ` "${String((raw as { t: unknown }).t).slice(0, 32)}"`
+      ? ` "${String((raw as { t: unknown }).t).slice(0, MAX_QUOTED_TYPE_CHARS)}"`
       : "";
     throw new ProtocolError(`malformed message${type}${where}: ${issue?.message ?? "invalid"}`);
   }
