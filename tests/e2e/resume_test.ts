@@ -100,6 +100,41 @@ Deno.test("a downloader killed at 30% and 80% finishes after restarts, fetching 
   }
 });
 
+Deno.test("resuming re-verifies recorded chunks and fetches again those damaged on disk", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "p2pft-resume-" });
+  const server = await startServer();
+  const path = join(dir, "data.bin");
+  const chunks = 8;
+  await writeRandomFile(path, chunks * CHUNK, 27);
+  const seeder = startRogue(server.address, { file: path, mode: "slow:120" });
+  try {
+    const id = (await seeder.stdout.waitFor(/^File ID: ([0-9a-f]{64})$/))[1];
+    const dataDir = join(dir, "state");
+    const out = join(dir, "out");
+    await Deno.mkdir(out);
+    const first = downloader(server.address, ["--data-dir", dataDir, "-d", id, "-o", out]);
+    await waitUntil(async () => await journalChunks(dataDir) >= 3, "3 verified chunks");
+    await first.stop("SIGKILL");
+    const journal = await Deno.readFile(join(dataDir, "downloads", `${id}.chunks`));
+    const recorded = new DataView(journal.buffer);
+    const part = await Deno.open(join(out, "data.bin.part"), { read: true, write: true });
+    for (let offset = 0; offset + JOURNAL_RECORD <= journal.length; offset += JOURNAL_RECORD) {
+      await part.seek(recorded.getUint32(offset) * CHUNK, Deno.SeekMode.Start);
+      await part.write(new Uint8Array([0xde, 0xad]));
+    }
+    part.close();
+    const again = downloader(server.address, ["--data-dir", dataDir]);
+    const status = await again.exit();
+    assert.equal(status.code, 0, again.stderr.text);
+    assert.match(again.stderr.text, /resuming data\.bin: 0 of 8 chunks already verified/);
+    assert.equal(await sha256File(join(out, "data.bin")), await sha256File(path));
+  } finally {
+    await seeder.stop();
+    await server.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("when the only seeder vanishes the download waits, then completes when a source returns", async () => {
   const dir = await Deno.makeTempDir({ prefix: "p2pft-resume-" });
   const server = await startServer();
