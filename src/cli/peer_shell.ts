@@ -180,7 +180,7 @@ function downloadNumber(text: string): number {
 async function showStatus(state: PeerShellState, io: ShellIo): Promise<void> {
   const status = state.peer.status();
   let peersKnown = "unknown (not connected)";
-  if (status.connected) {
+  if (status.connected || status.lan) {
     peersKnown = await untilAborted(state.peer.networkPeers(), io.signal)
       .then((peers) => String(peers.length), (error) => `unknown (${error.message})`);
   }
@@ -188,12 +188,19 @@ async function showStatus(state: PeerShellState, io: ShellIo): Promise<void> {
   io.out(...formatFields([
     ["listening on", status.address],
     ["peer ID", status.peerId],
-    ["server", `${status.server} (${status.connected ? "connected" : "not connected, retrying"})`],
+    ["server", serverLine(status)],
     ["peers known", peersKnown],
     ["files shared", String(status.shared)],
     ["transfers", `${status.downloadsRunning} running, ${finished} finished`],
     ["uploaded", formatBytes(status.uploadedBytes)],
   ]));
+}
+
+/** The status line about the central server, or its absence in LAN mode. */
+export function serverLine(status: { server?: string; connected: boolean; lan: boolean }): string {
+  const lan = status.lan ? ", plus peers found on the LAN" : "";
+  if (status.server === undefined) return `none (LAN mode: peers found over mDNS)`;
+  return `${status.server} (${status.connected ? "connected" : "not connected, retrying"})${lan}`;
 }
 
 /** Table rows of the network's files, `*` marking the ones `mine` holds. */
