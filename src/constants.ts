@@ -86,7 +86,7 @@ export const INITIAL_WINDOW = 4;
 /** Most requests a downloader keeps in flight to one peer. */
 export const MAX_WINDOW = 8;
 
-/** Most chunks one download holds in memory at once (its buffer pool), bounding RSS. */
+/** Most chunks a peer's downloads hold in memory at once (their shared buffer pool), bounding RSS. */
 export const MAX_CHUNKS_IN_MEMORY = 12;
 
 /** A request unanswered for this long is taken away from its peer and asked elsewhere. */

@@ -8,12 +8,7 @@
  */
 
 import { join } from "node:path";
-import {
-  MAX_CHUNKS_IN_MEMORY,
-  MAX_SOURCE_WAIT_MS,
-  SOURCE_REFRESH_MS,
-  STALL_TIMEOUT_MS,
-} from "../constants.ts";
+import { MAX_SOURCE_WAIT_MS, SOURCE_REFRESH_MS, STALL_TIMEOUT_MS } from "../constants.ts";
 import { errorMessage, type Logger, silentLogger } from "../log.ts";
 import type { Manifest, Source } from "../protocol/messages.ts";
 import { Bitfield } from "../storage/bitfield.ts";
@@ -22,6 +17,7 @@ import type { ChunkHasher } from "../storage/hasher.ts";
 import { chunkLength, chunkOffset } from "../storage/manifest.ts";
 import { PartFile } from "../storage/part_file.ts";
 import { candidatePaths, sanitizeFileName } from "../storage/safe_name.ts";
+import type { BufferPool } from "./buffer_pool.ts";
 import type { PeerPool } from "./peer_pool.ts";
 import { Scheduler } from "./scheduler.ts";
 
@@ -90,6 +86,8 @@ export interface DownloadOptions {
   pool: PeerPool;
   /** Hashes chunks off the main thread. */
   hasher: ChunkHasher;
+  /** Chunk buffers, shared with the peer's other downloads. */
+  buffers: BufferPool;
   /** Finds who holds the file. */
   findSources: SourceFinder;
   /** This peer's ID, so it never downloads from itself. */
@@ -143,8 +141,6 @@ export class Download {
   #bytesReceived = 0;
   #addresses = new Map<string, string>();
   #inFlight = new Set<InFlight>();
-  #freeBuffers: Uint8Array[] = [];
-  #buffersMade = 0;
   #wake: (() => void) | undefined;
   #controller = new AbortController();
   #lastRefresh = 0;
@@ -338,13 +334,14 @@ export class Download {
   async #fetchAll(part: PartFile): Promise<void> {
     const signal = this.#controller.signal;
     const stallTimer = setInterval(() => this.#checkStalls(), STALL_TIMEOUT_MS / 4);
+    const stopWaking = this.#options.buffers.onRelease(() => this.#wakeUp());
     let waitMs = 0;
     try {
       while (!this.#scheduler.complete) {
         signal.throwIfAborted();
         if (Date.now() - this.#lastRefresh >= SOURCE_REFRESH_MS) await this.#refreshSources();
         this.#fill(part);
-        if (this.#inFlight.size === 0) {
+        if (this.#inFlight.size === 0 && this.#options.buffers.available > 0) {
           if (this.#scheduler.complete) break;
           waitMs = Math.min(MAX_SOURCE_WAIT_MS, Math.max(SOURCE_REFRESH_MS / 4, waitMs * 2));
           const message = this.#scheduler.usableSources().length === 0
@@ -371,6 +368,7 @@ export class Download {
       throw error;
     } finally {
       clearInterval(stallTimer);
+      stopWaking();
     }
   }
 
@@ -405,24 +403,13 @@ export class Download {
 
   #fill(part: PartFile): void {
     for (const peerId of this.#scheduler.usableSources()) {
-      while (this.#scheduler.room(peerId) > 0 && this.#hasBuffer()) {
+      while (this.#scheduler.room(peerId) > 0 && this.#options.buffers.available > 0) {
         const index = this.#scheduler.pick(peerId);
         if (index === undefined) break;
         this.#scheduler.markRequested(peerId, index);
         this.#fetch(part, peerId, index);
       }
     }
-  }
-
-  #hasBuffer(): boolean {
-    return this.#freeBuffers.length > 0 || this.#buffersMade < MAX_CHUNKS_IN_MEMORY;
-  }
-
-  #takeBuffer(): Uint8Array {
-    const buffer = this.#freeBuffers.pop();
-    if (buffer) return buffer;
-    this.#buffersMade++;
-    return new Uint8Array(this.manifest.chunkSize);
   }
 
   #fetch(part: PartFile, peerId: string, index: number): void {
@@ -434,7 +421,7 @@ export class Download {
       started: Date.now(),
       address,
       stalled: false,
-      buffer: this.#takeBuffer(),
+      buffer: this.#options.buffers.take()!,
     };
     this.#inFlight.add(flight);
     const expected = chunkLength(this.manifest, index);
@@ -442,11 +429,7 @@ export class Download {
       .catch((error) => this.#onFailure(flight, error))
       .finally(() => {
         this.#inFlight.delete(flight);
-        if (flight.buffer.buffer.byteLength > 0) {
-          this.#freeBuffers.push(new Uint8Array(flight.buffer.buffer));
-        } else {
-          this.#buffersMade--;
-        }
+        this.#options.buffers.give(flight.buffer);
         this.#wakeUp();
       });
   }

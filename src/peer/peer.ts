@@ -7,7 +7,8 @@
  */
 
 import { dirname, resolve } from "node:path";
-import { DEFAULT_DISCOVER_TIMEOUT_MS } from "../constants.ts";
+import { CHUNK_SIZE, DEFAULT_DISCOVER_TIMEOUT_MS, MAX_CHUNKS_IN_MEMORY } from "../constants.ts";
+import { BufferPool } from "./buffer_pool.ts";
 import { errorMessage, type Logger, silentLogger } from "../log.ts";
 import type { HostPort } from "../protocol/channel.ts";
 import {
@@ -124,6 +125,7 @@ export class PeerNode {
   #advertisement: Advertisement | undefined;
   #pool: PeerPool;
   #hasher = new ChunkHasher();
+  #buffers = new BufferPool(MAX_CHUNKS_IN_MEMORY, { bufferBytes: CHUNK_SIZE });
   #state: PeerState | undefined;
   #downloads: Download[] = [];
   #shareRecords = new Map<string, SharedRecord>();
@@ -399,6 +401,7 @@ export class PeerNode {
       resume: options.resume,
       pool: this.#pool,
       hasher: this.#hasher,
+      buffers: this.#buffers,
       selfId: this.peerId,
       findSources: async (id) => (await this.lookup(id)).sources,
       onPartial: ({ path, part, chunks }) => {
