@@ -215,6 +215,11 @@ export class Download {
   async #download(): Promise<DownloadResult> {
     const resume = this.#options.resume;
     const name = sanitizeFileName(this.manifest.name);
+    await Deno.mkdir(this.#options.outDir, { recursive: true }).catch((error) => {
+      throw new DownloadError(
+        `cannot create the folder ${this.#options.outDir}: ${errorMessage(error)}`,
+      );
+    });
     if (!resume) {
       const existing = await this.#findExisting(name);
       if (existing) {

@@ -68,13 +68,12 @@ Deno.test("files of edge sizes transfer intact, by full ID and by prefix", async
   });
 });
 
-Deno.test("a file of a few hundred MiB transfers intact", async () => {
+Deno.test("a file of a few hundred MiB transfers intact, into a folder created for it", async () => {
   await withCluster(async (ctx) => {
     const path = join(ctx.dir, "big.bin");
     await writeRandomFile(path, 300 * MIB + 7, 42);
     const { ids } = await share(ctx, [path]);
-    const out = join(ctx.dir, "out");
-    await Deno.mkdir(out);
+    const out = join(ctx.dir, "new", "folder");
     const result = await runPeer(ctx.server.address, { args: ["-d", ids[0], "-o", out] });
     assert.equal(result.code, 0, result.stderr);
     assert.equal(await sha256File(join(out, "big.bin")), await sha256File(path));

@@ -1,6 +1,16 @@
-import { ok as assert, strictEqual as assertEquals } from "node:assert/strict";
+import {
+  ok as assert,
+  rejects as assertRejects,
+  strictEqual as assertEquals,
+} from "node:assert/strict";
 import { join } from "node:path";
-import { sha256File, startPeer, startServer, writeRandomFile } from "../helpers/cluster.ts";
+import {
+  sha256File,
+  startPeer,
+  startRogue,
+  startServer,
+  writeRandomFile,
+} from "../helpers/cluster.ts";
 import { HAS_TMUX, TmuxP2pft } from "./tmux.ts";
 
 const PROMPT = "p2pft peer>";
@@ -86,6 +96,48 @@ Deno.test({
   } finally {
     await shell.kill();
     await seeder.stop();
+    await server.stop();
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test({
+  name: "Ctrl-C stops the running foreground command and the shell goes on",
+  ignore: !HAS_TMUX,
+}, async () => {
+  const root = await Deno.makeTempDir({ prefix: "p2pft-peer-shell-" });
+  const source = join(root, "stuck.bin");
+  await writeRandomFile(source, 8 * 1024 * 1024, 9);
+  const server = await startServer();
+  const rogue = startRogue(server.address, { file: source, mode: "stall" });
+  const fileId = (await rogue.stdout.waitFor(/File ID: ([0-9a-f]{64})/))[1];
+  const shell = await TmuxP2pft.start(
+    ["peer", "-i", "--addr", "127.0.0.1:0", "--server", server.address],
+    { cwd: root },
+  );
+  try {
+    await shell.waitFor(/connected to server/);
+    await shell.waitForLastLine(PROMPT);
+    await shell.type(`download ${fileId.slice(0, 8)} out`);
+    await shell.keys("Enter");
+    await shell.waitFor(/#1 downloading stuck\.bin/);
+    await shell.type("wait");
+    await shell.keys("Enter");
+    await shell.keys("C-c");
+    await shell.waitFor(/cancelled: wait/);
+    await shell.type("downloads");
+    await shell.keys("Enter");
+    await shell.waitFor(/#1\s+running\s+0%/);
+    await shell.type("cancel 1");
+    await shell.keys("Enter");
+    await shell.waitFor(/cancelled/);
+    await shell.type("exit");
+    await shell.keys("Enter");
+    await shell.waitFor(/EXIT=0/);
+    await assertRejects(Deno.stat(join(root, "out", "stuck.bin.part")), "cancel deletes the .part");
+  } finally {
+    await shell.kill();
+    await rogue.stop();
     await server.stop();
     await Deno.remove(root, { recursive: true });
   }
