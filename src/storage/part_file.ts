@@ -14,6 +14,7 @@ export class PartFile {
   readonly path: string;
   #file: Deno.FsFile;
   #tail: Promise<void> = Promise.resolve();
+  #closed = false;
 
   private constructor(path: string, file: Deno.FsFile) {
     this.path = path;
@@ -75,8 +76,7 @@ export class PartFile {
    * (the `.part` file is then kept).
    */
   async finish(finalPath: string): Promise<void> {
-    await this.#tail;
-    this.#file.close();
+    await this.close();
     try {
       await Deno.link(this.path, finalPath);
     } catch (error) {
@@ -88,14 +88,12 @@ export class PartFile {
     await Deno.remove(this.path);
   }
 
-  /** Closes the file, keeping it on disk for a later resume. */
+  /** Closes the file (once; later calls do nothing), keeping it on disk for a later resume. */
   async close(): Promise<void> {
     await this.#tail.catch(() => {});
-    try {
-      this.#file.close();
-    } catch {
-      // Already closed by finish().
-    }
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#file.close();
   }
 }
 

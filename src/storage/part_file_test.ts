@@ -25,7 +25,7 @@ Deno.test("chunks written out of order end up in place, under the final name onl
   }
 });
 
-Deno.test("finish never replaces an existing file and keeps the .part", async () => {
+Deno.test("finish never replaces an existing file, keeps the .part, and can try another name", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const final = join(dir, "f.bin");
@@ -35,6 +35,8 @@ Deno.test("finish never replaces an existing file and keeps the .part", async ()
     await assert.rejects(part.finish(final), Deno.errors.AlreadyExists);
     assert.equal(await Deno.readTextFile(final), "precious");
     assert.deepEqual([...await Deno.readFile(`${final}.part`)], [1, 2]);
+    await part.finish(join(dir, "f (1).bin"));
+    assert.deepEqual([...await Deno.readFile(join(dir, "f (1).bin"))], [1, 2]);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
