@@ -96,7 +96,11 @@ export interface Target {
 }
 
 /** Whether `value` meets `comparison limit`. */
-export function compare(value: number, comparison: Comparison, limit: number): boolean {
+export function compare(
+  value: number,
+  options: { comparison: Comparison; limit: number },
+): boolean {
+  const { comparison, limit } = options;
   switch (comparison) {
     case ">=":
       return value >= limit;
@@ -155,7 +159,9 @@ export function compareRow(input: Comparand): Row {
   let verdict = "";
   if (target) {
     const checked = target.on === "ratio" ? ratio : input.value;
-    verdict = compare(checked, target.comparison, target.limit) ? "pass" : "FAIL";
+    verdict = compare(checked, { comparison: target.comparison, limit: target.limit })
+      ? "pass"
+      : "FAIL";
   }
   return {
     scenario: input.scenario,

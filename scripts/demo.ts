@@ -35,7 +35,7 @@ async function main(): Promise<boolean> {
     step(`Generating a ${formatBytes(DEMO_FILE_BYTES)} file in ${dir}`);
     const source = join(dir, "shared", "demo-video.bin");
     await Deno.mkdir(join(dir, "shared"));
-    await writeRandomFile(source, DEMO_FILE_BYTES, DEMO_SEED);
+    await writeRandomFile(source, DEMO_FILE_BYTES, { seed: DEMO_SEED });
 
     step("Starting the central server on a free loopback port");
     const server = await startServer();

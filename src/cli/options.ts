@@ -20,12 +20,11 @@ export function hostPortOption(value: string): HostPort {
 /** A `HOST:PORT` option whose default shows as `HOST:PORT` in `--help`. */
 export function addressOption<const Flags extends string>(
   flags: Flags,
-  description: string,
-  fallback: string,
+  options: { description: string; fallback: string },
 ) {
-  return new Option(flags, description)
+  return new Option(flags, options.description)
     .argParser(hostPortOption)
-    .default(hostPortOption(fallback), fallback);
+    .default(hostPortOption(options.fallback), options.fallback);
 }
 
 /** Collects a repeatable option into an array. */

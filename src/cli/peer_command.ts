@@ -39,18 +39,16 @@ export function peerCommand() {
   return new Command("peer")
     .description("run a peer: share files, serve them to others, download from others")
     .addOption(
-      addressOption(
-        "-a, --addr <host:port>",
-        "address to serve chunks on (port 0 = any free port)",
-        DEFAULT_PEER_LISTEN,
-      ),
+      addressOption("-a, --addr <host:port>", {
+        description: "address to serve chunks on (port 0 = any free port)",
+        fallback: DEFAULT_PEER_LISTEN,
+      }),
     )
     .addOption(
-      addressOption(
-        "-s, --server <host:port>",
-        "central server to register with",
-        DEFAULT_SERVER_ADDRESS,
-      ),
+      addressOption("-s, --server <host:port>", {
+        description: "central server to register with",
+        fallback: DEFAULT_SERVER_ADDRESS,
+      }),
     )
     .option("-r, --register <path>", "share this file at start-up (repeatable)", collect, [])
     .option(

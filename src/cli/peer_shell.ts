@@ -155,7 +155,7 @@ function peerShellProgram(state: PeerShellState, io: ShellIo): Command {
   program.command("help")
     .description("list the commands, or explain one")
     .argument("[command]", "a command")
-    .action((name) => showHelp(program, io, name));
+    .action((name) => showHelp(program, io, { name: name }));
   program.command("exit")
     .alias("quit")
     .description("leave: cancel downloads, say goodbye to the server, stop serving")

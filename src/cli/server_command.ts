@@ -19,11 +19,10 @@ export function serverCommand() {
   return new Command("server")
     .description("run the central server that indexes peers and their files")
     .addOption(
-      addressOption(
-        "-p, --addr <host:port>",
-        "address to listen on (port 0 = any free port)",
-        DEFAULT_SERVER_LISTEN,
-      ),
+      addressOption("-p, --addr <host:port>", {
+        description: "address to listen on (port 0 = any free port)",
+        fallback: DEFAULT_SERVER_LISTEN,
+      }),
     )
     .option("--no-mdns", "do not advertise the server on the LAN over mDNS/DNS-SD")
     .option("-i, --interactive", "run the interactive shell (type help in it)")

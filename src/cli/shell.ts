@@ -381,7 +381,12 @@ function configure(command: CommandUnknownOpts, io: ShellIo): void {
 }
 
 /** Prints the `help` listing, or one command's help. */
-export function showHelp(program: CommandUnknownOpts, io: ShellIo, name: string | undefined): void {
+export function showHelp(
+  program: CommandUnknownOpts,
+  io: ShellIo,
+  options: { name: string | undefined },
+): void {
+  const name = options.name;
   const specs = commandSpecs(program);
   if (name === undefined) {
     io.out("commands:", ...helpLines(specs), "Tab completes, Up/Down recall, Ctrl-D leaves");

@@ -79,13 +79,3 @@ export async function sha256Hex(data: Uint8Array): Promise<string> {
 export function computeFileId(manifest: Omit<Manifest, "name">): Promise<string> {
   return sha256Hex(encodeCanonical(manifest));
 }
-
-/** True when `data` is exactly chunk `index` of `manifest`: right length and hash. */
-export async function verifyChunk(
-  manifest: Manifest,
-  index: number,
-  data: Uint8Array,
-): Promise<boolean> {
-  if (data.length !== chunkLength(manifest, index)) return false;
-  return await sha256Hex(data) === manifest.chunkHashes[index];
-}

@@ -11,7 +11,6 @@ import {
   fromHex,
   sha256Hex,
   toHex,
-  verifyChunk,
 } from "./manifest.ts";
 
 const MIB = 1024 * 1024;
@@ -67,12 +66,4 @@ Deno.test("the ID ignores the name and changes with the content", async () => {
   const changed = { ...a, chunkHashes: [await sha256Hex(new Uint8Array([8]))] };
   assert.notEqual(await computeFileId(a), await computeFileId(changed));
   assert.notEqual(await computeFileId(a), await computeFileId({ ...a, size: 2, chunkSize: 2 }));
-});
-
-Deno.test("verifyChunk checks length and bytes", async () => {
-  const data = new Uint8Array([1, 2, 3]);
-  const manifest = { name: "v", size: 3, chunkSize: 4, chunkHashes: [await sha256Hex(data)] };
-  assert.equal(await verifyChunk(manifest, 0, data), true);
-  assert.equal(await verifyChunk(manifest, 0, new Uint8Array([1, 2, 4])), false);
-  assert.equal(await verifyChunk(manifest, 0, new Uint8Array([1, 2])), false);
 });

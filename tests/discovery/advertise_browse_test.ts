@@ -28,35 +28,44 @@ Deno.test({
     // Host 0 has a second address; the server is bound to the first only.
     const extraIp = lan.hosts[0].ip.replace(/\.\d+$/, ".101");
     await lan.output(0, ["ip", "addr", "add", `${extraIp}/24`, "dev", lan.hosts[0].iface]);
-    const bound = startDiscoveryAgent(lan, 0, [
-      "advertise",
-      JSON.stringify({
-        instanceName: "p2pft server on alpha",
-        serviceType: SERVER_SERVICE_TYPE,
-        port: 8123,
-        host: "alpha",
-      }),
-      JSON.stringify({ address: lan.hosts[0].ip }),
-    ]);
+    const bound = startDiscoveryAgent(lan, {
+      host: 0,
+      args: [
+        "advertise",
+        JSON.stringify({
+          instanceName: "p2pft server on alpha",
+          serviceType: SERVER_SERVICE_TYPE,
+          port: 8123,
+          host: "alpha",
+        }),
+        JSON.stringify({ address: lan.hosts[0].ip }),
+      ],
+    });
     // Host 1 advertises a server bound to every address (with its own name).
-    const wildcard = startDiscoveryAgent(lan, 1, [
-      "advertise",
-      JSON.stringify({
-        instanceName: "p2pft server on beta",
-        serviceType: "_p2p-transfer._tcp", // ".local" is added
-        port: 9000,
-        host: "beta",
-        txt: { protovers: String(PROTOCOL_VERSION), note: "hello world" },
-      }),
-    ]);
+    const wildcard = startDiscoveryAgent(lan, {
+      host: 1,
+      args: [
+        "advertise",
+        JSON.stringify({
+          instanceName: "p2pft server on beta",
+          serviceType: "_p2p-transfer._tcp", // ".local" is added
+          port: 9000,
+          host: "beta",
+          txt: { protovers: String(PROTOCOL_VERSION), note: "hello world" },
+        }),
+      ],
+    });
     try {
       await bound.waitFor((e) => e.event === "advertised");
       await wildcard.waitFor((e) => e.event === "advertised");
-      const browser = startDiscoveryAgent(lan, 2, [
-        "browse",
-        SERVER_SERVICE_TYPE,
-        String(BROWSE_MS),
-      ]);
+      const browser = startDiscoveryAgent(lan, {
+        host: 2,
+        args: [
+          "browse",
+          SERVER_SERVICE_TYPE,
+          String(BROWSE_MS),
+        ],
+      });
       const found = (await browser.waitFor((e) => e.event === "found"))
         .instances as ServiceInstance[];
       await browser.stop();
@@ -91,11 +100,14 @@ Deno.test({
   async fn() {
     await using lan = await createLan(1);
     const started = Date.now();
-    const browser = startDiscoveryAgent(lan, 0, [
-      "browse",
-      SERVER_SERVICE_TYPE,
-      String(EMPTY_BROWSE_MS),
-    ]);
+    const browser = startDiscoveryAgent(lan, {
+      host: 0,
+      args: [
+        "browse",
+        SERVER_SERVICE_TYPE,
+        String(EMPTY_BROWSE_MS),
+      ],
+    });
     const found = await browser.waitFor((e) => e.event === "found");
     const status = await browser.stop();
     assert(status.success, browser.stderr());
@@ -109,17 +121,23 @@ Deno.test({
   ignore,
   async fn() {
     await using lan = await createLan(2);
-    const watcher = startDiscoveryAgent(lan, 1, ["watch", "_p2pft-peer._tcp.local"]);
+    const watcher = startDiscoveryAgent(lan, {
+      host: 1,
+      args: ["watch", "_p2pft-peer._tcp.local"],
+    });
     await watcher.waitFor((e) => e.event === "ready");
-    const peer = startDiscoveryAgent(lan, 0, [
-      "advertise",
-      JSON.stringify({
-        instanceName: "peer one",
-        serviceType: "_p2pft-peer._tcp.local",
-        port: 8001,
-        host: "peer-one",
-      }),
-    ]);
+    const peer = startDiscoveryAgent(lan, {
+      host: 0,
+      args: [
+        "advertise",
+        JSON.stringify({
+          instanceName: "peer one",
+          serviceType: "_p2pft-peer._tcp.local",
+          port: 8001,
+          host: "peer-one",
+        }),
+      ],
+    });
     try {
       const up = await watcher.waitFor((e) => e.event === "up");
       const instance = up.instance as ServiceInstance;
@@ -144,23 +162,29 @@ Deno.test({
   ignore,
   async fn() {
     await using lan = await createLan(2);
-    const responder = startDiscoveryAgent(lan, 0, [
-      "bare-responder",
-      JSON.stringify({
-        instanceName: "terse",
-        serviceType: SERVER_SERVICE_TYPE,
-        port: 7000,
-        host: "terse",
-      }),
-      lan.hosts[0].ip,
-    ]);
+    const responder = startDiscoveryAgent(lan, {
+      host: 0,
+      args: [
+        "bare-responder",
+        JSON.stringify({
+          instanceName: "terse",
+          serviceType: SERVER_SERVICE_TYPE,
+          port: 7000,
+          host: "terse",
+        }),
+        lan.hosts[0].ip,
+      ],
+    });
     try {
       await responder.waitFor((e) => e.event === "ready");
-      const browser = startDiscoveryAgent(lan, 1, [
-        "browse",
-        SERVER_SERVICE_TYPE,
-        String(BROWSE_MS),
-      ]);
+      const browser = startDiscoveryAgent(lan, {
+        host: 1,
+        args: [
+          "browse",
+          SERVER_SERVICE_TYPE,
+          String(BROWSE_MS),
+        ],
+      });
       const found = (await browser.waitFor((e) => e.event === "found"))
         .instances as ServiceInstance[];
       await browser.stop();

@@ -34,9 +34,9 @@ export interface Agent {
   stop(): Promise<Deno.CommandStatus>;
 }
 
-/** Starts `cmd` in host `hostIndex` of `lan` and collects its JSON lines. */
-export function startAgent(lan: Lan, hostIndex: number, cmd: string[]): Agent {
-  const child = lan.exec(hostIndex, cmd, { stdin: "piped" });
+/** Starts `cmd` in host number `host` of `lan` and collects its JSON lines. */
+export function startAgent(lan: Lan, options: { host: number; cmd: string[] }): Agent {
+  const child = lan.exec(options.host, options.cmd, { stdin: "piped" });
   const events: AgentEvent[] = [];
   const waiters = new Set<() => void>();
   let errText = "";
@@ -87,7 +87,9 @@ export function startAgent(lan: Lan, hostIndex: number, cmd: string[]): Agent {
         if (found) return finish(() => resolve(found));
         if (ended) {
           finish(() =>
-            reject(new Error(`${cmd.join(" ")} exited before the expected event.\n${errText}`))
+            reject(
+              new Error(`${options.cmd.join(" ")} exited before the expected event.\n${errText}`),
+            )
           );
         }
       };
@@ -96,7 +98,7 @@ export function startAgent(lan: Lan, hostIndex: number, cmd: string[]): Agent {
           finish(() =>
             reject(
               new Error(
-                `No expected event from "${cmd.join(" ")}" within ${timeoutMs} ms. ` +
+                `No expected event from "${options.cmd.join(" ")}" within ${timeoutMs} ms. ` +
                   `Events: ${JSON.stringify(events)}\nStderr:\n${errText}`,
               ),
             )
@@ -116,9 +118,12 @@ export function startAgent(lan: Lan, hostIndex: number, cmd: string[]): Agent {
   return { events, stderr: () => errText, waitFor, stop };
 }
 
-/** Starts the Deno discovery agent with `args` in host `hostIndex`. */
-export function startDiscoveryAgent(lan: Lan, hostIndex: number, args: string[]): Agent {
-  return startAgent(lan, hostIndex, ["deno", "run", "--allow-all", DISCOVERY_AGENT, ...args]);
+/** Starts the Deno discovery agent with `args` in host number `host`. */
+export function startDiscoveryAgent(lan: Lan, options: { host: number; args: string[] }): Agent {
+  return startAgent(lan, {
+    host: options.host,
+    cmd: ["deno", "run", "--allow-all", DISCOVERY_AGENT, ...options.args],
+  });
 }
 
 /** Whether Debian's python3-zeroconf is installed. */

@@ -49,7 +49,7 @@ Deno.test({
     await using lan = await createLan(3);
     const dir = await Deno.makeTempDir({ prefix: "p2pft-mdns-" });
     const path = join(dir, "lan.bin");
-    await writeRandomFile(path, 9 * MIB, 51);
+    await writeRandomFile(path, 9 * MIB, { seed: 51 });
     const server = p2pft(lan, 0, ["server", "--addr", `0.0.0.0:${SERVER_PORT}`]);
     const seeder = p2pft(lan, 1, ["peer", "--auto-discover", "--addr", "0.0.0.0:0", "-r", path]);
     try {
@@ -60,7 +60,10 @@ Deno.test({
         new RegExp(`discovered server "p2pft server on .*" at ${lan.hosts[0].ip}:${SERVER_PORT}`),
       );
 
-      const browser = startDiscoveryAgent(lan, 2, ["browse", SERVER_SERVICE_TYPE, "2000"]);
+      const browser = startDiscoveryAgent(lan, {
+        host: 2,
+        args: ["browse", SERVER_SERVICE_TYPE, "2000"],
+      });
       const found = await browser.waitFor((event) => event.event === "found");
       await browser.stop();
       const instances = found.instances as ServiceInstance[];
@@ -99,7 +102,7 @@ Deno.test({
   ignore,
   async fn() {
     await using lan = await createLan(2);
-    const watcher = startDiscoveryAgent(lan, 1, ["watch", SERVER_SERVICE_TYPE]);
+    const watcher = startDiscoveryAgent(lan, { host: 1, args: ["watch", SERVER_SERVICE_TYPE] });
     const server = p2pft(lan, 0, ["server", "--addr", `0.0.0.0:${SERVER_PORT}`]);
     try {
       await watcher.waitFor((event) => event.event === "up");
@@ -144,7 +147,7 @@ Deno.test({
     await using lan = await createLan(3);
     const dir = await Deno.makeTempDir({ prefix: "p2pft-mdns-" });
     const path = join(dir, "serverless.bin");
-    await writeRandomFile(path, 14 * MIB, 52);
+    await writeRandomFile(path, 14 * MIB, { seed: 52 });
     const lanPeer = (host: number, args: string[]) =>
       p2pft(lan, host, ["peer", "--lan", "--addr", "0.0.0.0:0", ...args]);
     const first = lanPeer(0, ["-r", path]);

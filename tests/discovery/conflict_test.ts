@@ -29,22 +29,25 @@ Deno.test({
   ignore,
   async fn() {
     await using lan = await createLan(3);
-    const first = startDiscoveryAgent(lan, 0, ["advertise", server("lab", 8000)]);
+    const first = startDiscoveryAgent(lan, { host: 0, args: ["advertise", server("lab", 8000)] });
     const one = await first.waitFor((e) => e.event === "advertised");
     assertEquals(one.instanceName, "p2pft server on lab");
     assertEquals(one.host, "lab");
     // The first is announced by now, so the second one's probes hit it.
-    const second = startDiscoveryAgent(lan, 1, ["advertise", server("lab", 8001)]);
+    const second = startDiscoveryAgent(lan, { host: 1, args: ["advertise", server("lab", 8001)] });
     try {
       const two = await second.waitFor((e) => e.event === "advertised");
       assertEquals(two.instanceName, "p2pft server on lab (2)");
       assertEquals(two.host, "lab-2");
 
-      const browser = startDiscoveryAgent(lan, 2, [
-        "browse",
-        SERVER_SERVICE_TYPE,
-        String(BROWSE_MS),
-      ]);
+      const browser = startDiscoveryAgent(lan, {
+        host: 2,
+        args: [
+          "browse",
+          SERVER_SERVICE_TYPE,
+          String(BROWSE_MS),
+        ],
+      });
       const found = (await browser.waitFor((e) => e.event === "found"))
         .instances as ServiceInstance[];
       await browser.stop();
@@ -67,8 +70,8 @@ Deno.test({
   async fn() {
     await using lan = await createLan(2);
     const agents = [
-      startDiscoveryAgent(lan, 0, ["advertise", server("lab-a", 8000)]),
-      startDiscoveryAgent(lan, 1, ["advertise", server("lab-b", 8000)]),
+      startDiscoveryAgent(lan, { host: 0, args: ["advertise", server("lab-a", 8000)] }),
+      startDiscoveryAgent(lan, { host: 1, args: ["advertise", server("lab-b", 8000)] }),
     ];
     try {
       const names = await Promise.all(
@@ -93,8 +96,8 @@ Deno.test({
     const port1 = ["ip", "-n", lan.switchNs, "link", "set", "p1"];
     await new Deno.Command(port1[0], { args: [...port1.slice(1), "down"] }).output();
     const agents = [
-      startDiscoveryAgent(lan, 0, ["advertise", server("lab-a", 8000)]),
-      startDiscoveryAgent(lan, 1, ["advertise", server("lab-b", 8000)]),
+      startDiscoveryAgent(lan, { host: 0, args: ["advertise", server("lab-a", 8000)] }),
+      startDiscoveryAgent(lan, { host: 1, args: ["advertise", server("lab-b", 8000)] }),
     ];
     try {
       for (const agent of agents) {
@@ -103,7 +106,7 @@ Deno.test({
       }
       await new Deno.Command(port1[0], { args: [...port1.slice(1), "up"] }).output();
       // A query from host 2 makes both answer; each hears the other and probes again.
-      const browser = startDiscoveryAgent(lan, 2, ["watch", SERVER_SERVICE_TYPE]);
+      const browser = startDiscoveryAgent(lan, { host: 2, args: ["watch", SERVER_SERVICE_TYPE] });
       const renamed = await Promise.race(
         agents.map((agent) => agent.waitFor((e) => e.event === "renamed")),
       );

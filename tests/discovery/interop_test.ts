@@ -30,24 +30,30 @@ Deno.test({
   ignore,
   async fn() {
     await using lan = await createLan(2);
-    const server = startDiscoveryAgent(lan, 0, [
-      "advertise",
-      JSON.stringify({
-        instanceName: "p2pft server on alpha",
-        serviceType: SERVER_SERVICE_TYPE,
-        port: 8123,
-        host: "alpha",
-      }),
-    ]);
+    const server = startDiscoveryAgent(lan, {
+      host: 0,
+      args: [
+        "advertise",
+        JSON.stringify({
+          instanceName: "p2pft server on alpha",
+          serviceType: SERVER_SERVICE_TYPE,
+          port: 8123,
+          host: "alpha",
+        }),
+      ],
+    });
     try {
       await server.waitFor((e) => e.event === "advertised");
-      const python = startAgent(lan, 1, [
-        SYSTEM_PYTHON,
-        ZEROCONF_AGENT,
-        "browse",
-        SERVER_SERVICE_TYPE,
-        String(ZEROCONF_BROWSE_S),
-      ]);
+      const python = startAgent(lan, {
+        host: 1,
+        cmd: [
+          SYSTEM_PYTHON,
+          ZEROCONF_AGENT,
+          "browse",
+          SERVER_SERVICE_TYPE,
+          String(ZEROCONF_BROWSE_S),
+        ],
+      });
       const result = await python.waitFor((e) => "instances" in e);
       const status = await python.stop();
       assert(status.success, python.stderr());
@@ -70,20 +76,26 @@ Deno.test({
   ignore,
   async fn() {
     await using lan = await createLan(2);
-    const python = startAgent(lan, 1, [
-      SYSTEM_PYTHON,
-      ZEROCONF_AGENT,
-      "register",
-      PEER_SERVICE_TYPE,
-      "py peer",
-      "pyhost",
-      lan.hosts[1].ip,
-      "9999",
-    ]);
-    const watcher = startDiscoveryAgent(lan, 0, ["watch", PEER_SERVICE_TYPE]);
+    const python = startAgent(lan, {
+      host: 1,
+      cmd: [
+        SYSTEM_PYTHON,
+        ZEROCONF_AGENT,
+        "register",
+        PEER_SERVICE_TYPE,
+        "py peer",
+        "pyhost",
+        lan.hosts[1].ip,
+        "9999",
+      ],
+    });
+    const watcher = startDiscoveryAgent(lan, { host: 0, args: ["watch", PEER_SERVICE_TYPE] });
     try {
       await python.waitFor((e) => "registered" in e);
-      const browser = startDiscoveryAgent(lan, 0, ["browse", PEER_SERVICE_TYPE, String(BROWSE_MS)]);
+      const browser = startDiscoveryAgent(lan, {
+        host: 0,
+        args: ["browse", PEER_SERVICE_TYPE, String(BROWSE_MS)],
+      });
       const found = (await browser.waitFor((e) => e.event === "found"))
         .instances as ServiceInstance[];
       await browser.stop();
@@ -120,35 +132,41 @@ Deno.test({
   async fn() {
     await using lan = await createLan(3);
     // python-zeroconf holds the name first: we must rename.
-    const python = startAgent(lan, 1, [
-      SYSTEM_PYTHON,
-      ZEROCONF_AGENT,
-      "register",
-      SERVER_SERVICE_TYPE,
-      "p2pft server on lab",
-      "pylab",
-      lan.hosts[1].ip,
-      "8000",
-    ]);
-    let ours: ReturnType<typeof startDiscoveryAgent> | undefined;
-    let latePython: ReturnType<typeof startAgent> | undefined;
-    try {
-      await python.waitFor((e) => "registered" in e);
-      ours = startDiscoveryAgent(lan, 0, ["advertise", labServer("lab")]);
-      const advertised = await ours.waitFor((e) => e.event === "advertised");
-      assertEquals(advertised.instanceName, "p2pft server on lab (2)");
-      // We hold "p2pft server on lab (2)": python-zeroconf probing for it must see us defend it.
-      latePython = startAgent(lan, 2, [
+    const python = startAgent(lan, {
+      host: 1,
+      cmd: [
         SYSTEM_PYTHON,
         ZEROCONF_AGENT,
         "register",
         SERVER_SERVICE_TYPE,
-        "p2pft server on lab (2)",
-        "pylate",
-        lan.hosts[2].ip,
+        "p2pft server on lab",
+        "pylab",
+        lan.hosts[1].ip,
         "8000",
-        "rename",
-      ]);
+      ],
+    });
+    let ours: ReturnType<typeof startDiscoveryAgent> | undefined;
+    let latePython: ReturnType<typeof startAgent> | undefined;
+    try {
+      await python.waitFor((e) => "registered" in e);
+      ours = startDiscoveryAgent(lan, { host: 0, args: ["advertise", labServer("lab")] });
+      const advertised = await ours.waitFor((e) => e.event === "advertised");
+      assertEquals(advertised.instanceName, "p2pft server on lab (2)");
+      // We hold "p2pft server on lab (2)": python-zeroconf probing for it must see us defend it.
+      latePython = startAgent(lan, {
+        host: 2,
+        cmd: [
+          SYSTEM_PYTHON,
+          ZEROCONF_AGENT,
+          "register",
+          SERVER_SERVICE_TYPE,
+          "p2pft server on lab (2)",
+          "pylate",
+          lan.hosts[2].ip,
+          "8000",
+          "rename",
+        ],
+      });
       const late = await latePython.waitFor((e) => "registered" in e);
       assert(
         late.registered !== `p2pft server on lab (2).${SERVER_SERVICE_TYPE}.`,

@@ -25,12 +25,15 @@ Deno.test({
       const routes = new TextDecoder().decode((await lan.output(0, ["ip", "route"])).stdout);
       assert(routes.includes("224.0.0.0/4 dev eth0"), routes);
       // Host 0 reaches host 1 over the bridge.
-      const listener = startAgent(lan, 1, [
-        "deno",
-        "eval",
-        `const l = Deno.listen({ port: ${PROBE_PORT} }); console.log('{"ready":1}');` +
-        "(await l.accept()).close(); l.close();",
-      ]);
+      const listener = startAgent(lan, {
+        host: 1,
+        cmd: [
+          "deno",
+          "eval",
+          `const l = Deno.listen({ port: ${PROBE_PORT} }); console.log('{"ready":1}');` +
+          "(await l.accept()).close(); l.close();",
+        ],
+      });
       await listener.waitFor((e) => "ready" in e);
       const connect = await lan.output(0, [
         "bash",

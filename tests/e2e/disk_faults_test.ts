@@ -41,7 +41,7 @@ Deno.test({
     await mountTmpfs(small, "size=6m");
     const server = await startServer();
     const path = join(dir, "big.bin");
-    await writeRandomFile(path, 20 * MIB, 31);
+    await writeRandomFile(path, 20 * MIB, { seed: 31 });
     try {
       const seeder = await startPeer(server.address, { args: ["-r", path] });
       const id = (await seeder.stdout.waitFor(/^File ID: ([0-9a-f]{64})$/))[1];
@@ -69,8 +69,8 @@ Deno.test({
     await Deno.mkdir(roomy);
     const server = await startServer();
     const paths = [join(dir, "big.bin"), join(dir, "other.bin")];
-    await writeRandomFile(paths[0], 20 * MIB, 33);
-    await writeRandomFile(paths[1], 12 * MIB, 34);
+    await writeRandomFile(paths[0], 20 * MIB, { seed: 33 });
+    await writeRandomFile(paths[1], 12 * MIB, { seed: 34 });
     try {
       const seeder = await startPeer(server.address, { args: paths.flatMap((p) => ["-r", p]) });
       const ids = (await seeder.stdout.waitForCount(/^File ID: ([0-9a-f]{64})$/, { count: 2 }))
@@ -105,7 +105,7 @@ Deno.test({
     await mountTmpfs(readOnly, "ro,size=1m");
     const server = await startServer();
     const path = join(dir, "doc.bin");
-    await writeRandomFile(path, MIB, 32);
+    await writeRandomFile(path, MIB, { seed: 32 });
     try {
       const seeder = await startPeer(server.address, { args: ["-r", path] });
       const id = (await seeder.stdout.waitFor(/^File ID: ([0-9a-f]{64})$/))[1];
@@ -125,7 +125,7 @@ Deno.test("a shared file truncated or deleted is no longer served, and the seede
   const dir = await Deno.makeTempDir({ prefix: "p2pft-disk-" });
   const server = await startServer();
   const paths = ["cut.bin", "gone.bin", "fine.bin"].map((name) => join(dir, name));
-  for (const [i, path] of paths.entries()) await writeRandomFile(path, 6 * MIB, 40 + i);
+  for (const [i, path] of paths.entries()) await writeRandomFile(path, 6 * MIB, { seed: 40 + i });
   try {
     const seeder = await startPeer(server.address, { args: paths.flatMap((p) => ["-r", p]) });
     const ids = (await seeder.stdout.waitForCount(/^File ID: ([0-9a-f]{64})$/, { count: 3 }))

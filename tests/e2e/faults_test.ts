@@ -33,7 +33,7 @@ async function downloadBesideRogue(
   const dir = await tempDir();
   const server = await startServer();
   const path = join(dir, "data.bin");
-  await writeRandomFile(path, options.size, options.seed);
+  await writeRandomFile(path, options.size, { seed: options.seed });
   const rogue = startRogue(server.address, { file: path, mode: options.mode });
   let honest: P2pftProcess | undefined;
   try {
@@ -106,7 +106,7 @@ Deno.test("garbage, oversized frames and plain HTTP are refused; everyone else i
   const dir = await tempDir();
   const server = await startServer();
   const path = join(dir, "data.bin");
-  await writeRandomFile(path, 5 * MIB, 9);
+  await writeRandomFile(path, 5 * MIB, { seed: 9 });
   const seeder = await startPeer(server.address, { args: ["-r", path] });
   try {
     const id = (await seeder.stdout.waitFor(/^File ID: ([0-9a-f]{64})$/))[1];
@@ -155,7 +155,7 @@ Deno.test("peers re-register by themselves when the server restarts", async () =
   const address = `127.0.0.1:${port}`;
   let server = await new P2pftProcess(["server", "--addr", address]).listening();
   const path = join(dir, "data.bin");
-  await writeRandomFile(path, 3 * MIB, 10);
+  await writeRandomFile(path, 3 * MIB, { seed: 10 });
   const seeder = await startPeer(address, { args: ["-r", path] });
   try {
     const id = (await seeder.stdout.waitFor(/^File ID: ([0-9a-f]{64})$/))[1];

@@ -51,7 +51,7 @@ Deno.test({
     const dir = await scratchDir();
     const server = await startServer();
     const path = join(dir, "gig.bin");
-    await writeRandomFile(path, GIB, 11);
+    await writeRandomFile(path, GIB, { seed: 11 });
     const seeder = await startPeer(server.address, { args: ["-r", path] });
     const seederPeak = peakRss(seeder.child.pid, seeder.child.status);
     try {

@@ -60,7 +60,7 @@ Deno.test("a downloader killed at 30% and 80% finishes after restarts, fetching 
   const server = await startServer();
   const path = join(dir, "data.bin");
   const chunks = 10;
-  await writeRandomFile(path, chunks * CHUNK - 1000, 21);
+  await writeRandomFile(path, chunks * CHUNK - 1000, { seed: 21 });
   const seeder = startRogue(server.address, { file: path, mode: "slow:120" });
   try {
     const id = (await seeder.stdout.waitFor(/^File ID: ([0-9a-f]{64})$/))[1];
@@ -105,7 +105,7 @@ Deno.test("resuming re-verifies recorded chunks and fetches again those damaged 
   const server = await startServer();
   const path = join(dir, "data.bin");
   const chunks = 8;
-  await writeRandomFile(path, chunks * CHUNK, 27);
+  await writeRandomFile(path, chunks * CHUNK, { seed: 27 });
   const seeder = startRogue(server.address, { file: path, mode: "slow:120" });
   try {
     const id = (await seeder.stdout.waitFor(/^File ID: ([0-9a-f]{64})$/))[1];
@@ -139,7 +139,7 @@ Deno.test("when the only seeder vanishes the download waits, then completes when
   const dir = await Deno.makeTempDir({ prefix: "p2pft-resume-" });
   const server = await startServer();
   const path = join(dir, "data.bin");
-  await writeRandomFile(path, 8 * CHUNK, 22);
+  await writeRandomFile(path, 8 * CHUNK, { seed: 22 });
   const rogue = startRogue(server.address, { file: path, mode: "slow:50,die-after:3" });
   let seeder: P2pftProcess | undefined;
   try {
@@ -167,7 +167,7 @@ Deno.test("transfers go on while the server is away, and registration recovers w
   const address = `127.0.0.1:${freePort()}`;
   let server = await new P2pftProcess(["server", "--addr", address]).listening();
   const path = join(dir, "data.bin");
-  await writeRandomFile(path, 10 * CHUNK, 23);
+  await writeRandomFile(path, 10 * CHUNK, { seed: 23 });
   const seeder = startRogue(address, { file: path, mode: "slow:100" });
   try {
     const id = (await seeder.stdout.waitFor(/^File ID: ([0-9a-f]{64})$/))[1];
@@ -194,7 +194,7 @@ Deno.test("a peer re-shares after a restart, re-hashing files that changed", asy
   const server = await startServer();
   const dataDir = join(dir, "state");
   const path = join(dir, "doc.bin");
-  await writeRandomFile(path, 3 * MIB, 24);
+  await writeRandomFile(path, 3 * MIB, { seed: 24 });
   try {
     const first = await startPeer(server.address, { args: ["--data-dir", dataDir, "-r", path] });
     const oldId = (await first.stdout.waitFor(/^File ID: ([0-9a-f]{64})$/))[1];
@@ -207,7 +207,7 @@ Deno.test("a peer re-shares after a restart, re-hashing files that changed", asy
     assert.equal(fetched.code, 0, fetched.stderr);
     await again.stop();
 
-    await writeRandomFile(path, 3 * MIB, 25);
+    await writeRandomFile(path, 3 * MIB, { seed: 25 });
     const changed = await startPeer(server.address, { args: ["--data-dir", dataDir] });
     await changed.stderr.waitFor(/doc\.bin changed since it was shared; hashing it again/);
     await changed.stderr.waitFor(/sharing .*doc\.bin as [0-9a-f]{64}/);
@@ -248,7 +248,7 @@ Deno.test("the same ID asked twice at once is downloaded once", async () => {
   const dir = await Deno.makeTempDir({ prefix: "p2pft-resume-" });
   const server = await startServer();
   const path = join(dir, "twice.bin");
-  await writeRandomFile(path, 9 * MIB, 26);
+  await writeRandomFile(path, 9 * MIB, { seed: 26 });
   try {
     const seeder = await startPeer(server.address, { args: ["-r", path] });
     const id = (await seeder.stdout.waitFor(/^File ID: ([0-9a-f]{64})$/))[1];

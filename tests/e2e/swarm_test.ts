@@ -19,7 +19,7 @@ Deno.test("when the seeder sends each chunk only once, downloaders get the rest 
   const server = await startServer();
   const chunks = 16;
   const path = join(dir, "swarm.bin");
-  await writeRandomFile(path, chunks * CHUNK - 3, 61);
+  await writeRandomFile(path, chunks * CHUNK - 3, { seed: 61 });
   const seeder = startRogue(server.address, { file: path, mode: "slow:40,once" });
   try {
     const id = (await seeder.stdout.waitFor(/^File ID: ([0-9a-f]{64})$/))[1];

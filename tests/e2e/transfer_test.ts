@@ -50,7 +50,7 @@ Deno.test("files of edge sizes transfer intact, by full ID and by prefix", async
     const sizes = { "empty.bin": 0, "one.bin": 1, "odd.bin": CHUNK * 2 + 12_345 };
     const paths = Object.keys(sizes).map((name) => join(ctx.dir, name));
     for (const [i, size] of Object.values(sizes).entries()) {
-      await writeRandomFile(paths[i], size, i + 1);
+      await writeRandomFile(paths[i], size, { seed: i + 1 });
     }
     const { ids } = await share(ctx, paths);
     const out = join(ctx.dir, "out");
@@ -71,7 +71,7 @@ Deno.test("files of edge sizes transfer intact, by full ID and by prefix", async
 Deno.test("a file of a few hundred MiB transfers intact, into a folder created for it", async () => {
   await withCluster(async (ctx) => {
     const path = join(ctx.dir, "big.bin");
-    await writeRandomFile(path, 300 * MIB + 7, 42);
+    await writeRandomFile(path, 300 * MIB + 7, { seed: 42 });
     const { ids } = await share(ctx, [path]);
     const out = join(ctx.dir, "new", "folder");
     const result = await runPeer(ctx.server.address, { args: ["-d", ids[0], "-o", out] });
@@ -84,7 +84,7 @@ Deno.test("identical content shared by two peers has one ID and both serve it", 
   await withCluster(async (ctx) => {
     const a = join(ctx.dir, "a.bin");
     const b = join(ctx.dir, "b-copy.bin");
-    await writeRandomFile(a, 64 * MIB, 7);
+    await writeRandomFile(a, 64 * MIB, { seed: 7 });
     await Deno.copyFile(a, b);
     const first = await share(ctx, [a]);
     const second = await share(ctx, [b]);
@@ -127,11 +127,11 @@ Deno.test("an ambiguous or malformed prefix is refused clearly", async () => {
 Deno.test("an existing different file is never overwritten; identical content is done at once", async () => {
   await withCluster(async (ctx) => {
     const path = join(ctx.dir, "doc.bin");
-    await writeRandomFile(path, MIB, 3);
+    await writeRandomFile(path, MIB, { seed: 3 });
     const { ids } = await share(ctx, [path]);
     const out = join(ctx.dir, "out");
     await Deno.mkdir(out);
-    await writeRandomFile(join(out, "doc.bin"), MIB, 99);
+    await writeRandomFile(join(out, "doc.bin"), MIB, { seed: 99 });
     const before = await sha256File(join(out, "doc.bin"));
     const first = await runPeer(ctx.server.address, { args: ["-d", ids[0], "-o", out] });
     assert.equal(first.code, 0, first.stderr);

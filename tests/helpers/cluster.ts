@@ -203,7 +203,12 @@ export function runPeerTracked(
 }
 
 /** Writes `size` pseudo-random bytes (seeded, reproducible) to `path`. */
-export async function writeRandomFile(path: string, size: number, seed = 1): Promise<void> {
+export async function writeRandomFile(
+  path: string,
+  size: number,
+  options: { seed?: number } = {},
+): Promise<void> {
+  const seed = options.seed ?? 1;
   const file = await Deno.open(path, { write: true, create: true, truncate: true });
   const block = new Uint8Array(Math.min(size, 1 << 20));
   let state = seed >>> 0 || 1;

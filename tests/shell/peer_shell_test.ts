@@ -26,8 +26,8 @@ Deno.test({
   await Deno.mkdir(seedDir);
   await Deno.mkdir(join(here, "incoming"), { recursive: true });
   const source = join(seedDir, "payload.bin");
-  await writeRandomFile(source, FILE_SIZE, 7);
-  await writeRandomFile(join(here, "mine-local.dat"), 1000, 8);
+  await writeRandomFile(source, FILE_SIZE, { seed: 7 });
+  await writeRandomFile(join(here, "mine-local.dat"), 1000, { seed: 8 });
   const server = await startServer();
   const seeder = await startPeer(server.address, { args: ["--register", source], cwd: seedDir });
   const fileId = (await seeder.stdout.waitFor(/File ID: ([0-9a-f]{64})/))[1];
@@ -107,7 +107,7 @@ Deno.test({
 }, async () => {
   const root = await Deno.makeTempDir({ prefix: "p2pft-peer-shell-" });
   const source = join(root, "stuck.bin");
-  await writeRandomFile(source, 8 * 1024 * 1024, 9);
+  await writeRandomFile(source, 8 * 1024 * 1024, { seed: 9 });
   const server = await startServer();
   const rogue = startRogue(server.address, { file: source, mode: "stall" });
   const fileId = (await rogue.stdout.waitFor(/File ID: ([0-9a-f]{64})/))[1];

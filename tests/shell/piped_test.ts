@@ -34,8 +34,8 @@ Deno.test("peer shell runs a piped script: register, download, wait, lists", asy
   await Deno.mkdir(seedDir);
   await Deno.mkdir(join(here, "out"), { recursive: true });
   const source = join(seedDir, "piped.bin");
-  await writeRandomFile(source, 9 * 1024 * 1024 + 5, 11);
-  await writeRandomFile(join(here, "local.txt"), 100, 12);
+  await writeRandomFile(source, 9 * 1024 * 1024 + 5, { seed: 11 });
+  await writeRandomFile(join(here, "local.txt"), 100, { seed: 12 });
   const server = await startServer();
   const seeder = await startPeer(server.address, { args: ["--register", source], cwd: seedDir });
   try {

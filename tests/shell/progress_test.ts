@@ -18,7 +18,7 @@ async function seeded(prefix: string) {
   await Deno.mkdir(seedDir);
   await Deno.mkdir(here);
   const source = join(seedDir, "data.bin");
-  await writeRandomFile(source, SIZE, 5);
+  await writeRandomFile(source, SIZE, { seed: 5 });
   const server = await startServer();
   const seeder = await startPeer(server.address, { args: ["--register", source], cwd: seedDir });
   const fileId = (await seeder.stdout.waitFor(/File ID: ([0-9a-f]{64})/))[1];

@@ -10,7 +10,7 @@ Deno.test({
 }, async () => {
   const root = await Deno.makeTempDir({ prefix: "p2pft-server-shell-" });
   const file = join(root, "shared.bin");
-  await writeRandomFile(file, 5 * 1024 * 1024, 3);
+  await writeRandomFile(file, 5 * 1024 * 1024, { seed: 3 });
   const shell = await TmuxP2pft.start(["server", "-i", "--addr", "127.0.0.1:0"], { cwd: root });
   let peer;
   try {
