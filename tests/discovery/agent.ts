@@ -122,7 +122,7 @@ export function startAgent(lan: Lan, options: { host: number; cmd: string[] }): 
 export function startDiscoveryAgent(lan: Lan, options: { host: number; args: string[] }): Agent {
   return startAgent(lan, {
     host: options.host,
-    cmd: ["deno", "run", "--allow-all", DISCOVERY_AGENT, ...options.args],
+    cmd: [Deno.execPath(), "run", "--allow-all", DISCOVERY_AGENT, ...options.args],
   });
 }
 

@@ -28,7 +28,7 @@ Deno.test({
       const listener = startAgent(lan, {
         host: 1,
         cmd: [
-          "deno",
+          Deno.execPath(),
           "eval",
           `const l = Deno.listen({ port: ${PROBE_PORT} }); console.log('{"ready":1}');` +
           "(await l.accept()).close(); l.close();",
