@@ -248,15 +248,30 @@ export class PeerNode {
       this.#lan && this.#lanLookup(query).then((r) => found.push(r), (e) => failures.push(e)),
     ]);
     if (found.length === 0) throw failures[0];
-    const [first, ...others] = found;
-    const sources = new Map(first.sources.map((source) => [source.peerId, source]));
-    for (const other of others) {
-      if (other.fileId !== first.fileId) continue;
-      for (const source of other.sources) {
-        if (!sources.has(source.peerId)) sources.set(source.peerId, source);
-      }
-    }
-    return { ...first, sources: [...sources.values()] };
+    const [first] = found;
+    const same = found.filter((result) => result.fileId === first.fileId);
+    return { ...first, sources: mergeSources(same.map((result) => result.sources)) };
+  }
+
+  /**
+   * Who holds `fileId` now, for a running download: the server's answer
+   * (sources only, not the manifest again) merged with the LAN peers'.
+   */
+  async #findSources(fileId: string): Promise<Source[]> {
+    const lists: Source[][] = [];
+    const failures: unknown[] = [];
+    await Promise.all([
+      this.#link?.request({ t: "sources", fileId }).then(
+        (reply) => lists.push(parseMessage(z.array(sourceSchema), reply.sources)),
+        (error) => failures.push(error),
+      ),
+      this.#lan?.index(fileId).then(
+        (index) => lists.push(index.lookup(fileId).sources),
+        (error) => failures.push(error),
+      ),
+    ]);
+    if (lists.length === 0) throw failures[0];
+    return mergeSources(lists);
   }
 
   async #serverLookup(query: string): Promise<LookupResult> {
@@ -403,7 +418,7 @@ export class PeerNode {
       hasher: this.#hasher,
       buffers: this.#buffers,
       selfId: this.peerId,
-      findSources: async (id) => (await this.lookup(id)).sources,
+      findSources: (id) => this.#findSources(id),
       onPartial: ({ path, part, chunks }) => {
         this.#state?.beginDownload({ fileId, manifest, path }, chunks.indexes()).catch((error) => {
           this.#log.warn(`cannot record the download for resuming: ${errorMessage(error)}`);
@@ -541,6 +556,15 @@ export class PeerNode {
   #shares(): SharedFileEntry[] {
     return this.#library.list().map(entryOf);
   }
+}
+
+/** The sources of several lists, each peer once (its first entry wins). */
+export function mergeSources(lists: Source[][]): Source[] {
+  const sources = new Map<string, Source>();
+  for (const source of lists.flat()) {
+    if (!sources.has(source.peerId)) sources.set(source.peerId, source);
+  }
+  return [...sources.values()];
 }
 
 function isActive(state: DownloadState): boolean {

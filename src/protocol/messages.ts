@@ -112,6 +112,7 @@ export const peerToServerSchema = z.discriminatedUnion("t", [
   z.object({ t: z.literal("unshare"), id, fileId: fileIdSchema }),
   z.object({ t: z.literal("have"), fileId: fileIdSchema, chunks: z.array(id) }),
   z.object({ t: z.literal("lookup"), id, query: text }),
+  z.object({ t: z.literal("sources"), id, fileId: fileIdSchema }),
   z.object({ t: z.literal("files"), id }),
   z.object({ t: z.literal("peers"), id }),
   z.object({ t: z.literal("heartbeat") }),

@@ -211,6 +211,9 @@ export class CentralServer {
         this.index.have(session.peerId!, message);
         this.#forwardHave(session.peerId!, message);
         return;
+      case "sources":
+        await connection.reply(message.id, { sources: this.index.lookup(message.fileId).sources });
+        return;
       case "lookup":
         await connection.reply(message.id, { ...this.index.lookup(message.query) });
         return;
