@@ -11,7 +11,7 @@ import { type ServiceWatcher, watchServices } from "../discovery/browser.ts";
 import { instanceAddress, TXT_KEY_PEER_ID } from "../discovery/services.ts";
 import { errorMessage, type Logger, silentLogger } from "../log.ts";
 import { formatHostPort } from "../protocol/channel.ts";
-import { parseMessage, sharedFileSchema } from "../protocol/messages.ts";
+import { parseMessage, sharedFileSchema, type Source } from "../protocol/messages.ts";
 import { FileIndex } from "../storage/file_index.ts";
 import { Bitfield } from "../storage/bitfield.ts";
 import { computeFileId } from "../storage/manifest.ts";
@@ -28,6 +28,7 @@ export interface LanPeer {
 }
 
 const searchReplySchema = z.object({ matches: z.array(sharedFileSchema) });
+const bitfieldReplySchema = z.object({ chunks: z.string() });
 
 /** The peers of the LAN, kept up to date by an mDNS watch. */
 export class LanPeers {
@@ -103,6 +104,30 @@ export class LanPeers {
       }),
     );
     return index;
+  }
+
+  /**
+   * Which LAN peers hold `fileId` now, asked with a bitfield request (cheap
+   * whatever the file's size): a running download's refresh.
+   */
+  async sources(fileId: string): Promise<Source[]> {
+    const found: Source[] = [];
+    await Promise.all(
+      this.peers().map(async (peer) => {
+        try {
+          const connection = await this.#pool.get(peer.address);
+          const reply = await withTimeout(connection.request({ t: "bitfield", fileId }), {
+            ms: REQUEST_TIMEOUT_MS,
+            what: `bitfield from ${peer.address}`,
+          });
+          const { chunks } = parseMessage(bitfieldReplySchema, reply);
+          found.push({ peerId: peer.peerId, address: peer.address, chunks });
+        } catch (error) {
+          this.#log.debug(`LAN peer ${peer.address} has no ${fileId}: ${errorMessage(error)}`);
+        }
+      }),
+    );
+    return found;
   }
 
   /** Stops watching. */

@@ -265,10 +265,7 @@ export class PeerNode {
         (reply) => lists.push(parseMessage(z.array(sourceSchema), reply.sources)),
         (error) => failures.push(error),
       ),
-      this.#lan?.index(fileId).then(
-        (index) => lists.push(index.lookup(fileId).sources),
-        (error) => failures.push(error),
-      ),
+      this.#lan?.sources(fileId).then((sources) => lists.push(sources)),
     ]);
     if (lists.length === 0) throw failures[0];
     return mergeSources(lists);
