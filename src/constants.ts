@@ -50,12 +50,6 @@ export const HANDSHAKE_TIMEOUT_MS = 5_000;
 /** Time allowed for a request to the server before it is reported as failed. */
 export const REQUEST_TIMEOUT_MS = 15_000;
 
-/** Size of the reused buffer used to read and write files in big steps. */
-export const IO_BUFFER_BYTES = CHUNK_SIZE;
-
-/** Smallest unit written to disk per `write` call when copying. */
-export const MIN_WRITE_BYTES = 64 * 1024;
-
 /** Default address the server listens on. */
 export const DEFAULT_SERVER_LISTEN = "0.0.0.0:8000";
 

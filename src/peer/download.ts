@@ -8,7 +8,12 @@
  */
 
 import { join } from "node:path";
-import { MAX_SOURCE_WAIT_MS, SOURCE_REFRESH_MS, STALL_TIMEOUT_MS } from "../constants.ts";
+import {
+  MAX_SOURCE_WAIT_MS,
+  PEER_RETRY_DELAY_MS,
+  SOURCE_REFRESH_MS,
+  STALL_TIMEOUT_MS,
+} from "../constants.ts";
 import { errorMessage, type Logger, silentLogger } from "../log.ts";
 import type { Manifest, Source } from "../protocol/messages.ts";
 import { Bitfield } from "../storage/bitfield.ts";
@@ -496,7 +501,7 @@ export class Download {
     if (isConnectionFailure(error)) {
       this.#log.info(`peer ${flight.address} unreachable (${message}); using the others`);
       this.#scheduler.removeSource(flight.peerId);
-      this.#failedAddresses.set(flight.address, Date.now() + SOURCE_REFRESH_MS);
+      this.#failedAddresses.set(flight.address, Date.now() + PEER_RETRY_DELAY_MS);
       this.#options.pool.drop(flight.address);
     } else {
       this.#scheduler.markUnavailable(flight.peerId, flight.index);
