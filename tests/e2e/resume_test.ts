@@ -8,6 +8,7 @@ import { join } from "node:path";
 import {
   freePort,
   P2pftProcess,
+  type Rogue,
   runPeer,
   sha256File,
   startPeer,
@@ -55,84 +56,96 @@ function downloader(server: string, args: string[]): P2pftProcess {
   ]);
 }
 
-Deno.test("a downloader killed at 30% and 80% finishes after restarts, fetching only what is missing", async () => {
+/** What a resume scenario gets: a slow seeder of `data.bin`, its ID, and folders. */
+interface ResumeContext {
+  server: P2pftProcess;
+  seeder: Rogue;
+  path: string;
+  id: string;
+  dataDir: string;
+  out: string;
+}
+
+/** Runs `fn` against a slow rogue seeder sharing a file of `size` bytes. */
+async function withSlowSeeder(
+  options: { size: number; seed: number },
+  fn: (context: ResumeContext) => Promise<void>,
+): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "p2pft-resume-" });
   const server = await startServer();
   const path = join(dir, "data.bin");
-  const chunks = 10;
-  await writeRandomFile(path, chunks * CHUNK - 1000, { seed: 21 });
+  await writeRandomFile(path, options.size, { seed: options.seed });
   const seeder = startRogue(server.address, { file: path, mode: "slow:120" });
   try {
     const id = (await seeder.stdout.waitFor(/^File ID: ([0-9a-f]{64})$/))[1];
-    const dataDir = join(dir, "state");
     const out = join(dir, "out");
     await Deno.mkdir(out);
-    for (const fraction of [0.3, 0.8]) {
-      const args = fraction === 0.3 ? ["-d", id, "-o", out] : [];
-      const peer = downloader(server.address, ["--data-dir", dataDir, ...args]);
-      await waitUntil(
-        async () => await journalChunks(dataDir) >= Math.ceil(chunks * fraction),
-        `${fraction * 100}% of the chunks`,
-      );
-      await peer.stop("SIGKILL");
-      assert.ok(
-        (await Deno.stat(join(out, "data.bin.part"))).isFile,
-        "the .part file is kept",
-      );
-      await assert.rejects(Deno.stat(join(out, "data.bin")), "no file under the final name");
-    }
-    const last = downloader(server.address, ["--data-dir", dataDir]);
-    const status = await last.exit();
-    assert.equal(status.code, 0, last.stderr.text);
-    assert.match(last.stderr.text, /resuming data\.bin: \d+ of 10 chunks already verified/);
-    assert.equal(await sha256File(join(out, "data.bin")), await sha256File(path));
-    const served = seeder.stdout.lines.filter((line) => line.startsWith("served chunk")).length;
-    assert.ok(
-      served <= chunks + RESTART_MARGIN_CHUNKS,
-      `seeder sent ${served} chunks for a ${chunks}-chunk file`,
-    );
-    const left = [...Deno.readDirSync(join(dataDir, "downloads"))];
-    assert.deepEqual(left, [], "a finished download leaves no resume state");
+    await fn({ server, seeder, path, id, dataDir: join(dir, "state"), out });
   } finally {
     await seeder.stop();
     await server.stop();
     await Deno.remove(dir, { recursive: true });
   }
+}
+
+Deno.test("a downloader killed at 30% and 80% finishes after restarts, fetching only what is missing", async () => {
+  const chunks = 10;
+  await withSlowSeeder({ size: chunks * CHUNK - 1000, seed: 21 }, async (ctx) => {
+    for (const fraction of [0.3, 0.8]) {
+      const args = fraction === 0.3 ? ["-d", ctx.id, "-o", ctx.out] : [];
+      const peer = downloader(ctx.server.address, ["--data-dir", ctx.dataDir, ...args]);
+      await waitUntil(
+        async () => await journalChunks(ctx.dataDir) >= Math.ceil(chunks * fraction),
+        `${fraction * 100}% of the chunks`,
+      );
+      await peer.stop("SIGKILL");
+      assert.ok(
+        (await Deno.stat(join(ctx.out, "data.bin.part"))).isFile,
+        "the .part file is kept",
+      );
+      await assert.rejects(Deno.stat(join(ctx.out, "data.bin")), "no file under the final name");
+    }
+    const last = downloader(ctx.server.address, ["--data-dir", ctx.dataDir]);
+    const status = await last.exit();
+    assert.equal(status.code, 0, last.stderr.text);
+    assert.match(last.stderr.text, /resuming data\.bin: \d+ of 10 chunks already verified/);
+    assert.equal(await sha256File(join(ctx.out, "data.bin")), await sha256File(ctx.path));
+    const served = ctx.seeder.stdout.lines.filter((line) => line.startsWith("served chunk")).length;
+    assert.ok(
+      served <= chunks + RESTART_MARGIN_CHUNKS,
+      `seeder sent ${served} chunks for a ${chunks}-chunk file`,
+    );
+    const left = [...Deno.readDirSync(join(ctx.dataDir, "downloads"))];
+    assert.deepEqual(left, [], "a finished download leaves no resume state");
+  });
 });
 
 Deno.test("resuming re-verifies recorded chunks and fetches again those damaged on disk", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "p2pft-resume-" });
-  const server = await startServer();
-  const path = join(dir, "data.bin");
-  const chunks = 8;
-  await writeRandomFile(path, chunks * CHUNK, { seed: 27 });
-  const seeder = startRogue(server.address, { file: path, mode: "slow:120" });
-  try {
-    const id = (await seeder.stdout.waitFor(/^File ID: ([0-9a-f]{64})$/))[1];
-    const dataDir = join(dir, "state");
-    const out = join(dir, "out");
-    await Deno.mkdir(out);
-    const first = downloader(server.address, ["--data-dir", dataDir, "-d", id, "-o", out]);
-    await waitUntil(async () => await journalChunks(dataDir) >= 3, "3 verified chunks");
+  await withSlowSeeder({ size: 8 * CHUNK, seed: 27 }, async (ctx) => {
+    const first = downloader(ctx.server.address, [
+      "--data-dir",
+      ctx.dataDir,
+      "-d",
+      ctx.id,
+      "-o",
+      ctx.out,
+    ]);
+    await waitUntil(async () => await journalChunks(ctx.dataDir) >= 3, "3 verified chunks");
     await first.stop("SIGKILL");
-    const journal = await Deno.readFile(join(dataDir, "downloads", `${id}.chunks`));
+    const journal = await Deno.readFile(join(ctx.dataDir, "downloads", `${ctx.id}.chunks`));
     const recorded = new DataView(journal.buffer);
-    const part = await Deno.open(join(out, "data.bin.part"), { read: true, write: true });
+    const part = await Deno.open(join(ctx.out, "data.bin.part"), { read: true, write: true });
     for (let offset = 0; offset + JOURNAL_RECORD <= journal.length; offset += JOURNAL_RECORD) {
       await part.seek(recorded.getUint32(offset) * CHUNK, Deno.SeekMode.Start);
       await part.write(new Uint8Array([0xde, 0xad]));
     }
     part.close();
-    const again = downloader(server.address, ["--data-dir", dataDir]);
+    const again = downloader(ctx.server.address, ["--data-dir", ctx.dataDir]);
     const status = await again.exit();
     assert.equal(status.code, 0, again.stderr.text);
     assert.match(again.stderr.text, /resuming data\.bin: 0 of 8 chunks already verified/);
-    assert.equal(await sha256File(join(out, "data.bin")), await sha256File(path));
-  } finally {
-    await seeder.stop();
-    await server.stop();
-    await Deno.remove(dir, { recursive: true });
-  }
+    assert.equal(await sha256File(join(ctx.out, "data.bin")), await sha256File(ctx.path));
+  });
 });
 
 Deno.test("when the only seeder vanishes the download waits, then completes when a source returns", async () => {
