@@ -150,12 +150,15 @@ function peerShellProgram(state: PeerShellState, io: ShellIo): Command {
         isActive(download.progress().state) &&
         (n === undefined || download.progress().id === downloadNumber(n))
       );
+      if (downloads.length > 0 && state.shell.interactive) {
+        io.out(`waiting for ${downloads.length} download(s); Ctrl-C stops waiting`);
+      }
       await untilAborted(Promise.allSettled(downloads.map((d) => d.done)), io.signal);
     });
   program.command("help")
     .description("list the commands, or explain one")
     .argument("[command]", "a command")
-    .action((name) => showHelp(program, io, { name: name }));
+    .action((name) => showHelp(program, io, { name }));
   program.command("exit")
     .alias("quit")
     .description("leave: cancel downloads, say goodbye to the server, stop serving")

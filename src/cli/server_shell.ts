@@ -51,7 +51,7 @@ function serverShellProgram(
   program.command("help")
     .description("list the commands, or explain one")
     .argument("[command]", "a command")
-    .action((name) => showHelp(program, io, { name: name }));
+    .action((name) => showHelp(program, io, { name }));
   program.command("exit")
     .alias("quit")
     .description("shut the server down and leave")

@@ -123,6 +123,7 @@ Deno.test({
     await shell.waitFor(/#1 downloading stuck\.bin/);
     await shell.type("wait");
     await shell.keys("Enter");
+    await shell.waitFor(/waiting for 1 download\(s\); Ctrl-C stops waiting/);
     await shell.keys("C-c");
     await shell.waitFor(/cancelled: wait/);
     await shell.type("downloads");
