@@ -44,7 +44,7 @@ export const RECONNECT_MIN_DELAY_MS = 250;
 /** Longest delay between two reconnection attempts, in milliseconds. */
 export const RECONNECT_MAX_DELAY_MS = 5_000;
 
-/** Time allowed for a handshake to complete before the connection is closed. */
+/** Time allowed for a handshake (and, on the server, the registration after it) before the connection is closed. */
 export const HANDSHAKE_TIMEOUT_MS = 5_000;
 
 /** Time allowed for a request to the server before it is reported as failed. */

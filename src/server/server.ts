@@ -7,7 +7,12 @@
  * @module
  */
 
-import { HEARTBEAT_INTERVAL_MS, PEER_SWEEP_INTERVAL_MS, PEER_TIMEOUT_MS } from "../constants.ts";
+import {
+  HANDSHAKE_TIMEOUT_MS,
+  HEARTBEAT_INTERVAL_MS,
+  PEER_SWEEP_INTERVAL_MS,
+  PEER_TIMEOUT_MS,
+} from "../constants.ts";
 import { errorMessage, type Logger, silentLogger } from "../log.ts";
 import { formatHostPort } from "../protocol/channel.ts";
 import { Acceptor, listenTcp } from "../protocol/acceptor.ts";
@@ -132,9 +137,15 @@ export class CentralServer {
 
   async #serve(connection: Connection): Promise<void> {
     const session: { peerId?: string } = {};
+    const unregistered = setTimeout(() => {
+      if (session.peerId) return;
+      this.#log.warn(`closed connection from ${connection.remote}: no "register" in time`);
+      connection.close("no register in time");
+    }, HANDSHAKE_TIMEOUT_MS);
     try {
       await connection.run((raw) => this.#handle(connection, session, raw));
     } finally {
+      clearTimeout(unregistered);
       if (session.peerId && this.#connections.get(session.peerId) === connection) {
         this.#connections.delete(session.peerId);
         this.index.removePeer(session.peerId);

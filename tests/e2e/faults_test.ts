@@ -149,6 +149,25 @@ Deno.test("a hello with another protocol version gets a clear error", async () =
   }
 });
 
+Deno.test("a connection that shakes hands but never registers is closed", async () => {
+  const server = await startServer();
+  const port = Number(server.address.split(":").pop());
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  try {
+    const body = new TextEncoder().encode(
+      JSON.stringify({ t: "hello", protocol: "p2pft", version: 1, role: "peer" }),
+    );
+    await conn.write(frame(body.length + 1, 1, body));
+    await server.stderr.waitFor(/closed connection from .*: no "register" in time/);
+    const buffer = new Uint8Array(4096);
+    let ended = false;
+    while (!ended) ended = (await conn.read(buffer).catch(() => null)) === null;
+  } finally {
+    conn.close();
+    await server.stop();
+  }
+});
+
 Deno.test("peers re-register by themselves when the server restarts", async () => {
   const dir = await tempDir();
   const port = freePort();
