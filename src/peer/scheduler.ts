@@ -11,7 +11,10 @@
  *   requests with the fewest copies; the first verified copy wins and the
  *   caller cancels the others.
  * - Windows: each peer gets an in-flight window that grows by half a
- *   request for every chunk it delivers and halves on a stall (AIMD).
+ *   request for every chunk it delivers and halves on a stall (AIMD), and
+ *   is capped by the peer's measured speed to what it delivers in
+ *   {@linkcode WINDOW_TARGET_MS}: a slow peer holds one or two requests (and
+ *   buffers), a fast one keeps its pipe full.
  * - Seeders last: windows are filled from the sources holding the fewest
  *   chunks first, so the swarm's load moves off the seeders.
  * - Bans: a peer that delivers {@linkcode BAN_AFTER_BAD_CHUNKS} chunks
@@ -25,6 +28,12 @@ import { Bitfield } from "../storage/bitfield.ts";
 
 /** How much a peer's window grows for each chunk it delivers intact. */
 const WINDOW_GROWTH = 0.5;
+
+/** Work to keep queued at a peer: as many requests as it delivers in this time. */
+export const WINDOW_TARGET_MS = 500;
+
+/** Weight of the newest delivery interval in a peer's running average. */
+const INTERVAL_SMOOTHING = 0.25;
 
 /** What the scheduler knows about one source. */
 export interface SourceState {
@@ -40,6 +49,10 @@ export interface SourceState {
   banned: boolean;
   /** Chunks it delivered intact. */
   delivered: number;
+  /** When it last delivered a chunk, in ms. */
+  lastDeliveryAt: number | undefined;
+  /** Running average of the time between its deliveries, in ms. */
+  deliveryIntervalMs: number | undefined;
 }
 
 /** Options of {@linkcode Scheduler}. */
@@ -90,6 +103,8 @@ export class Scheduler {
       badChunks: 0,
       banned: false,
       delivered: 0,
+      lastDeliveryAt: undefined,
+      deliveryIntervalMs: undefined,
     });
   }
 
@@ -147,7 +162,7 @@ export class Scheduler {
   room(peerId: string): number {
     const state = this.#sources.get(peerId);
     if (!state || state.banned) return 0;
-    return Math.max(0, Math.floor(state.window) - state.inFlight.size);
+    return Math.max(0, effectiveWindow(state) - state.inFlight.size);
   }
 
   /** How many usable sources hold chunk `index`. */
@@ -204,9 +219,17 @@ export class Scheduler {
    * chunk is still requested from (endgame duplicates) so the caller can
    * cancel them.
    */
-  markDone(peerId: string, index: number): string[] {
+  markDone(peerId: string, index: number, options: { now?: number } = {}): string[] {
     const state = this.#sources.get(peerId);
     if (state) {
+      const now = options.now ?? Date.now();
+      if (state.lastDeliveryAt !== undefined) {
+        const interval = now - state.lastDeliveryAt;
+        state.deliveryIntervalMs = state.deliveryIntervalMs === undefined
+          ? interval
+          : state.deliveryIntervalMs + INTERVAL_SMOOTHING * (interval - state.deliveryIntervalMs);
+      }
+      state.lastDeliveryAt = now;
       state.delivered++;
       state.window = Math.min(MAX_WINDOW, state.window + WINDOW_GROWTH);
     }
@@ -283,4 +306,12 @@ export class Scheduler {
     const distance = (index: number) => (index - this.#origin + this.chunkCount) % this.chunkCount;
     return best.reduce((a, b) => distance(b) < distance(a) ? b : a);
   }
+}
+
+/** A source's window in whole requests: its AIMD window, capped by its measured speed. */
+export function effectiveWindow(state: Readonly<SourceState>): number {
+  const window = Math.floor(state.window);
+  if (state.deliveryIntervalMs === undefined) return window;
+  const bySpeed = Math.ceil(WINDOW_TARGET_MS / Math.max(1, state.deliveryIntervalMs));
+  return Math.max(1, Math.min(window, bySpeed));
 }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { BAN_AFTER_BAD_CHUNKS, INITIAL_WINDOW, MAX_WINDOW } from "../constants.ts";
 import { Bitfield } from "../storage/bitfield.ts";
-import { Scheduler } from "./scheduler.ts";
+import { effectiveWindow, Scheduler } from "./scheduler.ts";
 
 function field(size: number, held: number[]): Bitfield {
   const bits = new Bitfield(size);
@@ -153,4 +153,24 @@ Deno.test("chunks announced by a peer make it a source at once", () => {
   assert.equal(scheduler.pick("newcomer"), 2);
   scheduler.addChunks("newcomer", [3]);
   assert.deepEqual(scheduler.source("newcomer")!.chunks.indexes(), [2, 3]);
+});
+
+Deno.test("a slow peer's window shrinks to what it delivers in the target time; a fast one's does not", () => {
+  const scheduler = new Scheduler(64);
+  scheduler.updateSource("slow", Bitfield.full(64));
+  scheduler.updateSource("fast", Bitfield.full(64));
+  for (let i = 0; i < 6; i++) {
+    scheduler.markRequested("slow", i);
+    scheduler.markDone("slow", i, { now: i * 2_000 });
+    scheduler.markRequested("fast", 32 + i);
+    scheduler.markDone("fast", 32 + i, { now: i * 5 });
+  }
+  assert.equal(scheduler.source("slow")!.deliveryIntervalMs, 2_000);
+  assert.equal(effectiveWindow(scheduler.source("slow")!), 1);
+  assert.equal(scheduler.room("slow"), 1);
+  assert.equal(
+    effectiveWindow(scheduler.source("fast")!),
+    Math.floor(scheduler.source("fast")!.window),
+  );
+  assert.ok(scheduler.room("fast") > 1);
 });
