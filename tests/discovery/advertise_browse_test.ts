@@ -5,7 +5,7 @@
 
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
 import { createLan } from "../helpers/netns.ts";
-import { canCreateNamespaces, startDiscoveryAgent } from "./agent.ts";
+import { browseWithAgent, canCreateNamespaces, startDiscoveryAgent } from "./agent.ts";
 import { PROTOCOL_VERSION, SERVER_SERVICE_TYPE } from "../../src/constants.ts";
 import { defaultTxt, type ServiceInstance } from "../../src/discovery/dns_sd.ts";
 
@@ -58,17 +58,7 @@ Deno.test({
     try {
       await bound.waitFor((e) => e.event === "advertised");
       await wildcard.waitFor((e) => e.event === "advertised");
-      const browser = startDiscoveryAgent(lan, {
-        host: 2,
-        args: [
-          "browse",
-          SERVER_SERVICE_TYPE,
-          String(BROWSE_MS),
-        ],
-      });
-      const found = (await browser.waitFor((e) => e.event === "found"))
-        .instances as ServiceInstance[];
-      await browser.stop();
+      const found = await browseWithAgent(lan, { host: 2, timeoutMs: BROWSE_MS });
       assertEquals(found.map((i) => i.instanceName), [
         "p2pft server on alpha",
         "p2pft server on beta",
@@ -177,17 +167,7 @@ Deno.test({
     });
     try {
       await responder.waitFor((e) => e.event === "ready");
-      const browser = startDiscoveryAgent(lan, {
-        host: 1,
-        args: [
-          "browse",
-          SERVER_SERVICE_TYPE,
-          String(BROWSE_MS),
-        ],
-      });
-      const found = (await browser.waitFor((e) => e.event === "found"))
-        .instances as ServiceInstance[];
-      await browser.stop();
+      const found = await browseWithAgent(lan, { host: 1, timeoutMs: BROWSE_MS });
       assertEquals(found.map((i) => [i.instanceName, i.host, i.port, i.addresses, i.txt]), [
         ["terse", "terse.local", 7000, [lan.hosts[0].ip], defaultTxt()],
       ]);

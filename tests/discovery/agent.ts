@@ -6,6 +6,8 @@
  */
 
 import type { Lan } from "../helpers/netns.ts";
+import { SERVER_SERVICE_TYPE } from "../../src/constants.ts";
+import type { ServiceInstance } from "../../src/discovery/dns_sd.ts";
 
 /** Path of the Deno discovery agent. */
 export const DISCOVERY_AGENT = new URL("./discovery_agent.ts", import.meta.url).pathname;
@@ -139,4 +141,22 @@ export function hasPythonZeroconf(): boolean {
 /** Whether this process may create network namespaces (needs root). */
 export function canCreateNamespaces(): boolean {
   return Deno.uid() === 0;
+}
+
+/**
+ * Browses for the p2pft server service from host number `host` for
+ * `timeoutMs`, and returns the instances found. Throws when the agent fails.
+ */
+export async function browseWithAgent(
+  lan: Lan,
+  options: { host: number; timeoutMs: number },
+): Promise<ServiceInstance[]> {
+  const browser = startDiscoveryAgent(lan, {
+    host: options.host,
+    args: ["browse", SERVER_SERVICE_TYPE, String(options.timeoutMs)],
+  });
+  const found = await browser.waitFor((event) => event.event === "found");
+  const status = await browser.stop();
+  if (!status.success) throw new Error(`the browse agent failed: ${browser.stderr()}`);
+  return found.instances as ServiceInstance[];
 }

@@ -6,13 +6,14 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { SERVER_SERVICE_TYPE } from "../../src/constants.ts";
-import type { ServiceInstance } from "../../src/discovery/dns_sd.ts";
 import { LineLog, MAIN, RUN_FLAGS, sha256File, writeRandomFile } from "../helpers/cluster.ts";
 import { createLan, type Lan } from "../helpers/netns.ts";
-import { canCreateNamespaces, startDiscoveryAgent } from "./agent.ts";
+import { browseWithAgent, canCreateNamespaces, startDiscoveryAgent } from "./agent.ts";
 
 const ignore = !canCreateNamespaces();
 const SERVER_PORT = 8000;
+/** Time the test browses for the server, in milliseconds. */
+const BROWSE_MS = 2_000;
 const MIB = 1024 * 1024;
 
 /** A p2pft process running inside one host of a LAN. */
@@ -60,13 +61,7 @@ Deno.test({
         new RegExp(`discovered server "p2pft server on .*" at ${lan.hosts[0].ip}:${SERVER_PORT}`),
       );
 
-      const browser = startDiscoveryAgent(lan, {
-        host: 2,
-        args: ["browse", SERVER_SERVICE_TYPE, "2000"],
-      });
-      const found = await browser.waitFor((event) => event.event === "found");
-      await browser.stop();
-      const instances = found.instances as ServiceInstance[];
+      const instances = await browseWithAgent(lan, { host: 2, timeoutMs: BROWSE_MS });
       assert.equal(instances.length, 1);
       assert.equal(instances[0].port, SERVER_PORT);
       assert.deepEqual(instances[0].addresses, [lan.hosts[0].ip]);

@@ -5,7 +5,7 @@
 
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
 import { createLan } from "../helpers/netns.ts";
-import { canCreateNamespaces, startDiscoveryAgent } from "./agent.ts";
+import { browseWithAgent, canCreateNamespaces, startDiscoveryAgent } from "./agent.ts";
 import { SERVER_SERVICE_TYPE } from "../../src/constants.ts";
 import type { ServiceInstance } from "../../src/discovery/dns_sd.ts";
 
@@ -40,17 +40,7 @@ Deno.test({
       assertEquals(two.instanceName, "p2pft server on lab (2)");
       assertEquals(two.host, "lab-2");
 
-      const browser = startDiscoveryAgent(lan, {
-        host: 2,
-        args: [
-          "browse",
-          SERVER_SERVICE_TYPE,
-          String(BROWSE_MS),
-        ],
-      });
-      const found = (await browser.waitFor((e) => e.event === "found"))
-        .instances as ServiceInstance[];
-      await browser.stop();
+      const found = await browseWithAgent(lan, { host: 2, timeoutMs: BROWSE_MS });
       assertEquals(
         found.map((i) => [i.instanceName, i.host, i.port, i.addresses]),
         [
