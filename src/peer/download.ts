@@ -395,7 +395,9 @@ export class Download {
     const count = this.manifest.chunkHashes.length;
     this.#scheduler.retainSources(new Set(sources.map((source) => source.peerId)));
     for (const source of sources) {
-      if (source.peerId === this.#options.selfId) continue;
+      // This peer is a source of its own only when it holds the whole file
+      // (a copy into another folder); its partial downloads hold nothing new.
+      if (source.peerId === this.#options.selfId && source.chunks !== undefined) continue;
       const retryAt = this.#failedAddresses.get(source.address) ?? 0;
       if (Date.now() < retryAt) continue;
       let chunks: Bitfield;

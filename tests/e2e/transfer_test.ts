@@ -104,6 +104,21 @@ Deno.test("identical content shared by two peers has one ID and both serve it", 
   });
 });
 
+Deno.test("a peer can download a file it shares itself into another folder", async () => {
+  await withCluster(async (ctx) => {
+    const path = join(ctx.dir, "mine.bin");
+    await writeRandomFile(path, 9 * MIB, { seed: 12 });
+    const { peer, ids } = await share(ctx, [path]);
+    await peer.stop();
+    const out = join(ctx.dir, "copy");
+    const result = await runPeer(ctx.server.address, {
+      args: ["-r", path, "-d", ids[0], "-o", out],
+    });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(await sha256File(join(out, "mine.bin")), await sha256File(path));
+  });
+});
+
 Deno.test("an unknown ID fails fast with a clear message and a non-zero exit", async () => {
   await withCluster(async (ctx) => {
     const started = Date.now();

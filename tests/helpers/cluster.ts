@@ -26,6 +26,9 @@ export function p2pftArgs(args: string[]): string[] {
 /** Default time a test waits for an expected line. */
 const LINE_TIMEOUT_MS = 20_000;
 
+/** Longest a test waits for a p2pft process to exit by itself. */
+const EXIT_TIMEOUT_MS = 120_000;
+
 /** Interval between two looks at the output when counting lines. */
 const POLL_MS = 50;
 
@@ -143,11 +146,29 @@ export class P2pftProcess {
     return this;
   }
 
-  /** Waits for the process to exit; resolves to its status with all output read. */
-  async exit(): Promise<Deno.CommandStatus> {
-    const status = await this.child.status;
+  /**
+   * Waits for the process to exit; resolves to its status with all output
+   * read. A process still running after `timeoutMs` is killed and the wait
+   * fails with its output, so a hung process cannot hang the test suite.
+   */
+  async exit(timeoutMs = EXIT_TIMEOUT_MS): Promise<Deno.CommandStatus> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const hung = new Promise<"hung">((resolve) => {
+      timer = setTimeout(() => resolve("hung"), timeoutMs);
+    });
+    const outcome = await Promise.race([this.child.status, hung]).finally(() =>
+      clearTimeout(timer)
+    );
+    if (outcome === "hung") {
+      this.child.kill("SIGKILL");
+      await this.child.status;
+      throw new Error(
+        `process still running after ${timeoutMs} ms, killed; stdout:\n${this.stdout.text}\n` +
+          `stderr:\n${this.stderr.text}`,
+      );
+    }
     await Promise.all([this.stdout.ended, this.stderr.ended]);
-    return status;
+    return outcome;
   }
 
   /** Sends `signal` and waits for the exit. */
