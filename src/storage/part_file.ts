@@ -6,7 +6,7 @@
  * @module
  */
 
-import { PART_SUFFIX } from "../constants.ts";
+import { PART_SUFFIX, WRITE_PIECE_BYTES } from "../constants.ts";
 
 /** Writes chunks at their offsets into a `.part` file. Writes are serialised. */
 export class PartFile {
@@ -43,12 +43,15 @@ export class PartFile {
     return new PartFile(path, file);
   }
 
-  /** Writes `data` at `offset`. */
+  /** Writes `data` at `offset`, in writes of at most {@linkcode WRITE_PIECE_BYTES}. */
   write(offset: number, data: Uint8Array): Promise<void> {
     const result = this.#tail.then(async () => {
       await this.#file.seek(offset, Deno.SeekMode.Start);
       let written = 0;
-      while (written < data.length) written += await this.#file.write(data.subarray(written));
+      while (written < data.length) {
+        const end = Math.min(data.length, written + WRITE_PIECE_BYTES);
+        written += await this.#file.write(data.subarray(written, end));
+      }
     });
     this.#tail = result.catch(() => {});
     return result;

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { WRITE_PIECE_BYTES } from "../constants.ts";
 import { PartFile } from "./part_file.ts";
 
 Deno.test("chunks written out of order end up in place, under the final name only at the end", async () => {
@@ -54,6 +55,23 @@ Deno.test("reopening a .part keeps what was written, for resuming", async () => 
     await again.read(0, back);
     assert.deepEqual([...back], [9, 9, 0, 0]);
     await again.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a write larger than one write piece lands whole, at its offset", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const final = join(dir, "f.bin");
+    const length = 2 * WRITE_PIECE_BYTES + 3;
+    const data = Uint8Array.from({ length }, (_, i) => (i * 7) % 251);
+    const part = await PartFile.open(final, { size: length + 5 });
+    await part.write(5, data);
+    await part.finish(final);
+    const back = await Deno.readFile(final);
+    assert.deepEqual([...back.subarray(0, 5)], [0, 0, 0, 0, 0]);
+    assert.deepEqual(back.subarray(5), data);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
