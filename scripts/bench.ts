@@ -251,7 +251,7 @@ interface Download {
   /** Peak memory (VmHWM last read, and the largest VmRSS sampled). */
   hwm: number;
   maxRss: number;
-  /** CPU time at the last sample, user + system, all threads, in ms. */
+  /** CPU time, user + system, all threads, in ms: as it logged at exit, else as last sampled. */
   cpuMs: number;
   /** What it uploaded to other peers, if it logged it. */
   uploaded: number;
@@ -301,7 +301,7 @@ async function finishDownload(child: Child): Promise<Download> {
     path: done.value,
     hwm: Math.max(usage.hwm, usage.maxRss),
     maxRss: usage.maxRss,
-    cpuMs: usage.cpuMs,
+    cpuMs: Math.max(usage.cpuMs, uploaded?.value.cpuMs ?? 0),
     uploaded: uploaded?.value.bytes ?? 0,
   };
 }
@@ -533,9 +533,26 @@ async function single(bench: Bench): Promise<Row[]> {
 interface SwarmRound {
   alone: Download;
   aloneUploaded: number;
+  /** CPU time of the alone download: downloader plus the seeder while it served, in ms. */
+  aloneCpuMs: number;
   runs: Download[];
   wallMs: number;
   uploaded: number;
+  /** CPU time of the swarm: every downloader plus the seeder while it served, in ms. */
+  swarmCpuMs: number;
+}
+
+/** What a seeder uploaded and the CPU time it spent from `cpuBeforeMs` to its stop. */
+async function stopSeederAfter(seeder: Seeder, cpuBeforeMs: number) {
+  const uploaded = await stopSeeder(seeder);
+  const cpuMs = uploaded.cpuMs ?? seeder.child.usage.cpuMs;
+  return { uploaded: uploaded.bytes, cpuMs: cpuMs - cpuBeforeMs };
+}
+
+/** A seeder's CPU time so far, in ms, sampled now. */
+function cpuNow(seeder: Seeder): number {
+  seeder.child.sample();
+  return seeder.child.usage.cpuMs;
 }
 
 async function swarmRound(bench: Bench, source: string): Promise<SwarmRound> {
@@ -543,8 +560,9 @@ async function swarmRound(bench: Bench, source: string): Promise<SwarmRound> {
   await emptyDir(aloneDir);
   const first = await startSeeder(bench, source);
   await settle();
+  const firstCpu = cpuNow(first);
   const alone = await finishDownload(spawnDownload(bench, first.fileId, aloneDir));
-  const aloneUploaded = await stopSeeder(first);
+  const aloneSeeder = await stopSeederAfter(first, firstCpu);
   const aloneOk = await sameBytes(source, alone.path);
   await Deno.remove(aloneDir, { recursive: true });
 
@@ -552,15 +570,24 @@ async function swarmRound(bench: Bench, source: string): Promise<SwarmRound> {
   await Promise.all(dirs.map(emptyDir));
   const seeder = await startSeeder(bench, source);
   await settle();
+  const seederCpu = cpuNow(seeder);
   const children = dirs.map((dir) => spawnDownload(bench, seeder.fileId, dir));
   const runs = await Promise.all(children.map(finishDownload));
-  const uploaded = await stopSeeder(seeder);
+  const swarmSeeder = await stopSeederAfter(seeder, seederCpu);
   const identical = await Promise.all(runs.map((run) => sameBytes(source, run.path)));
   await Promise.all(dirs.map((dir) => Deno.remove(dir, { recursive: true })));
   if (!aloneOk || identical.includes(false)) throw new Error("a swarm download differs");
   const wallMs = Math.max(...runs.map((run) => run.ended)) -
     Math.min(...runs.map((run) => run.started));
-  return { alone, aloneUploaded: aloneUploaded.bytes, runs, wallMs, uploaded: uploaded.bytes };
+  return {
+    alone,
+    aloneUploaded: aloneSeeder.uploaded,
+    aloneCpuMs: alone.cpuMs + aloneSeeder.cpuMs,
+    runs,
+    wallMs,
+    uploaded: swarmSeeder.uploaded,
+    swarmCpuMs: runs.reduce((sum, run) => sum + run.cpuMs, swarmSeeder.cpuMs),
+  };
 }
 
 async function swarm(bench: Bench): Promise<Row[]> {
@@ -576,6 +603,10 @@ async function swarm(bench: Bench): Promise<Row[]> {
   const alone = spread(rounds.map((round) => round.alone.processMs));
   const uploads = rounds.map((round) => round.uploaded);
   const worstUpload = Math.max(...uploads);
+  const cores = navigator.hardwareConcurrency;
+  const aloneCpu = spread(rounds.map((round) => round.aloneCpuMs));
+  const swarmCpu = spread(rounds.map((round) => round.swarmCpuMs));
+  const swarmFloor = spread(rounds.map((round) => round.swarmCpuMs / cores));
   const shares = rounds.map((round) =>
     round.runs.map((run) => formatMegabytes(run.uploaded)).join(", ")
   );
@@ -591,6 +622,11 @@ async function swarm(bench: Bench): Promise<Row[]> {
     `(${uploads.map((bytes) => formatRatio(bytes / size)).join(", ")} the file)`,
     `downloaders uploaded ${shares.join(" / ")}`,
     `alone, the seeder uploaded ${rounds.map((r) => formatMegabytes(r.aloneUploaded)).join(", ")}`,
+    `CPU alone ${formatSpread(aloneCpu, formatSeconds)}, swarm ${
+      formatSpread(swarmCpu, formatSeconds)
+    } (user + system of the downloaders, start-up included, and of the seeder while it served)`,
+    `on ${cores} cores the swarm cannot end before its CPU time / ${cores} = ` +
+    `${formatSeconds(swarmFloor.min)}, ${formatRatio(swarmFloor.min / alone.min)} one alone`,
     "times are spawn to exit; downloads into tmpfs, bytes identical by cmp",
   ]));
   return [
@@ -601,6 +637,20 @@ async function swarm(bench: Bench): Promise<Row[]> {
       format: formatSeconds,
       baselineName: "alone",
       target: { on: "ratio", comparison: "<=", limit: TARGET_SWARM_VS_ALONE },
+    }),
+    compareRow({
+      scenario: `${label} swarm 1+${SWARM_DOWNLOADERS}: CPU time / ${cores} cores`,
+      value: swarmFloor.min,
+      baselineValue: alone.min,
+      format: formatSeconds,
+      baselineName: "alone",
+    }),
+    compareRow({
+      scenario: `${label} swarm 1+${SWARM_DOWNLOADERS}: CPU per downloader`,
+      value: swarmCpu.min / SWARM_DOWNLOADERS,
+      baselineValue: aloneCpu.min,
+      format: formatSeconds,
+      baselineName: "alone",
     }),
     compareRow({
       scenario: `${label} swarm 1+${SWARM_DOWNLOADERS}: seeder upload`,

@@ -57,12 +57,16 @@ export interface Uploaded {
   bytes: number;
   /** Chunks uploaded. */
   chunks: number;
+  /** CPU time of the whole process, in ms, when the line names it. */
+  cpuMs?: number;
 }
 
-/** The counts of an `uploaded N bytes (M chunks)` log line, or null. */
+/** The counts of an `uploaded N bytes (M chunks) ...; T ms of CPU time` log line, or null. */
 export function parseUploaded(line: string): Uploaded | null {
-  const match = /uploaded (\d+) bytes \((\d+) chunks?\)/.exec(line);
-  return match ? { bytes: Number(match[1]), chunks: Number(match[2]) } : null;
+  const match = /uploaded (\d+) bytes \((\d+) chunks?\)(?:.*?(\d+) ms of CPU time)?/.exec(line);
+  if (!match) return null;
+  const counts = { bytes: Number(match[1]), chunks: Number(match[2]) };
+  return match[3] === undefined ? counts : { ...counts, cpuMs: Number(match[3]) };
 }
 
 /** Memory figures of `/proc/<pid>/status`, in bytes. */

@@ -45,6 +45,10 @@ Deno.test("parseUploaded reads the seeder's log line", () => {
     bytes: 0,
     chunks: 0,
   });
+  assert.deepEqual(
+    parseUploaded("uploaded 5 bytes (1 chunk) to other peers; 1520 ms of CPU time in all"),
+    { bytes: 5, chunks: 1, cpuMs: 1520 },
+  );
   assert.equal(parseUploaded("shutting down"), null);
 });
 

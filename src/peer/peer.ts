@@ -7,7 +7,13 @@
  */
 
 import { dirname, resolve } from "node:path";
-import { CHUNK_SIZE, DEFAULT_DISCOVER_TIMEOUT_MS, MAX_CHUNKS_IN_MEMORY } from "../constants.ts";
+import { cpuUsage } from "node:process";
+import {
+  CHUNK_SIZE,
+  DEFAULT_DISCOVER_TIMEOUT_MS,
+  MAX_CHUNKS_IN_MEMORY,
+  MICROSECONDS_PER_MS,
+} from "../constants.ts";
 import { BufferPool } from "./buffer_pool.ts";
 import { errorMessage, type Logger, silentLogger } from "../log.ts";
 import type { HostPort } from "../protocol/channel.ts";
@@ -394,7 +400,8 @@ export class PeerNode {
     await this.#state?.close();
     this.#log.info(
       `uploaded ${this.#chunkServer.uploadedBytes} bytes ` +
-        `(${this.#chunkServer.uploadsServed} chunks) to other peers`,
+        `(${this.#chunkServer.uploadsServed} chunks) to other peers; ` +
+        `${cpuMilliseconds()} ms of CPU time in all`,
     );
   }
 
@@ -574,4 +581,10 @@ function entryOf(file: ServedFile): SharedFileEntry {
     manifest: file.manifest,
     ...(file.chunks ? { chunks: file.chunks.toBase64() } : {}),
   };
+}
+
+/** CPU time this process has used so far (user + system, every thread), in ms. */
+function cpuMilliseconds(): number {
+  const { user, system } = cpuUsage();
+  return Math.round((user + system) / MICROSECONDS_PER_MS);
 }

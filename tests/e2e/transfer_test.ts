@@ -97,7 +97,9 @@ Deno.test("identical content shared by two peers has one ID and both serve it", 
     const uploaded = [];
     for (const peer of [first.peer, second.peer]) {
       await peer.stop();
-      uploaded.push(Number((await peer.stderr.waitFor(/uploaded (\d+) bytes/))[1]));
+      const closing = await peer.stderr.waitFor(/uploaded (\d+) bytes.*; (\d+) ms of CPU time/);
+      uploaded.push(Number(closing[1]));
+      assert.ok(Number(closing[2]) > 0, "the closing line counts the CPU time it took to hash");
     }
     assert.equal(uploaded[0] + uploaded[1] >= 64 * MIB, true);
     assert.ok(uploaded[0] > 0 && uploaded[1] > 0, `both seeders served chunks: ${uploaded}`);
