@@ -12,7 +12,8 @@
  *   peak RSS of the downloaders and the seeder against the TCP receiver's.
  * - `swarm`: one seeder and four downloaders started together on a
  *   `--swarm-size` file (256 MiB), against one downloader alone; bytes the
- *   seeder uploaded against the file size.
+ *   seeder uploaded against the file size; the CPU time of both, and the
+ *   floor the swarm's CPU time sets on this machine's cores.
  *
  * Run `deno task bench --help` for the options.
  *
