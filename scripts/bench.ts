@@ -302,7 +302,7 @@ async function finishDownload(child: Child): Promise<Download> {
     path: done.value,
     hwm: Math.max(usage.hwm, usage.maxRss),
     maxRss: usage.maxRss,
-    cpuMs: Math.max(usage.cpuMs, uploaded?.value.cpuMs ?? 0),
+    cpuMs: uploaded?.value.cpuMs ?? usage.cpuMs,
     uploaded: uploaded?.value.bytes ?? 0,
   };
 }
@@ -448,7 +448,7 @@ function singleReport(size: number, destination: Destination, tcpMbps: number): 
       formatMegabytes(maxRss)
     })`,
     `CPU ${formatSpread(spread(downloads.map((run) => run.cpuMs)), formatSeconds)} ` +
-    "(user + system, all threads, up to the last sample)",
+    "(user + system, all threads, as the downloader logged it at exit)",
   ]));
   const mbps = megabytesPerSecond(size, transfer.min);
   return [
