@@ -43,7 +43,8 @@ import { PeerPool } from "./peer_pool.ts";
 import { ServerLink } from "./server_link.ts";
 import { LanPeers } from "./lan_peers.ts";
 import type { Advertisement } from "../discovery/advertiser.ts";
-import { advertisePeer, isLoopbackHost } from "../discovery/services.ts";
+import { isLoopbackHost } from "../discovery/addresses.ts";
+import { advertisePeer } from "../discovery/services.ts";
 import { LookupError } from "../storage/file_index.ts";
 
 /** Options of {@linkcode PeerNode.start}. */

@@ -23,7 +23,8 @@ import { Bitfield } from "../storage/bitfield.ts";
 import { computeFileId } from "../storage/manifest.ts";
 import { FileIndex, type IndexStats, LookupError } from "../storage/file_index.ts";
 import type { Advertisement } from "../discovery/advertiser.ts";
-import { advertiseServer, isLoopbackHost } from "../discovery/services.ts";
+import { isLoopbackHost, isWildcardHost } from "../discovery/addresses.ts";
+import { advertiseServer } from "../discovery/services.ts";
 
 /** Options of {@linkcode startServer}. */
 export interface ServerOptions {
@@ -43,13 +44,6 @@ export interface ServerStatus extends IndexStats {
   address: string;
   /** Milliseconds since it started. */
   uptimeMs: number;
-}
-
-const WILDCARD_HOSTS = new Set(["0.0.0.0", "::", ""]);
-
-/** True when `host` means "every interface". */
-export function isWildcardHost(host: string): boolean {
-  return WILDCARD_HOSTS.has(host);
 }
 
 /**
