@@ -22,33 +22,20 @@
  */
 
 import { DEFAULT_DISCOVER_TIMEOUT_MS, PROTOCOL_VERSION } from "../constants.ts";
+import { errorMessage } from "../log.ts";
 import {
   BROWSE_FIRST_INTERVAL_MS,
   BROWSE_INTERVAL_FACTOR,
   BROWSE_MAX_INTERVAL_MS,
-  CACHE_FLUSH_GRACE_MS,
   CACHE_SWEEP_INTERVAL_MS,
-  GOODBYE_GRACE_MS,
-  KNOWN_ANSWER_MIN_TTL_FRACTION,
-  REFRESH_QUERY_COUNT,
-  REFRESH_STEP_FRACTION,
-  REFRESH_TTL_FRACTION,
   RESOLVE_RETRY_MS,
   TXT_KEY_PROTOCOL_VERSION,
 } from "./constants.ts";
-import {
-  canonicalName,
-  compareInstanceNames,
-  type DnsQuestion,
-  type DnsRecord,
-  instanceFullName,
-  instancesFromRecords,
-  isResolved,
-  normalizeServiceType,
-  recordKey,
-  type ServiceInstance,
-} from "./dns_sd.ts";
+import { canonicalName, type DnsQuestion, type DnsRecord } from "./dns_records.ts";
+import { instancesFromRecords, isResolved, type ServiceInstance } from "./dns_sd.ts";
 import { type DiscoveryLog, openMdnsSocket } from "./mdns_socket.ts";
+import { RecordCache } from "./record_cache.ts";
+import { compareInstanceNames, instanceFullName, normalizeServiceType } from "./service_names.ts";
 
 /** What changed about a service instance. */
 export interface ServiceChange {
@@ -106,28 +93,36 @@ export interface PickServerOptions {
   protocolVersion?: number;
 }
 
-/** One cached record and its bookkeeping. */
-interface CacheEntry {
-  record: DnsRecord;
-  /** When it was (last) received, ms since epoch. */
-  receivedAt: number;
-  /** When it is dropped. */
-  expiresAt: number;
-  /** TTL it was received with, in seconds. */
-  originalTtl: number;
-  /** Refresh queries already sent for this reception (0 to 4). */
-  refreshes: number;
-}
-
-/** A record as it would be reported now, with its remaining TTL. */
-function withRemainingTtl(entry: CacheEntry, now: number): DnsRecord {
-  return { ...entry.record, ttl: Math.max(0, Math.floor((entry.expiresAt - now) / 1000)) };
-}
-
 /** What identifies an instance's state for change detection (everything but the TTL). */
 function signature(instance: ServiceInstance): string {
   const { ttl: _ttl, ...rest } = instance;
   return JSON.stringify(rest);
+}
+
+/**
+ * The changes from the resolved instances `before` (by lower-cased name) to
+ * `instances`: `up` for a newly resolved one, `update` when its host, port,
+ * addresses or TXT changed (not its TTL), `down` for one no longer resolved.
+ * Returns the changes and the resolved instances now, by lower-cased name.
+ */
+export function instanceChanges(
+  before: ReadonlyMap<string, ServiceInstance>,
+  instances: ServiceInstance[],
+): { changes: ServiceChange[]; resolved: Map<string, ServiceInstance> } {
+  const resolved = new Map<string, ServiceInstance>();
+  for (const instance of instances) {
+    if (isResolved(instance)) resolved.set(canonicalName(instance.instanceName), instance);
+  }
+  const changes: ServiceChange[] = [];
+  for (const [key, instance] of resolved) {
+    const old = before.get(key);
+    if (!old) changes.push({ type: "up", instance });
+    else if (signature(old) !== signature(instance)) changes.push({ type: "update", instance });
+  }
+  for (const [key, instance] of before) {
+    if (!resolved.has(key)) changes.push({ type: "down", instance: { ...instance, ttl: 0 } });
+  }
+  return { changes, resolved };
 }
 
 /**
@@ -144,20 +139,12 @@ export async function watchServices(
   const type = normalizeServiceType(serviceType);
   const log: DiscoveryLog = options.log ?? (() => {});
   const socket = await openMdnsSocket({ interface: options.interface, log });
-  const cache = new Map<string, CacheEntry>();
+  const cache = new RecordCache();
   const lastAsked = new Map<string, number>();
   let known = new Map<string, ServiceInstance>();
   let closed = false;
   let queryTimer: ReturnType<typeof setTimeout> | undefined;
   let queryInterval = BROWSE_FIRST_INTERVAL_MS;
-
-  /** Whether some cached SRV record points at host `name`. */
-  function isTarget(name: string): boolean {
-    const key = canonicalName(name);
-    return [...cache.values()].some((e) =>
-      e.record.type === "SRV" && canonicalName(e.record.data.target) === key
-    );
-  }
 
   /** Whether a record concerns this service type: its PTR, SRV, TXT, or a target's address. */
   function relevant(record: DnsRecord): boolean {
@@ -168,40 +155,8 @@ export async function watchServices(
       case "TXT":
         return canonicalName(record.name).endsWith(`.${canonicalName(type)}`);
       default:
-        return isTarget(record.name);
+        return cache.isTarget(record.name);
     }
-  }
-
-  function store(record: DnsRecord, now: number): void {
-    const key = recordKey(record);
-    const existing = cache.get(key);
-    if (record.ttl === 0) {
-      // Goodbye: keep it one more second (RFC 6762 §10.1).
-      if (existing) existing.expiresAt = Math.min(existing.expiresAt, now + GOODBYE_GRACE_MS);
-      return;
-    }
-    if (record.flush) {
-      for (const [otherKey, other] of cache) {
-        if (
-          otherKey !== key && other.record.type === record.type &&
-          canonicalName(other.record.name) === canonicalName(record.name) &&
-          other.receivedAt < now - CACHE_FLUSH_GRACE_MS
-        ) {
-          other.expiresAt = Math.min(other.expiresAt, now + CACHE_FLUSH_GRACE_MS);
-        }
-      }
-    }
-    cache.set(key, {
-      record,
-      receivedAt: now,
-      expiresAt: now + record.ttl * 1000,
-      originalTtl: record.ttl,
-      refreshes: 0,
-    });
-  }
-
-  function currentRecords(now: number): DnsRecord[] {
-    return [...cache.values()].map((entry) => withRemainingTtl(entry, now));
   }
 
   function send(questions: DnsQuestion[], knownAnswers: DnsRecord[] = []): void {
@@ -210,12 +165,13 @@ export async function watchServices(
   }
 
   /** Asks for the SRV/TXT or addresses that unresolved instances lack. */
-  function resolveMissing(instances: ServiceInstance[], now: number): void {
+  function resolveMissing(instances: ServiceInstance[]): void {
     const questions: DnsQuestion[] = [];
+    const time = Date.now();
     const ask = (name: string, types: string[]) => {
       const key = canonicalName(name);
-      if (now - (lastAsked.get(key) ?? -Infinity) < RESOLVE_RETRY_MS) return;
-      lastAsked.set(key, now);
+      if (time - (lastAsked.get(key) ?? -Infinity) < RESOLVE_RETRY_MS) return;
+      lastAsked.set(key, time);
       for (const t of types) questions.push({ name, type: t });
     };
     for (const instance of instances) {
@@ -227,80 +183,35 @@ export async function watchServices(
     send(questions);
   }
 
-  function update(now: number): void {
-    const instances = instancesFromRecords(currentRecords(now), type);
-    const next = new Map<string, ServiceInstance>();
-    for (const instance of instances) {
-      if (isResolved(instance)) next.set(canonicalName(instance.instanceName), instance);
-    }
-    const changes: ServiceChange[] = [];
-    for (const [key, instance] of next) {
-      const before = known.get(key);
-      if (!before) changes.push({ type: "up", instance });
-      else if (signature(before) !== signature(instance)) {
-        changes.push({ type: "update", instance });
-      }
-    }
-    for (const [key, instance] of known) {
-      if (!next.has(key)) changes.push({ type: "down", instance: { ...instance, ttl: 0 } });
-    }
-    known = next;
+  function update(): void {
+    const instances = instancesFromRecords(cache.records(), type);
+    const { changes, resolved } = instanceChanges(known, instances);
+    known = resolved;
     for (const change of changes) {
-      log(
-        "debug",
-        `Service ${change.type}: "${change.instance.instanceName}" at ${change.instance.host}:${change.instance.port}`,
-      );
+      const { instanceName, host, port } = change.instance;
+      log("debug", `service ${change.type}: "${instanceName}" at ${host}:${port}`);
       try {
         options.onChange?.(change);
       } catch (error) {
-        log("error", `A discovery change handler failed: ${String(error)}`);
+        log("error", `a discovery change handler failed: ${errorMessage(error)}`);
       }
     }
-    resolveMissing(instances, now);
+    resolveMissing(instances);
   }
 
   function sweep(): void {
-    const now = Date.now();
-    const refresh: DnsQuestion[] = [];
-    for (const [key, entry] of cache) {
-      if (entry.expiresAt <= now) {
-        cache.delete(key);
-        continue;
-      }
-      // Refresh at 80%, 85%, 90% and 95% of the TTL (RFC 6762 §5.2).
-      const due = entry.receivedAt +
-        entry.originalTtl * 1000 * (REFRESH_TTL_FRACTION + entry.refreshes * REFRESH_STEP_FRACTION);
-      if (
-        entry.refreshes < REFRESH_QUERY_COUNT && now >= due && relevant(entry.record) &&
-        entry.expiresAt - now > GOODBYE_GRACE_MS
-      ) {
-        entry.refreshes++;
-        const question = { name: entry.record.name, type: entry.record.type };
-        if (!refresh.some((q) => q.name === question.name && q.type === question.type)) {
-          refresh.push(question);
-        }
-      }
-    }
-    send(refresh);
-    update(now);
+    send(cache.refreshQuestions(relevant));
+    update();
   }
 
   function browseQuery(): void {
-    const now = Date.now();
-    const knownAnswers = [...cache.values()]
-      .filter((e) =>
-        e.record.type === "PTR" &&
-        e.expiresAt - now > e.originalTtl * 1000 * KNOWN_ANSWER_MIN_TTL_FRACTION
-      )
-      .map((e) => withRemainingTtl(e, now));
-    send([{ name: type, type: "PTR" }], knownAnswers);
+    send([{ name: type, type: "PTR" }], cache.knownPtrAnswers());
     queryTimer = setTimeout(browseQuery, queryInterval);
     queryInterval = Math.min(queryInterval * BROWSE_INTERVAL_FACTOR, BROWSE_MAX_INTERVAL_MS);
   }
 
   socket.onMessage((message) => {
     if (closed || message.type !== "response") return;
-    const now = Date.now();
     const records = [...message.answers, ...message.additionals];
     // Addresses last: they are kept only for hosts some SRV record points at.
     const ordered = [
@@ -310,10 +221,10 @@ export async function watchServices(
     let stored = 0;
     for (const record of ordered) {
       if (!relevant(record)) continue;
-      store(record, now);
+      cache.add(record);
       stored++;
     }
-    if (stored > 0) update(now);
+    if (stored > 0) update();
   });
 
   const sweepTimer = setInterval(sweep, CACHE_SWEEP_INTERVAL_MS);

@@ -1,34 +1,18 @@
-import { deepStrictEqual as assertEquals, ok as assert, throws } from "node:assert/strict";
-import { PROTOCOL_VERSION } from "../constants.ts";
-import { nextHostName } from "./advertiser.ts";
-import { pickServer } from "./browser.ts";
+import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
+import type { DnsMessage, DnsRecord } from "./dns_records.ts";
 import {
   allRecords,
   answerQuery,
   buildServiceRecords,
-  compareInstanceNames,
-  compareProbeRecords,
-  decodeTxt,
-  defaultTxt,
-  type DnsMessage,
-  type DnsRecord,
-  encodeTxt,
   findConflicts,
-  hostFullName,
-  instanceFullName,
   instancesFromRecords,
   isResolved,
-  nextInstanceName,
-  normalizeServiceType,
-  parseServiceInstances,
-  sanitizeHostName,
-  sanitizeInstanceName,
-  type ServiceInstance,
+  uniqueRecords,
 } from "./dns_sd.ts";
+import { decodeTxt, defaultTxt } from "./service_names.ts";
 
 const TYPE = "_p2p-transfer._tcp.local";
 const FULL = `p2pft server on alpha.${TYPE}`;
-const encoder = new TextEncoder();
 
 function service() {
   return {
@@ -47,65 +31,6 @@ function records(addresses = ["10.0.0.1", "fd00::1"]) {
 function response(answers: DnsRecord[], additionals: DnsRecord[] = []): DnsMessage {
   return { type: "response", id: 0, questions: [], answers, authorities: [], additionals };
 }
-
-function instance(name: string, extra: Partial<ServiceInstance> = {}): ServiceInstance {
-  return {
-    instanceName: name,
-    serviceType: TYPE,
-    host: "h.local",
-    port: 1,
-    addresses: ["10.0.0.9"],
-    txt: {},
-    ttl: 120,
-    ...extra,
-  };
-}
-
-Deno.test("normalizeServiceType adds .local and drops the trailing dot", () => {
-  assertEquals(normalizeServiceType("_p2p-transfer._tcp"), TYPE);
-  assertEquals(normalizeServiceType("_p2p-transfer._tcp.local."), TYPE);
-  assertEquals(normalizeServiceType("_P2P-transfer._tcp.LOCAL"), "_P2P-transfer._tcp.LOCAL");
-  throws(() => normalizeServiceType("p2p-transfer.tcp"), /not a DNS-SD service type/);
-});
-
-Deno.test("instance and host names are made into single labels", () => {
-  assertEquals(sanitizeInstanceName("p2pft server on a.b.c"), "p2pft server on a-b-c");
-  assertEquals(new TextEncoder().encode(sanitizeInstanceName("é".repeat(40))).length, 62);
-  throws(() => sanitizeInstanceName(" \u0001 "), /non-empty/);
-  assertEquals(sanitizeHostName("alpha.example.com"), "alpha");
-  assertEquals(sanitizeHostName("my_box.local."), "my-box");
-  assertEquals(sanitizeHostName("___"), "p2pft");
-  assertEquals(instanceFullName("x", "_a._tcp"), "x._a._tcp.local");
-  assertEquals(hostFullName("alpha"), "alpha.local");
-  assertEquals(hostFullName("alpha.local."), "alpha.local");
-});
-
-Deno.test("renames after a conflict count up", () => {
-  assertEquals(nextInstanceName("p2pft server on alpha"), "p2pft server on alpha (2)");
-  assertEquals(nextInstanceName("p2pft server on alpha (2)"), "p2pft server on alpha (3)");
-  assertEquals(nextInstanceName("x (9)"), "x (10)");
-  const long = nextInstanceName("a".repeat(63));
-  assertEquals(long, "a".repeat(59) + " (2)");
-  assertEquals(nextHostName("alpha"), "alpha-2");
-  assertEquals(nextHostName("alpha-2"), "alpha-3");
-});
-
-Deno.test("TXT pairs round-trip and follow RFC 6763 §6", () => {
-  const txt = { txtvers: "1", proto: "p2pft", note: "a=b c", empty: "" };
-  assertEquals(decodeTxt(encodeTxt(txt)), txt);
-  assertEquals(encodeTxt({}), [new Uint8Array(0)]);
-  assertEquals(decodeTxt([new Uint8Array(0)]), {});
-  // Keys are case-insensitive, the first one wins, a bare key is a boolean.
-  assertEquals(
-    decodeTxt([encoder.encode("Key=1"), encoder.encode("key=2"), encoder.encode("flag")]),
-    { key: "1", flag: "" },
-  );
-  assertEquals(decodeTxt([encoder.encode("=nokey"), encoder.encode("ok=é")]), { ok: "é" });
-  throws(() => encodeTxt({ "a=b": "1" }), /invalid/);
-  throws(() => encodeTxt({ "": "1" }), /invalid/);
-  throws(() => encodeTxt({ k: "x".repeat(300) }), /255-byte/);
-  assertEquals(defaultTxt(), { txtvers: "1", proto: "p2pft", protovers: String(PROTOCOL_VERSION) });
-});
 
 Deno.test("buildServiceRecords makes PTR, SRV, TXT, A, AAAA and the enumeration PTR", () => {
   const set = records();
@@ -130,6 +55,7 @@ Deno.test("buildServiceRecords makes PTR, SRV, TXT, A, AAAA and the enumeration 
     ["alpha.local", "AAAA", "fd00::1", 120, true],
   ]);
   assertEquals(allRecords(set).length, 6);
+  assertEquals(uniqueRecords(set), [set.srv, set.txt, ...set.addresses]);
   const goodbye = buildServiceRecords(service(), { addresses: ["10.0.0.1"], goodbye: true });
   assert(allRecords(goodbye).every((r) => r.ttl === 0));
   // Without TXT pairs, the p2pft defaults are advertised.
@@ -198,7 +124,7 @@ Deno.test("answerQuery leaves out known answers that still have half their TTL",
 
 Deno.test("findConflicts reports records for our names with other data", () => {
   const set = records(["10.0.0.1"]);
-  const ours = [set.srv, set.txt, ...set.addresses];
+  const ours = uniqueRecords(set);
   // Our own packets (looped back) are no conflict.
   assertEquals(findConflicts(response(allRecords(set)), ours), []);
   const other = buildServiceRecords({ ...service(), port: 9000, host: "beta" }, {
@@ -213,23 +139,10 @@ Deno.test("findConflicts reports records for our names with other data", () => {
   assertEquals(findConflicts(response(allRecords(unrelated)), ours), []);
 });
 
-Deno.test("compareProbeRecords: lexicographically later data wins (RFC 6762 §8.2)", () => {
-  const a = buildServiceRecords({ ...service(), host: "ha" }, { addresses: [] });
-  const b = buildServiceRecords({ ...service(), host: "hb" }, { addresses: [] });
-  assert(compareProbeRecords([a.srv, a.txt], [b.srv, b.txt]) < 0);
-  assert(compareProbeRecords([b.srv, b.txt], [a.srv, a.txt]) > 0);
-  assertEquals(compareProbeRecords([a.srv, a.txt], [a.txt, a.srv]), 0);
-  const low = buildServiceRecords(service(), { addresses: ["10.0.0.2", "fd00::1"] }).addresses;
-  const high = buildServiceRecords(service(), { addresses: ["10.0.0.10", "::ffff:1.2.3.4"] })
-    .addresses;
-  assert(compareProbeRecords(low, high) < 0);
-  assert(compareProbeRecords([low[0]], [low[0], low[1]]) < 0);
-});
-
-Deno.test("parseServiceInstances merges answers and additionals", () => {
+Deno.test("instancesFromRecords assembles an instance from PTR, SRV, TXT and addresses", () => {
   const set = records();
-  const [instance] = parseServiceInstances(
-    response([set.ptr], [set.srv, set.txt, ...set.addresses]),
+  const [instance] = instancesFromRecords(
+    [set.ptr, set.srv, set.txt, ...set.addresses],
     "_p2p-transfer._tcp",
   );
   assertEquals(instance, {
@@ -244,15 +157,15 @@ Deno.test("parseServiceInstances merges answers and additionals", () => {
   assert(isResolved(instance));
 });
 
-Deno.test("parseServiceInstances reports partial instances, goodbyes and ignores other types", () => {
+Deno.test("instancesFromRecords reports partial instances, goodbyes and ignores other types", () => {
   const set = records();
-  const partial = parseServiceInstances(response([set.ptr]), TYPE);
+  const partial = instancesFromRecords([set.ptr], TYPE);
   assertEquals(partial.map((i) => [i.instanceName, i.host, i.port, i.addresses]), [
     ["p2pft server on alpha", "", 0, []],
   ]);
   assert(!isResolved(partial[0]));
   const bye = buildServiceRecords(service(), { addresses: ["10.0.0.1"], goodbye: true });
-  const gone = parseServiceInstances(response(allRecords(bye)), TYPE);
+  const gone = instancesFromRecords(allRecords(bye), TYPE);
   assertEquals(gone.map((i) => [i.instanceName, i.ttl, i.addresses]), [
     ["p2pft server on alpha", 0, []],
   ]);
@@ -260,9 +173,9 @@ Deno.test("parseServiceInstances reports partial instances, goodbyes and ignores
   const other = buildServiceRecords({ ...service(), serviceType: "_http._tcp" }, {
     addresses: ["10.0.0.1"],
   });
-  assertEquals(parseServiceInstances(response(allRecords(other)), TYPE), []);
+  assertEquals(instancesFromRecords(allRecords(other), TYPE), []);
   // An SRV alone (answer to a follow-up query) names its instance too.
-  assertEquals(parseServiceInstances(response([set.srv]), TYPE)[0].port, 8000);
+  assertEquals(instancesFromRecords([set.srv], TYPE)[0].port, 8000);
 });
 
 Deno.test("instancesFromRecords sorts instances and keeps dots inside names", () => {
@@ -275,30 +188,4 @@ Deno.test("instancesFromRecords sorts instances and keeps dots inside names", ()
   const dotted: DnsRecord = { name: TYPE, type: "PTR", ttl: 10, data: `v1.2 box.${TYPE}` };
   const list = instancesFromRecords([...allRecords(a), ...allRecords(b), dotted], TYPE);
   assertEquals(list.map((i) => i.instanceName), ["Alpha", "beta", "v1.2 box"]);
-});
-
-Deno.test("compareInstanceNames is total and case-insensitive first", () => {
-  const names = ["b", "B", "a (2)", "A", "a"];
-  assertEquals(names.sort(compareInstanceNames), ["A", "a", "a (2)", "B", "b"]);
-  assertEquals(compareInstanceNames("x", "x"), 0);
-});
-
-Deno.test("pickServer picks the lowest instance name among compatible resolved servers", () => {
-  assertEquals(pickServer([]), undefined);
-  const picked = pickServer([
-    instance("p2pft server on zulu"),
-    instance("P2pft server on beta"),
-    instance("p2pft server on alpha", { port: 0 }), // unresolved
-    instance("p2pft server on aardvark", { txt: { protovers: "999" } }), // incompatible
-    instance("p2pft server on beta (2)"),
-  ]);
-  assertEquals(picked?.instanceName, "P2pft server on beta");
-  // The order of the input does not matter.
-  const same = [instance("b", { host: "y.local" }), instance("b", { host: "x.local" })];
-  assertEquals(pickServer(same)?.host, "x.local");
-  assertEquals(pickServer(same.reverse())?.host, "x.local");
-  assertEquals(
-    pickServer([instance("a", { txt: { protovers: "7" } })], { protocolVersion: 7 })?.instanceName,
-    "a",
-  );
 });

@@ -1,17 +1,19 @@
 /**
  * A thin promise-based wrapper around the `multicast-dns` package: one UDP
  * socket on port 5353 joined to 224.0.0.251, sending and receiving
- * {@linkcode DnsMessage}s. The conversion between the package's packets and
- * the plain records of `dns_sd.ts` lives here and nowhere else.
+ * {@linkcode DnsMessage}s (converted to and from the package's packets by
+ * `dns_records.ts`).
  *
  * @module
  */
 
+// @ts-types="@types/dns-packet"
+import type { Packet } from "dns-packet";
 // @ts-types="@types/multicast-dns"
 import mdns from "multicast-dns";
-import { Buffer } from "node:buffer";
+import { isIpv4 } from "./addresses.ts";
 import { MDNS_IPV4_GROUP, MDNS_PORT } from "./constants.ts";
-import type { DnsMessage, DnsQuestion, DnsRecord } from "./dns_sd.ts";
+import { type DnsMessage, fromPacket, type OutgoingMessage, toPacket } from "./dns_records.ts";
 
 /** Severity of a discovery log line. */
 export type DiscoveryLogLevel = "debug" | "info" | "warn" | "error";
@@ -21,14 +23,10 @@ export type DiscoveryLog = (level: DiscoveryLogLevel, message: string) => void;
 
 /** Where a packet came from, or where a unicast packet goes. */
 export interface MdnsRemote {
-  /** IP address. */
   address: string;
   /** UDP port (5353 for a full mDNS responder; anything else is a "legacy" one-shot asker). */
   port: number;
 }
-
-/** A message to send: the sections left out are empty. */
-export type OutgoingMessage = Partial<DnsMessage> & Pick<DnsMessage, "type">;
 
 /** An open mDNS socket. */
 export interface MdnsSocket {
@@ -51,17 +49,6 @@ export interface MdnsSocketOptions {
   log?: DiscoveryLog;
 }
 
-/** Class value dns-packet gives a question with the QU bit set (0x8001). */
-const QU_CLASS = "UNKNOWN_32769";
-
-/** Record types kept from received packets. */
-const KNOWN_TYPES = new Set(["PTR", "SRV", "TXT", "A", "AAAA"]);
-
-/** Whether `text` is a dotted IPv4 address. */
-function isIpv4(text: string): boolean {
-  return /^\d{1,3}(\.\d{1,3}){3}$/.test(text);
-}
-
 /**
  * The IPv4 address of an interface given by name or address. Throws, naming
  * the interfaces there are, when it has none.
@@ -73,88 +60,10 @@ export function interfaceIpv4(nameOrAddress: string): string {
   if (found) return found.address;
   const names = [...new Set(interfaces.map((i) => i.name))].join(", ");
   throw new Error(
-    `Network interface "${nameOrAddress}" has no IPv4 address for mDNS: pick one of ${
+    `network interface "${nameOrAddress}" has no IPv4 address for mDNS: pick one of ${
       names || "(none)"
-    }.`,
+    }`,
   );
-}
-
-/** Converts one decoded dns-packet record, or returns undefined for types we ignore. */
-function fromPacketRecord(raw: Record<string, unknown>): DnsRecord | undefined {
-  const type = String(raw.type);
-  if (!KNOWN_TYPES.has(type) || typeof raw.name !== "string") return undefined;
-  const base = { name: raw.name, ttl: Number(raw.ttl ?? 0), flush: raw.flush === true };
-  const data = raw.data;
-  switch (type) {
-    case "PTR":
-    case "A":
-    case "AAAA":
-      return typeof data === "string"
-        ? { ...base, type: type as "PTR" | "A" | "AAAA", data }
-        : undefined;
-    case "SRV": {
-      const srv = data as Record<string, unknown> | undefined;
-      if (!srv || typeof srv.target !== "string") return undefined;
-      return {
-        ...base,
-        type: "SRV",
-        data: {
-          priority: Number(srv.priority ?? 0),
-          weight: Number(srv.weight ?? 0),
-          port: Number(srv.port ?? 0),
-          target: srv.target,
-        },
-      };
-    }
-    case "TXT": {
-      const list = Array.isArray(data) ? data : [data];
-      return {
-        ...base,
-        type: "TXT",
-        data: list.map((item) =>
-          typeof item === "string"
-            ? new TextEncoder().encode(item)
-            : new Uint8Array(item as Uint8Array)
-        ),
-      };
-    }
-  }
-  return undefined;
-}
-
-/** Converts a decoded dns-packet packet into a {@linkcode DnsMessage}. */
-function fromPacket(packet: Record<string, unknown>): DnsMessage {
-  const records = (section: unknown) =>
-    (Array.isArray(section) ? section : [])
-      .map((raw) => fromPacketRecord(raw as Record<string, unknown>))
-      .filter((record): record is DnsRecord => record !== undefined);
-  const questions: DnsQuestion[] = (Array.isArray(packet.questions) ? packet.questions : [])
-    .map((q: Record<string, unknown>) => ({
-      name: String(q.name),
-      type: String(q.type),
-      unicastResponse: q.class === QU_CLASS,
-    }));
-  return {
-    type: packet.type === "response" ? "response" : "query",
-    id: Number(packet.id ?? 0),
-    questions,
-    answers: records(packet.answers),
-    authorities: records(packet.authorities),
-    additionals: records(packet.additionals),
-  };
-}
-
-/** Converts a record into the shape dns-packet encodes. */
-function toPacketRecord(record: DnsRecord): Record<string, unknown> {
-  const data = record.type === "TXT" ? record.data.map((bytes) => Buffer.from(bytes)) : record.data;
-  return {
-    name: record.name,
-    type: record.type,
-    ttl: record.ttl,
-    class: "IN",
-    flush: record.flush === true,
-    data,
-  };
 }
 
 /**
@@ -179,30 +88,22 @@ export function openMdnsSocket(options: MdnsSocketOptions = {}): Promise<MdnsSoc
   const socket: MdnsSocket = {
     send(message, to) {
       if (closed) return Promise.resolve();
-      const packet = {
-        id: message.id ?? 0,
-        questions: (message.questions ?? []).map((q) => ({ name: q.name, type: q.type })),
-        answers: (message.answers ?? []).map(toPacketRecord),
-        authorities: (message.authorities ?? []).map(toPacketRecord),
-        additionals: (message.additionals ?? []).map(toPacketRecord),
-      };
+      const packet = toPacket(message);
       return new Promise((resolve) => {
         const done = (error: Error | null) => {
-          if (error) log("warn", `Could not send an mDNS ${message.type}: ${error.message}`);
+          if (error) log("warn", `could not send an mDNS ${message.type}: ${error.message}`);
           resolve();
         };
-        // deno-lint-ignore no-explicit-any
-        const outgoing = packet as any;
         try {
-          if (message.type === "query") instance.query(outgoing, to, done);
-          else instance.respond(outgoing, to, done);
+          if (message.type === "query") instance.query(packet, to, done);
+          else instance.respond(packet, to, done);
         } catch (error) {
           done(error instanceof Error ? error : new Error(String(error)));
         }
       });
     },
     onMessage(listener) {
-      instance.on("packet", (packet: Record<string, unknown>, rinfo: MdnsRemote) => {
+      instance.on("packet", (packet: Packet, rinfo: MdnsRemote) => {
         if (closed) return;
         listener(fromPacket(packet), { address: rinfo.address, port: rinfo.port });
       });
@@ -225,8 +126,8 @@ export function openMdnsSocket(options: MdnsSocketOptions = {}): Promise<MdnsSoc
       instance.destroy();
       reject(
         new Error(
-          `Could not open the mDNS socket (UDP port ${MDNS_PORT}): ${error.message}. ` +
-            "Check that no other program holds the port exclusively and that this process may bind it.",
+          `could not open the mDNS socket (UDP port ${MDNS_PORT}): ${error.message}; ` +
+            "check that no other program holds the port exclusively and that this process may bind it",
         ),
       );
     });

@@ -6,11 +6,12 @@
  * @module
  */
 
-import { PEER_SERVICE_TYPE, SERVER_SERVICE_TYPE } from "../constants.ts";
+import { MS_PER_SECOND, PEER_SERVICE_TYPE, SERVER_SERVICE_TYPE } from "../constants.ts";
 import type { HostPort } from "../protocol/channel.ts";
 import { advertise, type Advertisement, defaultHostName } from "./advertiser.ts";
 import { browse, pickServer } from "./browser.ts";
-import { defaultTxt, type ServiceInstance } from "./dns_sd.ts";
+import type { ServiceInstance } from "./dns_sd.ts";
+import { defaultTxt } from "./service_names.ts";
 import type { DiscoveryLog } from "./mdns_socket.ts";
 
 /** TXT key under which a peer advertises its peer ID. */
@@ -18,12 +19,6 @@ export const TXT_KEY_PEER_ID = "peerid";
 
 /** How long a browse goes on after the first server answered, to hear the others. */
 const SETTLE_MS = 1_000;
-
-/** True when `host` is a loopback address, which no other machine can reach. */
-export function isLoopbackHost(host: string): boolean {
-  const bare = host.replace(/^\[|\]$/g, "").toLowerCase();
-  return bare.startsWith("127.") || bare === "::1" || bare === "localhost";
-}
 
 /** Advertises the central server listening on `listen`. */
 export function advertiseServer(
@@ -65,7 +60,6 @@ export function instanceAddress(instance: ServiceInstance): HostPort | undefined
 export interface DiscoveredServer {
   /** Where to connect. */
   address: HostPort;
-  /** Its instance name. */
   instanceName: string;
   /** How many servers answered. */
   found: number;
@@ -89,7 +83,7 @@ export async function discoverServer(
   const address = chosen && instanceAddress(chosen);
   if (!chosen || !address) {
     throw new Error(
-      `no p2pft server answered on the LAN within ${timeoutMs / 1000} s; ` +
+      `no p2pft server answered on the LAN within ${timeoutMs / MS_PER_SECOND} s; ` +
         `start one with "p2pft server", or give its address with --server HOST:PORT`,
     );
   }

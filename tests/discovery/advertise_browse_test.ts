@@ -7,7 +7,8 @@ import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/stric
 import { createLan } from "../helpers/netns.ts";
 import { browseWithAgent, canCreateNamespaces, startDiscoveryAgent } from "./agent.ts";
 import { PROTOCOL_VERSION, SERVER_SERVICE_TYPE } from "../../src/constants.ts";
-import { defaultTxt, type ServiceInstance } from "../../src/discovery/dns_sd.ts";
+import type { ServiceInstance } from "../../src/discovery/dns_sd.ts";
+import { defaultTxt } from "../../src/discovery/service_names.ts";
 
 const ignore = !canCreateNamespaces();
 

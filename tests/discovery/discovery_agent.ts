@@ -83,7 +83,9 @@ async function main(args: string[]): Promise<void> {
       return;
     }
     default:
-      throw new Error(`Unknown command "${command}": use advertise, browse or watch.`);
+      throw new Error(
+        `unknown command "${command}": use advertise, browse, watch or bare-responder`,
+      );
   }
 }
 
