@@ -156,7 +156,11 @@ Deno.test("node:tls mutual TLS 1.3 with two identities: each side learns the oth
     rejectUnauthorized: false,
     minVersion: "TLSv1.3",
   }, (socket) => {
-    seenByServer.resolve(idOfCertificate(socket.getPeerCertificate(true).raw));
+    try {
+      seenByServer.resolve(idOfCertificate(socket.getPeerCertificate(true).raw));
+    } catch (error) {
+      seenByServer.reject(error);
+    }
     socket.end("hello");
   });
   const listening = Promise.withResolvers<void>();
