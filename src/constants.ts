@@ -9,7 +9,7 @@
 export const PROGRAM_VERSION = "0.1.0";
 
 /** Version of the wire protocol spoken over TCP (see docs/protocol.md). */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** Name sent in every handshake so that foreign speakers are told apart. */
 export const PROTOCOL_NAME = "p2pft";
@@ -106,6 +106,23 @@ export const MAX_SOURCE_WAIT_MS = 5_000;
 
 /** Uploads one peer serves at once; further requests wait in a fair queue. */
 export const UPLOAD_SLOTS = 6;
+
+/**
+ * Connections a listener (the server, or a peer's chunk port) holds at once,
+ * handshaking or not. Past it newcomers are closed at once: file descriptors
+ * are finite (20,000 on the machines we measured) and each holds buffers.
+ */
+export const MAX_CONNECTIONS = 16_000;
+
+/**
+ * Connections one IP address may hold on a listener at once, so one host
+ * cannot take every slot. A NAT may hide many peers behind one address,
+ * hence not lower.
+ */
+export const MAX_CONNECTIONS_PER_ADDRESS = 256;
+
+/** Shortest time between two log lines about connections refused for one reason from one address. */
+export const REFUSAL_LOG_INTERVAL_MS = 60_000;
 
 /** Time allowed to open a TCP connection to another peer. */
 export const CONNECT_TIMEOUT_MS = 5_000;

@@ -6,103 +6,165 @@
  * @module
  */
 
+import net from "node:net";
+import type tls from "node:tls";
+import {
+  MAX_CONNECTIONS,
+  MAX_CONNECTIONS_PER_ADDRESS,
+  REFUSAL_LOG_INTERVAL_MS,
+} from "../constants.ts";
 import { errorMessage, type Logger } from "../log.ts";
-import { formatAddr, formatHostPort, type HostPort } from "./channel.ts";
+import { formatHostPort, type HostPort } from "./channel.ts";
 import { type Connection, handshake, type HandshakeOptions } from "./connection.ts";
+import { acceptSecure, serverContext } from "./secure_channel.ts";
+import type { Credentials } from "./dial.ts";
+
+/** A listening TCP server, ready for an {@linkcode Acceptor}. */
+export interface Listener {
+  /** The node server. */
+  server: net.Server;
+  /** Where it really listens (port 0 resolved). */
+  addr: Deno.NetAddr;
+}
 
 /** Listens on `address`; an address in use becomes an error that says what to do. */
-export function listenTcp(address: HostPort, options: { flag: string }): Deno.TcpListener {
-  try {
-    return Deno.listen({ hostname: address.host, port: address.port });
-  } catch (error) {
-    if (error instanceof Deno.errors.AddrInUse) {
-      throw new Error(
-        `${formatHostPort(address.host, address.port)} is already in use: ` +
-          `stop the other process or pick another port with ${options.flag} (0 picks a free one)`,
-      );
-    }
-    throw error;
-  }
+export function listenTcp(address: HostPort, options: { flag: string }): Promise<Listener> {
+  const server = net.createServer({ pauseOnConnect: true });
+  return new Promise((resolve, reject) => {
+    server.once("error", (error: Error & { code?: string }) => {
+      const where = formatHostPort(address.host, address.port);
+      if (error.code === "EADDRINUSE") {
+        reject(
+          new Error(
+            `port ${address.port} (${where}) is already in use: stop the other process or ` +
+              `pick another port with ${options.flag} (0 picks a free one)`,
+          ),
+        );
+      } else {
+        reject(new Error(`cannot listen on ${where}: ${errorMessage(error)}`));
+      }
+    });
+    server.listen({ host: address.host, port: address.port }, () => {
+      const bound = server.address() as net.AddressInfo;
+      resolve({ server, addr: { transport: "tcp", hostname: bound.address, port: bound.port } });
+    });
+  });
 }
 
 /** Options of {@linkcode Acceptor}. */
 export interface AcceptorOptions extends Pick<HandshakeOptions, "role" | "accept"> {
+  /** Our identity and the network key. */
+  credentials: Credentials;
   /** Where log lines go. */
   log: Logger;
   /** Runs one handshaken connection until it ends; a rejection is logged as the reason. */
   onConnection: (connection: Connection) => Promise<void>;
 }
 
-/** Accepts and serves connections on a listener until closed. */
+/**
+ * Accepts and serves connections on a listener until closed. Every newcomer
+ * must finish the secure handshake (preamble, TLS, hello, network-key proof)
+ * within the handshake time; connections past {@linkcode MAX_CONNECTIONS} in
+ * all or {@linkcode MAX_CONNECTIONS_PER_ADDRESS} from one address are closed
+ * at once. Refusals are logged once per reason and address, then at most once
+ * per {@linkcode REFUSAL_LOG_INTERVAL_MS} with a count.
+ */
 export class Acceptor {
   /** `host:port` it listens on. */
   readonly address: string;
   /** The listening address. */
   readonly addr: Deno.NetAddr;
-  #listener: Deno.TcpListener;
+  #server: net.Server;
   #options: AcceptorOptions;
+  #context: tls.SecureContext;
   #open = new Set<Connection>();
-  #loop: Promise<void>;
+  #sockets = new Set<net.Socket>();
+  #perAddress = new Map<string, number>();
+  #refusals = new Map<string, { last: number; since: number }>();
 
   /** Starts accepting on `listener`. */
-  constructor(listener: Deno.TcpListener, options: AcceptorOptions) {
-    this.#listener = listener;
+  constructor(listener: Listener, options: AcceptorOptions) {
+    this.#server = listener.server;
     this.#options = options;
+    this.#context = serverContext(options.credentials.identity);
     this.addr = listener.addr;
-    this.address = formatAddr(listener.addr);
-    this.#loop = this.#accept();
+    this.address = formatHostPort(listener.addr.hostname, listener.addr.port);
+    this.#server.on("connection", (socket: net.Socket) => this.#admit(socket));
   }
 
-  /** Connections currently open. */
+  /** Connections currently open (past the handshake). */
   get connections(): number {
     return this.#open.size;
   }
 
   /** Stops accepting and closes every connection with `reason`. */
   async close(reason: string): Promise<void> {
-    try {
-      this.#listener.close();
-    } catch {
-      // Already closed.
-    }
+    const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
     for (const connection of this.#open) connection.close(reason);
-    await this.#loop;
+    for (const socket of this.#sockets) socket.destroy();
+    await closed;
   }
 
-  async #accept(): Promise<void> {
-    const log = this.#options.log;
-    while (true) {
-      let conn: Deno.TcpConn;
-      try {
-        conn = await this.#listener.accept();
-      } catch (error) {
-        if (error instanceof Deno.errors.BadResource || error instanceof Deno.errors.Interrupted) {
-          return;
-        }
-        log.warn(`accept failed: ${errorMessage(error)}`);
-        continue;
-      }
-      conn.setNoDelay(true);
-      this.#serve(conn).catch((error) => log.error(`connection: ${errorMessage(error)}`));
+  #admit(socket: net.Socket): void {
+    const host = (socket.remoteAddress ?? "?").replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, "");
+    const count = this.#perAddress.get(host) ?? 0;
+    if (this.#sockets.size >= MAX_CONNECTIONS || count >= MAX_CONNECTIONS_PER_ADDRESS) {
+      socket.destroy();
+      this.#refused(host, "too many connections", "limit");
+      return;
     }
+    this.#sockets.add(socket);
+    this.#perAddress.set(host, count + 1);
+    socket.once("close", () => {
+      this.#sockets.delete(socket);
+      const left = (this.#perAddress.get(host) ?? 1) - 1;
+      if (left === 0) this.#perAddress.delete(host);
+      else this.#perAddress.set(host, left);
+    });
+    socket.on("error", () => {});
+    this.#serve(socket, host).catch((error) =>
+      this.#options.log.error(`connection: ${errorMessage(error)}`)
+    );
   }
 
-  async #serve(conn: Deno.TcpConn): Promise<void> {
-    const remote = formatAddr(conn.remoteAddr);
+  async #serve(socket: net.Socket, host: string): Promise<void> {
+    const { credentials } = this.#options;
     let connection: Connection;
     try {
-      connection = await handshake(conn, this.#options);
+      const link = await acceptSecure(socket, { context: this.#context, role: this.#options.role });
+      connection = await handshake(link, {
+        ...this.#options,
+        dialer: false,
+        localId: credentials.identity.id,
+        networkKey: credentials.networkKey,
+      });
     } catch (error) {
-      this.#options.log.warn(`closed connection from ${remote}: ${errorMessage(error)}`);
+      socket.destroy();
+      this.#refused(host, errorMessage(error), error instanceof Error ? error.name : "Error");
       return;
     }
     this.#open.add(connection);
     try {
       await this.#options.onConnection(connection);
     } catch (error) {
-      this.#options.log.warn(`closed connection from ${remote}: ${errorMessage(error)}`);
+      this.#options.log.warn(`closed connection from ${connection.remote}: ${errorMessage(error)}`);
     } finally {
       this.#open.delete(connection);
     }
+  }
+
+  /** Logs a refused connection, at most once per kind of reason and address per interval. */
+  #refused(host: string, reason: string, kind: string): void {
+    const key = `${host} ${kind}`;
+    const now = Date.now();
+    const seen = this.#refusals.get(key);
+    if (seen && now - seen.last < REFUSAL_LOG_INTERVAL_MS) {
+      seen.since++;
+      return;
+    }
+    const more = seen && seen.since > 0 ? ` (and ${seen.since} more times since)` : "";
+    this.#options.log.warn(`refused connection from ${host}: ${reason}${more}`);
+    this.#refusals.set(key, { last: now, since: 0 });
+    if (this.#refusals.size > MAX_CONNECTIONS) this.#refusals.clear();
   }
 }

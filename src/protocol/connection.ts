@@ -12,9 +12,26 @@ import {
   PROTOCOL_NAME,
   PROTOCOL_VERSION,
 } from "../constants.ts";
+import {
+  keyFingerprint,
+  memberProof,
+  type ProofContext,
+  verifyMemberProof,
+} from "../security/network_key.ts";
+import { decodeBase64, encodeBase64 } from "../storage/base64.ts";
 import { type ByteChannel, formatAddr } from "./channel.ts";
 import { FrameReader, FrameWriter, ProtocolError } from "./frame.ts";
-import { type ErrorMessage, type Hello, helloSchema, parseMessage } from "./messages.ts";
+import {
+  authSchema,
+  type ErrorMessage,
+  type Hello,
+  helloSchema,
+  parseMessage,
+} from "./messages.ts";
+import type { SecureLink } from "./secure_channel.ts";
+
+/** Random bytes each side puts in its hello, so that proofs differ on every connection. */
+const NONCE_BYTES = 16;
 
 /** The failure a request rejects with when the other side answers with an error. */
 export class RemoteError extends Error {
@@ -53,6 +70,8 @@ export interface MessageHandler {
 export class Connection {
   /** What the other side said in its hello. */
   readonly remoteHello: Hello;
+  /** The other side's ID, proven by TLS: the hash of its public key. */
+  readonly remoteId: string;
   /** `host:port` of the other side. */
   readonly remote: string;
   /** The channel under this connection. */
@@ -67,12 +86,13 @@ export class Connection {
   /** Use {@linkcode handshake} to make one. */
   constructor(
     channel: ByteChannel,
-    options: { reader: FrameReader; writer: FrameWriter; remoteHello: Hello },
+    options: { reader: FrameReader; writer: FrameWriter; remoteHello: Hello; remoteId: string },
   ) {
     this.channel = channel;
     this.#reader = options.reader;
     this.#writer = options.writer;
     this.remoteHello = options.remoteHello;
+    this.remoteId = options.remoteId;
     this.remote = formatAddr(channel.remoteAddr);
   }
 
@@ -256,48 +276,91 @@ export interface HandshakeOptions {
   role: Hello["role"];
   /** Roles we accept on the other side. */
   accept: Hello["role"][];
-  /** Time allowed for the other side's hello. */
+  /** Whether we dialed (the proofs of the two sides differ by it). */
+  dialer: boolean;
+  /** Our own ID (the other side learnt it from TLS). */
+  localId: string;
+  /** The network key; `undefined` runs an open network. */
+  networkKey: Uint8Array | undefined;
+  /** Time allowed for the other side's hello and proof. */
   timeoutMs?: number;
 }
 
+/** The other side is not a member of our network, or its network setting differs. */
+export class MembershipError extends ProtocolError {
+  /** Creates the error with a message that says what to do. */
+  constructor(message: string) {
+    super(message);
+    this.name = "MembershipError";
+  }
+}
+
 /**
- * Exchanges hellos on a fresh channel and checks the other side speaks our
- * protocol version. On a mismatch it tells the other side why, closes the
- * channel and throws.
+ * Exchanges hellos over a secure link and checks the other side speaks our
+ * protocol version, then, on a members-only network, exchanges proofs that
+ * each side knows the network key (bound to both IDs and both nonces, so a
+ * proof can be neither learnt from nor replayed to anyone else). On any
+ * problem it tells the other side why, closes the channel and throws.
  */
-export async function handshake(
-  channel: ByteChannel,
-  options: HandshakeOptions,
-): Promise<Connection> {
+export async function handshake(link: SecureLink, options: HandshakeOptions): Promise<Connection> {
+  const { channel } = link;
   const reader = new FrameReader(channel);
   const writer = new FrameWriter(channel);
+  const nonce = crypto.getRandomValues(new Uint8Array(NONCE_BYTES));
   const hello: Hello = {
     t: "hello",
     protocol: PROTOCOL_NAME,
     version: PROTOCOL_VERSION,
     role: options.role,
     program: `p2pft ${PROGRAM_VERSION}`,
+    nonce: encodeBase64(nonce),
+    network: options.networkKey ? "members" : "open",
   };
+  const remote = formatAddr(channel.remoteAddr);
   let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new ProtocolError("no handshake within the time allowed")),
+      options.timeoutMs ?? HANDSHAKE_TIMEOUT_MS,
+    );
+  });
+  const refuse = async (error: ProtocolError): Promise<never> => {
+    const code = error instanceof MembershipError ? "membership" : "handshake";
+    await writer.sendControl({ t: "error", code, message: error.message })
+      .catch(() => {});
+    throw error;
+  };
   try {
     const sent = writer.sendControl(hello);
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new ProtocolError("no handshake within the time allowed")),
-        options.timeoutMs ?? HANDSHAKE_TIMEOUT_MS,
-      );
-    });
-    const frame = await Promise.race([reader.next(), timeout]);
+    const remoteHello = parseMessage(helloSchema, await nextControl(reader, timeout));
     await sent;
-    if (frame === null) throw new ProtocolError("closed before the handshake");
-    if (frame.kind !== "control") throw new ProtocolError("expected a hello, got data");
-    const remoteHello = parseMessage(helloSchema, frame.message);
     const problem = helloProblem(remoteHello, options.accept);
-    if (problem) {
-      await writer.sendControl({ t: "error", code: "handshake", message: problem }).catch(() => {});
-      throw new ProtocolError(problem);
+    if (problem) await refuse(new ProtocolError(problem));
+    const mismatch = networkProblem(options.networkKey !== undefined, remoteHello.network);
+    if (mismatch) await refuse(new MembershipError(mismatch));
+    if (options.networkKey) {
+      const context: ProofContext = {
+        role: options.dialer ? "dialer" : "listener",
+        dialerId: options.dialer ? options.localId : link.remoteId,
+        listenerId: options.dialer ? link.remoteId : options.localId,
+        dialerNonce: options.dialer ? nonce : decodeBase64(remoteHello.nonce),
+        listenerNonce: options.dialer ? decodeBase64(remoteHello.nonce) : nonce,
+      };
+      const proof = await memberProof(options.networkKey, context);
+      const proofSent = writer.sendControl({ t: "auth", proof: encodeBase64(proof) });
+      const auth = parseMessage(authSchema, await nextControl(reader, timeout));
+      await proofSent;
+      const theirs = { ...context, role: options.dialer ? "listener" : "dialer" } as const;
+      if (!await verifyMemberProof(options.networkKey, theirs, decodeBase64(auth.proof))) {
+        await refuse(
+          new MembershipError(
+            `${remote} does not hold this network's key: check the key on both sides ` +
+              `(this side's key fingerprint is ${keyFingerprint(options.networkKey)})`,
+          ),
+        );
+      }
     }
-    return new Connection(channel, { reader, writer, remoteHello });
+    return new Connection(channel, { reader, writer, remoteHello, remoteId: link.remoteId });
   } catch (error) {
     try {
       channel.close();
@@ -308,6 +371,35 @@ export async function handshake(
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Reads the next control message, turning an error from the other side into a thrown error. */
+async function nextControl(reader: FrameReader, timeout: Promise<never>): Promise<unknown> {
+  const frame = await Promise.race([reader.next(), timeout]);
+  if (frame === null) throw new ProtocolError("closed during the handshake");
+  if (frame.kind !== "control") throw new ProtocolError("expected a handshake message, got data");
+  const message = frame.message as Record<string, unknown> | null;
+  if (message?.t === "error") {
+    const refusal = `the other side refused: ${String(message.message ?? "no reason given")}`;
+    throw message.code === "membership" ? new MembershipError(refusal) : new ProtocolError(refusal);
+  }
+  return frame.message;
+}
+
+/** Says what to do when one side requires the network key and the other does not. */
+export function networkProblem(
+  ours: boolean,
+  theirs: Hello["network"],
+): string | undefined {
+  if (ours && theirs === "open") {
+    return "the other side runs an open network while this side requires a network key: " +
+      "start both with the same key, or both without one";
+  }
+  if (!ours && theirs === "members") {
+    return "the other side requires a network key: pass it with --key, P2PFT_KEY or " +
+      "--key-file (the server prints it when it starts)";
+  }
+  return undefined;
 }
 
 /** Says what is wrong with a hello, or `undefined` when it is acceptable. */

@@ -55,7 +55,14 @@ export const helloSchema = z.object({
   version: z.number().int(),
   role: z.enum(["peer", "server"]),
   program: text.optional(),
+  /** Base64 of 16 random bytes, mixed into the network-key proofs of this connection. */
+  nonce: z.string().max(MAX_WORD_CHARS),
+  /** `members` when this side requires the network key, `open` when it runs an open network. */
+  network: z.enum(["open", "members"]),
 });
+
+/** Proof that the sender knows the network key, bound to both IDs and both nonces. */
+export const authSchema = z.object({ t: z.literal("auth"), proof: z.string().max(MAX_WORD_CHARS) });
 
 /** A failure, in answer to a request (`re`) or about the connection as a whole. */
 export const errorSchema = z.object({

@@ -1,0 +1,113 @@
+/**
+ * A {@linkcode ByteChannel} over a `node:net` or `node:tls` socket. Node
+ * sockets push data as events; the framing layer pulls it into buffers of its
+ * choosing. This adapter queues what arrives (pausing the socket past a
+ * high-water mark, so a fast sender cannot fill memory) and copies it into
+ * the reader's buffer on `read`.
+ *
+ * @module
+ */
+
+import type { Socket } from "node:net";
+import type { ByteChannel } from "./channel.ts";
+
+/** Bytes queued before the socket is paused; enough to keep a 4 MiB chunk streaming. */
+const HIGH_WATER_BYTES = 8 * 1024 * 1024;
+
+/** A byte channel over a connected node socket. */
+export class SocketChannel implements ByteChannel {
+  readonly remoteAddr: Deno.NetAddr;
+  readonly localAddr: Deno.NetAddr;
+  #socket: Socket;
+  #queue: Uint8Array[] = [];
+  #queued = 0;
+  #ended = false;
+  #error: Error | undefined;
+  #waiter: (() => void) | undefined;
+
+  /** Takes over `socket`'s reading; `remote`/`local` default to the socket's own addresses. */
+  constructor(socket: Socket, options: { remote?: Deno.NetAddr; local?: Deno.NetAddr } = {}) {
+    this.#socket = socket;
+    this.remoteAddr = options.remote ?? netAddr(socket.remoteAddress, socket.remotePort);
+    this.localAddr = options.local ?? netAddr(socket.localAddress, socket.localPort);
+    socket.on("data", (data: Uint8Array) => {
+      this.#queue.push(data);
+      this.#queued += data.length;
+      if (this.#queued >= HIGH_WATER_BYTES) socket.pause();
+      this.#wake();
+    });
+    socket.on("end", () => {
+      this.#ended = true;
+      this.#wake();
+    });
+    socket.on("close", () => {
+      this.#ended = true;
+      this.#wake();
+    });
+    socket.on("error", (error: Error) => {
+      this.#error ??= error;
+      this.#wake();
+    });
+    socket.resume();
+  }
+
+  /** Copies queued bytes into `buffer`, waiting for some when none are queued. */
+  async read(buffer: Uint8Array): Promise<number | null> {
+    while (this.#queue.length === 0) {
+      if (this.#error) throw this.#error;
+      if (this.#ended) return null;
+      await new Promise<void>((resolve) => this.#waiter = resolve);
+    }
+    let copied = 0;
+    while (copied < buffer.length && this.#queue.length > 0) {
+      const head = this.#queue[0];
+      const take = Math.min(head.length, buffer.length - copied);
+      buffer.set(take === head.length ? head : head.subarray(0, take), copied);
+      copied += take;
+      if (take === head.length) this.#queue.shift();
+      else this.#queue[0] = head.subarray(take);
+    }
+    this.#queued -= copied;
+    if (this.#queued < HIGH_WATER_BYTES && this.#socket.isPaused()) this.#socket.resume();
+    return copied;
+  }
+
+  /** Writes all of `buffer`; resolves once the socket has taken it, so the caller may reuse it. */
+  write(buffer: Uint8Array): Promise<number> {
+    if (this.#error) return Promise.reject(this.#error);
+    return new Promise((resolve, reject) => {
+      this.#socket.write(buffer, (error?: Error | null) => {
+        if (error) reject(error);
+        else resolve(buffer.length);
+      });
+    });
+  }
+
+  /** Closes both directions at once. */
+  close(): void {
+    this.#socket.destroy();
+  }
+
+  #wake(): void {
+    const waiter = this.#waiter;
+    this.#waiter = undefined;
+    waiter?.();
+  }
+}
+
+/** Both ends of a plain node socket, for a channel over a socket layered on it. */
+export function addressesOf(socket: Socket): { remote: Deno.NetAddr; local: Deno.NetAddr } {
+  return {
+    remote: netAddr(socket.remoteAddress, socket.remotePort),
+    local: netAddr(socket.localAddress, socket.localPort),
+  };
+}
+
+/** A `Deno.NetAddr` from a node socket's address fields (IPv4-mapped IPv6 unwrapped). */
+function netAddr(host: string | undefined, port: number | undefined): Deno.NetAddr {
+  return {
+    transport: "tcp",
+    hostname: (host ?? "0.0.0.0").replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, ""),
+    port: port ?? 0,
+  };
+}
