@@ -83,17 +83,16 @@ Deno.test({
   ignore,
   async fn() {
     await using lan = await createLan(2);
-    const watcher = startDiscoveryAgent(lan, { host: 1, args: ["watch", SERVER_SERVICE_TYPE] });
-    try {
-      await using server = p2pft(lan, 0, ["server", "--addr", `0.0.0.0:${SERVER_PORT}`]);
-      await watcher.waitFor((event) => event.event === "up");
-      const stoppedAt = Date.now();
-      assert.equal((await server.stop()).code, 0);
-      await watcher.waitFor((event) => event.event === "down", 5_000);
-      assert.ok(Date.now() - stoppedAt < 5_000, "goodbye seen, not a TTL expiry");
-    } finally {
-      await watcher.stop();
-    }
+    await using watcher = startDiscoveryAgent(lan, {
+      host: 1,
+      args: ["watch", SERVER_SERVICE_TYPE],
+    });
+    await using server = p2pft(lan, 0, ["server", "--addr", `0.0.0.0:${SERVER_PORT}`]);
+    await watcher.waitFor((event) => event.event === "up");
+    const stoppedAt = Date.now();
+    assert.equal((await server.stop()).code, 0);
+    await watcher.waitFor((event) => event.event === "down", 5_000);
+    assert.ok(Date.now() - stoppedAt < 5_000, "goodbye seen, not a TTL expiry");
   },
 });
 
