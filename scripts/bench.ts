@@ -23,7 +23,18 @@
 import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Child, type LineMatch, MEMORY_POLL_MS, output, stopAll } from "./bench_process.ts";
+import {
+  Child,
+  type LineMatch,
+  MAIN,
+  output,
+  P2pftProcess,
+  peerArgs,
+  RUN_FLAGS,
+  startServer,
+  stopAll,
+  USAGE_POLL_MS,
+} from "./process_harness.ts";
 import {
   parseDownloaded,
   parseFileId,
@@ -31,7 +42,6 @@ import {
   parseMemTotal,
   parseTcpPort,
   parseTcpReceived,
-  parseUploaded,
   type Uploaded,
 } from "./bench_parse.ts";
 import {
@@ -53,16 +63,8 @@ import {
 } from "./bench_report.ts";
 import { summariseProfiles } from "./bench_profile.ts";
 
-const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
 const TCP_SCRIPT = fileURLToPath(new URL("./bench_tcp.ts", import.meta.url));
 const REPO = fileURLToPath(new URL("..", import.meta.url));
-
-/** Deno flags of every child. */
-const DENO_RUN = ["run", "--allow-all", "--quiet"];
-
-/** Every process listens and connects here only. */
-const LOOPBACK = "127.0.0.1";
-const ANY_LOOPBACK_PORT = `${LOOPBACK}:0`;
 
 /** The tmpfs the data and the tmpfs destination live on. */
 const TMPFS = "/dev/shm";
@@ -163,20 +165,9 @@ function readOptions(): Options | null {
   };
 }
 
-/** What every p2pft child is started with: mDNS off, as everywhere off a test namespace. */
-interface Cli {
-  /** Extra flags for `server`. */
-  server: string[];
-  /** Extra flags for `peer`. */
-  peer: string[];
-}
-
-const CLI: Cli = { server: ["--no-mdns"], peer: ["--no-mdns"] };
-
 /** Context shared by the scenarios. */
 interface Bench {
   options: Options;
-  cli: Cli;
   /** Work folder on tmpfs: sources and tmpfs destinations. */
   work: string;
   /** This run's folder inside the disk folder. */
@@ -185,45 +176,34 @@ interface Bench {
   server: string;
 }
 
-function p2pft(name: string, args: string[], denoFlags: string[] = []): Child {
-  return new Child(name, [...DENO_RUN, ...denoFlags, MAIN, ...args]);
+/** A p2pft peer registered with the bench's server, its memory and CPU time sampled. */
+function peer(bench: Bench, name: string, options: { args: string[]; denoFlags?: string[] }) {
+  return new P2pftProcess(peerArgs(bench.server, ["--log-level", "info", ...options.args]), {
+    name,
+    denoFlags: options.denoFlags,
+    watchUsage: true,
+  });
 }
 
-async function startServer(cli: Cli): Promise<{ child: Child; address: string }> {
-  const child = new Child("server", [
-    ...DENO_RUN,
-    MAIN,
-    "server",
-    ...cli.server,
-    "--addr",
-    ANY_LOOPBACK_PORT,
-  ]);
-  const address = (await child.stdout.waitFor(parseListening)).value;
-  return { child, address };
+/** One end of the TCP baseline (bench_tcp.ts), its memory and CPU time sampled. */
+function tcpScript(name: string, args: string[]): Child {
+  return new Child([Deno.execPath(), ...RUN_FLAGS, TCP_SCRIPT, ...args], {
+    name,
+    watchUsage: true,
+  });
 }
 
 /** A seeder sharing a file, once it has printed the file's ID. */
 interface Seeder {
-  child: Child;
+  child: P2pftProcess;
   fileId: string;
   /** Time from spawn to the `File ID` line (start-up and hashing). */
   shareMs: number;
 }
 
 async function startSeeder(bench: Bench, source: string, denoFlags: string[] = []) {
-  const child = p2pft("seeder", [
-    "peer",
-    ...bench.cli.peer,
-    "--addr",
-    ANY_LOOPBACK_PORT,
-    "--server",
-    bench.server,
-    "--log-level",
-    "info",
-    "-r",
-    source,
-  ], denoFlags);
-  const id = await child.stdout.waitFor(parseFileId, SHARE_TIMEOUT_MS);
+  const child = peer(bench, "seeder", { args: ["-r", source], denoFlags });
+  const id = await child.stdout.waitForLine(parseFileId, SHARE_TIMEOUT_MS);
   return { child, fileId: id.value, shareMs: id.at - child.started } satisfies Seeder;
 }
 
@@ -231,9 +211,11 @@ async function startSeeder(bench: Bench, source: string, denoFlags: string[] = [
 async function stopSeeder(seeder: Seeder): Promise<Uploaded> {
   seeder.child.sample();
   await seeder.child.stop();
-  const line = await seeder.child.stderr.waitFor(parseUploaded, 0).catch(() => null);
-  if (!line) throw new Error(`the seeder logged no "uploaded" line:\n${seeder.child.describe()}`);
-  return line.value;
+  const uploaded = await seeder.child.uploaded().catch(() => null);
+  if (!uploaded) {
+    throw new Error(`the seeder logged no "uploaded" line:\n${seeder.child.describe()}`);
+  }
+  return uploaded;
 }
 
 /** A finished download. */
@@ -260,38 +242,18 @@ interface Download {
 
 /** Spawns one downloader; call {@linkcode finishDownload} on the result. */
 function spawnDownload(bench: Bench, fileId: string, dir: string, denoFlags: string[] = []) {
-  return p2pft(`downloader -> ${dir}`, [
-    "peer",
-    ...bench.cli.peer,
-    "--addr",
-    ANY_LOOPBACK_PORT,
-    "--server",
-    bench.server,
-    "--log-level",
-    "info",
-    "-d",
-    fileId,
-    "-o",
-    dir,
-    "--exit-when-done",
-  ], denoFlags);
+  return peer(bench, `downloader -> ${dir}`, {
+    args: ["-d", fileId, "-o", dir, "--exit-when-done"],
+    denoFlags,
+  });
 }
 
-async function finishDownload(child: Child): Promise<Download> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<null>((resolve) => {
-    timer = setTimeout(() => resolve(null), DOWNLOAD_TIMEOUT_MS);
-  });
-  const exit = await Promise.race([child.exited, timeout]);
-  clearTimeout(timer);
-  if (!exit) {
-    await child.stop();
-    throw new Error(`download timed out:\n${child.describe()}`);
-  }
+async function finishDownload(child: P2pftProcess): Promise<Download> {
+  const exit = await child.exit(DOWNLOAD_TIMEOUT_MS);
   if (exit.code !== 0) throw new Error(`download failed (${exit.code}):\n${child.describe()}`);
-  const listening: LineMatch<string> = await child.stdout.waitFor(parseListening, 0);
-  const done = await child.stdout.waitFor(parseDownloaded, 0);
-  const uploaded = await child.stderr.waitFor(parseUploaded, 0).catch(() => null);
+  const listening: LineMatch<string> = await child.stdout.waitForLine(parseListening, 0);
+  const done = await child.stdout.waitForLine(parseDownloaded, 0);
+  const uploaded = await child.uploaded().catch(() => null);
   const usage = child.usage;
   return {
     processMs: exit.at - child.started,
@@ -302,8 +264,8 @@ async function finishDownload(child: Child): Promise<Download> {
     path: done.value,
     hwm: Math.max(usage.hwm, usage.maxRss),
     maxRss: usage.maxRss,
-    cpuMs: uploaded?.value.cpuMs ?? usage.cpuMs,
-    uploaded: uploaded?.value.bytes ?? 0,
+    cpuMs: uploaded?.cpuMs ?? usage.cpuMs,
+    uploaded: uploaded?.bytes ?? 0,
   };
 }
 
@@ -361,19 +323,14 @@ interface TcpRun {
 async function tcpBaseline(source: string, dir?: string): Promise<TcpRun> {
   const target = dir ? join(dir, "tcp-baseline.bin") : undefined;
   await settle();
-  const receiver = new Child("tcp receiver", [
-    ...DENO_RUN,
-    TCP_SCRIPT,
-    "receive",
-    ...(target ? [target] : []),
-  ]);
-  const port = (await receiver.stdout.waitFor(parseTcpPort)).value;
-  const sender = new Child("tcp sender", [...DENO_RUN, TCP_SCRIPT, "send", String(port), source]);
+  const receiver = tcpScript("tcp receiver", ["receive", ...(target ? [target] : [])]);
+  const port = (await receiver.stdout.waitForLine(parseTcpPort)).value;
+  const sender = tcpScript("tcp sender", ["send", String(port), source]);
   const [sent, received] = await Promise.all([sender.exited, receiver.exited]);
   if (sent.code !== 0 || received.code !== 0) {
     throw new Error(`TCP baseline failed:\n${sender.describe()}\n${receiver.describe()}`);
   }
-  const result = (await receiver.stdout.waitFor(parseTcpReceived, 0)).value;
+  const result = (await receiver.stdout.waitForLine(parseTcpReceived, 0)).value;
   if (target) await Deno.remove(target);
   const usage = receiver.usage;
   return { ms: result.ms, hwm: Math.max(result.hwm, usage.hwm, usage.maxRss) };
@@ -723,11 +680,7 @@ async function main(): Promise<void> {
   const disk = await Deno.makeTempDir({ dir: options.diskDir, prefix: "run-" });
   scratch.push(disk);
   for (const line of await machine(options.diskDir)) console.log(line);
-  const cli = CLI;
-  console.log(
-    `p2pft: ${MAIN}; extra flags: server [${cli.server.join(" ")}], peer [${cli.peer.join(" ")}]` +
-      "; every process on 127.0.0.1",
-  );
+  console.log(`p2pft: ${MAIN}; servers and peers with --no-mdns; every process on 127.0.0.1`);
   console.log(
     "method: `sync` before each measurement; nothing is fsynced (cp, TCP and p2pft all end " +
       "in the page cache), so the disk figures show the write path into a disk file system, " +
@@ -738,11 +691,11 @@ async function main(): Promise<void> {
   }
   const rows: Row[] = [];
   try {
-    const server = await startServer(cli);
-    const bench: Bench = { options, cli, work, disk, server: server.address };
+    const server = await startServer({ name: "server", watchUsage: true });
+    const bench: Bench = { options, work, disk, server: server.address };
     if (options.scenario !== "swarm") rows.push(...await single(bench));
     if (options.scenario !== "single") rows.push(...await swarm(bench));
-    await server.child.stop();
+    await server.stop();
   } finally {
     await cleanUp(options.keep);
   }
@@ -753,7 +706,7 @@ async function main(): Promise<void> {
     `ratio = figure / baseline; figures are the best of ${options.runs} round(s) ` +
       "(shortest time, largest RSS and seeder upload); rates in MB/s (10^6 bytes), sizes in " +
       "MiB/GiB; RSS = VmHWM of /proc/<pid>/status (the kernel's peak; sampled every " +
-      `${MEMORY_POLL_MS} ms, last read just before exit); ` +
+      `${USAGE_POLL_MS} ms, last read just before exit); ` +
       `${tally(rows)}; ` +
       `bench took ${formatSeconds(performance.now() - started)}`,
   );

@@ -7,14 +7,8 @@
  */
 
 import { join } from "node:path";
-import {
-  type P2pftProcess,
-  runPeer,
-  sha256File,
-  startPeer,
-  startServer,
-  writeRandomFile,
-} from "../tests/helpers/cluster.ts";
+import { type P2pftProcess, runPeer, startPeer, startServer } from "./process_harness.ts";
+import { sha256File, writeRandomFile } from "./sample_files.ts";
 import { formatBytes, formatDuration, formatRate } from "../src/cli/format.ts";
 
 const DEMO_FILE_BYTES = 64 * 1024 * 1024 + 12_345;
@@ -30,58 +24,53 @@ function show(process: P2pftProcess, prefix: string): void {
 
 async function main(): Promise<boolean> {
   const dir = await Deno.makeTempDir({ prefix: "p2pft-demo-" });
-  const processes: P2pftProcess[] = [];
-  try {
-    step(`Generating a ${formatBytes(DEMO_FILE_BYTES)} file in ${dir}`);
-    const source = join(dir, "shared", "demo-video.bin");
-    await Deno.mkdir(join(dir, "shared"));
-    await writeRandomFile(source, DEMO_FILE_BYTES, { seed: DEMO_SEED });
+  await using cleanUp = new AsyncDisposableStack();
+  cleanUp.defer(() => Deno.remove(dir, { recursive: true }));
 
-    step("Starting the central server on a free loopback port");
-    const server = await startServer();
-    processes.push(server);
-    show(server, "server");
+  step(`Generating a ${formatBytes(DEMO_FILE_BYTES)} file in ${dir}`);
+  const source = join(dir, "shared", "demo-video.bin");
+  await Deno.mkdir(join(dir, "shared"));
+  await writeRandomFile(source, DEMO_FILE_BYTES, { seed: DEMO_SEED });
 
-    step("Peer A shares the file (it is hashed in 4 MiB chunks)");
-    const seeder = await startPeer(server.address, { args: ["--register", source] });
-    processes.push(seeder);
-    const fileId = (await seeder.stdout.waitFor(/^File ID: ([0-9a-f]{64})$/))[1];
-    show(seeder, "peer A");
+  step("Starting the central server on a free loopback port");
+  const server = cleanUp.use(await startServer());
+  show(server, "server");
 
-    const prefix = fileId.slice(0, 10);
-    step(`Peer B downloads it by ID prefix ${prefix} and exits when done`);
-    const out = join(dir, "downloads");
-    await Deno.mkdir(out);
-    const started = Date.now();
-    const result = await runPeer(server.address, {
-      args: ["--download", prefix, "--out", out],
-    });
-    const elapsed = Date.now() - started;
-    for (const line of result.stdout.trim().split("\n")) console.log(`   peer B | ${line}`);
-    if (result.code !== 0) {
-      console.log(result.stderr);
-      console.log(`\nFAILED: peer B exited with ${result.code}`);
-      return false;
-    }
+  step("Peer A shares the file (it is hashed in 4 MiB chunks)");
+  const seeder = cleanUp.use(await startPeer(server.address, { args: ["--register", source] }));
+  const fileId = (await seeder.stdout.waitFor(/^File ID: ([0-9a-f]{64})$/))[1];
+  show(seeder, "peer A");
 
-    step("Verifying");
-    const [expected, actual] = await Promise.all([
-      sha256File(source),
-      sha256File(join(out, "demo-video.bin")),
-    ]);
-    console.log(`   original   sha256 ${expected}`);
-    console.log(`   downloaded sha256 ${actual}`);
-    const ok = expected === actual;
-    console.log(
-      `\n${ok ? "OK" : "FAILED"}: ${formatBytes(DEMO_FILE_BYTES)} moved peer to peer in ` +
-        `${formatDuration(elapsed)} (${formatRate(DEMO_FILE_BYTES, elapsed)} including ` +
-        `process start-up), every chunk verified${ok ? "" : ", but the bytes differ"}`,
-    );
-    return ok;
-  } finally {
-    await Promise.all(processes.map((process) => process.stop()));
-    await Deno.remove(dir, { recursive: true });
+  const prefix = fileId.slice(0, 10);
+  step(`Peer B downloads it by ID prefix ${prefix} and exits when done`);
+  const out = join(dir, "downloads");
+  await Deno.mkdir(out);
+  const started = Date.now();
+  const result = await runPeer(server.address, {
+    args: ["--download", prefix, "--out", out],
+  });
+  const elapsed = Date.now() - started;
+  for (const line of result.stdout.trim().split("\n")) console.log(`   peer B | ${line}`);
+  if (result.code !== 0) {
+    console.log(result.stderr);
+    console.log(`\nFAILED: peer B exited with ${result.code}`);
+    return false;
   }
+
+  step("Verifying");
+  const [expected, actual] = await Promise.all([
+    sha256File(source),
+    sha256File(join(out, "demo-video.bin")),
+  ]);
+  console.log(`   original   sha256 ${expected}`);
+  console.log(`   downloaded sha256 ${actual}`);
+  const ok = expected === actual;
+  console.log(
+    `\n${ok ? "OK" : "FAILED"}: ${formatBytes(DEMO_FILE_BYTES)} moved peer to peer in ` +
+      `${formatDuration(elapsed)} (${formatRate(DEMO_FILE_BYTES, elapsed)} including ` +
+      `process start-up), every chunk verified${ok ? "" : ", but the bytes differ"}`,
+  );
+  return ok;
 }
 
 if (import.meta.main) {

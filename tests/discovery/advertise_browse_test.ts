@@ -5,7 +5,13 @@
 
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
 import { createLan } from "../helpers/netns.ts";
-import { browseWithAgent, canCreateNamespaces, startDiscoveryAgent } from "./agent.ts";
+import {
+  advertiseWithAgent,
+  browseWithAgent,
+  canCreateNamespaces,
+  serverOn,
+  startDiscoveryAgent,
+} from "./agent.ts";
 import { PROTOCOL_VERSION, SERVER_SERVICE_TYPE } from "../../src/constants.ts";
 import type { ServiceInstance } from "../../src/discovery/dns_sd.ts";
 import { defaultTxt } from "../../src/discovery/service_names.ts";
@@ -29,59 +35,44 @@ Deno.test({
     // Host 0 has a second address; the server is bound to the first only.
     const extraIp = lan.hosts[0].ip.replace(/\.\d+$/, ".101");
     await lan.output(0, ["ip", "addr", "add", `${extraIp}/24`, "dev", lan.hosts[0].iface]);
-    const bound = startDiscoveryAgent(lan, {
+    await using bound = advertiseWithAgent(lan, {
       host: 0,
-      args: [
-        "advertise",
-        JSON.stringify({
-          instanceName: "p2pft server on alpha",
-          serviceType: SERVER_SERVICE_TYPE,
-          port: 8123,
-          host: "alpha",
-        }),
-        JSON.stringify({ address: lan.hosts[0].ip }),
-      ],
+      service: serverOn("alpha", 8123),
+      address: lan.hosts[0].ip,
     });
     // Host 1 advertises a server bound to every address (with its own name).
-    const wildcard = startDiscoveryAgent(lan, {
+    await using wildcard = advertiseWithAgent(lan, {
       host: 1,
-      args: [
-        "advertise",
-        JSON.stringify({
-          instanceName: "p2pft server on beta",
-          serviceType: "_p2p-transfer._tcp", // ".local" is added
-          port: 9000,
-          host: "beta",
-          txt: { protovers: String(PROTOCOL_VERSION), note: "hello world" },
-        }),
-      ],
+      service: {
+        instanceName: "p2pft server on beta",
+        serviceType: "_p2p-transfer._tcp", // ".local" is added
+        port: 9000,
+        host: "beta",
+        txt: { protovers: String(PROTOCOL_VERSION), note: "hello world" },
+      },
     });
-    try {
-      await bound.waitFor((e) => e.event === "advertised");
-      await wildcard.waitFor((e) => e.event === "advertised");
-      const found = await browseWithAgent(lan, { host: 2, timeoutMs: BROWSE_MS });
-      assertEquals(found.map((i) => i.instanceName), [
-        "p2pft server on alpha",
-        "p2pft server on beta",
-      ]);
-      const [alpha, beta] = found;
-      assertEquals(alpha.serviceType, SERVER_SERVICE_TYPE);
-      assertEquals(alpha.host, "alpha.local");
-      assertEquals(alpha.port, 8123);
-      assertEquals(alpha.addresses, [lan.hosts[0].ip]);
-      assertEquals(alpha.txt, {
-        txtvers: "1",
-        proto: "p2pft",
-        protovers: String(PROTOCOL_VERSION),
-      });
-      assert(alpha.ttl > 0);
-      assertEquals(beta.host, "beta.local");
-      assertEquals(beta.port, 9000);
-      assertEquals(beta.addresses, [lan.hosts[1].ip]);
-      assertEquals(beta.txt, { protovers: String(PROTOCOL_VERSION), note: "hello world" });
-    } finally {
-      await Promise.all([bound.stop(), wildcard.stop()]);
-    }
+    await bound.waitFor((e) => e.event === "advertised");
+    await wildcard.waitFor((e) => e.event === "advertised");
+    const found = await browseWithAgent(lan, { host: 2, timeoutMs: BROWSE_MS });
+    assertEquals(found.map((i) => i.instanceName), [
+      "p2pft server on alpha",
+      "p2pft server on beta",
+    ]);
+    const [alpha, beta] = found;
+    assertEquals(alpha.serviceType, SERVER_SERVICE_TYPE);
+    assertEquals(alpha.host, "alpha.local");
+    assertEquals(alpha.port, 8123);
+    assertEquals(alpha.addresses, [lan.hosts[0].ip]);
+    assertEquals(alpha.txt, {
+      txtvers: "1",
+      proto: "p2pft",
+      protovers: String(PROTOCOL_VERSION),
+    });
+    assert(alpha.ttl > 0);
+    assertEquals(beta.host, "beta.local");
+    assertEquals(beta.port, 9000);
+    assertEquals(beta.addresses, [lan.hosts[1].ip]);
+    assertEquals(beta.txt, { protovers: String(PROTOCOL_VERSION), note: "hello world" });
   },
 });
 
@@ -91,18 +82,8 @@ Deno.test({
   async fn() {
     await using lan = await createLan(1);
     const started = Date.now();
-    const browser = startDiscoveryAgent(lan, {
-      host: 0,
-      args: [
-        "browse",
-        SERVER_SERVICE_TYPE,
-        String(EMPTY_BROWSE_MS),
-      ],
-    });
-    const found = await browser.waitFor((e) => e.event === "found");
-    const status = await browser.stop();
-    assert(status.success, browser.stderr());
-    assertEquals(found.instances, []);
+    const found = await browseWithAgent(lan, { host: 0, timeoutMs: EMPTY_BROWSE_MS });
+    assertEquals(found, []);
     assert(Date.now() - started >= EMPTY_BROWSE_MS, "returned before its timeout");
   },
 });
@@ -112,39 +93,32 @@ Deno.test({
   ignore,
   async fn() {
     await using lan = await createLan(2);
-    const watcher = startDiscoveryAgent(lan, {
+    await using watcher = startDiscoveryAgent(lan, {
       host: 1,
       args: ["watch", "_p2pft-peer._tcp.local"],
     });
     await watcher.waitFor((e) => e.event === "ready");
-    const peer = startDiscoveryAgent(lan, {
+    await using peer = advertiseWithAgent(lan, {
       host: 0,
-      args: [
-        "advertise",
-        JSON.stringify({
-          instanceName: "peer one",
-          serviceType: "_p2pft-peer._tcp.local",
-          port: 8001,
-          host: "peer-one",
-        }),
-      ],
+      service: {
+        instanceName: "peer one",
+        serviceType: "_p2pft-peer._tcp.local",
+        port: 8001,
+        host: "peer-one",
+      },
     });
-    try {
-      const up = await watcher.waitFor((e) => e.event === "up");
-      const instance = up.instance as ServiceInstance;
-      assertEquals(instance.instanceName, "peer one");
-      assertEquals(instance.port, 8001);
-      assertEquals(instance.addresses, [lan.hosts[0].ip]);
-      const closing = Date.now();
-      const status = await peer.stop();
-      assert(status.success, peer.stderr());
-      assert(peer.events.some((e) => e.event === "closed"));
-      const down = await watcher.waitFor((e) => e.event === "down", GOODBYE_MAX_MS);
-      assertEquals((down.instance as ServiceInstance).instanceName, "peer one");
-      assert(Date.now() - closing < GOODBYE_MAX_MS + 1_000);
-    } finally {
-      await Promise.all([peer.stop(), watcher.stop()]);
-    }
+    const up = await watcher.waitFor((e) => e.event === "up");
+    const instance = up.instance as ServiceInstance;
+    assertEquals(instance.instanceName, "peer one");
+    assertEquals(instance.port, 8001);
+    assertEquals(instance.addresses, [lan.hosts[0].ip]);
+    const closing = Date.now();
+    const status = await peer.stop();
+    assert(status.success, peer.stderr());
+    assert(peer.events.some((e) => e.event === "closed"));
+    const down = await watcher.waitFor((e) => e.event === "down", GOODBYE_MAX_MS);
+    assertEquals((down.instance as ServiceInstance).instanceName, "peer one");
+    assert(Date.now() - closing < GOODBYE_MAX_MS + 1_000);
   },
 });
 
@@ -153,31 +127,24 @@ Deno.test({
   ignore,
   async fn() {
     await using lan = await createLan(2);
-    const responder = startDiscoveryAgent(lan, {
+    const terse = {
+      instanceName: "terse",
+      serviceType: SERVER_SERVICE_TYPE,
+      port: 7000,
+      host: "terse",
+    };
+    await using responder = startDiscoveryAgent(lan, {
       host: 0,
-      args: [
-        "bare-responder",
-        JSON.stringify({
-          instanceName: "terse",
-          serviceType: SERVER_SERVICE_TYPE,
-          port: 7000,
-          host: "terse",
-        }),
-        lan.hosts[0].ip,
-      ],
+      args: ["bare-responder", JSON.stringify(terse), lan.hosts[0].ip],
     });
-    try {
-      await responder.waitFor((e) => e.event === "ready");
-      const found = await browseWithAgent(lan, { host: 1, timeoutMs: BROWSE_MS });
-      assertEquals(found.map((i) => [i.instanceName, i.host, i.port, i.addresses, i.txt]), [
-        ["terse", "terse.local", 7000, [lan.hosts[0].ip], defaultTxt()],
-      ]);
-      const asked = responder.events.flatMap((e) => e.questions as string[] ?? []);
-      for (const question of ["SRV", "TXT", "A"]) {
-        assert(asked.some((q) => q.endsWith(` ${question}`)), `no ${question} query in ${asked}`);
-      }
-    } finally {
-      await responder.stop();
+    await responder.waitFor((e) => e.event === "ready");
+    const found = await browseWithAgent(lan, { host: 1, timeoutMs: BROWSE_MS });
+    assertEquals(found.map((i) => [i.instanceName, i.host, i.port, i.addresses, i.txt]), [
+      ["terse", "terse.local", 7000, [lan.hosts[0].ip], defaultTxt()],
+    ]);
+    const asked = responder.events.flatMap((e) => e.questions as string[] ?? []);
+    for (const question of ["SRV", "TXT", "A"]) {
+      assert(asked.some((q) => q.endsWith(` ${question}`)), `no ${question} query in ${asked}`);
     }
   },
 });

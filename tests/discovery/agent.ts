@@ -5,9 +5,10 @@
  * @module
  */
 
+import { Child, type Exit } from "../../scripts/process_harness.ts";
 import type { Lan } from "../helpers/netns.ts";
 import { SERVER_SERVICE_TYPE } from "../../src/constants.ts";
-import type { ServiceInstance } from "../../src/discovery/dns_sd.ts";
+import type { ServiceDescription, ServiceInstance } from "../../src/discovery/dns_sd.ts";
 
 /** Path of the Deno discovery agent. */
 export const DISCOVERY_AGENT = new URL("./discovery_agent.ts", import.meta.url).pathname;
@@ -24,100 +25,55 @@ export const EVENT_TIMEOUT_MS = 10_000;
 /** One JSON line printed by an agent. */
 export type AgentEvent = Record<string, unknown>;
 
-/** A running agent. */
-export interface Agent {
+/** A running agent; disposing of it stops it. */
+export interface Agent extends AsyncDisposable {
   /** Every event printed so far. */
-  events: AgentEvent[];
-  /** What it wrote to stderr so far. */
+  readonly events: AgentEvent[];
+  /** What it wrote so far (stdout and stderr), for messages. */
   stderr(): string;
   /** The first event (already printed or coming) matching `predicate`; rejects after the timeout. */
   waitFor(predicate: (event: AgentEvent) => boolean, timeoutMs?: number): Promise<AgentEvent>;
   /** Closes its stdin (which makes it stop) and waits for it to exit. */
-  stop(): Promise<Deno.CommandStatus>;
+  stop(): Promise<Exit>;
+}
+
+/** The JSON object on `line`, or null. */
+function parseEvent(line: string): AgentEvent | null {
+  try {
+    const value = JSON.parse(line);
+    return typeof value === "object" && value !== null && !Array.isArray(value) ? value : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Starts `cmd` in host number `host` of `lan` and collects its JSON lines. */
 export function startAgent(lan: Lan, options: { host: number; cmd: string[] }): Agent {
-  const child = lan.exec(options.host, options.cmd, { stdin: "piped" });
-  const events: AgentEvent[] = [];
-  const waiters = new Set<() => void>();
-  let errText = "";
-  let ended = false;
-
-  const readOut = (async () => {
-    let buffer = "";
-    for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
-      buffer += chunk;
-      let newline;
-      while ((newline = buffer.indexOf("\n")) !== -1) {
-        const line = buffer.slice(0, newline).trim();
-        buffer = buffer.slice(newline + 1);
-        if (line === "") continue;
-        try {
-          events.push(JSON.parse(line));
-        } catch {
-          errText += `(stdout) ${line}\n`;
-        }
-        for (const wake of waiters) wake();
-      }
-    }
-    ended = true;
-    for (const wake of waiters) wake();
-  })();
-  const readErr = (async () => {
-    for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) errText += chunk;
-  })();
-
-  async function stop(): Promise<Deno.CommandStatus> {
-    try {
-      await child.stdin.close();
-    } catch {
-      // Already closed.
-    }
-    const status = await child.status;
-    await Promise.all([readOut, readErr]);
-    return status;
-  }
-
-  function waitFor(
-    predicate: (event: AgentEvent) => boolean,
-    timeoutMs = EVENT_TIMEOUT_MS,
-  ): Promise<AgentEvent> {
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        const found = events.find(predicate);
-        if (found) return finish(() => resolve(found));
-        if (ended) {
-          finish(() =>
-            reject(
-              new Error(`${options.cmd.join(" ")} exited before the expected event.\n${errText}`),
-            )
-          );
-        }
-      };
-      const timer = setTimeout(
-        () =>
-          finish(() =>
-            reject(
-              new Error(
-                `No expected event from "${options.cmd.join(" ")}" within ${timeoutMs} ms. ` +
-                  `Events: ${JSON.stringify(events)}\nStderr:\n${errText}`,
-              ),
-            )
-          ),
-        timeoutMs,
-      );
-      const finish = (settle: () => void) => {
-        clearTimeout(timer);
-        waiters.delete(check);
-        settle();
-      };
-      waiters.add(check);
-      check();
-    });
-  }
-
-  return { events, stderr: () => errText, waitFor, stop };
+  const child = new Child(options.cmd, {
+    stdin: "piped",
+    launch: (cmd, spawn) => lan.exec(options.host, cmd, spawn),
+  });
+  const stop = async () => {
+    await child.input();
+    return await child.exit();
+  };
+  return {
+    get events() {
+      return child.stdout.lines.map(parseEvent).filter((event) => event !== null);
+    },
+    stderr: () => child.describe(),
+    async waitFor(predicate, timeoutMs = EVENT_TIMEOUT_MS) {
+      const found = await child.stdout.waitForLine((line) => {
+        const event = parseEvent(line);
+        return event && predicate(event) ? event : null;
+      }, timeoutMs);
+      return found.value;
+    },
+    stop,
+    async [Symbol.asyncDispose]() {
+      await stop();
+    },
+  };
 }
 
 /** Starts the Deno discovery agent with `args` in host number `host`. */
@@ -125,6 +81,39 @@ export function startDiscoveryAgent(lan: Lan, options: { host: number; args: str
   return startAgent(lan, {
     host: options.host,
     cmd: [Deno.execPath(), "run", "--allow-all", DISCOVERY_AGENT, ...options.args],
+  });
+}
+
+/**
+ * Starts the Deno discovery agent advertising `service` in host number
+ * `host`, bound to `address` when given (else to every address).
+ */
+export function advertiseWithAgent(
+  lan: Lan,
+  options: { host: number; service: ServiceDescription; address?: string },
+): Agent {
+  const bound = options.address === undefined ? [] : [JSON.stringify({ address: options.address })];
+  return startDiscoveryAgent(lan, {
+    host: options.host,
+    args: ["advertise", JSON.stringify(options.service), ...bound],
+  });
+}
+
+/** A p2pft server on `host` as it advertises itself: "p2pft server on <host>". */
+export function serverOn(host: string, port: number): ServiceDescription {
+  return { instanceName: `p2pft server on ${host}`, serviceType: SERVER_SERVICE_TYPE, port, host };
+}
+
+/** A p2pft server called "p2pft server on lab" on `host`: the name the conflict tests fight over. */
+export function labServer(host: string, port = 8000): ServiceDescription {
+  return { ...serverOn(host, port), instanceName: "p2pft server on lab" };
+}
+
+/** Starts the python-zeroconf agent with `args` in host number `host`. */
+export function startZeroconfAgent(lan: Lan, options: { host: number; args: string[] }): Agent {
+  return startAgent(lan, {
+    host: options.host,
+    cmd: [SYSTEM_PYTHON, ZEROCONF_AGENT, ...options.args],
   });
 }
 
@@ -144,16 +133,17 @@ export function canCreateNamespaces(): boolean {
 }
 
 /**
- * Browses for the p2pft server service from host number `host` for
- * `timeoutMs`, and returns the instances found. Throws when the agent fails.
+ * Browses for `serviceType` (default the p2pft server's) from host number
+ * `host` for `timeoutMs`, and returns the instances found. Throws when the
+ * agent fails.
  */
 export async function browseWithAgent(
   lan: Lan,
-  options: { host: number; timeoutMs: number },
+  options: { host: number; timeoutMs: number; serviceType?: string },
 ): Promise<ServiceInstance[]> {
-  const browser = startDiscoveryAgent(lan, {
+  await using browser = startDiscoveryAgent(lan, {
     host: options.host,
-    args: ["browse", SERVER_SERVICE_TYPE, String(options.timeoutMs)],
+    args: ["browse", options.serviceType ?? SERVER_SERVICE_TYPE, String(options.timeoutMs)],
   });
   const found = await browser.waitFor((event) => event.event === "found");
   const status = await browser.stop();

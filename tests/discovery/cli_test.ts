@@ -5,8 +5,10 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { P2pftProcess } from "../../scripts/process_harness.ts";
+import { sha256File, writeRandomFile } from "../../scripts/sample_files.ts";
 import { SERVER_SERVICE_TYPE } from "../../src/constants.ts";
-import { LineLog, MAIN, RUN_FLAGS, sha256File, writeRandomFile } from "../helpers/cluster.ts";
+import { fileIds, tempDir } from "../helpers/cluster.ts";
 import { createLan, type Lan } from "../helpers/netns.ts";
 import { browseWithAgent, canCreateNamespaces, startDiscoveryAgent } from "./agent.ts";
 
@@ -16,31 +18,12 @@ const SERVER_PORT = 8000;
 const BROWSE_MS = 2_000;
 const MIB = 1024 * 1024;
 
-/** A p2pft process running inside one host of a LAN. */
-function p2pft(lan: Lan, host: number, args: string[]) {
-  const child = lan.exec(host, [Deno.execPath(), ...RUN_FLAGS, MAIN, ...args], {
-    env: { NO_COLOR: "1" },
+/** `p2pft <args>` running inside host `host` of `lan`, mDNS on. */
+function p2pft(lan: Lan, host: number, args: string[]): P2pftProcess {
+  return new P2pftProcess(args, {
+    mdns: true,
+    launch: (cmd, options) => lan.exec(host, cmd, options),
   });
-  const stdout = new LineLog(child.stdout);
-  const stderr = new LineLog(child.stderr);
-  return {
-    child,
-    stdout,
-    stderr,
-    async exit() {
-      const status = await child.status;
-      await Promise.all([stdout.ended, stderr.ended]);
-      return status;
-    },
-    async stop() {
-      try {
-        child.kill("SIGTERM");
-      } catch {
-        // Already gone.
-      }
-      return await this.exit();
-    },
-  };
 }
 
 Deno.test({
@@ -48,47 +31,50 @@ Deno.test({
   ignore,
   async fn() {
     await using lan = await createLan(3);
-    const dir = await Deno.makeTempDir({ prefix: "p2pft-mdns-" });
-    const path = join(dir, "lan.bin");
+    await using dir = await tempDir("p2pft-mdns-");
+    const path = join(dir.path, "lan.bin");
     await writeRandomFile(path, 9 * MIB, { seed: 51 });
-    const server = p2pft(lan, 0, ["server", "--addr", `0.0.0.0:${SERVER_PORT}`]);
-    const seeder = p2pft(lan, 1, ["peer", "--auto-discover", "--addr", "0.0.0.0:0", "-r", path]);
-    try {
-      await server.stderr.waitFor(/advertised on the LAN as "p2pft server on /);
-      const id = (await seeder.stdout.waitFor(/^File ID: ([0-9a-f]{64})$/))[1];
-      assert.match(
-        seeder.stderr.text,
-        new RegExp(`discovered server "p2pft server on .*" at ${lan.hosts[0].ip}:${SERVER_PORT}`),
-      );
+    await using server = p2pft(lan, 0, ["server", "--addr", `0.0.0.0:${SERVER_PORT}`]);
+    await using seeder = p2pft(lan, 1, [
+      "peer",
+      "--auto-discover",
+      "--addr",
+      "0.0.0.0:0",
+      "-r",
+      path,
+    ]);
+    await server.stderr.waitFor(/advertised on the LAN as "p2pft server on /);
+    const [id] = await fileIds(seeder);
+    assert.match(
+      seeder.stderr.text,
+      new RegExp(`discovered server "p2pft server on .*" at ${lan.hosts[0].ip}:${SERVER_PORT}`),
+    );
 
-      const instances = await browseWithAgent(lan, { host: 2, timeoutMs: BROWSE_MS });
-      assert.equal(instances.length, 1);
-      assert.equal(instances[0].port, SERVER_PORT);
-      assert.deepEqual(instances[0].addresses, [lan.hosts[0].ip]);
-      assert.equal(instances[0].txt.protovers, "1");
-      assert.match(instances[0].host, /\.local$/);
+    const instances = await browseWithAgent(lan, { host: 2, timeoutMs: BROWSE_MS });
+    assert.equal(instances.length, 1);
+    assert.equal(instances[0].port, SERVER_PORT);
+    assert.deepEqual(instances[0].addresses, [lan.hosts[0].ip]);
+    assert.equal(instances[0].txt.protovers, "1");
+    assert.match(instances[0].host, /\.local$/);
 
-      const out = join(dir, "out");
-      await Deno.mkdir(out);
-      const downloader = p2pft(lan, 2, [
-        "peer",
-        "--auto-discover",
-        "--addr",
-        "0.0.0.0:0",
-        "-d",
-        id.slice(0, 10),
-        "-o",
-        out,
-        "--exit-when-done",
-      ]);
-      const status = await downloader.exit();
-      assert.equal(status.code, 0, downloader.stderr.text);
-      assert.equal(await sha256File(join(out, "lan.bin")), await sha256File(path));
-    } finally {
-      await seeder.stop();
-      await server.stop();
-      await Deno.remove(dir, { recursive: true });
-    }
+    const out = join(dir.path, "out");
+    await using downloader = p2pft(lan, 2, [
+      "peer",
+      "--json",
+      "--auto-discover",
+      "--addr",
+      "0.0.0.0:0",
+      "-d",
+      id.slice(0, 10),
+      "-o",
+      out,
+      "--exit-when-done",
+    ]);
+    const status = await downloader.exit();
+    assert.equal(status.code, 0, downloader.stderr.text);
+    const downloaded = await downloader.waitForEvent("downloaded", 0);
+    assert.equal(downloaded.path, join(out, "lan.bin"));
+    assert.equal(await sha256File(downloaded.path), await sha256File(path));
   },
 });
 
@@ -97,18 +83,16 @@ Deno.test({
   ignore,
   async fn() {
     await using lan = await createLan(2);
-    const watcher = startDiscoveryAgent(lan, { host: 1, args: ["watch", SERVER_SERVICE_TYPE] });
-    const server = p2pft(lan, 0, ["server", "--addr", `0.0.0.0:${SERVER_PORT}`]);
-    try {
-      await watcher.waitFor((event) => event.event === "up");
-      const stoppedAt = Date.now();
-      assert.equal((await server.stop()).code, 0);
-      await watcher.waitFor((event) => event.event === "down", 5_000);
-      assert.ok(Date.now() - stoppedAt < 5_000, "goodbye seen, not a TTL expiry");
-    } finally {
-      await watcher.stop();
-      await server.stop();
-    }
+    await using watcher = startDiscoveryAgent(lan, {
+      host: 1,
+      args: ["watch", SERVER_SERVICE_TYPE],
+    });
+    await using server = p2pft(lan, 0, ["server", "--addr", `0.0.0.0:${SERVER_PORT}`]);
+    await watcher.waitFor((event) => event.event === "up");
+    const stoppedAt = Date.now();
+    assert.equal((await server.stop()).code, 0);
+    await watcher.waitFor((event) => event.event === "down", 5_000);
+    assert.ok(Date.now() - stoppedAt < 5_000, "goodbye seen, not a TTL expiry");
   },
 });
 
@@ -117,7 +101,7 @@ Deno.test({
   ignore,
   async fn() {
     await using lan = await createLan(1);
-    const peer = p2pft(lan, 0, [
+    await using peer = p2pft(lan, 0, [
       "peer",
       "--auto-discover",
       "--discover-timeout",
@@ -140,28 +124,23 @@ Deno.test({
   ignore,
   async fn() {
     await using lan = await createLan(3);
-    const dir = await Deno.makeTempDir({ prefix: "p2pft-mdns-" });
-    const path = join(dir, "serverless.bin");
+    await using dir = await tempDir("p2pft-mdns-");
+    const path = join(dir.path, "serverless.bin");
     await writeRandomFile(path, 14 * MIB, { seed: 52 });
     const lanPeer = (host: number, args: string[]) =>
       p2pft(lan, host, ["peer", "--lan", "--addr", "0.0.0.0:0", ...args]);
-    const first = lanPeer(0, ["-r", path]);
-    const second = lanPeer(1, ["-r", path]);
-    try {
-      const id = (await first.stdout.waitFor(/^File ID: ([0-9a-f]{64})$/))[1];
-      await second.stdout.waitFor(/^File ID: /);
-      const out = join(dir, "out");
-      await Deno.mkdir(out);
-      const third = lanPeer(2, ["-d", id.slice(0, 8), "-o", out, "--exit-when-done"]);
-      const status = await third.exit();
-      assert.equal(status.code, 0, third.stderr.text);
-      assert.equal(await sha256File(join(out, "serverless.bin")), await sha256File(path));
-      assert.doesNotMatch(third.stderr.text, /cannot reach the server/);
-    } finally {
-      await first.stop();
-      await second.stop();
-      await Deno.remove(dir, { recursive: true });
-    }
+    await using first = lanPeer(0, ["-r", path]);
+    await using second = lanPeer(1, ["-r", path]);
+    const [id] = await fileIds(first);
+    await fileIds(second);
+    const out = join(dir.path, "out");
+    await using third = lanPeer(2, ["--json", "-d", id.slice(0, 8), "-o", out, "--exit-when-done"]);
+    const status = await third.exit();
+    assert.equal(status.code, 0, third.stderr.text);
+    const downloaded = await third.waitForEvent("downloaded", 0);
+    assert.equal(downloaded.path, join(out, "serverless.bin"));
+    assert.equal(await sha256File(downloaded.path), await sha256File(path));
+    assert.doesNotMatch(third.stderr.text, /cannot reach the server/);
   },
 });
 
@@ -170,18 +149,13 @@ Deno.test({
   ignore,
   async fn() {
     await using lan = await createLan(3);
-    let server = p2pft(lan, 0, ["server", "--addr", `0.0.0.0:${SERVER_PORT}`]);
-    const peer = p2pft(lan, 1, ["peer", "--auto-discover", "--addr", "0.0.0.0:0"]);
-    try {
-      await peer.stderr.waitFor(new RegExp(`connected to server ${lan.hosts[0].ip}:`));
-      await server.stop();
-      await peer.stderr.waitFor(/lost the server/);
-      server = p2pft(lan, 2, ["server", "--addr", `0.0.0.0:${SERVER_PORT}`]);
-      await peer.stderr.waitFor(new RegExp(`connected to server ${lan.hosts[2].ip}:`), 30_000);
-      await server.stderr.waitFor(/registered at/);
-    } finally {
-      await peer.stop();
-      await server.stop();
-    }
+    await using first = p2pft(lan, 0, ["server", "--addr", `0.0.0.0:${SERVER_PORT}`]);
+    await using peer = p2pft(lan, 1, ["peer", "--auto-discover", "--addr", "0.0.0.0:0"]);
+    await peer.stderr.waitFor(new RegExp(`connected to server ${lan.hosts[0].ip}:`));
+    await first.stop();
+    await peer.stderr.waitFor(/lost the server/);
+    await using second = p2pft(lan, 2, ["server", "--addr", `0.0.0.0:${SERVER_PORT}`]);
+    await peer.stderr.waitFor(new RegExp(`connected to server ${lan.hosts[2].ip}:`), 30_000);
+    await second.stderr.waitFor(/registered at/);
   },
 });

@@ -5,14 +5,16 @@
  */
 
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
-import { createLan } from "../helpers/netns.ts";
+import { createLan, type Lan } from "../helpers/netns.ts";
 import {
+  advertiseWithAgent,
+  browseWithAgent,
   canCreateNamespaces,
   hasPythonZeroconf,
-  startAgent,
+  labServer,
+  serverOn,
   startDiscoveryAgent,
-  SYSTEM_PYTHON,
-  ZEROCONF_AGENT,
+  startZeroconfAgent,
 } from "./agent.ts";
 import { PEER_SERVICE_TYPE, PROTOCOL_VERSION, SERVER_SERVICE_TYPE } from "../../src/constants.ts";
 import type { ServiceInstance } from "../../src/discovery/dns_sd.ts";
@@ -30,101 +32,77 @@ Deno.test({
   ignore,
   async fn() {
     await using lan = await createLan(2);
-    const server = startDiscoveryAgent(lan, {
-      host: 0,
-      args: [
-        "advertise",
-        JSON.stringify({
-          instanceName: "p2pft server on alpha",
-          serviceType: SERVER_SERVICE_TYPE,
-          port: 8123,
-          host: "alpha",
-        }),
-      ],
+    await using server = advertiseWithAgent(lan, { host: 0, service: serverOn("alpha", 8123) });
+    await server.waitFor((e) => e.event === "advertised");
+    await using python = startZeroconfAgent(lan, {
+      host: 1,
+      args: ["browse", SERVER_SERVICE_TYPE, String(ZEROCONF_BROWSE_S)],
     });
-    try {
-      await server.waitFor((e) => e.event === "advertised");
-      const python = startAgent(lan, {
-        host: 1,
-        cmd: [
-          SYSTEM_PYTHON,
-          ZEROCONF_AGENT,
-          "browse",
-          SERVER_SERVICE_TYPE,
-          String(ZEROCONF_BROWSE_S),
-        ],
-      });
-      const result = await python.waitFor((e) => "instances" in e);
-      const status = await python.stop();
-      assert(status.success, python.stderr());
-      assertEquals(result.types, [`${SERVER_SERVICE_TYPE}.`]);
-      assertEquals(result.instances, [{
-        name: `p2pft server on alpha.${SERVER_SERVICE_TYPE}.`,
-        server: "alpha.local.",
-        port: 8123,
-        addresses: [lan.hosts[0].ip],
-        txt: { txtvers: "1", proto: "p2pft", protovers: String(PROTOCOL_VERSION) },
-      }]);
-    } finally {
-      await server.stop();
-    }
+    const result = await python.waitFor((e) => "instances" in e);
+    const status = await python.stop();
+    assert(status.success, python.stderr());
+    assertEquals(result.types, [`${SERVER_SERVICE_TYPE}.`]);
+    assertEquals(result.instances, [{
+      name: `p2pft server on alpha.${SERVER_SERVICE_TYPE}.`,
+      server: "alpha.local.",
+      port: 8123,
+      addresses: [lan.hosts[0].ip],
+      txt: { txtvers: "1", proto: "p2pft", protovers: String(PROTOCOL_VERSION) },
+    }]);
   },
 });
+
+/** Registers `name` of `type` with python-zeroconf in host `host`, at its address and `port`. */
+function zeroconfRegister(
+  lan: Lan,
+  host: number,
+  service: { type: string; name: string; hostName: string; port: number; rename?: boolean },
+) {
+  return startZeroconfAgent(lan, {
+    host,
+    args: [
+      "register",
+      service.type,
+      service.name,
+      service.hostName,
+      lan.hosts[host].ip,
+      String(service.port),
+      ...(service.rename ? ["rename"] : []),
+    ],
+  });
+}
 
 Deno.test({
   name: "our browser finds a service registered by python-zeroconf, and sees its goodbye",
   ignore,
   async fn() {
     await using lan = await createLan(2);
-    const python = startAgent(lan, {
-      host: 1,
-      cmd: [
-        SYSTEM_PYTHON,
-        ZEROCONF_AGENT,
-        "register",
-        PEER_SERVICE_TYPE,
-        "py peer",
-        "pyhost",
-        lan.hosts[1].ip,
-        "9999",
-      ],
+    await using python = zeroconfRegister(lan, 1, {
+      type: PEER_SERVICE_TYPE,
+      name: "py peer",
+      hostName: "pyhost",
+      port: 9999,
     });
-    const watcher = startDiscoveryAgent(lan, { host: 0, args: ["watch", PEER_SERVICE_TYPE] });
-    try {
-      await python.waitFor((e) => "registered" in e);
-      const browser = startDiscoveryAgent(lan, {
-        host: 0,
-        args: ["browse", PEER_SERVICE_TYPE, String(BROWSE_MS)],
-      });
-      const found = (await browser.waitFor((e) => e.event === "found"))
-        .instances as ServiceInstance[];
-      await browser.stop();
-      assertEquals(found.map((i) => [i.instanceName, i.host, i.port, i.addresses, i.txt]), [[
-        "py peer",
-        "pyhost.local",
-        9999,
-        [lan.hosts[1].ip],
-        { txtvers: "1", proto: "p2pft", protovers: "1" },
-      ]]);
-      await watcher.waitFor((e) => e.event === "up");
-      await python.stop();
-      const down = await watcher.waitFor((e) => e.event === "down");
-      assertEquals((down.instance as ServiceInstance).instanceName, "py peer");
-    } finally {
-      await Promise.all([python.stop(), watcher.stop()]);
-    }
+    await using watcher = startDiscoveryAgent(lan, { host: 0, args: ["watch", PEER_SERVICE_TYPE] });
+    await python.waitFor((e) => "registered" in e);
+    const found = await browseWithAgent(lan, {
+      host: 0,
+      timeoutMs: BROWSE_MS,
+      serviceType: PEER_SERVICE_TYPE,
+    });
+    assertEquals(found.map((i) => [i.instanceName, i.host, i.port, i.addresses, i.txt]), [[
+      "py peer",
+      "pyhost.local",
+      9999,
+      [lan.hosts[1].ip],
+      { txtvers: "1", proto: "p2pft", protovers: "1" },
+    ]]);
+    await watcher.waitFor((e) => e.event === "up");
+    await python.stop();
+    const down = await watcher.waitFor((e) => e.event === "down");
+    assertEquals((down.instance as ServiceInstance).instanceName, "py peer");
   },
 });
-
-/** Description of a server named like the python-registered one, for the agent. */
-function labServer(host: string): string {
-  return JSON.stringify({
-    instanceName: "p2pft server on lab",
-    serviceType: SERVER_SERVICE_TYPE,
-    port: 8000,
-    host,
-  });
-}
 
 Deno.test({
   name: "name conflicts with python-zeroconf are resolved in both directions",
@@ -132,48 +110,28 @@ Deno.test({
   async fn() {
     await using lan = await createLan(3);
     // python-zeroconf holds the name first: we must rename.
-    const python = startAgent(lan, {
-      host: 1,
-      cmd: [
-        SYSTEM_PYTHON,
-        ZEROCONF_AGENT,
-        "register",
-        SERVER_SERVICE_TYPE,
-        "p2pft server on lab",
-        "pylab",
-        lan.hosts[1].ip,
-        "8000",
-      ],
+    await using python = zeroconfRegister(lan, 1, {
+      type: SERVER_SERVICE_TYPE,
+      name: "p2pft server on lab",
+      hostName: "pylab",
+      port: 8000,
     });
-    let ours: ReturnType<typeof startDiscoveryAgent> | undefined;
-    let latePython: ReturnType<typeof startAgent> | undefined;
-    try {
-      await python.waitFor((e) => "registered" in e);
-      ours = startDiscoveryAgent(lan, { host: 0, args: ["advertise", labServer("lab")] });
-      const advertised = await ours.waitFor((e) => e.event === "advertised");
-      assertEquals(advertised.instanceName, "p2pft server on lab (2)");
-      // We hold "p2pft server on lab (2)": python-zeroconf probing for it must see us defend it.
-      latePython = startAgent(lan, {
-        host: 2,
-        cmd: [
-          SYSTEM_PYTHON,
-          ZEROCONF_AGENT,
-          "register",
-          SERVER_SERVICE_TYPE,
-          "p2pft server on lab (2)",
-          "pylate",
-          lan.hosts[2].ip,
-          "8000",
-          "rename",
-        ],
-      });
-      const late = await latePython.waitFor((e) => "registered" in e);
-      assert(
-        late.registered !== `p2pft server on lab (2).${SERVER_SERVICE_TYPE}.`,
-        `python-zeroconf took our name: ${JSON.stringify(late)}`,
-      );
-    } finally {
-      await Promise.all([python.stop(), ours?.stop(), latePython?.stop()]);
-    }
+    await python.waitFor((e) => "registered" in e);
+    await using ours = advertiseWithAgent(lan, { host: 0, service: labServer("lab") });
+    const advertised = await ours.waitFor((e) => e.event === "advertised");
+    assertEquals(advertised.instanceName, "p2pft server on lab (2)");
+    // We hold "p2pft server on lab (2)": python-zeroconf probing for it must see us defend it.
+    await using latePython = zeroconfRegister(lan, 2, {
+      type: SERVER_SERVICE_TYPE,
+      name: "p2pft server on lab (2)",
+      hostName: "pylate",
+      port: 8000,
+      rename: true,
+    });
+    const late = await latePython.waitFor((e) => "registered" in e);
+    assert(
+      late.registered !== `p2pft server on lab (2).${SERVER_SERVICE_TYPE}.`,
+      `python-zeroconf took our name: ${JSON.stringify(late)}`,
+    );
   },
 });

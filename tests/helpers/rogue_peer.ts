@@ -12,6 +12,11 @@
  *
  * Modes combine with commas (`slow:100,die-after:4`).
  *
+ * On stdout it prints `File ID: <id>` once shared, then for every request
+ * `asked for chunk N (connection C, request R)`, for every cancel
+ * `cancelled (connection C, request R)`, and `served chunk N` for every chunk
+ * sent: what the tests check instead of the downloader's log wording.
+ *
  * Usage: `deno run -A rogue_peer.ts <server host:port> <file> <mode>`.
  *
  * @module
@@ -53,13 +58,21 @@ await link.waitConnected(10_000);
 console.log(`rogue listening on 127.0.0.1:${listener.addr.port}`);
 console.log(`File ID: ${hashed.fileId}`);
 let served = 0;
+let connections = 0;
 const servedOnce = new Set<number>();
 for await (const conn of listener) {
   (async () => {
     const connection = await handshake(conn, { role: "peer", accept: ["peer"] });
+    const number = ++connections;
     await connection.run(async (raw) => {
       const message = parseMessage(peerToPeerSchema, raw);
-      if (message.t !== "get" || modes.has("stall")) return;
+      if (message.t === "cancel") {
+        console.log(`cancelled (connection ${number}, request ${message.re})`);
+        return;
+      }
+      if (message.t !== "get") return;
+      console.log(`asked for chunk ${message.index} (connection ${number}, request ${message.id})`);
+      if (modes.has("stall")) return;
       if (modes.has("once") && servedOnce.has(message.index)) {
         await connection.replyError(message.id, {
           code: "unavailable",
