@@ -132,7 +132,7 @@ export interface Row {
   ratio: string;
   /** The target in words, or `-`. */
   target: string;
-  /** `pass`, `FAIL`, or empty without a target. */
+  /** `pass`, `FAIL`, `skip` (baseline not measured), or empty without a target. */
   verdict: string;
 }
 
@@ -170,6 +170,21 @@ export function compareRow(input: Comparand): Row {
     ratio: formatRatio(ratio),
     target: target ? formatTarget(target, input.format) : "-",
     verdict,
+  };
+}
+
+/**
+ * A row whose baseline could not be measured: the figure as usual, the
+ * baseline column says why (and how to fix it), the verdict is `skip`.
+ */
+export function skippedRow(input: Omit<Comparand, "baselineValue"> & { reason: string }): Row {
+  return {
+    scenario: input.scenario,
+    figure: input.format(input.value),
+    baseline: `${input.baselineName} skipped: ${input.reason}`,
+    ratio: "-",
+    target: input.target ? formatTarget(input.target, input.format) : "-",
+    verdict: input.target ? "skip" : "",
   };
 }
 
@@ -239,9 +254,10 @@ export function summaryLine(name: string, facts: string[]): string {
   return `${name}: ${facts.join("; ")}`;
 }
 
-/** `N passed, M failed` over the rows that have a target. */
+/** `targets: N met, M missed` over the rows that have a target, and how many were skipped if any. */
 export function tally(rows: Row[]): string {
-  const passed = rows.filter((row) => row.verdict === "pass").length;
-  const failed = rows.filter((row) => row.verdict === "FAIL").length;
-  return `targets: ${passed} met, ${failed} missed`;
+  const count = (verdict: string) => rows.filter((row) => row.verdict === verdict).length;
+  const skipped = count("skip");
+  return `targets: ${count("pass")} met, ${count("FAIL")} missed` +
+    (skipped ? `, ${skipped} skipped` : "");
 }

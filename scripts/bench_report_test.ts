@@ -9,6 +9,7 @@ import {
   parseSize,
   renderTable,
   type Row,
+  skippedRow,
   spread,
   summaryLine,
   tally,
@@ -100,6 +101,29 @@ Deno.test("compareRow checks a ratio target on the ratio, and no target gives no
   assert.equal(plain.verdict, "");
 });
 
+Deno.test("skippedRow keeps the figure and the target, and says why the baseline is missing", () => {
+  const format = (v: number) => `${v} MB/s`;
+  const row = skippedRow({
+    scenario: "tmpfs",
+    value: 650,
+    format,
+    baselineName: "scp",
+    reason: "sshd not found: apt-get install openssh-server",
+    target: { on: "ratio", comparison: ">=", limit: 4 },
+  });
+  assert.deepEqual(row, {
+    scenario: "tmpfs",
+    figure: "650 MB/s",
+    baseline: "scp skipped: sshd not found: apt-get install openssh-server",
+    ratio: "-",
+    target: ">= 4x",
+    verdict: "skip",
+  });
+  const plain = skippedRow({ scenario: "x", value: 1, format, baselineName: "rsync", reason: "r" });
+  assert.equal(plain.target, "-");
+  assert.equal(plain.verdict, "");
+});
+
 Deno.test("renderTable aligns columns, right-aligns numbers and keeps verdicts", () => {
   const rows: Row[] = [
     { scenario: "a", figure: "1 s", baseline: "2 s cp", ratio: "0.50x", target: "-", verdict: "" },
@@ -131,6 +155,7 @@ Deno.test("summaryLine and tally", () => {
     verdict,
   });
   assert.equal(tally([row("pass"), row("FAIL"), row(""), row("pass")]), "targets: 2 met, 1 missed");
+  assert.equal(tally([row("pass"), row("skip")]), "targets: 1 met, 0 missed, 1 skipped");
 });
 
 Deno.test("spread and formatSpread", () => {
