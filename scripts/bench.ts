@@ -9,7 +9,10 @@
  * - `single`: one seeder, one downloader of a `--size` file (1 GiB) into a
  *   tmpfs folder and into a disk folder, against `cp` of the same file to the
  *   same folder and a plain TCP stream of the same bytes (see bench_tcp.ts);
- *   peak RSS of the downloaders and the seeder against the TCP receiver's.
+ *   the tmpfs rate also against `scp` and `rsync -e ssh` of the same file
+ *   into the same folder over the bench's own sshd on loopback (see
+ *   bench_ssh.ts), the encrypted tools users pick; peak RSS of the
+ *   downloaders and the seeder against the TCP receiver's.
  * - `swarm`: one seeder and four downloaders started together on a
  *   `--swarm-size` file (256 MiB), against one downloader alone; bytes the
  *   seeder uploaded against the file size; the CPU time of both, and the
@@ -62,6 +65,8 @@ import {
   tally,
 } from "./bench_report.ts";
 import { summariseProfiles } from "./bench_profile.ts";
+import { type SshBaselines, sshCopy, sshReport, startSshBaselines } from "./bench_ssh.ts";
+import { SSH_COPIERS } from "./bench_ssh_config.ts";
 
 const TCP_SCRIPT = fileURLToPath(new URL("./bench_tcp.ts", import.meta.url));
 const REPO = fileURLToPath(new URL("..", import.meta.url));
@@ -90,6 +95,7 @@ const GENERATE_BLOCK_BYTES = 4 * 1024 * 1024;
 const RANDOM_FILL_BYTES = 65_536;
 
 const TARGET_TMPFS_MBPS = 600;
+const TARGET_TMPFS_VS_SCP = 4;
 const TARGET_DISK_VS_CP = 1.3;
 const TARGET_SWARM_VS_ALONE = 2;
 const TARGET_SEEDER_UPLOAD_VS_FILE = 2;
@@ -439,6 +445,28 @@ function singleReport(size: number, destination: Destination, tcpMbps: number): 
   ];
 }
 
+/** One round of the encrypted baselines: each copier pulls `source` into `dir`. */
+async function sshRound(ssh: SshBaselines, source: string, options: { dir: string; size: number }) {
+  for (const copier of SSH_COPIERS) {
+    if (!ssh.sshd || ssh.skipped[copier]) continue;
+    const target = join(options.dir, `${copier}-baseline.bin`);
+    await settle();
+    ssh.times[copier].push(
+      await sshCopy(ssh.sshd, copier, { source, target, bytes: options.size }),
+    );
+    const identical = await sameBytes(source, target);
+    await Deno.remove(target);
+    if (!identical) {
+      throw new Error(`the ${copier} copy into ${options.dir} differs from the source`);
+    }
+  }
+}
+
+/** Best rate of a destination's downloads (listening line to Downloaded line), in MB/s. */
+function bestRate(size: number, destination: Destination): number {
+  return megabytesPerSecond(size, Math.min(...destination.downloads.map((run) => run.transferMs)));
+}
+
 async function single(bench: Bench): Promise<Row[]> {
   const size = bench.options.size;
   const label = formatSize(size);
@@ -455,9 +483,15 @@ async function single(bench: Bench): Promise<Row[]> {
     { where: "disk", dir: bench.disk, cpMs: [], tcpMs: [], downloads: [] },
   ];
   const tcp: TcpRun[] = [];
-  for (let round = 0; round < bench.options.runs; round++) {
-    tcp.push(await tcpBaseline(source));
-    for (const destination of destinations) await singleRound(bench, seeder, source, destination);
+  const ssh = await startSshBaselines(bench.work);
+  try {
+    for (let round = 0; round < bench.options.runs; round++) {
+      tcp.push(await tcpBaseline(source));
+      for (const destination of destinations) await singleRound(bench, seeder, source, destination);
+      await sshRound(ssh, source, { dir: destinations[0].dir, size });
+    }
+  } finally {
+    await ssh.sshd?.[Symbol.asyncDispose]();
   }
   const tcpTimes = spread(tcp.map((run) => run.ms));
   const tcpMbps = megabytesPerSecond(size, tcpTimes.min);
@@ -467,7 +501,15 @@ async function single(bench: Bench): Promise<Row[]> {
     "(receiver discards; sender reads the file)",
     `receiver peak RSS ${formatMegabytes(tcpHwm)}`,
   ]));
-  const rows = destinations.flatMap((destination) => singleReport(size, destination, tcpMbps));
+  const [tmpfsRows, diskRows] = destinations.map((d) => singleReport(size, d, tcpMbps));
+  const rows = [
+    ...tmpfsRows,
+    ...sshReport(size, ssh, {
+      p2pftMbps: bestRate(size, destinations[0]),
+      scpTarget: TARGET_TMPFS_VS_SCP,
+    }),
+    ...diskRows,
+  ];
   const uploaded = await stopSeeder(seeder);
   const seederUsage = seeder.child.usage;
   const seederHwm = Math.max(seederUsage.hwm, seederUsage.maxRss);
