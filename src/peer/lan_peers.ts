@@ -12,12 +12,12 @@ import { instanceAddress, TXT_KEY_PEER_ID } from "../discovery/services.ts";
 import { errorMessage, type Logger, silentLogger } from "../log.ts";
 import { formatHostPort } from "../protocol/channel.ts";
 import { parseMessage, sharedFileSchema, type Source } from "../protocol/messages.ts";
+import { withTimeout } from "../protocol/timeouts.ts";
 import { FileIndex } from "../storage/file_index.ts";
 import { Bitfield } from "../storage/bitfield.ts";
 import { computeFileId } from "../storage/manifest.ts";
 import { z } from "zod";
 import type { PeerPool } from "./peer_pool.ts";
-import { withTimeout } from "./server_link.ts";
 
 /** A peer found on the LAN. */
 export interface LanPeer {

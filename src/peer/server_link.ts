@@ -6,13 +6,7 @@
  * @module
  */
 
-import {
-  CONNECT_TIMEOUT_MS,
-  HEARTBEAT_INTERVAL_MS,
-  RECONNECT_MAX_DELAY_MS,
-  RECONNECT_MIN_DELAY_MS,
-  REQUEST_TIMEOUT_MS,
-} from "../constants.ts";
+import { HEARTBEAT_INTERVAL_MS, REQUEST_TIMEOUT_MS } from "../constants.ts";
 import { errorMessage, type Logger, silentLogger } from "../log.ts";
 import { formatHostPort, type HostPort } from "../protocol/channel.ts";
 import { type Connection, handshake } from "../protocol/connection.ts";
@@ -23,6 +17,7 @@ import {
   serverToPeerSchema,
   type SharedFileEntry,
 } from "../protocol/messages.ts";
+import { connectWithTimeout, nextBackoff, withTimeout } from "../protocol/timeouts.ts";
 
 /** Options of {@linkcode ServerLink}. */
 export interface ServerLinkOptions {
@@ -47,48 +42,6 @@ export interface ServerLinkOptions {
 
 type Outgoing = PeerToServer extends infer M ? M extends { id: number } ? Omit<M, "id"> : M
   : never;
-
-/** Connects a TCP socket with a time limit. */
-export async function connectWithTimeout(
-  target: HostPort,
-  timeoutMs = CONNECT_TIMEOUT_MS,
-): Promise<Deno.TcpConn> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const attempt = Deno.connect({ hostname: target.host, port: target.port });
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`no answer from ${formatHostPort(target.host, target.port)}`)),
-      timeoutMs,
-    );
-  });
-  try {
-    const conn = await Promise.race([attempt, timeout]);
-    conn.setNoDelay(true);
-    return conn;
-  } catch (error) {
-    attempt.then((conn) => conn.close(), () => {});
-    throw error;
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Rejects with a timeout error if `promise` takes longer than `ms`. */
-export function withTimeout<T>(
-  promise: Promise<T>,
-  options: { ms: number; what: string },
-): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${options.what} timed out`)), options.ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** The next reconnection delay after `previous`: doubled, capped. */
-export function nextBackoff(previous: number): number {
-  return Math.min(RECONNECT_MAX_DELAY_MS, Math.max(RECONNECT_MIN_DELAY_MS, previous * 2));
-}
 
 /** A self-healing link to the central server. */
 export class ServerLink {
