@@ -113,5 +113,8 @@ export const CONNECT_TIMEOUT_MS = 5_000;
 /** Pause before retrying a peer whose connection failed. */
 export const PEER_RETRY_DELAY_MS = 1_000;
 
-/** Microseconds in a millisecond (CPU times come in microseconds). */
+/** Milliseconds in a second: times are kept in ms and shown or given in seconds. */
+export const MS_PER_SECOND = 1_000;
+
+/** Microseconds in a millisecond (CPU times and profiles come in microseconds). */
 export const MICROSECONDS_PER_MS = 1_000;

@@ -32,9 +32,6 @@ export function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-/** Milliseconds in a second, for options given in seconds. */
-export const MS_PER_SECOND = 1000;
-
 /** Parses a positive number of seconds. */
 export function secondsOption(value: string): number {
   const seconds = Number(value);

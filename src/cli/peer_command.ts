@@ -10,6 +10,7 @@ import {
   DEFAULT_DISCOVER_TIMEOUT_MS,
   DEFAULT_PEER_LISTEN,
   DEFAULT_SERVER_ADDRESS,
+  MS_PER_SECOND,
   REQUEST_TIMEOUT_MS,
 } from "../constants.ts";
 import { discoverServer } from "../discovery/services.ts";
@@ -23,7 +24,6 @@ import {
   cliLogger,
   collect,
   logLevelOption,
-  MS_PER_SECOND,
   onShutdownSignal,
   secondsOption,
 } from "./options.ts";

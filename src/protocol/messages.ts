@@ -65,9 +65,6 @@ export const errorSchema = z.object({
   message: text,
 });
 
-/** A successful answer to request `re`; its other fields depend on the request. */
-export const replySchema = z.looseObject({ t: z.literal("reply"), re: id });
-
 /** One file a peer shares: its manifest and the chunks it holds (absent = all). */
 export const sharedFileSchema = z.object({
   fileId: fileIdSchema,
@@ -149,12 +146,6 @@ export const peerToPeerSchema = z.discriminatedUnion("t", [
   z.object({ t: z.literal("search"), id, query: text }),
   z.object({ t: z.literal("bye") }),
 ]);
-
-/** A message from one peer to another. */
-export type PeerToPeer = z.infer<typeof peerToPeerSchema>;
-
-/** Answers a request or reports a failure: what a requester receives. */
-export const responseSchema = z.discriminatedUnion("t", [replySchema, errorSchema]);
 
 /** A hello message. */
 export type Hello = z.infer<typeof helloSchema>;

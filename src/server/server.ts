@@ -10,6 +10,7 @@
 import {
   HANDSHAKE_TIMEOUT_MS,
   HEARTBEAT_INTERVAL_MS,
+  MS_PER_SECOND,
   PEER_SWEEP_INTERVAL_MS,
   PEER_TIMEOUT_MS,
 } from "../constants.ts";
@@ -257,7 +258,9 @@ export class CentralServer {
 
   #sweep(): void {
     for (const peerId of this.index.expired(Date.now(), this.#peerTimeoutMs)) {
-      this.#log.info(`peer ${peerId} dropped: no heartbeat for ${this.#peerTimeoutMs / 1000} s`);
+      this.#log.info(
+        `peer ${peerId} dropped: no heartbeat for ${this.#peerTimeoutMs / MS_PER_SECOND} s`,
+      );
       this.index.removePeer(peerId);
       const connection = this.#connections.get(peerId);
       this.#connections.delete(peerId);
