@@ -29,6 +29,7 @@ import {
 } from "./options.ts";
 import { type Console, effectiveLogLevel, outputMode, Reporter, stdConsole } from "./output.ts";
 import { PEER_PROMPT, runPeerShell } from "./peer_shell.ts";
+import { closingLine, cpuMilliseconds } from "./peer_summary.ts";
 import { BarsDisplay, progressDisplay } from "./progress_display.ts";
 import { Shell } from "./shell.ts";
 import { registerWithProgress, type TransferContext, watchDownload } from "./transfers.ts";
@@ -134,7 +135,7 @@ export function peerCommand() {
           ...options.download.map((query) => `download ${escapeWord(query)}`),
         );
         await runPeerShell({ peer, shell, mode, outDir: options.out });
-        await peer.close();
+        await closePeer(peer, log);
         Deno.exit(0);
       }
       const stopped = new Promise<"stopped">((resolve) => {
@@ -148,13 +149,19 @@ export function peerCommand() {
       const outcome = await Promise.race([work, stopped]);
       if (outcome !== "stopped" && options.exitWhenDone) {
         display.stop();
-        await peer.close();
+        await closePeer(peer, log);
         Deno.exit(outcome ? 0 : 1);
       }
       await stopped;
-      await peer.close();
+      await closePeer(peer, log);
       Deno.exit(outcome === "stopped" && options.exitWhenDone ? 1 : 0);
     });
+}
+
+/** Stops `peer` and logs its closing line (uploads and CPU time, read by the bench). */
+async function closePeer(peer: PeerNode, log: Logger): Promise<void> {
+  await peer.close();
+  log.info(closingLine(peer, cpuMilliseconds()));
 }
 
 async function startupWork(
@@ -189,7 +196,7 @@ async function startupWork(
     ...resumed.map((download) => ({ query: download.fileId, start: () => download })),
     ...options.download.map((query) => ({
       query,
-      start: () => peer.download(query, { outDir: options.out }),
+      start: () => peer.download(query, options.out),
     })),
   ];
   const results = await Promise.all(starts.map(async ({ query, start }) => {

@@ -8,7 +8,7 @@
 
 import { Argument, Command } from "@commander-js/extra-typings";
 import { REQUEST_TIMEOUT_MS } from "../constants.ts";
-import type { Download } from "../peer/download.ts";
+import { type Download, isActive } from "../peer/download.ts";
 import type { PeerNode } from "../peer/peer.ts";
 import type { FileSummary, PeerSummary } from "../protocol/messages.ts";
 import { type ArgumentCandidates, fileCandidates, pathCandidates } from "./completion.ts";
@@ -98,10 +98,6 @@ function peerCandidates(state: PeerShellState): ArgumentCandidates {
     }
     return [];
   };
-}
-
-function isActive(state: string): boolean {
-  return state === "starting" || state === "running" || state === "waiting";
 }
 
 /** The peer shell's command tree; actions print through `io`. */
@@ -271,7 +267,7 @@ async function startDownload(
   await connected(state, io);
   const fileId = await untilAborted(resolveQuery(state, options.query), io.signal);
   const download = await untilAborted(
-    state.peer.download(fileId, { outDir: options.dir ?? state.outDir }),
+    state.peer.download(fileId, options.dir ?? state.outDir),
     io.signal,
   );
   const { id, name, bytesTotal } = download.progress();

@@ -8,7 +8,8 @@
 
 import { basename } from "node:path";
 import type { Download, DownloadResult } from "../peer/download.ts";
-import type { PeerNode, Registered } from "../peer/peer.ts";
+import type { PeerNode } from "../peer/peer.ts";
+import type { Registered } from "../peer/shares.ts";
 import type { Reporter } from "./output.ts";
 import {
   downloadFigures,

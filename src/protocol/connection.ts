@@ -105,14 +105,16 @@ export class Connection {
 
   /**
    * Sends a request answered by a data frame; `allocate` is given the payload
-   * length and returns the buffer to read it into. Resolves to that buffer.
-   * `onId` learns the request ID, so that the caller can cancel it.
+   * length and returns the buffer to read it into (throwing refuses the
+   * payload). Resolves to that buffer. `onId` learns the request ID, so that
+   * the caller can {@linkcode cancel} it.
    */
   requestData(
     message: Record<string, unknown>,
-    options: { allocate: (length: number) => Uint8Array; onId?: (id: number) => void },
+    allocate: (length: number) => Uint8Array,
+    options: { onId?: (id: number) => void } = {},
   ): Promise<Uint8Array> {
-    return this.#request(message, options.allocate, options.onId) as Promise<Uint8Array>;
+    return this.#request(message, allocate, options.onId) as Promise<Uint8Array>;
   }
 
   /** Gives up on request `id`: its promise rejects and the other side is told. */
@@ -289,7 +291,9 @@ export async function handshake(
     });
     const frame = await Promise.race([reader.next(), timeout]);
     await sent;
-    if (frame === null) throw new ProtocolError("closed before the handshake");
+    if (frame === null) {
+      throw new ConnectionClosedError(formatAddr(channel.remoteAddr), "before the handshake");
+    }
     if (frame.kind !== "control") throw new ProtocolError("expected a hello, got data");
     const remoteHello = parseMessage(helloSchema, frame.message);
     const problem = helloProblem(remoteHello, options.accept);

@@ -79,6 +79,13 @@ export const sourceSchema = z.object({
   chunks: bitfield.optional(),
 });
 
+/** The answer to a lookup: the file found and everyone who holds some of it. */
+export const lookupReplySchema = z.object({
+  fileId: fileIdSchema,
+  manifest: manifestSchema,
+  sources: z.array(sourceSchema),
+});
+
 /** A line of the server's file list. */
 export const fileSummarySchema = z.object({
   fileId: fileIdSchema,
@@ -155,6 +162,8 @@ export type ErrorMessage = z.infer<typeof errorSchema>;
 export type SharedFileEntry = z.infer<typeof sharedFileSchema>;
 /** A source entry. */
 export type Source = z.infer<typeof sourceSchema>;
+/** A file found by a lookup, with its sources. */
+export type LookupResult = z.infer<typeof lookupReplySchema>;
 /** A file summary line. */
 export type FileSummary = z.infer<typeof fileSummarySchema>;
 /** A peer summary line. */

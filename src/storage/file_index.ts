@@ -7,7 +7,13 @@
  * @module
  */
 
-import type { FileSummary, Manifest, PeerSummary, Source } from "../protocol/messages.ts";
+import type {
+  FileSummary,
+  LookupResult,
+  Manifest,
+  PeerSummary,
+  Source,
+} from "../protocol/messages.ts";
 import { Bitfield } from "./bitfield.ts";
 import { FILE_ID_HEX_LENGTH } from "../constants.ts";
 
@@ -24,16 +30,6 @@ export class LookupError extends Error {
     this.name = "LookupError";
     this.code = code;
   }
-}
-
-/** The answer to a lookup: the file and everyone who holds some of it. */
-export interface LookupResult {
-  /** Full file ID. */
-  fileId: string;
-  /** Its manifest. */
-  manifest: Manifest;
-  /** Peers holding chunks of it. */
-  sources: Source[];
 }
 
 interface PeerEntry {
