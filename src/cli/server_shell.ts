@@ -45,8 +45,8 @@ function serverShellProgram(
     .description("list the live peers or the indexed files")
     .addArgument(new Argument("<what>", "peers or files").choices(["peers", "files"]))
     .action((what) => {
-      if (what === "peers") io.out(...serverPeerLines(server.index.peers(Date.now())));
-      else io.out(...serverFileLines(server.index.files()));
+      if (what === "peers") io.out(...serverPeerLines(server.peers()));
+      else io.out(...serverFileLines(server.files()));
     });
   program.command("help")
     .description("list the commands, or explain one")

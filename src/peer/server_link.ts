@@ -47,7 +47,10 @@ type Outgoing = PeerToServer extends infer M ? M extends { id: number } ? Omit<M
 export class ServerLink {
   #options: ServerLinkOptions;
   #log: Logger;
+  /** The connection once registered. */
   #connection: Connection | undefined;
+  /** The connection from its handshake on, so that closing ends a session still setting up. */
+  #live: Connection | undefined;
   #closed = false;
   #loop: Promise<void> | undefined;
   #wake: (() => void) | undefined;
@@ -128,9 +131,9 @@ export class ServerLink {
   /** Says goodbye to the server and stops reconnecting. */
   async close(): Promise<void> {
     this.#closed = true;
-    const connection = this.#connection;
+    const connection = this.#live;
     if (connection && !connection.closed) {
-      await connection.send({ t: "bye" }).catch(() => {});
+      if (connection === this.#connection) await connection.send({ t: "bye" }).catch(() => {});
       connection.close("peer shutting down");
     }
     this.#wake?.();
@@ -164,6 +167,8 @@ export class ServerLink {
     this.#current = typeof server === "function" ? await server() : server;
     const conn = await connectWithTimeout(this.#current);
     const connection = await handshake(conn, { role: "peer", accept: ["server"] });
+    this.#live = connection;
+    if (this.#closed) connection.close("peer shutting down");
     const running = connection.run((raw) => {
       this.#options.onNotice?.(parseMessage(serverToPeerSchema, raw));
     });
@@ -213,6 +218,7 @@ export class ServerLink {
     } finally {
       clearInterval(heartbeat);
       if (this.#connection === connection) this.#connection = undefined;
+      if (this.#live === connection) this.#live = undefined;
     }
   }
 }
