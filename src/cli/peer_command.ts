@@ -23,9 +23,9 @@ import {
   addressOption,
   cliLogger,
   collect,
-  logLevelOption,
   onShutdownSignal,
   secondsOption,
+  withOutputOptions,
 } from "./options.ts";
 import { type Console, effectiveLogLevel, outputMode, Reporter, stdConsole } from "./output.ts";
 import { PEER_PROMPT, runPeerShell } from "./peer_shell.ts";
@@ -37,7 +37,7 @@ import { escapeWord } from "./words.ts";
 
 /** The `peer` command. */
 export function peerCommand() {
-  return new Command("peer")
+  const base = new Command("peer")
     .description("run a peer: share files, serve them to others, download from others")
     .addOption(
       addressOption("-a, --addr <host:port>", {
@@ -77,16 +77,11 @@ export function peerCommand() {
       "find peers on the LAN over mDNS and ask them for files; no server needed " +
         "(a server is still used if --server or --auto-discover is given)",
     )
-    .option("--no-mdns", "do not advertise this peer on the LAN over mDNS/DNS-SD")
-    .option("-i, --interactive", "run the interactive shell (type help in it)")
-    .option("-q, --quiet", "print results only: no progress, only warnings and errors logged")
-    .option("--json", "print machine-readable events on stdout, one JSON object per line")
-    .option(
-      "--log-level <level>",
-      "debug, info, warn, error or silent",
-      logLevelOption,
-      "info" as const,
-    )
+    .option("--no-mdns", "do not advertise this peer on the LAN over mDNS/DNS-SD");
+  return withOutputOptions(
+    base,
+    "print results only: no progress, only warnings and errors logged",
+  )
     .action(async (options, command) => {
       const mode = outputMode(options);
       if (options.interactive && options.exitWhenDone) {
@@ -102,7 +97,7 @@ export function peerCommand() {
         : progressDisplay(mode, { target: std, terminal: false });
       const sink = shell?.logSink() ??
         (display instanceof BarsDisplay ? (line: string) => display.log(line) : stderrSink);
-      const log = cliLogger("peer", { level: effectiveLogLevel(options.logLevel, mode), sink });
+      const log = cliLogger("peer", effectiveLogLevel(options.logLevel, mode), { sink });
       const server = await chooseServer({
         ...options,
         explicit: command.getOptionValueSource("server") === "cli",

@@ -32,7 +32,6 @@ export interface TaskFigures {
   kind: TaskKind;
   /** Short text in front of the bar, e.g. `#1 big.iso` or `hashing big.iso`. */
   label: string;
-  /** File name. */
   name: string;
   /** Bytes done so far. */
   bytesDone: number;
@@ -182,7 +181,6 @@ export function plainProgressLine(figures: TaskFigures): string {
 
 /** What {@linkcode downloadSummary} reports. */
 export interface DownloadSummary {
-  /** File name. */
   name: string;
   /** File size. */
   size: number;

@@ -25,7 +25,6 @@ export interface ChunkServerOptions {
   port: number;
   /** What can be served. */
   library: Library;
-  /** Where log lines go. */
   log?: Logger;
   /** Concurrent uploads; default {@linkcode UPLOAD_SLOTS}. */
   uploadSlots?: number;
@@ -68,7 +67,7 @@ export class ChunkServer {
 
   /** Starts listening; throws a clear error when the address is taken. */
   static start(options: ChunkServerOptions): ChunkServer {
-    const listener = listenTcp({ host: options.hostname, port: options.port }, { flag: "--addr" });
+    const listener = listenTcp({ host: options.hostname, port: options.port }, "--addr");
     return new ChunkServer(listener, options);
   }
 

@@ -26,7 +26,6 @@ export interface ServerLinkOptions {
    * connection attempt, so a server that moved is found again).
    */
   server: HostPort | (() => Promise<HostPort>);
-  /** This peer's stable ID. */
   peerId: string;
   /** Port this peer serves chunks on. */
   listenPort: number;
@@ -36,7 +35,6 @@ export interface ServerLinkOptions {
   shares: () => SharedFileEntry[];
   /** Told of what the server sends unasked (news of other peers' chunks). */
   onNotice?: (notice: ServerToPeer) => void;
-  /** Where log lines go. */
   log?: Logger;
 }
 

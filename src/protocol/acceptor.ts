@@ -10,15 +10,18 @@ import { errorMessage, type Logger } from "../log.ts";
 import { formatAddr, formatHostPort, type HostPort } from "./channel.ts";
 import { type Connection, handshake, type HandshakeOptions } from "./connection.ts";
 
-/** Listens on `address`; an address in use becomes an error that says what to do. */
-export function listenTcp(address: HostPort, options: { flag: string }): Deno.TcpListener {
+/**
+ * Listens on `address`; an address in use becomes an error that says what
+ * to do, naming the option `flag` that sets it.
+ */
+export function listenTcp(address: HostPort, flag: string): Deno.TcpListener {
   try {
     return Deno.listen({ hostname: address.host, port: address.port });
   } catch (error) {
     if (error instanceof Deno.errors.AddrInUse) {
       throw new Error(
         `${formatHostPort(address.host, address.port)} is already in use: ` +
-          `stop the other process or pick another port with ${options.flag} (0 picks a free one)`,
+          `stop the other process or pick another port with ${flag} (0 picks a free one)`,
       );
     }
     throw error;
@@ -27,7 +30,6 @@ export function listenTcp(address: HostPort, options: { flag: string }): Deno.Tc
 
 /** Options of {@linkcode Acceptor}. */
 export interface AcceptorOptions extends Pick<HandshakeOptions, "role" | "accept"> {
-  /** Where log lines go. */
   log: Logger;
   /** Runs one handshaken connection until it ends; a rejection is logged as the reason. */
   onConnection: (connection: Connection) => Promise<void>;

@@ -154,19 +154,19 @@ export const peerToPeerSchema = z.discriminatedUnion("t", [
   z.object({ t: z.literal("bye") }),
 ]);
 
-/** A hello message. */
+/** The first message on every connection, in both directions. */
 export type Hello = z.infer<typeof helloSchema>;
-/** An error message. */
+/** A failure, in answer to a request or about the whole connection. */
 export type ErrorMessage = z.infer<typeof errorSchema>;
-/** A shared file entry. */
+/** A file a peer shares: its manifest and the chunks it holds (absent = all). */
 export type SharedFileEntry = z.infer<typeof sharedFileSchema>;
-/** A source entry. */
+/** A peer holding chunks of a file, and where to reach it. */
 export type Source = z.infer<typeof sourceSchema>;
 /** A file found by a lookup, with its sources. */
 export type LookupResult = z.infer<typeof lookupReplySchema>;
-/** A file summary line. */
+/** A line of the file list: name, size, sources and seeders. */
 export type FileSummary = z.infer<typeof fileSummarySchema>;
-/** A peer summary line. */
+/** A line of the peer list: address, files shared, time since last heard. */
 export type PeerSummary = z.infer<typeof peerSummarySchema>;
 
 /** Parses `raw` with `schema`, turning a mismatch into a {@linkcode ProtocolError}. */

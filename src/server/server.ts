@@ -38,7 +38,6 @@ export interface ServerOptions {
   hostname: string;
   /** Port, 0 for any free one. */
   port: number;
-  /** Where log lines go. */
   log?: Logger;
   /** Silence after which a peer is dropped; default 15 s. */
   peerTimeoutMs?: number;
@@ -107,7 +106,7 @@ export class CentralServer {
 
   /** Starts listening. Throws a clear error when the address is taken. */
   static start(options: ServerOptions): CentralServer {
-    const listener = listenTcp({ host: options.hostname, port: options.port }, { flag: "--addr" });
+    const listener = listenTcp({ host: options.hostname, port: options.port }, "--addr");
     return new CentralServer(listener, options);
   }
 
@@ -266,7 +265,7 @@ export class CentralServer {
     const address = this.#index.addressOf(peerId);
     if (!address) return;
     const notice = { t: "have", fileId: message.fileId, peerId, address, chunks: message.chunks };
-    for (const other of this.#index.downloaders(message.fileId, { except: peerId })) {
+    for (const other of this.#index.downloaders(message.fileId, peerId)) {
       this.#connections.get(other)?.send(notice).catch(() => {});
     }
   }

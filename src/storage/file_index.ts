@@ -24,7 +24,6 @@ export type LookupFailure = "not-found" | "ambiguous" | "bad-query";
 export class LookupError extends Error {
   /** Machine-readable reason. */
   readonly code: LookupFailure;
-  /** Creates the error. */
   constructor(code: LookupFailure, message: string) {
     super(message);
     this.name = "LookupError";
@@ -115,12 +114,12 @@ export class FileIndex {
     }
   }
 
-  /** Peers other than `peerId` still downloading `fileId` (holding part of it), with addresses. */
-  downloaders(fileId: string, options: { except: string }): string[] {
+  /** Peers other than `except` still downloading `fileId` (holding part of it). */
+  downloaders(fileId: string, except: string): string[] {
     const result: string[] = [];
     for (const entry of this.#peers.values()) {
       const holding = entry.holdings.get(fileId);
-      if (entry.peerId !== options.except && holding && !holding.complete) {
+      if (entry.peerId !== except && holding && !holding.complete) {
         result.push(entry.peerId);
       }
     }
