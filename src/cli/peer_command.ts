@@ -212,7 +212,7 @@ async function startupWork(
  * with --auto-discover (found again whenever it is lost), or none in LAN
  * mode without either.
  */
-async function chooseServer(
+export async function chooseServer(
   options: {
     server: HostPort;
     explicit: boolean;
