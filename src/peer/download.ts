@@ -22,8 +22,6 @@ import { DownloadError } from "./download_failures.ts";
 import { DownloadSources } from "./download_sources.ts";
 import { Scheduler } from "./scheduler.ts";
 
-export { DownloadError };
-
 /** Where a download stands. */
 export type DownloadState = "starting" | "running" | "waiting" | "done" | "failed" | "cancelled";
 
