@@ -5,6 +5,8 @@
  * @module
  */
 
+import { MS_PER_SECOND } from "../src/constants.ts";
+
 const BYTES_PER_KB = 1024;
 
 /** Address in a `p2pft server|peer listening on HOST:PORT` line, or null. */
@@ -87,9 +89,6 @@ export function parseProcStatus(text: string): ProcMemory | null {
 
 /** Clock ticks per second of `/proc/<pid>/stat` times (USER_HZ, 100 on Linux). */
 export const CLOCK_TICKS_PER_SECOND = 100;
-
-/** Milliseconds in a second. */
-const MS_PER_SECOND = 1000;
 
 /** Index of utime among the fields after the `(comm)` of `/proc/<pid>/stat`. */
 const UTIME_AFTER_COMM = 11;

@@ -8,13 +8,11 @@
  */
 
 import { join } from "node:path";
+import { MICROSECONDS_PER_MS } from "../src/constants.ts";
 import { type CpuProfile, topSelfTime } from "./bench_parse.ts";
 
 /** Functions listed per profile when run alone. */
 const DEFAULT_TOP = 15;
-
-/** Microseconds in a millisecond (profile times are in microseconds). */
-const US_PER_MS = 1000;
 
 /** Percent in a share of 1. */
 const PERCENT = 100;
@@ -41,7 +39,7 @@ export async function summariseProfiles(dir: string, top: number): Promise<strin
   const parts: string[] = [];
   for await (const path of profiles(dir)) {
     const profile: CpuProfile = JSON.parse(await Deno.readTextFile(path));
-    const spanMs = (profile.endTime - profile.startTime) / US_PER_MS;
+    const spanMs = (profile.endTime - profile.startTime) / MICROSECONDS_PER_MS;
     const lines = topSelfTime(profile, top).map((entry) =>
       `  ${String(entry.samples).padStart(SAMPLES_WIDTH)} ` +
       `${(entry.share * PERCENT).toFixed(1).padStart(PERCENT_WIDTH)}%  ${entry.where}`

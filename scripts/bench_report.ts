@@ -5,6 +5,8 @@
  * @module
  */
 
+import { MS_PER_SECOND } from "../src/constants.ts";
+
 /** Bytes in a decimal megabyte (rates and RSS are given in MB = 10^6 bytes). */
 export const BYTES_PER_MB = 1e6;
 
@@ -13,9 +15,6 @@ export const BYTES_PER_MIB = 1024 ** 2;
 
 /** Bytes in a gibibyte. */
 export const BYTES_PER_GIB = 1024 ** 3;
-
-/** Milliseconds in a second. */
-export const MS_PER_SECOND = 1000;
 
 const BYTES_PER_KIB = 1024;
 

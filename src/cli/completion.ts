@@ -23,7 +23,6 @@ export interface ArgumentSpec {
 
 /** A shell command, as completion sees it. */
 export interface CommandSpec {
-  /** Its name. */
   name: string;
   /** Other names it answers to. */
   aliases: string[];
@@ -122,7 +121,6 @@ export async function completeLine(
 
 /** A directory entry, as path completion sees it. */
 export interface PathEntry {
-  /** Its name. */
   name: string;
   /** True for a folder (or a link to one). */
   isDirectory: boolean;

@@ -4,9 +4,10 @@
  * @module
  */
 
+import { MS_PER_SECOND } from "../constants.ts";
+
 const UNITS = ["B", "KiB", "MiB", "GiB", "TiB"];
 const STEP = 1024;
-const MS_PER_SECOND = 1000;
 const SECONDS_PER_MINUTE = 60;
 const SECONDS_PER_HOUR = 3600;
 

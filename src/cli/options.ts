@@ -4,7 +4,12 @@
  * @module
  */
 
-import { InvalidArgumentError, Option } from "@commander-js/extra-typings";
+import {
+  type Command,
+  InvalidArgumentError,
+  Option,
+  type OptionValues,
+} from "@commander-js/extra-typings";
 import { createLogger, type Logger, type LogLevel, type LogSink } from "../log.ts";
 import { type HostPort, parseHostPort } from "../protocol/channel.ts";
 
@@ -32,9 +37,6 @@ export function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-/** Milliseconds in a second, for options given in seconds. */
-export const MS_PER_SECOND = 1000;
-
 /** Parses a positive number of seconds. */
 export function secondsOption(value: string): number {
   const seconds = Number(value);
@@ -54,9 +56,34 @@ export function logLevelOption(value: string): LogLevel {
   return value as LogLevel;
 }
 
-/** A logger for a CLI process at `level`, writing through `sink` (default stderr). */
-export function cliLogger(name: string, options: { level: LogLevel; sink?: LogSink }): Logger {
-  return createLogger(name, options);
+/**
+ * Adds the options of how a long-running command talks to its user: `-i`
+ * (the shell), `-q` (explained by `quietHelp`), `--json` and `--log-level`.
+ */
+export function withOutputOptions<
+  Args extends unknown[],
+  Opts extends OptionValues,
+  GlobalOpts extends OptionValues,
+>(command: Command<Args, Opts, GlobalOpts>, quietHelp: string) {
+  return command
+    .option("-i, --interactive", "run the interactive shell (type help in it)")
+    .option("-q, --quiet", quietHelp)
+    .option("--json", "print machine-readable events on stdout, one JSON object per line")
+    .option(
+      "--log-level <level>",
+      "debug, info, warn, error or silent",
+      logLevelOption,
+      "info" as const,
+    );
+}
+
+/** A logger for a CLI process at `level`, writing through `options.sink` (default stderr). */
+export function cliLogger(
+  name: string,
+  level: LogLevel,
+  options: { sink?: LogSink } = {},
+): Logger {
+  return createLogger(name, { level, sink: options.sink });
 }
 
 /** Runs `onStop` once on SIGINT or SIGTERM (SIGINT only on Windows). */

@@ -10,6 +10,7 @@ import {
   DEFAULT_DISCOVER_TIMEOUT_MS,
   DEFAULT_PEER_LISTEN,
   DEFAULT_SERVER_ADDRESS,
+  MS_PER_SECOND,
   REQUEST_TIMEOUT_MS,
 } from "../constants.ts";
 import { discoverServer } from "../discovery/services.ts";
@@ -22,13 +23,13 @@ import {
   addressOption,
   cliLogger,
   collect,
-  logLevelOption,
-  MS_PER_SECOND,
   onShutdownSignal,
   secondsOption,
+  withOutputOptions,
 } from "./options.ts";
 import { type Console, effectiveLogLevel, outputMode, Reporter, stdConsole } from "./output.ts";
 import { PEER_PROMPT, runPeerShell } from "./peer_shell.ts";
+import { closingLine, cpuMilliseconds } from "./peer_summary.ts";
 import { BarsDisplay, progressDisplay } from "./progress_display.ts";
 import { Shell } from "./shell.ts";
 import { registerWithProgress, type TransferContext, watchDownload } from "./transfers.ts";
@@ -36,7 +37,7 @@ import { escapeWord } from "./words.ts";
 
 /** The `peer` command. */
 export function peerCommand() {
-  return new Command("peer")
+  const base = new Command("peer")
     .description("run a peer: share files, serve them to others, download from others")
     .addOption(
       addressOption("-a, --addr <host:port>", {
@@ -76,16 +77,11 @@ export function peerCommand() {
       "find peers on the LAN over mDNS and ask them for files; no server needed " +
         "(a server is still used if --server or --auto-discover is given)",
     )
-    .option("--no-mdns", "do not advertise this peer on the LAN over mDNS/DNS-SD")
-    .option("-i, --interactive", "run the interactive shell (type help in it)")
-    .option("-q, --quiet", "print results only: no progress, only warnings and errors logged")
-    .option("--json", "print machine-readable events on stdout, one JSON object per line")
-    .option(
-      "--log-level <level>",
-      "debug, info, warn, error or silent",
-      logLevelOption,
-      "info" as const,
-    )
+    .option("--no-mdns", "do not advertise this peer on the LAN over mDNS/DNS-SD");
+  return withOutputOptions(
+    base,
+    "print results only: no progress, only warnings and errors logged",
+  )
     .action(async (options, command) => {
       const mode = outputMode(options);
       if (options.interactive && options.exitWhenDone) {
@@ -101,7 +97,7 @@ export function peerCommand() {
         : progressDisplay(mode, { target: std, terminal: false });
       const sink = shell?.logSink() ??
         (display instanceof BarsDisplay ? (line: string) => display.log(line) : stderrSink);
-      const log = cliLogger("peer", { level: effectiveLogLevel(options.logLevel, mode), sink });
+      const log = cliLogger("peer", effectiveLogLevel(options.logLevel, mode), { sink });
       const server = await chooseServer({
         ...options,
         explicit: command.getOptionValueSource("server") === "cli",
@@ -134,7 +130,7 @@ export function peerCommand() {
           ...options.download.map((query) => `download ${escapeWord(query)}`),
         );
         await runPeerShell({ peer, shell, mode, outDir: options.out });
-        await peer.close();
+        await closePeer(peer, log);
         Deno.exit(0);
       }
       const stopped = new Promise<"stopped">((resolve) => {
@@ -148,13 +144,19 @@ export function peerCommand() {
       const outcome = await Promise.race([work, stopped]);
       if (outcome !== "stopped" && options.exitWhenDone) {
         display.stop();
-        await peer.close();
+        await closePeer(peer, log);
         Deno.exit(outcome ? 0 : 1);
       }
       await stopped;
-      await peer.close();
+      await closePeer(peer, log);
       Deno.exit(outcome === "stopped" && options.exitWhenDone ? 1 : 0);
     });
+}
+
+/** Stops `peer` and logs its closing line (uploads and CPU time, read by the bench). */
+async function closePeer(peer: PeerNode, log: Logger): Promise<void> {
+  await peer.close();
+  log.info(closingLine(peer, cpuMilliseconds()));
 }
 
 async function startupWork(
@@ -189,7 +191,7 @@ async function startupWork(
     ...resumed.map((download) => ({ query: download.fileId, start: () => download })),
     ...options.download.map((query) => ({
       query,
-      start: () => peer.download(query, { outDir: options.out }),
+      start: () => peer.download(query, options.out),
     })),
   ];
   const results = await Promise.all(starts.map(async ({ query, start }) => {
@@ -210,7 +212,7 @@ async function startupWork(
  * with --auto-discover (found again whenever it is lost), or none in LAN
  * mode without either.
  */
-async function chooseServer(
+export async function chooseServer(
   options: {
     server: HostPort;
     explicit: boolean;

@@ -6,9 +6,9 @@
  * @module
  */
 
-import { Argument, Command } from "@commander-js/extra-typings";
+import { Argument, type Command } from "@commander-js/extra-typings";
 import { REQUEST_TIMEOUT_MS } from "../constants.ts";
-import type { Download } from "../peer/download.ts";
+import { type Download, isActive } from "../peer/download.ts";
 import type { PeerNode } from "../peer/peer.ts";
 import type { FileSummary, PeerSummary } from "../protocol/messages.ts";
 import { type ArgumentCandidates, fileCandidates, pathCandidates } from "./completion.ts";
@@ -16,7 +16,8 @@ import { formatBytes, formatDuration, formatRate } from "./format.ts";
 import { type OutputMode, Reporter } from "./output.ts";
 import { percentDone } from "./progress.ts";
 import { type ProgressDisplay, progressDisplay, StatusLines } from "./progress_display.ts";
-import { type Shell, type ShellIo, showHelp, untilAborted } from "./shell.ts";
+import { type Shell, type ShellIo, untilAborted } from "./shell.ts";
+import { shellProgram } from "./shell_program.ts";
 import { formatFields, formatTable } from "./table.ts";
 import { registerWithProgress, watchDownload } from "./transfers.ts";
 
@@ -100,70 +101,58 @@ function peerCandidates(state: PeerShellState): ArgumentCandidates {
   };
 }
 
-function isActive(state: string): boolean {
-  return state === "starting" || state === "running" || state === "waiting";
-}
-
 /** The peer shell's command tree; actions print through `io`. */
 function peerShellProgram(state: PeerShellState, io: ShellIo): Command {
-  const program = new Command("")
-    .helpOption(false)
-    .helpCommand(false)
-    .showSuggestionAfterError(true);
-  program.command("status")
-    .description("show this peer: address, server, peers, files shared, transfers")
-    .action(() => showStatus(state, io));
-  program.command("list")
-    .description("list the files or the peers of the network (* = shared by this peer)")
-    .addArgument(new Argument("<what>", "files or peers").choices(["files", "peers"]))
-    .action((what) => what === "files" ? listFiles(state, io) : listPeers(state, io));
-  program.command("register")
-    .description("share a file: hash it and tell the server; prints its file ID")
-    .argument("<path>", "the file to share")
-    .action(async (path) => {
-      await registerWithProgress(state.peer, path, {
-        display: state.display,
-        reporter: state.reporter,
-        signal: io.signal,
-      });
-    });
-  program.command("download")
-    .description("download a file in the background (by ID, unique ID prefix or name)")
-    .argument("<file>", "file ID, unique prefix of one, or file name")
-    .argument("[dir]", "folder to save it in (default: the --out folder)")
-    .action((file, dir) => startDownload(state, io, { query: file, dir }));
-  program.command("downloads")
-    .description("list running and finished downloads")
-    .action(() => listDownloads(state, io));
-  program.command("cancel")
-    .description("cancel a running download (its partial file is deleted)")
-    .argument("<n>", "download number, as listed by downloads")
-    .action(async (n) => {
-      const download = await state.peer.cancelDownload(downloadNumber(n));
-      io.out(`cancelled #${n} ${download.manifest.name}`);
-    });
-  program.command("wait")
-    .description("wait until the running downloads (or download n) end; Ctrl-C stops waiting")
-    .argument("[n]", "download number")
-    .action(async (n) => {
-      const downloads = state.peer.downloads().filter((download) =>
-        isActive(download.progress().state) &&
-        (n === undefined || download.progress().id === downloadNumber(n))
-      );
-      if (downloads.length > 0 && state.shell.interactive) {
-        io.out(`waiting for ${downloads.length} download(s); Ctrl-C stops waiting`);
-      }
-      await untilAborted(Promise.allSettled(downloads.map((d) => d.done)), io.signal);
-    });
-  program.command("help")
-    .description("list the commands, or explain one")
-    .argument("[command]", "a command")
-    .action((name) => showHelp(program, io, { name }));
-  program.command("exit")
-    .alias("quit")
-    .description("leave: cancel downloads, say goodbye to the server, stop serving")
-    .action(() => state.shell.close());
-  return program;
+  return shellProgram(state.shell, io, {
+    exit: "leave: cancel downloads, say goodbye to the server, stop serving",
+    commands: (program) => {
+      program.command("status")
+        .description("show this peer: address, server, peers, files shared, transfers")
+        .action(() => showStatus(state, io));
+      program.command("list")
+        .description("list the files or the peers of the network (* = shared by this peer)")
+        .addArgument(new Argument("<what>", "files or peers").choices(["files", "peers"]))
+        .action((what) => what === "files" ? listFiles(state, io) : listPeers(state, io));
+      program.command("register")
+        .description("share a file: hash it and tell the server; prints its file ID")
+        .argument("<path>", "the file to share")
+        .action(async (path) => {
+          await registerWithProgress(state.peer, path, {
+            display: state.display,
+            reporter: state.reporter,
+            signal: io.signal,
+          });
+        });
+      program.command("download")
+        .description("download a file in the background (by ID, unique ID prefix or name)")
+        .argument("<file>", "file ID, unique prefix of one, or file name")
+        .argument("[dir]", "folder to save it in (default: the --out folder)")
+        .action((file, dir) => startDownload(state, io, { query: file, dir }));
+      program.command("downloads")
+        .description("list running and finished downloads")
+        .action(() => listDownloads(state, io));
+      program.command("cancel")
+        .description("cancel a running download (its partial file is deleted)")
+        .argument("<n>", "download number, as listed by downloads")
+        .action(async (n) => {
+          const download = await state.peer.cancelDownload(downloadNumber(n));
+          io.out(`cancelled #${n} ${download.manifest.name}`);
+        });
+      program.command("wait")
+        .description("wait until the running downloads (or download n) end; Ctrl-C stops waiting")
+        .argument("[n]", "download number")
+        .action(async (n) => {
+          const downloads = state.peer.downloads().filter((download) =>
+            isActive(download.progress().state) &&
+            (n === undefined || download.progress().id === downloadNumber(n))
+          );
+          if (downloads.length > 0 && state.shell.interactive) {
+            io.out(`waiting for ${downloads.length} download(s); Ctrl-C stops waiting`);
+          }
+          await untilAborted(Promise.allSettled(downloads.map((d) => d.done)), io.signal);
+        });
+    },
+  });
 }
 
 /** Waits (abortably) until the peer is registered with the server, for commands that ask it. */
@@ -271,7 +260,7 @@ async function startDownload(
   await connected(state, io);
   const fileId = await untilAborted(resolveQuery(state, options.query), io.signal);
   const download = await untilAborted(
-    state.peer.download(fileId, { outDir: options.dir ?? state.outDir }),
+    state.peer.download(fileId, options.dir ?? state.outDir),
     io.signal,
   );
   const { id, name, bytesTotal } = download.progress();

@@ -7,6 +7,7 @@
  */
 
 import cliProgress from "cli-progress";
+import { MS_PER_SECOND } from "../constants.ts";
 import { formatBytes, formatDuration, formatRate } from "./format.ts";
 import type { DownloadProgress } from "../peer/download.ts";
 import type { CliEvent } from "./output.ts";
@@ -17,7 +18,6 @@ export const RATE_WINDOW_MS = 5_000;
 /** Characters of the bar drawn in progress lines. */
 export const BAR_SIZE = 24;
 
-const MS_PER_SECOND = 1000;
 const SECONDS_PER_MINUTE = 60;
 const PERCENT = 100;
 const BAR_COMPLETE_CHAR = "\u2588";
@@ -32,7 +32,6 @@ export interface TaskFigures {
   kind: TaskKind;
   /** Short text in front of the bar, e.g. `#1 big.iso` or `hashing big.iso`. */
   label: string;
-  /** File name. */
   name: string;
   /** Bytes done so far. */
   bytesDone: number;
@@ -182,7 +181,6 @@ export function plainProgressLine(figures: TaskFigures): string {
 
 /** What {@linkcode downloadSummary} reports. */
 export interface DownloadSummary {
-  /** File name. */
   name: string;
   /** File size. */
   size: number;

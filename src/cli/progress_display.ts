@@ -18,6 +18,9 @@ import {
   type TaskFigures,
 } from "./progress.ts";
 
+/** How often a running transfer is sampled for its display. */
+export const PROGRESS_TICK_MS = 250;
+
 /** Shortest time between two plain progress lines of one task, off a terminal. */
 export const PLAIN_PROGRESS_INTERVAL_MS = 3_000;
 

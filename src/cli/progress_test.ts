@@ -11,7 +11,6 @@ import {
   RateMeter,
   type TaskFigures,
 } from "./progress.ts";
-import { plainDisplay } from "./progress_display.ts";
 
 const MIB = 1024 * 1024;
 const figures: TaskFigures = {
@@ -100,23 +99,4 @@ Deno.test("downloadSummary says size, time, rate, sources and verified", () => {
     }),
     "big.iso: 40.0 MiB in 4.0 s (10.0 MiB/s) from 2 sources, every chunk verified",
   );
-});
-
-Deno.test("plainDisplay prints at most one line per task per interval", () => {
-  let now = 0;
-  const lines: string[] = [];
-  const display = plainDisplay((line) => lines.push(line), { intervalMs: 3000, now: () => now });
-  display.update("a", figures);
-  now = 1000;
-  display.update("a", figures);
-  assertEquals(lines.length, 0);
-  now = 3000;
-  display.update("a", figures);
-  now = 4000;
-  display.update("a", figures);
-  assertEquals(lines.length, 1);
-  display.remove("a");
-  now = 9000;
-  display.update("a", figures);
-  assertEquals(lines.length, 1);
 });

@@ -9,14 +9,14 @@ import { Command } from "@commander-js/extra-typings";
 import { DEFAULT_SERVER_LISTEN } from "../constants.ts";
 import { errorMessage } from "../log.ts";
 import { CentralServer } from "../server/server.ts";
-import { addressOption, cliLogger, logLevelOption, onShutdownSignal } from "./options.ts";
+import { addressOption, cliLogger, onShutdownSignal, withOutputOptions } from "./options.ts";
 import { effectiveLogLevel, outputMode, Reporter, stdConsole } from "./output.ts";
 import { runServerShell, SERVER_PROMPT } from "./server_shell.ts";
 import { Shell } from "./shell.ts";
 
 /** The `server` command. */
 export function serverCommand() {
-  return new Command("server")
+  const base = new Command("server")
     .description("run the central server that indexes peers and their files")
     .addOption(
       addressOption("-p, --addr <host:port>", {
@@ -24,21 +24,12 @@ export function serverCommand() {
         fallback: DEFAULT_SERVER_LISTEN,
       }),
     )
-    .option("--no-mdns", "do not advertise the server on the LAN over mDNS/DNS-SD")
-    .option("-i, --interactive", "run the interactive shell (type help in it)")
-    .option("-q, --quiet", "print results only; only warnings and errors logged")
-    .option("--json", "print machine-readable events on stdout, one JSON object per line")
-    .option(
-      "--log-level <level>",
-      "debug, info, warn, error or silent",
-      logLevelOption,
-      "info" as const,
-    )
+    .option("--no-mdns", "do not advertise the server on the LAN over mDNS/DNS-SD");
+  return withOutputOptions(base, "print results only; only warnings and errors logged")
     .action(async (options) => {
       const mode = outputMode(options);
       const shell = options.interactive ? new Shell({ prompt: SERVER_PROMPT }) : undefined;
-      const log = cliLogger("server", {
-        level: effectiveLogLevel(options.logLevel, mode),
+      const log = cliLogger("server", effectiveLogLevel(options.logLevel, mode), {
         sink: shell?.logSink(),
       });
       const server = CentralServer.start({

@@ -5,11 +5,12 @@
  * @module
  */
 
-import { Argument, Command } from "@commander-js/extra-typings";
+import { Argument, type Command } from "@commander-js/extra-typings";
 import type { FileSummary, PeerSummary } from "../protocol/messages.ts";
 import type { CentralServer } from "../server/server.ts";
 import { formatBytes, formatDuration } from "./format.ts";
-import { type Shell, type ShellIo, showHelp } from "./shell.ts";
+import type { Shell, ShellIo } from "./shell.ts";
+import { shellProgram } from "./shell_program.ts";
 import { formatFields, formatTable } from "./table.ts";
 
 /** The prompt of the server shell. */
@@ -34,29 +35,21 @@ function serverShellProgram(
   context: { shell: Shell; io: ShellIo },
 ): Command {
   const { io } = context;
-  const program = new Command("")
-    .helpOption(false)
-    .helpCommand(false)
-    .showSuggestionAfterError(true);
-  program.command("status")
-    .description("show the server: address, uptime, peers, files, bytes indexed")
-    .action(() => io.out(...statusLines(server)));
-  program.command("list")
-    .description("list the live peers or the indexed files")
-    .addArgument(new Argument("<what>", "peers or files").choices(["peers", "files"]))
-    .action((what) => {
-      if (what === "peers") io.out(...serverPeerLines(server.index.peers(Date.now())));
-      else io.out(...serverFileLines(server.index.files()));
-    });
-  program.command("help")
-    .description("list the commands, or explain one")
-    .argument("[command]", "a command")
-    .action((name) => showHelp(program, io, { name }));
-  program.command("exit")
-    .alias("quit")
-    .description("shut the server down and leave")
-    .action(() => context.shell.close());
-  return program;
+  return shellProgram(context.shell, io, {
+    exit: "shut the server down and leave",
+    commands: (program) => {
+      program.command("status")
+        .description("show the server: address, uptime, peers, files, bytes indexed")
+        .action(() => io.out(...statusLines(server)));
+      program.command("list")
+        .description("list the live peers or the indexed files")
+        .addArgument(new Argument("<what>", "peers or files").choices(["peers", "files"]))
+        .action((what) => {
+          if (what === "peers") io.out(...serverPeerLines(server.peers()));
+          else io.out(...serverFileLines(server.files()));
+        });
+    },
+  });
 }
 
 function statusLines(server: CentralServer): string[] {

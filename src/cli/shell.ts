@@ -23,7 +23,7 @@ import {
   splitPartialPath,
 } from "./completion.ts";
 import { onShutdownSignal } from "./options.ts";
-import { commandHelpLines, displayRows, helpLines, oneLineError } from "./shell_format.ts";
+import { displayRows, oneLineError } from "./shell_format.ts";
 import { splitLine } from "./words.ts";
 
 /** Commands kept in the Up-arrow history. */
@@ -378,21 +378,4 @@ function configure(command: CommandUnknownOpts, io: ShellIo): void {
     outputError: () => {},
   });
   for (const sub of command.commands) configure(sub, io);
-}
-
-/** Prints the `help` listing, or one command's help. */
-export function showHelp(
-  program: CommandUnknownOpts,
-  io: ShellIo,
-  options: { name: string | undefined },
-): void {
-  const name = options.name;
-  const specs = commandSpecs(program);
-  if (name === undefined) {
-    io.out("commands:", ...helpLines(specs), "Tab completes, Up/Down recall, Ctrl-D leaves");
-    return;
-  }
-  const command = findCommand(specs, name);
-  if (!command) throw new Error(`no command ${name}; type help for the list`);
-  io.out(...commandHelpLines(command));
 }

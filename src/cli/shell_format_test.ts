@@ -1,6 +1,5 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import type { CommandSpec } from "./completion.ts";
-import { serverLine } from "./peer_shell.ts";
 import {
   commandHelpLines,
   commandUsage,
@@ -45,19 +44,4 @@ Deno.test("displayRows counts wrapped and separate lines", () => {
   assertEquals(displayRows("p2pft> ", 80), 1);
   assertEquals(displayRows("bar\np2pft> ", 80), 2);
   assertEquals(displayRows("x".repeat(100), 80), 2);
-});
-
-Deno.test("the status names the server, or says the peer works in LAN mode", () => {
-  assertEquals(
-    serverLine({ server: "10.0.0.1:8000", connected: true, lan: false }),
-    "10.0.0.1:8000 (connected)",
-  );
-  assertEquals(
-    serverLine({ server: "10.0.0.1:8000", connected: false, lan: true }),
-    "10.0.0.1:8000 (not connected, retrying), plus peers found on the LAN",
-  );
-  assertEquals(
-    serverLine({ server: undefined, connected: false, lan: true }),
-    "none (LAN mode: peers found over mDNS)",
-  );
 });

@@ -8,7 +8,8 @@
 
 import { basename } from "node:path";
 import type { Download, DownloadResult } from "../peer/download.ts";
-import type { PeerNode, Registered } from "../peer/peer.ts";
+import type { PeerNode } from "../peer/peer.ts";
+import type { Registered } from "../peer/shares.ts";
 import type { Reporter } from "./output.ts";
 import {
   downloadFigures,
@@ -17,10 +18,7 @@ import {
   RateMeter,
   type TaskFigures,
 } from "./progress.ts";
-import type { ProgressDisplay } from "./progress_display.ts";
-
-/** How often a running download is sampled for its progress display. */
-export const PROGRESS_TICK_MS = 250;
+import { PROGRESS_TICK_MS, type ProgressDisplay } from "./progress_display.ts";
 
 /** Hashing shorter than this gets no summary line: it was instant to the user. */
 export const HASH_NOTE_MIN_MS = 1_000;

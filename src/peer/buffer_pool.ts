@@ -16,9 +16,9 @@ export class BufferPool {
   #waiters = new Set<() => void>();
 
   /** A pool of at most `limit` buffers of `bufferBytes` each, made on demand. */
-  constructor(limit: number, options: { bufferBytes: number }) {
+  constructor(limit: number, bufferBytes: number) {
     this.#limit = limit;
-    this.bufferBytes = options.bufferBytes;
+    this.bufferBytes = bufferBytes;
   }
 
   /** Buffers that can be taken now. */

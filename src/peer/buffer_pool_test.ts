@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { BufferPool } from "./buffer_pool.ts";
 
 Deno.test("the pool hands out at most its budget and reuses what comes back", () => {
-  const pool = new BufferPool(2, { bufferBytes: 8 });
+  const pool = new BufferPool(2, 8);
   const a = pool.take()!;
   const b = pool.take()!;
   assert.equal(pool.take(), undefined);
@@ -20,7 +20,7 @@ Deno.test("the pool hands out at most its budget and reuses what comes back", ()
 });
 
 Deno.test("a buffer lost to a transfer frees its place in the budget", () => {
-  const pool = new BufferPool(1, { bufferBytes: 8 });
+  const pool = new BufferPool(1, 8);
   const buffer = pool.take()!;
   (buffer.buffer as ArrayBuffer).transfer();
   pool.give(buffer);

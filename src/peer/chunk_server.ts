@@ -14,7 +14,7 @@ import { DATA_HEADER_BYTES, writeDataHeader } from "../protocol/frame.ts";
 import { parseMessage, peerToPeerSchema } from "../protocol/messages.ts";
 import { SourceChangedError } from "../storage/chunk_source.ts";
 import { chunkLength } from "../storage/manifest.ts";
-import { heldChunks, type Library } from "./library.ts";
+import { heldChunks, type Library, sharedEntry } from "./library.ts";
 import { UploadQueue } from "./upload_queue.ts";
 
 /** Options of {@linkcode ChunkServer.start}. */
@@ -25,7 +25,6 @@ export interface ChunkServerOptions {
   port: number;
   /** What can be served. */
   library: Library;
-  /** Where log lines go. */
   log?: Logger;
   /** Concurrent uploads; default {@linkcode UPLOAD_SLOTS}. */
   uploadSlots?: number;
@@ -68,7 +67,7 @@ export class ChunkServer {
 
   /** Starts listening; throws a clear error when the address is taken. */
   static start(options: ChunkServerOptions): ChunkServer {
-    const listener = listenTcp({ host: options.hostname, port: options.port }, { flag: "--addr" });
+    const listener = listenTcp({ host: options.hostname, port: options.port }, "--addr");
     return new ChunkServer(listener, options);
   }
 
@@ -141,11 +140,7 @@ export class ChunkServer {
         return;
       }
       case "search": {
-        const matches = this.#library.search(message.query).map((file) => ({
-          fileId: file.fileId,
-          manifest: file.manifest,
-          ...(file.chunks ? { chunks: file.chunks.toBase64() } : {}),
-        }));
+        const matches = this.#library.search(message.query).map(sharedEntry);
         await connection.reply(message.id, { matches });
         return;
       }

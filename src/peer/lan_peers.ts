@@ -7,17 +7,17 @@
  */
 
 import { PEER_SERVICE_TYPE, REQUEST_TIMEOUT_MS } from "../constants.ts";
-import { type ServiceWatcher, watchServices } from "../discovery/browser.ts";
+import { type ServiceChange, type ServiceWatcher, watchServices } from "../discovery/browser.ts";
 import { instanceAddress, TXT_KEY_PEER_ID } from "../discovery/services.ts";
 import { errorMessage, type Logger, silentLogger } from "../log.ts";
 import { formatHostPort } from "../protocol/channel.ts";
+import type { Connection } from "../protocol/connection.ts";
 import { parseMessage, sharedFileSchema, type Source } from "../protocol/messages.ts";
+import { withTimeout } from "../protocol/timeouts.ts";
 import { FileIndex } from "../storage/file_index.ts";
 import { Bitfield } from "../storage/bitfield.ts";
 import { computeFileId } from "../storage/manifest.ts";
 import { z } from "zod";
-import type { PeerPool } from "./peer_pool.ts";
-import { withTimeout } from "./server_link.ts";
 
 /** A peer found on the LAN. */
 export interface LanPeer {
@@ -27,45 +27,61 @@ export interface LanPeer {
   address: string;
 }
 
+/** Connections to other peers by address: a {@linkcode PeerPool} outside tests. */
+export interface LanPool {
+  /** The connection to `address`, opened on first use. */
+  get(address: string): Promise<Pick<Connection, "request">>;
+}
+
+/** Watches the LAN for peer services, telling `onChange` of each change. */
+export type LanWatch = (
+  onChange: (change: ServiceChange) => void,
+) => Promise<Pick<ServiceWatcher, "instances" | "close">>;
+
+/** Options of {@linkcode LanPeers}. */
+export interface LanPeersOptions {
+  log?: Logger;
+  /** How the LAN is watched; default mDNS, with {@linkcode watchServices}. */
+  watch?: LanWatch;
+}
+
 const searchReplySchema = z.object({ matches: z.array(sharedFileSchema) });
 const bitfieldReplySchema = z.object({ chunks: z.string() });
 
 /** The peers of the LAN, kept up to date by an mDNS watch. */
 export class LanPeers {
-  #watcher: ServiceWatcher;
+  #watcher: Pick<ServiceWatcher, "instances" | "close"> | undefined;
   #selfId: string;
-  #pool: PeerPool;
+  #pool: LanPool;
   #log: Logger;
+  #watch: LanWatch;
 
-  private constructor(
-    watcher: ServiceWatcher,
-    options: { selfId: string; pool: PeerPool; log: Logger },
-  ) {
-    this.#watcher = watcher;
-    this.#selfId = options.selfId;
-    this.#pool = options.pool;
-    this.#log = options.log;
+  /** LAN peers other than `selfId`, reached through `pool`; none until {@linkcode start}ed. */
+  constructor(selfId: string, pool: LanPool, options: LanPeersOptions = {}) {
+    this.#selfId = selfId;
+    this.#pool = pool;
+    this.#log = options.log ?? silentLogger();
+    const log = this.#log;
+    this.#watch = options.watch ??
+      ((onChange) =>
+        watchServices(PEER_SERVICE_TYPE, {
+          log: (level, message) => log[level](message),
+          onChange,
+        }));
   }
 
   /** Starts watching the LAN for peers. */
-  static async start(
-    options: { selfId: string; pool: PeerPool; log?: Logger },
-  ): Promise<LanPeers> {
-    const log = options.log ?? silentLogger();
-    const watcher = await watchServices(PEER_SERVICE_TYPE, {
-      log: (level, message) => log[level](message),
-      onChange: (change) => {
-        if (change.instance.txt[TXT_KEY_PEER_ID] === options.selfId) return;
-        log.info(`LAN peer ${change.instance.instanceName} ${change.type}`);
-      },
+  async start(): Promise<void> {
+    this.#watcher ??= await this.#watch((change) => {
+      if (change.instance.txt[TXT_KEY_PEER_ID] === this.#selfId) return;
+      this.#log.info(`LAN peer ${change.instance.instanceName} ${change.type}`);
     });
-    return new LanPeers(watcher, { ...options, log });
   }
 
   /** The other peers seen on the LAN now. */
   peers(): LanPeer[] {
     const result: LanPeer[] = [];
-    for (const instance of this.#watcher.instances()) {
+    for (const instance of this.#watcher?.instances() ?? []) {
       const peerId = instance.txt[TXT_KEY_PEER_ID];
       const address = instanceAddress(instance);
       if (!peerId || peerId === this.#selfId || !address) continue;
@@ -132,6 +148,6 @@ export class LanPeers {
 
   /** Stops watching. */
   async close(): Promise<void> {
-    await this.#watcher.close();
+    await this.#watcher?.close();
   }
 }

@@ -6,39 +6,38 @@
  * @module
  */
 
-import type { Manifest } from "../protocol/messages.ts";
+import type { Manifest, SharedFileEntry } from "../protocol/messages.ts";
 import { Bitfield } from "../storage/bitfield.ts";
 import { ChunkSource } from "../storage/chunk_source.ts";
 import { chunkLength, chunkOffset } from "../storage/manifest.ts";
 import type { PartFile } from "../storage/part_file.ts";
+import type { SharedRecord } from "../storage/peer_state.ts";
 
 /** A file this peer can serve chunks of. */
 export interface ServedFile {
-  /** Content-addressed ID. */
   fileId: string;
-  /** Its manifest. */
   manifest: Manifest;
-  /** Where it lies on disk. */
+  /** Where it lies on disk (the `.part` file of a download). */
   path: string;
   /** Chunks held; `undefined` means all of them. */
   chunks: Bitfield | undefined;
+  /** What a file shared whole is remembered by across restarts; `undefined` for a download. */
+  record: SharedRecord | undefined;
   /** Reads chunk `index` into `target` (exactly the chunk's length). */
   read(index: number, target: Uint8Array): Promise<void>;
   /** Releases open handles. */
   close(): void;
 }
 
-/** A shared file: held whole, read from its own path. */
-export function sharedFile(
-  fileId: string,
-  options: { path: string; manifest: Manifest; mtimeMs: number },
-): ServedFile {
-  const source = new ChunkSource(options.path, options);
+/** A shared file: held whole, read from its own path (while it stays as hashed). */
+export function sharedFile(record: SharedRecord): ServedFile {
+  const source = new ChunkSource(record.path, record);
   return {
-    fileId,
-    manifest: options.manifest,
-    path: options.path,
+    fileId: record.fileId,
+    manifest: record.manifest,
+    path: record.path,
     chunks: undefined,
+    record,
     read: (index, target) => source.readChunk(index, target),
     close: () => source.close(),
   };
@@ -55,6 +54,7 @@ export function partialFile(
     manifest,
     path: part.path,
     chunks,
+    record: undefined,
     async read(index, target) {
       if (!chunks.has(index)) throw new Error(`chunk ${index} is not downloaded yet`);
       if (target.length !== chunkLength(manifest, index)) {
@@ -109,6 +109,15 @@ export class Library {
     for (const file of this.#files.values()) file.close();
     this.#files.clear();
   }
+}
+
+/** What the network is told of a served file: its manifest, and its chunks unless whole. */
+export function sharedEntry(file: ServedFile): SharedFileEntry {
+  return {
+    fileId: file.fileId,
+    manifest: file.manifest,
+    ...(file.chunks ? { chunks: file.chunks.toBase64() } : {}),
+  };
 }
 
 /** The bitfield to announce for a served file: a full field when it is whole. */

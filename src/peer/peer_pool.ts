@@ -9,7 +9,7 @@
 import { errorMessage, type Logger, silentLogger } from "../log.ts";
 import { parseHostPort } from "../protocol/channel.ts";
 import { type Connection, handshake } from "../protocol/connection.ts";
-import { connectWithTimeout } from "./server_link.ts";
+import { connectWithTimeout } from "../protocol/timeouts.ts";
 
 /** Connections to other peers by `host:port`. */
 export class PeerPool {

@@ -79,7 +79,6 @@ export class Scheduler {
     this.#origin = Math.floor(this.#random() * chunkCount);
   }
 
-  /** Number of chunks in the file. */
   get chunkCount(): number {
     return this.done.size;
   }

@@ -6,13 +6,7 @@
  * @module
  */
 
-import {
-  CONNECT_TIMEOUT_MS,
-  HEARTBEAT_INTERVAL_MS,
-  RECONNECT_MAX_DELAY_MS,
-  RECONNECT_MIN_DELAY_MS,
-  REQUEST_TIMEOUT_MS,
-} from "../constants.ts";
+import { HEARTBEAT_INTERVAL_MS, REQUEST_TIMEOUT_MS } from "../constants.ts";
 import { errorMessage, type Logger, silentLogger } from "../log.ts";
 import { formatHostPort, type HostPort } from "../protocol/channel.ts";
 import { type Connection, handshake } from "../protocol/connection.ts";
@@ -23,6 +17,7 @@ import {
   serverToPeerSchema,
   type SharedFileEntry,
 } from "../protocol/messages.ts";
+import { connectWithTimeout, nextBackoff, withTimeout } from "../protocol/timeouts.ts";
 
 /** Options of {@linkcode ServerLink}. */
 export interface ServerLinkOptions {
@@ -31,7 +26,6 @@ export interface ServerLinkOptions {
    * connection attempt, so a server that moved is found again).
    */
   server: HostPort | (() => Promise<HostPort>);
-  /** This peer's stable ID. */
   peerId: string;
   /** Port this peer serves chunks on. */
   listenPort: number;
@@ -41,60 +35,20 @@ export interface ServerLinkOptions {
   shares: () => SharedFileEntry[];
   /** Told of what the server sends unasked (news of other peers' chunks). */
   onNotice?: (notice: ServerToPeer) => void;
-  /** Where log lines go. */
   log?: Logger;
 }
 
 type Outgoing = PeerToServer extends infer M ? M extends { id: number } ? Omit<M, "id"> : M
   : never;
 
-/** Connects a TCP socket with a time limit. */
-export async function connectWithTimeout(
-  target: HostPort,
-  timeoutMs = CONNECT_TIMEOUT_MS,
-): Promise<Deno.TcpConn> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const attempt = Deno.connect({ hostname: target.host, port: target.port });
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`no answer from ${formatHostPort(target.host, target.port)}`)),
-      timeoutMs,
-    );
-  });
-  try {
-    const conn = await Promise.race([attempt, timeout]);
-    conn.setNoDelay(true);
-    return conn;
-  } catch (error) {
-    attempt.then((conn) => conn.close(), () => {});
-    throw error;
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Rejects with a timeout error if `promise` takes longer than `ms`. */
-export function withTimeout<T>(
-  promise: Promise<T>,
-  options: { ms: number; what: string },
-): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${options.what} timed out`)), options.ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** The next reconnection delay after `previous`: doubled, capped. */
-export function nextBackoff(previous: number): number {
-  return Math.min(RECONNECT_MAX_DELAY_MS, Math.max(RECONNECT_MIN_DELAY_MS, previous * 2));
-}
-
 /** A self-healing link to the central server. */
 export class ServerLink {
   #options: ServerLinkOptions;
   #log: Logger;
+  /** The connection once registered. */
   #connection: Connection | undefined;
+  /** The connection from its handshake on, so that closing ends a session still setting up. */
+  #live: Connection | undefined;
   #closed = false;
   #loop: Promise<void> | undefined;
   #wake: (() => void) | undefined;
@@ -175,9 +129,9 @@ export class ServerLink {
   /** Says goodbye to the server and stops reconnecting. */
   async close(): Promise<void> {
     this.#closed = true;
-    const connection = this.#connection;
+    const connection = this.#live;
     if (connection && !connection.closed) {
-      await connection.send({ t: "bye" }).catch(() => {});
+      if (connection === this.#connection) await connection.send({ t: "bye" }).catch(() => {});
       connection.close("peer shutting down");
     }
     this.#wake?.();
@@ -211,6 +165,8 @@ export class ServerLink {
     this.#current = typeof server === "function" ? await server() : server;
     const conn = await connectWithTimeout(this.#current);
     const connection = await handshake(conn, { role: "peer", accept: ["server"] });
+    this.#live = connection;
+    if (this.#closed) connection.close("peer shutting down");
     const running = connection.run((raw) => {
       this.#options.onNotice?.(parseMessage(serverToPeerSchema, raw));
     });
@@ -260,6 +216,7 @@ export class ServerLink {
     } finally {
       clearInterval(heartbeat);
       if (this.#connection === connection) this.#connection = undefined;
+      if (this.#live === connection) this.#live = undefined;
     }
   }
 }

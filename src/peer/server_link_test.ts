@@ -1,29 +1,7 @@
 import assert from "node:assert/strict";
-import { RECONNECT_MAX_DELAY_MS, RECONNECT_MIN_DELAY_MS } from "../constants.ts";
-import { connectWithTimeout, nextBackoff, ServerLink, withTimeout } from "./server_link.ts";
-
-Deno.test("reconnection backs off exponentially up to a cap", () => {
-  let delay = 0;
-  const delays: number[] = [];
-  for (let i = 0; i < 10; i++) delays.push(delay = nextBackoff(delay));
-  assert.equal(delays[0], RECONNECT_MIN_DELAY_MS);
-  assert.equal(delays[1], RECONNECT_MIN_DELAY_MS * 2);
-  assert.equal(delays.at(-1), RECONNECT_MAX_DELAY_MS);
-});
-
-Deno.test("timeouts and refused connections fail with clear errors", async () => {
-  await assert.rejects(
-    withTimeout(new Promise(() => {}), { ms: 10, what: "waiting" }),
-    /waiting timed out/,
-  );
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = listener.addr.port;
-  listener.close();
-  await assert.rejects(
-    connectWithTimeout({ host: "127.0.0.1", port }),
-    Deno.errors.ConnectionRefused,
-  );
-});
+import { handshake } from "../protocol/connection.ts";
+import { withTimeout } from "../protocol/timeouts.ts";
+import { ServerLink } from "./server_link.ts";
 
 Deno.test("a link to a server that is not there says so and suggests --server", async () => {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -43,4 +21,36 @@ Deno.test("a link to a server that is not there says so and suggests --server", 
   await assert.rejects(link.request({ t: "files" }), /not connected to the server/);
   assert.equal(link.connected, false);
   await link.close();
+});
+
+Deno.test("closing a link whose server is still answering the registration ends at once", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  let answer = () => {};
+  const registering = Promise.withResolvers<void>();
+  const serving = (async () => {
+    const connection = await handshake(await listener.accept(), {
+      role: "server",
+      accept: ["peer"],
+    });
+    await connection.run(async (message) => {
+      if (message.t !== "register") return;
+      registering.resolve();
+      await new Promise<void>((resolve) => answer = resolve);
+      await connection.reply(message.id as number, { address: "127.0.0.1:1" }).catch(() => {});
+    });
+  })();
+  const link = new ServerLink({
+    server: { host: "127.0.0.1", port: listener.addr.port },
+    peerId: "p",
+    listenPort: 1,
+    shares: () => [],
+  });
+  link.start();
+  await registering.promise;
+  const closing = link.close();
+  answer();
+  await withTimeout(closing, { ms: 2_000, what: "closing the link" });
+  assert.equal(link.connected, false);
+  await serving;
+  listener.close();
 });

@@ -28,7 +28,7 @@ export interface Listener {
 }
 
 /** Listens on `address`; an address in use becomes an error that says what to do. */
-export function listenTcp(address: HostPort, options: { flag: string }): Promise<Listener> {
+export function listenTcp(address: HostPort, flag: string): Promise<Listener> {
   const server = net.createServer({ pauseOnConnect: true });
   return new Promise((resolve, reject) => {
     server.once("error", (error: Error & { code?: string }) => {
@@ -37,7 +37,7 @@ export function listenTcp(address: HostPort, options: { flag: string }): Promise
         reject(
           new Error(
             `port ${address.port} (${where}) is already in use: stop the other process or ` +
-              `pick another port with ${options.flag} (0 picks a free one)`,
+              `pick another port with ${flag} (0 picks a free one)`,
           ),
         );
       } else {

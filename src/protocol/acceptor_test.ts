@@ -7,7 +7,7 @@ Deno.test("an address in use is refused with advice", () => {
   const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   try {
     assert.throws(
-      () => listenTcp({ host: "127.0.0.1", port: taken.addr.port }, { flag: "--addr" }),
+      () => listenTcp({ host: "127.0.0.1", port: taken.addr.port }, "--addr"),
       /127\.0\.0\.1:\d+ is already in use: .* --addr/,
     );
   } finally {
@@ -19,7 +19,7 @@ Deno.test("the acceptor serves handshaken connections and logs why others were c
   const lines: string[] = [];
   const log = createLogger("t", { sink: (line) => lines.push(line) });
   const served: string[] = [];
-  const acceptor = new Acceptor(listenTcp({ host: "127.0.0.1", port: 0 }, { flag: "--addr" }), {
+  const acceptor = new Acceptor(listenTcp({ host: "127.0.0.1", port: 0 }, "--addr"), {
     role: "server",
     accept: ["peer"],
     log,

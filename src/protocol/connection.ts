@@ -125,14 +125,16 @@ export class Connection {
 
   /**
    * Sends a request answered by a data frame; `allocate` is given the payload
-   * length and returns the buffer to read it into. Resolves to that buffer.
-   * `onId` learns the request ID, so that the caller can cancel it.
+   * length and returns the buffer to read it into (throwing refuses the
+   * payload). Resolves to that buffer. `onId` learns the request ID, so that
+   * the caller can {@linkcode cancel} it.
    */
   requestData(
     message: Record<string, unknown>,
-    options: { allocate: (length: number) => Uint8Array; onId?: (id: number) => void },
+    allocate: (length: number) => Uint8Array,
+    options: { onId?: (id: number) => void } = {},
   ): Promise<Uint8Array> {
-    return this.#request(message, options.allocate, options.onId) as Promise<Uint8Array>;
+    return this.#request(message, allocate, options.onId) as Promise<Uint8Array>;
   }
 
   /** Gives up on request `id`: its promise rejects and the other side is told. */
@@ -332,7 +334,7 @@ export async function handshake(link: SecureLink, options: HandshakeOptions): Pr
   };
   try {
     const sent = writer.sendControl(hello);
-    const remoteHello = parseMessage(helloSchema, await nextControl(reader, timeout));
+    const remoteHello = parseMessage(helloSchema, await nextControl(reader, { timeout, remote }));
     await sent;
     const problem = helloProblem(remoteHello, options.accept);
     if (problem) await refuse(new ProtocolError(problem));
@@ -348,7 +350,7 @@ export async function handshake(link: SecureLink, options: HandshakeOptions): Pr
       };
       const proof = await memberProof(options.networkKey, context);
       const proofSent = writer.sendControl({ t: "auth", proof: encodeBase64(proof) });
-      const auth = parseMessage(authSchema, await nextControl(reader, timeout));
+      const auth = parseMessage(authSchema, await nextControl(reader, { timeout, remote }));
       await proofSent;
       const theirs = { ...context, role: options.dialer ? "listener" : "dialer" } as const;
       if (!await verifyMemberProof(options.networkKey, theirs, decodeBase64(auth.proof))) {
@@ -374,9 +376,13 @@ export async function handshake(link: SecureLink, options: HandshakeOptions): Pr
 }
 
 /** Reads the next control message, turning an error from the other side into a thrown error. */
-async function nextControl(reader: FrameReader, timeout: Promise<never>): Promise<unknown> {
+async function nextControl(
+  reader: FrameReader,
+  options: { timeout: Promise<never>; remote: string },
+): Promise<unknown> {
+  const { timeout, remote } = options;
   const frame = await Promise.race([reader.next(), timeout]);
-  if (frame === null) throw new ProtocolError("closed during the handshake");
+  if (frame === null) throw new ConnectionClosedError(remote, "during the handshake");
   if (frame.kind !== "control") throw new ProtocolError("expected a handshake message, got data");
   const message = frame.message as Record<string, unknown> | null;
   if (message?.t === "error") {

@@ -81,6 +81,15 @@ Deno.test("a silent other side fails the handshake after the time allowed", asyn
   a.close();
 });
 
+Deno.test("a side that hangs up before its hello fails the handshake as a closed connection", async () => {
+  const [a, b] = await socketPair();
+  a.close();
+  await assert.rejects(
+    handshake(b, { role: "server", accept: ["peer"] }),
+    (error) => error instanceof ConnectionClosedError && /before the handshake/.test(error.message),
+  );
+});
+
 Deno.test("requests are matched to answers that arrive out of order; errors carry their code", async () => {
   const [peer, server] = await connected();
   const serving = server.run(async (message) => {
@@ -125,18 +134,15 @@ Deno.test("data answers land in the allocated buffer; cancel and close reject pe
   });
   const running = peer.run(() => {});
   const target = new Uint8Array(5);
-  const data = await peer.requestData({ t: "get" }, {
-    allocate: (length) => {
-      assert.equal(length, 5);
-      return target;
-    },
+  const data = await peer.requestData({ t: "get" }, (length) => {
+    assert.equal(length, 5);
+    return target;
   });
   assert.equal(data, target);
   assert.deepEqual([...target], [1, 2, 3, 4, 5]);
 
   let id = -1;
-  const cancelled = peer.requestData({ t: "never" }, {
-    allocate: () => new Uint8Array(5),
+  const cancelled = peer.requestData({ t: "never" }, () => new Uint8Array(5), {
     onId: (value) => id = value,
   });
   peer.cancel(id, "changed my mind");

@@ -72,9 +72,6 @@ export const errorSchema = z.object({
   message: text,
 });
 
-/** A successful answer to request `re`; its other fields depend on the request. */
-export const replySchema = z.looseObject({ t: z.literal("reply"), re: id });
-
 /** One file a peer shares: its manifest and the chunks it holds (absent = all). */
 export const sharedFileSchema = z.object({
   fileId: fileIdSchema,
@@ -87,6 +84,13 @@ export const sourceSchema = z.object({
   peerId: text,
   address: text,
   chunks: bitfield.optional(),
+});
+
+/** The answer to a lookup: the file found and everyone who holds some of it. */
+export const lookupReplySchema = z.object({
+  fileId: fileIdSchema,
+  manifest: manifestSchema,
+  sources: z.array(sourceSchema),
 });
 
 /** A line of the server's file list. */
@@ -157,23 +161,19 @@ export const peerToPeerSchema = z.discriminatedUnion("t", [
   z.object({ t: z.literal("bye") }),
 ]);
 
-/** A message from one peer to another. */
-export type PeerToPeer = z.infer<typeof peerToPeerSchema>;
-
-/** Answers a request or reports a failure: what a requester receives. */
-export const responseSchema = z.discriminatedUnion("t", [replySchema, errorSchema]);
-
-/** A hello message. */
+/** The first message on every connection, in both directions. */
 export type Hello = z.infer<typeof helloSchema>;
-/** An error message. */
+/** A failure, in answer to a request or about the whole connection. */
 export type ErrorMessage = z.infer<typeof errorSchema>;
-/** A shared file entry. */
+/** A file a peer shares: its manifest and the chunks it holds (absent = all). */
 export type SharedFileEntry = z.infer<typeof sharedFileSchema>;
-/** A source entry. */
+/** A peer holding chunks of a file, and where to reach it. */
 export type Source = z.infer<typeof sourceSchema>;
-/** A file summary line. */
+/** A file found by a lookup, with its sources. */
+export type LookupResult = z.infer<typeof lookupReplySchema>;
+/** A line of the file list: name, size, sources and seeders. */
 export type FileSummary = z.infer<typeof fileSummarySchema>;
-/** A peer summary line. */
+/** A line of the peer list: address, files shared, time since last heard. */
 export type PeerSummary = z.infer<typeof peerSummarySchema>;
 
 /** Parses `raw` with `schema`, turning a mismatch into a {@linkcode ProtocolError}. */

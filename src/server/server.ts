@@ -10,6 +10,7 @@
 import {
   HANDSHAKE_TIMEOUT_MS,
   HEARTBEAT_INTERVAL_MS,
+  MS_PER_SECOND,
   PEER_SWEEP_INTERVAL_MS,
   PEER_TIMEOUT_MS,
 } from "../constants.ts";
@@ -18,7 +19,13 @@ import { formatHostPort } from "../protocol/channel.ts";
 import { Acceptor, listenTcp } from "../protocol/acceptor.ts";
 import type { Connection } from "../protocol/connection.ts";
 import { ProtocolError } from "../protocol/frame.ts";
-import { parseMessage, type PeerToServer, peerToServerSchema } from "../protocol/messages.ts";
+import {
+  type FileSummary,
+  parseMessage,
+  type PeerSummary,
+  type PeerToServer,
+  peerToServerSchema,
+} from "../protocol/messages.ts";
 import { Bitfield } from "../storage/bitfield.ts";
 import { computeFileId } from "../storage/manifest.ts";
 import { FileIndex, type IndexStats, LookupError } from "../storage/file_index.ts";
@@ -32,7 +39,6 @@ export interface ServerOptions {
   hostname: string;
   /** Port, 0 for any free one. */
   port: number;
-  /** Where log lines go. */
   log?: Logger;
   /** Silence after which a peer is dropped; default 15 s. */
   peerTimeoutMs?: number;
@@ -63,12 +69,11 @@ export function dialAddress(
 
 /** A running central server. */
 export class CentralServer {
-  /** The index of peers and files. */
-  readonly index = new FileIndex();
   /** `host:port` the server really listens on. */
   readonly address: string;
   /** Port it really listens on. */
   readonly port: number;
+  #index = new FileIndex();
   #acceptor: Acceptor;
   #log: Logger;
   #peerTimeoutMs: number;
@@ -95,7 +100,7 @@ export class CentralServer {
 
   /** Starts listening. Throws a clear error when the address is taken. */
   static start(options: ServerOptions): CentralServer {
-    const listener = listenTcp({ host: options.hostname, port: options.port }, { flag: "--addr" });
+    const listener = listenTcp({ host: options.hostname, port: options.port }, "--addr");
     return new CentralServer(listener, options);
   }
 
@@ -117,9 +122,19 @@ export class CentralServer {
     return this.#advertisement.instanceName;
   }
 
+  /** The files indexed, one line each, by name. */
+  files(): FileSummary[] {
+    return this.#index.files();
+  }
+
+  /** The live peers, one line each, with the age of their last message. */
+  peers(): PeerSummary[] {
+    return this.#index.peers(Date.now());
+  }
+
   /** Current totals, address and uptime. */
   status(): ServerStatus {
-    return { ...this.index.stats(), address: this.address, uptimeMs: Date.now() - this.#started };
+    return { ...this.#index.stats(), address: this.address, uptimeMs: Date.now() - this.#started };
   }
 
   /** Stops accepting, closes every connection and the listener. */
@@ -142,7 +157,7 @@ export class CentralServer {
       clearTimeout(unregistered);
       if (session.peerId && this.#connections.get(session.peerId) === connection) {
         this.#connections.delete(session.peerId);
-        this.index.removePeer(session.peerId);
+        this.#index.removePeer(session.peerId);
         this.#log.info(`peer ${session.peerId} left (${connection.remote})`);
       }
     }
@@ -157,7 +172,7 @@ export class CentralServer {
     if (message.t !== "register" && !session.peerId) {
       throw new ProtocolError(`"${message.t}" before "register"`);
     }
-    if (session.peerId) this.index.touch(session.peerId, Date.now());
+    if (session.peerId) this.#index.touch(session.peerId, Date.now());
     try {
       await this.#dispatch(connection, session, message);
     } catch (error) {
@@ -180,7 +195,7 @@ export class CentralServer {
         if (previous && previous !== connection) previous.close("replaced by a new connection");
         session.peerId = message.peerId;
         this.#connections.set(message.peerId, connection);
-        this.index.addPeer(message.peerId, { address, now: Date.now() });
+        this.#index.addPeer(message.peerId, { address, now: Date.now() });
         this.#log.info(`peer ${message.peerId} registered at ${address}`);
         await connection.reply(message.id, {
           address,
@@ -198,7 +213,7 @@ export class CentralServer {
           const chunks = file.chunks === undefined
             ? undefined
             : Bitfield.fromBase64(file.chunks, count);
-          this.index.share(session.peerId!, {
+          this.#index.share(session.peerId!, {
             fileId: file.fileId,
             manifest: file.manifest,
             chunks,
@@ -209,24 +224,24 @@ export class CentralServer {
         return;
       }
       case "unshare":
-        this.index.unshare(session.peerId!, message.fileId);
+        this.#index.unshare(session.peerId!, message.fileId);
         await connection.reply(message.id);
         return;
       case "have":
-        this.index.have(session.peerId!, message);
+        this.#index.have(session.peerId!, message);
         this.#forwardHave(session.peerId!, message);
         return;
       case "sources":
-        await connection.reply(message.id, { sources: this.index.lookup(message.fileId).sources });
+        await connection.reply(message.id, { sources: this.#index.lookup(message.fileId).sources });
         return;
       case "lookup":
-        await connection.reply(message.id, { ...this.index.lookup(message.query) });
+        await connection.reply(message.id, { ...this.#index.lookup(message.query) });
         return;
       case "files":
-        await connection.reply(message.id, { files: this.index.files() });
+        await connection.reply(message.id, { files: this.#index.files() });
         return;
       case "peers":
-        await connection.reply(message.id, { peers: this.index.peers(Date.now()) });
+        await connection.reply(message.id, { peers: this.#index.peers(Date.now()) });
         return;
       case "heartbeat":
         return;
@@ -241,18 +256,20 @@ export class CentralServer {
    * who has what without waiting for their next lookup.
    */
   #forwardHave(peerId: string, message: { fileId: string; chunks: number[] }): void {
-    const address = this.index.addressOf(peerId);
+    const address = this.#index.addressOf(peerId);
     if (!address) return;
     const notice = { t: "have", fileId: message.fileId, peerId, address, chunks: message.chunks };
-    for (const other of this.index.downloaders(message.fileId, { except: peerId })) {
+    for (const other of this.#index.downloaders(message.fileId, peerId)) {
       this.#connections.get(other)?.send(notice).catch(() => {});
     }
   }
 
   #sweep(): void {
-    for (const peerId of this.index.expired(Date.now(), this.#peerTimeoutMs)) {
-      this.#log.info(`peer ${peerId} dropped: no heartbeat for ${this.#peerTimeoutMs / 1000} s`);
-      this.index.removePeer(peerId);
+    for (const peerId of this.#index.expired(Date.now(), this.#peerTimeoutMs)) {
+      this.#log.info(
+        `peer ${peerId} dropped: no heartbeat for ${this.#peerTimeoutMs / MS_PER_SECOND} s`,
+      );
+      this.#index.removePeer(peerId);
       const connection = this.#connections.get(peerId);
       this.#connections.delete(peerId);
       connection?.close("heartbeat timeout");

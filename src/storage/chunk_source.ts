@@ -23,7 +23,6 @@ export class SourceChangedError extends Error {
 export class ChunkSource {
   /** Path of the file. */
   readonly path: string;
-  /** Its manifest. */
   readonly manifest: Manifest;
   /** Modification time it was hashed at, ms since the epoch. */
   readonly mtimeMs: number;

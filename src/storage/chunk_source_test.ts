@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { randomBytes } from "../../tests/helpers/bytes.ts";
 import { ChunkSource, SourceChangedError } from "./chunk_source.ts";
 import { hashFile } from "./hash_file.ts";
+import { tempDir } from "../test_dir.ts";
 
 const CHUNK = 1024;
 
@@ -15,8 +16,8 @@ async function shared(dir: string) {
 }
 
 Deno.test("chunks are read straight from the shared file", async () => {
-  const dir = await Deno.makeTempDir();
-  const { bytes, source } = await shared(dir);
+  await using dir = await tempDir();
+  const { bytes, source } = await shared(dir.path);
   try {
     const last = new Uint8Array(100);
     await source.readChunk(2, last);
@@ -27,31 +28,27 @@ Deno.test("chunks are read straight from the shared file", async () => {
     await assert.rejects(source.readChunk(0, new Uint8Array(5)), RangeError);
   } finally {
     source.close();
-    await Deno.remove(dir, { recursive: true });
   }
 });
 
 Deno.test("a modified, truncated or removed file is never served as intact", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
-    for (
-      const [change, pattern] of [
-        [(path: string) => Deno.utime(path, 1, 1), /was modified/],
-        [(path: string) => Deno.truncate(path, 10), /changed size \(10 bytes now\)/],
-        [(path: string) => Deno.remove(path), /was removed/],
-      ] as const
-    ) {
-      const { path, source } = await shared(dir);
-      await change(path);
-      await assert.rejects(source.readChunk(0, new Uint8Array(CHUNK)), (error: Error) => {
-        assert.ok(error instanceof SourceChangedError);
-        assert.match(error.message, pattern);
-        assert.match(error.message, /register it again/);
-        return true;
-      });
-      source.close();
-    }
-  } finally {
-    await Deno.remove(dir, { recursive: true });
+  await using tmp = await tempDir();
+  const dir = tmp.path;
+  for (
+    const [change, pattern] of [
+      [(path: string) => Deno.utime(path, 1, 1), /was modified/],
+      [(path: string) => Deno.truncate(path, 10), /changed size \(10 bytes now\)/],
+      [(path: string) => Deno.remove(path), /was removed/],
+    ] as const
+  ) {
+    const { path, source } = await shared(dir);
+    await change(path);
+    await assert.rejects(source.readChunk(0, new Uint8Array(CHUNK)), (error: Error) => {
+      assert.ok(error instanceof SourceChangedError);
+      assert.match(error.message, pattern);
+      assert.match(error.message, /register it again/);
+      return true;
+    });
+    source.close();
   }
 });

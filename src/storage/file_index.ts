@@ -7,7 +7,13 @@
  * @module
  */
 
-import type { FileSummary, Manifest, PeerSummary, Source } from "../protocol/messages.ts";
+import type {
+  FileSummary,
+  LookupResult,
+  Manifest,
+  PeerSummary,
+  Source,
+} from "../protocol/messages.ts";
 import { Bitfield } from "./bitfield.ts";
 import { FILE_ID_HEX_LENGTH } from "../constants.ts";
 
@@ -18,22 +24,11 @@ export type LookupFailure = "not-found" | "ambiguous" | "bad-query";
 export class LookupError extends Error {
   /** Machine-readable reason. */
   readonly code: LookupFailure;
-  /** Creates the error. */
   constructor(code: LookupFailure, message: string) {
     super(message);
     this.name = "LookupError";
     this.code = code;
   }
-}
-
-/** The answer to a lookup: the file and everyone who holds some of it. */
-export interface LookupResult {
-  /** Full file ID. */
-  fileId: string;
-  /** Its manifest. */
-  manifest: Manifest;
-  /** Peers holding chunks of it. */
-  sources: Source[];
 }
 
 interface PeerEntry {
@@ -119,12 +114,12 @@ export class FileIndex {
     }
   }
 
-  /** Peers other than `peerId` still downloading `fileId` (holding part of it), with addresses. */
-  downloaders(fileId: string, options: { except: string }): string[] {
+  /** Peers other than `except` still downloading `fileId` (holding part of it). */
+  downloaders(fileId: string, except: string): string[] {
     const result: string[] = [];
     for (const entry of this.#peers.values()) {
       const holding = entry.holdings.get(fileId);
-      if (entry.peerId !== options.except && holding && !holding.complete) {
+      if (entry.peerId !== except && holding && !holding.complete) {
         result.push(entry.peerId);
       }
     }

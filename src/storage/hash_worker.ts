@@ -25,7 +25,6 @@ export interface HashRequest {
 
 /** The worker's answer: the digest, and the buffer transferred back. */
 export interface HashAnswer {
-  /** Request number. */
   id: number;
   /** The buffer, transferred back. */
   buffer: ArrayBuffer;

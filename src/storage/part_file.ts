@@ -6,7 +6,8 @@
  * @module
  */
 
-import { PART_SUFFIX, WRITE_PIECE_BYTES } from "../constants.ts";
+import { WRITE_PIECE_BYTES } from "../constants.ts";
+import { partPath, pathExists } from "./safe_name.ts";
 
 /** Writes chunks at their offsets into a `.part` file. Writes are serialised. */
 export class PartFile {
@@ -21,21 +22,16 @@ export class PartFile {
     this.#file = file;
   }
 
-  /** The `.part` path for a final path. */
-  static pathFor(finalPath: string): string {
-    return finalPath + PART_SUFFIX;
-  }
-
   /**
    * Opens (or creates) the `.part` file for `finalPath`, sized to `size`.
    * Existing content is kept so a download can resume.
    */
-  static async open(finalPath: string, options: { size: number }): Promise<PartFile> {
-    const path = PartFile.pathFor(finalPath);
+  static async open(finalPath: string, size: number): Promise<PartFile> {
+    const path = partPath(finalPath);
     const file = await Deno.open(path, { read: true, write: true, create: true });
     try {
       const info = await file.stat();
-      if (info.size !== options.size) await file.truncate(options.size);
+      if (info.size !== size) await file.truncate(size);
     } catch (error) {
       file.close();
       throw error;
@@ -91,20 +87,27 @@ export class PartFile {
     await Deno.remove(this.path);
   }
 
+  /**
+   * {@linkcode finish}es at the first of `paths` that is free; resolves to
+   * it, or to `undefined` (the `.part` file kept) when every one is taken.
+   */
+  async finishAtFirstFree(paths: Iterable<string>): Promise<string | undefined> {
+    for (const path of paths) {
+      try {
+        await this.finish(path);
+        return path;
+      } catch (error) {
+        if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+      }
+    }
+    return undefined;
+  }
+
   /** Closes the file (once; later calls do nothing), keeping it on disk for a later resume. */
   async close(): Promise<void> {
     await this.#tail.catch(() => {});
     if (this.#closed) return;
     this.#closed = true;
     this.#file.close();
-  }
-}
-
-async function pathExists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch {
-    return false;
   }
 }

@@ -29,19 +29,15 @@ const JOURNAL_RECORD_BYTES = 4;
 export interface SharedRecord {
   /** Absolute path. */
   path: string;
-  /** File ID. */
   fileId: string;
   /** Modification time it was hashed at, ms since the epoch. */
   mtimeMs: number;
-  /** Its manifest. */
   manifest: Manifest;
 }
 
 /** A download in progress, as remembered across restarts. */
 export interface DownloadRecord {
-  /** File ID. */
   fileId: string;
-  /** Its manifest. */
   manifest: Manifest;
   /** Final path the file will have (its `.part` sits beside it). */
   path: string;
@@ -108,7 +104,6 @@ export function decodeJournal(bytes: Uint8Array): number[] {
 
 /** The state folder of one peer, locked for this process while open. */
 export class PeerState {
-  /** The folder. */
   readonly dir: string;
   #lock: Deno.FsFile;
   #journals = new Map<string, Deno.FsFile>();

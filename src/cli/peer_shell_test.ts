@@ -1,0 +1,76 @@
+import assert from "node:assert/strict";
+import type { Download, DownloadProgress } from "../peer/download.ts";
+import { downloadRows, fileRows, peerRows, serverLine } from "./peer_shell.ts";
+
+Deno.test("the status names the server, or says the peer works in LAN mode", () => {
+  assert.equal(
+    serverLine({ server: "10.0.0.1:8000", connected: true, lan: false }),
+    "10.0.0.1:8000 (connected)",
+  );
+  assert.equal(
+    serverLine({ server: "10.0.0.1:8000", connected: false, lan: true }),
+    "10.0.0.1:8000 (not connected, retrying), plus peers found on the LAN",
+  );
+  assert.equal(
+    serverLine({ server: undefined, connected: false, lan: true }),
+    "none (LAN mode: peers found over mDNS)",
+  );
+});
+
+Deno.test("the network's files are listed with a star on this peer's own", () => {
+  const files = [
+    { fileId: "a".repeat(64), name: "mine.bin", size: 2048, sources: 2, seeders: 1 },
+    { fileId: "b".repeat(64), name: "theirs.bin", size: 10, sources: 1, seeders: 1 },
+  ];
+  assert.deepEqual(fileRows(files, new Set(["a".repeat(64)])), [
+    ["*", "a".repeat(12), "mine.bin", "2.0 KiB", "2"],
+    ["", "b".repeat(12), "theirs.bin", "10 B", "1"],
+  ]);
+});
+
+Deno.test("the network's peers are listed with this peer marked", () => {
+  const peers = [
+    { peerId: "me-and-more", address: "10.0.0.1:1", files: 3, lastSeenMs: 0 },
+    { peerId: "other-peer", address: "10.0.0.2:2", files: 0, lastSeenMs: 1500 },
+  ];
+  assert.deepEqual(peerRows(peers, "me-and-more"), [
+    ["10.0.0.1:1", "me-and-m", "3", "0 ms ago", "(this peer)"],
+    ["10.0.0.2:2", "other-pe", "0", "1.5 s ago", ""],
+  ]);
+});
+
+Deno.test("downloads are listed with their state, rate and path or reason", () => {
+  const download = (progress: Partial<DownloadProgress>) =>
+    ({
+      progress: () => ({
+        id: 1,
+        fileId: "f".repeat(64),
+        name: "big.iso",
+        state: "running",
+        bytesDone: 512,
+        bytesTotal: 1024,
+        sources: 2,
+        path: "/out/big.iso",
+        message: undefined,
+        elapsedMs: 1000,
+        ...progress,
+      }),
+    }) as Download;
+  const rows = downloadRows([
+    download({}),
+    download({ id: 2, state: "done", bytesDone: 1024 }),
+    download({ id: 3, state: "waiting", message: "waiting for a peer that has this file" }),
+  ], new Map([[2, 500]]));
+  assert.deepEqual(rows[0], [
+    "#1",
+    "running",
+    "50%",
+    "1.0 KiB",
+    "512 B/s",
+    "2",
+    "big.iso",
+    "/out/big.iso",
+  ]);
+  assert.equal(rows[1][4], "2.0 KiB/s", "a finished download's rate uses the time it took");
+  assert.equal(rows[2][7], "waiting for a peer that has this file");
+});

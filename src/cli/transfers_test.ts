@@ -1,0 +1,94 @@
+import assert from "node:assert/strict";
+import type { Download, DownloadProgress, DownloadResult } from "../peer/download.ts";
+import type { PeerNode } from "../peer/peer.ts";
+import { Reporter } from "./output.ts";
+import { StatusLines } from "./progress_display.ts";
+import { registerWithProgress, watchDownload } from "./transfers.ts";
+
+const manifest = { name: "big.iso", size: 100, chunkSize: 100, chunkHashes: ["d".repeat(64)] };
+
+/** A download that ends as `done` says, with `progress` as its last progress. */
+function fakeDownload(done: Promise<DownloadResult>, progress: Partial<DownloadProgress>) {
+  return {
+    fileId: "f".repeat(64),
+    manifest,
+    done,
+    progress: () => ({
+      id: 7,
+      fileId: "f".repeat(64),
+      name: "big.iso",
+      state: "done",
+      bytesDone: 100,
+      bytesTotal: 100,
+      sources: 3,
+      path: "/out/big.iso",
+      message: undefined,
+      elapsedMs: 5,
+      ...progress,
+    }),
+  } as unknown as Download;
+}
+
+function context() {
+  const out: string[] = [];
+  const err: string[] = [];
+  const console = { out: (line: string) => out.push(line), err: (line: string) => err.push(line) };
+  return { out, err, display: new StatusLines(), json: new Reporter("json", console) };
+}
+
+Deno.test("a watched download is reported once it ends, and leaves the display", async () => {
+  const result: DownloadResult = {
+    fileId: "f".repeat(64),
+    path: "/out/big.iso",
+    size: 100,
+    elapsedMs: 5,
+    bytesReceived: 100,
+    alreadyPresent: false,
+  };
+  const { out, display, json } = context();
+  assert.equal(
+    await watchDownload(fakeDownload(Promise.resolve(result), {}), { display, reporter: json }),
+    result,
+  );
+  assert.deepEqual(display.lines(), []);
+  const event = JSON.parse(out[0]);
+  assert.deepEqual(
+    [event.event, event.download, event.path, event.alreadyPresent],
+    ["downloaded", 7, "/out/big.iso", false],
+  );
+});
+
+Deno.test("a cancelled download is reported as such and its error passed on", async () => {
+  const { out, display, json } = context();
+  const failed = fakeDownload(Promise.reject(new Error("download cancelled")), {
+    state: "cancelled",
+  });
+  await assert.rejects(watchDownload(failed, { display, reporter: json }), /download cancelled/);
+  assert.equal(JSON.parse(out[0]).event, "cancelled");
+});
+
+Deno.test("registering shows the hashing, then reports the file ID", async () => {
+  const { out, display, json } = context();
+  const seen: string[][] = [];
+  const peer = {
+    register(
+      path: string,
+      options: { onProgress?: (p: { bytesDone: number; bytesTotal: number }) => void },
+    ) {
+      options.onProgress?.({ bytesDone: 50, bytesTotal: 100 });
+      seen.push(display.lines());
+      return Promise.resolve({ fileId: "a".repeat(64), manifest, path });
+    },
+  } as unknown as PeerNode;
+  const registered = await registerWithProgress(peer, "/in/big.iso", { display, reporter: json });
+  assert.equal(registered.fileId, "a".repeat(64));
+  assert.match(seen[0][0], /hashing big\.iso/);
+  assert.deepEqual(display.lines(), [], "the hashing display is gone");
+  assert.deepEqual(JSON.parse(out[0]), {
+    event: "registered",
+    fileId: "a".repeat(64),
+    name: "big.iso",
+    size: 100,
+    path: "/in/big.iso",
+  });
+});

@@ -1,0 +1,114 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { type Connection, RemoteError } from "../protocol/connection.ts";
+import { Bitfield } from "../storage/bitfield.ts";
+import { SourceChangedError } from "../storage/chunk_source.ts";
+import { hashFile } from "../storage/hash_file.ts";
+import { PartFile } from "../storage/part_file.ts";
+import { tempDir } from "../test_dir.ts";
+import { ChunkServer } from "./chunk_server.ts";
+import { Library, partialFile, sharedFile } from "./library.ts";
+import { PeerPool } from "./peer_pool.ts";
+
+const CHUNK = 4;
+
+/** A chunk server sharing `whole.bin` (10 bytes) and the first chunk of a download. */
+async function serving(dir: string) {
+  const path = join(dir, "whole.bin");
+  const bytes = Uint8Array.from({ length: 10 }, (_, i) => i + 1);
+  await Deno.writeFile(path, bytes);
+  const hashed = await hashFile(path, { chunkSize: CHUNK });
+  const part = await PartFile.open(join(dir, "partial.bin"), 10);
+  await part.write(0, bytes.subarray(0, CHUNK));
+  const chunks = new Bitfield(3);
+  chunks.set(0);
+  const partialId = "e".repeat(64);
+  const library = new Library();
+  library.put(sharedFile({ path, ...hashed }));
+  library.put(partialFile(partialId, { manifest: hashed.manifest, part, chunks }));
+  const changed: string[] = [];
+  const server = ChunkServer.start({
+    hostname: "127.0.0.1",
+    port: 0,
+    library,
+    onSourceChanged: (fileId, error) => {
+      assert.ok(error instanceof SourceChangedError);
+      changed.push(fileId);
+    },
+  });
+  const pool = new PeerPool();
+  const connection = await pool.get(server.address);
+  return {
+    path,
+    bytes,
+    fileId: hashed.fileId,
+    partialId,
+    server,
+    connection,
+    changed,
+    async [Symbol.asyncDispose]() {
+      await pool.close();
+      await server.close();
+      await part.close();
+    },
+  };
+}
+
+function get(connection: Connection, request: { fileId: string; index: number }, length = CHUNK) {
+  return connection.requestData({ t: "get", ...request }, () => new Uint8Array(length));
+}
+
+Deno.test("chunks are served from shared files and from the verified chunks of downloads", async () => {
+  await using dir = await tempDir();
+  await using s = await serving(dir.path);
+  assert.deepEqual(
+    await get(s.connection, { fileId: s.fileId, index: 2 }, 2),
+    s.bytes.subarray(8),
+  );
+  assert.deepEqual(
+    await get(s.connection, { fileId: s.partialId, index: 0 }),
+    s.bytes.subarray(0, 4),
+  );
+  await assert.rejects(
+    get(s.connection, { fileId: s.partialId, index: 1 }),
+    (error) => error instanceof RemoteError && /does not have chunk 1 yet/.test(error.message),
+  );
+  await assert.rejects(
+    get(s.connection, { fileId: s.fileId, index: 3 }),
+    /chunk 3 is out of range/,
+  );
+  await assert.rejects(get(s.connection, { fileId: "0".repeat(64), index: 0 }), /does not share/);
+  assert.equal(s.server.uploadedBytes, 2 + CHUNK);
+  assert.equal(s.server.uploadsServed, 2);
+});
+
+Deno.test("peers learn what is held: bitfields and searches", async () => {
+  await using dir = await tempDir();
+  await using s = await serving(dir.path);
+  const whole = await s.connection.request({ t: "bitfield", fileId: s.fileId });
+  assert.equal(Bitfield.fromBase64(whole.chunks as string, 3).count, 3);
+  const partial = await s.connection.request({ t: "bitfield", fileId: s.partialId });
+  assert.deepEqual([...Bitfield.fromBase64(partial.chunks as string, 3).indexes()], [0]);
+  await assert.rejects(
+    s.connection.request({ t: "bitfield", fileId: "0".repeat(64) }),
+    (error) => error instanceof RemoteError && error.code === "not-found",
+  );
+  const everything = await s.connection.request({ t: "search", query: "" });
+  assert.equal((everything.matches as unknown[]).length, 2);
+  const byName = await s.connection.request({ t: "search", query: "WHOLE.BIN" });
+  assert.equal((byName.matches as unknown[]).length, 2, "names match case-insensitively");
+  const byId = await s.connection.request({ t: "search", query: "eeee" });
+  assert.deepEqual(byId.matches, [{
+    fileId: s.partialId,
+    manifest: (everything.matches as { manifest: unknown }[])[0].manifest,
+    chunks: partial.chunks,
+  }]);
+});
+
+Deno.test("a shared file changed on disk is reported, not served", async () => {
+  await using dir = await tempDir();
+  await using s = await serving(dir.path);
+  await Deno.writeFile(s.path, new Uint8Array(3));
+  await assert.rejects(get(s.connection, { fileId: s.fileId, index: 0 }), /register it again/);
+  assert.deepEqual(s.changed, [s.fileId]);
+});

@@ -1,0 +1,34 @@
+import assert from "node:assert/strict";
+import { ConnectionClosedError, RemoteError } from "../protocol/connection.ts";
+import { ProtocolError } from "../protocol/frame.ts";
+import { TimeoutError } from "../protocol/timeouts.ts";
+import { BadChunkError, DownloadError, failureKind } from "./download_failures.ts";
+
+Deno.test("failures are told apart by their class", () => {
+  assert.equal(failureKind(new DownloadError("cannot write")), "fatal");
+  assert.equal(failureKind(new BadChunkError("failed verification")), "bad-chunk");
+  for (
+    const error of [
+      new ConnectionClosedError("10.0.0.1:1"),
+      new TimeoutError("no answer from 10.0.0.1:1"),
+      new Deno.errors.ConnectionRefused("refused"),
+      new Deno.errors.ConnectionReset("reset"),
+      new Deno.errors.BrokenPipe("broken pipe"),
+      new Deno.errors.TimedOut("connection timed out"),
+    ]
+  ) {
+    assert.equal(failureKind(error), "lost", error.name);
+  }
+  assert.equal(failureKind(new ProtocolError("stream ended inside a data payload")), "refused");
+  assert.equal(failureKind("not even an error"), "refused");
+});
+
+Deno.test("what a failure says does not change its kind", () => {
+  const remote = new RemoteError({
+    t: "error",
+    code: "unavailable",
+    message: "connection closed, timed out, no answer, refused",
+  });
+  assert.equal(failureKind(remote), "refused", "a peer's answer is not a lost connection");
+  assert.equal(failureKind(new Error("connection closed")), "refused");
+});

@@ -1,0 +1,85 @@
+/**
+ * The sources of one download: where each peer is reached, which addresses
+ * failed lately (left alone for {@linkcode PEER_RETRY_DELAY_MS}), and the
+ * chunks each holds, fed into the download's {@linkcode Scheduler}.
+ *
+ * @module
+ */
+
+import { PEER_RETRY_DELAY_MS } from "../constants.ts";
+import type { Source } from "../protocol/messages.ts";
+import { Bitfield } from "../storage/bitfield.ts";
+import type { Scheduler } from "./scheduler.ts";
+
+/** Who holds which chunks of one download, and how to reach them. */
+export class DownloadSources {
+  #scheduler: Scheduler;
+  #selfId: string;
+  #now: () => number;
+  #addresses = new Map<string, string>();
+  /** Address -> time before which it is not used again. */
+  #retryAt = new Map<string, number>();
+
+  /**
+   * Sources for the download `scheduler` decides for; `selfId` is this
+   * peer, a source only when it holds the whole file (a copy elsewhere).
+   */
+  constructor(scheduler: Scheduler, selfId: string, options: { now?: () => number } = {}) {
+    this.#scheduler = scheduler;
+    this.#selfId = selfId;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** The address `peerId` is reached at; it must be a known source. */
+  address(peerId: string): string {
+    const address = this.#addresses.get(peerId);
+    if (address === undefined) throw new Error(`unknown source ${peerId}`);
+    return address;
+  }
+
+  /**
+   * Learns that `peerId` at `address` now also holds `chunks` (news pushed
+   * by the server); ignored for this peer, an address set aside, and chunk
+   * indexes beyond the file.
+   */
+  addChunks(peerId: string, news: { address: string; chunks: number[] }): void {
+    if (peerId === this.#selfId || this.#settingAside(news.address)) return;
+    const valid = news.chunks.filter((index) => index < this.#scheduler.chunkCount);
+    this.#addresses.set(peerId, news.address);
+    this.#scheduler.addChunks(peerId, valid);
+  }
+
+  /** Replaces the sources with the current list (a lookup's answer): the absent ones left. */
+  update(sources: Source[]): void {
+    this.#scheduler.retainSources(new Set(sources.map((source) => source.peerId)));
+    for (const source of sources) {
+      // This peer is a source of its own only when it holds the whole file
+      // (a copy into another folder); its partial downloads hold nothing new.
+      if (source.peerId === this.#selfId && source.chunks !== undefined) continue;
+      if (this.#settingAside(source.address)) continue;
+      const chunks = parseChunks(source, this.#scheduler.chunkCount);
+      if (!chunks) continue;
+      this.#addresses.set(source.peerId, source.address);
+      this.#scheduler.updateSource(source.peerId, chunks);
+    }
+  }
+
+  /** Forgets `peerId`, whose connection failed, and leaves its address alone for a while. */
+  lost(peerId: string, address: string): void {
+    this.#scheduler.removeSource(peerId);
+    this.#retryAt.set(address, this.#now() + PEER_RETRY_DELAY_MS);
+  }
+
+  #settingAside(address: string): boolean {
+    return this.#now() < (this.#retryAt.get(address) ?? 0);
+  }
+}
+
+function parseChunks(source: Source, count: number): Bitfield | undefined {
+  if (source.chunks === undefined) return Bitfield.full(count);
+  try {
+    return Bitfield.fromBase64(source.chunks, count);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,63 @@
+import assert from "node:assert/strict";
+import { PEER_RETRY_DELAY_MS } from "../constants.ts";
+import { Bitfield } from "../storage/bitfield.ts";
+import { DownloadSources } from "./download_sources.ts";
+import { Scheduler } from "./scheduler.ts";
+
+function sources(now = () => 0) {
+  const scheduler = new Scheduler(4);
+  return { scheduler, sources: new DownloadSources(scheduler, "me", { now }) };
+}
+
+function half(): string {
+  const chunks = new Bitfield(4);
+  chunks.set(1);
+  return chunks.toBase64();
+}
+
+Deno.test("a lookup's answer sets the sources, their chunks and addresses", () => {
+  const { scheduler, sources: book } = sources();
+  book.update([
+    { peerId: "a", address: "10.0.0.1:1" },
+    { peerId: "b", address: "10.0.0.2:2", chunks: half() },
+    { peerId: "c", address: "10.0.0.3:3", chunks: "not base64!" },
+  ]);
+  assert.deepEqual(scheduler.usableSources(), ["b", "a"]);
+  assert.equal(scheduler.source("a")?.chunks.count, 4, "no bitfield means the whole file");
+  assert.deepEqual([...scheduler.source("b")!.chunks.indexes()], [1]);
+  assert.equal(book.address("b"), "10.0.0.2:2");
+  assert.throws(() => book.address("c"), /unknown source/);
+  book.update([{ peerId: "b", address: "10.0.0.2:2" }]);
+  assert.deepEqual(scheduler.usableSources(), ["b"], "a source no longer listed is dropped");
+});
+
+Deno.test("this peer is a source only with the whole file", () => {
+  const { scheduler, sources: book } = sources();
+  book.update([{ peerId: "me", address: "127.0.0.1:1", chunks: half() }]);
+  assert.deepEqual(scheduler.usableSources(), []);
+  book.update([{ peerId: "me", address: "127.0.0.1:1" }]);
+  assert.deepEqual(scheduler.usableSources(), ["me"]);
+  book.addChunks("me", { address: "127.0.0.1:1", chunks: [0] });
+  assert.equal(scheduler.source("me")?.chunks.count, 4);
+});
+
+Deno.test("news of chunks adds a source; indexes beyond the file are ignored", () => {
+  const { scheduler, sources: book } = sources();
+  book.addChunks("d", { address: "10.0.0.4:4", chunks: [0, 3, 9] });
+  assert.deepEqual([...scheduler.source("d")!.chunks.indexes()], [0, 3]);
+  assert.equal(book.address("d"), "10.0.0.4:4");
+});
+
+Deno.test("a lost peer's address is left alone for a while, then used again", () => {
+  let now = 1_000;
+  const { scheduler, sources: book } = sources(() => now);
+  book.update([{ peerId: "a", address: "10.0.0.1:1" }]);
+  book.lost("a", "10.0.0.1:1");
+  assert.deepEqual(scheduler.usableSources(), []);
+  book.update([{ peerId: "a", address: "10.0.0.1:1" }]);
+  book.addChunks("a", { address: "10.0.0.1:1", chunks: [0] });
+  assert.deepEqual(scheduler.usableSources(), [], "set aside");
+  now += PEER_RETRY_DELAY_MS;
+  book.update([{ peerId: "a", address: "10.0.0.1:1" }]);
+  assert.deepEqual(scheduler.usableSources(), ["a"]);
+});

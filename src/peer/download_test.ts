@@ -1,0 +1,352 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { BAN_AFTER_BAD_CHUNKS } from "../constants.ts";
+import { ConnectionClosedError, RemoteError } from "../protocol/connection.ts";
+import type { Manifest, Source } from "../protocol/messages.ts";
+import { withTimeout } from "../protocol/timeouts.ts";
+import { hashFile } from "../storage/hash_file.ts";
+import { ChunkHasher } from "../storage/hasher.ts";
+import { chunkLength, chunkOffset } from "../storage/manifest.ts";
+import { tempDir } from "../test_dir.ts";
+import { BufferPool } from "./buffer_pool.ts";
+import type { ChunkConnection, ConnectionSource } from "./chunk_requests.ts";
+import { Download, type DownloadOptions } from "./download.ts";
+
+const CHUNK = 1024;
+const SIZE = 10 * CHUNK + 100;
+const CHUNKS = 11;
+const TEST_TIMEOUT_MS = 10_000;
+
+/** What a fake peer does with a request for chunk `index`, asked for the `attempt`th time. */
+type Answer = "good" | "bad" | "hang" | "refuse";
+type Behaviour = (index: number, attempt: number) => Answer;
+
+/** Everything the fake network saw, in order. */
+type NetEvent =
+  | { t: "get"; address: string; index: number; id: number }
+  | { t: "cancel"; address: string; id: number; reason: string }
+  | { t: "drop"; address: string };
+
+/** A source that answers from memory, as its behaviour says; no sockets. */
+class FakePeer {
+  down = false;
+  #connection: FakeConnection | undefined;
+  #attempts = new Map<number, number>();
+
+  constructor(
+    readonly address: string,
+    readonly net: { bytes: Uint8Array; manifest: Manifest; events: NetEvent[] },
+    readonly behaviour: Behaviour,
+  ) {}
+
+  /** The open connection to this peer, a new one after the last was closed. */
+  connect(): FakeConnection {
+    if (!this.#connection || this.#connection.closed) this.#connection = new FakeConnection(this);
+    return this.#connection;
+  }
+
+  /** What to do with the `attempt`th request for chunk `index`. */
+  answer(index: number): Answer {
+    const attempt = (this.#attempts.get(index) ?? 0) + 1;
+    this.#attempts.set(index, attempt);
+    return this.behaviour(index, attempt);
+  }
+
+  /** The connection breaks: what is pending fails as closed, new connections are refused. */
+  goDown(): void {
+    this.down = true;
+    this.#connection?.close();
+  }
+
+  /** Requests waiting for an answer on the open connection. */
+  get pending(): number {
+    return this.#connection?.pending ?? 0;
+  }
+
+  close(): void {
+    this.#connection?.close();
+  }
+}
+
+/** One connection to a {@linkcode FakePeer}; closed, it fails requests as a real one does. */
+class FakeConnection implements ChunkConnection {
+  closed = false;
+  #peer: FakePeer;
+  #nextId = 1;
+  #pending = new Map<number, (error: Error) => void>();
+
+  constructor(peer: FakePeer) {
+    this.#peer = peer;
+  }
+
+  get pending(): number {
+    return this.#pending.size;
+  }
+
+  requestData(
+    message: Record<string, unknown>,
+    allocate: (length: number) => Uint8Array,
+    options: { onId?: (id: number) => void } = {},
+  ): Promise<Uint8Array> {
+    const { address, net } = this.#peer;
+    if (this.closed) return Promise.reject(new ConnectionClosedError(address));
+    const id = this.#nextId++;
+    const index = message.index as number;
+    options.onId?.(id);
+    net.events.push({ t: "get", address, index, id });
+    const answer = this.#peer.answer(index);
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, reject);
+      if (answer === "hang") return;
+      setTimeout(() => {
+        if (!this.#pending.delete(id)) return;
+        if (answer === "refuse") {
+          reject(new RemoteError({ t: "error", code: "unavailable", message: "not here" }));
+          return;
+        }
+        try {
+          const target = allocate(chunkLength(net.manifest, index));
+          const offset = chunkOffset(net.manifest, index);
+          target.set(net.bytes.subarray(offset, offset + target.length));
+          if (answer === "bad") target[0] ^= 0xff;
+          resolve(target);
+        } catch (error) {
+          reject(error);
+        }
+      }, 0);
+    });
+  }
+
+  cancel(id: number, reason = "cancelled"): void {
+    const reject = this.#pending.get(id);
+    if (!reject) return;
+    this.#peer.net.events.push({ t: "cancel", address: this.#peer.address, id, reason });
+    this.#pending.delete(id);
+    reject(new Error(reason));
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const reject of this.#pending.values()) {
+      reject(new ConnectionClosedError(this.#peer.address));
+    }
+    this.#pending.clear();
+  }
+}
+
+/** A fake network of sources for one file, with a download into a temporary folder. */
+async function network() {
+  const dir = await tempDir();
+  const bytes = crypto.getRandomValues(new Uint8Array(SIZE));
+  const original = join(dir.path, "file.bin");
+  await Deno.writeFile(original, bytes);
+  const { fileId, manifest } = await hashFile(original, { chunkSize: CHUNK });
+  const outDir = join(dir.path, "out");
+  const events: NetEvent[] = [];
+  const peers = new Map<string, FakePeer>();
+  let listed: Source[] = [];
+  const hasher = new ChunkHasher();
+  const pool: ConnectionSource = {
+    get(address) {
+      const peer = peers.get(address);
+      if (!peer || peer.down) return Promise.reject(new Deno.errors.ConnectionRefused(address));
+      return Promise.resolve(peer.connect());
+    },
+    drop(address) {
+      events.push({ t: "drop", address });
+      peers.get(address)?.close();
+    },
+  };
+  const chunksDone: number[] = [];
+  const net = {
+    fileId,
+    manifest,
+    bytes,
+    outDir,
+    events,
+    chunksDone,
+    /** Adds a source holding `chunks` (all by default), answering as `behaviour` says. */
+    source(name: string, behaviour: Behaviour = () => "good", chunks?: number[]): FakePeer {
+      const address = `10.0.0.${peers.size + 1}:${name.charCodeAt(0)}`;
+      const peer = new FakePeer(address, { bytes, manifest, events }, behaviour);
+      peers.set(address, peer);
+      listed = [...listed, { peerId: name, address, ...(chunks ? { chunks: bits(chunks) } : {}) }];
+      return peer;
+    },
+    /** Lists only the named sources from now on. */
+    list(...names: string[]) {
+      listed = listed.filter((source) => names.includes(source.peerId));
+    },
+    download(options: Partial<DownloadOptions> = {}): Download {
+      return new Download(fileId, manifest, {
+        id: 1,
+        outDir,
+        pool,
+        hasher,
+        buffers: new BufferPool(4, CHUNK),
+        findSources: () => Promise.resolve(listed),
+        selfId: "me",
+        onChunk: (index) => chunksDone.push(index),
+        ...options,
+      });
+    },
+    gets(address: string): number[] {
+      return events.flatMap((e) => e.t === "get" && e.address === address ? [e.index] : []);
+    },
+    async [Symbol.asyncDispose]() {
+      hasher.close();
+      await dir[Symbol.asyncDispose]();
+    },
+  };
+  return net;
+}
+
+function bits(chunks: number[]): string {
+  const bytes = new Uint8Array(Math.ceil(CHUNKS / 8));
+  for (const index of chunks) bytes[index >> 3] |= 0x80 >> (index & 7);
+  return btoa(String.fromCharCode(...bytes));
+}
+
+function finished(download: Download) {
+  return withTimeout(download.done, { ms: TEST_TIMEOUT_MS, what: "the download" });
+}
+
+async function until(condition: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + TEST_TIMEOUT_MS;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+async function assertSaved(net: { bytes: Uint8Array }, path: string): Promise<void> {
+  assert.deepEqual(await Deno.readFile(path), net.bytes, "the saved file is the original");
+  await assert.rejects(Deno.stat(`${path}.part`), Deno.errors.NotFound);
+}
+
+Deno.test("a download fetches every chunk, verifies it and renames the file into place", async () => {
+  await using net = await network();
+  const a = net.source("a");
+  const partials: string[] = [];
+  const download = net.download({ onPartial: (partial) => partials.push(partial.path) });
+  const result = await finished(download);
+  assert.equal(result.path, join(net.outDir, "file.bin"));
+  await assertSaved(net, result.path);
+  assert.equal(result.alreadyPresent, false);
+  assert.equal(result.bytesReceived, SIZE);
+  assert.deepEqual(net.chunksDone.toSorted((x, y) => x - y), [...Array(CHUNKS).keys()]);
+  assert.deepEqual(partials, [result.path]);
+  assert.equal(net.gets(a.address).length, CHUNKS, "each chunk asked once");
+  const progress = download.progress();
+  assert.equal(progress.state, "done");
+  assert.equal(progress.bytesDone, SIZE);
+
+  const again = await finished(net.download({ id: 2 }));
+  assert.equal(again.alreadyPresent, true, "the same content is already there");
+  assert.equal(again.path, result.path);
+  assert.equal(net.gets(a.address).length, CHUNKS, "nothing asked the second time");
+});
+
+Deno.test("a chunk that fails verification is never written and is asked again elsewhere", async () => {
+  await using net = await network();
+  const liar = net.source("liar", () => "bad", [3]);
+  const honest = net.source("honest");
+  const result = await finished(net.download());
+  await assertSaved(net, result.path);
+  assert.ok(net.gets(liar.address).includes(3), "the liar was asked (it holds the fewest)");
+  assert.ok(net.gets(honest.address).includes(3), "the bad chunk came from the honest peer");
+  assert.ok(result.bytesReceived > SIZE, "the bad copy counts as received");
+});
+
+Deno.test("a peer that keeps sending bad chunks is banned and asked nothing more", async () => {
+  await using net = await network();
+  const liar = net.source("liar", () => "bad");
+  const honest = net.source("honest");
+  const result = await finished(net.download());
+  await assertSaved(net, result.path);
+  const ban = net.events.findIndex((e) => e.t === "drop" && e.address === liar.address);
+  assert.ok(ban >= 0, "the liar's connection is dropped");
+  const before = net.events.slice(0, ban).filter((e) =>
+    e.t === "get" && e.address === liar.address
+  );
+  assert.ok(before.length >= BAN_AFTER_BAD_CHUNKS, "banned after repeated bad chunks, not one");
+  const after = net.events.slice(ban).filter((e) => e.t === "get" && e.address === liar.address);
+  assert.deepEqual(after, [], "no request to the liar after its ban");
+  assert.ok(net.gets(honest.address).length >= CHUNKS - BAN_AFTER_BAD_CHUNKS);
+});
+
+Deno.test("a request left unanswered is cancelled as stalled and asked again", async () => {
+  await using net = await network();
+  let stalled: number | undefined;
+  const slow = net.source("slow", (index, attempt) => {
+    if (stalled === undefined) stalled = index;
+    return index === stalled && attempt === 1 ? "hang" : "good";
+  });
+  const result = await finished(net.download({ stallTimeoutMs: 200 }));
+  await assertSaved(net, result.path);
+  const first = net.events.find((e) => e.t === "get" && e.index === stalled);
+  assert.ok(first?.t === "get");
+  const cancel = net.events.find((e) => e.t === "cancel");
+  assert.deepEqual(cancel, { t: "cancel", address: slow.address, id: first.id, reason: "stalled" });
+  assert.equal(net.gets(slow.address).filter((index) => index === stalled).length, 2);
+});
+
+Deno.test("a cancelled download stops, cancels its requests at the peer and keeps its .part", async () => {
+  await using net = await network();
+  const hanging = net.source("hanging", () => "hang");
+  const download = net.download();
+  await until(() => hanging.pending > 0, "the first requests");
+  const pending = hanging.pending;
+  download.cancel();
+  await assert.rejects(finished(download), /download cancelled/);
+  assert.equal(download.progress().state, "cancelled");
+  const cancels = net.events.filter((e) => e.t === "cancel");
+  assert.equal(cancels.length, pending);
+  assert.ok(cancels.every((e) => e.t === "cancel" && e.reason === "download ended"));
+  assert.equal(hanging.pending, 0);
+  assert.equal((await Deno.stat(join(net.outDir, "file.bin.part"))).size, SIZE);
+});
+
+Deno.test("a source whose connection breaks is dropped and the others finish the file", async () => {
+  await using net = await network();
+  const leaving = net.source("leaving", () => "hang");
+  const staying = net.source("staying");
+  const download = net.download();
+  await until(() => leaving.pending > 0, "a request to the leaving peer");
+  leaving.goDown();
+  const gone = net.events.length;
+  const result = await finished(download);
+  await assertSaved(net, result.path);
+  assert.ok(net.events.some((e) => e.t === "drop" && e.address === leaving.address));
+  const later = net.events.slice(gone).filter((e) =>
+    e.t === "get" && e.address === leaving.address
+  );
+  assert.deepEqual(later, [], "the lost peer is left alone");
+  assert.ok(net.gets(staying.address).length >= CHUNKS);
+});
+
+Deno.test("with its only source gone a download waits, then goes on with a new one", async () => {
+  await using net = await network();
+  const first = net.source("first", () => "hang");
+  const download = net.download();
+  await until(() => first.pending > 0, "a request");
+  first.goDown();
+  net.list();
+  await until(() => download.progress().state === "waiting", "the download to wait");
+  assert.equal(download.progress().message, "waiting for a peer that has this file");
+  net.source("second");
+  const result = await finished(download);
+  await assertSaved(net, result.path);
+  assert.equal(download.progress().state, "done");
+});
+
+Deno.test("a peer that says it cannot serve a chunk stays a source; another gives the chunk", async () => {
+  await using net = await network();
+  const picky = net.source("picky", (index) => index === 0 ? "refuse" : "good");
+  const other = net.source("other", () => "good", [0]);
+  const result = await finished(net.download());
+  await assertSaved(net, result.path);
+  assert.ok(net.gets(other.address).includes(0));
+  assert.ok(!net.events.some((e) => e.t === "drop"), "an answer is not a lost connection");
+  assert.ok(net.gets(picky.address).length >= CHUNKS - 1);
+});

@@ -1,0 +1,140 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { silentLogger } from "../log.ts";
+import { hashFile } from "../storage/hash_file.ts";
+import { PeerState } from "../storage/peer_state.ts";
+import { tempDir } from "../test_dir.ts";
+import type { ChunkConnection } from "./chunk_requests.ts";
+import { Downloads } from "./downloads.ts";
+
+/** A file of one chunk in `dir`, and what it takes to fetch it. */
+async function oneChunkFile(dir: string, name: string, bytes: number[]) {
+  const path = join(dir, name);
+  await Deno.writeFile(path, new Uint8Array(bytes));
+  const { fileId, manifest } = await hashFile(path);
+  return { fileId, manifest, bytes: new Uint8Array(bytes) };
+}
+
+/** Downloads whose one source answers with `serve`'s bytes, or never when it gives none. */
+async function downloads(dir: string, serve: () => Uint8Array | undefined) {
+  const state = await PeerState.open(join(dir, "state"));
+  const events: string[] = [];
+  const connection: ChunkConnection = {
+    requestData: (_message, allocate) => {
+      const bytes = serve();
+      if (!bytes) return new Promise(() => {});
+      const target = allocate(bytes.length);
+      target.set(bytes);
+      return Promise.resolve(target);
+    },
+    cancel: () => {},
+  };
+  const list = new Downloads({
+    selfId: "me",
+    pool: { get: () => Promise.resolve(connection), drop: () => {} },
+    findSources: () => Promise.resolve([{ peerId: "seeder", address: "10.0.0.1:1" }]),
+    shares: {
+      addPartial: (fileId) => events.push(`partial ${fileId.slice(0, 4)}`),
+      addDownloaded: (record) => Promise.resolve(void events.push(`shared ${record.path}`)),
+      dropPartial: (fileId) => events.push(`dropped ${fileId.slice(0, 4)}`),
+    },
+    state,
+    link: { notify: (message) => events.push(JSON.stringify(message)) },
+    log: silentLogger(),
+  });
+  return { list, state, events };
+}
+
+Deno.test("a finished download announces its chunk and is shared whole", async () => {
+  await using dir = await tempDir();
+  const file = await oneChunkFile(dir.path, "a.bin", [1, 2, 3]);
+  const { list, state, events } = await downloads(dir.path, () => file.bytes);
+  const out = join(dir.path, "out");
+  const download = list.start(file.fileId, file.manifest, out);
+  const result = await download.done;
+  await list.close();
+  assert.equal(result.path, join(out, "a.bin"));
+  const id = file.fileId.slice(0, 4);
+  const have = JSON.stringify({ t: "have", fileId: file.fileId, chunks: [0] });
+  assert.deepEqual(events, [`partial ${id}`, have, `shared ${result.path}`]);
+  assert.deepEqual(await state.loadDownloads(), [], "nothing left to resume");
+  await state.close();
+});
+
+Deno.test("one download per file at a time, numbered in order", async () => {
+  await using dir = await tempDir();
+  const a = await oneChunkFile(dir.path, "a.bin", [1]);
+  const b = await oneChunkFile(dir.path, "b.bin", [2]);
+  const { list, state } = await downloads(dir.path, () => undefined);
+  const out = join(dir.path, "out");
+  const first = list.start(a.fileId, a.manifest, out);
+  assert.equal(list.start(a.fileId, a.manifest, out), first);
+  const second = list.start(b.fileId, b.manifest, out);
+  assert.deepEqual(list.list().map((d) => d.progress().id), [1, 2]);
+  assert.equal(list.find(b.fileId), second);
+  assert.equal(list.running, 2);
+  await list.close();
+  assert.equal(list.running, 0);
+  await state.close();
+});
+
+Deno.test("a cancelled download loses its .part and is not resumed", async () => {
+  await using dir = await tempDir();
+  const file = await oneChunkFile(dir.path, "a.bin", [1, 2]);
+  const { list, state } = await downloads(dir.path, () => undefined);
+  const download = list.start(file.fileId, file.manifest, join(dir.path, "out"));
+  await waitFor(() => download.progress().state === "running");
+  await waitFor(async () => (await state.loadDownloads()).length === 1);
+  assert.equal(await list.cancel(1), download);
+  assert.equal(download.progress().state, "cancelled");
+  await assert.rejects(Deno.stat(join(dir.path, "out", "a.bin.part")), Deno.errors.NotFound);
+  assert.deepEqual(await state.loadDownloads(), []);
+  await assert.rejects(list.cancel(1), /download 1 is already cancelled/);
+  await assert.rejects(list.cancel(5), /no download number 5; see the list of downloads/);
+  await list.close();
+  await state.close();
+});
+
+Deno.test("unfinished downloads resume on start unless told not to", async () => {
+  await using dir = await tempDir();
+  const file = await oneChunkFile(dir.path, "a.bin", [4, 5, 6]);
+  const first = await downloads(dir.path, () => undefined);
+  const path = join(dir.path, "out", "a.bin");
+  await first.state.beginDownload({ fileId: file.fileId, manifest: file.manifest, path }, []);
+  await first.state.close();
+
+  const skipped = await downloads(dir.path, () => file.bytes);
+  await skipped.list.resume(false);
+  assert.deepEqual(skipped.list.list(), []);
+  await skipped.state.close();
+
+  const resumed = await downloads(dir.path, () => file.bytes);
+  await resumed.list.resume(true);
+  const [download] = resumed.list.list();
+  assert.equal((await download.done).path, path);
+  await resumed.list.close();
+  await resumed.state.close();
+});
+
+Deno.test("the server's news of chunks reaches the download of that file", async () => {
+  await using dir = await tempDir();
+  const file = await oneChunkFile(dir.path, "a.bin", [7]);
+  const { list, state } = await downloads(dir.path, () => undefined);
+  const download = list.start(file.fileId, file.manifest, join(dir.path, "out"));
+  await waitFor(() => download.progress().sources === 1);
+  const news = { t: "have" as const, peerId: "other", address: "10.0.0.2:2", chunks: [0] };
+  list.notice({ ...news, fileId: "0".repeat(64) });
+  assert.equal(download.progress().sources, 1, "news of another file changes nothing");
+  list.notice({ ...news, fileId: file.fileId });
+  assert.equal(download.progress().sources, 2);
+  await list.close();
+  await state.close();
+});
+
+async function waitFor(condition: () => boolean | Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (!await condition()) {
+    if (Date.now() > deadline) throw new Error("gave up waiting");
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}

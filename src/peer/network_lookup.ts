@@ -1,0 +1,173 @@
+/**
+ * Asking the network: the central server and, in LAN mode, the peers found
+ * over mDNS, asked at once and their answers merged. A file is looked up
+ * by ID or unique prefix; a running download asks who holds it now.
+ *
+ * @module
+ */
+
+import { z } from "zod";
+import {
+  type FileSummary,
+  fileSummarySchema,
+  lookupReplySchema,
+  type LookupResult,
+  parseMessage,
+  type PeerSummary,
+  peerSummarySchema,
+  type Source,
+  sourceSchema,
+} from "../protocol/messages.ts";
+import { type FileIndex, LookupError } from "../storage/file_index.ts";
+import { computeFileId } from "../storage/manifest.ts";
+import type { LanPeer } from "./lan_peers.ts";
+import type { ServerLink } from "./server_link.ts";
+
+/** Pause between two LAN lookups while no LAN peer has the file. */
+const LAN_LOOKUP_RETRY_MS = 500;
+
+/** What is asked of the server. */
+export type ServerAsker = Pick<ServerLink, "request">;
+
+/** What is asked of the LAN peers: a {@linkcode LanPeers} outside tests. */
+export interface LanAsker {
+  /** The LAN's answers to a search for `query` ("" for all), indexed. */
+  index(query: string): Promise<Pick<FileIndex, "lookup" | "files">>;
+  /** Who on the LAN holds `fileId` now. */
+  sources(fileId: string): Promise<Source[]>;
+  /** The other peers seen on the LAN now. */
+  peers(): LanPeer[];
+}
+
+/** Options of {@linkcode NetworkLookup}. */
+export interface NetworkLookupOptions {
+  /** The central server; none in serverless LAN mode. */
+  server?: ServerAsker;
+  /** The LAN peers, in LAN mode. */
+  lan?: LanAsker;
+  /** How long a LAN lookup keeps asking while no peer has the file (peers may still appear). */
+  discoverTimeoutMs: number;
+}
+
+/** Lookups on the server and the LAN, merged. */
+export class NetworkLookup {
+  #server: ServerAsker | undefined;
+  #lan: LanAsker | undefined;
+  #discoverTimeoutMs: number;
+
+  /** Asks `options.server` and `options.lan`, whichever there are. */
+  constructor(options: NetworkLookupOptions) {
+    this.#server = options.server;
+    this.#lan = options.lan;
+    this.#discoverTimeoutMs = options.discoverTimeoutMs;
+  }
+
+  /**
+   * Finds a file by ID or unique prefix on the server and the LAN, merging
+   * the sources of the first answer's file. Throws the first failure when
+   * no one knows it.
+   */
+  async lookup(query: string): Promise<LookupResult> {
+    const found = await this.#ask(
+      this.#server && (() => this.#serverLookup(this.#server!, query)),
+      this.#lan && (() => this.#lanLookup(this.#lan!, query)),
+    );
+    const [first] = found;
+    const same = found.filter((result) => result.fileId === first.fileId);
+    return { ...first, sources: mergeSources(same.map((result) => result.sources)) };
+  }
+
+  /**
+   * Who holds `fileId` now, for a running download: the server's answer
+   * (sources only, not the manifest again) merged with the LAN peers'.
+   */
+  async sources(fileId: string): Promise<Source[]> {
+    const server = this.#server;
+    const lan = this.#lan;
+    return mergeSources(
+      await this.#ask(
+        server && (async () =>
+          parseMessage(
+            z.array(sourceSchema),
+            (await server.request({ t: "sources", fileId })).sources,
+          )),
+        lan && (() => lan.sources(fileId)),
+      ),
+    );
+  }
+
+  /** Everything the network shares: the server's index, merged with the LAN peers' files. */
+  async files(): Promise<FileSummary[]> {
+    const lists = await Promise.all([
+      this.#server?.request({ t: "files" }).then((reply) =>
+        parseMessage(z.array(fileSummarySchema), reply.files)
+      ),
+      this.#lan?.index("").then((index) => index.files()),
+    ]);
+    const files = new Map<string, FileSummary>();
+    for (const file of lists.flatMap((list) => list ?? [])) {
+      if (!files.has(file.fileId)) files.set(file.fileId, file);
+    }
+    return [...files.values()];
+  }
+
+  /** Every peer the server knows, and the LAN peers seen that it does not. */
+  async peers(): Promise<PeerSummary[]> {
+    const fromServer = this.#server
+      ? parseMessage(z.array(peerSummarySchema), (await this.#server.request({ t: "peers" })).peers)
+      : [];
+    const known = new Set(fromServer.map((peer) => peer.peerId));
+    const fromLan = (this.#lan?.peers() ?? [])
+      .filter((peer) => !known.has(peer.peerId))
+      .map((peer) => ({ ...peer, files: 0, lastSeenMs: 0 }));
+    return [...fromServer, ...fromLan];
+  }
+
+  /**
+   * Asks every question at once; resolves to the answers in the order they
+   * came, or rejects with the first failure when none answers.
+   */
+  async #ask<T>(...questions: (undefined | (() => Promise<T>))[]): Promise<T[]> {
+    const asked = questions.filter((question) => question !== undefined);
+    if (asked.length === 0) throw new Error("no server and no LAN to ask: give --server or --lan");
+    const found: T[] = [];
+    const failures: unknown[] = [];
+    await Promise.all(
+      asked.map((question) =>
+        question().then((answer) => found.push(answer), (error) => failures.push(error))
+      ),
+    );
+    if (found.length === 0) throw failures[0];
+    return found;
+  }
+
+  async #serverLookup(server: ServerAsker, query: string): Promise<LookupResult> {
+    const reply = parseMessage(lookupReplySchema, await server.request({ t: "lookup", query }));
+    if (await computeFileId(reply.manifest) !== reply.fileId) {
+      throw new Error(`the server sent a manifest that does not match file ID ${reply.fileId}`);
+    }
+    return reply;
+  }
+
+  async #lanLookup(lan: LanAsker, query: string): Promise<LookupResult> {
+    const deadline = Date.now() + this.#discoverTimeoutMs;
+    while (true) {
+      try {
+        return (await lan.index(query)).lookup(query);
+      } catch (error) {
+        if (!(error instanceof LookupError) || error.code !== "not-found") throw error;
+        if (Date.now() >= deadline) throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, LAN_LOOKUP_RETRY_MS));
+    }
+  }
+}
+
+/** The sources of several lists, each peer once (its first entry wins). */
+export function mergeSources(lists: Source[][]): Source[] {
+  const sources = new Map<string, Source>();
+  for (const source of lists.flat()) {
+    if (!sources.has(source.peerId)) sources.set(source.peerId, source);
+  }
+  return [...sources.values()];
+}

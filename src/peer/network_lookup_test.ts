@@ -1,0 +1,127 @@
+import assert from "node:assert/strict";
+import type { LookupResult, Source } from "../protocol/messages.ts";
+import { FileIndex, LookupError } from "../storage/file_index.ts";
+import { computeFileId } from "../storage/manifest.ts";
+import { type LanAsker, mergeSources, NetworkLookup, type ServerAsker } from "./network_lookup.ts";
+
+const manifest = { name: "a.bin", size: 4, chunkSize: 4, chunkHashes: ["d".repeat(64)] };
+const fileId = await computeFileId(manifest);
+
+/** A server that answers each request type with `replies[t]`, or fails when it has none. */
+function server(replies: Record<string, Record<string, unknown>>): ServerAsker {
+  return {
+    request: (message) =>
+      replies[message.t]
+        ? Promise.resolve(replies[message.t])
+        : Promise.reject(new Error(`no ${message.t} here`)),
+  };
+}
+
+/** LAN peers whose index holds `a.bin` at the given sources once `after` searches were made. */
+function lan(sources: Source[], options: { after?: number } = {}): LanAsker & { searches: number } {
+  const asker = {
+    searches: 0,
+    index() {
+      const index = new FileIndex();
+      if (asker.searches++ >= (options.after ?? 0)) {
+        for (const source of sources) {
+          index.addPeer(source.peerId, { address: source.address, now: 0 });
+          index.share(source.peerId, { fileId, manifest });
+        }
+      }
+      return Promise.resolve(index);
+    },
+    sources: () => Promise.resolve(sources),
+    peers: () => sources.map(({ peerId, address }) => ({ peerId, address })),
+  };
+  return asker;
+}
+
+const serverSource = { peerId: "s", address: "10.0.0.1:1" };
+const lanSource = { peerId: "l", address: "10.0.0.2:2" };
+const lookupReply: LookupResult = { fileId, manifest, sources: [serverSource] };
+
+Deno.test("sources from the server and the LAN merge, each peer once", () => {
+  const merged = mergeSources([
+    [{ peerId: "a", address: "10.0.0.1:1" }, {
+      peerId: "b",
+      address: "10.0.0.2:2",
+      chunks: "gA==",
+    }],
+    [{ peerId: "b", address: "10.0.0.2:2" }, { peerId: "c", address: "10.0.0.3:3" }],
+  ]);
+  assert.deepEqual(merged.map((s) => s.peerId), ["a", "b", "c"]);
+  assert.equal(merged[1].chunks, "gA==", "the first entry for a peer wins");
+  assert.deepEqual(mergeSources([]), []);
+});
+
+Deno.test("a lookup asks the server and the LAN and merges their sources", async () => {
+  const network = new NetworkLookup({
+    server: server({ lookup: lookupReply }),
+    lan: lan([lanSource, serverSource]),
+    discoverTimeoutMs: 0,
+  });
+  const found = await network.lookup(fileId.slice(0, 8));
+  assert.equal(found.fileId, fileId);
+  assert.deepEqual(found.sources.map((s) => s.peerId).toSorted(), ["l", "s"]);
+});
+
+Deno.test("a server whose manifest does not match the file ID is not believed", async () => {
+  const forged = { ...lookupReply, manifest: { ...manifest, chunkHashes: ["e".repeat(64)] } };
+  const network = new NetworkLookup({ server: server({ lookup: forged }), discoverTimeoutMs: 0 });
+  await assert.rejects(network.lookup(fileId), /does not match file ID/);
+});
+
+Deno.test("a LAN lookup keeps asking while peers may still appear, then says not found", async () => {
+  const late = lan([lanSource], { after: 2 });
+  const found = await new NetworkLookup({ lan: late, discoverTimeoutMs: 5_000 }).lookup(fileId);
+  assert.deepEqual(found.sources, [lanSource]);
+  assert.equal(late.searches, 3);
+  const empty = new NetworkLookup({ lan: lan([], { after: 99 }), discoverTimeoutMs: 0 });
+  await assert.rejects(
+    empty.lookup(fileId),
+    (error) => error instanceof LookupError && error.code === "not-found",
+  );
+});
+
+Deno.test("when neither answers, the lookup fails with the first failure", async () => {
+  const network = new NetworkLookup({ server: server({}), discoverTimeoutMs: 0 });
+  await assert.rejects(network.lookup(fileId), /no lookup here/);
+  await assert.rejects(
+    new NetworkLookup({ discoverTimeoutMs: 0 }).lookup(fileId),
+    /give --server or --lan/,
+  );
+});
+
+Deno.test("a running download's sources come from whichever answers", async () => {
+  const both = new NetworkLookup({
+    server: server({ sources: { sources: [serverSource] } }),
+    lan: lan([lanSource]),
+    discoverTimeoutMs: 0,
+  });
+  assert.deepEqual((await both.sources(fileId)).map((s) => s.peerId).toSorted(), ["l", "s"]);
+  const lanOnly = new NetworkLookup({
+    server: server({}),
+    lan: lan([lanSource]),
+    discoverTimeoutMs: 0,
+  });
+  assert.deepEqual(await lanOnly.sources(fileId), [lanSource], "a server down is not fatal");
+});
+
+Deno.test("the network's files and peers list each once, the server's first", async () => {
+  const network = new NetworkLookup({
+    server: server({
+      files: { files: [{ fileId, name: "a.bin", size: 4, sources: 1, seeders: 1 }] },
+      peers: { peers: [{ ...serverSource, files: 1, lastSeenMs: 5 }] },
+    }),
+    lan: lan([lanSource, serverSource]),
+    discoverTimeoutMs: 0,
+  });
+  const files = await network.files();
+  assert.equal(files.length, 1);
+  assert.equal(files[0].sources, 1, "the server's line wins");
+  assert.deepEqual(await network.peers(), [
+    { ...serverSource, files: 1, lastSeenMs: 5 },
+    { ...lanSource, files: 0, lastSeenMs: 0 },
+  ]);
+});

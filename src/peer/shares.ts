@@ -1,0 +1,173 @@
+/**
+ * What a peer shares, in one place: the {@linkcode Library} it serves from.
+ * Files shared whole are remembered in the data folder (rewritten from the
+ * library after each change, so the two never differ) and shared again on
+ * the next start; the server is told of every change.
+ *
+ * @module
+ */
+
+import { resolve } from "node:path";
+import { errorMessage, type Logger } from "../log.ts";
+import type { Manifest, SharedFileEntry } from "../protocol/messages.ts";
+import type { Bitfield } from "../storage/bitfield.ts";
+import type { SourceChangedError } from "../storage/chunk_source.ts";
+import { hashFile, type HashProgress } from "../storage/hash_file.ts";
+import type { PartFile } from "../storage/part_file.ts";
+import type { PeerState, SharedRecord } from "../storage/peer_state.ts";
+import { type Library, partialFile, type ServedFile, sharedEntry, sharedFile } from "./library.ts";
+import type { ServerLink } from "./server_link.ts";
+
+/** A file registered for sharing. */
+export interface Registered {
+  fileId: string;
+  manifest: Manifest;
+  /** Absolute path of the file. */
+  path: string;
+}
+
+/** What {@linkcode Shares} tells the server through. */
+export type ShareLink = Pick<ServerLink, "share" | "request">;
+
+/** Options of {@linkcode Shares}. */
+export interface SharesOptions {
+  /** Where shared files are remembered; none remembers nothing. */
+  state?: PeerState;
+  /** The server to tell; none in serverless LAN mode. */
+  link?: ShareLink;
+  log: Logger;
+}
+
+/** The files a peer shares whole or in part, kept in its library. */
+export class Shares {
+  #library: Library;
+  #state: PeerState | undefined;
+  #link: ShareLink | undefined;
+  #log: Logger;
+
+  /** Shares kept in `library`, which the chunk server serves from. */
+  constructor(library: Library, options: SharesOptions) {
+    this.#library = library;
+    this.#state = options.state;
+    this.#link = options.link;
+    this.#log = options.log;
+  }
+
+  /** What the server is told after each (re)registration. */
+  entries(): SharedFileEntry[] {
+    return this.#library.list().map(sharedEntry);
+  }
+
+  /** Everything served, whole or in part. */
+  list(): ServedFile[] {
+    return this.#library.list();
+  }
+
+  /** Hashes and shares the file at `path`; `options.signal` stops the hashing. */
+  async register(
+    path: string,
+    options: { onProgress?: (progress: HashProgress) => void; signal?: AbortSignal } = {},
+  ): Promise<Registered> {
+    const absolute = resolve(path);
+    let hashed;
+    try {
+      hashed = await hashFile(absolute, options);
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) {
+        throw new Error(`cannot register ${path}: no such file`);
+      }
+      throw new Error(`cannot register ${path}: ${errorMessage(error)}`);
+    }
+    const file = sharedFile({ path: absolute, ...hashed });
+    this.#library.put(file);
+    await this.#save();
+    this.#log.info(`sharing ${absolute} as ${hashed.fileId}`);
+    await this.#link?.share([sharedEntry(file)]).catch((error) => {
+      this.#log.warn(`could not tell the server yet (${errorMessage(error)}); will retry`);
+    });
+    return { fileId: hashed.fileId, manifest: hashed.manifest, path: absolute };
+  }
+
+  /** Shares again what the data folder remembers sharing, hashing again what changed. */
+  async restore(): Promise<void> {
+    if (!this.#state) return;
+    for (const record of await this.#state.loadShared()) await this.#reshare(record);
+    await this.#save();
+  }
+
+  /**
+   * Serves the verified chunks of a download in progress, unless the whole
+   * file is already shared, and tells the server.
+   */
+  addPartial(
+    fileId: string,
+    download: { manifest: Manifest; part: PartFile; chunks: Bitfield },
+  ): void {
+    const existing = this.#library.get(fileId);
+    if (existing && existing.chunks === undefined) return;
+    const partial = partialFile(fileId, download);
+    this.#library.put(partial);
+    this.#link?.share([sharedEntry(partial)]).catch(() => {});
+  }
+
+  /** Shares a finished download whole; throws when it cannot be read or the server told. */
+  async addDownloaded(record: Omit<SharedRecord, "mtimeMs">): Promise<void> {
+    const info = await Deno.stat(record.path);
+    const file = sharedFile({ ...record, mtimeMs: info.mtime?.getTime() ?? 0 });
+    this.#library.put(file);
+    await this.#save();
+    await this.#link?.share([sharedEntry(file)]);
+  }
+
+  /** Stops serving the chunks of a download that failed. */
+  dropPartial(fileId: string): void {
+    if (this.#library.get(fileId)?.chunks === undefined) return;
+    this.#remove(fileId);
+  }
+
+  /** Stops sharing a file that changed or vanished on disk since it was hashed. */
+  dropChanged(fileId: string, error: SourceChangedError): void {
+    if (!this.#library.get(fileId)) return;
+    this.#log.warn(`${error.message}; no longer sharing it`);
+    this.#remove(fileId);
+    this.#save();
+  }
+
+  /** Stops serving everything. */
+  close(): void {
+    this.#library.close();
+  }
+
+  #remove(fileId: string): void {
+    this.#library.remove(fileId);
+    this.#link?.request({ t: "unshare", fileId }).catch(() => {});
+  }
+
+  async #reshare(record: SharedRecord): Promise<void> {
+    let info: Deno.FileInfo;
+    try {
+      info = await Deno.stat(record.path);
+    } catch {
+      this.#log.warn(`${record.path} is gone; no longer sharing it`);
+      return;
+    }
+    if (info.size === record.manifest.size && (info.mtime?.getTime() ?? 0) === record.mtimeMs) {
+      this.#library.put(sharedFile(record));
+      return;
+    }
+    this.#log.warn(`${record.path} changed since it was shared; hashing it again`);
+    try {
+      await this.register(record.path);
+    } catch (error) {
+      this.#log.warn(`${errorMessage(error)}; no longer sharing it`);
+    }
+  }
+
+  /** Writes down the files shared whole, as the library has them now. */
+  #save(): Promise<void> {
+    const records = this.#library.list().flatMap((file) => file.record ? [file.record] : []);
+    return this.#state?.saveShared(records).catch((error) => {
+      this.#log.warn(`cannot save the list of shared files: ${errorMessage(error)}`);
+    }) ?? Promise.resolve();
+  }
+}

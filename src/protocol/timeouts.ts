@@ -1,0 +1,68 @@
+/**
+ * Time limits on network work: a connect that gives up, a promise that
+ * rejects when it takes too long, and the backoff between reconnections.
+ * Their failures are {@linkcode TimeoutError}s, so callers tell a silent
+ * peer from one that answered with an error without reading messages.
+ *
+ * @module
+ */
+
+import {
+  CONNECT_TIMEOUT_MS,
+  RECONNECT_MAX_DELAY_MS,
+  RECONNECT_MIN_DELAY_MS,
+} from "../constants.ts";
+import { formatHostPort, type HostPort } from "./channel.ts";
+
+/** The other side did not answer in time: a connect, a request or any awaited step. */
+export class TimeoutError extends Error {
+  /** Creates the error; `message` says what did not finish in time. */
+  constructor(message: string) {
+    super(message);
+    this.name = "TimeoutError";
+  }
+}
+
+/**
+ * Connects a TCP socket (no Nagle delay), rejecting with a
+ * {@linkcode TimeoutError} after `timeoutMs`.
+ */
+export async function connectWithTimeout(
+  target: HostPort,
+  timeoutMs = CONNECT_TIMEOUT_MS,
+): Promise<Deno.TcpConn> {
+  const attempt = Deno.connect({ hostname: target.host, port: target.port });
+  try {
+    const conn = await raceTimer(
+      attempt,
+      timeoutMs,
+      () => new TimeoutError(`no answer from ${formatHostPort(target.host, target.port)}`),
+    );
+    conn.setNoDelay(true);
+    return conn;
+  } catch (error) {
+    attempt.then((conn) => conn.close(), () => {});
+    throw error;
+  }
+}
+
+/** Rejects with a {@linkcode TimeoutError} "`what` timed out" if `promise` takes longer than `ms`. */
+export function withTimeout<T>(
+  promise: Promise<T>,
+  options: { ms: number; what: string },
+): Promise<T> {
+  return raceTimer(promise, options.ms, () => new TimeoutError(`${options.what} timed out`));
+}
+
+/** The next reconnection delay after `previous` (0 at first): doubled, kept within bounds. */
+export function nextBackoff(previous: number): number {
+  return Math.min(RECONNECT_MAX_DELAY_MS, Math.max(RECONNECT_MIN_DELAY_MS, previous * 2));
+}
+
+function raceTimer<T>(promise: Promise<T>, ms: number, failure: () => Error): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(failure()), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,42 @@
+import assert from "node:assert/strict";
+import { RECONNECT_MAX_DELAY_MS, RECONNECT_MIN_DELAY_MS } from "../constants.ts";
+import { connectWithTimeout, nextBackoff, TimeoutError, withTimeout } from "./timeouts.ts";
+
+Deno.test("reconnection backs off exponentially up to a cap", () => {
+  let delay = 0;
+  const delays: number[] = [];
+  for (let i = 0; i < 10; i++) delays.push(delay = nextBackoff(delay));
+  assert.equal(delays[0], RECONNECT_MIN_DELAY_MS);
+  assert.equal(delays[1], RECONNECT_MIN_DELAY_MS * 2);
+  assert.equal(delays.at(-1), RECONNECT_MAX_DELAY_MS);
+});
+
+Deno.test("a promise that takes too long fails with a TimeoutError naming what waited", async () => {
+  await assert.rejects(
+    withTimeout(new Promise(() => {}), { ms: 10, what: "waiting" }),
+    (error) => error instanceof TimeoutError && error.message === "waiting timed out",
+  );
+  assert.equal(await withTimeout(Promise.resolve(7), { ms: 10, what: "x" }), 7);
+  await assert.rejects(withTimeout(Promise.reject(new Error("own")), { ms: 1000, what: "x" }), {
+    message: "own",
+  });
+});
+
+Deno.test("a refused connection fails as such, not as a timeout", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = listener.addr.port;
+  listener.close();
+  await assert.rejects(
+    connectWithTimeout({ host: "127.0.0.1", port }),
+    Deno.errors.ConnectionRefused,
+  );
+});
+
+Deno.test("a connection to a listening port opens", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const accepted = listener.accept();
+  const conn = await connectWithTimeout({ host: "127.0.0.1", port: listener.addr.port });
+  conn.close();
+  (await accepted).close();
+  listener.close();
+});
