@@ -4,6 +4,7 @@
  * @module
  */
 
+import { parseNetworkKey, readKeyFile } from "../security/network_key.ts";
 import {
   type Command,
   InvalidArgumentError,
@@ -75,6 +76,45 @@ export function withOutputOptions<
       logLevelOption,
       "info" as const,
     );
+}
+
+/**
+ * Adds the options that give a network key: `--key KEY` and
+ * `--key-file PATH` (the environment variable `P2PFT_KEY` is the third way;
+ * see {@linkcode givenNetworkKey}).
+ */
+export function withKeyOptions<
+  Args extends unknown[],
+  Opts extends OptionValues,
+  GlobalOpts extends OptionValues,
+>(command: Command<Args, Opts, GlobalOpts>) {
+  return command
+    .option("--key <key>", `the network key (p2pft-...); also ${KEY_VARIABLE} or --key-file`)
+    .option("--key-file <path>", "read the network key from this file");
+}
+
+/** Environment variable that may hold the network key. */
+export const KEY_VARIABLE = "P2PFT_KEY";
+
+/**
+ * The network key given on the command line or in the environment, or
+ * `undefined`. Giving it two ways at once is an error, so that a forgotten
+ * variable cannot silently override a flag or the other way round.
+ */
+export async function givenNetworkKey(
+  options: { key?: string; keyFile?: string },
+  env: (name: string) => string | undefined = (name) => Deno.env.get(name),
+): Promise<Uint8Array | undefined> {
+  const fromEnv = env(KEY_VARIABLE) || undefined;
+  const given = [options.key, options.keyFile, fromEnv].filter((value) => value !== undefined);
+  if (given.length > 1) {
+    throw new Error(
+      `the network key is given more than once (--key, --key-file, ${KEY_VARIABLE}): keep one`,
+    );
+  }
+  if (options.key !== undefined) return parseNetworkKey(options.key);
+  if (options.keyFile !== undefined) return await readKeyFile(options.keyFile);
+  return fromEnv === undefined ? undefined : parseNetworkKey(fromEnv);
 }
 
 /** A logger for a CLI process at `level`, writing through `options.sink` (default stderr). */

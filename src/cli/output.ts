@@ -23,6 +23,7 @@ export interface Console {
 /** One machine-readable event, printed as a JSON object per line with `--json`. */
 export type CliEvent =
   | { event: "listening"; role: "peer" | "server"; address: string }
+  | { event: "network"; serverId: string; key: string | undefined; join: string }
   | { event: "registered"; fileId: string; name: string; size: number; path: string }
   | {
     event: "progress";
@@ -84,6 +85,12 @@ export function resultLine(event: CliEvent): string | undefined {
       return `p2pft ${event.role} listening on ${event.address}`;
     case "registered":
       return `File ID: ${event.fileId}`;
+    case "network":
+      return [
+        `Server ID: ${event.serverId}`,
+        event.key ? `Network key: ${event.key}` : "Network: open (no key)",
+        `Peers join with: ${event.join}`,
+      ].join("\n");
     case "downloaded":
       return `${event.alreadyPresent ? "Already present" : "Downloaded"}: ${event.path}`;
     default:

@@ -23,8 +23,10 @@ import {
   addressOption,
   cliLogger,
   collect,
+  givenNetworkKey,
   onShutdownSignal,
   secondsOption,
+  withKeyOptions,
   withOutputOptions,
 } from "./options.ts";
 import { type Console, effectiveLogLevel, outputMode, Reporter, stdConsole } from "./output.ts";
@@ -79,7 +81,7 @@ export function peerCommand() {
     )
     .option("--no-mdns", "do not advertise this peer on the LAN over mDNS/DNS-SD");
   return withOutputOptions(
-    base,
+    withKeyOptions(base),
     "print results only: no progress, only warnings and errors logged",
   )
     .action(async (options, command) => {
@@ -98,6 +100,7 @@ export function peerCommand() {
       const sink = shell?.logSink() ??
         (display instanceof BarsDisplay ? (line: string) => display.log(line) : stderrSink);
       const log = cliLogger("peer", effectiveLogLevel(options.logLevel, mode), { sink });
+      const networkKey = await givenNetworkKey(options);
       const server = await chooseServer({
         ...options,
         explicit: command.getOptionValueSource("server") === "cli",
@@ -112,6 +115,7 @@ export function peerCommand() {
         discoverTimeoutMs: options.discoverTimeout * MS_PER_SECOND,
         dataDir: options.dataDir ?? defaultPeerDataDir(options.addr),
         resume: options.resume,
+        networkKey,
         log,
       });
       const console: Console = shell ??

@@ -8,8 +8,24 @@
 import { Command } from "@commander-js/extra-typings";
 import { DEFAULT_SERVER_LISTEN } from "../constants.ts";
 import { errorMessage } from "../log.ts";
+import type { Credentials } from "../protocol/dial.ts";
+import { createIdentity, loadOrCreateIdentity } from "../security/identity.ts";
+import {
+  formatNetworkKey,
+  generateNetworkKey,
+  loadOrCreateNetworkKey,
+  parseNetworkKey,
+} from "../security/network_key.ts";
 import { CentralServer } from "../server/server.ts";
-import { addressOption, cliLogger, onShutdownSignal, withOutputOptions } from "./options.ts";
+import { defaultServerDataDir } from "../storage/data_dir.ts";
+import {
+  addressOption,
+  cliLogger,
+  givenNetworkKey,
+  onShutdownSignal,
+  withKeyOptions,
+  withOutputOptions,
+} from "./options.ts";
 import { effectiveLogLevel, outputMode, Reporter, stdConsole } from "./output.ts";
 import { runServerShell, SERVER_PROMPT } from "./server_shell.ts";
 import { Shell } from "./shell.ts";
@@ -24,21 +40,48 @@ export function serverCommand() {
         fallback: DEFAULT_SERVER_LISTEN,
       }),
     )
-    .option("--no-mdns", "do not advertise the server on the LAN over mDNS/DNS-SD");
-  return withOutputOptions(base, "print results only; only warnings and errors logged")
+    .option("--no-mdns", "do not advertise the server on the LAN over mDNS/DNS-SD")
+    .option(
+      "--data-dir <dir>",
+      "folder for the server's identity and network key " +
+        "(default: per user and listen address; none with port 0)",
+    )
+    .option(
+      "--open",
+      "run an open network: no network key, anyone who reaches the port may list and fetch",
+    );
+  return withOutputOptions(
+    withKeyOptions(base),
+    "print results only; only warnings and errors logged",
+  )
     .action(async (options) => {
       const mode = outputMode(options);
       const shell = options.interactive ? new Shell({ prompt: SERVER_PROMPT }) : undefined;
       const log = cliLogger("server", effectiveLogLevel(options.logLevel, mode), {
         sink: shell?.logSink(),
       });
-      const server = CentralServer.start({
+      const dataDir = options.dataDir ?? defaultServerDataDir(options.addr);
+      const credentials = await serverCredentials(dataDir, options);
+      const server = await CentralServer.start({
         hostname: options.addr.host,
         port: options.addr.port,
+        credentials,
         log,
       });
       const reporter = new Reporter(mode, shell ?? stdConsole());
       reporter.emit({ event: "listening", role: "server", address: server.address });
+      reporter.emit({
+        event: "network",
+        serverId: credentials.identity.id,
+        key: credentials.networkKey && formatNetworkKey(credentials.networkKey),
+        join: joinCommand(server.address, credentials.networkKey),
+      });
+      if (!credentials.networkKey) {
+        log.warn(
+          "running an OPEN network (--open): anyone who reaches this port can list and fetch " +
+            "every shared file; links are still encrypted",
+        );
+      }
       if (options.mdns) {
         await server.advertise().catch((error) => {
           log.warn(`cannot advertise over mDNS (${errorMessage(error)}); peers need --server`);
@@ -57,4 +100,29 @@ export function serverCommand() {
       await server.close();
       Deno.exit(0);
     });
+}
+
+/**
+ * The server's identity and network key: both kept in `dataDir` (created at
+ * first start) when there is one, else fresh for this run. A key given with
+ * `--key`, `--key-file` or `P2PFT_KEY` replaces the kept one for this run;
+ * `--open` runs without a key.
+ */
+async function serverCredentials(
+  dataDir: string | undefined,
+  options: { open?: boolean; key?: string; keyFile?: string },
+): Promise<Credentials> {
+  const given = await givenNetworkKey(options);
+  if (options.open && given) {
+    throw new Error("--open runs a network without a key: drop the key, or drop --open");
+  }
+  const identity = dataDir ? await loadOrCreateIdentity(dataDir) : await createIdentity();
+  if (options.open) return { identity, networkKey: undefined };
+  const stored = dataDir ? await loadOrCreateNetworkKey(dataDir) : generateNetworkKey();
+  return { identity, networkKey: given ?? parseNetworkKey(stored) };
+}
+
+/** The command a peer on another machine joins with (the server's address as it listens). */
+export function joinCommand(address: string, key: Uint8Array | undefined): string {
+  return `p2pft peer --server ${address}` + (key ? ` --key ${formatNetworkKey(key)}` : "");
 }

@@ -25,10 +25,10 @@ export type ChunkConnection = Pick<Connection, "requestData" | "cancel">;
 
 /** Connections to sources by address: a {@linkcode PeerPool} outside tests. */
 export interface ConnectionSource {
-  /** The connection to `address`, opened on first use. */
-  get(address: string): Promise<ChunkConnection>;
-  /** Closes and forgets the connection to `address`. */
-  drop(address: string): void;
+  /** The connection to peer `peerId` at `address`, opened on first use. */
+  get(address: string, peerId: string): Promise<ChunkConnection>;
+  /** Closes and forgets the connection to peer `peerId` at `address`. */
+  drop(address: string, peerId: string): void;
 }
 
 /** What {@linkcode ChunkRequests} works with. */
@@ -142,7 +142,7 @@ export class ChunkRequests {
   async #fetch(flight: InFlight): Promise<void> {
     const { fileId, manifest, scheduler, part } = this.#options;
     const target = flight.buffer.subarray(0, chunkLength(manifest, flight.index));
-    const connection = await this.#options.pool.get(flight.address);
+    const connection = await this.#options.pool.get(flight.address, flight.peerId);
     flight.connection = connection;
     const data = await connection.requestData(
       { t: "get", fileId, index: flight.index },
@@ -185,7 +185,7 @@ export class ChunkRequests {
       log.warn(`peer ${flight.address} sent bad data: ${errorMessage(error)}; asking another peer`);
       if (scheduler.markBad(flight.peerId, flight.index)) {
         log.warn(`peer ${flight.address} banned for this download after repeated bad chunks`);
-        pool.drop(flight.address);
+        pool.drop(flight.address, flight.peerId);
       }
       return;
     }
@@ -194,7 +194,7 @@ export class ChunkRequests {
     if (kind === "lost") {
       log.info(`peer ${flight.address} unreachable (${errorMessage(error)}); using the others`);
       this.#options.sources.lost(flight.peerId, flight.address);
-      pool.drop(flight.address);
+      pool.drop(flight.address, flight.peerId);
     } else {
       scheduler.markUnavailable(flight.peerId, flight.index);
       log.debug(`chunk ${flight.index} from ${flight.address} failed: ${errorMessage(error)}`);

@@ -8,7 +8,8 @@
 
 import { CHUNK_SIZE, UPLOAD_SLOTS } from "../constants.ts";
 import { errorMessage, type Logger, silentLogger } from "../log.ts";
-import { Acceptor, listenTcp } from "../protocol/acceptor.ts";
+import { Acceptor, type Listener, listenTcp } from "../protocol/acceptor.ts";
+import type { Credentials } from "../protocol/dial.ts";
 import type { Connection } from "../protocol/connection.ts";
 import { DATA_HEADER_BYTES, writeDataHeader } from "../protocol/frame.ts";
 import { parseMessage, peerToPeerSchema } from "../protocol/messages.ts";
@@ -25,6 +26,8 @@ export interface ChunkServerOptions {
   port: number;
   /** What can be served. */
   library: Library;
+  /** This peer's identity, and the network key every requester must prove. */
+  credentials: Credentials;
   log?: Logger;
   /** Concurrent uploads; default {@linkcode UPLOAD_SLOTS}. */
   uploadSlots?: number;
@@ -49,7 +52,7 @@ export class ChunkServer {
   #uploadsServed = 0;
   #onSourceChanged: ChunkServerOptions["onSourceChanged"];
 
-  private constructor(listener: Deno.TcpListener, options: ChunkServerOptions) {
+  private constructor(listener: Listener, options: ChunkServerOptions) {
     this.#library = options.library;
     this.#log = options.log ?? silentLogger();
     this.#queue = new UploadQueue(options.uploadSlots ?? UPLOAD_SLOTS);
@@ -57,6 +60,7 @@ export class ChunkServer {
     this.#acceptor = new Acceptor(listener, {
       role: "peer",
       accept: ["peer"],
+      credentials: options.credentials,
       log: this.#log,
       onConnection: (connection) => this.#serve(connection),
     });
@@ -66,8 +70,8 @@ export class ChunkServer {
   }
 
   /** Starts listening; throws a clear error when the address is taken. */
-  static start(options: ChunkServerOptions): ChunkServer {
-    const listener = listenTcp({ host: options.hostname, port: options.port }, "--addr");
+  static async start(options: ChunkServerOptions): Promise<ChunkServer> {
+    const listener = await listenTcp({ host: options.hostname, port: options.port }, "--addr");
     return new ChunkServer(listener, options);
   }
 

@@ -7,6 +7,8 @@
  */
 
 import { ConnectionClosedError } from "../protocol/connection.ts";
+import { ProtocolError } from "../protocol/frame.ts";
+import { IdentityMismatchError, UnreachableError } from "../protocol/secure_channel.ts";
 import { TimeoutError } from "../protocol/timeouts.ts";
 
 /** The download cannot go on (its folder or `.part` file cannot be written, or it was cancelled). */
@@ -41,6 +43,9 @@ export type FailureKind = "fatal" | "bad-chunk" | "lost" | "refused";
 const CONNECTION_FAILURES = [
   ConnectionClosedError,
   TimeoutError,
+  UnreachableError,
+  IdentityMismatchError,
+  ProtocolError,
   Deno.errors.ConnectionRefused,
   Deno.errors.ConnectionReset,
   Deno.errors.BrokenPipe,
@@ -52,5 +57,12 @@ export function failureKind(error: unknown): FailureKind {
   if (error instanceof DownloadError) return "fatal";
   if (error instanceof BadChunkError) return "bad-chunk";
   if (CONNECTION_FAILURES.some((type) => error instanceof type)) return "lost";
+  if (isSystemError(error)) return "lost";
   return "refused";
+}
+
+/** A socket error from the system (`ECONNRESET`, `EPIPE`...), as node sockets report them. */
+function isSystemError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && /^E[A-Z]+$/.test(code);
 }

@@ -29,8 +29,8 @@ export interface LanPeer {
 
 /** Connections to other peers by address: a {@linkcode PeerPool} outside tests. */
 export interface LanPool {
-  /** The connection to `address`, opened on first use. */
-  get(address: string): Promise<Pick<Connection, "request">>;
+  /** The connection to peer `peerId` at `address`, opened on first use. */
+  get(address: string, peerId: string): Promise<Pick<Connection, "request">>;
 }
 
 /** Watches the LAN for peer services, telling `onChange` of each change. */
@@ -97,7 +97,7 @@ export class LanPeers {
     await Promise.all(
       this.peers().map(async (peer) => {
         try {
-          const connection = await this.#pool.get(peer.address);
+          const connection = await this.#pool.get(peer.address, peer.peerId);
           const reply = parseMessage(
             searchReplySchema,
             await withTimeout(connection.request({ t: "search", query }), {
@@ -131,7 +131,7 @@ export class LanPeers {
     await Promise.all(
       this.peers().map(async (peer) => {
         try {
-          const connection = await this.#pool.get(peer.address);
+          const connection = await this.#pool.get(peer.address, peer.peerId);
           const reply = await withTimeout(connection.request({ t: "bitfield", fileId }), {
             ms: REQUEST_TIMEOUT_MS,
             what: `bitfield from ${peer.address}`,

@@ -15,6 +15,8 @@ import { isLoopbackHost } from "../discovery/addresses.ts";
 import { advertisePeer } from "../discovery/services.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import type { HostPort } from "../protocol/channel.ts";
+import type { Credentials } from "../protocol/dial.ts";
+import type { KnownServers } from "../security/known_servers.ts";
 import type { FileSummary, LookupResult, PeerSummary } from "../protocol/messages.ts";
 import type { HashProgress } from "../storage/hash_file.ts";
 import { PeerState } from "../storage/peer_state.ts";
@@ -25,6 +27,7 @@ import { LanPeers } from "./lan_peers.ts";
 import { Library, type ServedFile } from "./library.ts";
 import { NetworkLookup } from "./network_lookup.ts";
 import { PeerPool } from "./peer_pool.ts";
+import { checkServer, credentialsOf, openKnownServers } from "./credentials.ts";
 import { ServerLink } from "./server_link.ts";
 import { type Registered, Shares } from "./shares.ts";
 
@@ -42,8 +45,12 @@ export interface PeerOptions {
   lan?: boolean;
   /** How long a LAN lookup keeps asking while no peer has the file; default 5 s. */
   discoverTimeoutMs?: number;
-  /** Stable identity; default the one kept in `dataDir`, else a random UUID. */
-  peerId?: string;
+  /**
+   * The network key given by the user (`--key`, `P2PFT_KEY`, `--key-file`):
+   * used, and remembered in `dataDir`. Without it, the key remembered in
+   * `dataDir` is used; without either, the peer joins open networks only.
+   */
+  networkKey?: Uint8Array;
   /** Folder for persistent state (shares, downloads in progress); none keeps nothing. */
   dataDir?: string;
   /** Resume unfinished downloads found in `dataDir`; default true. */
@@ -69,6 +76,16 @@ export interface PeerStatus {
   uploadedBytes: number;
 }
 
+/** What {@linkcode PeerNode.start} prepares before the node exists. */
+interface Parts {
+  credentials: Credentials;
+  state: PeerState | undefined;
+  known: KnownServers | undefined;
+  library: Library;
+  log: Logger;
+  chunkServer: ChunkServer;
+}
+
 /** A running peer. */
 export class PeerNode {
   readonly peerId: string;
@@ -83,24 +100,18 @@ export class PeerNode {
   #network: NetworkLookup;
   #downloads: Downloads;
 
-  private constructor(options: PeerOptions & { peerId: string; state?: PeerState }) {
-    this.peerId = options.peerId;
+  private constructor(options: PeerOptions & Parts) {
+    const { credentials, known, library, log } = options;
+    this.peerId = credentials.identity.id;
     this.#state = options.state;
-    const log = this.#log = options.log ?? silentLogger();
-    const library = new Library();
-    this.#chunkServer = ChunkServer.start({
-      hostname: options.hostname,
-      port: options.port,
-      library,
-      log: log.child("serve"),
-      onSourceChanged: (fileId, error) => this.#shares.dropChanged(fileId, error),
-    });
-    this.#pool = new PeerPool({ log: log.child("pool") });
+    this.#log = log;
+    this.#chunkServer = options.chunkServer;
+    this.#pool = new PeerPool(credentials, { log: log.child("pool") });
     this.#link = options.server && new ServerLink({
       server: options.server,
-      peerId: this.peerId,
+      credentials,
+      checkServer: known && ((address, id) => checkServer(known, { address, id, log })),
       listenPort: this.#chunkServer.port,
-      listenHost: options.hostname,
       shares: () => this.#shares.entries(),
       onNotice: (notice) => this.#downloads.notice(notice),
       log: log.child("link"),
@@ -133,8 +144,22 @@ export class PeerNode {
   static async start(options: PeerOptions): Promise<PeerNode> {
     const state = options.dataDir ? await PeerState.open(options.dataDir) : undefined;
     try {
-      const peerId = options.peerId ?? await state?.peerId() ?? crypto.randomUUID();
-      const peer = new PeerNode({ ...options, peerId, state });
+      const log = options.log ?? silentLogger();
+      const credentials = await credentialsOf(state?.dir, options.networkKey);
+      const known = state && await openKnownServers(state.dir);
+      const library = new Library();
+      let peer: PeerNode | undefined = undefined;
+      const chunkServer = await ChunkServer.start({
+        hostname: options.hostname,
+        port: options.port,
+        library,
+        credentials,
+        log: log.child("serve"),
+        onSourceChanged: (fileId, error) => {
+          if (peer) peer.#shares.dropChanged(fileId, error);
+        },
+      });
+      peer = new PeerNode({ ...options, credentials, state, known, library, log, chunkServer });
       try {
         if (options.mdns) await peer.#advertise(options.hostname);
         await peer.#lan?.start();

@@ -1,40 +1,46 @@
 /**
- * Outgoing connections to other peers, one per address, reused for every
- * chunk and every download. Callers asking for the same address at once
- * share one connection attempt.
+ * Outgoing connections to other peers, one per peer and address, reused for
+ * every chunk and every download. Callers asking for the same peer at once
+ * share one connection attempt. Each connection is pinned: the peer at the
+ * address must prove the ID it was announced with, or the attempt fails with
+ * an `IdentityMismatchError`.
  *
  * @module
  */
 
 import { errorMessage, type Logger, silentLogger } from "../log.ts";
 import { parseHostPort } from "../protocol/channel.ts";
-import { type Connection, handshake } from "../protocol/connection.ts";
-import { connectWithTimeout } from "../protocol/timeouts.ts";
+import type { Connection } from "../protocol/connection.ts";
+import { type Credentials, dial } from "../protocol/dial.ts";
 
-/** Connections to other peers by `host:port`. */
+/** Connections to other peers by peer ID and `host:port`. */
 export class PeerPool {
   #connections = new Map<string, Promise<Connection>>();
+  #credentials: Credentials;
   #log: Logger;
 
-  /** An empty pool. */
-  constructor(options: { log?: Logger } = {}) {
+  /** An empty pool dialling as `credentials`. */
+  constructor(credentials: Credentials, options: { log?: Logger } = {}) {
+    this.#credentials = credentials;
     this.#log = options.log ?? silentLogger();
   }
 
-  /** The connection to `address`, opened (and handshaken) on first use. */
-  get(address: string): Promise<Connection> {
-    const known = this.#connections.get(address);
+  /** The connection to peer `peerId` at `address`, opened (and handshaken) on first use. */
+  get(address: string, peerId: string): Promise<Connection> {
+    const key = poolKey(address, peerId);
+    const known = this.#connections.get(key);
     if (known) return known;
-    const opening = this.#open(address);
-    this.#connections.set(address, opening);
-    opening.catch(() => this.#connections.delete(address));
+    const opening = this.#open(address, peerId);
+    this.#connections.set(key, opening);
+    opening.catch(() => this.#connections.delete(key));
     return opening;
   }
 
-  /** Closes and forgets the connection to `address`. */
-  drop(address: string): void {
-    const known = this.#connections.get(address);
-    this.#connections.delete(address);
+  /** Closes and forgets the connection to peer `peerId` at `address`. */
+  drop(address: string, peerId: string): void {
+    const key = poolKey(address, peerId);
+    const known = this.#connections.get(key);
+    this.#connections.delete(key);
     known?.then((connection) => connection.close(), () => {});
   }
 
@@ -53,18 +59,27 @@ export class PeerPool {
     }));
   }
 
-  async #open(address: string): Promise<Connection> {
-    const conn = await connectWithTimeout(parseHostPort(address));
-    const connection = await handshake(conn, { role: "peer", accept: ["peer"] });
+  async #open(address: string, peerId: string): Promise<Connection> {
+    const key = poolKey(address, peerId);
+    const connection = await dial(parseHostPort(address), {
+      role: "peer",
+      accept: ["peer"],
+      credentials: this.#credentials,
+      expectId: peerId,
+    });
     connection.run(() => {}).catch((error) => {
       this.#log.debug(`connection to ${address} ended: ${errorMessage(error)}`);
     }).finally(() => {
-      if (this.#connections.get(address)) {
-        this.#connections.get(address)!.then((current) => {
-          if (current === connection) this.#connections.delete(address);
+      if (this.#connections.get(key)) {
+        this.#connections.get(key)!.then((current) => {
+          if (current === connection) this.#connections.delete(key);
         }, () => {});
       }
     });
     return connection;
   }
+}
+
+function poolKey(address: string, peerId: string): string {
+  return `${peerId}@${address}`;
 }

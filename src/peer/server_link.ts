@@ -9,7 +9,8 @@
 import { HEARTBEAT_INTERVAL_MS, REQUEST_TIMEOUT_MS } from "../constants.ts";
 import { errorMessage, type Logger, silentLogger } from "../log.ts";
 import { formatHostPort, type HostPort } from "../protocol/channel.ts";
-import { type Connection, handshake } from "../protocol/connection.ts";
+import { type Connection, MembershipError } from "../protocol/connection.ts";
+import { type Credentials, dial } from "../protocol/dial.ts";
 import {
   parseMessage,
   type PeerToServer,
@@ -17,7 +18,7 @@ import {
   serverToPeerSchema,
   type SharedFileEntry,
 } from "../protocol/messages.ts";
-import { connectWithTimeout, nextBackoff, withTimeout } from "../protocol/timeouts.ts";
+import { nextBackoff, withTimeout } from "../protocol/timeouts.ts";
 
 /** Options of {@linkcode ServerLink}. */
 export interface ServerLinkOptions {
@@ -26,11 +27,15 @@ export interface ServerLinkOptions {
    * connection attempt, so a server that moved is found again).
    */
   server: HostPort | (() => Promise<HostPort>);
-  peerId: string;
+  /** Our identity and the network key. */
+  credentials: Credentials;
+  /**
+   * Checks the identity the server proved at `address` (remembering it at
+   * first contact); throws {@linkcode ServerIdentityError} to refuse it.
+   */
+  checkServer?: (address: string, serverId: string) => Promise<void>;
   /** Port this peer serves chunks on. */
   listenPort: number;
-  /** Host this peer listens on, when it is a specific one. */
-  listenHost?: string;
   /** Everything this peer shares, sent after each (re)registration. */
   shares: () => SharedFileEntry[];
   /** Told of what the server sends unasked (news of other peers' chunks). */
@@ -40,6 +45,23 @@ export interface ServerLinkOptions {
 
 type Outgoing = PeerToServer extends infer M ? M extends { id: number } ? Omit<M, "id"> : M
   : never;
+
+/** The server proved another identity than the one remembered for its address. */
+export class ServerIdentityError extends Error {
+  /** Creates the error; `message` says what to do. */
+  constructor(message: string) {
+    super(message);
+    this.name = "ServerIdentityError";
+  }
+}
+
+/**
+ * True for the failures that retrying cannot mend: a refused network key or
+ * a changed server identity. The link stops and says why, loudly.
+ */
+export function isFatalLinkError(error: unknown): boolean {
+  return error instanceof MembershipError || error instanceof ServerIdentityError;
+}
 
 /** A self-healing link to the central server. */
 export class ServerLink {
@@ -54,6 +76,7 @@ export class ServerLink {
   #wake: (() => void) | undefined;
   #connectedWaiters: (() => void)[] = [];
   #lastError = "not connected yet";
+  #fatal: Error | undefined;
   #current: HostPort | undefined;
   /** The address the server says others reach us at. */
   dialAddress: string | undefined;
@@ -90,6 +113,7 @@ export class ServerLink {
   /** Resolves once registered, or rejects after `timeoutMs` with the reason the link is down. */
   async waitConnected(timeoutMs: number): Promise<void> {
     if (this.connected) return;
+    if (this.#fatal) throw this.#fatal;
     const ready = new Promise<void>((resolve) => this.#connectedWaiters.push(resolve));
     try {
       await withTimeout(ready, { ms: timeoutMs, what: "connecting" });
@@ -99,6 +123,7 @@ export class ServerLink {
           `is it running? Set its address with --server HOST:PORT`,
       );
     }
+    if (this.#fatal) throw this.#fatal;
   }
 
   /** Sends a request to the server and resolves to its reply. */
@@ -146,6 +171,12 @@ export class ServerLink {
         delay = 0;
       } catch (error) {
         this.#lastError = errorMessage(error);
+        if (isFatalLinkError(error)) {
+          this.#fatal = error as Error;
+          this.#log.error(`server ${this.serverAddress} refused: ${this.#lastError}`);
+          for (const waiter of this.#connectedWaiters.splice(0)) waiter();
+          return;
+        }
         this.#log.debug(`server link: ${this.#lastError}`);
       }
       if (this.#closed) break;
@@ -163,9 +194,18 @@ export class ServerLink {
   async #session(): Promise<void> {
     const server = this.#options.server;
     this.#current = typeof server === "function" ? await server() : server;
-    const conn = await connectWithTimeout(this.#current);
-    const connection = await handshake(conn, { role: "peer", accept: ["server"] });
+    const connection = await dial(this.#current, {
+      role: "peer",
+      accept: ["server"],
+      credentials: this.#options.credentials,
+    });
     this.#live = connection;
+    try {
+      await this.#options.checkServer?.(this.serverAddress, connection.remoteId);
+    } catch (error) {
+      connection.close("server identity refused");
+      throw error;
+    }
     if (this.#closed) connection.close("peer shutting down");
     const running = connection.run((raw) => {
       this.#options.onNotice?.(parseMessage(serverToPeerSchema, raw));
@@ -175,9 +215,7 @@ export class ServerLink {
       const reply = await withTimeout(
         connection.request({
           t: "register",
-          peerId: this.#options.peerId,
           listenPort: this.#options.listenPort,
-          ...(this.#options.listenHost ? { listenHost: this.#options.listenHost } : {}),
         }),
         { ms: REQUEST_TIMEOUT_MS, what: "registration" },
       );

@@ -338,7 +338,10 @@ export async function handshake(link: SecureLink, options: HandshakeOptions): Pr
     await sent;
     const problem = helloProblem(remoteHello, options.accept);
     if (problem) await refuse(new ProtocolError(problem));
-    const mismatch = networkProblem(options.networkKey !== undefined, remoteHello.network);
+    const mismatch = networkProblem(options.networkKey !== undefined, {
+      theirs: remoteHello.network,
+      remote,
+    });
     if (mismatch) await refuse(new MembershipError(mismatch));
     if (options.networkKey) {
       const context: ProofContext = {
@@ -395,14 +398,15 @@ async function nextControl(
 /** Says what to do when one side requires the network key and the other does not. */
 export function networkProblem(
   ours: boolean,
-  theirs: Hello["network"],
+  options: { theirs: Hello["network"]; remote: string },
 ): string | undefined {
+  const { theirs, remote } = options;
   if (ours && theirs === "open") {
-    return "the other side runs an open network while this side requires a network key: " +
+    return `${remote} runs an open network while this side requires a network key: ` +
       "start both with the same key, or both without one";
   }
   if (!ours && theirs === "members") {
-    return "the other side requires a network key: pass it with --key, P2PFT_KEY or " +
+    return `${remote} requires a network key: pass it with --key, P2PFT_KEY or ` +
       "--key-file (the server prints it when it starts)";
   }
   return undefined;

@@ -115,9 +115,7 @@ export const peerToServerSchema = z.discriminatedUnion("t", [
   z.object({
     t: z.literal("register"),
     id,
-    peerId: text.min(1),
     listenPort: z.number().int().min(1).max(65_535),
-    listenHost: text.optional(),
   }),
   z.object({ t: z.literal("share"), id, files: z.array(sharedFileSchema) }),
   z.object({ t: z.literal("unshare"), id, fileId: fileIdSchema }),

@@ -51,6 +51,15 @@ export class IdentityMismatchError extends Error {
   }
 }
 
+/** Nothing accepted the TCP connection (refused, unreachable, timed out). */
+export class UnreachableError extends Error {
+  /** Creates the error naming the address and the system's reason. */
+  constructor(address: string, reason: string) {
+    super(`cannot reach ${address}: ${reason}`);
+    this.name = "UnreachableError";
+  }
+}
+
 /** Encodes the preamble of protocol `version`. */
 export function encodePreamble(version: number = PROTOCOL_VERSION): Uint8Array {
   const bytes = new Uint8Array(PREAMBLE_BYTES);
@@ -112,7 +121,7 @@ export async function dialSecure(
       raw.once("connect", resolve);
       raw.once("error", reject);
     }).catch((error) => {
-      throw new Error(`cannot reach ${address}: ${reasonOf(error)}`);
+      throw new UnreachableError(address, reasonOf(error));
     });
     raw.setNoDelay(true);
     raw.write(encodePreamble());

@@ -16,7 +16,8 @@ import {
 } from "../constants.ts";
 import { errorMessage, type Logger, silentLogger } from "../log.ts";
 import { formatHostPort } from "../protocol/channel.ts";
-import { Acceptor, listenTcp } from "../protocol/acceptor.ts";
+import { Acceptor, type Listener, listenTcp } from "../protocol/acceptor.ts";
+import type { Credentials } from "../protocol/dial.ts";
 import type { Connection } from "../protocol/connection.ts";
 import { ProtocolError } from "../protocol/frame.ts";
 import {
@@ -30,7 +31,7 @@ import { Bitfield } from "../storage/bitfield.ts";
 import { computeFileId } from "../storage/manifest.ts";
 import { FileIndex, type IndexStats, LookupError } from "../storage/file_index.ts";
 import type { Advertisement } from "../discovery/advertiser.ts";
-import { isLoopbackHost, isWildcardHost } from "../discovery/addresses.ts";
+import { isLoopbackHost } from "../discovery/addresses.ts";
 import { advertiseServer } from "../discovery/services.ts";
 
 /** Options of {@linkcode startServer}. */
@@ -40,6 +41,8 @@ export interface ServerOptions {
   /** Port, 0 for any free one. */
   port: number;
   log?: Logger;
+  /** The server's identity, and the network key (none: an open network). */
+  credentials: Credentials;
   /** Silence after which a peer is dropped; default 15 s. */
   peerTimeoutMs?: number;
 }
@@ -50,21 +53,6 @@ export interface ServerStatus extends IndexStats {
   address: string;
   /** Milliseconds since it started. */
   uptimeMs: number;
-}
-
-/**
- * The address other peers should dial to reach a peer: its own listen host
- * when it listens on a specific one, else the address the server saw it
- * connect from, with its listen port.
- */
-export function dialAddress(
-  observedHost: string,
-  options: { listenHost?: string; listenPort: number },
-): string {
-  const host = options.listenHost && !isWildcardHost(options.listenHost)
-    ? options.listenHost
-    : observedHost;
-  return formatHostPort(host, options.listenPort);
 }
 
 /** A running central server. */
@@ -83,7 +71,7 @@ export class CentralServer {
   #hostname: string;
   #advertisement: Advertisement | undefined;
 
-  private constructor(listener: Deno.TcpListener, options: ServerOptions) {
+  private constructor(listener: Listener, options: ServerOptions) {
     this.#hostname = options.hostname;
     this.#log = options.log ?? silentLogger();
     this.#peerTimeoutMs = options.peerTimeoutMs ?? PEER_TIMEOUT_MS;
@@ -91,6 +79,7 @@ export class CentralServer {
     this.#acceptor = new Acceptor(listener, {
       role: "server",
       accept: ["peer"],
+      credentials: options.credentials,
       log: this.#log,
       onConnection: (connection) => this.#serve(connection),
     });
@@ -99,8 +88,8 @@ export class CentralServer {
   }
 
   /** Starts listening. Throws a clear error when the address is taken. */
-  static start(options: ServerOptions): CentralServer {
-    const listener = listenTcp({ host: options.hostname, port: options.port }, "--addr");
+  static async start(options: ServerOptions): Promise<CentralServer> {
+    const listener = await listenTcp({ host: options.hostname, port: options.port }, "--addr");
     return new CentralServer(listener, options);
   }
 
@@ -190,13 +179,16 @@ export class CentralServer {
     switch (message.t) {
       case "register": {
         const observed = connection.channel.remoteAddr as Deno.NetAddr;
-        const address = dialAddress(observed.hostname, message);
-        const previous = this.#connections.get(message.peerId);
+        // Others are sent where this peer's connection came from: a peer
+        // cannot point downloaders at an address of its choosing.
+        const address = formatHostPort(observed.hostname, message.listenPort);
+        const peerId = connection.remoteId;
+        const previous = this.#connections.get(peerId);
         if (previous && previous !== connection) previous.close("replaced by a new connection");
-        session.peerId = message.peerId;
-        this.#connections.set(message.peerId, connection);
-        this.#index.addPeer(message.peerId, { address, now: Date.now() });
-        this.#log.info(`peer ${message.peerId} registered at ${address}`);
+        session.peerId = peerId;
+        this.#connections.set(peerId, connection);
+        this.#index.addPeer(peerId, { address, now: Date.now() });
+        this.#log.info(`peer ${peerId} registered at ${address}`);
         await connection.reply(message.id, {
           address,
           heartbeatMs: HEARTBEAT_INTERVAL_MS,

@@ -10,6 +10,7 @@ import { join } from "node:path";
 
 const APP_FOLDER = "p2pft";
 const PEERS_FOLDER = "peers";
+const SERVERS_FOLDER = "servers";
 
 /** The environment and OS a data folder depends on (injectable for tests). */
 export interface DataDirEnvironment {
@@ -44,7 +45,26 @@ export function defaultPeerDataDir(
   listen: { host: string; port: number },
   environment: DataDirEnvironment = currentEnvironment(),
 ): string | undefined {
+  return listenDataDir(PEERS_FOLDER, listen, environment);
+}
+
+/**
+ * The default data folder of a server listening on `host:port` (its identity
+ * and network key), chosen as for a peer; port 0 gets `undefined`.
+ */
+export function defaultServerDataDir(
+  listen: { host: string; port: number },
+  environment: DataDirEnvironment = currentEnvironment(),
+): string | undefined {
+  return listenDataDir(SERVERS_FOLDER, listen, environment);
+}
+
+function listenDataDir(
+  folder: string,
+  listen: { host: string; port: number },
+  environment: DataDirEnvironment,
+): string | undefined {
   if (listen.port === 0) return undefined;
   const host = listen.host.replace(/[^0-9A-Za-z.-]/g, "_");
-  return join(userDataRoot(environment), PEERS_FOLDER, `${host}-${listen.port}`);
+  return join(userDataRoot(environment), folder, `${host}-${listen.port}`);
 }

@@ -53,7 +53,6 @@ const sharedFileSchema = z.object({
   version: z.literal(STATE_VERSION),
   shared: z.array(sharedRecordSchema),
 });
-const peerFileSchema = z.object({ version: z.literal(STATE_VERSION), peerId: z.string().min(1) });
 const downloadFileSchema = z.object({
   version: z.literal(STATE_VERSION),
   fileId: z.string(),
@@ -130,16 +129,6 @@ export class PeerState {
       );
     }
     return new PeerState(dir, lock);
-  }
-
-  /** This peer's stable ID, created on first use. */
-  async peerId(): Promise<string> {
-    const path = join(this.dir, "peer.json");
-    const known = await readJson(path, peerFileSchema);
-    if (known) return known.peerId;
-    const peerId = crypto.randomUUID();
-    await writeFileAtomic(path, JSON.stringify({ version: STATE_VERSION, peerId }));
-    return peerId;
   }
 
   /** The files shared before. */
