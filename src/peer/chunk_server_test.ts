@@ -5,6 +5,7 @@ import { Bitfield } from "../storage/bitfield.ts";
 import { SourceChangedError } from "../storage/chunk_source.ts";
 import { hashFile } from "../storage/hash_file.ts";
 import { PartFile } from "../storage/part_file.ts";
+import { testCredentials } from "../test_credentials.ts";
 import { tempDir } from "../test_dir.ts";
 import { ChunkServer } from "./chunk_server.ts";
 import { Library, partialFile, sharedFile } from "./library.ts";
@@ -27,17 +28,19 @@ async function serving(dir: string) {
   library.put(sharedFile({ path, ...hashed }));
   library.put(partialFile(partialId, { manifest: hashed.manifest, part, chunks }));
   const changed: string[] = [];
-  const server = ChunkServer.start({
+  const credentials = await testCredentials();
+  const server = await ChunkServer.start({
     hostname: "127.0.0.1",
     port: 0,
     library,
+    credentials,
     onSourceChanged: (fileId, error) => {
       assert.ok(error instanceof SourceChangedError);
       changed.push(fileId);
     },
   });
-  const pool = new PeerPool();
-  const connection = await pool.get(server.address);
+  const pool = new PeerPool(await testCredentials());
+  const connection = await pool.get(server.address, credentials.identity.id);
   return {
     path,
     bytes,

@@ -6,8 +6,7 @@
  * @module
  */
 
-import { ConnectionClosedError } from "../protocol/connection.ts";
-import { ProtocolError } from "../protocol/frame.ts";
+import { ConnectionClosedError, MembershipError } from "../protocol/connection.ts";
 import { IdentityMismatchError, UnreachableError } from "../protocol/secure_channel.ts";
 import { TimeoutError } from "../protocol/timeouts.ts";
 
@@ -45,7 +44,7 @@ const CONNECTION_FAILURES = [
   TimeoutError,
   UnreachableError,
   IdentityMismatchError,
-  ProtocolError,
+  MembershipError,
   Deno.errors.ConnectionRefused,
   Deno.errors.ConnectionReset,
   Deno.errors.BrokenPipe,

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { ConnectionClosedError, RemoteError } from "../protocol/connection.ts";
+import { ConnectionClosedError, MembershipError, RemoteError } from "../protocol/connection.ts";
+import { IdentityMismatchError, UnreachableError } from "../protocol/secure_channel.ts";
 import { ProtocolError } from "../protocol/frame.ts";
 import { TimeoutError } from "../protocol/timeouts.ts";
 import { BadChunkError, DownloadError, failureKind } from "./download_failures.ts";
@@ -15,6 +16,10 @@ Deno.test("failures are told apart by their class", () => {
       new Deno.errors.ConnectionReset("reset"),
       new Deno.errors.BrokenPipe("broken pipe"),
       new Deno.errors.TimedOut("connection timed out"),
+      new UnreachableError("10.0.0.1:1", "connect ECONNREFUSED"),
+      new IdentityMismatchError("10.0.0.1:1", { expected: "a", seen: "b" }),
+      new MembershipError("10.0.0.1:1 does not hold this network's key"),
+      Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET" }),
     ]
   ) {
     assert.equal(failureKind(error), "lost", error.name);

@@ -1,17 +1,27 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { CentralServer } from "../server/server.ts";
+import { TEST_NETWORK_KEY, testCredentials } from "../test_credentials.ts";
 import { tempDir } from "../test_dir.ts";
 import { PeerNode, type PeerOptions } from "./peer.ts";
 
 const SIZE = 300_000;
 const CONNECT_MS = 5_000;
 
+async function startServer(): Promise<CentralServer> {
+  return await CentralServer.start({
+    hostname: "127.0.0.1",
+    port: 0,
+    credentials: await testCredentials(),
+  });
+}
+
 function startPeer(server: CentralServer, options: Partial<PeerOptions> = {}): Promise<PeerNode> {
   return PeerNode.start({
     hostname: "127.0.0.1",
     port: 0,
     server: { host: "127.0.0.1", port: server.port },
+    networkKey: TEST_NETWORK_KEY,
     ...options,
   });
 }
@@ -21,7 +31,7 @@ Deno.test("a peer shares a file that another downloads, then shares in turn", as
   const bytes = Uint8Array.from({ length: SIZE }, (_, i) => (i * 31) % 251);
   const path = join(dir.path, "shared.bin");
   await Deno.writeFile(path, bytes);
-  const server = CentralServer.start({ hostname: "127.0.0.1", port: 0 });
+  const server = await startServer();
   const seeder = await startPeer(server);
   const leecher = await startPeer(server);
   try {
@@ -56,13 +66,13 @@ Deno.test("a peer shares a file that another downloads, then shares in turn", as
   }
 });
 
-Deno.test("with a data folder a peer keeps its identity and shares, but not what changed", async () => {
+Deno.test("with a data folder a peer keeps its identity, network key and shares, but not what changed", async () => {
   await using dir = await tempDir();
   const kept = join(dir.path, "kept.bin");
   const changed = join(dir.path, "changed.bin");
   await Deno.writeFile(kept, new Uint8Array([1, 2, 3]));
   await Deno.writeFile(changed, new Uint8Array([4, 5, 6]));
-  const server = CentralServer.start({ hostname: "127.0.0.1", port: 0 });
+  const server = await startServer();
   const dataDir = join(dir.path, "state");
   try {
     const first = await startPeer(server, { dataDir });
@@ -72,9 +82,10 @@ Deno.test("with a data folder a peer keeps its identity and shares, but not what
     await first.close();
 
     await Deno.writeFile(changed, new Uint8Array([7, 8, 9, 10]));
-    const again = await startPeer(server, { dataDir });
+    const again = await startPeer(server, { dataDir, networkKey: undefined });
     try {
       assert.equal(again.peerId, peerId);
+      await again.waitConnected(CONNECT_MS); // with the key remembered from the first run
       assert.equal(again.dataDir, dataDir);
       const shared = again.shared().map((file) => [file.path, file.manifest.size]);
       assert.deepEqual(

@@ -1,56 +1,108 @@
 import assert from "node:assert/strict";
-import { handshake } from "../protocol/connection.ts";
+import { silentLogger } from "../log.ts";
+import { Acceptor, listenTcp } from "../protocol/acceptor.ts";
+import { type Connection, MembershipError } from "../protocol/connection.ts";
 import { withTimeout } from "../protocol/timeouts.ts";
-import { ServerLink } from "./server_link.ts";
+import { testCredentials } from "../test_credentials.ts";
+import { ServerIdentityError, ServerLink } from "./server_link.ts";
 
-Deno.test("a link to a server that is not there says so and suggests --server", async () => {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = listener.addr.port;
-  listener.close();
-  const link = new ServerLink({
+/** A bare server end that hands each handshaken connection to `serve`. */
+async function fakeServer(
+  serve: (connection: Connection) => Promise<void>,
+  options: { open?: boolean } = {},
+) {
+  const credentials = await testCredentials(options);
+  const listener = await listenTcp({ host: "127.0.0.1", port: 0 }, "--addr");
+  const acceptor = new Acceptor(listener, {
+    role: "server",
+    accept: ["peer"],
+    credentials,
+    log: silentLogger(),
+    onConnection: serve,
+  });
+  return {
+    port: listener.addr.port,
+    id: credentials.identity.id,
+    [Symbol.asyncDispose]: () => acceptor.close("test over"),
+  };
+}
+
+async function link(
+  port: number,
+  options: Partial<ConstructorParameters<typeof ServerLink>[0]> = {},
+) {
+  return new ServerLink({
     server: { host: "127.0.0.1", port },
-    peerId: "p",
+    credentials: await testCredentials(),
     listenPort: 1,
     shares: () => [],
+    ...options,
   });
-  link.start();
+}
+
+Deno.test("a link to a server that is not there says so and suggests --server", async () => {
+  const gone = await fakeServer(async () => {});
+  const port = gone.port;
+  await gone[Symbol.asyncDispose]();
+  const l = await link(port);
+  l.start();
   await assert.rejects(
-    link.waitConnected(300),
+    l.waitConnected(300),
     /cannot reach the server at 127\.0\.0\.1:\d+ .*--server/,
   );
-  await assert.rejects(link.request({ t: "files" }), /not connected to the server/);
-  assert.equal(link.connected, false);
-  await link.close();
+  await assert.rejects(l.request({ t: "files" }), /not connected to the server/);
+  assert.equal(l.connected, false);
+  await l.close();
 });
 
 Deno.test("closing a link whose server is still answering the registration ends at once", async () => {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   let answer = () => {};
   const registering = Promise.withResolvers<void>();
-  const serving = (async () => {
-    const connection = await handshake(await listener.accept(), {
-      role: "server",
-      accept: ["peer"],
-    });
+  await using server = await fakeServer(async (connection) => {
     await connection.run(async (message) => {
       if (message.t !== "register") return;
       registering.resolve();
       await new Promise<void>((resolve) => answer = resolve);
       await connection.reply(message.id as number, { address: "127.0.0.1:1" }).catch(() => {});
     });
-  })();
-  const link = new ServerLink({
-    server: { host: "127.0.0.1", port: listener.addr.port },
-    peerId: "p",
-    listenPort: 1,
-    shares: () => [],
   });
-  link.start();
+  const l = await link(server.port);
+  l.start();
   await registering.promise;
-  const closing = link.close();
+  const closing = l.close();
   answer();
   await withTimeout(closing, { ms: 2_000, what: "closing the link" });
-  assert.equal(link.connected, false);
-  await serving;
-  listener.close();
+  assert.equal(l.connected, false);
+});
+
+Deno.test("a refused network key stops the link at once, with the reason", async () => {
+  await using server = await fakeServer(async () => {}, { open: true });
+  const l = await link(server.port);
+  l.start();
+  await assert.rejects(
+    withTimeout(l.waitConnected(5_000), { ms: 2_000, what: "the refusal" }),
+    (error) => error instanceof MembershipError && /open network/.test(error.message),
+  );
+  await l.close();
+});
+
+Deno.test("a server identity refused by checkServer stops the link, and it never registers", async () => {
+  const registered: string[] = [];
+  await using server = await fakeServer(async (connection) => {
+    await connection.run((message) => {
+      registered.push(String(message.t));
+    });
+  });
+  const seen: string[] = [];
+  const l = await link(server.port, {
+    checkServer: (address, id) => {
+      seen.push(`${address} ${id}`);
+      return Promise.reject(new ServerIdentityError("changed"));
+    },
+  });
+  l.start();
+  await assert.rejects(l.waitConnected(5_000), ServerIdentityError);
+  assert.deepEqual(seen, [`127.0.0.1:${server.port} ${server.id}`]);
+  await l.close();
+  assert.deepEqual(registered, []);
 });

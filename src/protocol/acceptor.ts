@@ -59,6 +59,8 @@ export interface AcceptorOptions extends Pick<HandshakeOptions, "role" | "accept
   log: Logger;
   /** Runs one handshaken connection until it ends; a rejection is logged as the reason. */
   onConnection: (connection: Connection) => Promise<void>;
+  /** Connections held at once, in all and from one address; default the constants. */
+  limits?: { total: number; perAddress: number };
 }
 
 /**
@@ -108,7 +110,9 @@ export class Acceptor {
   #admit(socket: net.Socket): void {
     const host = (socket.remoteAddress ?? "?").replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, "");
     const count = this.#perAddress.get(host) ?? 0;
-    if (this.#sockets.size >= MAX_CONNECTIONS || count >= MAX_CONNECTIONS_PER_ADDRESS) {
+    const limits = this.#options.limits ??
+      { total: MAX_CONNECTIONS, perAddress: MAX_CONNECTIONS_PER_ADDRESS };
+    if (this.#sockets.size >= limits.total || count >= limits.perAddress) {
       socket.destroy();
       this.#refused(host, "too many connections", "limit");
       return;

@@ -1,14 +1,16 @@
 import assert from "node:assert/strict";
+import net from "node:net";
 import { createLogger } from "../log.ts";
+import { testCredentials } from "../test_credentials.ts";
 import { Acceptor, listenTcp } from "./acceptor.ts";
-import { handshake } from "./connection.ts";
+import { dial } from "./dial.ts";
 
-Deno.test("an address in use is refused with advice", () => {
+Deno.test("an address in use is refused with advice that names the port", async () => {
   const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   try {
-    assert.throws(
-      () => listenTcp({ host: "127.0.0.1", port: taken.addr.port }, "--addr"),
-      /127\.0\.0\.1:\d+ is already in use: .* --addr/,
+    await assert.rejects(
+      listenTcp({ host: "127.0.0.1", port: taken.addr.port }, "--addr"),
+      new RegExp(`port ${taken.addr.port} \\(127\\.0\\.0\\.1:\\d+\\) is already in use: .* --addr`),
     );
   } finally {
     taken.close();
@@ -19,9 +21,10 @@ Deno.test("the acceptor serves handshaken connections and logs why others were c
   const lines: string[] = [];
   const log = createLogger("t", { sink: (line) => lines.push(line) });
   const served: string[] = [];
-  const acceptor = new Acceptor(listenTcp({ host: "127.0.0.1", port: 0 }, "--addr"), {
+  const acceptor = new Acceptor(await listenTcp({ host: "127.0.0.1", port: 0 }, "--addr"), {
     role: "server",
     accept: ["peer"],
+    credentials: await testCredentials(),
     log,
     onConnection: (connection) => {
       served.push(connection.remoteHello.role);
@@ -29,10 +32,14 @@ Deno.test("the acceptor serves handshaken connections and logs why others were c
     },
   });
   const port = acceptor.addr.port;
-  const good = await Deno.connect({ hostname: "127.0.0.1", port });
-  await handshake(good, { role: "peer", accept: ["server"] });
-  const bad = await Deno.connect({ hostname: "127.0.0.1", port });
-  await bad.write(new TextEncoder().encode("GET / HTTP/1.1\r\n\r\n"));
+  const good = await dial({ host: "127.0.0.1", port }, {
+    role: "peer",
+    accept: ["server"],
+    credentials: await testCredentials(),
+  });
+  const bad = net.connect({ host: "127.0.0.1", port });
+  bad.on("error", () => {});
+  bad.write("GET / HTTP/1.1\r\n\r\n");
   const deadline = Date.now() + 5_000;
   while (lines.length < 2 && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 10));
@@ -43,10 +50,40 @@ Deno.test("the acceptor serves handshaken connections and logs why others were c
     lines.join("\n"),
   );
   assert.ok(
-    lines.some((line) => /closed connection from .*plain HTTP request/.test(line)),
+    lines.some((line) => /refused connection from 127\.0\.0\.1: .*plain HTTP request/.test(line)),
     lines.join("\n"),
   );
   good.close();
-  bad.close();
+  bad.destroy();
   await acceptor.close("done");
+});
+
+Deno.test("connections past the per-address limit are closed at once and logged once", async () => {
+  const lines: string[] = [];
+  const acceptor = new Acceptor(await listenTcp({ host: "127.0.0.1", port: 0 }, "--addr"), {
+    role: "server",
+    accept: ["peer"],
+    credentials: await testCredentials(),
+    log: createLogger("t", { sink: (line) => lines.push(line) }),
+    onConnection: () => new Promise(() => {}),
+    limits: { total: 100, perAddress: 3 },
+  });
+  const sockets = Array.from({ length: 6 }, () => {
+    const socket = net.connect({ host: "127.0.0.1", port: acceptor.addr.port });
+    socket.on("error", () => {});
+    return socket;
+  });
+  try {
+    const closed = await Promise.all(sockets.map((socket) =>
+      Promise.race([
+        new Promise<boolean>((resolve) => socket.once("close", () => resolve(true))),
+        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 1_000)),
+      ])
+    ));
+    assert.equal(closed.filter((was) => was).length, 3, "the three past the limit are closed");
+    assert.equal(lines.filter((line) => /too many connections/.test(line)).length, 1);
+  } finally {
+    for (const socket of sockets) socket.destroy();
+    await acceptor.close("done");
+  }
 });

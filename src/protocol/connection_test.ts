@@ -8,6 +8,28 @@ import {
   RemoteError,
 } from "./connection.ts";
 import { encodeControlFrame } from "./frame.ts";
+import { testCredentials } from "../test_credentials.ts";
+
+const a = await testCredentials();
+const b = await testCredentials();
+
+/** Handshake options of side `a` (the dialer) or `b`, on the test network. */
+function side(name: "a" | "b", options: { timeoutMs?: number } = {}) {
+  const dialer = name === "a";
+  return {
+    role: dialer ? "peer" as const : "server" as const,
+    accept: dialer ? ["server" as const] : ["peer" as const],
+    dialer,
+    localId: (dialer ? a : b).identity.id,
+    networkKey: a.networkKey,
+    ...options,
+  };
+}
+
+/** `conn` as the secure link it would be, the other side's ID being that of side `of`. */
+function link(conn: Deno.TcpConn, of: "a" | "b") {
+  return { channel: conn, remoteId: (of === "a" ? a : b).identity.id };
+}
 
 /** A connected pair of loopback TCP sockets. */
 async function socketPair(): Promise<[Deno.TcpConn, Deno.TcpConn]> {
@@ -20,15 +42,18 @@ async function socketPair(): Promise<[Deno.TcpConn, Deno.TcpConn]> {
 }
 
 async function connected(): Promise<[Connection, Connection]> {
-  const [a, b] = await socketPair();
+  const [x, y] = await socketPair();
   return await Promise.all([
-    handshake(a, { role: "peer", accept: ["server"] }),
-    handshake(b, { role: "server", accept: ["peer"] }),
+    handshake(link(x, "b"), side("a")),
+    handshake(link(y, "a"), side("b")),
   ]);
 }
 
-Deno.test("a handshake exchanges hellos", async () => {
+Deno.test("a handshake exchanges hellos and proofs, and knows who is at the other end", async () => {
   const [peer, server] = await connected();
+  assert.equal(peer.remoteId, b.identity.id);
+  assert.equal(server.remoteId, a.identity.id);
+  assert.equal(server.remoteHello.network, "members");
   assert.equal(peer.remoteHello.role, "server");
   assert.equal(server.remoteHello.role, "peer");
   assert.equal(server.remoteHello.version, PROTOCOL_VERSION);
@@ -42,6 +67,8 @@ Deno.test("helloProblem explains version, protocol and role mismatches", () => {
     protocol: "p2pft",
     version: PROTOCOL_VERSION,
     role: "peer" as const,
+    nonce: "AAAAAAAAAAAAAAAAAAAAAA==",
+    network: "members" as const,
   };
   assert.equal(helloProblem(hello, ["peer"]), undefined);
   assert.match(
@@ -56,37 +83,43 @@ Deno.test("helloProblem explains version, protocol and role mismatches", () => {
 });
 
 Deno.test("a version mismatch is refused with a clear error sent to the other side", async () => {
-  const [a, b] = await socketPair();
-  const hello = { t: "hello", protocol: "p2pft", version: PROTOCOL_VERSION + 1, role: "peer" };
-  await a.write(encodeControlFrame(hello));
-  await assert.rejects(
-    handshake(b, { role: "server", accept: ["peer"] }),
-    /protocol version mismatch/,
-  );
+  const [x, y] = await socketPair();
+  const hello = {
+    t: "hello",
+    protocol: "p2pft",
+    version: PROTOCOL_VERSION + 1,
+    role: "peer",
+    nonce: "AAAAAAAAAAAAAAAAAAAAAA==",
+    network: "members",
+  };
+  await x.write(encodeControlFrame(hello));
+  await assert.rejects(handshake(link(y, "a"), side("b")), /protocol version mismatch/);
   const reply = new Uint8Array(4096);
-  const count = await a.read(reply);
-  const text = new TextDecoder().decode(reply.subarray(0, count ?? 0));
+  let text = "";
+  for (let count = await x.read(reply); count !== null; count = await x.read(reply)) {
+    text += new TextDecoder().decode(reply.subarray(0, count));
+  }
   assert.match(text, /"code":"handshake".*version mismatch/);
-  a.close();
+  x.close();
 });
 
 Deno.test("a silent other side fails the handshake after the time allowed", async () => {
-  const [a, b] = await socketPair();
+  const [x, y] = await socketPair();
   const started = Date.now();
   await assert.rejects(
-    handshake(b, { role: "server", accept: ["peer"], timeoutMs: 200 }),
+    handshake(link(y, "a"), side("b", { timeoutMs: 200 })),
     /no handshake within the time allowed/,
   );
   assert.ok(Date.now() - started >= 190);
-  a.close();
+  x.close();
 });
 
 Deno.test("a side that hangs up before its hello fails the handshake as a closed connection", async () => {
-  const [a, b] = await socketPair();
-  a.close();
+  const [x, y] = await socketPair();
+  x.close();
   await assert.rejects(
-    handshake(b, { role: "server", accept: ["peer"] }),
-    (error) => error instanceof ConnectionClosedError && /before the handshake/.test(error.message),
+    handshake(link(y, "a"), side("b")),
+    (error) => error instanceof ConnectionClosedError && /during the handshake/.test(error.message),
   );
 });
 

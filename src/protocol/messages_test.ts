@@ -14,12 +14,19 @@ const manifest = { name: "f.bin", size: 10, chunkSize: 4, chunkHashes: [HASH, HA
 
 Deno.test("valid messages parse", () => {
   assert.deepEqual(parseMessage(manifestSchema, manifest), manifest);
-  const register = { t: "register", id: 1, peerId: "p", listenPort: 8001 };
+  const register = { t: "register", id: 1, listenPort: 8001 };
   assert.deepEqual(parseMessage(peerToServerSchema, register), register);
   const share = { t: "share", id: 2, files: [{ fileId: "b".repeat(64), manifest }] };
   assert.deepEqual(parseMessage(peerToServerSchema, share), share);
   assert.deepEqual(parseMessage(peerToPeerSchema, { t: "cancel", re: 3 }), { t: "cancel", re: 3 });
-  const hello = { t: "hello", protocol: "p2pft", version: 1, role: "peer" };
+  const hello = {
+    t: "hello",
+    protocol: "p2pft",
+    version: 2,
+    role: "peer",
+    nonce: "AAAAAAAAAAAAAAAAAAAAAA==",
+    network: "open",
+  };
   assert.deepEqual(parseMessage(helloSchema, hello), hello);
 });
 

@@ -16,7 +16,7 @@ const key = parseNetworkKey(generateNetworkKey());
 
 /** A listener that answers `ping` requests, closed at the end of the test. */
 async function startListener(options: { identity?: Identity; networkKey?: Uint8Array }) {
-  const listener = await listenTcp({ host: "127.0.0.1", port: 0 }, { flag: "--addr" });
+  const listener = await listenTcp({ host: "127.0.0.1", port: 0 }, "--addr");
   const seen: Connection[] = [];
   const refusals: string[] = [];
   const log = { ...silentLogger(), warn: (line: string) => refusals.push(line) };
