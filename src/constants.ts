@@ -26,6 +26,25 @@ export const FILE_ID_HEX_LENGTH = HASH_BYTES * 2;
 /** Largest control (JSON) frame body accepted, in bytes. Manifests of huge files fit. */
 export const MAX_CONTROL_FRAME_BYTES = 16 * 1024 * 1024;
 
+/**
+ * Largest control frame accepted before the other side has proven it belongs
+ * (hello and membership proof): a stranger cannot make us buffer more.
+ */
+export const MAX_HANDSHAKE_FRAME_BYTES = 4 * 1024;
+
+/** Time a frame may take before its average rate is judged (see FRAME_MIN_BYTES_PER_SECOND). */
+export const FRAME_GRACE_MS = 10_000;
+
+/**
+ * Slowest average rate at which a frame that has started may arrive, past
+ * FRAME_GRACE_MS; a slower one closes the connection. 4 KiB/s is far below
+ * any honest link (a 4 MiB chunk at 32 kbit/s), far above a trickle.
+ */
+export const FRAME_MIN_BYTES_PER_SECOND = 4 * 1024;
+
+/** How often connections look for frames that are too slow. */
+export const FRAME_WATCH_INTERVAL_MS = 1_000;
+
 /** Largest chunk-data frame body accepted: one chunk plus its small header. */
 export const MAX_DATA_FRAME_BYTES = CHUNK_SIZE + 64;
 
@@ -103,6 +122,24 @@ export const SOURCE_REFRESH_MS = 100;
 
 /** Longest wait between two looks for sources while a download has none. */
 export const MAX_SOURCE_WAIT_MS = 5_000;
+
+/**
+ * Silence after which a peer's chunk port closes a requester's connection
+ * (no request, no upload in progress); a downloader reconnects when it needs.
+ */
+export const CHUNK_IDLE_TIMEOUT_MS = 120_000;
+
+/** Grace before the rate rule of UPLOAD_MIN_BYTES_PER_SECOND applies to sending one chunk. */
+export const UPLOAD_WRITE_GRACE_MS = 10_000;
+
+/**
+ * Slowest rate at which a requester must take a chunk (512 kbit/s, so 74 s
+ * for a 4 MiB chunk): one that reads slower, or not at all, loses its
+ * connection, so it cannot hold its upload slots for ever. A slower link is
+ * served too, with smaller windows (the downloader caps them by speed), as
+ * long as each chunk it asks for arrives within that time.
+ */
+export const UPLOAD_MIN_BYTES_PER_SECOND = 64 * 1024;
 
 /** Uploads one peer serves at once; further requests wait in a fair queue. */
 export const UPLOAD_SLOTS = 6;

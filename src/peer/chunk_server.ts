@@ -6,13 +6,21 @@
  * @module
  */
 
-import { CHUNK_SIZE, UPLOAD_SLOTS } from "../constants.ts";
+import {
+  CHUNK_IDLE_TIMEOUT_MS,
+  CHUNK_SIZE,
+  MS_PER_SECOND,
+  UPLOAD_MIN_BYTES_PER_SECOND,
+  UPLOAD_SLOTS,
+  UPLOAD_WRITE_GRACE_MS,
+} from "../constants.ts";
 import { errorMessage, type Logger, silentLogger } from "../log.ts";
 import { Acceptor, type Listener, listenTcp } from "../protocol/acceptor.ts";
 import type { Credentials } from "../protocol/dial.ts";
 import type { Connection } from "../protocol/connection.ts";
 import { DATA_HEADER_BYTES, writeDataHeader } from "../protocol/frame.ts";
 import { parseMessage, peerToPeerSchema } from "../protocol/messages.ts";
+import { TimeoutError, withTimeout } from "../protocol/timeouts.ts";
 import { SourceChangedError } from "../storage/chunk_source.ts";
 import { chunkLength } from "../storage/manifest.ts";
 import { heldChunks, type Library, sharedEntry } from "./library.ts";
@@ -29,6 +37,8 @@ export interface ChunkServerOptions {
   /** This peer's identity, and the network key every requester must prove. */
   credentials: Credentials;
   log?: Logger;
+  /** Silence after which a requester's connection is closed; default {@linkcode CHUNK_IDLE_TIMEOUT_MS}. */
+  idleMs?: number;
   /** Concurrent uploads; default {@linkcode UPLOAD_SLOTS}. */
   uploadSlots?: number;
   /** Told when a shared file turns out to be gone or changed on disk. */
@@ -47,6 +57,7 @@ export class ChunkServer {
   #library: Library;
   #log: Logger;
   #queue: UploadQueue;
+  #idleMs: number;
   #buffers: Uint8Array[] = [];
   #uploadedBytes = 0;
   #uploadsServed = 0;
@@ -55,7 +66,9 @@ export class ChunkServer {
   private constructor(listener: Listener, options: ChunkServerOptions) {
     this.#library = options.library;
     this.#log = options.log ?? silentLogger();
-    this.#queue = new UploadQueue(options.uploadSlots ?? UPLOAD_SLOTS);
+    const slots = options.uploadSlots ?? UPLOAD_SLOTS;
+    this.#queue = new UploadQueue(slots, { perRequester: Math.ceil(slots / 3) });
+    this.#idleMs = options.idleMs ?? CHUNK_IDLE_TIMEOUT_MS;
     this.#onSourceChanged = options.onSourceChanged;
     this.#acceptor = new Acceptor(listener, {
       role: "peer",
@@ -97,9 +110,22 @@ export class ChunkServer {
 
   async #serve(connection: Connection): Promise<void> {
     const cancels = new Map<number, AbortController>();
+    let idle: ReturnType<typeof setTimeout> | undefined;
+    const rearm = () => {
+      clearTimeout(idle);
+      idle = setTimeout(() => {
+        if (cancels.size === 0) connection.close(`idle for ${this.#idleMs} ms`);
+        else rearm();
+      }, this.#idleMs);
+    };
+    rearm();
     try {
-      await connection.run((raw) => this.#handle(connection, cancels, raw));
+      await connection.run((raw) => {
+        rearm();
+        return this.#handle(connection, cancels, raw);
+      });
     } finally {
+      clearTimeout(idle);
       for (const controller of cancels.values()) controller.abort();
     }
   }
@@ -167,7 +193,7 @@ export class ChunkServer {
     if (file.chunks && !file.chunks.has(request.index)) {
       throw new Error(`this peer does not have chunk ${request.index} yet`);
     }
-    const slot = await this.#queue.acquire(connection.remote, signal);
+    const slot = await this.#queue.acquire(connection.remoteId, signal);
     try {
       signal.throwIfAborted();
       this.#buffers[slot] ??= new Uint8Array(DATA_HEADER_BYTES + CHUNK_SIZE);
@@ -176,11 +202,27 @@ export class ChunkServer {
       await file.read(request.index, frame.subarray(DATA_HEADER_BYTES));
       signal.throwIfAborted();
       writeDataHeader(frame, request.id, { length });
-      await connection.sendRaw(frame);
+      await withTimeout(connection.sendRaw(frame), {
+        ms: uploadWriteTimeout(length),
+        what: `sending chunk ${request.index} to ${connection.remote}`,
+      }).catch((error) => {
+        // A requester that stops reading must not keep the slot: closing
+        // the connection ends the blocked write and frees it.
+        if (error instanceof TimeoutError) connection.close("stopped reading its chunks");
+        throw error;
+      });
       this.#uploadedBytes += length;
       this.#uploadsServed++;
     } finally {
       this.#queue.release(slot);
     }
   }
+}
+
+/**
+ * Time allowed to hand one chunk of `length` bytes to a requester: a grace
+ * period plus the time at the slowest rate an honest link has.
+ */
+export function uploadWriteTimeout(length: number): number {
+  return UPLOAD_WRITE_GRACE_MS + Math.ceil(length / UPLOAD_MIN_BYTES_PER_SECOND * MS_PER_SECOND);
 }

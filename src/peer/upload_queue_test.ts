@@ -41,3 +41,20 @@ Deno.test("an aborted wait leaves the queue and rejects", async () => {
   queue.release(slot);
   assert.equal(await queue.acquire("c"), slot);
 });
+
+Deno.test("one requester holds at most its share; others are served meanwhile", async () => {
+  const queue = new UploadQueue(3, { perRequester: 2 });
+  const held = [await queue.acquire("stuck"), await queue.acquire("stuck")];
+  let third = false;
+  const waiting = queue.acquire("stuck").then((slot) => {
+    third = true;
+    return slot;
+  });
+  const honest = await queue.acquire("honest");
+  assert.equal(third, false, "the capped requester waits though a slot was free");
+  queue.release(honest);
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  assert.equal(third, false, "a slot freed by another requester does not lift the cap");
+  queue.release(held[0]);
+  assert.ok([held[0], honest].includes(await waiting));
+});

@@ -7,7 +7,10 @@
  */
 
 import {
+  FRAME_WATCH_INTERVAL_MS,
   HANDSHAKE_TIMEOUT_MS,
+  MAX_CONTROL_FRAME_BYTES,
+  MAX_HANDSHAKE_FRAME_BYTES,
   PROGRAM_VERSION,
   PROTOCOL_NAME,
   PROTOCOL_VERSION,
@@ -20,7 +23,7 @@ import {
 } from "../security/network_key.ts";
 import { decodeBase64, encodeBase64 } from "../storage/base64.ts";
 import { type ByteChannel, formatAddr } from "./channel.ts";
-import { FrameReader, FrameWriter, ProtocolError } from "./frame.ts";
+import { FrameReader, frameTooSlow, FrameWriter, ProtocolError } from "./frame.ts";
 import {
   authSchema,
   type ErrorMessage,
@@ -162,6 +165,7 @@ export class Connection {
    * reason otherwise. The connection is closed either way.
    */
   async run(onMessage: MessageHandler): Promise<void> {
+    watchFrames(this, this.#reader);
     try {
       while (!this.#closed) {
         const frame = await this.#reader.next();
@@ -190,6 +194,8 @@ export class Connection {
       ) {
         throw error;
       }
+    } finally {
+      unwatchFrames(this);
     }
   }
 
@@ -272,6 +278,35 @@ export class Connection {
   }
 }
 
+/**
+ * Running connections whose frames are watched, all by one timer (not one
+ * per connection): one that receives a frame too slowly is closed, which
+ * frees the buffer the frame was being read into.
+ */
+const watched = new Map<Connection, FrameReader>();
+let watchTimer: ReturnType<typeof setInterval> | undefined;
+
+function watchFrames(connection: Connection, reader: FrameReader): void {
+  watched.set(connection, reader);
+  if (watchTimer !== undefined) return;
+  watchTimer = setInterval(() => {
+    const now = Date.now();
+    for (const [watchedConnection, watchedReader] of watched) {
+      if (frameTooSlow(watchedReader.progress, now)) {
+        watchedConnection.close("the other side sends a frame too slowly");
+      }
+    }
+  }, FRAME_WATCH_INTERVAL_MS);
+  Deno.unrefTimer(watchTimer);
+}
+
+function unwatchFrames(connection: Connection): void {
+  watched.delete(connection);
+  if (watched.size > 0 || watchTimer === undefined) return;
+  clearInterval(watchTimer);
+  watchTimer = undefined;
+}
+
 /** Options of {@linkcode handshake}. */
 export interface HandshakeOptions {
   /** Our role. */
@@ -306,7 +341,7 @@ export class MembershipError extends ProtocolError {
  */
 export async function handshake(link: SecureLink, options: HandshakeOptions): Promise<Connection> {
   const { channel } = link;
-  const reader = new FrameReader(channel);
+  const reader = new FrameReader(channel, { maxControlBytes: MAX_HANDSHAKE_FRAME_BYTES });
   const writer = new FrameWriter(channel);
   const nonce = crypto.getRandomValues(new Uint8Array(NONCE_BYTES));
   const hello: Hello = {
@@ -365,6 +400,7 @@ export async function handshake(link: SecureLink, options: HandshakeOptions): Pr
         );
       }
     }
+    reader.limitControl(MAX_CONTROL_FRAME_BYTES);
     return new Connection(channel, { reader, writer, remoteHello, remoteId: link.remoteId });
   } catch (error) {
     try {

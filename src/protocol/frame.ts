@@ -11,7 +11,13 @@
  * @module
  */
 
-import { MAX_CONTROL_FRAME_BYTES, MAX_DATA_FRAME_BYTES } from "../constants.ts";
+import {
+  FRAME_GRACE_MS,
+  FRAME_MIN_BYTES_PER_SECOND,
+  MAX_CONTROL_FRAME_BYTES,
+  MAX_DATA_FRAME_BYTES,
+  MS_PER_SECOND,
+} from "../constants.ts";
 import { type ByteChannel, writeAll } from "./channel.ts";
 
 /** Kind byte of a JSON control frame. */
@@ -85,6 +91,28 @@ export function writeDataHeader(
   view.setUint32(5, requestId);
 }
 
+/** How far a frame that has started has come, for {@linkcode frameTooSlow}. */
+export interface FrameProgress {
+  /** When its first byte was read, in milliseconds. */
+  startedAt: number;
+  /** Bytes of it read so far. */
+  bytes: number;
+}
+
+/**
+ * True when a frame in progress is too slow to be honest: past
+ * {@linkcode FRAME_GRACE_MS} it has averaged under
+ * {@linkcode FRAME_MIN_BYTES_PER_SECOND}. A sender trickling a frame (one
+ * byte a second into a 4 MiB chunk buffer, say) would otherwise hold the
+ * receiver's buffer for ever.
+ */
+export function frameTooSlow(progress: FrameProgress | undefined, now: number): boolean {
+  if (!progress) return false;
+  const elapsed = now - progress.startedAt;
+  return elapsed > FRAME_GRACE_MS &&
+    progress.bytes < (elapsed / MS_PER_SECOND) * FRAME_MIN_BYTES_PER_SECOND;
+}
+
 /** Reads frames from a channel, enforcing the size limits of each kind. */
 export class FrameReader {
   #channel: ByteChannel;
@@ -93,10 +121,31 @@ export class FrameReader {
   #end = 0;
   #pendingPayload = 0;
   #framesRead = 0;
+  #maxControlBytes: number;
+  #now: () => number;
+  #progress: FrameProgress | undefined;
 
-  /** Wraps `channel`; the reader owns its read side from now on. */
-  constructor(channel: ByteChannel) {
+  /**
+   * Wraps `channel`; the reader owns its read side from now on. Control
+   * frames may be at most `maxControlBytes` long (see {@linkcode limitControl}).
+   */
+  constructor(
+    channel: ByteChannel,
+    options: { maxControlBytes?: number; now?: () => number } = {},
+  ) {
     this.#channel = channel;
+    this.#maxControlBytes = options.maxControlBytes ?? MAX_CONTROL_FRAME_BYTES;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Sets the largest control frame accepted from now on (small before authentication). */
+  limitControl(bytes: number): void {
+    this.#maxControlBytes = bytes;
+  }
+
+  /** The frame being read, if one has started and is not complete. */
+  get progress(): FrameProgress | undefined {
+    return this.#progress;
   }
 
   /**
@@ -119,9 +168,9 @@ export class FrameReader {
     if (length < 1) throw new ProtocolError("frame with a zero length");
     if (kind === FRAME_CONTROL) {
       const bodyLength = length - 1;
-      if (length > MAX_CONTROL_FRAME_BYTES) {
+      if (length > this.#maxControlBytes) {
         throw new ProtocolError(
-          `control frame of ${length} bytes exceeds the ${MAX_CONTROL_FRAME_BYTES}-byte limit`,
+          `control frame of ${length} bytes exceeds the ${this.#maxControlBytes}-byte limit`,
         );
       }
       this.#start += FRAME_HEADER_BYTES;
@@ -161,11 +210,14 @@ export class FrameReader {
     target.set(this.#buffer.subarray(this.#start, this.#start + buffered));
     this.#start += buffered;
     let offset = buffered;
+    const progress = this.#begin(offset);
     while (offset < target.length) {
       const count = await this.#channel.read(target.subarray(offset));
       if (count === null) throw new ProtocolError("stream ended inside a data payload");
       offset += count;
+      progress.bytes = offset;
     }
+    this.#progress = undefined;
     this.#pendingPayload = 0;
   }
 
@@ -188,17 +240,32 @@ export class FrameReader {
       this.#start += length;
       return body;
     }
-    const body = new Uint8Array(length);
+    // Memory grows with the bytes that really arrive, not with the length a
+    // sender announced: announcing 16 MiB and sending nothing costs little.
+    const storage = new ArrayBuffer(this.#buffer.length * 2, { maxByteLength: length });
+    let body = new Uint8Array(storage);
     const buffered = this.#end - this.#start;
     body.set(this.#buffer.subarray(this.#start, this.#end));
     this.#start = this.#end;
     let offset = buffered;
+    const progress = this.#begin(offset);
     while (offset < length) {
+      if (offset === storage.byteLength) {
+        storage.resize(Math.min(length, storage.byteLength * 2));
+        body = new Uint8Array(storage);
+      }
       const count = await this.#channel.read(body.subarray(offset));
       if (count === null) throw new ProtocolError("stream ended inside a frame");
       offset += count;
+      progress.bytes = offset;
     }
+    this.#progress = undefined;
     return body;
+  }
+
+  #begin(bytes: number): FrameProgress {
+    this.#progress = { startedAt: this.#now(), bytes };
+    return this.#progress;
   }
 
   /** Ensures `count` bytes are buffered; false on end of stream (clean only if allowed). */
