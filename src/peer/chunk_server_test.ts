@@ -118,43 +118,6 @@ Deno.test("a shared file changed on disk is reported, not served", async () => {
   assert.deepEqual(s.changed, [s.fileId]);
 });
 
-Deno.test("a requester that stops reading holds only its share of upload slots", async () => {
-  await using dir = await tempDir();
-  const path = join(dir.path, "big.bin");
-  const chunk = 4 * 1024 * 1024;
-  await Deno.writeFile(path, new Uint8Array(12 * chunk).fill(7));
-  const hashed = await hashFile(path);
-  const library = new Library();
-  library.put(sharedFile({ path, ...hashed }));
-  const credentials = await testCredentials();
-  const server = await ChunkServer.start({ hostname: "127.0.0.1", port: 0, library, credentials });
-  const target = { host: "127.0.0.1", port: server.port };
-  const peer = { role: "peer" as const, accept: ["peer" as const] };
-  // The greedy requester asks for every chunk and never reads an answer.
-  const greedy = await dial(target, { ...peer, credentials: await testCredentials() });
-  const honest = await dial(target, { ...peer, credentials: await testCredentials() });
-  const running = honest.run(() => {});
-  try {
-    for (let index = 0; index < 12; index++) {
-      await greedy.send({ t: "get", id: index + 1, fileId: hashed.fileId, index });
-    }
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    const data = await withTimeout(
-      honest.requestData(
-        { t: "get", fileId: hashed.fileId, index: 11 },
-        () => new Uint8Array(chunk),
-      ),
-      { ms: 10_000, what: "the honest request" },
-    );
-    assert.equal(data.length, chunk);
-  } finally {
-    greedy.close();
-    honest.close();
-    await running;
-    await server.close();
-  }
-});
-
 Deno.test("an upload is given time for a slow but honest link", () => {
   assert.equal(uploadWriteTimeout(0), 10_000);
   assert.equal(uploadWriteTimeout(4 * 1024 * 1024), 10_000 + 64_000);

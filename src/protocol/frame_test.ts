@@ -7,6 +7,7 @@ import {
   FRAME_CONTROL,
   FRAME_DATA,
   FrameReader,
+  frameTooSlow,
   FrameWriter,
   looksLikeHttp,
   ProtocolError,
@@ -153,4 +154,46 @@ Deno.test("frames cross a real loopback TCP connection intact", async () => {
     server.close();
     listener.close();
   }
+});
+
+Deno.test("a frame is too slow only past the grace time and under the floor rate", () => {
+  const started = { startedAt: 1_000, bytes: 0 };
+  assert.equal(frameTooSlow(undefined, 1_000_000), false, "no frame in progress");
+  assert.equal(frameTooSlow(started, 1_000 + 9_000), false, "within the grace time");
+  assert.equal(frameTooSlow({ ...started, bytes: 11 }, 1_000 + 11_000), true, "a trickle");
+  assert.equal(frameTooSlow({ ...started, bytes: 64 * 1024 }, 1_000 + 11_000), false);
+});
+
+Deno.test("a reader reports the frame in progress and how far it has come", async () => {
+  const frame = dataFrame(7, randomBytes(100_000));
+  let now = 5_000;
+  const reader = new FrameReader(memoryChannel(frame, 30_000), { now: () => now });
+  const next = await reader.next();
+  assert.equal(next?.kind, "data");
+  assert.equal(reader.progress, undefined, "no payload read yet");
+  const target = new Uint8Array(100_000);
+  const reading = reader.readPayload(target);
+  const progress = reader.progress as { startedAt: number } | undefined;
+  assert.equal(progress?.startedAt, 5_000);
+  now = 6_000;
+  await reading;
+  assert.equal(reader.progress, undefined, "done");
+});
+
+Deno.test("control frames past the reader's limit are refused (small before authentication)", async () => {
+  const big = encodeControlFrame({ t: "hello", pad: "x".repeat(5_000) });
+  await assert.rejects(
+    new FrameReader(memoryChannel(big), { maxControlBytes: 4096 }).next(),
+    (error) => error instanceof ProtocolError && /exceeds the 4096-byte limit/.test(error.message),
+  );
+  const reader = new FrameReader(memoryChannel(big), { maxControlBytes: 4096 });
+  reader.limitControl(MAX_CONTROL_FRAME_BYTES);
+  assert.equal((await reader.next())?.kind, "control");
+});
+
+Deno.test("a large control frame arriving in pieces is read whole", async () => {
+  const message = { t: "share", pad: "y".repeat(3 * 1024 * 1024) };
+  const reader = new FrameReader(memoryChannel(encodeControlFrame(message), 100_000));
+  const frame = await reader.next();
+  assert.deepEqual(frame, { kind: "control", message });
 });
