@@ -19,7 +19,10 @@
  */
 
 import { fileURLToPath } from "node:url";
+import { KEY_VARIABLE } from "../src/cli/options.ts";
 import type { CliEvent } from "../src/cli/output.ts";
+import { formatNetworkKey } from "../src/security/network_key.ts";
+import { TEST_NETWORK_KEY } from "../src/test_credentials.ts";
 import {
   parseListening,
   parseProcStatCpuMs,
@@ -375,12 +378,57 @@ export async function stopAll(): Promise<void> {
   await Promise.all([...running].map((child) => child.stop()));
 }
 
+/**
+ * The network key every p2pft process started here gets in `P2PFT_KEY`
+ * unless told otherwise: one per test process, the same one
+ * `testCredentials()` gives in-process connections, so both can talk.
+ */
+export const NETWORK_KEY = formatNetworkKey(TEST_NETWORK_KEY);
+
 /** Options of {@linkcode P2pftProcess}. */
 export interface P2pftOptions extends ChildOptions {
   /** Deno flags added before the entry point (e.g. `--cpu-prof`). */
   denoFlags?: string[];
   /** Keep mDNS on; default off, as every process off a test network namespace must be. */
   mdns?: boolean;
+  /**
+   * The network key put in `P2PFT_KEY`: default {@linkcode NETWORK_KEY};
+   * `false` for none (an open network, a key given with `--key`, or a test of
+   * a missing key). A `P2PFT_KEY` in `env` wins over both.
+   */
+  key?: string | false;
+}
+
+let dataHome: string | undefined;
+
+/**
+ * The `XDG_DATA_HOME` of every p2pft process started here: one temporary
+ * folder per test process, made at first use and deleted when the process
+ * ends, so that the default data folders of servers and peers (identities,
+ * network keys, known servers) never land in the user's own, and no run sees
+ * what an earlier one left there.
+ */
+export function harnessDataHome(): string {
+  if (dataHome === undefined) {
+    const path = Deno.makeTempDirSync({ prefix: "p2pft-data-home-" });
+    globalThis.addEventListener("unload", () => Deno.removeSync(path, { recursive: true }));
+    dataHome = path;
+  }
+  return dataHome;
+}
+
+/**
+ * The environment of a p2pft process: `options.env` with `P2PFT_KEY` set as
+ * `options.key` says (see {@linkcode P2pftOptions.key}) and `XDG_DATA_HOME`
+ * set to {@linkcode harnessDataHome}; values in `options.env` win. No key is
+ * an empty value, which p2pft reads as unset, so a key in the test's own
+ * environment cannot leak in.
+ */
+export function p2pftEnv(
+  options: { env?: Record<string, string>; key?: string | false } = {},
+): Record<string, string> {
+  const key = options.key === false ? "" : options.key ?? NETWORK_KEY;
+  return { [KEY_VARIABLE]: key, XDG_DATA_HOME: harnessDataHome(), ...options.env };
 }
 
 /**
@@ -404,6 +452,7 @@ export class P2pftProcess extends Child {
     super([Deno.execPath(), ...p2pftArgs(args, options)], {
       name: `p2pft ${args.join(" ")}`,
       ...options,
+      env: p2pftEnv(options),
     });
   }
 
@@ -417,7 +466,11 @@ export class P2pftProcess extends Child {
     const line = await this.stdout.waitForLine((text) => {
       const event = parseEvent(text);
       return event?.event === "listening" ? event.address : parseListening(text);
-    }, timeoutMs);
+    }, timeoutMs).catch((error) => {
+      throw new Error(
+        `no "listening on" line (${error.message.split("\n")[0]}): ${this.describe()}`,
+      );
+    });
     this.address = line.value;
     return this;
   }

@@ -1,5 +1,15 @@
 import assert from "node:assert/strict";
-import { Child, eventsNamed, MAIN, p2pftArgs, parseEvent, startServer } from "./process_harness.ts";
+import {
+  Child,
+  eventsNamed,
+  harnessDataHome,
+  MAIN,
+  NETWORK_KEY,
+  p2pftArgs,
+  p2pftEnv,
+  parseEvent,
+  startServer,
+} from "./process_harness.ts";
 
 /** A child running `code` with `deno eval`. */
 function evaluate(code: string, options: { stdin?: "piped"; watchUsage?: boolean } = {}): Child {
@@ -118,4 +128,16 @@ Deno.test("a p2pft server is started on a free loopback port, in text or JSON mo
   await using json = await startServer({ args: ["--json"] });
   assert.equal(json.events()[0].event, "listening");
   assert.notEqual(json.address, text.address);
+});
+
+Deno.test("p2pft processes get the run's network key and a data home of their own, unless told otherwise", async () => {
+  assert.deepEqual(p2pftEnv(), { P2PFT_KEY: NETWORK_KEY, XDG_DATA_HOME: harnessDataHome() });
+  assert.equal(p2pftEnv({ key: false }).P2PFT_KEY, "", "no key: set empty, so none leaks in");
+  assert.equal(p2pftEnv({ key: "p2pft-given" }).P2PFT_KEY, "p2pft-given");
+  assert.equal(p2pftEnv({ key: false, env: { P2PFT_KEY: "mine" } }).P2PFT_KEY, "mine");
+  assert.ok((await Deno.stat(harnessDataHome())).isDirectory);
+  await using server = await startServer();
+  await server.stdout.waitFor(new RegExp(`^Network key: ${NETWORK_KEY}$`));
+  await using open = await startServer({ args: ["--open"], key: false });
+  await open.stdout.waitFor(/^Network: open \(no key\)$/);
 });

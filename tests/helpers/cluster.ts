@@ -13,6 +13,7 @@ import { fileURLToPath } from "node:url";
 import {
   Child,
   eventsNamed,
+  p2pftEnv,
   type P2pftOptions,
   type P2pftProcess,
   RUN_FLAGS,
@@ -143,6 +144,7 @@ const ROGUE = fileURLToPath(new URL("./rogue_peer.ts", import.meta.url));
 export function startRogue(server: string, options: { file: string; mode: string }): Child {
   return new Child([Deno.execPath(), ...RUN_FLAGS, ROGUE, server, options.file, options.mode], {
     name: `rogue peer (${options.mode})`,
+    env: p2pftEnv(),
   });
 }
 

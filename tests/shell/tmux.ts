@@ -5,7 +5,7 @@
  * @module
  */
 
-import { p2pftArgs } from "../../scripts/process_harness.ts";
+import { p2pftArgs, p2pftEnv } from "../../scripts/process_harness.ts";
 
 const TMUX = "tmux";
 const COLUMNS = 200;
@@ -75,7 +75,10 @@ export class TmuxP2pft implements AsyncDisposable {
   static async start(args: string[], options: { cwd: string }): Promise<TmuxP2pft> {
     const session = new TmuxP2pft();
     const command = [Deno.execPath(), ...p2pftArgs(args)].map(quote).join(" ");
-    const script = `cd ${quote(options.cwd)} && NO_COLOR=1 ${command}; ` +
+    // In the command line: a tmux server started earlier keeps its own environment.
+    const env = Object.entries({ NO_COLOR: "1", ...p2pftEnv() })
+      .map(([name, value]) => `${name}=${quote(value)}`).join(" ");
+    const script = `cd ${quote(options.cwd)} && ${env} ${command}; ` +
       `echo EXIT=$?; sleep ${LINGER_SECONDS}`;
     await tmux([
       "new-session",
