@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { P2pftProcess } from "../../scripts/process_harness.ts";
 import { sha256File, writeRandomFile } from "../../scripts/sample_files.ts";
-import { SERVER_SERVICE_TYPE } from "../../src/constants.ts";
+import { PROTOCOL_VERSION, SERVER_SERVICE_TYPE } from "../../src/constants.ts";
 import { fileIds, tempDir } from "../helpers/cluster.ts";
 import { createLan, type Lan } from "../helpers/netns.ts";
 import { browseWithAgent, canCreateNamespaces, startDiscoveryAgent } from "./agent.ts";
@@ -54,7 +54,7 @@ Deno.test({
     assert.equal(instances.length, 1);
     assert.equal(instances[0].port, SERVER_PORT);
     assert.deepEqual(instances[0].addresses, [lan.hosts[0].ip]);
-    assert.equal(instances[0].txt.protovers, "1");
+    assert.equal(instances[0].txt.protovers, String(PROTOCOL_VERSION));
     assert.match(instances[0].host, /\.local$/);
 
     const out = join(dir.path, "out");

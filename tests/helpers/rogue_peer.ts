@@ -17,15 +17,23 @@
  * `cancelled (connection C, request R)`, and `served chunk N` for every chunk
  * sent: what the tests check instead of the downloader's log wording.
  *
+ * It joins the network whose key is in `P2PFT_KEY` (an open one without it)
+ * with a fresh identity, like any peer.
+ *
  * Usage: `deno run -A rogue_peer.ts <server host:port> <file> <mode>`.
  *
  * @module
  */
 
+import { KEY_VARIABLE } from "../../src/cli/options.ts";
+import { silentLogger } from "../../src/log.ts";
+import { Acceptor, listenTcp } from "../../src/protocol/acceptor.ts";
 import { parseHostPort } from "../../src/protocol/channel.ts";
-import { handshake } from "../../src/protocol/connection.ts";
+import type { Connection } from "../../src/protocol/connection.ts";
 import { DATA_HEADER_BYTES, writeDataHeader } from "../../src/protocol/frame.ts";
 import { parseMessage, peerToPeerSchema } from "../../src/protocol/messages.ts";
+import { createIdentity } from "../../src/security/identity.ts";
+import { parseNetworkKey } from "../../src/security/network_key.ts";
 import { ChunkSource } from "../../src/storage/chunk_source.ts";
 import { hashFile } from "../../src/storage/hash_file.ts";
 import { chunkLength } from "../../src/storage/manifest.ts";
@@ -43,57 +51,66 @@ const delayMs = modes.get("slow") ?? 0;
 /** Time for the last chunk to leave before a `once` rogue exits. */
 const EXIT_GRACE_MS = 200;
 
+const key = Deno.env.get(KEY_VARIABLE);
+const credentials = {
+  identity: await createIdentity(),
+  networkKey: key ? parseNetworkKey(key) : undefined,
+};
 const hashed = await hashFile(path);
 const source = new ChunkSource(path, hashed);
-const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+const listener = await listenTcp({ host: "127.0.0.1", port: 0 }, "--addr");
+let served = 0;
+let connections = 0;
+const servedOnce = new Set<number>();
+new Acceptor(listener, {
+  role: "peer",
+  accept: ["peer"],
+  credentials,
+  log: silentLogger(),
+  onConnection: (connection) => misbehave(connection, ++connections),
+});
 const link = new ServerLink({
   server: parseHostPort(serverText),
-  peerId: `rogue-${crypto.randomUUID()}`,
+  credentials,
   listenPort: listener.addr.port,
-  listenHost: "127.0.0.1",
   shares: () => [{ fileId: hashed.fileId, manifest: hashed.manifest }],
 });
 link.start();
 await link.waitConnected(10_000);
 console.log(`rogue listening on 127.0.0.1:${listener.addr.port}`);
 console.log(`File ID: ${hashed.fileId}`);
-let served = 0;
-let connections = 0;
-const servedOnce = new Set<number>();
-for await (const conn of listener) {
-  (async () => {
-    const connection = await handshake(conn, { role: "peer", accept: ["peer"] });
-    const number = ++connections;
-    await connection.run(async (raw) => {
-      const message = parseMessage(peerToPeerSchema, raw);
-      if (message.t === "cancel") {
-        console.log(`cancelled (connection ${number}, request ${message.re})`);
-        return;
-      }
-      if (message.t !== "get") return;
-      console.log(`asked for chunk ${message.index} (connection ${number}, request ${message.id})`);
-      if (modes.has("stall")) return;
-      if (modes.has("once") && servedOnce.has(message.index)) {
-        await connection.replyError(message.id, {
-          code: "unavailable",
-          message: "this rogue serves each chunk once",
-        });
-        return;
-      }
-      servedOnce.add(message.index);
-      if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
-      const length = chunkLength(hashed.manifest, message.index);
-      const frame = new Uint8Array(DATA_HEADER_BYTES + length);
-      await source.readChunk(message.index, frame.subarray(DATA_HEADER_BYTES));
-      if (modes.has("corrupt")) frame[DATA_HEADER_BYTES + length - 1] ^= 0xff;
-      writeDataHeader(frame, message.id, { length });
-      await connection.sendRaw(frame);
-      served++;
-      console.log(`served chunk ${message.index}`);
-      if (served >= dieAfter) Deno.exit(9);
-      if (modes.has("once") && servedOnce.size === hashed.manifest.chunkHashes.length) {
-        setTimeout(() => Deno.exit(9), EXIT_GRACE_MS);
-      }
-    });
-  })().catch(() => {});
+
+/** Serves the requests of connection `number` as the modes say. */
+async function misbehave(connection: Connection, number: number): Promise<void> {
+  await connection.run(async (raw) => {
+    const message = parseMessage(peerToPeerSchema, raw);
+    if (message.t === "cancel") {
+      console.log(`cancelled (connection ${number}, request ${message.re})`);
+      return;
+    }
+    if (message.t !== "get") return;
+    console.log(`asked for chunk ${message.index} (connection ${number}, request ${message.id})`);
+    if (modes.has("stall")) return;
+    if (modes.has("once") && servedOnce.has(message.index)) {
+      await connection.replyError(message.id, {
+        code: "unavailable",
+        message: "this rogue serves each chunk once",
+      });
+      return;
+    }
+    servedOnce.add(message.index);
+    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+    const length = chunkLength(hashed.manifest, message.index);
+    const frame = new Uint8Array(DATA_HEADER_BYTES + length);
+    await source.readChunk(message.index, frame.subarray(DATA_HEADER_BYTES));
+    if (modes.has("corrupt")) frame[DATA_HEADER_BYTES + length - 1] ^= 0xff;
+    writeDataHeader(frame, message.id, { length });
+    await connection.sendRaw(frame);
+    served++;
+    console.log(`served chunk ${message.index}`);
+    if (served >= dieAfter) Deno.exit(9);
+    if (modes.has("once") && servedOnce.size === hashed.manifest.chunkHashes.length) {
+      setTimeout(() => Deno.exit(9), EXIT_GRACE_MS);
+    }
+  });
 }
