@@ -7,7 +7,6 @@
  */
 
 import net from "node:net";
-import type tls from "node:tls";
 import {
   MAX_CONNECTIONS,
   MAX_CONNECTIONS_PER_ADDRESS,
@@ -16,7 +15,7 @@ import {
 import { errorMessage, type Logger } from "../log.ts";
 import { formatHostPort, type HostPort } from "./channel.ts";
 import { type Connection, handshake, type HandshakeOptions } from "./connection.ts";
-import { acceptSecure, serverContext } from "./secure_channel.ts";
+import { acceptSecure, type ListenerCredentials, listenerCredentials } from "./secure_channel.ts";
 import type { Credentials } from "./dial.ts";
 
 /** A listening TCP server, ready for an {@linkcode Acceptor}. */
@@ -78,7 +77,7 @@ export class Acceptor {
   readonly addr: Deno.NetAddr;
   #server: net.Server;
   #options: AcceptorOptions;
-  #context: tls.SecureContext;
+  #listener: ListenerCredentials;
   #open = new Set<Connection>();
   #sockets = new Set<net.Socket>();
   #perAddress = new Map<string, number>();
@@ -88,7 +87,7 @@ export class Acceptor {
   constructor(listener: Listener, options: AcceptorOptions) {
     this.#server = listener.server;
     this.#options = options;
-    this.#context = serverContext(options.credentials.identity);
+    this.#listener = listenerCredentials(options.credentials.identity);
     this.addr = listener.addr;
     this.address = formatHostPort(listener.addr.hostname, listener.addr.port);
     this.#server.on("connection", (socket: net.Socket) => this.#admit(socket));
@@ -135,11 +134,14 @@ export class Acceptor {
     const { credentials } = this.#options;
     let connection: Connection;
     try {
-      const link = await acceptSecure(socket, { context: this.#context, role: this.#options.role });
+      const link = await acceptSecure(socket, {
+        credentials: this.#listener,
+        role: this.#options.role,
+      });
       connection = await handshake(link, {
         ...this.#options,
         dialer: false,
-        localId: credentials.identity.id,
+        identity: credentials.identity,
         networkKey: credentials.networkKey,
       });
     } catch (error) {

@@ -15,10 +15,13 @@ import {
   PROTOCOL_NAME,
   PROTOCOL_VERSION,
 } from "../constants.ts";
+import { X509Certificate } from "node:crypto";
+import type { Identity } from "../security/identity.ts";
+import { signIdentity, verifyIdentity } from "../security/identity_proof.ts";
 import {
   keyFingerprint,
   memberProof,
-  type ProofContext,
+  type ProofRole,
   verifyMemberProof,
 } from "../security/network_key.ts";
 import { decodeBase64, encodeBase64 } from "../storage/base64.ts";
@@ -35,6 +38,9 @@ import type { SecureLink } from "./secure_channel.ts";
 
 /** Random bytes each side puts in its hello, so that proofs differ on every connection. */
 const NONCE_BYTES = 16;
+
+/** Errors that only mean the connection is over. */
+const ENDINGS = [Deno.errors.BadResource, Deno.errors.Interrupted, Deno.errors.UnexpectedEof];
 
 /** The failure a request rejects with when the other side answers with an error. */
 export class RemoteError extends Error {
@@ -189,11 +195,9 @@ export class Connection {
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       this.close(reason);
-      if (
-        !(error instanceof Deno.errors.BadResource) && !(error instanceof Deno.errors.Interrupted)
-      ) {
-        throw error;
-      }
+      // Our own close, or the other side gone without a TLS goodbye (killed,
+      // say): the connection ended, nothing more went wrong.
+      if (!ENDINGS.some((type) => error instanceof type)) throw error;
     } finally {
       unwatchFrames(this);
     }
@@ -313,10 +317,10 @@ export interface HandshakeOptions {
   role: Hello["role"];
   /** Roles we accept on the other side. */
   accept: Hello["role"][];
-  /** Whether we dialed (the proofs of the two sides differ by it). */
+  /** Whether we dialed (the dialer proves its identity here; the listener did in TLS). */
   dialer: boolean;
-  /** Our own ID (the other side learnt it from TLS). */
-  localId: string;
+  /** Our identity. */
+  identity: Identity;
   /** The network key; `undefined` runs an open network. */
   networkKey: Uint8Array | undefined;
   /** Time allowed for the other side's hello and proof. */
@@ -334,10 +338,12 @@ export class MembershipError extends ProtocolError {
 
 /**
  * Exchanges hellos over a secure link and checks the other side speaks our
- * protocol version, then, on a members-only network, exchanges proofs that
- * each side knows the network key (bound to both IDs and both nonces, so a
- * proof can be neither learnt from nor replayed to anyone else). On any
- * problem it tells the other side why, closes the channel and throws.
+ * protocol version; then the dialer proves its identity (its certificate and
+ * a signature over the listener's ID and both nonces) and, on a members-only
+ * network, each side proves it knows the network key (bound to both IDs and
+ * both nonces, so a proof can be neither learnt from nor replayed to anyone
+ * else). On any problem it tells the other side why, closes the channel and
+ * throws.
  */
 export async function handshake(link: SecureLink, options: HandshakeOptions): Promise<Connection> {
   const { channel } = link;
@@ -367,9 +373,10 @@ export async function handshake(link: SecureLink, options: HandshakeOptions): Pr
       .catch(() => {});
     throw error;
   };
+  const next = () => nextControl(reader, { timeout, remote });
   try {
     const sent = writer.sendControl(hello);
-    const remoteHello = parseMessage(helloSchema, await nextControl(reader, { timeout, remote }));
+    const remoteHello = parseMessage(helloSchema, await next());
     await sent;
     const problem = helloProblem(remoteHello, options.accept);
     if (problem) await refuse(new ProtocolError(problem));
@@ -378,30 +385,77 @@ export async function handshake(link: SecureLink, options: HandshakeOptions): Pr
       remote,
     });
     if (mismatch) await refuse(new MembershipError(mismatch));
-    if (options.networkKey) {
-      const context: ProofContext = {
-        role: options.dialer ? "dialer" : "listener",
-        dialerId: options.dialer ? options.localId : link.remoteId,
-        listenerId: options.dialer ? link.remoteId : options.localId,
-        dialerNonce: options.dialer ? nonce : decodeBase64(remoteHello.nonce),
-        listenerNonce: options.dialer ? decodeBase64(remoteHello.nonce) : nonce,
+    const theirNonce = decodeBase64(remoteHello.nonce);
+    const key = options.networkKey;
+    const proofOf = (role: ProofRole, ids: { dialerId: string; listenerId: string }) =>
+      memberProof(key!, {
+        role,
+        ...ids,
+        dialerNonce: options.dialer ? nonce : theirNonce,
+        listenerNonce: options.dialer ? theirNonce : nonce,
+      });
+    const checkProof = async (
+      proof: string | undefined,
+      ids: { dialerId: string; listenerId: string },
+    ) => {
+      const context = {
+        role: options.dialer ? "listener" as const : "dialer" as const,
+        ...ids,
+        dialerNonce: options.dialer ? nonce : theirNonce,
+        listenerNonce: options.dialer ? theirNonce : nonce,
       };
-      const proof = await memberProof(options.networkKey, context);
-      const proofSent = writer.sendControl({ t: "auth", proof: encodeBase64(proof) });
-      const auth = parseMessage(authSchema, await nextControl(reader, { timeout, remote }));
-      await proofSent;
-      const theirs = { ...context, role: options.dialer ? "listener" : "dialer" } as const;
-      if (!await verifyMemberProof(options.networkKey, theirs, decodeBase64(auth.proof))) {
+      if (proof === undefined || !await verifyMemberProof(key!, context, decodeBase64(proof))) {
         await refuse(
           new MembershipError(
             `${remote} does not hold this network's key: check the key on both sides ` +
-              `(this side's key fingerprint is ${keyFingerprint(options.networkKey)})`,
+              `(this side's key fingerprint is ${keyFingerprint(key!)})`,
           ),
         );
       }
+    };
+    let remoteId: string;
+    if (options.dialer) {
+      remoteId = link.remoteId!;
+      const ids = { dialerId: options.identity.id, listenerId: remoteId };
+      const signature = signIdentity(options.identity, {
+        listenerId: remoteId,
+        dialerNonce: nonce,
+        listenerNonce: theirNonce,
+      });
+      await writer.sendControl({
+        t: "auth",
+        certificate: encodeBase64(certificateDer(options.identity)),
+        signature: encodeBase64(signature),
+        ...(key ? { proof: encodeBase64(await proofOf("dialer", ids)) } : {}),
+      });
+      const answer = parseMessage(authSchema, await next());
+      if (key) await checkProof(answer.proof, ids);
+    } else {
+      const auth = parseMessage(authSchema, await next());
+      if (auth.certificate === undefined || auth.signature === undefined) {
+        await refuse(new ProtocolError("the dialer did not prove its identity"));
+      }
+      try {
+        remoteId = verifyIdentity(decodeBase64(auth.certificate!), {
+          context: {
+            listenerId: options.identity.id,
+            dialerNonce: theirNonce,
+            listenerNonce: nonce,
+          },
+          signature: decodeBase64(auth.signature!),
+        });
+      } catch (error) {
+        return await refuse(new ProtocolError(errorText(error)));
+      }
+      const ids = { dialerId: remoteId, listenerId: options.identity.id };
+      if (key) await checkProof(auth.proof, ids);
+      await writer.sendControl({
+        t: "auth",
+        ...(key ? { proof: encodeBase64(await proofOf("listener", ids)) } : {}),
+      });
     }
     reader.limitControl(MAX_CONTROL_FRAME_BYTES);
-    return new Connection(channel, { reader, writer, remoteHello, remoteId: link.remoteId });
+    return new Connection(channel, { reader, writer, remoteHello, remoteId });
   } catch (error) {
     try {
       channel.close();
@@ -412,6 +466,15 @@ export async function handshake(link: SecureLink, options: HandshakeOptions): Pr
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** The DER bytes of `identity`'s certificate. */
+function certificateDer(identity: Identity): Uint8Array {
+  return new Uint8Array(new X509Certificate(identity.certPem).raw);
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** Reads the next control message, turning an error from the other side into a thrown error. */

@@ -20,15 +20,18 @@ function side(name: "a" | "b", options: { timeoutMs?: number } = {}) {
     role: dialer ? "peer" as const : "server" as const,
     accept: dialer ? ["server" as const] : ["peer" as const],
     dialer,
-    localId: (dialer ? a : b).identity.id,
+    identity: (dialer ? a : b).identity,
     networkKey: a.networkKey,
     ...options,
   };
 }
 
-/** `conn` as the secure link it would be, the other side's ID being that of side `of`. */
+/**
+ * `conn` as the secure link it would be: the dialer (a) knows the listener's
+ * ID from TLS; the listener (b) learns the dialer's in the handshake.
+ */
 function link(conn: Deno.TcpConn, of: "a" | "b") {
-  return { channel: conn, remoteId: (of === "a" ? a : b).identity.id };
+  return { channel: conn, remoteId: of === "b" ? b.identity.id : undefined };
 }
 
 /** A connected pair of loopback TCP sockets. */

@@ -37,7 +37,6 @@ export interface DialOptions extends Pick<HandshakeOptions, "role" | "accept"> {
 export async function dial(target: HostPort, options: DialOptions): Promise<Connection> {
   const { credentials } = options;
   const link = await dialSecure(target, {
-    identity: credentials.identity,
     expectId: options.expectId,
     timeoutMs: options.timeoutMs ?? CONNECT_TIMEOUT_MS,
   });
@@ -45,7 +44,7 @@ export async function dial(target: HostPort, options: DialOptions): Promise<Conn
     role: options.role,
     accept: options.accept,
     dialer: true,
-    localId: credentials.identity.id,
+    identity: credentials.identity,
     networkKey: credentials.networkKey,
     timeoutMs: options.timeoutMs,
   });

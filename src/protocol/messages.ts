@@ -61,8 +61,20 @@ export const helloSchema = z.object({
   network: z.enum(["open", "members"]),
 });
 
-/** Proof that the sender knows the network key, bound to both IDs and both nonces. */
-export const authSchema = z.object({ t: z.literal("auth"), proof: z.string().max(MAX_WORD_CHARS) });
+/** Largest base64 certificate in an `auth` (an Ed25519 certificate is about 400 characters). */
+const MAX_CERTIFICATE_CHARS = 4096;
+
+/**
+ * The second handshake message. The dialer sends its certificate and its
+ * signature over the listener's ID and both nonces; on a members-only
+ * network each side adds its proof that it knows the network key.
+ */
+export const authSchema = z.object({
+  t: z.literal("auth"),
+  certificate: z.string().max(MAX_CERTIFICATE_CHARS).optional(),
+  signature: z.string().max(MAX_WORD_CHARS * 2).optional(),
+  proof: z.string().max(MAX_WORD_CHARS).optional(),
+});
 
 /** A failure, in answer to a request (`re`) or about the connection as a whole. */
 export const errorSchema = z.object({

@@ -13,27 +13,38 @@
  * @module
  */
 
-import net from "node:net";
+import { X509Certificate } from "node:crypto";
+import type net from "node:net";
 import tls from "node:tls";
 import { Buffer } from "node:buffer";
 import { HANDSHAKE_TIMEOUT_MS, PROGRAM_VERSION, PROTOCOL_VERSION } from "../constants.ts";
 import { type Identity, idOfCertificate } from "../security/identity.ts";
-import { type ByteChannel, formatHostPort, type HostPort } from "./channel.ts";
+import { encodeBase64 } from "../storage/base64.ts";
+import { type ByteChannel, formatHostPort, type HostPort, writeAll } from "./channel.ts";
 import { encodeControlFrame, FRAME_CONTROL, looksLikeHttp, ProtocolError } from "./frame.ts";
 import { addressesOf, SocketChannel } from "./socket_channel.ts";
 
 /** Bytes of the preamble: `P2PFT`, a zero byte, then the protocol version as a big-endian u16. */
 export const PREAMBLE_BYTES = 8;
 const MAGIC = new TextEncoder().encode("P2PFT\0");
+/** Bytes of the length of the certificate a listener sends after its preamble. */
+const CERTIFICATE_LENGTH_BYTES = 2;
+/** Largest certificate accepted (an Ed25519 certificate is about 300 bytes). */
+const MAX_CERTIFICATE_BYTES = 4096;
+/** The name TLS is run under (certificates are pinned, not checked against names). */
+const CERTIFICATE_NAME = "p2pft";
 /** Most bytes read while making sense of what a v1 program sent instead of a preamble. */
 const MAX_FOREIGN_BYTES = 4096;
 
-/** A channel after the preamble and TLS: who is at the other end, proven by TLS. */
+/** A channel after the preamble and TLS. */
 export interface SecureLink {
   /** The encrypted channel. */
   channel: ByteChannel;
-  /** The other side's ID: the hash of the public key it proved it holds. */
-  remoteId: string;
+  /**
+   * The listener's ID, proven by TLS, on the dialer's side; `undefined` on the
+   * listener's side, where the dialer proves its ID in the handshake.
+   */
+  remoteId: string | undefined;
 }
 
 /** The dialed side proved another identity than the one expected. */
@@ -106,54 +117,96 @@ export function openingProblem(opening: Opening): string | undefined {
 }
 
 /**
- * Dials `target`, exchanges preambles and runs TLS as the client. With
- * `expectId`, refuses (with {@linkcode IdentityMismatchError}) a listener
- * that proves another ID. Everything must finish within `timeoutMs`.
+ * Dials `target`, exchanges preambles (the listener's carries its
+ * certificate) and runs TLS as the client, pinned to that certificate. With
+ * `expectId`, a listener whose certificate has another ID is refused with
+ * {@linkcode IdentityMismatchError} before TLS starts. The dialer's own
+ * identity is proven later, in the handshake. Everything must finish within
+ * `timeoutMs`.
+ *
+ * The dialer uses the runtime's own TLS (`Deno.startTls`): it reads straight
+ * into the caller's buffers, copy-free, where a `node:tls` client costs a
+ * copy and garbage per read.
  */
 export async function dialSecure(
   target: HostPort,
-  options: { identity: Identity; expectId?: string; timeoutMs?: number },
+  options: { expectId?: string; timeoutMs?: number },
 ): Promise<SecureLink> {
   const address = formatHostPort(target.host, target.port);
-  const raw = net.connect({ host: target.host, port: target.port });
-  return await withDeadline(raw, options.timeoutMs ?? HANDSHAKE_TIMEOUT_MS, async () => {
-    await new Promise<void>((resolve, reject) => {
-      raw.once("connect", resolve);
-      raw.once("error", reject);
-    }).catch((error) => {
+  let conn: Deno.TcpConn | Deno.TlsConn | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new ProtocolError(`no secure handshake with ${address} in time`)),
+      options.timeoutMs ?? HANDSHAKE_TIMEOUT_MS,
+    );
+  });
+  const work = async (): Promise<SecureLink> => {
+    conn = await Deno.connect({ hostname: target.host, port: target.port }).catch((error) => {
       throw new UnreachableError(address, reasonOf(error));
     });
-    raw.setNoDelay(true);
-    raw.write(encodePreamble());
-    const opening = await readOpening(raw);
-    const problem = openingProblem(opening);
-    if (problem) throw new ProtocolError(problem.replace("the other side", address));
-    const socket = tls.connect({
-      socket: raw,
-      cert: options.identity.certPem,
-      key: options.identity.keyPem,
-      rejectUnauthorized: false,
-      minVersion: "TLSv1.3",
-    });
-    await settled(socket, "secureConnect");
-    const remoteId = peerIdOf(socket);
+    conn.setNoDelay(true);
+    await writeAll(conn, encodePreamble());
+    const certificate = await readListenerOpening(conn, address);
+    const remoteId = idOfCertificate(certificate);
     if (options.expectId !== undefined && remoteId !== options.expectId) {
-      socket.destroy();
       throw new IdentityMismatchError(address, { expected: options.expectId, seen: remoteId });
     }
-    return { channel: new SocketChannel(socket, addressesOf(raw)), remoteId };
-  });
+    const tlsConn = await Deno.startTls(conn, {
+      hostname: CERTIFICATE_NAME,
+      caCerts: [pemOf(certificate)],
+      unsafelyDisableHostnameVerification: true,
+    });
+    conn = tlsConn;
+    await tlsConn.handshake().catch((error) => {
+      throw new ProtocolError(`tls with ${address}: ${reasonOf(error)}`);
+    });
+    return { channel: tlsConn, remoteId };
+  };
+  try {
+    return await Promise.race([work(), deadline]);
+  } catch (error) {
+    try {
+      conn?.close();
+    } catch {
+      // Already closed.
+    }
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** What a listener needs to answer dialers: its TLS context and its certificate. */
+export interface ListenerCredentials {
+  /** The TLS server context of its identity. */
+  context: tls.SecureContext;
+  /** Its certificate (DER), sent after the preamble. */
+  certificate: Uint8Array;
+}
+
+/** The listener credentials of `identity`, made once per listener. */
+export function listenerCredentials(identity: Identity): ListenerCredentials {
+  return {
+    context: tls.createSecureContext({
+      cert: identity.certPem,
+      key: identity.keyPem,
+      minVersion: "TLSv1.3",
+    }),
+    certificate: new Uint8Array(new X509Certificate(identity.certPem).raw),
+  };
 }
 
 /**
  * Runs the listening side on an accepted socket: reads the dialer's
  * preamble (a v1 program is answered in its own framing with a hello that
  * names our version, an HTTP client with a plain-text 400), answers with ours
- * and runs TLS as the server, requiring the dialer's certificate.
+ * and its certificate, and runs TLS as the server. The dialer's identity is
+ * not known yet: it proves it in the handshake (`remoteId` is undefined).
  */
 export async function acceptSecure(
   raw: net.Socket,
-  options: { context: tls.SecureContext; timeoutMs?: number; role: "peer" | "server" },
+  options: { credentials: ListenerCredentials; timeoutMs?: number; role: "peer" | "server" },
 ): Promise<SecureLink> {
   return await withDeadline(raw, options.timeoutMs ?? HANDSHAKE_TIMEOUT_MS, async () => {
     raw.setNoDelay(true);
@@ -172,37 +225,59 @@ export async function acceptSecure(
         "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n" +
           "this port speaks the p2pft protocol, not HTTP\n",
       );
+    } else if (opening.kind === "p2pft" && problem) {
+      raw.end(encodePreamble());
     } else if (opening.kind === "p2pft") {
-      raw.write(encodePreamble());
+      const { certificate } = options.credentials;
+      const answer = new Uint8Array(PREAMBLE_BYTES + CERTIFICATE_LENGTH_BYTES + certificate.length);
+      answer.set(encodePreamble());
+      new DataView(answer.buffer).setUint16(PREAMBLE_BYTES, certificate.length);
+      answer.set(certificate, PREAMBLE_BYTES + CERTIFICATE_LENGTH_BYTES);
+      raw.write(answer);
     }
     if (problem) throw new ProtocolError(problem);
     const socket = new tls.TLSSocket(raw, {
       isServer: true,
-      secureContext: options.context,
-      requestCert: true,
-      rejectUnauthorized: false,
+      secureContext: options.credentials.context,
     });
     await settled(socket, "secure");
-    return { channel: new SocketChannel(socket, addressesOf(raw)), remoteId: peerIdOf(socket) };
+    return { channel: new SocketChannel(socket, addressesOf(raw)), remoteId: undefined };
   });
 }
 
-/** The TLS server context of `identity`, made once per listener. */
-export function serverContext(identity: Identity): tls.SecureContext {
-  return tls.createSecureContext({
-    cert: identity.certPem,
-    key: identity.keyPem,
-    minVersion: "TLSv1.3",
-  });
-}
-
-function peerIdOf(socket: tls.TLSSocket): string {
-  const certificate = socket.getPeerCertificate(true);
-  if (!certificate?.raw) {
-    socket.destroy();
-    throw new ProtocolError("the other side presented no certificate");
+/**
+ * Reads a listener's answer to our preamble: its preamble, then its
+ * certificate (a 2-byte length, then DER). A v1 listener sends its hello
+ * instead, which is reported as such.
+ */
+async function readListenerOpening(conn: Deno.TcpConn, address: string): Promise<Uint8Array> {
+  const head = new Uint8Array(PREAMBLE_BYTES + CERTIFICATE_LENGTH_BYTES);
+  await readExactly(conn, head.subarray(0, PREAMBLE_BYTES), address);
+  const problem = openingProblem(classifyOpening(head.subarray(0, PREAMBLE_BYTES)));
+  if (problem) throw new ProtocolError(problem.replace("the other side", address));
+  await readExactly(conn, head.subarray(PREAMBLE_BYTES), address);
+  const length = new DataView(head.buffer).getUint16(PREAMBLE_BYTES);
+  if (length === 0 || length > MAX_CERTIFICATE_BYTES) {
+    throw new ProtocolError(`${address} sent a certificate of ${length} bytes`);
   }
-  return idOfCertificate(new Uint8Array(certificate.raw));
+  const certificate = new Uint8Array(length);
+  await readExactly(conn, certificate, address);
+  return certificate;
+}
+
+async function readExactly(conn: Deno.TcpConn, target: Uint8Array, address: string): Promise<void> {
+  let offset = 0;
+  while (offset < target.length) {
+    const count = await conn.read(target.subarray(offset));
+    if (count === null) throw new ProtocolError(`${address} closed before its preamble`);
+    offset += count;
+  }
+}
+
+/** A DER certificate as PEM text, as `Deno.startTls` takes it. */
+function pemOf(der: Uint8Array): string {
+  const base64 = encodeBase64(der).replace(/(.{64})/g, "$1\n");
+  return `-----BEGIN CERTIFICATE-----\n${base64}\n-----END CERTIFICATE-----\n`;
 }
 
 /**

@@ -11,6 +11,9 @@
 import type { Socket } from "node:net";
 import type { ByteChannel } from "./channel.ts";
 
+/** Longest wait for a goodbye to go out before a closed socket is let go. */
+const CLOSE_GRACE_MS = 1_000;
+
 /** Bytes queued before the socket is paused; enough to keep a 4 MiB chunk streaming. */
 const HIGH_WATER_BYTES = 8 * 1024 * 1024;
 
@@ -83,9 +86,17 @@ export class SocketChannel implements ByteChannel {
     });
   }
 
-  /** Closes both directions at once. */
+  /**
+   * Closes both directions: says goodbye (a TLS socket sends its
+   * close_notify), then lets go of the socket once that is out.
+   */
   close(): void {
-    this.#socket.destroy();
+    this.#ended = true;
+    this.#wake();
+    this.#socket.end(() => this.#socket.destroy());
+    const timer = setTimeout(() => this.#socket.destroy(), CLOSE_GRACE_MS);
+    Deno.unrefTimer(timer);
+    this.#socket.once("close", () => clearTimeout(timer));
   }
 
   #wake(): void {

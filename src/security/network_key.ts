@@ -15,6 +15,7 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { decodeBase32, encodeBase32 } from "./base32.ts";
 import { isId } from "./identity.ts";
+import { lengthPrefixed } from "./transcript.ts";
 import { readTextFileIfExists, writePrivateFile } from "./private_file.ts";
 
 /** Length of a network key in bytes. */
@@ -224,18 +225,4 @@ function proofMessage(context: ProofContext): Uint8Array<ArrayBuffer> {
     dialerNonce,
     listenerNonce,
   ]);
-}
-
-/** Each field as a 4-byte big-endian length followed by its bytes. */
-function lengthPrefixed(fields: Uint8Array[]): Uint8Array<ArrayBuffer> {
-  const total = fields.reduce((sum, field) => sum + 4 + field.length, 0);
-  const bytes = new Uint8Array(total);
-  const view = new DataView(bytes.buffer);
-  let offset = 0;
-  for (const field of fields) {
-    view.setUint32(offset, field.length);
-    bytes.set(field, offset + 4);
-    offset += 4 + field.length;
-  }
-  return bytes;
 }

@@ -322,17 +322,13 @@ Deno.test("garbage inside the secure channel closes that one connection; the res
     for (const [target, role] of targets) {
       const where = `${role} ${target.address}`;
       // Right after TLS, where the hello belongs: the first refusal, so it is logged.
-      const http = await dialSecure({ host: "127.0.0.1", port: target.port }, {
-        identity: (await testCredentials()).identity,
-      });
+      const http = await dialSecure({ host: "127.0.0.1", port: target.port }, {});
       await writeAll(http.channel, new TextEncoder().encode("GET / HTTP/1.1\r\n\r\n"));
       await readUntilClosed(http.channel);
       await target.stderr.waitFor(
         /refused connection from 127\.0\.0\.1: received a plain HTTP request/,
       );
-      const random = await dialSecure({ host: "127.0.0.1", port: target.port }, {
-        identity: (await testCredentials()).identity,
-      });
+      const random = await dialSecure({ host: "127.0.0.1", port: target.port }, {});
       await writeAll(random.channel, randomBytes(1000));
       await readUntilClosed(random.channel);
 
@@ -362,9 +358,7 @@ Deno.test("garbage inside the secure channel closes that one connection; the res
 
 Deno.test("a hello with another protocol version gets a clear error", async () => {
   await using server = await startServer();
-  const link = await dialSecure({ host: "127.0.0.1", port: server.port }, {
-    identity: (await testCredentials()).identity,
-  });
+  const link = await dialSecure({ host: "127.0.0.1", port: server.port }, {});
   const hello999 = {
     t: "hello",
     protocol: "p2pft",
