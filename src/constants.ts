@@ -158,6 +158,66 @@ export const MAX_CONNECTIONS = 16_000;
  */
 export const MAX_CONNECTIONS_PER_ADDRESS = 256;
 
+/**
+ * Most sources one `lookup` or `sources` reply lists; past it the server
+ * sends a random sample. Without a cap, enough registered holders (2,100
+ * with their bitfields) push a reply past `MAX_CONTROL_FRAME_BYTES` and the
+ * file becomes undownloadable. 50 keeps a download busy: it talks to at most
+ * `MAX_WINDOW` requests per source and holds `MAX_CHUNKS_IN_MEMORY` chunks.
+ */
+export const MAX_SOURCES_PER_REPLY = 50;
+
+/**
+ * Most downloaders the server tells of one `have`, picked at random: without
+ * it one announcement fans out to every downloader of the file, turning one
+ * peer's allowed request rate into millions of messages a second. The others
+ * learn of the chunk at their next `sources` ask.
+ */
+export const MAX_HAVE_FORWARDS = 50;
+
+/**
+ * Most entries in one page of the server's `files` or `peers` listing.
+ * 15,000 long-named files made one unpaged `files` reply pass the frame
+ * limit; 500 lines of the longest names stay near 2 MiB.
+ */
+export const MAX_LISTING_PAGE = 500;
+
+/**
+ * Most pages a peer fetches for one listing (100,000 entries at
+ * `MAX_LISTING_PAGE`), so listing a huge network ends; the user is told
+ * when the listing was cut.
+ */
+export const MAX_LISTING_PAGES = 200;
+
+/**
+ * Most files the server indexes for one peer. It bounds what one member can
+ * make the server hold (and every listing show); a peer past it is refused
+ * further shares and told to share fewer files from one peer.
+ */
+export const MAX_FILES_PER_PEER = 10_000;
+
+/**
+ * Most manifest bytes the server indexes for one peer, counted as 64 bytes
+ * per chunk hash plus the name: 64 MiB is about a million chunks, 4 TiB of
+ * files. It bounds the server's memory per member however large the files.
+ */
+export const MAX_MANIFEST_BYTES_PER_PEER = 64 * 1024 * 1024;
+
+/**
+ * Requests (and notifications) one connection may send the server per
+ * second, on average. A busy honest peer stays well under: 20 downloads
+ * asking `sources` every `SOURCE_REFRESH_MS` are 200 a second, plus a `have`
+ * per verified chunk (about 220 a second at 880 MiB/s). One flooding member
+ * cannot take the server's time from the others.
+ */
+export const MAX_REQUESTS_PER_SECOND = 500;
+
+/** Requests one connection may send the server at once before the average rate applies (a `share` of many files is one). */
+export const MAX_REQUEST_BURST = 1_000;
+
+/** Shortest time between two log lines about one peer sending past its request rate. */
+export const RATE_LIMIT_LOG_INTERVAL_MS = 60_000;
+
 /** Shortest time between two log lines about connections refused for one reason from one address. */
 export const REFUSAL_LOG_INTERVAL_MS = 60_000;
 

@@ -7,7 +7,7 @@
  */
 
 import { Argument, type Command } from "@commander-js/extra-typings";
-import { REQUEST_TIMEOUT_MS } from "../constants.ts";
+import { MAX_LISTING_PAGE, MAX_LISTING_PAGES, REQUEST_TIMEOUT_MS } from "../constants.ts";
 import { type Download, isActive } from "../peer/download.ts";
 import type { PeerNode } from "../peer/peer.ts";
 import type { FileSummary, PeerSummary } from "../protocol/messages.ts";
@@ -87,7 +87,10 @@ function peerCandidates(state: PeerShellState): ArgumentCandidates {
     if (arg === "path") return await pathCandidates(partial);
     if (arg === "dir") return await pathCandidates(partial, { foldersOnly: true });
     if (arg === "file") {
-      const files = await state.peer.networkFiles().catch(() => [] as FileSummary[]);
+      const files = await state.peer.networkFiles().then(
+        (listing) => listing.entries,
+        () => [] as FileSummary[],
+      );
       return fileCandidates(files, partial);
     }
     if (arg === "n") {
@@ -174,7 +177,10 @@ async function showStatus(state: PeerShellState, io: ShellIo): Promise<void> {
   let peersKnown = "unknown (not connected)";
   if (status.connected || status.lan) {
     peersKnown = await untilAborted(state.peer.networkPeers(), io.signal)
-      .then((peers) => String(peers.length), (error) => `unknown (${error.message})`);
+      .then(
+        (peers) => String(peers.entries.length + peers.cut),
+        (error) => `unknown (${error.message})`,
+      );
   }
   const finished = state.peer.downloads().length - status.downloadsRunning;
   io.out(...formatFields([
@@ -209,15 +215,23 @@ export function fileRows(files: FileSummary[], mine: Set<string>): string[][] {
 async function listFiles(state: PeerShellState, io: ShellIo): Promise<void> {
   await connected(state, io);
   const files = await untilAborted(state.peer.networkFiles(), io.signal);
-  if (files.length === 0) {
+  if (files.entries.length === 0) {
     io.out("no files on the network yet; register <path> shares one");
     return;
   }
   const mine = new Set(state.peer.shared().map((file) => file.fileId));
-  io.out(...formatTable(fileRows(files, mine), {
+  io.out(...formatTable(fileRows(files.entries, mine), {
     header: ["", "ID", "NAME", "SIZE", "SOURCES"],
     align: ["left", "left", "left", "right", "right"],
   }));
+  if (files.cut > 0) io.out(cutNote(files.cut, "files"));
+}
+
+/** The line under a listing the server had more of than was fetched. */
+export function cutNote(cut: number, what: "files" | "peers"): string {
+  return `... and ${cut} more ${what} not listed (a listing stops at ` +
+    `${MAX_LISTING_PAGES * MAX_LISTING_PAGE}); ` +
+    (what === "files" ? "download by ID still finds any file" : "the server shell lists them all");
 }
 
 /** Table rows of the network's peers, the one with `selfId` marked. */
@@ -234,18 +248,25 @@ export function peerRows(peers: PeerSummary[], selfId: string): string[][] {
 async function listPeers(state: PeerShellState, io: ShellIo): Promise<void> {
   await connected(state, io);
   const peers = await untilAborted(state.peer.networkPeers(), io.signal);
-  io.out(...formatTable(peerRows(peers, state.peer.peerId), {
+  io.out(...formatTable(peerRows(peers.entries, state.peer.peerId), {
     header: ["ADDRESS", "PEER", "FILES", "LAST SEEN", ""],
     align: ["left", "left", "right", "right", "left"],
   }));
+  if (peers.cut > 0) io.out(cutNote(peers.cut, "peers"));
 }
 
 /** Turns a file name into its ID using the network's list; IDs and prefixes pass through. */
 async function resolveQuery(state: PeerShellState, query: string): Promise<string> {
   if (HEX_QUERY.test(query)) return query;
   const files = await state.peer.networkFiles();
-  const named = files.filter((file) => file.name === query);
+  const named = files.entries.filter((file) => file.name === query);
   if (named.length === 1) return named[0].fileId;
+  if (named.length === 0 && files.cut > 0) {
+    throw new Error(
+      `no file named ${query} among the ${files.entries.length} listed ` +
+        `(the network has ${files.cut} more); give its file ID`,
+    );
+  }
   if (named.length === 0) {
     throw new Error(`no file named ${query} on the network; list files shows what is shared`);
   }

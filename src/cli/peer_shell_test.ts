@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import type { Download, DownloadProgress } from "../peer/download.ts";
-import { downloadRows, fileRows, peerRows, serverLine } from "./peer_shell.ts";
+import { MAX_LISTING_PAGE, MAX_LISTING_PAGES } from "../constants.ts";
+import { cutNote, downloadRows, fileRows, peerRows, serverLine } from "./peer_shell.ts";
 
 Deno.test("the status names the server, or says the peer works in LAN mode", () => {
   assert.equal(
@@ -73,4 +74,14 @@ Deno.test("downloads are listed with their state, rate and path or reason", () =
   ]);
   assert.equal(rows[1][4], "2.0 KiB/s", "a finished download's rate uses the time it took");
   assert.equal(rows[2][7], "waiting for a peer that has this file");
+});
+
+Deno.test("a listing the server had more of ends with a line that says so and what to do", () => {
+  const shown = MAX_LISTING_PAGE * MAX_LISTING_PAGES;
+  assert.equal(
+    cutNote(12, "files"),
+    `... and 12 more files not listed (a listing stops at ${shown}); ` +
+      "download by ID still finds any file",
+  );
+  assert.match(cutNote(3, "peers"), /^\.\.\. and 3 more peers not listed .*server shell/);
 });

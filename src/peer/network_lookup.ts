@@ -6,17 +6,17 @@
  * @module
  */
 
-import { z } from "zod";
+import { MAX_LISTING_PAGE, MAX_LISTING_PAGES } from "../constants.ts";
 import {
+  filesReplySchema,
   type FileSummary,
-  fileSummarySchema,
   lookupReplySchema,
   type LookupResult,
   parseMessage,
+  peersReplySchema,
   type PeerSummary,
-  peerSummarySchema,
   type Source,
-  sourceSchema,
+  sourcesReplySchema,
 } from "../protocol/messages.ts";
 import { type FileIndex, LookupError } from "../storage/file_index.ts";
 import { computeFileId } from "../storage/manifest.ts";
@@ -37,6 +37,22 @@ export interface LanAsker {
   sources(fileId: string): Promise<Source[]>;
   /** The other peers seen on the LAN now. */
   peers(): LanPeer[];
+}
+
+/** A listing of the network: its entries, each once, and what the server's was cut of. */
+export interface Listing<T> {
+  entries: T[];
+  /**
+   * Entries the server has that were not fetched, because the listing
+   * stopped after `MAX_LISTING_PAGES` pages; 0 when it is whole.
+   */
+  cut: number;
+}
+
+/** One page of a server listing, as its reply says. */
+interface ListingPage<T> {
+  entries: T[];
+  total: number;
 }
 
 /** Options of {@linkcode NetworkLookup}. */
@@ -74,53 +90,73 @@ export class NetworkLookup {
     );
     const [first] = found;
     const same = found.filter((result) => result.fileId === first.fileId);
-    return { ...first, sources: mergeSources(same.map((result) => result.sources)) };
+    const sources = mergeSources(same.map((result) => result.sources));
+    const total = Math.max(sources.length, ...same.map((result) => result.total));
+    return { ...first, sources, total };
   }
 
   /**
    * Who holds `fileId` now, for a running download: the server's answer
-   * (sources only, not the manifest again) merged with the LAN peers'.
+   * (sources only, not the manifest again; a random sample of at most
+   * `MAX_SOURCES_PER_REPLY` when more hold it) merged with the LAN peers'.
    */
   async sources(fileId: string): Promise<Source[]> {
     const server = this.#server;
     const lan = this.#lan;
     return mergeSources(
       await this.#ask(
-        server && (async () =>
-          parseMessage(
-            z.array(sourceSchema),
-            (await server.request({ t: "sources", fileId })).sources,
-          )),
+        server &&
+          (async () =>
+            parseMessage(sourcesReplySchema, await server.request({ t: "sources", fileId }))
+              .sources),
         lan && (() => lan.sources(fileId)),
       ),
     );
   }
 
-  /** Everything the network shares: the server's index, merged with the LAN peers' files. */
-  async files(): Promise<FileSummary[]> {
-    const lists = await Promise.all([
-      this.#server?.request({ t: "files" }).then((reply) =>
-        parseMessage(z.array(fileSummarySchema), reply.files)
-      ),
-      this.#lan?.index("").then((index) => index.files()),
+  /**
+   * Everything the network shares: the server's index, fetched page by page
+   * (at most `MAX_LISTING_PAGES`), merged with the LAN peers' files.
+   */
+  async files(): Promise<Listing<FileSummary>> {
+    const server = this.#server;
+    const [fromServer, fromLan] = await Promise.all([
+      server
+        ? fetchListing(async (offset) => {
+          const reply = parseMessage(
+            filesReplySchema,
+            await server.request({ t: "files", offset, limit: MAX_LISTING_PAGE }),
+          );
+          return { entries: reply.files, total: reply.total };
+        }, (file) => file.fileId)
+        : { entries: [], cut: 0 },
+      this.#lan?.index("").then((index) => index.files().files) ?? [],
     ]);
-    const files = new Map<string, FileSummary>();
-    for (const file of lists.flatMap((list) => list ?? [])) {
-      if (!files.has(file.fileId)) files.set(file.fileId, file);
-    }
-    return [...files.values()];
+    const known = new Set(fromServer.entries.map((file) => file.fileId));
+    const lanOnly = fromLan.filter((file) => !known.has(file.fileId));
+    return { entries: [...fromServer.entries, ...lanOnly], cut: fromServer.cut };
   }
 
-  /** Every peer the server knows, and the LAN peers seen that it does not. */
-  async peers(): Promise<PeerSummary[]> {
-    const fromServer = this.#server
-      ? parseMessage(z.array(peerSummarySchema), (await this.#server.request({ t: "peers" })).peers)
-      : [];
-    const known = new Set(fromServer.map((peer) => peer.peerId));
+  /**
+   * Every peer the server knows (fetched page by page, at most
+   * `MAX_LISTING_PAGES`), and the LAN peers seen that it does not.
+   */
+  async peers(): Promise<Listing<PeerSummary>> {
+    const server = this.#server;
+    const fromServer = server
+      ? await fetchListing(async (offset) => {
+        const reply = parseMessage(
+          peersReplySchema,
+          await server.request({ t: "peers", offset, limit: MAX_LISTING_PAGE }),
+        );
+        return { entries: reply.peers, total: reply.total };
+      }, (peer) => peer.peerId)
+      : { entries: [], cut: 0 };
+    const known = new Set(fromServer.entries.map((peer) => peer.peerId));
     const fromLan = (this.#lan?.peers() ?? [])
       .filter((peer) => !known.has(peer.peerId))
       .map((peer) => ({ ...peer, files: 0, lastSeenMs: 0 }));
-    return [...fromServer, ...fromLan];
+    return { entries: [...fromServer.entries, ...fromLan], cut: fromServer.cut };
   }
 
   /**
@@ -161,6 +197,31 @@ export class NetworkLookup {
       await new Promise((resolve) => setTimeout(resolve, LAN_LOOKUP_RETRY_MS));
     }
   }
+}
+
+/**
+ * Fetches a listing page after page until it has as many entries as the
+ * latest reply's `total`, a page comes back empty, or `MAX_LISTING_PAGES`
+ * pages were asked. An entry that shifts into the next page while the
+ * listing changes is kept once (by `key`), and the entry it pushed out is
+ * fetched with one more page.
+ */
+export async function fetchListing<T>(
+  fetchPage: (offset: number) => Promise<ListingPage<T>>,
+  key: (entry: T) => string,
+): Promise<Listing<T>> {
+  const entries = new Map<string, T>();
+  let offset = 0;
+  let total = 0;
+  for (let pages = 0; pages < MAX_LISTING_PAGES; pages++) {
+    const page = await fetchPage(offset);
+    total = page.total;
+    for (const entry of page.entries) if (!entries.has(key(entry))) entries.set(key(entry), entry);
+    offset += page.entries.length;
+    if (page.entries.length === 0) total = entries.size;
+    if (entries.size >= total) break;
+  }
+  return { entries: [...entries.values()], cut: Math.max(0, total - entries.size) };
 }
 
 /** The sources of several lists, each peer once (its first entry wins). */

@@ -2,7 +2,14 @@ import assert from "node:assert/strict";
 import type { LookupResult, Source } from "../protocol/messages.ts";
 import { FileIndex, LookupError } from "../storage/file_index.ts";
 import { computeFileId } from "../storage/manifest.ts";
-import { type LanAsker, mergeSources, NetworkLookup, type ServerAsker } from "./network_lookup.ts";
+import { MAX_LISTING_PAGE, MAX_LISTING_PAGES } from "../constants.ts";
+import {
+  fetchListing,
+  type LanAsker,
+  mergeSources,
+  NetworkLookup,
+  type ServerAsker,
+} from "./network_lookup.ts";
 
 const manifest = { name: "a.bin", size: 4, chunkSize: 4, chunkHashes: ["d".repeat(64)] };
 const fileId = await computeFileId(manifest);
@@ -39,7 +46,7 @@ function lan(sources: Source[], options: { after?: number } = {}): LanAsker & { 
 
 const serverSource = { peerId: "s", address: "10.0.0.1:1" };
 const lanSource = { peerId: "l", address: "10.0.0.2:2" };
-const lookupReply: LookupResult = { fileId, manifest, sources: [serverSource] };
+const lookupReply: LookupResult = { fileId, manifest, sources: [serverSource], total: 1 };
 
 Deno.test("sources from the server and the LAN merge, each peer once", () => {
   const merged = mergeSources([
@@ -95,7 +102,7 @@ Deno.test("when neither answers, the lookup fails with the first failure", async
 
 Deno.test("a running download's sources come from whichever answers", async () => {
   const both = new NetworkLookup({
-    server: server({ sources: { sources: [serverSource] } }),
+    server: server({ sources: { sources: [serverSource], total: 1 } }),
     lan: lan([lanSource]),
     discoverTimeoutMs: 0,
   });
@@ -111,17 +118,68 @@ Deno.test("a running download's sources come from whichever answers", async () =
 Deno.test("the network's files and peers list each once, the server's first", async () => {
   const network = new NetworkLookup({
     server: server({
-      files: { files: [{ fileId, name: "a.bin", size: 4, sources: 1, seeders: 1 }] },
-      peers: { peers: [{ ...serverSource, files: 1, lastSeenMs: 5 }] },
+      files: { files: [{ fileId, name: "a.bin", size: 4, sources: 1, seeders: 1 }], total: 1 },
+      peers: { peers: [{ ...serverSource, files: 1, lastSeenMs: 5 }], total: 1 },
     }),
     lan: lan([lanSource, serverSource]),
     discoverTimeoutMs: 0,
   });
   const files = await network.files();
-  assert.equal(files.length, 1);
-  assert.equal(files[0].sources, 1, "the server's line wins");
-  assert.deepEqual(await network.peers(), [
-    { ...serverSource, files: 1, lastSeenMs: 5 },
-    { ...lanSource, files: 0, lastSeenMs: 0 },
-  ]);
+  assert.equal(files.entries.length, 1);
+  assert.equal(files.entries[0].sources, 1, "the server's line wins");
+  assert.deepEqual(await network.peers(), {
+    entries: [
+      { ...serverSource, files: 1, lastSeenMs: 5 },
+      { ...lanSource, files: 0, lastSeenMs: 0 },
+    ],
+    cut: 0,
+  });
+});
+
+/** A listing of `total` numbered entries served `pageSize` at a time; counts the pages asked. */
+function pagedListing(total: number, pageSize: number) {
+  const listing = {
+    asked: 0,
+    page: (offset: number) => {
+      listing.asked++;
+      const entries = Array.from(
+        { length: Math.max(0, Math.min(pageSize, total - offset)) },
+        (_, i) => String(offset + i),
+      );
+      return Promise.resolve({ entries, total });
+    },
+  };
+  return listing;
+}
+
+Deno.test("a listing is fetched page after page until it is whole", async () => {
+  const whole = pagedListing(1_234, MAX_LISTING_PAGE);
+  const fetched = await fetchListing(whole.page, (entry) => entry);
+  assert.deepEqual([fetched.entries.length, fetched.cut, whole.asked], [1_234, 0, 3]);
+  const empty = pagedListing(0, MAX_LISTING_PAGE);
+  assert.deepEqual(await fetchListing(empty.page, (entry) => entry), { entries: [], cut: 0 });
+  assert.equal(empty.asked, 1);
+  const shrinking = pagedListing(10, 2);
+  const shrunk = await fetchListing(
+    (offset) => shrinking.page(offset).then((page) => ({ ...page, total: 99 })),
+    (entry) => entry,
+  );
+  assert.deepEqual([shrunk.entries.length, shrunk.cut], [10, 0], "an empty page ends it");
+});
+
+Deno.test("a listing stops after MAX_LISTING_PAGES pages and says how much was cut", async () => {
+  const huge = pagedListing(MAX_LISTING_PAGES * 10 + 7, 10);
+  const fetched = await fetchListing(huge.page, (entry) => entry);
+  assert.equal(huge.asked, MAX_LISTING_PAGES);
+  assert.deepEqual([fetched.entries.length, fetched.cut], [MAX_LISTING_PAGES * 10, 7]);
+});
+
+Deno.test("entries that shift between pages are listed once", async () => {
+  const pages = [
+    { entries: ["a", "b"], total: 4 },
+    { entries: ["b", "c"], total: 4 },
+    { entries: ["d"], total: 4 },
+  ];
+  const fetched = await fetchListing((offset) => Promise.resolve(pages[offset / 2]), (e) => e);
+  assert.deepEqual(fetched, { entries: ["a", "b", "c", "d"], cut: 0 });
 });

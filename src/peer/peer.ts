@@ -25,7 +25,7 @@ import type { Download } from "./download.ts";
 import { Downloads } from "./downloads.ts";
 import { LanPeers } from "./lan_peers.ts";
 import { Library, type ServedFile } from "./library.ts";
-import { NetworkLookup } from "./network_lookup.ts";
+import { type Listing, NetworkLookup } from "./network_lookup.ts";
 import { PeerPool } from "./peer_pool.ts";
 import { checkServer, credentialsOf, openKnownServers } from "./credentials.ts";
 import { ServerLink } from "./server_link.ts";
@@ -246,13 +246,16 @@ export class PeerNode {
     return this.#shares.list();
   }
 
-  /** Everything the network shares: the server's index, merged with the LAN peers' files. */
-  networkFiles(): Promise<FileSummary[]> {
+  /**
+   * Everything the network shares: the server's index, merged with the LAN
+   * peers' files; `cut` says how many the server had past the pages fetched.
+   */
+  networkFiles(): Promise<Listing<FileSummary>> {
     return this.#network.files();
   }
 
-  /** Every peer the server knows, and the LAN peers seen. */
-  networkPeers(): Promise<PeerSummary[]> {
+  /** Every peer the server knows, and the LAN peers seen; `cut` as in {@linkcode networkFiles}. */
+  networkPeers(): Promise<Listing<PeerSummary>> {
     return this.#network.peers();
   }
 

@@ -57,8 +57,9 @@ Deno.test("a peer shares a file that another downloads, then shares in turn", as
     await waitFor(() => leecher.status().shared === 1, "the download to be shared");
     const files = await leecher.networkFiles();
     await waitFor(() => server.files()[0]?.sources === 2, "the server to know both sources");
-    assert.deepEqual(files.map((file) => file.name), ["shared.bin"]);
-    assert.equal((await leecher.networkPeers()).length, 2);
+    assert.deepEqual(files.entries.map((file) => file.name), ["shared.bin"]);
+    assert.equal(files.cut, 0);
+    assert.equal((await leecher.networkPeers()).entries.length, 2);
   } finally {
     await leecher.close();
     await seeder.close();

@@ -9,7 +9,7 @@
 import { HEARTBEAT_INTERVAL_MS, REQUEST_TIMEOUT_MS } from "../constants.ts";
 import { errorMessage, type Logger, silentLogger } from "../log.ts";
 import { formatHostPort, type HostPort } from "../protocol/channel.ts";
-import { type Connection, MembershipError } from "../protocol/connection.ts";
+import { type Connection, MembershipError, RemoteError } from "../protocol/connection.ts";
 import { type Credentials, dial } from "../protocol/dial.ts";
 import {
   parseMessage,
@@ -228,6 +228,11 @@ export class ServerLink {
         await withTimeout(connection.request({ t: "share", files: shares }), {
           ms: REQUEST_TIMEOUT_MS,
           what: "sharing",
+        }).catch((error) => {
+          // The server keeps what fitted under its per-peer caps; reconnecting
+          // would only be refused again.
+          if (!(error instanceof RemoteError && error.code === "over-limit")) throw error;
+          this.#log.warn(`the server did not index every shared file: ${error.message}`);
         });
       }
       this.#lastError = "connected";

@@ -98,12 +98,29 @@ export const sourceSchema = z.object({
   chunks: bitfield.optional(),
 });
 
-/** The answer to a lookup: the file found and everyone who holds some of it. */
-export const lookupReplySchema = z.object({
+/** A number of entries, as a reply's `total`. */
+const count = z.number().int().min(0);
+
+/**
+ * The sources of a file: at most `MAX_SOURCES_PER_REPLY`, a random sample
+ * when more hold it, and how many there are in all (`total`).
+ */
+export const sourcesReplySchema = z.object({ sources: z.array(sourceSchema), total: count });
+
+/** The answer to a lookup: the file found and (a sample of) those who hold some of it. */
+export const lookupReplySchema = sourcesReplySchema.extend({
   fileId: fileIdSchema,
   manifest: manifestSchema,
-  sources: z.array(sourceSchema),
 });
+
+/**
+ * Which page of a listing is asked for: entries from `offset` (default 0),
+ * at most `limit` of them (default and cap `MAX_LISTING_PAGE`).
+ */
+const page = {
+  offset: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+  limit: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
+};
 
 /** A line of the server's file list. */
 export const fileSummarySchema = z.object({
@@ -122,6 +139,12 @@ export const peerSummarySchema = z.object({
   lastSeenMs: z.number().min(0),
 });
 
+/** A page of the server's file list, and how many files it lists in all. */
+export const filesReplySchema = z.object({ files: z.array(fileSummarySchema), total: count });
+
+/** A page of the server's peer list, and how many peers it lists in all. */
+export const peersReplySchema = z.object({ peers: z.array(peerSummarySchema), total: count });
+
 /** Messages a peer sends to the server. */
 export const peerToServerSchema = z.discriminatedUnion("t", [
   z.object({
@@ -134,8 +157,8 @@ export const peerToServerSchema = z.discriminatedUnion("t", [
   z.object({ t: z.literal("have"), fileId: fileIdSchema, chunks: z.array(id) }),
   z.object({ t: z.literal("lookup"), id, query: text }),
   z.object({ t: z.literal("sources"), id, fileId: fileIdSchema }),
-  z.object({ t: z.literal("files"), id }),
-  z.object({ t: z.literal("peers"), id }),
+  z.object({ t: z.literal("files"), id, ...page }),
+  z.object({ t: z.literal("peers"), id, ...page }),
   z.object({ t: z.literal("heartbeat") }),
   z.object({ t: z.literal("bye") }),
 ]);
@@ -179,7 +202,9 @@ export type ErrorMessage = z.infer<typeof errorSchema>;
 export type SharedFileEntry = z.infer<typeof sharedFileSchema>;
 /** A peer holding chunks of a file, and where to reach it. */
 export type Source = z.infer<typeof sourceSchema>;
-/** A file found by a lookup, with its sources. */
+/** Some sources of a file, and how many there are in all. */
+export type SourcesResult = z.infer<typeof sourcesReplySchema>;
+/** A file found by a lookup, with (a sample of) its sources. */
 export type LookupResult = z.infer<typeof lookupReplySchema>;
 /** A line of the file list: name, size, sources and seeders. */
 export type FileSummary = z.infer<typeof fileSummarySchema>;

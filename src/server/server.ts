@@ -10,9 +10,11 @@
 import {
   HANDSHAKE_TIMEOUT_MS,
   HEARTBEAT_INTERVAL_MS,
+  MAX_LISTING_PAGE,
   MS_PER_SECOND,
   PEER_SWEEP_INTERVAL_MS,
   PEER_TIMEOUT_MS,
+  RATE_LIMIT_LOG_INTERVAL_MS,
 } from "../constants.ts";
 import { errorMessage, type Logger, silentLogger } from "../log.ts";
 import { formatHostPort } from "../protocol/channel.ts";
@@ -29,10 +31,12 @@ import {
 } from "../protocol/messages.ts";
 import { Bitfield } from "../storage/bitfield.ts";
 import { computeFileId } from "../storage/manifest.ts";
-import { FileIndex, type IndexStats, LookupError } from "../storage/file_index.ts";
+import { FileIndex, type IndexStats, LookupError, type Page } from "../storage/file_index.ts";
+import { ShareLimitError } from "../storage/share_limits.ts";
 import type { Advertisement } from "../discovery/advertiser.ts";
 import { isLoopbackHost } from "../discovery/addresses.ts";
 import { advertiseServer } from "../discovery/services.ts";
+import { DEFAULT_REQUEST_RATE, RequestRate, type RequestRateLimits } from "./request_rate.ts";
 
 /** Options of {@linkcode startServer}. */
 export interface ServerOptions {
@@ -45,6 +49,15 @@ export interface ServerOptions {
   credentials: Credentials;
   /** Silence after which a peer is dropped; default 15 s. */
   peerTimeoutMs?: number;
+  /** Requests one connection may send; default `MAX_REQUESTS_PER_SECOND`, burst `MAX_REQUEST_BURST`. */
+  requestRate?: RequestRateLimits;
+}
+
+/** What the server knows of one connection. */
+interface Session {
+  /** Set by `register`. */
+  peerId?: string;
+  rate: RequestRate;
 }
 
 /** What the server's status shows. */
@@ -70,9 +83,13 @@ export class CentralServer {
   #sweeper: ReturnType<typeof setInterval>;
   #hostname: string;
   #advertisement: Advertisement | undefined;
+  #requestRate: RequestRateLimits;
+  /** Peer ID -> when its last line about its request rate was logged, and refusals since. */
+  #rateLogged = new Map<string, { at: number; since: number }>();
 
   private constructor(listener: Listener, options: ServerOptions) {
     this.#hostname = options.hostname;
+    this.#requestRate = options.requestRate ?? DEFAULT_REQUEST_RATE;
     this.#log = options.log ?? silentLogger();
     this.#peerTimeoutMs = options.peerTimeoutMs ?? PEER_TIMEOUT_MS;
     this.#sweeper = setInterval(() => this.#sweep(), PEER_SWEEP_INTERVAL_MS);
@@ -113,12 +130,12 @@ export class CentralServer {
 
   /** The files indexed, one line each, by name. */
   files(): FileSummary[] {
-    return this.#index.files();
+    return this.#index.files().files;
   }
 
-  /** The live peers, one line each, with the age of their last message. */
+  /** The live peers, one line each, by address, with the age of their last message. */
   peers(): PeerSummary[] {
-    return this.#index.peers(Date.now());
+    return this.#index.peers(Date.now()).peers;
   }
 
   /** Current totals, address and uptime. */
@@ -134,7 +151,7 @@ export class CentralServer {
   }
 
   async #serve(connection: Connection): Promise<void> {
-    const session: { peerId?: string } = {};
+    const session: Session = { rate: new RequestRate(Date.now(), this.#requestRate) };
     const unregistered = setTimeout(() => {
       if (session.peerId) return;
       this.#log.warn(`closed connection from ${connection.remote}: no "register" in time`);
@@ -154,9 +171,13 @@ export class CentralServer {
 
   async #handle(
     connection: Connection,
-    session: { peerId?: string },
+    session: Session,
     raw: Record<string, unknown>,
   ): Promise<void> {
+    if (!session.rate.take(Date.now())) {
+      await this.#refuseOverRate(connection, raw);
+      return;
+    }
     const message = parseMessage(peerToServerSchema, raw);
     if (message.t !== "register" && !session.peerId) {
       throw new ProtocolError(`"${message.t}" before "register"`);
@@ -166,14 +187,16 @@ export class CentralServer {
       await this.#dispatch(connection, session, message);
     } catch (error) {
       if (!("id" in message)) throw error;
-      const code = error instanceof LookupError ? error.code : "bad-request";
+      const code = error instanceof LookupError || error instanceof ShareLimitError
+        ? error.code
+        : "bad-request";
       await connection.replyError(message.id, { code, message: errorMessage(error) });
     }
   }
 
   async #dispatch(
     connection: Connection,
-    session: { peerId?: string },
+    session: Session,
     message: PeerToServer,
   ): Promise<void> {
     switch (message.t) {
@@ -224,16 +247,18 @@ export class CentralServer {
         this.#forwardHave(session.peerId!, message);
         return;
       case "sources":
-        await connection.reply(message.id, { sources: this.#index.lookup(message.fileId).sources });
+        await connection.reply(message.id, { ...this.#index.sources(message.fileId) });
         return;
       case "lookup":
         await connection.reply(message.id, { ...this.#index.lookup(message.query) });
         return;
       case "files":
-        await connection.reply(message.id, { files: this.#index.files() });
+        await connection.reply(message.id, { ...this.#index.files(listingPage(message)) });
         return;
       case "peers":
-        await connection.reply(message.id, { peers: this.#index.peers(Date.now()) });
+        await connection.reply(message.id, {
+          ...this.#index.peers(Date.now(), listingPage(message)),
+        });
         return;
       case "heartbeat":
         return;
@@ -256,8 +281,43 @@ export class CentralServer {
     }
   }
 
+  /**
+   * Answers a request past the connection's rate with `rate-limited`, unread;
+   * a notification is dropped. The first refusal is logged at once, later
+   * ones counted and reported by the sweep once per interval.
+   */
+  async #refuseOverRate(connection: Connection, raw: Record<string, unknown>): Promise<void> {
+    const peerId = connection.remoteId;
+    const logged = this.#rateLogged.get(peerId);
+    if (logged) {
+      logged.since++;
+    } else {
+      this.#log.warn(
+        `peer ${peerId} (${connection.remote}) sends more than ${this.#requestRate.perSecond} ` +
+          `requests a second: refusing the excess (counted once a minute from now on)`,
+      );
+      this.#rateLogged.set(peerId, { at: Date.now(), since: 0 });
+    }
+    if (typeof raw.id !== "number") return;
+    await connection.replyError(raw.id, {
+      code: "rate-limited",
+      message: `too many requests: the server takes ${this.#requestRate.perSecond} a second ` +
+        `(bursts of ${this.#requestRate.burst}) from one peer; wait a moment and ask again`,
+    });
+  }
+
   #sweep(): void {
-    for (const peerId of this.#index.expired(Date.now(), this.#peerTimeoutMs)) {
+    const now = Date.now();
+    for (const [peerId, logged] of this.#rateLogged) {
+      if (now - logged.at < RATE_LIMIT_LOG_INTERVAL_MS) continue;
+      if (logged.since === 0) {
+        this.#rateLogged.delete(peerId);
+        continue;
+      }
+      this.#log.warn(`peer ${peerId}: ${logged.since} more requests refused over the rate`);
+      this.#rateLogged.set(peerId, { at: now, since: 0 });
+    }
+    for (const peerId of this.#index.expired(now, this.#peerTimeoutMs)) {
       this.#log.info(
         `peer ${peerId} dropped: no heartbeat for ${this.#peerTimeoutMs / MS_PER_SECOND} s`,
       );
@@ -267,4 +327,12 @@ export class CentralServer {
       connection?.close("heartbeat timeout");
     }
   }
+}
+
+/** The page a listing request asks for, its size capped at `MAX_LISTING_PAGE`. */
+function listingPage(request: { offset?: number; limit?: number }): Page {
+  return {
+    offset: request.offset ?? 0,
+    limit: Math.min(request.limit ?? MAX_LISTING_PAGE, MAX_LISTING_PAGE),
+  };
 }

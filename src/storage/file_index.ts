@@ -4,6 +4,11 @@
  * peer in LAN mode builds one from what its neighbours answer. Pure data, no
  * I/O, so every rule is unit-tested.
  *
+ * Every question costs what its answer holds, not what the index holds:
+ * file IDs are kept sorted (a prefix is a range found by binary search),
+ * each file knows its holders (a lookup never walks the peers), each peer
+ * knows its files (leaving never walks the files), and listings are pages.
+ *
  * @module
  */
 
@@ -13,9 +18,13 @@ import type {
   Manifest,
   PeerSummary,
   Source,
+  SourcesResult,
 } from "../protocol/messages.ts";
 import { Bitfield } from "./bitfield.ts";
-import { FILE_ID_HEX_LENGTH } from "../constants.ts";
+import { type Random, RandomBag, sampleMix } from "./random_bag.ts";
+import { checkRoom, manifestCost } from "./share_limits.ts";
+import { SortedList } from "./sorted_list.ts";
+import { FILE_ID_HEX_LENGTH, MAX_HAVE_FORWARDS, MAX_SOURCES_PER_REPLY } from "../constants.ts";
 
 /** Why a lookup failed; sent to the peer as the error code. */
 export type LookupFailure = "not-found" | "ambiguous" | "bad-query";
@@ -35,8 +44,24 @@ interface PeerEntry {
   peerId: string;
   address: string;
   lastSeen: number;
-  /** File ID -> chunks held. */
+  /** IDs of the files it holds some of. */
+  files: Set<string>;
+  /** What its files' manifests count against `MAX_MANIFEST_BYTES_PER_PEER`. */
+  manifestBytes: number;
+}
+
+interface FileEntry {
+  fileId: string;
+  /** Stored once, however many peers share it. */
+  manifest: Manifest;
+  /** Peer ID -> chunks held. */
   holdings: Map<string, Bitfield>;
+  /** Holders of every chunk. */
+  seeders: RandomBag<string>;
+  /** Holders of some chunks but not all. */
+  partial: RandomBag<string>;
+  /** Holders of no chunk yet (a download that just started). */
+  empty: RandomBag<string>;
 }
 
 /** Totals shown by the server's status. */
@@ -49,24 +74,64 @@ export interface IndexStats {
   bytesIndexed: number;
 }
 
+/** Which entries of a listing: from `offset` (default 0), at most `limit` (default all). */
+export interface Page {
+  offset?: number;
+  limit?: number;
+}
+
+/** Options of {@linkcode FileIndex}. */
+export interface FileIndexOptions {
+  /** Picks the sources sampled when more than `MAX_SOURCES_PER_REPLY` hold a file; default `Math.random`. */
+  random?: Random;
+}
+
 const PREFIX_PATTERN = /^[0-9a-f]+$/;
+/** Sorts after every hex digit: `prefix + PAST_HEX` bounds the IDs that start with `prefix`. */
+const PAST_HEX = "g";
 /** Shortest prefix accepted, so that a typo does not match half the index. */
 export const MIN_PREFIX_LENGTH = 4;
+/** Matches named in an "ambiguous" error. */
+const AMBIGUOUS_SHOWN = 3;
+/** Digits of each match shown in an "ambiguous" error. */
+const AMBIGUOUS_DIGITS = 12;
+const byName = new Intl.Collator();
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
 
 /** Peers, files and holdings, keyed by peer ID and file ID. */
 export class FileIndex {
   #peers = new Map<string, PeerEntry>();
-  #manifests = new Map<string, Manifest>();
+  #files = new Map<string, FileEntry>();
+  #ids = new SortedList<string>(compareText);
+  #filesByName = new SortedList<FileEntry>((a, b) =>
+    byName.compare(a.manifest.name, b.manifest.name) || compareText(a.fileId, b.fileId)
+  );
+  #peersByAddress = new SortedList<PeerEntry>((a, b) =>
+    byName.compare(a.address, b.address) || compareText(a.peerId, b.peerId)
+  );
+  #bytesIndexed = 0;
+  #random: Random;
+
+  /** An empty index. */
+  constructor(options: FileIndexOptions = {}) {
+    this.#random = options.random ?? Math.random;
+  }
 
   /** Adds (or re-adds, forgetting its holdings) a peer reachable at `address`. */
   addPeer(peerId: string, options: { address: string; now: number }): void {
     this.removePeer(peerId);
-    this.#peers.set(peerId, {
+    const entry: PeerEntry = {
       peerId,
       address: options.address,
       lastSeen: options.now,
-      holdings: new Map(),
-    });
+      files: new Set(),
+      manifestBytes: 0,
+    };
+    this.#peers.set(peerId, entry);
+    this.#peersByAddress.add(entry);
   }
 
   /** True when `peerId` is registered. */
@@ -74,12 +139,13 @@ export class FileIndex {
     return this.#peers.has(peerId);
   }
 
-  /** Forgets a peer and what it held. */
+  /** Forgets a peer and what it held, in time that follows what it held. */
   removePeer(peerId: string): void {
     const entry = this.#peers.get(peerId);
     if (!entry) return;
     this.#peers.delete(peerId);
-    for (const fileId of entry.holdings.keys()) this.#forgetIfOrphan(fileId);
+    this.#peersByAddress.delete(entry);
+    for (const fileId of entry.files) this.#release(entry, fileId);
   }
 
   /** Records that `peerId` was heard from at `now`. */
@@ -95,35 +161,53 @@ export class FileIndex {
       .map((entry) => entry.peerId);
   }
 
-  /** Records that `peerId` shares `fileId` (all chunks unless `chunks` says otherwise). */
+  /**
+   * Records that `peerId` shares `fileId` (all chunks unless `chunks` says
+   * otherwise). Throws `ShareLimitError` (see share_limits.ts) when a new file would take
+   * the peer past `MAX_FILES_PER_PEER` or `MAX_MANIFEST_BYTES_PER_PEER`.
+   */
   share(peerId: string, options: { fileId: string; manifest: Manifest; chunks?: Bitfield }): void {
-    const entry = this.#requirePeer(peerId);
-    const known = this.#manifests.get(options.fileId);
-    if (!known) this.#manifests.set(options.fileId, options.manifest);
-    const count = (known ?? options.manifest).chunkHashes.length;
-    entry.holdings.set(options.fileId, options.chunks ?? Bitfield.full(count));
+    const peer = this.#requirePeer(peerId);
+    let file = this.#files.get(options.fileId);
+    const manifest = file?.manifest ?? options.manifest;
+    const isNew = !peer.files.has(options.fileId);
+    if (isNew) checkRoom({ files: peer.files.size, manifestBytes: peer.manifestBytes }, manifest);
+    if (!file) file = this.#addFile(options.fileId, manifest);
+    const holding = options.chunks ?? Bitfield.full(manifest.chunkHashes.length);
+    file.holdings.set(peerId, holding);
+    place(file, peerId, holding);
+    if (isNew) {
+      peer.files.add(options.fileId);
+      peer.manifestBytes += manifestCost(manifest);
+    }
   }
 
   /** Adds chunks to what `peerId` holds of `fileId` (a downloader announcing progress). */
   have(peerId: string, options: { fileId: string; chunks: number[] }): void {
-    const holding = this.#requirePeer(peerId).holdings.get(options.fileId);
-    if (!holding) throw new LookupError("not-found", `announce chunks of an unshared file`);
+    this.#requirePeer(peerId);
+    const file = this.#files.get(options.fileId);
+    const holding = file?.holdings.get(peerId);
+    if (!file || !holding) {
+      throw new LookupError("not-found", `announce chunks of an unshared file`);
+    }
     for (const index of options.chunks) {
       if (index >= holding.size) throw new RangeError(`chunk ${index} out of range`);
       holding.set(index);
     }
+    place(file, peerId, holding);
   }
 
-  /** Peers other than `except` still downloading `fileId` (holding part of it). */
+  /**
+   * Peers other than `except` still downloading `fileId` (holding part of
+   * it): at most `MAX_HAVE_FORWARDS`, picked at random when there are more.
+   */
   downloaders(fileId: string, except: string): string[] {
-    const result: string[] = [];
-    for (const entry of this.#peers.values()) {
-      const holding = entry.holdings.get(fileId);
-      if (entry.peerId !== except && holding && !holding.complete) {
-        result.push(entry.peerId);
-      }
-    }
-    return result;
+    const file = this.#files.get(fileId);
+    if (!file) return [];
+    return sampleMix([file.partial, file.empty], {
+      count: MAX_HAVE_FORWARDS + 1,
+      random: this.#random,
+    }).filter((peerId) => peerId !== except).slice(0, MAX_HAVE_FORWARDS);
   }
 
   /** The address `peerId` is reached at, if registered. */
@@ -133,25 +217,36 @@ export class FileIndex {
 
   /** Records that `peerId` no longer shares `fileId`. */
   unshare(peerId: string, fileId: string): void {
-    this.#requirePeer(peerId).holdings.delete(fileId);
-    this.#forgetIfOrphan(fileId);
+    const peer = this.#requirePeer(peerId);
+    if (peer.files.delete(fileId)) this.#release(peer, fileId);
   }
 
-  /** Finds a file by full ID or unique prefix (case-insensitive). */
+  /** Finds a file by full ID or unique prefix (case-insensitive), with its sources as {@linkcode sources} gives them. */
   lookup(query: string): LookupResult {
     const fileId = this.resolve(query);
-    const manifest = this.#manifests.get(fileId)!;
-    const sources: Source[] = [];
-    for (const entry of this.#peers.values()) {
-      const holding = entry.holdings.get(fileId);
-      if (!holding || holding.count === 0) continue;
-      sources.push({
-        peerId: entry.peerId,
-        address: entry.address,
-        ...(holding.complete ? {} : { chunks: holding.toBase64() }),
-      });
+    return { fileId, manifest: this.#files.get(fileId)!.manifest, ...this.sources(fileId) };
+  }
+
+  /**
+   * Who holds some of `fileId` (a full ID), and how many in all. Past
+   * `MAX_SOURCES_PER_REPLY` holders, a random sample, half of it complete
+   * holders and half partial ones (either half topped up from the other when
+   * short): every ask draws anew, so downloaders spread over all holders,
+   * and a crowd of partial holders cannot hide every seeder.
+   */
+  sources(fileId: string): SourcesResult {
+    const file = this.#files.get(fileId);
+    if (!file) {
+      throw new LookupError("not-found", `no file with ID ${fileId} is shared on the network`);
     }
-    return { fileId, manifest, sources };
+    const total = file.seeders.size + file.partial.size;
+    const holders = total <= MAX_SOURCES_PER_REPLY
+      ? [...file.seeders.values(), ...file.partial.values()]
+      : sampleMix([file.seeders, file.partial], {
+        count: MAX_SOURCES_PER_REPLY,
+        random: this.#random,
+      });
+    return { sources: holders.map((peerId) => this.#source(file, peerId)), total };
   }
 
   /** The full file ID for `query` (an ID or unique prefix); throws {@linkcode LookupError}. */
@@ -166,51 +261,52 @@ export class FileIndex {
         `"${query}" is too short: give at least ${MIN_PREFIX_LENGTH} hex digits of the file ID`,
       );
     }
-    const matches = [...this.#manifests.keys()].filter((id) => id.startsWith(prefix));
-    if (matches.length === 0) {
+    if (this.#files.has(prefix)) return prefix;
+    const start = this.#ids.rank(prefix);
+    const matches = this.#ids.rank(prefix + PAST_HEX) - start;
+    if (matches === 0) {
       throw new LookupError("not-found", `no file with ID ${prefix} is shared on the network`);
     }
-    if (matches.length > 1) {
+    const shown = this.#ids.slice(start, AMBIGUOUS_SHOWN);
+    if (matches > 1) {
       throw new LookupError(
         "ambiguous",
-        `prefix ${prefix} matches ${matches.length} files (${
-          matches.slice(0, 3).map((id) => id.slice(0, 12)).join(", ")
+        `prefix ${prefix} matches ${matches} files (${
+          shown.map((id) => id.slice(0, AMBIGUOUS_DIGITS)).join(", ")
         }...): give more digits`,
       );
     }
-    return matches[0];
+    return shown[0];
   }
 
-  /** One line per indexed file. */
-  files(): FileSummary[] {
-    return [...this.#manifests.entries()].map(([fileId, manifest]) => {
-      let sources = 0;
-      let seeders = 0;
-      for (const entry of this.#peers.values()) {
-        const holding = entry.holdings.get(fileId);
-        if (!holding) continue;
-        sources++;
-        if (holding.complete) seeders++;
-      }
-      return { fileId, name: manifest.name, size: manifest.size, sources, seeders };
-    }).sort((a, b) => a.name.localeCompare(b.name) || a.fileId.localeCompare(b.fileId));
+  /** A page of the indexed files, one line each, by name, and how many there are in all. */
+  files(page: Page = {}): { files: FileSummary[]; total: number } {
+    const files = this.#filesByName.slice(page.offset ?? 0, page.limit ?? Infinity).map((file) => ({
+      fileId: file.fileId,
+      name: file.manifest.name,
+      size: file.manifest.size,
+      sources: file.holdings.size,
+      seeders: file.seeders.size,
+    }));
+    return { files, total: this.#files.size };
   }
 
-  /** One line per live peer, with the age of its last message at `now`. */
-  peers(now: number): PeerSummary[] {
-    return [...this.#peers.values()].map((entry) => ({
+  /** A page of the live peers, by address, with the age of their last message at `now`, and how many there are. */
+  peers(now: number, page: Page = {}): { peers: PeerSummary[]; total: number } {
+    const peers = this.#peersByAddress.slice(page.offset ?? 0, page.limit ?? Infinity).map((
+      entry,
+    ) => ({
       peerId: entry.peerId,
       address: entry.address,
-      files: entry.holdings.size,
+      files: entry.files.size,
       lastSeenMs: Math.max(0, now - entry.lastSeen),
-    })).sort((a, b) => a.address.localeCompare(b.address));
+    }));
+    return { peers, total: this.#peers.size };
   }
 
   /** Totals for the status display. */
   stats(): IndexStats {
-    let bytesIndexed = 0;
-    for (const manifest of this.#manifests.values()) bytesIndexed += manifest.size;
-    return { peers: this.#peers.size, files: this.#manifests.size, bytesIndexed };
+    return { peers: this.#peers.size, files: this.#files.size, bytesIndexed: this.#bytesIndexed };
   }
 
   #requirePeer(peerId: string): PeerEntry {
@@ -219,8 +315,55 @@ export class FileIndex {
     return entry;
   }
 
-  #forgetIfOrphan(fileId: string): void {
-    for (const entry of this.#peers.values()) if (entry.holdings.has(fileId)) return;
-    this.#manifests.delete(fileId);
+  #source(file: FileEntry, peerId: string): Source {
+    const holding = file.holdings.get(peerId)!;
+    return {
+      peerId,
+      address: this.#peers.get(peerId)!.address,
+      ...(holding.complete ? {} : { chunks: holding.toBase64() }),
+    };
   }
+
+  #addFile(fileId: string, manifest: Manifest): FileEntry {
+    const file: FileEntry = {
+      fileId,
+      manifest,
+      holdings: new Map(),
+      seeders: new RandomBag(),
+      partial: new RandomBag(),
+      empty: new RandomBag(),
+    };
+    this.#files.set(fileId, file);
+    this.#ids.add(fileId);
+    this.#filesByName.add(file);
+    this.#bytesIndexed += manifest.size;
+    return file;
+  }
+
+  /** Takes `peer`'s holding of `fileId` away, and the file with it when no one else holds it. */
+  #release(peer: PeerEntry, fileId: string): void {
+    const file = this.#files.get(fileId);
+    if (!file) return;
+    file.holdings.delete(peer.peerId);
+    unplace(file, peer.peerId);
+    peer.manifestBytes -= manifestCost(file.manifest);
+    if (file.holdings.size > 0) return;
+    this.#files.delete(fileId);
+    this.#ids.delete(fileId);
+    this.#filesByName.delete(file);
+    this.#bytesIndexed -= file.manifest.size;
+  }
+}
+
+/** Files the holder of `holding` under the bag its progress belongs to. */
+function place(file: FileEntry, peerId: string, holding: Bitfield): void {
+  unplace(file, peerId);
+  const bag = holding.complete ? file.seeders : holding.count > 0 ? file.partial : file.empty;
+  bag.add(peerId);
+}
+
+function unplace(file: FileEntry, peerId: string): void {
+  file.seeders.delete(peerId);
+  file.partial.delete(peerId);
+  file.empty.delete(peerId);
 }
