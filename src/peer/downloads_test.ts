@@ -116,6 +116,29 @@ Deno.test("unfinished downloads resume on start unless told not to", async () =>
   await resumed.state.close();
 });
 
+Deno.test("a resumed download takes up the .part its journal records, and only that one", async () => {
+  await using dir = await tempDir();
+  const file = await oneChunkFile(dir.path, "a.bin", [4, 5, 6]);
+  const out = join(dir.path, "out");
+  await Deno.mkdir(out);
+  const path = join(out, "a (1).bin");
+  await Deno.writeFile(`${path}.part`, file.bytes);
+  await Deno.writeTextFile(join(out, "a.bin.part"), "not this peer's");
+  const first = await downloads(dir.path, () => undefined);
+  await first.state.beginDownload({ fileId: file.fileId, manifest: file.manifest, path }, [0]);
+  await first.state.close();
+
+  const resumed = await downloads(dir.path, () => undefined);
+  await resumed.list.resume(true);
+  const [download] = resumed.list.list();
+  const result = await download.done;
+  assert.equal(result.path, join(out, "a.bin"), "the final name is the first one free");
+  assert.deepEqual(await Deno.readFile(result.path), file.bytes, "from the .part, asking no one");
+  assert.equal(await Deno.readTextFile(join(out, "a.bin.part")), "not this peer's");
+  await resumed.list.close();
+  await resumed.state.close();
+});
+
 Deno.test("the server's news of chunks reaches the download of that file", async () => {
   await using dir = await tempDir();
   const file = await oneChunkFile(dir.path, "a.bin", [7]);
