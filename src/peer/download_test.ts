@@ -159,7 +159,6 @@ async function network() {
     },
   };
   const chunksDone: number[] = [];
-  const findSources = () => Promise.resolve(listed);
   const net = {
     fileId,
     manifest,
@@ -167,9 +166,6 @@ async function network() {
     outDir,
     events,
     chunksDone,
-    pool,
-    hasher,
-    findSources,
     /** Adds a source holding `chunks` (all by default), answering as `behaviour` says. */
     source(name: string, behaviour: Behaviour = () => "good", chunks?: number[]): FakePeer {
       const address = `10.0.0.${peers.size + 1}:${name.charCodeAt(0)}`;
@@ -182,14 +178,15 @@ async function network() {
     list(...names: string[]) {
       listed = listed.filter((source) => names.includes(source.peerId));
     },
-    download(options: Partial<DownloadOptions> = {}): Download {
-      return new Download(fileId, manifest, {
+    /** A download of this file described by `described` (the file's own manifest by default). */
+    download(options: Partial<DownloadOptions> = {}, described: Manifest = manifest): Download {
+      return new Download(fileId, described, {
         id: 1,
         outDir,
         pool,
         hasher,
         buffers: new BufferPool(4, CHUNK),
-        findSources,
+        findSources: () => Promise.resolve(listed),
         selfId: "me",
         onChunk: (index) => chunksDone.push(index),
         ...options,
@@ -361,16 +358,7 @@ Deno.test("a manifest that is not the file ID asked for is refused before anythi
   const a = net.source("a");
   const other = { ...net.manifest, size: net.manifest.size - 1 };
   other.chunkHashes = [...net.manifest.chunkHashes];
-  const download = new Download(net.fileId, other, {
-    id: 1,
-    outDir: net.outDir,
-    pool: { get: () => Promise.reject(new Error("no")), drop: () => {} },
-    hasher: new ChunkHasher(),
-    buffers: new BufferPool(1, CHUNK),
-    findSources: () => Promise.resolve([]),
-    selfId: "me",
-  });
-  await assert.rejects(finished(download), /describes another file: refusing/);
+  await assert.rejects(finished(net.download({}, other)), /describes another file: refusing/);
   assert.deepEqual(net.gets(a.address), []);
   await assert.rejects(Deno.stat(net.outDir), Deno.errors.NotFound, "not even the folder");
 });
@@ -414,15 +402,7 @@ for (const names of [["file.bin", "file.bin"], [".", ".."]]) {
     one.source("a");
     two.source("b");
     const downloads = [one, two].map((net, i) =>
-      new Download(net.fileId, { ...net.manifest, name: names[i] }, {
-        id: i + 1,
-        outDir: one.outDir,
-        pool: net.pool,
-        hasher: net.hasher,
-        buffers: new BufferPool(2, CHUNK),
-        findSources: net.findSources,
-        selfId: "me",
-      })
+      net.download({ id: i + 1, outDir: one.outDir }, { ...net.manifest, name: names[i] })
     );
     const [first, second] = await Promise.all(downloads.map(finished));
     assert.notEqual(first.path, second.path);
@@ -452,16 +432,7 @@ Deno.test("a name too long for a .part and a copy number still downloads", async
   await Deno.mkdir(net.outDir);
   const taken = join(net.outDir, sanitizeFileName(name));
   await Deno.writeTextFile(taken, "a different file of that name");
-  const download = new Download(net.fileId, { ...net.manifest, name }, {
-    id: 1,
-    outDir: net.outDir,
-    pool: net.pool,
-    hasher: net.hasher,
-    buffers: new BufferPool(2, CHUNK),
-    findSources: net.findSources,
-    selfId: "me",
-  });
-  const result = await finished(download);
+  const result = await finished(net.download({}, { ...net.manifest, name }));
   assert.equal(result.path, join(net.outDir, numberedName(sanitizeFileName(name), 1)));
   assert.deepEqual(await Deno.readFile(result.path), net.bytes);
 });
