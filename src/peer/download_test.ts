@@ -436,3 +436,20 @@ Deno.test("a name too long for a .part and a copy number still downloads", async
   assert.equal(result.path, join(net.outDir, numberedName(sanitizeFileName(name), 1)));
   assert.deepEqual(await Deno.readFile(result.path), net.bytes);
 });
+
+Deno.test("a .part changed behind the download's back is not renamed into place", async () => {
+  await using net = await network();
+  let held: number | undefined;
+  net.source("a", (index, attempt) => {
+    held ??= index;
+    return index === held && attempt === 1 ? "hang" : "good";
+  });
+  const download = net.download({ stallTimeoutMs: 300 });
+  await until(() => held !== undefined, "the first request");
+  await Deno.truncate(join(net.outDir, "file.bin.part"), SIZE + 10);
+  await assert.rejects(
+    finished(download),
+    /file\.bin\.part is not whole .* download the file again/,
+  );
+  await assert.rejects(Deno.stat(join(net.outDir, "file.bin")), Deno.errors.NotFound);
+});
