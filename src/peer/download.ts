@@ -2,7 +2,7 @@
  * One download: checks that the manifest is the file asked for, finds
  * sources, has its {@linkcode ChunkRequests} fetch and verify the chunks
  * into a `.part` file of its own, checks the file whole, and renames it
- * into place atomically (never over another file). It waits (looking
+ * into place atomically, never over another file (see download_part.ts). It waits (looking
  * again, less and less often) while no source has what is missing, and
  * fails when every source left is banned for sending bad data. Memory is
  * bounded by the peer's fixed pool of chunk buffers.
@@ -10,7 +10,6 @@
  * @module
  */
 
-import { basename } from "node:path";
 import {
   BANNED_SOURCES_GIVE_UP_MS,
   MAX_SOURCE_WAIT_MS,
@@ -22,11 +21,12 @@ import type { Manifest, Source } from "../protocol/messages.ts";
 import type { Bitfield } from "../storage/bitfield.ts";
 import type { ChunkHasher } from "../storage/hasher.ts";
 import { chunkLength, chunkOffset, computeFileId } from "../storage/manifest.ts";
-import { PartFile } from "../storage/part_file.ts";
-import { candidatePaths, findPresent, pathExists, sanitizeFileName } from "../storage/safe_name.ts";
+import type { PartFile } from "../storage/part_file.ts";
+import { findPresent, sanitizeFileName } from "../storage/safe_name.ts";
 import type { BufferPool } from "./buffer_pool.ts";
 import { ChunkRequests, type ConnectionSource } from "./chunk_requests.ts";
 import { DownloadError } from "./download_failures.ts";
+import { finishPart, openPart } from "./download_part.ts";
 import { DownloadSources } from "./download_sources.ts";
 import { Scheduler } from "./scheduler.ts";
 
@@ -230,7 +230,8 @@ export class Download {
         return this.#result(present, true);
       }
     }
-    const { path, part, resumed } = await this.#openPart(name);
+    const place = { outDir, name, size: this.manifest.size, log: this.#log };
+    const { path, part, resumed } = await openPart(place, resume?.path);
     this.#path = path;
     try {
       if (resumed) await this.#reverify(part, resume!.chunks);
@@ -243,14 +244,7 @@ export class Download {
       });
       this.#state = "running";
       await this.#fetchAll(part);
-      await this.#checkWhole(part);
-      const finalPath = await part.finishAtFirstFree(candidatePaths(outDir, name));
-      if (!finalPath) {
-        throw new DownloadError(`no free name for ${name} in ${outDir}: move some files away`);
-      }
-      if (basename(finalPath) !== name) {
-        this.#log.warn(`a different ${name} exists in ${outDir}; saved as ${basename(finalPath)}`);
-      }
+      const finalPath = await finishPart(part, { ...place, done: this.#scheduler.done });
       this.#path = finalPath;
       return this.#result(finalPath, false);
     } finally {
@@ -267,59 +261,6 @@ export class Download {
       bytesReceived: this.#requests?.bytesReceived ?? 0,
       alreadyPresent,
     };
-  }
-
-  /**
-   * The `.part` file and the path it sits beside: the one this peer's
-   * journal records when resuming (if it is still there), else a new one
-   * beside the first candidate path where neither the file nor its `.part`
-   * exists. It is created new, so an existing file is never taken over and
-   * two downloads never share one. The final name is only settled at the
-   * end: the first one free then.
-   */
-  async #openPart(name: string): Promise<{ path: string; part: PartFile; resumed: boolean }> {
-    const { outDir, resume } = this.#options;
-    const cannotWrite = (error: unknown) =>
-      new DownloadError(`cannot write into ${outDir}: ${errorMessage(error)}`);
-    if (resume) {
-      try {
-        const part = await PartFile.resume(resume.path, this.manifest.size);
-        return { path: resume.path, part, resumed: true };
-      } catch (error) {
-        if (!(error instanceof Deno.errors.NotFound)) throw cannotWrite(error);
-        this.#log.info(`the .part file of ${name} is gone; starting it again`);
-      }
-    }
-    let first = true;
-    for (const path of candidatePaths(outDir, name)) {
-      try {
-        if (!await pathExists(path)) {
-          const part = await PartFile.create(path, this.manifest.size);
-          if (!first) {
-            this.#log.info(
-              `${name} or its .part file is taken in ${outDir}; ` +
-                `downloading into ${basename(part.path)}`,
-            );
-          }
-          return { path, part, resumed: false };
-        }
-      } catch (error) {
-        if (!(error instanceof Deno.errors.AlreadyExists)) throw cannotWrite(error);
-      }
-      first = false;
-    }
-    throw new DownloadError(`too many files named like ${name} in ${outDir}: move some away`);
-  }
-
-  /** Throws unless every chunk is verified and the `.part` file has the manifest's size. */
-  async #checkWhole(part: PartFile): Promise<void> {
-    const size = await part.size();
-    const done = this.#scheduler.done;
-    if (done.complete && size === this.manifest.size) return;
-    throw new DownloadError(
-      `${part.path} is not whole (${size} of ${this.manifest.size} bytes, ${done.count} of ` +
-        `${done.size} chunks verified): something else changed it; download the file again`,
-    );
   }
 
   /** Counts the recorded chunks of a resumed `.part` file that still hash right. */
