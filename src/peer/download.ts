@@ -2,10 +2,10 @@
  * One download: checks that the manifest is the file asked for, finds
  * sources, has its {@linkcode ChunkRequests} fetch and verify the chunks
  * into a `.part` file of its own, checks the file whole, and renames it
- * into place atomically, never over another file (see download_part.ts). It waits (looking
- * again, less and less often) while no source has what is missing, and
- * fails when every source left is banned for sending bad data. Memory is
- * bounded by the peer's fixed pool of chunk buffers.
+ * into place atomically, never over another file (see download_part.ts).
+ * It waits (looking again, less and less often) while no source has what
+ * is missing, and fails when every source left is banned for sending bad
+ * data. Memory is bounded by the peer's fixed pool of chunk buffers.
  *
  * @module
  */
@@ -159,6 +159,11 @@ export class Download {
     this.#sources = new DownloadSources(this.#scheduler, options.selfId);
     this.done = this.#run();
     this.done.catch(() => {});
+  }
+
+  /** The chunks verified so far, in its `.part` file. */
+  verifiedChunks(): number[] {
+    return [...this.#scheduler.done.indexes()];
   }
 
   /** Current progress. */
