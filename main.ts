@@ -5,12 +5,13 @@
  */
 
 import { runCli } from "./src/cli/mod.ts";
+import { printable } from "./src/printable.ts";
 
 if (import.meta.main) {
   try {
     await runCli(Deno.args);
   } catch (error) {
-    console.error(`p2pft: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`p2pft: ${printable(error instanceof Error ? error.message : String(error))}`);
     Deno.exit(1);
   }
 }

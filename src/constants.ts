@@ -117,6 +117,12 @@ export const STALL_TIMEOUT_MS = 10_000;
 /** Bad chunks after which a peer is banned for the rest of a download. */
 export const BAN_AFTER_BAD_CHUNKS = 3;
 
+/**
+ * How long a download waits, once every peer listed as a source is banned
+ * for sending bad data, for an honest one to appear before it fails.
+ */
+export const BANNED_SOURCES_GIVE_UP_MS = 5_000;
+
 /** How often a running download asks for fresh sources, in milliseconds. */
 export const SOURCE_REFRESH_MS = 100;
 

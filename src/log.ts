@@ -6,6 +6,8 @@
  * @module
  */
 
+import { printable } from "./printable.ts";
+
 /** Severity of a log line, from the most verbose to the most severe. */
 export type LogLevel = "debug" | "info" | "warn" | "error" | "silent";
 
@@ -51,14 +53,20 @@ export function stderrSink(line: string): void {
   Deno.stderr.writeSync(encoder.encode(line + "\n"));
 }
 
-/** Formats one log line: time, level, logger name, message. */
+/**
+ * Formats one log line: time, level, logger name, message. The name and the
+ * message go through {@linkcode printable}: text from the network inside
+ * them can neither start a line of its own nor drive the terminal.
+ */
 export function formatLogLine(
   name: string,
   level: LogLevel,
   options: { message: string; time: number },
 ): string {
   const time = new Date(options.time).toISOString().slice(11, 23);
-  return `${time} ${level.toUpperCase().padEnd(5)} [${name}] ${options.message}`;
+  return `${time} ${level.toUpperCase().padEnd(5)} [${printable(name)}] ${
+    printable(options.message)
+  }`;
 }
 
 /** Creates a logger named `name`. */

@@ -25,3 +25,14 @@ Deno.test("silent drops everything; error messages come from any thrown value", 
   assert.equal(errorMessage("plain"), "plain");
   assert.match(formatLogLine("n", "error", { message: "m", time: 0 }), /ERROR \[n\] m$/);
 });
+
+Deno.test("a name from the network can neither forge a log line nor reach the terminal raw", () => {
+  const lines: string[] = [];
+  const log = createLogger("peer", { sink: (line) => lines.push(line), now: () => 0 });
+  log.info("got evil.bin\n00:00:00.000 ERROR [peer] forged");
+  log.child("download \u001b[2J\u202eexe.txt").warn("peer \u009b31m sent bad data");
+  assert.deepEqual(lines, [
+    "00:00:00.000 INFO  [peer] got evil.bin\\n00:00:00.000 ERROR [peer] forged",
+    "00:00:00.000 WARN  [peer/download \\u001b[2J\\u202eexe.txt] peer \\u009b31m sent bad data",
+  ]);
+});

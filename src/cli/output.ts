@@ -8,6 +8,7 @@
  */
 
 import type { LogLevel } from "../log.ts";
+import { printable } from "../printable.ts";
 
 /** How much the CLI prints: everything, results only, or JSON events. */
 export type OutputMode = "text" | "quiet" | "json";
@@ -98,12 +99,18 @@ export function resultLine(event: CliEvent): string | undefined {
   }
 }
 
-/** `event` as one line of JSON. */
+/**
+ * `event` as one line of JSON, with the characters JSON leaves raw (C1
+ * controls, bidi controls) escaped too: {@linkcode printable}.
+ */
 export function jsonLine(event: CliEvent): string {
-  return JSON.stringify(event);
+  return printable(JSON.stringify(event));
 }
 
-/** Prints events and notes according to the output mode. */
+/**
+ * Prints events and notes according to the output mode: the one way result
+ * lines and notes reach stdout and stderr, each line made {@linkcode printable}.
+ */
 export class Reporter {
   /** The output mode. */
   readonly mode: OutputMode;
@@ -122,13 +129,14 @@ export class Reporter {
       this.console.out(jsonLine(event));
       return;
     }
-    const line = resultLine(event);
-    if (line !== undefined) this.console.out(line);
+    const text = resultLine(event);
+    if (text === undefined) return;
+    for (const line of text.split("\n")) this.console.out(printable(line));
   }
 
   /** A note for people on stderr (summaries); text mode only. */
   note(line: string): void {
-    if (this.mode === "text") this.console.err(line);
+    if (this.mode === "text") this.console.err(printable(line));
   }
 
   /** Reports a failure: an error event in json mode (the caller logs it too). */

@@ -65,3 +65,21 @@ Deno.test("Reporter prints JSON events, result lines or notes by mode", () => {
   });
   assertEquals(lines, [`out ${jsonLine(event)}`, "err shown", "out File ID: ab"]);
 });
+
+Deno.test("every line a Reporter writes is printable; its own line breaks still break lines", () => {
+  const lines: string[] = [];
+  const console = { out: (l: string) => lines.push(l), err: (l: string) => lines.push(l) };
+  const text = new Reporter("text", console);
+  text.emit({ event: "network", serverId: "s\u001b", key: undefined, join: "p2pft peer" });
+  text.note("evil\nERROR forged\u009b");
+  const json = new Reporter("json", console);
+  json.emit({ event: "error", message: "bad \u0085 name \u202e" });
+  assertEquals(lines, [
+    "Server ID: s\\u001b",
+    "Network: open (no key)",
+    "Peers join with: p2pft peer",
+    "evil\\nERROR forged\\u009b",
+    '{"event":"error","message":"bad \\u0085 name \\u202e"}',
+  ]);
+  assertEquals(JSON.parse(lines[4]).message, "bad \u0085 name \u202e");
+});

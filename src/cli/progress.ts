@@ -8,6 +8,7 @@
 
 import cliProgress from "cli-progress";
 import { MS_PER_SECOND } from "../constants.ts";
+import { printable } from "../printable.ts";
 import { formatBytes, formatDuration, formatRate } from "./format.ts";
 import type { DownloadProgress } from "../peer/download.ts";
 import type { CliEvent } from "./output.ts";
@@ -117,10 +118,13 @@ export interface ProgressFields {
   sourcesText: string;
 }
 
-/** The text fields shown for `figures`. */
+/**
+ * The text fields shown for `figures`: what every progress display draws,
+ * the label (a file name from the network) made {@linkcode printable}.
+ */
 export function progressFields(figures: TaskFigures): ProgressFields {
   return {
-    label: figures.label,
+    label: printable(figures.label),
     doneText: formatBytes(figures.bytesDone),
     sizeText: formatBytes(figures.bytesTotal),
     rateText: `${formatBytes(Math.round(figures.rate))}/s`,

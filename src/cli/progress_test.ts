@@ -100,3 +100,10 @@ Deno.test("downloadSummary says size, time, rate, sources and verified", () => {
     "big.iso: 40.0 MiB in 4.0 s (10.0 MiB/s) from 2 sources, every chunk verified",
   );
 });
+
+Deno.test("a file name from the network is escaped in every progress line", () => {
+  const evil = { ...figures, label: "#1 a\u001b[2J\nb\u202e" };
+  for (const line of [plainProgressLine(evil), barLine(evil)]) {
+    assert(line.startsWith("#1 a\\u001b[2J\\nb\\u202e"), line);
+  }
+});

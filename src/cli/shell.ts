@@ -13,6 +13,7 @@ import { CommanderError, type CommandUnknownOpts } from "@commander-js/extra-typ
 import process from "node:process";
 import * as readline from "node:readline";
 import { errorMessage, type LogSink } from "../log.ts";
+import { printable } from "../printable.ts";
 import {
   type ArgumentCandidates,
   commandSpecs,
@@ -333,9 +334,9 @@ export class Shell {
     this.#drawn = true;
   }
 
-  /** Prints `lines` above the prompt area and redraws it. */
+  /** Prints `lines` (made {@linkcode printable}) above the prompt area and redraws it. */
   #print(lines: string[], stream: typeof Deno.stdout): void {
-    const text = lines.map((line) => line + "\n").join("");
+    const text = lines.map((line) => printable(line) + "\n").join("");
     if (!this.interactive || !this.#drawn || this.#closed) {
       this.#write(stream, text);
       return;

@@ -4,6 +4,8 @@
  * @module
  */
 
+import { printable } from "../printable.ts";
+
 /** Spaces between two columns. */
 const COLUMN_GAP = "  ";
 
@@ -18,9 +20,13 @@ export interface TableOptions {
   align?: Align[];
 }
 
-/** Lays `rows` out in columns under `options.header`; trailing blanks are trimmed. */
+/**
+ * Lays `rows` out in columns under `options.header`; trailing blanks are
+ * trimmed. Cells go through {@linkcode printable} first (names and IDs come
+ * from the network), so that the columns line up on what is printed.
+ */
 export function formatTable(rows: string[][], options: TableOptions): string[] {
-  const all = [options.header, ...rows];
+  const all = [options.header, ...rows].map((row) => row.map(printable));
   const widths = options.header.map((_, column) =>
     Math.max(...all.map((row) => (row[column] ?? "").length))
   );
@@ -32,8 +38,8 @@ export function formatTable(rows: string[][], options: TableOptions): string[] {
   );
 }
 
-/** Lays `pairs` out as `key  value` lines with the values lined up. */
+/** Lays `pairs` out as `key  value` lines with the values lined up, values made {@linkcode printable}. */
 export function formatFields(pairs: [string, string][]): string[] {
   const width = Math.max(0, ...pairs.map(([key]) => key.length));
-  return pairs.map(([key, value]) => `${key.padEnd(width)}${COLUMN_GAP}${value}`);
+  return pairs.map(([key, value]) => `${key.padEnd(width)}${COLUMN_GAP}${printable(value)}`);
 }

@@ -17,3 +17,11 @@ Deno.test("formatFields aligns values", () => {
     "bytes indexed  1 B",
   ]);
 });
+
+Deno.test("cells from the network are escaped before the columns are measured", () => {
+  assertEquals(
+    formatTable([["a\u001b[2J", "1"], ["b\nERROR forged", "2"]], { header: ["NAME", "N"] }),
+    ["NAME             N", "a\\u001b[2J       1", "b\\nERROR forged  2"],
+  );
+  assertEquals(formatFields([["peer ID", "x\u202ey"]]), ["peer ID  x\\u202ey"]);
+});

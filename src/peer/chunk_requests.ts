@@ -191,6 +191,8 @@ export class ChunkRequests {
     }
     if (flight.stalled) return;
     scheduler.markFailed(flight.peerId, flight.index);
+    // The requests a ban cut off fail as a closed connection: nothing more to learn.
+    if (scheduler.isBanned(flight.peerId)) return;
     if (kind === "lost") {
       log.info(`peer ${flight.address} unreachable (${errorMessage(error)}); using the others`);
       this.#options.sources.lost(flight.peerId, flight.address);

@@ -21,7 +21,7 @@ async function serving(dir: string) {
   const bytes = Uint8Array.from({ length: 10 }, (_, i) => i + 1);
   await Deno.writeFile(path, bytes);
   const hashed = await hashFile(path, { chunkSize: CHUNK });
-  const part = await PartFile.open(join(dir, "partial.bin"), 10);
+  const part = await PartFile.create(join(dir, "partial.bin"), 10);
   await part.write(0, bytes.subarray(0, CHUNK));
   const chunks = new Bitfield(3);
   chunks.set(0);

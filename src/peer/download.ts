@@ -1,24 +1,32 @@
 /**
- * One download: finds sources, has its {@linkcode ChunkRequests} fetch and
- * verify the chunks into the `.part` file, and renames the file into place
- * once all chunks are in. It waits (looking again, less and less often)
- * while no source has what is missing. Memory is bounded by the peer's
- * fixed pool of chunk buffers.
+ * One download: checks that the manifest is the file asked for, finds
+ * sources, has its {@linkcode ChunkRequests} fetch and verify the chunks
+ * into a `.part` file of its own, checks the file whole, and renames it
+ * into place atomically, never over another file (see download_part.ts).
+ * It waits (looking again, less and less often) while no source has what
+ * is missing, and fails when every source left is banned for sending bad
+ * data. Memory is bounded by the peer's fixed pool of chunk buffers.
  *
  * @module
  */
 
-import { MAX_SOURCE_WAIT_MS, SOURCE_REFRESH_MS, STALL_TIMEOUT_MS } from "../constants.ts";
+import {
+  BANNED_SOURCES_GIVE_UP_MS,
+  MAX_SOURCE_WAIT_MS,
+  SOURCE_REFRESH_MS,
+  STALL_TIMEOUT_MS,
+} from "../constants.ts";
 import { errorMessage, type Logger, silentLogger } from "../log.ts";
 import type { Manifest, Source } from "../protocol/messages.ts";
 import type { Bitfield } from "../storage/bitfield.ts";
 import type { ChunkHasher } from "../storage/hasher.ts";
-import { chunkLength, chunkOffset } from "../storage/manifest.ts";
-import { PartFile } from "../storage/part_file.ts";
-import { candidatePaths, findPresent, freePath, sanitizeFileName } from "../storage/safe_name.ts";
+import { chunkLength, chunkOffset, computeFileId } from "../storage/manifest.ts";
+import type { PartFile } from "../storage/part_file.ts";
+import { findPresent, sanitizeFileName } from "../storage/safe_name.ts";
 import type { BufferPool } from "./buffer_pool.ts";
 import { ChunkRequests, type ConnectionSource } from "./chunk_requests.ts";
 import { DownloadError } from "./download_failures.ts";
+import { finishPart, openPart } from "./download_part.ts";
 import { DownloadSources } from "./download_sources.ts";
 import { Scheduler } from "./scheduler.ts";
 
@@ -43,7 +51,10 @@ export interface DownloadProgress {
   bytesTotal: number;
   /** Sources currently usable. */
   sources: number;
-  /** Final path, once chosen. */
+  /**
+   * Where the file goes: the final path once done; until then the path its
+   * `.part` file sits beside (the final name is the first free one at the end).
+   */
   path: string | undefined;
   /** Why it failed or waits, when it does. */
   message: string | undefined;
@@ -100,10 +111,19 @@ export interface DownloadOptions {
   /** Told when the `.part` file exists, so its chunks can be served. */
   onPartial?: PartialListener;
   log?: Logger;
-  /** Resume into this final path, trusting none of the recorded chunks until re-verified. */
+  /**
+   * Resume the download whose `.part` file sits beside `path` (as this
+   * peer's journal records it), trusting none of the recorded chunks until
+   * re-verified.
+   */
   resume?: { path: string; chunks: number[] };
   /** A request unanswered this long is asked elsewhere; default {@linkcode STALL_TIMEOUT_MS}. */
   stallTimeoutMs?: number;
+  /**
+   * How long only banned peers may be listed before the download fails;
+   * default {@linkcode BANNED_SOURCES_GIVE_UP_MS}.
+   */
+  bannedGiveUpMs?: number;
 }
 
 /** A running download of one file. */
@@ -126,6 +146,8 @@ export class Download {
   #controller = new AbortController();
   #lastRefresh = 0;
   #failure: DownloadError | undefined;
+  /** Since when only banned peers are listed as sources, while they are. */
+  #onlyBannedSince: number | undefined;
 
   /** Starts downloading `fileId` described by `manifest`. */
   constructor(fileId: string, manifest: Manifest, options: DownloadOptions) {
@@ -137,6 +159,11 @@ export class Download {
     this.#sources = new DownloadSources(this.#scheduler, options.selfId);
     this.done = this.#run();
     this.done.catch(() => {});
+  }
+
+  /** The chunks verified so far, in its `.part` file. */
+  verifiedChunks(): number[] {
+    return [...this.#scheduler.done.indexes()];
   }
 
   /** Current progress. */
@@ -189,6 +216,12 @@ export class Download {
 
   async #download(): Promise<DownloadResult> {
     const { outDir, resume } = this.#options;
+    if (await computeFileId(this.manifest) !== this.fileId) {
+      throw new DownloadError(
+        `the manifest given for file ${this.fileId} describes another file: refusing to ` +
+          `download it; look the file up again`,
+      );
+    }
     const name = sanitizeFileName(this.manifest.name);
     await Deno.mkdir(outDir, { recursive: true }).catch((error) => {
       throw new DownloadError(`cannot create the folder ${outDir}: ${errorMessage(error)}`);
@@ -202,13 +235,11 @@ export class Download {
         return this.#result(present, true);
       }
     }
-    const path = resume?.path ?? await this.#choosePath(name);
+    const place = { outDir, name, size: this.manifest.size, log: this.#log };
+    const { path, part, resumed } = await openPart(place, resume?.path);
     this.#path = path;
-    const part = await PartFile.open(path, this.manifest.size).catch((error) => {
-      throw new DownloadError(`cannot write into ${outDir}: ${errorMessage(error)}`);
-    });
     try {
-      if (resume) await this.#reverify(part, resume.chunks);
+      if (resumed) await this.#reverify(part, resume!.chunks);
       this.#options.onPartial?.({
         fileId: this.fileId,
         manifest: this.manifest,
@@ -218,10 +249,7 @@ export class Download {
       });
       this.#state = "running";
       await this.#fetchAll(part);
-      const finalPath = await part.finishAtFirstFree([path, ...candidatePaths(outDir, name)]);
-      if (!finalPath) {
-        throw new DownloadError(`no free name for ${this.manifest.name} in ${outDir}`);
-      }
+      const finalPath = await finishPart(part, { ...place, done: this.#scheduler.done });
       this.#path = finalPath;
       return this.#result(finalPath, false);
     } finally {
@@ -238,16 +266,6 @@ export class Download {
       bytesReceived: this.#requests?.bytesReceived ?? 0,
       alreadyPresent,
     };
-  }
-
-  /** The first free final path, with a warning when it is not the name itself. */
-  async #choosePath(name: string): Promise<string> {
-    const { outDir } = this.#options;
-    const path = await freePath(outDir, name);
-    if (path !== candidatePaths(outDir, name).next().value) {
-      this.#log.warn(`a different ${name} exists in ${outDir}; saving as ${path}`);
-    }
-    return path;
   }
 
   /** Counts the recorded chunks of a resumed `.part` file that still hash right. */
@@ -311,6 +329,7 @@ export class Download {
         requests.fill();
         if (requests.size === 0 && this.#options.buffers.available > 0) {
           if (this.#scheduler.complete) break;
+          this.#giveUpIfOnlyBanned();
           waitMs = Math.min(MAX_SOURCE_WAIT_MS, Math.max(SOURCE_REFRESH_MS / 4, waitMs * 2));
           this.#waiting();
           await this.#sleep(waitMs);
@@ -335,8 +354,31 @@ export class Download {
     }
   }
 
+  /**
+   * Fails the download once only banned peers have been listed as sources
+   * for {@linkcode DownloadOptions.bannedGiveUpMs}: asking them again is
+   * pointless, and no honest peer has come.
+   */
+  #giveUpIfOnlyBanned(): void {
+    if (!this.#sources.onlyBanned || this.#scheduler.usableSources().length > 0) {
+      this.#onlyBannedSince = undefined;
+      return;
+    }
+    const now = Date.now();
+    this.#onlyBannedSince ??= now;
+    const giveUpMs = this.#options.bannedGiveUpMs ?? BANNED_SOURCES_GIVE_UP_MS;
+    if (now - this.#onlyBannedSince < giveUpMs) return;
+    throw new DownloadError(
+      `every peer that has ${this.manifest.name} sent chunks that failed verification and ` +
+        `is banned for this download; nothing was saved: have the file shared by a peer you ` +
+        `trust, then download it again`,
+    );
+  }
+
   #waiting(): void {
-    const message = this.#scheduler.usableSources().length === 0
+    const message = this.#sources.onlyBanned
+      ? "waiting for a peer that has this file: the only ones listed sent bad data and are banned"
+      : this.#scheduler.usableSources().length === 0
       ? "waiting for a peer that has this file"
       : "waiting for a peer that has the missing chunks";
     if (this.#state !== "waiting") this.#log.info(`${this.manifest.name}: ${message}`);

@@ -19,6 +19,8 @@ export class DownloadSources {
   #addresses = new Map<string, string>();
   /** Address -> time before which it is not used again. */
   #retryAt = new Map<string, number>();
+  /** The other peers the last list of sources named. */
+  #listed: string[] = [];
 
   /**
    * Sources for the download `scheduler` decides for; `selfId` is this
@@ -39,23 +41,38 @@ export class DownloadSources {
 
   /**
    * Learns that `peerId` at `address` now also holds `chunks` (news pushed
-   * by the server); ignored for this peer, an address set aside, and chunk
-   * indexes beyond the file.
+   * by the server); ignored for this peer, a banned peer, an address set
+   * aside, and chunk indexes beyond the file.
    */
   addChunks(peerId: string, news: { address: string; chunks: number[] }): void {
-    if (peerId === this.#selfId || this.#settingAside(news.address)) return;
+    if (peerId === this.#selfId || this.#scheduler.isBanned(peerId)) return;
+    if (this.#settingAside(news.address)) return;
     const valid = news.chunks.filter((index) => index < this.#scheduler.chunkCount);
     this.#addresses.set(peerId, news.address);
     this.#scheduler.addChunks(peerId, valid);
   }
 
-  /** Replaces the sources with the current list (a lookup's answer): the absent ones left. */
+  /**
+   * True when the last list of sources named someone and every one of them
+   * is banned for this download: waiting for the list to change may be vain.
+   */
+  get onlyBanned(): boolean {
+    return this.#listed.length > 0 &&
+      this.#listed.every((peerId) => this.#scheduler.isBanned(peerId));
+  }
+
+  /**
+   * Replaces the sources with the current list (a lookup's answer): the
+   * absent ones left. Banned peers stay banned, whatever the list says.
+   */
   update(sources: Source[]): void {
+    // This peer is a source of its own only when it holds the whole file
+    // (a copy into another folder); its partial downloads hold nothing new.
+    const others = sources.filter((s) => !(s.peerId === this.#selfId && s.chunks !== undefined));
+    this.#listed = others.map((source) => source.peerId);
     this.#scheduler.retainSources(new Set(sources.map((source) => source.peerId)));
-    for (const source of sources) {
-      // This peer is a source of its own only when it holds the whole file
-      // (a copy into another folder); its partial downloads hold nothing new.
-      if (source.peerId === this.#selfId && source.chunks !== undefined) continue;
+    for (const source of others) {
+      if (this.#scheduler.isBanned(source.peerId)) continue;
       if (this.#settingAside(source.address)) continue;
       const chunks = parseChunks(source, this.#scheduler.chunkCount);
       if (!chunks) continue;

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { PEER_RETRY_DELAY_MS } from "../constants.ts";
+import { BAN_AFTER_BAD_CHUNKS, PEER_RETRY_DELAY_MS } from "../constants.ts";
 import { Bitfield } from "../storage/bitfield.ts";
 import { DownloadSources } from "./download_sources.ts";
 import { Scheduler } from "./scheduler.ts";
@@ -60,4 +60,23 @@ Deno.test("a lost peer's address is left alone for a while, then used again", ()
   now += PEER_RETRY_DELAY_MS;
   book.update([{ peerId: "a", address: "10.0.0.1:1" }]);
   assert.deepEqual(scheduler.usableSources(), ["a"]);
+});
+
+Deno.test("a banned peer is never added back; a list of banned peers only is told apart", () => {
+  const { scheduler, sources: book } = sources();
+  const liar = { peerId: "liar", address: "10.0.0.9:9" };
+  book.update([liar]);
+  assert.equal(book.onlyBanned, false);
+  for (let i = 0; i < BAN_AFTER_BAD_CHUNKS; i++) scheduler.markBad("liar", i % 4);
+  assert.equal(book.onlyBanned, true);
+  book.lost("liar", liar.address);
+  book.update([liar]);
+  book.addChunks("liar", { address: liar.address, chunks: [0] });
+  assert.deepEqual(scheduler.usableSources(), []);
+  assert.equal(book.onlyBanned, true);
+  book.update([liar, { peerId: "honest", address: "10.0.0.1:1" }]);
+  assert.deepEqual(scheduler.usableSources(), ["honest"]);
+  assert.equal(book.onlyBanned, false);
+  book.update([]);
+  assert.equal(book.onlyBanned, false, "no one listed is not the same as only banned peers");
 });

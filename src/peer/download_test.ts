@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
-import { join } from "node:path";
-import { BAN_AFTER_BAD_CHUNKS } from "../constants.ts";
+import { basename, join } from "node:path";
+import { BAN_AFTER_BAD_CHUNKS, MAX_FILE_NAME_BYTES, MAX_WINDOW } from "../constants.ts";
 import { ConnectionClosedError, RemoteError } from "../protocol/connection.ts";
 import type { Manifest, Source } from "../protocol/messages.ts";
 import { withTimeout } from "../protocol/timeouts.ts";
 import { hashFile } from "../storage/hash_file.ts";
 import { ChunkHasher } from "../storage/hasher.ts";
 import { chunkLength, chunkOffset } from "../storage/manifest.ts";
+import { numberedName, sanitizeFileName } from "../storage/safe_name.ts";
 import { tempDir } from "../test_dir.ts";
 import { BufferPool } from "./buffer_pool.ts";
 import type { ChunkConnection, ConnectionSource } from "./chunk_requests.ts";
@@ -177,8 +178,9 @@ async function network() {
     list(...names: string[]) {
       listed = listed.filter((source) => names.includes(source.peerId));
     },
-    download(options: Partial<DownloadOptions> = {}): Download {
-      return new Download(fileId, manifest, {
+    /** A download of this file described by `described` (the file's own manifest by default). */
+    download(options: Partial<DownloadOptions> = {}, described: Manifest = manifest): Download {
+      return new Download(fileId, described, {
         id: 1,
         outDir,
         pool,
@@ -349,4 +351,105 @@ Deno.test("a peer that says it cannot serve a chunk stays a source; another give
   assert.ok(net.gets(other.address).includes(0));
   assert.ok(!net.events.some((e) => e.t === "drop"), "an answer is not a lost connection");
   assert.ok(net.gets(picky.address).length >= CHUNKS - 1);
+});
+
+Deno.test("a manifest that is not the file ID asked for is refused before anything is written", async () => {
+  await using net = await network();
+  const a = net.source("a");
+  const other = { ...net.manifest, size: net.manifest.size - 1 };
+  other.chunkHashes = [...net.manifest.chunkHashes];
+  await assert.rejects(finished(net.download({}, other)), /describes another file: refusing/);
+  assert.deepEqual(net.gets(a.address), []);
+  await assert.rejects(Deno.stat(net.outDir), Deno.errors.NotFound, "not even the folder");
+});
+
+Deno.test("a banned peer stays banned whatever the lists say; with only it, the download fails", async () => {
+  await using net = await network();
+  let asked = 0;
+  // Bad chunks, then requests it sits on: cut off by the ban, they fail as a lost connection.
+  const liar = net.source("liar", () => ++asked <= BAN_AFTER_BAD_CHUNKS ? "bad" : "hang");
+  const download = net.download({ bannedGiveUpMs: 300 });
+  await assert.rejects(finished(download), /sent chunks that failed verification and is banned/);
+  const ban = net.events.findIndex((e) => e.t === "drop" && e.address === liar.address);
+  assert.ok(ban >= 0, "the liar's connection is dropped");
+  assert.ok(net.gets(liar.address).length <= MAX_WINDOW, "asked a window's worth at most");
+  const after = net.events.slice(ban).filter((e) => e.t === "get");
+  assert.deepEqual(after, [], "never asked again, though every refresh lists it");
+  await assert.rejects(Deno.stat(join(net.outDir, "file.bin")), Deno.errors.NotFound);
+});
+
+Deno.test("a download whose bad source is banned finishes from an honest one that comes later", async () => {
+  await using net = await network();
+  const liar = net.source("liar", () => "bad");
+  const download = net.download();
+  await until(() => net.events.some((e) => e.t === "drop"), "the ban");
+  const banned = net.events.length;
+  await until(() => download.progress().state === "waiting", "the download to wait");
+  assert.match(download.progress().message ?? "", /banned/);
+  net.source("honest");
+  const result = await finished(download);
+  await assertSaved(net, result.path);
+  assert.deepEqual(
+    net.events.slice(banned).filter((e) => e.t === "get" && e.address === liar.address),
+    [],
+  );
+});
+
+for (const names of [["file.bin", "file.bin"], [".", ".."]]) {
+  Deno.test(`two different files named ${names.join(" and ")}, downloaded at once, stay apart`, async () => {
+    await using one = await network();
+    await using two = await network();
+    one.source("a");
+    two.source("b");
+    const downloads = [one, two].map((net, i) =>
+      net.download({ id: i + 1, outDir: one.outDir }, { ...net.manifest, name: names[i] })
+    );
+    const [first, second] = await Promise.all(downloads.map(finished));
+    assert.notEqual(first.path, second.path);
+    await assertSaved(one, first.path);
+    await assertSaved(two, second.path);
+    const left = [...Deno.readDirSync(one.outDir)].map((entry) => entry.name).toSorted();
+    assert.deepEqual(left, [first.path, second.path].map((path) => basename(path)).toSorted());
+  });
+}
+
+Deno.test("an unrelated .part already in the folder is left untouched", async () => {
+  await using net = await network();
+  net.source("a");
+  await Deno.mkdir(net.outDir);
+  const foreign = join(net.outDir, "file.bin.part");
+  await Deno.writeTextFile(foreign, "another program's unfinished download");
+  const result = await finished(net.download());
+  assert.equal(result.path, join(net.outDir, "file.bin"), "the name itself was free");
+  assert.deepEqual(await Deno.readFile(result.path), net.bytes);
+  assert.equal(await Deno.readTextFile(foreign), "another program's unfinished download");
+});
+
+Deno.test("a name too long for a .part and a copy number still downloads", async () => {
+  await using net = await network();
+  net.source("a");
+  const name = "n".repeat(MAX_FILE_NAME_BYTES) + ".bin";
+  await Deno.mkdir(net.outDir);
+  const taken = join(net.outDir, sanitizeFileName(name));
+  await Deno.writeTextFile(taken, "a different file of that name");
+  const result = await finished(net.download({}, { ...net.manifest, name }));
+  assert.equal(result.path, join(net.outDir, numberedName(sanitizeFileName(name), 1)));
+  assert.deepEqual(await Deno.readFile(result.path), net.bytes);
+});
+
+Deno.test("a .part changed behind the download's back is not renamed into place", async () => {
+  await using net = await network();
+  let held: number | undefined;
+  net.source("a", (index, attempt) => {
+    held ??= index;
+    return index === held && attempt === 1 ? "hang" : "good";
+  });
+  const download = net.download({ stallTimeoutMs: 300 });
+  await until(() => held !== undefined, "the first request");
+  await Deno.truncate(join(net.outDir, "file.bin.part"), SIZE + 10);
+  await assert.rejects(
+    finished(download),
+    /file\.bin\.part is not whole .* download the file again/,
+  );
+  await assert.rejects(Deno.stat(join(net.outDir, "file.bin")), Deno.errors.NotFound);
 });

@@ -45,6 +45,8 @@ export class Downloads {
   /** Work done after a download ends (sharing the result), awaited on close. */
   #settling = new Set<Promise<void>>();
   #nextId = 1;
+  /** File ID -> the `.part` a failed download left, taken up by the next download of it. */
+  #failed = new Map<string, { path: string; chunks: number[] }>();
   #hasher = new ChunkHasher();
   #buffers = new BufferPool(MAX_CHUNKS_IN_MEMORY, CHUNK_SIZE);
 
@@ -71,7 +73,8 @@ export class Downloads {
 
   /**
    * Starts downloading `fileId` into `outDir` (absolute), or returns the
-   * download of it already running.
+   * download of it already running. The `.part` file a failed download of
+   * it left in `outDir` is taken up again, not left behind.
    */
   start(fileId: string, manifest: Manifest, outDir: string): Download {
     const running = this.find(fileId);
@@ -79,7 +82,10 @@ export class Downloads {
       this.#log.info(`${manifest.name} is already being downloaded`);
       return running;
     }
-    return this.#start(fileId, manifest, { outDir });
+    const failed = this.#failed.get(fileId);
+    this.#failed.delete(fileId);
+    const resume = failed && dirname(failed.path) === outDir ? failed : undefined;
+    return this.#start(fileId, manifest, { outDir, resume });
   }
 
   /** Resumes the unfinished downloads the data folder remembers, unless `resume` is false. */
@@ -159,7 +165,13 @@ export class Downloads {
     this.#list.push(download);
     const settled = download.done.then(
       (result) => this.#onDownloaded(fileId, manifest, result.path),
-      () => shares.dropPartial(fileId),
+      () => {
+        shares.dropPartial(fileId);
+        const { state, path } = download.progress();
+        if (state === "failed" && path) {
+          this.#failed.set(fileId, { path, chunks: download.verifiedChunks() });
+        }
+      },
     );
     this.#settling.add(settled);
     settled.finally(() => this.#settling.delete(settled));

@@ -116,6 +116,49 @@ Deno.test("unfinished downloads resume on start unless told not to", async () =>
   await resumed.state.close();
 });
 
+Deno.test("a resumed download takes up the .part its journal records, and only that one", async () => {
+  await using dir = await tempDir();
+  const file = await oneChunkFile(dir.path, "a.bin", [4, 5, 6]);
+  const out = join(dir.path, "out");
+  await Deno.mkdir(out);
+  const path = join(out, "a (1).bin");
+  await Deno.writeFile(`${path}.part`, file.bytes);
+  await Deno.writeTextFile(join(out, "a.bin.part"), "not this peer's");
+  const first = await downloads(dir.path, () => undefined);
+  await first.state.beginDownload({ fileId: file.fileId, manifest: file.manifest, path }, [0]);
+  await first.state.close();
+
+  const resumed = await downloads(dir.path, () => undefined);
+  await resumed.list.resume(true);
+  const [download] = resumed.list.list();
+  const result = await download.done;
+  assert.equal(result.path, join(out, "a.bin"), "the final name is the first one free");
+  assert.deepEqual(await Deno.readFile(result.path), file.bytes, "from the .part, asking no one");
+  assert.equal(await Deno.readTextFile(join(out, "a.bin.part")), "not this peer's");
+  await resumed.list.close();
+  await resumed.state.close();
+});
+
+Deno.test("a failed download tried again takes up its own .part, not a new one", async () => {
+  await using dir = await tempDir();
+  const file = await oneChunkFile(dir.path, "a.bin", [1, 2, 3]);
+  let honest = false;
+  const { list, state } = await downloads(dir.path, () => honest ? file.bytes : new Uint8Array(3));
+  const out = join(dir.path, "out");
+  const first = list.start(file.fileId, file.manifest, out);
+  await assert.rejects(first.done, /failed verification and is banned/);
+  honest = true;
+  const again = list.start(file.fileId, file.manifest, out);
+  assert.notEqual(again, first);
+  assert.equal(again.progress().id, 2);
+  const result = await again.done;
+  assert.equal(result.path, join(out, "a.bin"));
+  assert.deepEqual(await Deno.readFile(result.path), file.bytes);
+  assert.deepEqual([...Deno.readDirSync(out)].map((entry) => entry.name), ["a.bin"]);
+  await list.close();
+  await state.close();
+});
+
 Deno.test("the server's news of chunks reaches the download of that file", async () => {
   await using dir = await tempDir();
   const file = await oneChunkFile(dir.path, "a.bin", [7]);

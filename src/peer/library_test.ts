@@ -20,7 +20,7 @@ Deno.test("the library serves whole files and only the verified chunks of partia
   await whole.read(2, target);
   assert.deepEqual([...target], [5]);
 
-  const part = await PartFile.open(join(dir, "partial.bin"), 5);
+  const part = await PartFile.create(join(dir, "partial.bin"), 5);
   await part.write(2, new Uint8Array([3, 4]));
   const chunks = new Bitfield(3);
   chunks.set(1);

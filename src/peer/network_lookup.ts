@@ -1,7 +1,9 @@
 /**
  * Asking the network: the central server and, in LAN mode, the peers found
  * over mDNS, asked at once and their answers merged. A file is looked up
- * by ID or unique prefix; a running download asks who holds it now.
+ * by ID or unique prefix, and an answer is taken only when it is that file:
+ * its manifest hashes to its ID, and the ID is the one asked for (or starts
+ * with the prefix asked for). A running download asks who holds it now.
  *
  * @module
  */
@@ -80,8 +82,9 @@ export class NetworkLookup {
 
   /**
    * Finds a file by ID or unique prefix on the server and the LAN, merging
-   * the sources of the first answer's file. Throws the first failure when
-   * no one knows it.
+   * the sources of the first answer's file. An answer that is not the file
+   * asked for (see {@linkcode checkLookupAnswer}) counts as a failure.
+   * Throws the first failure when no one knows it.
    */
   async lookup(query: string): Promise<LookupResult> {
     const found = await this.#ask(
@@ -179,17 +182,14 @@ export class NetworkLookup {
 
   async #serverLookup(server: ServerAsker, query: string): Promise<LookupResult> {
     const reply = parseMessage(lookupReplySchema, await server.request({ t: "lookup", query }));
-    if (await computeFileId(reply.manifest) !== reply.fileId) {
-      throw new Error(`the server sent a manifest that does not match file ID ${reply.fileId}`);
-    }
-    return reply;
+    return await checkLookupAnswer(query, reply, "server");
   }
 
   async #lanLookup(lan: LanAsker, query: string): Promise<LookupResult> {
     const deadline = Date.now() + this.#discoverTimeoutMs;
     while (true) {
       try {
-        return (await lan.index(query)).lookup(query);
+        return await checkLookupAnswer(query, (await lan.index(query)).lookup(query), "LAN peer");
       } catch (error) {
         if (!(error instanceof LookupError) || error.code !== "not-found") throw error;
         if (Date.now() >= deadline) throw error;
@@ -222,6 +222,33 @@ export async function fetchListing<T>(
     if (entries.size >= total) break;
   }
   return { entries: [...entries.values()], cut: Math.max(0, total - entries.size) };
+}
+
+/**
+ * `answer` when it is the file `query` (a full ID, or a prefix of one in any
+ * case) asks for; throws otherwise, before anything is downloaded: its
+ * manifest must hash to its file ID, and that ID must be the one asked for
+ * or start with the prefix asked for. `from` names who answered.
+ */
+export async function checkLookupAnswer(
+  query: string,
+  answer: LookupResult,
+  from: string,
+): Promise<LookupResult> {
+  const asked = query.trim().toLowerCase();
+  if (!answer.fileId.startsWith(asked)) {
+    throw new Error(
+      `the ${from} answered ${asked} with another file (${answer.fileId}): refusing it; ` +
+        `check the ID, and whether the ${from} can be trusted`,
+    );
+  }
+  if (await computeFileId(answer.manifest) !== answer.fileId) {
+    throw new Error(
+      `the ${from} sent a manifest that does not match file ID ${answer.fileId}: refusing it; ` +
+        `check whether the ${from} can be trusted`,
+    );
+  }
+  return answer;
 }
 
 /** The sources of several lists, each peer once (its first entry wins). */

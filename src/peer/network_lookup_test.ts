@@ -79,6 +79,48 @@ Deno.test("a server whose manifest does not match the file ID is not believed", 
   await assert.rejects(network.lookup(fileId), /does not match file ID/);
 });
 
+Deno.test("an answer naming another file than the ID or prefix asked for is refused", async () => {
+  const substitute = { ...manifest, name: "a.bin", chunkHashes: ["e".repeat(64)] };
+  const substituted = {
+    fileId: await computeFileId(substitute),
+    manifest: substitute,
+    sources: [],
+  };
+  const network = new NetworkLookup({
+    server: server({ lookup: substituted }),
+    discoverTimeoutMs: 0,
+  });
+  await assert.rejects(network.lookup(fileId), /answered .* with another file \(.*\): refusing it/);
+  const prefix = fileId.slice(0, 8);
+  assert.ok(!substituted.fileId.startsWith(prefix));
+  await assert.rejects(network.lookup(prefix), /with another file/);
+  const found = await network.lookup(` ${substituted.fileId.slice(0, 6).toUpperCase()} `);
+  assert.equal(found.fileId, substituted.fileId, "a prefix resolves to a file starting with it");
+});
+
+Deno.test("a LAN peer's search answer for another file is refused; the server's is taken", async () => {
+  const substitute = { ...manifest, chunkHashes: ["e".repeat(64)] };
+  const liar: LanAsker = {
+    index: () =>
+      Promise.resolve({
+        lookup: () => ({ fileId: fileId, manifest: substitute, sources: [lanSource], total: 1 }),
+        files: () => ({ files: [], total: 0 }),
+      }),
+    sources: () => Promise.resolve([lanSource]),
+    peers: () => [lanSource],
+  };
+  const alone = new NetworkLookup({ lan: liar, discoverTimeoutMs: 0 });
+  await assert.rejects(alone.lookup(fileId), /LAN peer sent a manifest that does not match/);
+  const both = new NetworkLookup({
+    server: server({ lookup: lookupReply }),
+    lan: liar,
+    discoverTimeoutMs: 0,
+  });
+  const found = await both.lookup(fileId);
+  assert.deepEqual(found.manifest, manifest);
+  assert.deepEqual(found.sources, [serverSource], "the liar's sources are not merged in");
+});
+
 Deno.test("a LAN lookup keeps asking while peers may still appear, then says not found", async () => {
   const late = lan([lanSource], { after: 2 });
   const found = await new NetworkLookup({ lan: late, discoverTimeoutMs: 5_000 }).lookup(fileId);

@@ -18,7 +18,10 @@
  * - Seeders last: windows are filled from the sources holding the fewest
  *   chunks first, so the swarm's load moves off the seeders.
  * - Bans: a peer that delivers {@linkcode BAN_AFTER_BAD_CHUNKS} chunks
- *   failing verification is banned for this download.
+ *   failing verification is banned for the rest of this download. Bad
+ *   chunks are counted per peer ID for the whole download: neither removing
+ *   a peer as a source (its connection dropped) nor adding it again lifts a
+ *   ban or clears its count, whatever later source lists say.
  *
  * @module
  */
@@ -66,6 +69,8 @@ export class Scheduler {
   /** Chunks verified and written. */
   readonly done: Bitfield;
   #sources = new Map<string, SourceState>();
+  /** Peer ID -> bad chunks it sent in this download; outlives its {@linkcode SourceState}. */
+  #strikes = new Map<string, number>();
   /** Chunk -> sources it is requested from. */
   #requested = new Map<number, Set<string>>();
   #random: () => number;
@@ -88,8 +93,9 @@ export class Scheduler {
     return this.done.complete;
   }
 
-  /** Adds a source, or updates the chunks a known one holds. */
+  /** Adds a source, or updates the chunks a known one holds; a banned peer is ignored. */
   updateSource(peerId: string, chunks: Bitfield): void {
+    if (this.isBanned(peerId)) return;
     const known = this.#sources.get(peerId);
     if (known) {
       known.chunks = chunks;
@@ -99,7 +105,7 @@ export class Scheduler {
       chunks,
       inFlight: new Set(),
       window: INITIAL_WINDOW,
-      badChunks: 0,
+      badChunks: this.#strikes.get(peerId) ?? 0,
       banned: false,
       delivered: 0,
       lastDeliveryAt: undefined,
@@ -107,8 +113,12 @@ export class Scheduler {
     });
   }
 
-  /** Records that `peerId` now also holds `indexes` (a source it did not know becomes one). */
+  /**
+   * Records that `peerId` now also holds `indexes` (a source it did not know
+   * becomes one); a banned peer is ignored.
+   */
   addChunks(peerId: string, indexes: number[]): void {
+    if (this.isBanned(peerId)) return;
     const state = this.#sources.get(peerId);
     if (!state) {
       const chunks = new Bitfield(this.chunkCount);
@@ -119,7 +129,12 @@ export class Scheduler {
     for (const index of indexes) state.chunks.set(index);
   }
 
-  /** Forgets a source (it left); returns the chunks that were in flight to it. */
+  /** True once `peerId` is banned for this download (it stays banned). */
+  isBanned(peerId: string): boolean {
+    return (this.#strikes.get(peerId) ?? 0) >= BAN_AFTER_BAD_CHUNKS;
+  }
+
+  /** Forgets a source (it left; a ban stays); returns the chunks that were in flight to it. */
   removeSource(peerId: string): number[] {
     const state = this.#sources.get(peerId);
     if (!state) return [];
@@ -239,17 +254,21 @@ export class Scheduler {
     return others;
   }
 
-  /** Records that `peerId` sent chunk `index` with wrong bytes; true when it is now banned. */
+  /**
+   * Records that `peerId` sent chunk `index` with wrong bytes (counted even
+   * when it is no longer a source); true when this bad chunk gets it banned.
+   */
   markBad(peerId: string, index: number): boolean {
     this.#unrequest(peerId, index);
+    const strikes = (this.#strikes.get(peerId) ?? 0) + 1;
+    this.#strikes.set(peerId, strikes);
     const state = this.#sources.get(peerId);
-    if (!state) return false;
-    state.badChunks++;
-    if (state.badChunks >= BAN_AFTER_BAD_CHUNKS) {
+    if (state) state.badChunks = strikes;
+    if (state && this.isBanned(peerId)) {
       state.banned = true;
       for (const other of [...state.inFlight]) this.#unrequest(peerId, other);
     }
-    return state.banned;
+    return strikes === BAN_AFTER_BAD_CHUNKS;
   }
 
   /** Records that a request failed for a reason other than bad data (error, cancel). */

@@ -82,6 +82,31 @@ Deno.test("a peer sending bad chunks is banned after repeated failures", () => {
   assert.equal(scheduler.availability(0), 1, "a banned peer no longer counts as a source");
 });
 
+Deno.test("a ban outlives the source: removed, re-listed or announced again, it stays banned", () => {
+  const scheduler = new Scheduler(8);
+  scheduler.updateSource("liar", Bitfield.full(8));
+  for (let i = 0; i < BAN_AFTER_BAD_CHUNKS; i++) scheduler.markBad("liar", i);
+  scheduler.removeSource("liar");
+  scheduler.updateSource("liar", Bitfield.full(8));
+  scheduler.addChunks("liar", [0, 1]);
+  assert.equal(scheduler.isBanned("liar"), true);
+  assert.equal(scheduler.source("liar"), undefined, "not added back");
+  assert.deepEqual(scheduler.usableSources(), []);
+  assert.equal(scheduler.canProgress(), false);
+});
+
+Deno.test("bad chunks count for the whole download: leaving does not clear them", () => {
+  const scheduler = new Scheduler(8);
+  scheduler.updateSource("liar", Bitfield.full(8));
+  for (let i = 0; i < BAN_AFTER_BAD_CHUNKS - 1; i++) scheduler.markBad("liar", i);
+  scheduler.retainSources(new Set());
+  scheduler.updateSource("liar", Bitfield.full(8));
+  assert.equal(scheduler.source("liar")!.badChunks, BAN_AFTER_BAD_CHUNKS - 1);
+  assert.equal(scheduler.markBad("liar", 7), true, "one more bad chunk bans it");
+  assert.equal(scheduler.markBad("liar", 6), false, "banned once, not again");
+  assert.deepEqual(scheduler.usableSources(), []);
+});
+
 Deno.test("windows grow with delivered chunks, halve on a stall, and stay bounded", () => {
   const scheduler = new Scheduler(64);
   scheduler.updateSource("p", Bitfield.full(64));

@@ -78,7 +78,7 @@ Deno.test("a download serves its chunks until it fails; a whole copy is never re
   await using dir = await tempDir();
   const { state, told, unshared, shares: s } = await shares(dir.path);
   const whole = await s.register(await file(dir.path, "whole.bin", [1, 2]));
-  const part = await PartFile.open(join(dir.path, "copy.bin"), 2);
+  const part = await PartFile.create(join(dir.path, "copy.bin"), 2);
   const chunks = new Bitfield(1);
   s.addPartial(whole.fileId, { manifest: whole.manifest, part, chunks });
   assert.equal(s.list()[0].chunks, undefined, "the whole file stays");

@@ -1,13 +1,15 @@
 /**
  * A download in progress: chunks are written at their offsets into
  * `<name>.part`, and the file is renamed into place only once every chunk is
- * verified, so no partial file ever carries the final name.
+ * verified, so no partial file ever carries the final name. A `.part` file
+ * is only ever created new, never taken over: one already there belongs to
+ * someone else unless this peer's journal records it (a resumed download).
  *
  * @module
  */
 
 import { WRITE_PIECE_BYTES } from "../constants.ts";
-import { partPath, pathExists } from "./safe_name.ts";
+import { partPath } from "./safe_name.ts";
 
 /** Writes chunks at their offsets into a `.part` file. Writes are serialised. */
 export class PartFile {
@@ -23,12 +25,31 @@ export class PartFile {
   }
 
   /**
-   * Opens (or creates) the `.part` file for `finalPath`, sized to `size`.
-   * Existing content is kept so a download can resume.
+   * Creates the `.part` file for `finalPath`, sized to `size`. Throws
+   * `Deno.errors.AlreadyExists` when anything is there already: a file of
+   * that name is never opened, let alone truncated.
    */
-  static async open(finalPath: string, size: number): Promise<PartFile> {
+  static async create(finalPath: string, size: number): Promise<PartFile> {
     const path = partPath(finalPath);
-    const file = await Deno.open(path, { read: true, write: true, create: true });
+    const file = await Deno.open(path, { read: true, write: true, createNew: true });
+    try {
+      await file.truncate(size);
+    } catch (error) {
+      file.close();
+      await Deno.remove(path).catch(() => {});
+      throw error;
+    }
+    return new PartFile(path, file);
+  }
+
+  /**
+   * Opens the existing `.part` file of a download this peer's journal
+   * records, to resume it: its content is kept (sized to `size`). Throws
+   * `Deno.errors.NotFound` when it is gone.
+   */
+  static async resume(finalPath: string, size: number): Promise<PartFile> {
+    const path = partPath(finalPath);
+    const file = await Deno.open(path, { read: true, write: true });
     try {
       const info = await file.stat();
       if (info.size !== size) await file.truncate(size);
@@ -69,10 +90,17 @@ export class PartFile {
     return result;
   }
 
+  /** Size of the `.part` file on disk now. */
+  async size(): Promise<number> {
+    await this.#tail;
+    return (await this.#file.stat()).size;
+  }
+
   /**
    * Closes the file and moves it to `finalPath` atomically, never replacing
    * an existing file: throws `Deno.errors.AlreadyExists` when one is there
-   * (the `.part` file is then kept).
+   * (the `.part` file is then kept). Of two downloads finishing at once at
+   * the same path, exactly one gets it.
    */
   async finish(finalPath: string): Promise<void> {
     await this.close();
@@ -80,7 +108,9 @@ export class PartFile {
       await Deno.link(this.path, finalPath);
     } catch (error) {
       if (error instanceof Deno.errors.AlreadyExists) throw error;
-      if (await pathExists(finalPath)) throw new Deno.errors.AlreadyExists(finalPath);
+      // No hard links on this file system: the name is reserved by creating
+      // it (which only one can do), then the `.part` file replaces it.
+      (await Deno.open(finalPath, { write: true, createNew: true })).close();
       await Deno.rename(this.path, finalPath);
       return;
     }

@@ -8,7 +8,7 @@ Deno.test("chunks written out of order end up in place, under the final name onl
   await using tmp = await tempDir();
   const dir = tmp.path;
   const final = join(dir, "f.bin");
-  const part = await PartFile.open(final, 10);
+  const part = await PartFile.create(final, 10);
   assert.equal(part.path, `${final}.part`);
   await Promise.all([
     part.write(6, new Uint8Array([7, 8, 9, 10])),
@@ -28,7 +28,7 @@ Deno.test("finish never replaces an existing file, keeps the .part, and can try 
   await using tmp = await tempDir();
   const dir = tmp.path;
   const final = join(dir, "f.bin");
-  const part = await PartFile.open(final, 2);
+  const part = await PartFile.create(final, 2);
   await part.write(0, new Uint8Array([1, 2]));
   await Deno.writeTextFile(final, "precious");
   await assert.rejects(part.finish(final), Deno.errors.AlreadyExists);
@@ -44,24 +44,51 @@ Deno.test("finish never replaces an existing file, keeps the .part, and can try 
 Deno.test("with every name taken, finishAtFirstFree says so and keeps the .part", async () => {
   await using tmp = await tempDir();
   const final = join(tmp.path, "f.bin");
-  const part = await PartFile.open(final, 1);
+  const part = await PartFile.create(final, 1);
   await Deno.writeTextFile(final, "x");
   assert.equal(await part.finishAtFirstFree([final]), undefined);
   assert.equal((await Deno.stat(`${final}.part`)).size, 1);
 });
 
-Deno.test("reopening a .part keeps what was written, for resuming", async () => {
+Deno.test("resuming a .part keeps what was written; one that is gone is not made up", async () => {
   await using tmp = await tempDir();
   const dir = tmp.path;
   const final = join(dir, "f.bin");
-  const first = await PartFile.open(final, 4);
+  const first = await PartFile.create(final, 4);
   await first.write(0, new Uint8Array([9, 9]));
+  assert.equal(await first.size(), 4);
   await first.close();
-  const again = await PartFile.open(final, 4);
+  const again = await PartFile.resume(final, 4);
   const back = new Uint8Array(4);
   await again.read(0, back);
   assert.deepEqual([...back], [9, 9, 0, 0]);
   await again.close();
+  await Deno.remove(`${final}.part`);
+  await assert.rejects(PartFile.resume(final, 4), Deno.errors.NotFound);
+  await assert.rejects(Deno.stat(`${final}.part`), Deno.errors.NotFound);
+});
+
+Deno.test("a .part already there is never opened, truncated or replaced", async () => {
+  await using tmp = await tempDir();
+  const final = join(tmp.path, "f.bin");
+  await Deno.writeTextFile(`${final}.part`, "someone else's unfinished work");
+  await assert.rejects(PartFile.create(final, 4), Deno.errors.AlreadyExists);
+  assert.equal(await Deno.readTextFile(`${final}.part`), "someone else's unfinished work");
+});
+
+Deno.test("two .part files finishing at the same path at once: one gets it, the other does not", async () => {
+  await using tmp = await tempDir();
+  const dir = tmp.path;
+  const final = join(dir, "same.bin");
+  const a = await PartFile.create(join(dir, "a"), 1);
+  const b = await PartFile.create(join(dir, "b"), 1);
+  await Promise.all([a.write(0, new Uint8Array([1])), b.write(0, new Uint8Array([2]))]);
+  const ends = await Promise.all(
+    [a, b].map((part) => part.finishAtFirstFree([final, join(dir, "same (1).bin")])),
+  );
+  assert.deepEqual(ends.toSorted(), [final, join(dir, "same (1).bin")].toSorted());
+  const contents = [await Deno.readFile(ends[0]!), await Deno.readFile(ends[1]!)];
+  assert.deepEqual(contents.map((bytes) => [...bytes]), [[1], [2]]);
 });
 
 Deno.test("a write larger than one write piece lands whole, at its offset", async () => {
@@ -70,7 +97,7 @@ Deno.test("a write larger than one write piece lands whole, at its offset", asyn
   const final = join(dir, "f.bin");
   const length = 2 * WRITE_PIECE_BYTES + 3;
   const data = Uint8Array.from({ length }, (_, i) => (i * 7) % 251);
-  const part = await PartFile.open(final, length + 5);
+  const part = await PartFile.create(final, length + 5);
   await part.write(5, data);
   await part.finish(final);
   const back = await Deno.readFile(final);

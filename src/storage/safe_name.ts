@@ -1,44 +1,91 @@
 /**
  * Where a download lands. A name from a (possibly malicious) manifest
- * becomes a safe file name (no path separators, no `..`, no control
- * characters, no reserved Windows names, bounded length); every path built
- * from it is checked to lie directly inside the download folder; an existing
- * file is never overwritten (a numbered name is used instead) and one that
- * already has the content is found; the file grows under `<name>.part`.
+ * becomes a safe file name (no path separators, no `..`, no control or bidi
+ * characters, no hidden or reserved Windows names, room left for a copy
+ * number and `.part`); every path built from it is checked to lie directly
+ * inside the download folder; an existing file is never overwritten (a
+ * numbered name is used instead) and one that already has the content is
+ * found; the file grows under `<name>.part`.
  *
  * @module
  */
 
 import { basename, dirname, extname, resolve } from "node:path";
 import { MAX_FILE_NAME_BYTES, PART_SUFFIX } from "../constants.ts";
+import { UNPRINTABLE_CLASS } from "../printable.ts";
 import { hashFile } from "./hash_file.ts";
 
-// deno-lint-ignore no-control-regex
-const UNSAFE_CHARACTERS = /[\u0000-\u001f\u007f<>:"/\\|?*]/g;
-const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$/i;
+/** Control, bidi and separator characters, and those Windows forbids in names. */
+const UNSAFE_CHARACTERS = new RegExp(`[${UNPRINTABLE_CLASS}<>:"/\\\\|?*]`, "g");
+/**
+ * Names Windows reserves for devices, whatever the extension (and spaces
+ * before it): superscript digits count as digits there, and the console has
+ * `CONIN$` and `CONOUT$`.
+ */
+const WINDOWS_RESERVED = /^(con|prn|aux|nul|conin\$|conout\$|com[0-9¹²³]|lpt[0-9¹²³]) *(\..*)?$/i;
 const FALLBACK_NAME = "download";
 const MAX_COPIES = 10_000;
+/** An extension longer than this (in bytes) is cut as part of the name, not kept whole. */
+const MAX_EXTENSION_BYTES = 32;
+
+/**
+ * The longest a download adds to a sanitized name: a copy number and the
+ * `.part` suffix, as in `name (9999).part`. Names are cut to leave room for it.
+ */
+export const NAME_SUFFIX_BYTES = utf8Length(` (${MAX_COPIES - 1})${PART_SUFFIX}`);
 
 /**
  * A file name safe on every OS for the manifest name `name`: only its last
- * path component is kept, unsafe characters become `_`, and names that
- * would still be dangerous get a prefix. Never empty, never `.` or `..`.
+ * path component is kept, unsafe characters (controls, bidi controls,
+ * separators, what Windows forbids) become `_`, leading dots (a hidden file)
+ * become `_`, reserved device names get a `_` prefix, and the name is cut at
+ * a character boundary so that it fits {@linkcode MAX_FILE_NAME_BYTES} with
+ * {@linkcode NAME_SUFFIX_BYTES} to spare. Never empty, never `.` or `..`.
  */
 export function sanitizeFileName(name: string): string {
-  const lastComponent = name.split(/[/\\]/).filter((part) => part.length > 0).pop() ?? "";
-  let safe = lastComponent.replace(UNSAFE_CHARACTERS, "_").replace(/[. ]+$/, "").trim();
-  if (safe === "" || /^\.+$/.test(safe)) safe = FALLBACK_NAME;
+  const lastComponent = name.toWellFormed().split(/[/\\]/).filter((part) => part.length > 0)
+    .pop() ?? "";
+  let safe = withoutTrailingDots(lastComponent.replace(UNSAFE_CHARACTERS, "_"));
+  if (safe === "" || /^\.+$/.test(safe)) return FALLBACK_NAME;
+  safe = safe.replace(/^\.+/, (dots) => "_".repeat(dots.length));
   if (WINDOWS_RESERVED.test(safe)) safe = `_${safe}`;
-  return truncateUtf8(safe, MAX_FILE_NAME_BYTES);
+  return withoutTrailingDots(cutUtf8Name(safe, MAX_FILE_NAME_BYTES - NAME_SUFFIX_BYTES));
 }
 
-function truncateUtf8(name: string, maxBytes: number): string {
-  const encoder = new TextEncoder();
-  if (encoder.encode(name).length <= maxBytes) return name;
-  const extension = extname(name).slice(0, maxBytes / 4);
-  let stem = name.slice(0, name.length - extension.length);
-  while (encoder.encode(stem + extension).length > maxBytes) stem = [...stem].slice(0, -1).join("");
-  return stem + extension;
+/** `name` trimmed, without the trailing dots and spaces Windows drops. */
+function withoutTrailingDots(name: string): string {
+  return name.replace(/[. ]+$/, "").trim();
+}
+
+/** `name` cut to at most `maxBytes` of UTF-8, keeping a short extension whole. */
+function cutUtf8Name(name: string, maxBytes: number): string {
+  if (utf8Length(name) <= maxBytes) return name;
+  let extension = extname(name);
+  if (utf8Length(extension) > MAX_EXTENSION_BYTES) extension = "";
+  const stem = name.slice(0, name.length - extension.length);
+  return cutUtf8(stem, maxBytes - utf8Length(extension)) + extension;
+}
+
+/** The longest start of `text` that takes at most `maxBytes` in UTF-8, cut between characters. */
+function cutUtf8(text: string, maxBytes: number): string {
+  let bytes = 0;
+  let end = 0;
+  for (const char of text) {
+    bytes += utf8Length(char);
+    if (bytes > maxBytes) break;
+    end += char.length;
+  }
+  return text.slice(0, end);
+}
+
+/** Bytes `text` takes in UTF-8. */
+function utf8Length(text: string): number {
+  let bytes = 0;
+  for (const char of text) {
+    const code = char.codePointAt(0)!;
+    bytes += code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
+  }
+  return bytes;
 }
 
 /**
@@ -87,14 +134,6 @@ export async function pathExists(path: string): Promise<boolean> {
     if (error instanceof Deno.errors.NotFound) return false;
     throw error;
   }
-}
-
-/** The first candidate path for `name` in `dir` with nothing there yet. */
-export async function freePath(dir: string, name: string): Promise<string> {
-  for (const path of candidatePaths(dir, name)) {
-    if (!await pathExists(path)) return path;
-  }
-  throw new Error(`too many files named like ${name} in ${dir}`);
 }
 
 /**

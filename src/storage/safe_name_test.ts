@@ -6,7 +6,7 @@ import { hashFile } from "./hash_file.ts";
 import {
   candidatePaths,
   findPresent,
-  freePath,
+  NAME_SUFFIX_BYTES,
   numberedName,
   partPath,
   pathExists,
@@ -30,14 +30,45 @@ Deno.test("names from the network lose any path and dangerous characters", () =>
     ["lpt1.txt", "_lpt1.txt"],
     ["trailing dots...", "trailing dots"],
     ["normal name (1).tar.gz", "normal name (1).tar.gz"],
+    [".bashrc", "_bashrc"],
+    ["..hidden.txt", "__hidden.txt"],
+    ["  .profile", "_profile"],
+    ["évil\u202Etxt.exe", "évil_txt.exe"],
+    ["a\u202ab\u202bc\u202cd\u202de", "a_b_c_d_e"],
+    ["\u2066x\u2067y\u2068z\u2069\u200e\u200f", "_x_y_z___"],
+    ["c1\u0085next\u009bline", "c1_next_line"],
+    ["del\u007f", "del_"],
+    ["COM¹", "_COM¹"],
+    ["lpt³.txt", "_lpt³.txt"],
+    ["CONIN$", "_CONIN$"],
+    ["conout$.log", "_conout$.log"],
+    ["NUL .txt", "_NUL .txt"],
+    ["console.txt", "console.txt"],
+    ["lone \ud800 surrogate", "lone \ufffd surrogate"],
   ];
   for (const [input, expected] of cases) assert.equal(sanitizeFileName(input), expected, input);
 });
 
-Deno.test("long UTF-8 names are trimmed to the limit, keeping the extension", () => {
-  const name = sanitizeFileName("é".repeat(400) + ".mkv");
-  assert.ok(new TextEncoder().encode(name).length <= MAX_FILE_NAME_BYTES);
-  assert.ok(name.endsWith(".mkv"));
+Deno.test("long names leave room for a copy number and .part, cut between characters", () => {
+  const bytes = (text: string) => new TextEncoder().encode(text).length;
+  const longest = numberedName("x", 9999).slice(1) + ".part";
+  assert.equal(NAME_SUFFIX_BYTES, bytes(longest));
+  for (const long of ["é".repeat(400) + ".mkv", "a".repeat(300) + ".mkv", "😀".repeat(100)]) {
+    const name = sanitizeFileName(long);
+    assert.ok(bytes(name) + NAME_SUFFIX_BYTES <= MAX_FILE_NAME_BYTES, long);
+    assert.ok(bytes(numberedName(name, 9999) + ".part") <= MAX_FILE_NAME_BYTES, long);
+    assert.ok(!name.includes("\ufffd"), "no character cut in half");
+    assert.ok(long.startsWith(name.replace(/\.mkv$/, "")), "the start is kept");
+    if (long.endsWith(".mkv")) assert.ok(name.endsWith(".mkv"), "the extension is kept");
+  }
+  assert.equal(sanitizeFileName("short.mkv"), "short.mkv");
+  const exact = "b".repeat(MAX_FILE_NAME_BYTES - NAME_SUFFIX_BYTES);
+  assert.equal(sanitizeFileName(exact), exact, "a name that fits is left whole");
+});
+
+Deno.test("a name cut to fit still ends like a name Windows keeps", () => {
+  const name = sanitizeFileName("a" + " ".repeat(300) + "b");
+  assert.equal(name, "a");
 });
 
 Deno.test("resolveInside refuses anything outside the folder", () => {
@@ -53,7 +84,7 @@ Deno.test("every path a download is given goes through the guard", () => {
   assert.equal(partPath("/tmp/out/a.txt"), resolve("/tmp/out/a.txt.part"));
 });
 
-Deno.test("numbered names go before the extension; freePath skips taken names", async () => {
+Deno.test("numbered names go before the extension; anything at a path counts as there", async () => {
   assert.equal(numberedName("a.txt", 1), "a (1).txt");
   assert.equal(numberedName("archive", 2), "archive (2)");
   await using tmp = await tempDir();
@@ -62,10 +93,7 @@ Deno.test("numbered names go before the extension; freePath skips taken names", 
     join(dir, "a.txt"),
     join(dir, "a (1).txt"),
   ]);
-  assert.equal(await freePath(dir, "a.txt"), join(dir, "a.txt"));
-  await Deno.writeTextFile(join(dir, "a.txt"), "x");
   await Deno.mkdir(join(dir, "a (1).txt"));
-  assert.equal(await freePath(dir, "a.txt"), join(dir, "a (2).txt"));
   assert.equal(await pathExists(join(dir, "a (1).txt")), true, "a folder counts as taken");
   assert.equal(await pathExists(join(dir, "a (2).txt")), false);
 });
