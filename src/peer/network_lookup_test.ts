@@ -85,6 +85,7 @@ Deno.test("an answer naming another file than the ID or prefix asked for is refu
     fileId: await computeFileId(substitute),
     manifest: substitute,
     sources: [],
+    total: 0,
   };
   const network = new NetworkLookup({
     server: server({ lookup: substituted }),

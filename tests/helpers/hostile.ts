@@ -111,6 +111,7 @@ async function serveLies(
           fileId: first.file.fileId,
           manifest: first.file.manifest,
           sources: [first.source],
+          total: 1,
         });
         return;
       }
@@ -119,6 +120,7 @@ async function serveLies(
           sources: state.shared.filter((s) => s.file.fileId === message.fileId).map((s) =>
             s.source
           ),
+          total: state.shared.filter((s) => s.file.fileId === message.fileId).length,
         });
         return;
       case "unshare":
