@@ -15,7 +15,7 @@ import {
   UPLOAD_WRITE_GRACE_MS,
 } from "../constants.ts";
 import { errorMessage, type Logger, silentLogger } from "../log.ts";
-import { Acceptor, type Listener, listenTcp } from "../protocol/acceptor.ts";
+import { Acceptor } from "../protocol/acceptor.ts";
 import type { Credentials } from "../protocol/dial.ts";
 import type { Connection } from "../protocol/connection.ts";
 import { DATA_HEADER_BYTES, writeDataHeader } from "../protocol/frame.ts";
@@ -63,20 +63,14 @@ export class ChunkServer {
   #uploadsServed = 0;
   #onSourceChanged: ChunkServerOptions["onSourceChanged"];
 
-  private constructor(listener: Listener, options: ChunkServerOptions) {
+  private constructor(acceptor: Acceptor, options: ChunkServerOptions) {
+    this.#acceptor = acceptor;
     this.#library = options.library;
     this.#log = options.log ?? silentLogger();
     const slots = options.uploadSlots ?? UPLOAD_SLOTS;
     this.#queue = new UploadQueue(slots, { perRequester: Math.ceil(slots / 3) });
     this.#idleMs = options.idleMs ?? CHUNK_IDLE_TIMEOUT_MS;
     this.#onSourceChanged = options.onSourceChanged;
-    this.#acceptor = new Acceptor(listener, {
-      role: "peer",
-      accept: ["peer"],
-      credentials: options.credentials,
-      log: this.#log,
-      onConnection: (connection) => this.#serve(connection),
-    });
     this.address = this.#acceptor.address;
     this.port = this.#acceptor.addr.port;
     this.hostname = this.#acceptor.addr.hostname;
@@ -84,8 +78,16 @@ export class ChunkServer {
 
   /** Starts listening; throws a clear error when the address is taken. */
   static async start(options: ChunkServerOptions): Promise<ChunkServer> {
-    const listener = await listenTcp({ host: options.hostname, port: options.port }, "--addr");
-    return new ChunkServer(listener, options);
+    let server: ChunkServer | undefined = undefined;
+    const acceptor = await Acceptor.open({ host: options.hostname, port: options.port }, {
+      role: "peer",
+      accept: ["peer"],
+      credentials: options.credentials,
+      log: options.log ?? silentLogger(),
+      onConnection: (connection) => server!.#serve(connection),
+    });
+    server = new ChunkServer(acceptor, options);
+    return server;
   }
 
   /** Chunk bytes sent to other peers so far. */

@@ -6,7 +6,8 @@
  * @module
  */
 
-import { ConnectionClosedError, MembershipError } from "../protocol/connection.ts";
+import { ConnectionClosedError } from "../protocol/connection.ts";
+import { MembershipError } from "../protocol/handshake.ts";
 import { IdentityMismatchError, UnreachableError } from "../protocol/secure_channel.ts";
 import { TimeoutError } from "../protocol/timeouts.ts";
 

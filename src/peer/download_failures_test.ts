@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { ConnectionClosedError, MembershipError, RemoteError } from "../protocol/connection.ts";
+import { ConnectionClosedError, RemoteError } from "../protocol/connection.ts";
+import { MembershipError } from "../protocol/handshake.ts";
 import { IdentityMismatchError, UnreachableError } from "../protocol/secure_channel.ts";
 import { ProtocolError } from "../protocol/frame.ts";
 import { TimeoutError } from "../protocol/timeouts.ts";

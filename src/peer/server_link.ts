@@ -9,7 +9,8 @@
 import { HEARTBEAT_INTERVAL_MS, REQUEST_TIMEOUT_MS } from "../constants.ts";
 import { errorMessage, type Logger, silentLogger } from "../log.ts";
 import { formatHostPort, type HostPort } from "../protocol/channel.ts";
-import { type Connection, MembershipError, RemoteError } from "../protocol/connection.ts";
+import { type Connection, RemoteError } from "../protocol/connection.ts";
+import { MembershipError } from "../protocol/handshake.ts";
 import { type Credentials, dial } from "../protocol/dial.ts";
 import {
   parseMessage,

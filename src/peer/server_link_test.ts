@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { silentLogger } from "../log.ts";
 import { Acceptor, listenTcp } from "../protocol/acceptor.ts";
-import { type Connection, MembershipError } from "../protocol/connection.ts";
+import type { Connection } from "../protocol/connection.ts";
+import { MembershipError } from "../protocol/handshake.ts";
 import { withTimeout } from "../protocol/timeouts.ts";
 import { testCredentials } from "../test_credentials.ts";
 import { ServerIdentityError, ServerLink } from "./server_link.ts";

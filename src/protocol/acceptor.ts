@@ -14,7 +14,8 @@ import {
 } from "../constants.ts";
 import { errorMessage, type Logger } from "../log.ts";
 import { formatHostPort, type HostPort } from "./channel.ts";
-import { type Connection, handshake, type HandshakeOptions } from "./connection.ts";
+import type { Connection } from "./connection.ts";
+import { handshake, type HandshakeOptions } from "./handshake.ts";
 import { acceptSecure, type ListenerCredentials, listenerCredentials } from "./secure_channel.ts";
 import type { Credentials } from "./dial.ts";
 
@@ -91,6 +92,11 @@ export class Acceptor {
     this.addr = listener.addr;
     this.address = formatHostPort(listener.addr.hostname, listener.addr.port);
     this.#server.on("connection", (socket: net.Socket) => this.#admit(socket));
+  }
+
+  /** Listens on `address` (the option `--addr` sets it) and accepts there as `options` say. */
+  static async open(address: HostPort, options: AcceptorOptions): Promise<Acceptor> {
+    return new Acceptor(await listenTcp(address, "--addr"), options);
   }
 
   /** Connections currently open (past the handshake). */

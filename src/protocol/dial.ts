@@ -9,7 +9,8 @@
 import { CONNECT_TIMEOUT_MS } from "../constants.ts";
 import type { Identity } from "../security/identity.ts";
 import type { HostPort } from "./channel.ts";
-import { type Connection, handshake, type HandshakeOptions } from "./connection.ts";
+import type { Connection } from "./connection.ts";
+import { handshake, type HandshakeOptions } from "./handshake.ts";
 import { dialSecure } from "./secure_channel.ts";
 
 /** Who we are on the wire, and the network we belong to. */

@@ -4,7 +4,7 @@ import { createIdentity, type Identity } from "../security/identity.ts";
 import { generateNetworkKey, parseNetworkKey } from "../security/network_key.ts";
 import { silentLogger } from "../log.ts";
 import { Acceptor, listenTcp } from "./acceptor.ts";
-import { MembershipError } from "./connection.ts";
+import { MembershipError } from "./handshake.ts";
 import type { Connection } from "./connection.ts";
 import { dial } from "./dial.ts";
 import { encodeControlFrame } from "./frame.ts";

@@ -18,7 +18,7 @@ import {
 } from "../constants.ts";
 import { errorMessage, type Logger, silentLogger } from "../log.ts";
 import { formatHostPort } from "../protocol/channel.ts";
-import { Acceptor, type Listener, listenTcp } from "../protocol/acceptor.ts";
+import { Acceptor } from "../protocol/acceptor.ts";
 import type { Credentials } from "../protocol/dial.ts";
 import type { Connection } from "../protocol/connection.ts";
 import { ProtocolError } from "../protocol/frame.ts";
@@ -87,27 +87,29 @@ export class CentralServer {
   /** Peer ID -> when its last line about its request rate was logged, and refusals since. */
   #rateLogged = new Map<string, { at: number; since: number }>();
 
-  private constructor(listener: Listener, options: ServerOptions) {
+  private constructor(acceptor: Acceptor, options: ServerOptions) {
+    this.#acceptor = acceptor;
     this.#hostname = options.hostname;
     this.#requestRate = options.requestRate ?? DEFAULT_REQUEST_RATE;
     this.#log = options.log ?? silentLogger();
     this.#peerTimeoutMs = options.peerTimeoutMs ?? PEER_TIMEOUT_MS;
     this.#sweeper = setInterval(() => this.#sweep(), PEER_SWEEP_INTERVAL_MS);
-    this.#acceptor = new Acceptor(listener, {
-      role: "server",
-      accept: ["peer"],
-      credentials: options.credentials,
-      log: this.#log,
-      onConnection: (connection) => this.#serve(connection),
-    });
     this.address = this.#acceptor.address;
     this.port = this.#acceptor.addr.port;
   }
 
   /** Starts listening. Throws a clear error when the address is taken. */
   static async start(options: ServerOptions): Promise<CentralServer> {
-    const listener = await listenTcp({ host: options.hostname, port: options.port }, "--addr");
-    return new CentralServer(listener, options);
+    let server: CentralServer | undefined = undefined;
+    const acceptor = await Acceptor.open({ host: options.hostname, port: options.port }, {
+      role: "server",
+      accept: ["peer"],
+      credentials: options.credentials,
+      log: options.log ?? silentLogger(),
+      onConnection: (connection) => server!.#serve(connection),
+    });
+    server = new CentralServer(acceptor, options);
+    return server;
   }
 
   /**

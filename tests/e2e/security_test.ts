@@ -21,7 +21,7 @@ import {
 } from "../../scripts/process_harness.ts";
 import { sha256File } from "../../scripts/sample_files.ts";
 import { parseHostPort } from "../../src/protocol/channel.ts";
-import { MembershipError } from "../../src/protocol/connection.ts";
+import { MembershipError } from "../../src/protocol/handshake.ts";
 import { type Credentials, dial } from "../../src/protocol/dial.ts";
 import { encodePreamble, IdentityMismatchError } from "../../src/protocol/secure_channel.ts";
 import { createIdentity } from "../../src/security/identity.ts";
