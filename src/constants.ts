@@ -230,7 +230,10 @@ export const REFUSAL_LOG_INTERVAL_MS = 60_000;
 /** Time allowed to open a TCP connection to another peer. */
 export const CONNECT_TIMEOUT_MS = 5_000;
 
-/** Pause before retrying a peer whose connection failed. */
+/** Longest pause before retrying a peer whose connection keeps failing (the pause doubles). */
+export const MAX_PEER_RETRY_DELAY_MS = 60_000;
+
+/** Pause before retrying a peer whose connection failed (the first time). */
 export const PEER_RETRY_DELAY_MS = 1_000;
 
 /** Milliseconds in a second: times are kept in ms and shown or given in seconds. */

@@ -168,6 +168,7 @@ export class ChunkRequests {
       throw new DownloadError(`cannot write ${part.path}: ${errorMessage(error)}`);
     });
     if (scheduler.done.has(flight.index)) return;
+    this.#options.sources.served(flight.address);
     const losers = scheduler.markDone(flight.peerId, flight.index);
     this.#cancelDuplicates(flight, losers);
     this.#options.onVerified(flight.index, hashed.data.length);

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { PEER_RETRY_DELAY_MS } from "../constants.ts";
+import { MAX_PEER_RETRY_DELAY_MS, PEER_RETRY_DELAY_MS } from "../constants.ts";
 import type { Source } from "../protocol/messages.ts";
 import { Bitfield } from "../storage/bitfield.ts";
 import type { Scheduler } from "./scheduler.ts";
@@ -19,6 +19,8 @@ export class DownloadSources {
   #addresses = new Map<string, string>();
   /** Address -> time before which it is not used again. */
   #retryAt = new Map<string, number>();
+  /** Address -> connection failures so far in this download. */
+  #failures = new Map<string, number>();
   /** The other peers the last list of sources named. */
   #listed: string[] = [];
 
@@ -81,10 +83,25 @@ export class DownloadSources {
     }
   }
 
-  /** Forgets `peerId`, whose connection failed, and leaves its address alone for a while. */
+  /**
+   * Forgets `peerId`, whose connection failed, and leaves its address alone
+   * for a while: {@linkcode PEER_RETRY_DELAY_MS} at first, twice as long at
+   * each failure after (up to {@linkcode MAX_PEER_RETRY_DELAY_MS}), so a
+   * source that keeps failing (or trickling until it is cut off) gets ever
+   * fewer chances to hold this download's buffers. A verified chunk from it
+   * ({@linkcode served}) starts the count again.
+   */
   lost(peerId: string, address: string): void {
     this.#scheduler.removeSource(peerId);
-    this.#retryAt.set(address, this.#now() + PEER_RETRY_DELAY_MS);
+    const failures = (this.#failures.get(address) ?? 0) + 1;
+    this.#failures.set(address, failures);
+    const delay = Math.min(MAX_PEER_RETRY_DELAY_MS, PEER_RETRY_DELAY_MS * 2 ** (failures - 1));
+    this.#retryAt.set(address, this.#now() + delay);
+  }
+
+  /** `address` served a verified chunk: its failures so far are forgiven. */
+  served(address: string): void {
+    this.#failures.delete(address);
   }
 
   #settingAside(address: string): boolean {

@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
-import { BAN_AFTER_BAD_CHUNKS, PEER_RETRY_DELAY_MS } from "../constants.ts";
+import {
+  BAN_AFTER_BAD_CHUNKS,
+  MAX_PEER_RETRY_DELAY_MS,
+  PEER_RETRY_DELAY_MS,
+} from "../constants.ts";
 import { Bitfield } from "../storage/bitfield.ts";
 import { DownloadSources } from "./download_sources.ts";
 import { Scheduler } from "./scheduler.ts";
@@ -60,6 +64,29 @@ Deno.test("a lost peer's address is left alone for a while, then used again", ()
   now += PEER_RETRY_DELAY_MS;
   book.update([{ peerId: "a", address: "10.0.0.1:1" }]);
   assert.deepEqual(scheduler.usableSources(), ["a"]);
+});
+
+Deno.test("a peer that keeps failing is left alone twice as long each time, up to a bound", () => {
+  let now = 0;
+  const { scheduler, sources: book } = sources(() => now);
+  const peer = { peerId: "a", address: "10.0.0.1:1" };
+  const usableAfter = (ms: number) => {
+    now += ms;
+    book.update([peer]);
+    return scheduler.usableSources().includes("a");
+  };
+  book.update([peer]);
+  book.lost("a", peer.address);
+  assert.equal(usableAfter(PEER_RETRY_DELAY_MS), true, "first failure: one delay");
+  book.lost("a", peer.address);
+  assert.equal(usableAfter(PEER_RETRY_DELAY_MS), false, "second failure: twice as long");
+  assert.equal(usableAfter(PEER_RETRY_DELAY_MS), true);
+  for (let i = 0; i < 20; i++) book.lost("a", peer.address);
+  assert.equal(usableAfter(MAX_PEER_RETRY_DELAY_MS - 1), false);
+  assert.equal(usableAfter(1), true, "never longer than the bound");
+  book.served(peer.address);
+  book.lost("a", peer.address);
+  assert.equal(usableAfter(PEER_RETRY_DELAY_MS), true, "a served chunk forgives the failures");
 });
 
 Deno.test("a banned peer is never added back; a list of banned peers only is told apart", () => {
