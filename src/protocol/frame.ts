@@ -97,20 +97,25 @@ export interface FrameProgress {
   startedAt: number;
   /** Bytes of it read so far. */
   bytes: number;
+  /** When its latest bytes arrived, in milliseconds (its start until then). */
+  lastAt?: number;
 }
 
 /**
  * True when a frame in progress is too slow to be honest: past
  * {@linkcode FRAME_GRACE_MS} it has averaged under
- * {@linkcode FRAME_MIN_BYTES_PER_SECOND}. A sender trickling a frame (one
- * byte a second into a 4 MiB chunk buffer, say) would otherwise hold the
- * receiver's buffer for ever.
+ * {@linkcode FRAME_MIN_BYTES_PER_SECOND}, or nothing of it has arrived for
+ * {@linkcode FRAME_GRACE_MS}. A sender trickling a frame (one byte a second
+ * into a 4 MiB chunk buffer, say), or sending a burst and then stalling,
+ * would otherwise hold the receiver's buffer for ever.
  */
 export function frameTooSlow(progress: FrameProgress | undefined, now: number): boolean {
   if (!progress) return false;
   const elapsed = now - progress.startedAt;
-  return elapsed > FRAME_GRACE_MS &&
-    progress.bytes < (elapsed / MS_PER_SECOND) * FRAME_MIN_BYTES_PER_SECOND;
+  const silent = now - (progress.lastAt ?? progress.startedAt);
+  return silent > FRAME_GRACE_MS ||
+    (elapsed > FRAME_GRACE_MS &&
+      progress.bytes < (elapsed / MS_PER_SECOND) * FRAME_MIN_BYTES_PER_SECOND);
 }
 
 /** Reads frames from a channel, enforcing the size limits of each kind. */
@@ -216,6 +221,7 @@ export class FrameReader {
       if (count === null) throw new ProtocolError("stream ended inside a data payload");
       offset += count;
       progress.bytes = offset;
+      progress.lastAt = this.#now();
     }
     this.#progress = undefined;
     this.#pendingPayload = 0;
@@ -258,6 +264,7 @@ export class FrameReader {
       if (count === null) throw new ProtocolError("stream ended inside a frame");
       offset += count;
       progress.bytes = offset;
+      progress.lastAt = this.#now();
     }
     this.#progress = undefined;
     return body;

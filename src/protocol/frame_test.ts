@@ -161,7 +161,10 @@ Deno.test("a frame is too slow only past the grace time and under the floor rate
   assert.equal(frameTooSlow(undefined, 1_000_000), false, "no frame in progress");
   assert.equal(frameTooSlow(started, 1_000 + 9_000), false, "within the grace time");
   assert.equal(frameTooSlow({ ...started, bytes: 11 }, 1_000 + 11_000), true, "a trickle");
-  assert.equal(frameTooSlow({ ...started, bytes: 64 * 1024 }, 1_000 + 11_000), false);
+  assert.equal(frameTooSlow({ ...started, bytes: 64 * 1024, lastAt: 11_500 }, 12_000), false);
+  const burst = { startedAt: 1_000, bytes: 1024 * 1024, lastAt: 2_000 };
+  assert.equal(frameTooSlow(burst, 2_000 + 9_000), false, "a pause is allowed");
+  assert.equal(frameTooSlow(burst, 2_000 + 11_000), true, "a burst, then silence");
 });
 
 Deno.test("a reader reports the frame in progress and how far it has come", async () => {
