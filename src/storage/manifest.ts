@@ -31,16 +31,14 @@ export function chunkOffset(manifest: Manifest, index: number): number {
   return index * manifest.chunkSize;
 }
 
-/** Lowercase hex of `bytes`. */
+/** Lowercase hex of `bytes` (the runtime's own codec). */
 export function toHex(bytes: Uint8Array): string {
-  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+  return bytes.toHex();
 }
 
-/** Bytes of the lowercase or uppercase hex string `hex`. */
+/** Bytes of the lowercase or uppercase hex string `hex`; throws on anything else. */
 export function fromHex(hex: string): Uint8Array {
-  const bytes = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
-  return bytes;
+  return Uint8Array.fromHex(hex);
 }
 
 /**
@@ -62,7 +60,7 @@ export function encodeCanonical(manifest: Omit<Manifest, "name">): Uint8Array {
   view.setUint32(offset, count);
   offset += U32_BYTES;
   for (const hash of manifest.chunkHashes) {
-    out.set(fromHex(hash), offset);
+    out.subarray(offset, offset + HASH_BYTES).setFromHex(hash);
     offset += HASH_BYTES;
   }
   return out;
