@@ -195,10 +195,17 @@ async function showStatus(state: PeerShellState, io: ShellIo): Promise<void> {
 }
 
 /** The status line about the central server, or its absence in LAN mode. */
-export function serverLine(status: { server?: string; connected: boolean; lan: boolean }): string {
+export function serverLine(
+  status: { server?: string; connected: boolean; lan: boolean; refused?: string },
+): string {
   const lan = status.lan ? ", plus peers found on the LAN" : "";
   if (status.server === undefined) return `none (LAN mode: peers found over mDNS)`;
-  return `${status.server} (${status.connected ? "connected" : "not connected, retrying"})${lan}`;
+  const state = status.connected
+    ? "connected"
+    : status.refused
+    ? `refused: ${status.refused}`
+    : "not connected, retrying";
+  return `${status.server} (${state})${lan}`;
 }
 
 /** Table rows of the network's files, `*` marking the ones `mine` holds. */

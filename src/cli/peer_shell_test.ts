@@ -16,6 +16,11 @@ Deno.test("the status names the server, or says the peer works in LAN mode", () 
     serverLine({ server: undefined, connected: false, lan: true }),
     "none (LAN mode: peers found over mDNS)",
   );
+  assert.equal(
+    serverLine({ server: "10.0.0.1:8000", connected: false, lan: false, refused: "wrong key" }),
+    "10.0.0.1:8000 (refused: wrong key)",
+    "a refusal that retrying cannot mend is not called retrying",
+  );
 });
 
 Deno.test("the network's files are listed with a star on this peer's own", () => {

@@ -69,6 +69,8 @@ export interface PeerStatus {
   lan: boolean;
   /** True while registered with the server. */
   connected: boolean;
+  /** Why the server refused this peer for good (a wrong key, a changed identity), if it did. */
+  refused?: string;
   /** Files this peer serves (shared or partly downloaded). */
   shared: number;
   downloadsRunning: number;
@@ -267,6 +269,7 @@ export class PeerNode {
       server: this.#link?.serverAddress,
       lan: this.#lan !== undefined,
       connected: this.#link?.connected ?? false,
+      refused: this.#link?.refused,
       shared: this.#shares.list().length,
       downloadsRunning: this.#downloads.running,
       uploadedBytes: this.#chunkServer.uploadedBytes,

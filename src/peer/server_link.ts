@@ -106,6 +106,11 @@ export class ServerLink {
     return this.#lastError;
   }
 
+  /** Why the link stopped for good (a refused key, a changed server identity), if it did. */
+  get refused(): string | undefined {
+    return this.#fatal?.message;
+  }
+
   /** Starts connecting in the background. */
   start(): void {
     this.#loop ??= this.#run();
