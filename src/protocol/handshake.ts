@@ -99,7 +99,11 @@ export async function handshake(link: SecureLink, options: HandshakeOptions): Pr
   const next = () => nextControl(reader, { timeout, remote });
   try {
     const sent = writer.sendControl(hello);
-    const remoteHello = parseMessage(helloSchema, await next());
+    const first = await next();
+    // The name and version first: another version's hello may not fit ours.
+    const spoken = versionProblem(first);
+    if (spoken) await refuse(new ProtocolError(spoken));
+    const remoteHello = parseMessage(helloSchema, first);
     await sent;
     const problem = helloProblem(remoteHello, options.accept);
     if (problem) await refuse(new ProtocolError(problem));
@@ -236,15 +240,27 @@ export function networkProblem(
 
 /** Says what is wrong with a hello, or `undefined` when it is acceptable. */
 export function helloProblem(hello: Hello, accept: Hello["role"][]): string | undefined {
-  if (hello.protocol !== PROTOCOL_NAME) {
-    return `other side speaks "${hello.protocol}", not ${PROTOCOL_NAME}`;
-  }
-  if (hello.version !== PROTOCOL_VERSION) {
-    return `protocol version mismatch: other side speaks v${hello.version}, ` +
-      `this program speaks v${PROTOCOL_VERSION}; run the same p2pft version on both`;
-  }
+  const spoken = versionProblem(hello);
+  if (spoken) return spoken;
   if (!accept.includes(hello.role)) {
     return `expected a ${accept.join(" or ")}, but the other side is a ${hello.role}`;
+  }
+  return undefined;
+}
+
+/**
+ * Says what is wrong with the protocol name or version a first message
+ * claims, whatever else it holds (a hello of another version may have
+ * other fields), or `undefined` when it claims ours or claims nothing.
+ */
+export function versionProblem(message: unknown): string | undefined {
+  const { protocol, version } = (message ?? {}) as { protocol?: unknown; version?: unknown };
+  if (typeof protocol === "string" && protocol !== PROTOCOL_NAME) {
+    return `other side speaks "${protocol.slice(0, 64)}", not ${PROTOCOL_NAME}`;
+  }
+  if (typeof version === "number" && version !== PROTOCOL_VERSION) {
+    return `protocol version mismatch: other side speaks v${version}, ` +
+      `this program speaks v${PROTOCOL_VERSION}; run the same p2pft version on both`;
   }
   return undefined;
 }

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { PROTOCOL_VERSION } from "../constants.ts";
 import { ConnectionClosedError } from "./connection.ts";
 import { encodeControlFrame } from "./frame.ts";
-import { handshake, helloProblem, networkProblem } from "./handshake.ts";
+import { handshake, helloProblem, networkProblem, versionProblem } from "./handshake.ts";
 import { a, b, connected, link, side, socketPair } from "./test_pair.ts";
 
 Deno.test("a handshake exchanges hellos and proofs, and knows who is at the other end", async () => {
@@ -45,8 +45,6 @@ Deno.test("a version mismatch is refused with a clear error sent to the other si
     protocol: "p2pft",
     version: PROTOCOL_VERSION + 1,
     role: "peer",
-    nonce: "AAAAAAAAAAAAAAAAAAAAAA==",
-    network: "members",
   };
   await x.write(encodeControlFrame(hello));
   await assert.rejects(handshake(link(y, "a"), side("b")), /protocol version mismatch/);
@@ -90,4 +88,17 @@ Deno.test("networkProblem says which side needs the key", () => {
     networkProblem(false, { theirs: "members", remote: "x:1" })!,
     /x:1 requires a network key: pass it with --key/,
   );
+});
+
+Deno.test("another version's hello is refused for its version, whatever fields it has", () => {
+  assert.match(
+    versionProblem({ t: "hello", protocol: "p2pft", version: 3 })!,
+    /other side speaks v3/,
+  );
+  assert.match(versionProblem({ t: "hello", protocol: "bt" })!, /speaks "bt"/);
+  assert.equal(
+    versionProblem({ t: "hello", protocol: "p2pft", version: PROTOCOL_VERSION }),
+    undefined,
+  );
+  assert.equal(versionProblem(null), undefined);
 });
