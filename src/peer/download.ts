@@ -77,7 +77,16 @@ export interface DownloadResult {
 }
 
 /** Where sources come from: the server, LAN peers, or both. */
-export type SourceFinder = (fileId: string) => Promise<Source[]>;
+/** Sources found for a running download. */
+export interface FoundSources {
+  /** Who holds the file (or a sample of them). */
+  sources: Source[];
+  /** False when the server sent a sample: a source missing from it has not left. */
+  complete: boolean;
+}
+
+/** Finds the sources of a file for a running download. */
+export type SourceFinder = (fileId: string) => Promise<FoundSources>;
 
 /** Told when a download has a `.part` file and may serve its verified chunks. */
 export type PartialListener = (partial: {
@@ -389,7 +398,8 @@ export class Download {
   async #refreshSources(): Promise<void> {
     this.#lastRefresh = Date.now();
     try {
-      this.#sources.update(await this.#options.findSources(this.fileId));
+      const found = await this.#options.findSources(this.fileId);
+      this.#sources.update(found.sources, { complete: found.complete });
     } catch (error) {
       this.#message = `cannot look sources up: ${errorMessage(error)}`;
       this.#log.debug(this.#message);

@@ -65,14 +65,17 @@ export class DownloadSources {
 
   /**
    * Replaces the sources with the current list (a lookup's answer): the
-   * absent ones left. Banned peers stay banned, whatever the list says.
+   * absent ones left, unless the list is a sample (`complete` false), which
+   * only adds. Banned peers stay banned, whatever the list says.
    */
-  update(sources: Source[]): void {
+  update(sources: Source[], options: { complete?: boolean } = {}): void {
     // This peer is a source of its own only when it holds the whole file
     // (a copy into another folder); its partial downloads hold nothing new.
     const others = sources.filter((s) => !(s.peerId === this.#selfId && s.chunks !== undefined));
     this.#listed = others.map((source) => source.peerId);
-    this.#scheduler.retainSources(new Set(sources.map((source) => source.peerId)));
+    if (options.complete ?? true) {
+      this.#scheduler.retainSources(new Set(sources.map((source) => source.peerId)));
+    }
     for (const source of others) {
       if (this.#scheduler.isBanned(source.peerId)) continue;
       if (this.#settingAside(source.address)) continue;

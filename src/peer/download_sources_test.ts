@@ -35,6 +35,15 @@ Deno.test("a lookup's answer sets the sources, their chunks and addresses", () =
   assert.deepEqual(scheduler.usableSources(), ["b"], "a source no longer listed is dropped");
 });
 
+Deno.test("a sampled list adds sources but drops none", () => {
+  const { scheduler, sources: book } = sources();
+  book.update([{ peerId: "a", address: "10.0.0.1:1" }]);
+  book.update([{ peerId: "b", address: "10.0.0.2:2" }], { complete: false });
+  assert.deepEqual(scheduler.usableSources().toSorted(), ["a", "b"]);
+  book.update([{ peerId: "b", address: "10.0.0.2:2" }]);
+  assert.deepEqual(scheduler.usableSources(), ["b"], "a complete list drops the absent");
+});
+
 Deno.test("this peer is a source only with the whole file", () => {
   const { scheduler, sources: book } = sources();
   book.update([{ peerId: "me", address: "127.0.0.1:1", chunks: half() }]);

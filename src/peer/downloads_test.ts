@@ -32,7 +32,8 @@ async function downloads(dir: string, serve: () => Uint8Array | undefined) {
   const list = new Downloads({
     selfId: "me",
     pool: { get: () => Promise.resolve(connection), drop: () => {} },
-    findSources: () => Promise.resolve([{ peerId: "seeder", address: "10.0.0.1:1" }]),
+    findSources: () =>
+      Promise.resolve({ sources: [{ peerId: "seeder", address: "10.0.0.1:1" }], complete: true }),
     shares: {
       addPartial: (fileId) => events.push(`partial ${fileId.slice(0, 4)}`),
       addDownloaded: (record) => Promise.resolve(void events.push(`shared ${record.path}`)),

@@ -8,6 +8,7 @@
  * @module
  */
 
+import type { FoundSources } from "./download.ts";
 import { MAX_LISTING_PAGE, MAX_LISTING_PAGES } from "../constants.ts";
 import {
   filesReplySchema,
@@ -103,18 +104,25 @@ export class NetworkLookup {
    * (sources only, not the manifest again; a random sample of at most
    * `MAX_SOURCES_PER_REPLY` when more hold it) merged with the LAN peers'.
    */
-  async sources(fileId: string): Promise<Source[]> {
+  async sources(fileId: string): Promise<FoundSources> {
     const server = this.#server;
     const lan = this.#lan;
-    return mergeSources(
+    let complete = true;
+    const sources = mergeSources(
       await this.#ask(
         server &&
-          (async () =>
-            parseMessage(sourcesReplySchema, await server.request({ t: "sources", fileId }))
-              .sources),
+          (async () => {
+            const reply = parseMessage(
+              sourcesReplySchema,
+              await server.request({ t: "sources", fileId }),
+            );
+            complete = reply.total <= reply.sources.length;
+            return reply.sources;
+          }),
         lan && (() => lan.sources(fileId)),
       ),
     );
+    return { sources, complete };
   }
 
   /**

@@ -149,13 +149,20 @@ Deno.test("a running download's sources come from whichever answers", async () =
     lan: lan([lanSource]),
     discoverTimeoutMs: 0,
   });
-  assert.deepEqual((await both.sources(fileId)).map((s) => s.peerId).toSorted(), ["l", "s"]);
+  assert.deepEqual((await both.sources(fileId)).sources.map((s) => s.peerId).toSorted(), [
+    "l",
+    "s",
+  ]);
   const lanOnly = new NetworkLookup({
     server: server({}),
     lan: lan([lanSource]),
     discoverTimeoutMs: 0,
   });
-  assert.deepEqual(await lanOnly.sources(fileId), [lanSource], "a server down is not fatal");
+  assert.deepEqual(
+    await lanOnly.sources(fileId),
+    { sources: [lanSource], complete: true },
+    "a server down is not fatal",
+  );
 });
 
 Deno.test("the network's files and peers list each once, the server's first", async () => {
