@@ -8,7 +8,10 @@ import assert from "node:assert/strict";
 import { join, relative } from "node:path";
 import { eventsNamed, runPeer, startPeer } from "../../scripts/process_harness.ts";
 import { writeRandomFile } from "../../scripts/sample_files.ts";
-import { fileIds, startCluster } from "../helpers/cluster.ts";
+import { assertErrorEvent, fileIds, startCluster, tempDir } from "../helpers/cluster.ts";
+import { startSubstitutingServer } from "../helpers/hostile.ts";
+import { TEST_NETWORK_KEY } from "../../src/test_credentials.ts";
+import { pathExists } from "../../src/storage/safe_name.ts";
 
 /** Every file, folder and link under `root`: path -> what it is, its mode and its bytes' hash. */
 async function describeTree(root: string): Promise<Map<string, string>> {
@@ -92,4 +95,39 @@ Deno.test("2,000 small files download as one folder, and two seeders of the tree
   assert.equal(result.code, 0, result.stderr);
   assert.ok(Date.now() - started < 30_000, "many small files are fast");
   assert.deepEqual(await describeTree(join(out, "many")), await describeTree(tree));
+});
+
+/** Folder entries a hostile server may send, and what the refusal must say. */
+const HOSTILE_ENTRIES: [string, RegExp][] = [
+  ["../escape.txt", /refusing entry "\.\.\/escape\.txt": it has a "\.\." segment/],
+  ["/etc/passwd", /refusing entry "\/etc\/passwd": it is an absolute path/],
+  ["docs/CON", /refusing entry "docs\/CON": "CON" is a name Windows reserves/],
+  ["a\\..\\b", /refusing entry "a\\\.\.\\b": a name holds a separator/],
+];
+
+Deno.test("a hostile folder manifest is refused, naming the bad entry; nothing is written", async () => {
+  await using dir = await tempDir("p2pft-folder-");
+  let path = "";
+  await using hostile = await startSubstitutingServer(TEST_NETWORK_KEY, {
+    answer: () => ({
+      fileId: "ab".repeat(32),
+      manifest: {
+        name: "evil",
+        size: 1,
+        chunkSize: 4 * 1024 * 1024,
+        chunkHashes: ["cd".repeat(32)],
+        entries: [{ path, kind: "file", size: 1 }],
+      },
+      sources: [],
+      total: 0,
+    }),
+  });
+  const out = join(dir.path, "out");
+  for (const [entry, refusal] of HOSTILE_ENTRIES) {
+    path = entry;
+    const result = await runPeer(hostile.address, { args: ["--json", "-d", "abab", "-o", out] });
+    assert.equal(result.code, 1, result.stderr);
+    assertErrorEvent(result, refusal);
+    assert.equal(await pathExists(out) ? [...Deno.readDirSync(out)].length : 0, 0);
+  }
 });
