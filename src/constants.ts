@@ -93,6 +93,12 @@ export const PART_SUFFIX = ".part";
 /** Longest file name (in UTF-8 bytes) a download may be saved under. */
 export const MAX_FILE_NAME_BYTES = 255;
 
+/** Most files and empty folders one shared folder may hold. */
+export const MAX_FOLDER_ENTRIES = 100_000;
+
+/** Most levels of folders a path inside a shared folder may have (`a/b/c` has 3). */
+export const MAX_FOLDER_DEPTH = 64;
+
 /** DNS-SD service type under which the central server advertises itself. */
 export const SERVER_SERVICE_TYPE = "_p2p-transfer._tcp.local";
 

@@ -53,7 +53,12 @@ export function peerCommand() {
         fallback: DEFAULT_SERVER_ADDRESS,
       }),
     )
-    .option("-r, --register <path>", "share this file at start-up (repeatable)", collect, [])
+    .option(
+      "-r, --register <paths...>",
+      "share these files or folders at start-up (repeatable; a folder's hidden files are " +
+        "shared too, its symlinks skipped)",
+      [] as string[],
+    )
     .option(
       "-d, --download <id>",
       "download this file ID or unique prefix (repeatable)",

@@ -117,8 +117,11 @@ function peerShellProgram(state: PeerShellState, io: ShellIo): Command {
         .addArgument(new Argument("<what>", "files or peers").choices(["files", "peers"]))
         .action((what) => what === "files" ? listFiles(state, io) : listPeers(state, io));
       program.command("register")
-        .description("share a file: hash it and tell the server; prints its file ID")
-        .argument("<path>", "the file to share")
+        .description(
+          "share a file or folder (hidden files included, symlinks skipped): hash it and tell " +
+            "the server; prints its ID",
+        )
+        .argument("<path>", "the file or folder to share")
         .action(async (path) => {
           await registerWithProgress(state.peer, path, {
             display: state.display,

@@ -20,13 +20,14 @@ import { errorMessage, type Logger, silentLogger } from "../log.ts";
 import type { Manifest, Source } from "../protocol/messages.ts";
 import type { Bitfield } from "../storage/bitfield.ts";
 import type { ChunkHasher } from "../storage/hasher.ts";
-import { chunkLength, chunkOffset, computeFileId } from "../storage/manifest.ts";
+import { chunkLength, chunkOffset, computeFileId, isFolder } from "../storage/manifest.ts";
 import type { PartFile } from "../storage/part_file.ts";
 import { findPresent, sanitizeFileName } from "../storage/safe_name.ts";
 import type { BufferPool } from "./buffer_pool.ts";
 import { ChunkRequests, type ConnectionSource } from "./chunk_requests.ts";
 import { DownloadError } from "./download_failures.ts";
-import { finishPart, openPart } from "./download_part.ts";
+import { findPresentFolder, finishFolder } from "./download_folder.ts";
+import { checkWhole, finishPart, openPart } from "./download_part.ts";
 import { DownloadSources } from "./download_sources.ts";
 import { Scheduler } from "./scheduler.ts";
 
@@ -235,8 +236,13 @@ export class Download {
     await Deno.mkdir(outDir, { recursive: true }).catch((error) => {
       throw new DownloadError(`cannot create the folder ${outDir}: ${errorMessage(error)}`);
     });
+    const folder = isFolder(this.manifest)
+      ? { outDir, name, fileId: this.fileId, manifest: this.manifest, log: this.#log }
+      : undefined;
     if (!resume) {
-      const present = await findPresent(outDir, name, { fileId: this.fileId, ...this.manifest });
+      const present = folder
+        ? await findPresentFolder(folder)
+        : await findPresent(outDir, name, { fileId: this.fileId, ...this.manifest });
       if (present) {
         this.#log.info(`${present} already has this content; nothing to download`);
         this.#path = present;
@@ -258,7 +264,10 @@ export class Download {
       });
       this.#state = "running";
       await this.#fetchAll(part);
-      const finalPath = await finishPart(part, { ...place, done: this.#scheduler.done });
+      const whole = { ...place, done: this.#scheduler.done };
+      const finalPath = folder
+        ? await finishFolder(await checkWhole(part, whole), folder)
+        : await finishPart(part, whole);
       this.#path = finalPath;
       return this.#result(finalPath, false);
     } finally {

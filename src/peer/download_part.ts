@@ -74,6 +74,25 @@ export async function openPart(place: PartPlace, resumePath?: string): Promise<O
 }
 
 /**
+ * `part` when it is whole (every chunk in `done` verified, the size of the
+ * file); throws a {@linkcode DownloadError} otherwise.
+ */
+export async function checkWhole(
+  part: PartFile,
+  options: { size: number; done: Bitfield },
+): Promise<PartFile> {
+  const { size, done } = options;
+  const onDisk = await part.size();
+  if (!done.complete || onDisk !== size) {
+    throw new DownloadError(
+      `${part.path} is not whole (${onDisk} of ${size} bytes, ${done.count} of ${done.size} ` +
+        `chunks verified): something else changed it; download the file again`,
+    );
+  }
+  return part;
+}
+
+/**
  * Checks that `part` is whole (every chunk in `done` verified, the size of
  * the file) and renames it to the first free final name; resolves to that
  * path. Throws a {@linkcode DownloadError}, the `.part` kept.
@@ -82,14 +101,8 @@ export async function finishPart(
   part: PartFile,
   options: PartPlace & { done: Bitfield },
 ): Promise<string> {
-  const { outDir, name, size, done, log } = options;
-  const onDisk = await part.size();
-  if (!done.complete || onDisk !== size) {
-    throw new DownloadError(
-      `${part.path} is not whole (${onDisk} of ${size} bytes, ${done.count} of ${done.size} ` +
-        `chunks verified): something else changed it; download the file again`,
-    );
-  }
+  const { outDir, name, log } = options;
+  await checkWhole(part, options);
   const path = await part.finishAtFirstFree(candidatePaths(outDir, name));
   if (!path) throw new DownloadError(`no free name for ${name} in ${outDir}: move some away`);
   if (basename(path) !== name) {

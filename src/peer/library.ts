@@ -9,7 +9,8 @@
 import type { Manifest, SharedFileEntry } from "../protocol/messages.ts";
 import { Bitfield } from "../storage/bitfield.ts";
 import { ChunkSource } from "../storage/chunk_source.ts";
-import { chunkLength, chunkOffset } from "../storage/manifest.ts";
+import { FolderSource } from "../storage/folder_source.ts";
+import { chunkLength, chunkOffset, isFolder } from "../storage/manifest.ts";
 import type { PartFile } from "../storage/part_file.ts";
 import type { SharedRecord } from "../storage/peer_state.ts";
 
@@ -29,9 +30,11 @@ export interface ServedFile {
   close(): void;
 }
 
-/** A shared file: held whole, read from its own path (while it stays as hashed). */
+/** A shared file or folder: held whole, read from its own path (while it stays as hashed). */
 export function sharedFile(record: SharedRecord): ServedFile {
-  const source = new ChunkSource(record.path, record);
+  const source = isFolder(record.manifest)
+    ? new FolderSource(record.path, record)
+    : new ChunkSource(record.path, record);
   return {
     fileId: record.fileId,
     manifest: record.manifest,

@@ -13,6 +13,8 @@ import type { Manifest, SharedFileEntry } from "../protocol/messages.ts";
 import type { Bitfield } from "../storage/bitfield.ts";
 import type { SourceChangedError } from "../storage/chunk_source.ts";
 import { hashFile, type HashProgress } from "../storage/hash_file.ts";
+import { hashFolder, walkFolder } from "../storage/hash_folder.ts";
+import { isFolder } from "../storage/manifest.ts";
 import type { PartFile } from "../storage/part_file.ts";
 import type { PeerState, SharedRecord } from "../storage/peer_state.ts";
 import { type Library, partialFile, type ServedFile, sharedEntry, sharedFile } from "./library.ts";
@@ -63,7 +65,10 @@ export class Shares {
     return this.#library.list();
   }
 
-  /** Hashes and shares the file at `path`; `options.signal` stops the hashing. */
+  /**
+   * Hashes and shares the file or folder at `path` (a folder's symlinks are
+   * skipped with a warning); `options.signal` stops the hashing.
+   */
   async register(
     path: string,
     options: { onProgress?: (progress: HashProgress) => void; signal?: AbortSignal } = {},
@@ -71,10 +76,13 @@ export class Shares {
     const absolute = resolve(path);
     let hashed;
     try {
-      hashed = await hashFile(absolute, options);
+      const info = await Deno.stat(absolute);
+      hashed = info.isDirectory
+        ? await hashFolder(absolute, { ...options, onSkip: (message) => this.#log.warn(message) })
+        : await hashFile(absolute, options);
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) {
-        throw new Error(`cannot register ${path}: no such file`);
+        throw new Error(`cannot register ${path}: no such file or folder`);
       }
       throw new Error(`cannot register ${path}: ${errorMessage(error)}`);
     }
@@ -112,8 +120,10 @@ export class Shares {
 
   /** Shares a finished download whole; throws when it cannot be read or the server told. */
   async addDownloaded(record: Omit<SharedRecord, "mtimeMs">): Promise<void> {
-    const info = await Deno.stat(record.path);
-    const file = sharedFile({ ...record, mtimeMs: info.mtime?.getTime() ?? 0 });
+    const mtimeMs = isFolder(record.manifest)
+      ? (await walkFolder(record.path)).mtimeMs
+      : (await Deno.stat(record.path)).mtime?.getTime() ?? 0;
+    const file = sharedFile({ ...record, mtimeMs });
     this.#library.put(file);
     await this.#save();
     await this.#link?.share([sharedEntry(file)]);
@@ -151,7 +161,10 @@ export class Shares {
       this.#log.warn(`${record.path} is gone; no longer sharing it`);
       return;
     }
-    if (info.size === record.manifest.size && (info.mtime?.getTime() ?? 0) === record.mtimeMs) {
+    const unchanged = isFolder(record.manifest)
+      ? info.isDirectory && await folderUnchanged(record)
+      : info.size === record.manifest.size && (info.mtime?.getTime() ?? 0) === record.mtimeMs;
+    if (unchanged) {
       this.#library.put(sharedFile(record));
       return;
     }
@@ -170,4 +183,11 @@ export class Shares {
       this.#log.warn(`cannot save the list of shared files: ${errorMessage(error)}`);
     }) ?? Promise.resolve();
   }
+}
+
+/** True when the folder of `record` still has the entries it was hashed with, none modified since. */
+async function folderUnchanged(record: SharedRecord): Promise<boolean> {
+  const { entries, mtimeMs } = await walkFolder(record.path);
+  return mtimeMs === record.mtimeMs &&
+    JSON.stringify(entries) === JSON.stringify(record.manifest.entries);
 }

@@ -9,7 +9,14 @@
  */
 
 import { z } from "zod";
-import { CHUNK_SIZE, FILE_ID_HEX_LENGTH, MAX_FILE_NAME_BYTES } from "../constants.ts";
+import {
+  CHUNK_SIZE,
+  FILE_ID_HEX_LENGTH,
+  MAX_FILE_NAME_BYTES,
+  MAX_FOLDER_DEPTH,
+  MAX_FOLDER_ENTRIES,
+} from "../constants.ts";
+import { checkFolderEntries } from "../storage/folder_paths.ts";
 import { ProtocolError } from "./frame.ts";
 
 const MAX_NAME_CHARS = MAX_FILE_NAME_BYTES * 4;
@@ -19,6 +26,7 @@ const MAX_WORD_CHARS = 64;
 /** Longest message type quoted back in an error. */
 const MAX_QUOTED_TYPE_CHARS = 32;
 const MAX_FILE_SIZE = Number.MAX_SAFE_INTEGER;
+const MAX_FOLDER_PATH_CHARS = MAX_FILE_NAME_BYTES * MAX_FOLDER_DEPTH;
 
 /** A lowercase hex SHA-256 digest. */
 export const hexDigest = z.string().length(FILE_ID_HEX_LENGTH).regex(
@@ -29,16 +37,52 @@ export const hexDigest = z.string().length(FILE_ID_HEX_LENGTH).regex(
 /** A file ID: the SHA-256 of a manifest's canonical encoding, as lowercase hex. */
 export const fileIdSchema = z.string().length(FILE_ID_HEX_LENGTH).regex(/^[0-9a-f]+$/);
 
-/** What a manifest says about a file: everything needed to fetch and verify it. */
+/**
+ * One entry of a folder manifest: a file (`executable` or not) of `size`
+ * bytes, or an empty folder (`size` 0), by its `/`-separated path in the
+ * folder. The paths are checked (see src/storage/folder_paths.ts) before any
+ * is used.
+ */
+export const folderEntrySchema = z.object({
+  path: z.string().min(1).max(MAX_FOLDER_PATH_CHARS),
+  kind: z.enum(["file", "executable", "folder"]),
+  size: z.number().int().min(0).max(MAX_FILE_SIZE),
+});
+
+/** A file or empty folder of a shared folder. */
+export type FolderEntry = z.infer<typeof folderEntrySchema>;
+
+/**
+ * What a manifest says about a file: everything needed to fetch and verify
+ * it. A folder's manifest also has `entries`, its files in stream order; its
+ * `size` and `chunkHashes` are those of the files' bytes one after another.
+ */
 export const manifestSchema = z.object({
   name: z.string().min(1).max(MAX_NAME_CHARS),
   size: z.number().int().min(0).max(MAX_FILE_SIZE),
   chunkSize: z.number().int().min(1).max(CHUNK_SIZE),
   chunkHashes: z.array(hexDigest),
+  entries: z.array(folderEntrySchema).max(MAX_FOLDER_ENTRIES).optional(),
 }).refine(
   (m) => m.chunkHashes.length === Math.ceil(m.size / m.chunkSize),
   { message: "chunk hash count does not match size / chunk size" },
-);
+).superRefine((m, context) => {
+  if (m.entries === undefined) return;
+  try {
+    checkFolderEntries(m.entries);
+  } catch (error) {
+    context.addIssue({ code: "custom", path: ["entries"], message: (error as Error).message });
+    return;
+  }
+  const total = m.entries.reduce((sum, entry) => sum + entry.size, 0);
+  if (total !== m.size) {
+    context.addIssue({
+      code: "custom",
+      path: ["size"],
+      message: `the folder's files add up to ${total} bytes, not ${m.size}`,
+    });
+  }
+});
 
 /** A file's manifest. */
 export type Manifest = z.infer<typeof manifestSchema>;

@@ -67,3 +67,26 @@ Deno.test("manifests must be self-consistent and within limits", () => {
   const empty = { name: "e", size: 0, chunkSize: CHUNK_SIZE, chunkHashes: [] };
   assert.deepEqual(parseMessage(manifestSchema, empty), empty);
 });
+
+Deno.test("a folder manifest with a bad path or a wrong size is refused, naming the entry", () => {
+  const folder = {
+    name: "f",
+    size: 1,
+    chunkSize: CHUNK_SIZE,
+    chunkHashes: [HASH],
+    entries: [{ path: "ok", kind: "file", size: 1 }],
+  };
+  assert.deepEqual(parseMessage(manifestSchema, folder), folder);
+  assert.throws(
+    () =>
+      parseMessage(manifestSchema, {
+        ...folder,
+        entries: [{ ...folder.entries[0], path: "../x" }],
+      }),
+    /at entries: refusing entry "\.\.\/x": it has a "\.\." segment/,
+  );
+  assert.throws(
+    () => parseMessage(manifestSchema, { ...folder, entries: [{ ...folder.entries[0], size: 2 }] }),
+    /add up to 2 bytes, not 1/,
+  );
+});

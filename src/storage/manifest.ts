@@ -13,6 +13,10 @@ export type { Manifest };
 
 /** Tag at the start of the canonical encoding, so the ID can never collide with another format. */
 const CANONICAL_TAG = "p2pft-manifest-v1";
+/** Tag at the start of a folder's canonical encoding. */
+const FOLDER_TAG = "p2pft-folder-v1";
+/** How each kind of folder entry is written in the canonical encoding. */
+const ENTRY_KINDS = { file: 0, executable: 1, folder: 2 } as const;
 const U64_BYTES = 8;
 const U32_BYTES = 4;
 
@@ -73,7 +77,54 @@ export async function sha256Hex(data: Uint8Array): Promise<string> {
   );
 }
 
-/** The file ID of the content a manifest describes. */
+/** True when `manifest` describes a folder (it lists entries), not a file. */
+export function isFolder(manifest: Omit<Manifest, "name">): boolean {
+  return manifest.entries !== undefined;
+}
+
+/**
+ * The canonical encoding of a folder manifest's content: the tag, size (u64
+ * BE), chunk size (u32 BE), chunk count (u32 BE), entry count (u32 BE),
+ * each entry (kind as u8: 0 file, 1 executable, 2 empty folder; size as u64
+ * BE; path length as u32 BE; the path in UTF-8), then the raw chunk hashes
+ * of the files' bytes one after another. The folder's name is left out.
+ */
+export function encodeFolderCanonical(manifest: Omit<Manifest, "name">): Uint8Array {
+  const encoder = new TextEncoder();
+  const entries = manifest.entries ?? [];
+  const paths = entries.map((entry) => encoder.encode(entry.path));
+  const tag = encoder.encode(FOLDER_TAG);
+  const count = manifest.chunkHashes.length;
+  const entryBytes = paths.reduce((sum, path) => sum + 1 + U64_BYTES + U32_BYTES + path.length, 0);
+  const out = new Uint8Array(
+    tag.length + U64_BYTES + 3 * U32_BYTES + entryBytes + count * HASH_BYTES,
+  );
+  const view = new DataView(out.buffer);
+  out.set(tag, 0);
+  let offset = tag.length;
+  view.setBigUint64(offset, BigInt(manifest.size));
+  view.setUint32(offset + U64_BYTES, manifest.chunkSize);
+  view.setUint32(offset + U64_BYTES + U32_BYTES, count);
+  view.setUint32(offset + U64_BYTES + 2 * U32_BYTES, entries.length);
+  offset += U64_BYTES + 3 * U32_BYTES;
+  entries.forEach((entry, i) => {
+    view.setUint8(offset, ENTRY_KINDS[entry.kind]);
+    view.setBigUint64(offset + 1, BigInt(entry.size));
+    view.setUint32(offset + 1 + U64_BYTES, paths[i].length);
+    offset += 1 + U64_BYTES + U32_BYTES;
+    out.set(paths[i], offset);
+    offset += paths[i].length;
+  });
+  for (const hash of manifest.chunkHashes) {
+    out.set(fromHex(hash), offset);
+    offset += HASH_BYTES;
+  }
+  return out;
+}
+
+/** The file ID of the content a manifest describes (a folder's, when it lists entries). */
 export function computeFileId(manifest: Omit<Manifest, "name">): Promise<string> {
-  return sha256Hex(encodeCanonical(manifest));
+  return sha256Hex(
+    isFolder(manifest) ? encodeFolderCanonical(manifest) : encodeCanonical(manifest),
+  );
 }

@@ -8,6 +8,7 @@ import {
   chunkOffset,
   computeFileId,
   encodeCanonical,
+  encodeFolderCanonical,
   fromHex,
   sha256Hex,
   toHex,
@@ -66,4 +67,24 @@ Deno.test("the ID ignores the name and changes with the content", async () => {
   const changed = { ...a, chunkHashes: [await sha256Hex(new Uint8Array([8]))] };
   assert.notEqual(await computeFileId(a), await computeFileId(changed));
   assert.notEqual(await computeFileId(a), await computeFileId({ ...a, size: 2, chunkSize: 2 }));
+});
+
+Deno.test("a folder's ID covers its entries and differs from a file's with the same bytes", async () => {
+  const hashes = ["ab".repeat(32)];
+  const file = { size: 3, chunkSize: CHUNK_SIZE, chunkHashes: hashes };
+  const folder = { ...file, entries: [{ path: "x", kind: "file" as const, size: 3 }] };
+  const fileId = await computeFileId(file);
+  const folderId = await computeFileId(folder);
+  assert.notEqual(folderId, fileId);
+  assert.equal(await computeFileId({ ...folder }), folderId);
+  const renamed = { ...file, entries: [{ path: "y", kind: "file" as const, size: 3 }] };
+  assert.notEqual(await computeFileId(renamed), folderId);
+  const executable = { ...file, entries: [{ path: "x", kind: "executable" as const, size: 3 }] };
+  assert.notEqual(await computeFileId(executable), folderId);
+  // The encoding is pinned: this ID changes only with the format.
+  assert.equal(folderId, "d2e35e07c2443d1d34509af694bbdcbf06face0a62ff4c76537d25f06e0f8231");
+  assert.equal(
+    toHex(encodeFolderCanonical(folder).subarray(0, 15)),
+    toHex(new TextEncoder().encode("p2pft-folder-v1")),
+  );
 });

@@ -16,7 +16,8 @@ import { UNPRINTABLE_CLASS } from "../printable.ts";
 import { hashFile } from "./hash_file.ts";
 
 /** Control, bidi and separator characters, and those Windows forbids in names. */
-const UNSAFE_CHARACTERS = new RegExp(`[${UNPRINTABLE_CLASS}<>:"/\\\\|?*]`, "g");
+const UNSAFE_CLASS = `${UNPRINTABLE_CLASS}<>:"/\\\\|?*`;
+const UNSAFE_CHARACTERS = new RegExp(`[${UNSAFE_CLASS}]`, "g");
 /**
  * Names Windows reserves for devices, whatever the extension (and spaces
  * before it): superscript digits count as digits there, and the console has
@@ -24,6 +25,14 @@ const UNSAFE_CHARACTERS = new RegExp(`[${UNPRINTABLE_CLASS}<>:"/\\\\|?*]`, "g");
  */
 const WINDOWS_RESERVED = /^(con|prn|aux|nul|conin\$|conout\$|com[0-9¹²³]|lpt[0-9¹²³]) *(\..*)?$/i;
 const FALLBACK_NAME = "download";
+
+/** True when Windows reserves `name` for a device (`CON`, `nul.txt`, `COM¹`, ...). */
+export function isReservedWindowsName(name: string): boolean {
+  return WINDOWS_RESERVED.test(name);
+}
+
+/** Characters never allowed in a name: controls, bidi controls, separators, what Windows forbids. */
+export const UNSAFE_NAME_CHARACTERS = new RegExp(`[${UNSAFE_CLASS}]`);
 const MAX_COPIES = 10_000;
 /** An extension longer than this (in bytes) is cut as part of the name, not kept whole. */
 const MAX_EXTENSION_BYTES = 32;
@@ -79,7 +88,7 @@ function cutUtf8(text: string, maxBytes: number): string {
 }
 
 /** Bytes `text` takes in UTF-8. */
-function utf8Length(text: string): number {
+export function utf8Length(text: string): number {
   let bytes = 0;
   for (const char of text) {
     const code = char.codePointAt(0)!;

@@ -25,9 +25,16 @@ export class ShareLimitError extends Error {
   }
 }
 
-/** What a manifest counts against `MAX_MANIFEST_BYTES_PER_PEER`: its hashes (as hex) and name. */
+/** What each entry of a folder manifest counts, besides its path. */
+const ENTRY_COST = 32;
+
+/**
+ * What a manifest counts against `MAX_MANIFEST_BYTES_PER_PEER`: its hashes
+ * (as hex), its name, and a folder's entries (paths and sizes).
+ */
 export function manifestCost(manifest: Manifest): number {
-  return manifest.chunkHashes.length * FILE_ID_HEX_LENGTH + manifest.name.length;
+  const entries = manifest.entries?.reduce((sum, entry) => sum + ENTRY_COST + entry.path.length, 0);
+  return manifest.chunkHashes.length * FILE_ID_HEX_LENGTH + manifest.name.length + (entries ?? 0);
 }
 
 /**

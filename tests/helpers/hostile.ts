@@ -5,7 +5,8 @@
  *
  * - {@linkcode startSubstitutingServer}: a central server that answers every
  *   `lookup` with a file of its choosing (a self-consistent manifest and its
- *   real sources), whatever ID or prefix was asked for.
+ *   real sources, or any answer the test gives, such as a hostile folder
+ *   manifest), whatever ID or prefix was asked for.
  * - {@linkcode startCorruptSource}: a peer that shares a file through a real
  *   server and answers every `get` with the chunk's bytes, one flipped.
  *
@@ -57,6 +58,7 @@ export interface SubstitutingServer extends AsyncDisposable {
  */
 export async function startSubstitutingServer(
   networkKey: Uint8Array,
+  options: { answer?: () => Record<string, unknown> } = {},
 ): Promise<SubstitutingServer> {
   const shared: { file: SharedFileEntry; source: Source }[] = [];
   const lookups: string[] = [];
@@ -66,7 +68,8 @@ export async function startSubstitutingServer(
     accept: ["peer"],
     credentials: await member(networkKey),
     log: silentLogger(),
-    onConnection: (connection) => serveLies(connection, { shared, lookups }),
+    onConnection: (connection) =>
+      serveLies(connection, { shared, lookups, answer: options.answer }),
   });
   return {
     address: acceptor.address,
@@ -78,7 +81,12 @@ export async function startSubstitutingServer(
 
 async function serveLies(
   connection: Connection,
-  state: { shared: { file: SharedFileEntry; source: Source }[]; lookups: string[] },
+  state: {
+    shared: { file: SharedFileEntry; source: Source }[];
+    lookups: string[];
+    /** What to answer every lookup with instead of a shared file (a hostile manifest). */
+    answer?: () => Record<string, unknown>;
+  },
 ): Promise<void> {
   let address = "";
   await connection.run(async (raw) => {
@@ -102,6 +110,10 @@ async function serveLies(
         return;
       case "lookup": {
         state.lookups.push(message.query);
+        if (state.answer) {
+          await connection.reply(message.id, state.answer());
+          return;
+        }
         const [first] = state.shared;
         if (!first) {
           await connection.replyError(message.id, { code: "not-found", message: "nothing yet" });

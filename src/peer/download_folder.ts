@@ -1,0 +1,127 @@
+/**
+ * The end of a folder's download. Its stream is fetched and verified into a
+ * `.part` file like any file's (so resume, swarming and serving partial
+ * downloads work unchanged); once whole, the tree is built in a hidden
+ * staging folder made new for it (`.p2pft-<id8>.partdir` in the download
+ * folder; every folder in it is created by this code and every file created
+ * new, so nothing is written through a link), and moved into place under
+ * the first free name. A folder that already holds the same tree is found.
+ *
+ * @module
+ */
+
+import { basename, dirname, join } from "node:path";
+import { errorMessage, type Logger } from "../log.ts";
+import type { Manifest } from "../protocol/messages.ts";
+import { FolderLayout } from "../storage/folder_stream.ts";
+import { hashFolder } from "../storage/hash_folder.ts";
+import type { PartFile } from "../storage/part_file.ts";
+import { candidatePaths, pathExists, resolveInside } from "../storage/safe_name.ts";
+import { DownloadError } from "./download_failures.ts";
+
+/** Largest piece copied from the stream to a file at once. */
+const COPY_PIECE_BYTES = 4 * 1024 * 1024;
+
+/** Where a folder goes: `outDir/name` (or `name (1)`, ...). */
+export interface FolderPlace {
+  outDir: string;
+  /** The sanitized folder name. */
+  name: string;
+  fileId: string;
+  manifest: Manifest;
+  log: Logger;
+}
+
+/** A folder among the candidate paths for `name` in `outDir` that holds the tree `fileId`. */
+export async function findPresentFolder(place: FolderPlace): Promise<string | undefined> {
+  for (const path of candidatePaths(place.outDir, place.name)) {
+    let info: Deno.FileInfo;
+    try {
+      info = await Deno.lstat(path);
+    } catch {
+      return undefined;
+    }
+    if (!info.isDirectory) continue;
+    const hashed = await hashFolder(path, { chunkSize: place.manifest.chunkSize }).catch(() => {
+      return undefined;
+    });
+    if (hashed?.fileId === place.fileId) return path;
+  }
+  return undefined;
+}
+
+/**
+ * Builds the tree of the whole, verified stream in `part` in a staging
+ * folder, moves it to the first free name and removes the `.part` file;
+ * resolves to the folder's path. Throws a {@linkcode DownloadError}, the
+ * `.part` file kept.
+ */
+export async function finishFolder(part: PartFile, place: FolderPlace): Promise<string> {
+  const { outDir, name, fileId, log } = place;
+  const staging = resolveInside(outDir, `.p2pft-${fileId.slice(0, 8)}.partdir`);
+  try {
+    await removeStaging(staging);
+    await Deno.mkdir(staging, { mode: 0o700 });
+    await buildTree(part, staging, place.manifest);
+    await Deno.chmod(staging, 0o755);
+  } catch (error) {
+    throw new DownloadError(`cannot build ${name} in ${outDir}: ${errorMessage(error)}`);
+  }
+  for (const path of candidatePaths(outDir, name)) {
+    if (await pathExists(path)) continue;
+    await Deno.rename(staging, path);
+    if (basename(path) !== name) {
+      log.warn(`a different ${name} exists in ${outDir}; saved as ${basename(path)}`);
+    }
+    await part.close();
+    await Deno.remove(part.path).catch(() => {});
+    return path;
+  }
+  throw new DownloadError(`no free name for ${name} in ${outDir}: move some away`);
+}
+
+/** Removes a staging folder left by an earlier run, never following a link put in its place. */
+async function removeStaging(staging: string): Promise<void> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.lstat(staging);
+  } catch {
+    return;
+  }
+  if (!info.isDirectory) {
+    throw new Error(`${staging} is in the way and is not a folder this program made: remove it`);
+  }
+  await Deno.remove(staging, { recursive: true });
+}
+
+/** Creates every folder and file of `manifest` under `root` from the stream in `part`. */
+async function buildTree(part: PartFile, root: string, manifest: Manifest): Promise<void> {
+  const layout = new FolderLayout(manifest.entries ?? []);
+  const inside = (path: string) => join(root, ...path.split("/"));
+  for (const folder of layout.folders) await Deno.mkdir(inside(folder), { recursive: true });
+  const buffer = new Uint8Array(Math.min(COPY_PIECE_BYTES, Math.max(1, manifest.size)));
+  for (const entry of layout.files) {
+    const path = inside(entry.path);
+    await Deno.mkdir(dirname(path), { recursive: true });
+    const file = await Deno.open(path, {
+      write: true,
+      createNew: true,
+      mode: entry.executable ? 0o755 : 0o644,
+    });
+    try {
+      for (let done = 0; done < entry.size;) {
+        const view = buffer.subarray(0, Math.min(buffer.length, entry.size - done));
+        if (await part.read(entry.start + done, view) !== view.length) {
+          throw new Error(`${part.path} is shorter than the folder`);
+        }
+        for (let written = 0; written < view.length;) {
+          written += await file.write(view.subarray(written));
+        }
+        done += view.length;
+      }
+    } finally {
+      file.close();
+    }
+    if (entry.executable) await Deno.chmod(path, 0o755);
+  }
+}

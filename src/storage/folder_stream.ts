@@ -1,0 +1,100 @@
+/**
+ * Where each byte of a folder's stream lies: the stream is the folder's files
+ * one after another in manifest order (empty files and folders take no
+ * bytes), cut into chunks that may span file boundaries. A range of the
+ * stream maps to pieces of files by binary search.
+ *
+ * @module
+ */
+
+import type { FolderEntry } from "../protocol/messages.ts";
+
+/** A file of a folder and where its bytes start in the folder's stream. */
+export interface StreamFile {
+  /** Its `/`-separated path in the folder. */
+  path: string;
+  size: number;
+  executable: boolean;
+  /** Offset of its first byte in the stream. */
+  start: number;
+}
+
+/** A piece of a stream range that lies in one file. */
+export interface StreamPiece {
+  file: StreamFile;
+  /** Offset in the file. */
+  fileOffset: number;
+  /** Offset from the start of the range. */
+  rangeOffset: number;
+  length: number;
+}
+
+/** The files of a folder laid out along its stream. */
+export class FolderLayout {
+  /** Every file (empty ones included), in stream order. */
+  readonly files: readonly StreamFile[];
+  /** Empty folders, by path. */
+  readonly folders: readonly string[];
+  /** Files that take bytes, in stream order, for the search. */
+  #filled: StreamFile[];
+
+  /** The layout of a folder manifest's `entries`. */
+  constructor(entries: readonly FolderEntry[]) {
+    const files: StreamFile[] = [];
+    const folders: string[] = [];
+    let start = 0;
+    for (const entry of entries) {
+      if (entry.kind === "folder") {
+        folders.push(entry.path);
+        continue;
+      }
+      files.push({
+        path: entry.path,
+        size: entry.size,
+        executable: entry.kind === "executable",
+        start,
+      });
+      start += entry.size;
+    }
+    this.files = files;
+    this.folders = folders;
+    this.#filled = files.filter((file) => file.size > 0);
+  }
+
+  /** The pieces of files that the stream range `[offset, offset + length)` covers, in order. */
+  pieces(offset: number, length: number): StreamPiece[] {
+    const pieces: StreamPiece[] = [];
+    const end = offset + length;
+    for (let i = this.#firstEndingAfter(offset); i < this.#filled.length; i++) {
+      const file = this.#filled[i];
+      if (file.start >= end) break;
+      const from = Math.max(offset, file.start);
+      const to = Math.min(end, file.start + file.size);
+      pieces.push({
+        file,
+        fileOffset: from - file.start,
+        rangeOffset: from - offset,
+        length: to - from,
+      });
+    }
+    return pieces;
+  }
+
+  /** The file at `path`, if the folder has it. */
+  file(path: string): StreamFile | undefined {
+    return this.files.find((file) => file.path === path);
+  }
+
+  /** Index in `#filled` of the first file whose bytes end after `offset`. */
+  #firstEndingAfter(offset: number): number {
+    let low = 0;
+    let high = this.#filled.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      const file = this.#filled[middle];
+      if (file.start + file.size <= offset) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  }
+}

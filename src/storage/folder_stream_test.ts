@@ -1,0 +1,37 @@
+import assert from "node:assert/strict";
+import { FolderLayout } from "./folder_stream.ts";
+
+const layout = new FolderLayout([
+  { path: "a", kind: "file", size: 5 },
+  { path: "b", kind: "file", size: 0 },
+  { path: "c", kind: "executable", size: 3 },
+  { path: "d", kind: "folder", size: 0 },
+  { path: "e", kind: "file", size: 10 },
+]);
+
+Deno.test("files lie one after another along the stream", () => {
+  assert.deepEqual(layout.files.map((file) => [file.path, file.start]), [
+    ["a", 0],
+    ["b", 5],
+    ["c", 5],
+    ["e", 8],
+  ]);
+  assert.deepEqual(layout.folders, ["d"]);
+  assert.equal(layout.file("c")?.executable, true);
+});
+
+Deno.test("a range maps to the pieces of the files it spans", () => {
+  const pieces = layout.pieces(3, 8).map((
+    p,
+  ) => [p.file.path, p.fileOffset, p.rangeOffset, p.length]);
+  assert.deepEqual(pieces, [["a", 3, 0, 2], ["c", 0, 2, 3], ["e", 0, 5, 3]]);
+});
+
+Deno.test("a range inside one file is one piece, and empty files take none", () => {
+  assert.deepEqual(
+    layout.pieces(9, 4).map((p) => [p.file.path, p.fileOffset, p.length]),
+    [["e", 1, 4]],
+  );
+  assert.deepEqual(layout.pieces(5, 1).map((p) => p.file.path), ["c"]);
+  assert.deepEqual(layout.pieces(0, 18).reduce((sum, p) => sum + p.length, 0), 18);
+});
