@@ -151,14 +151,16 @@ export class Downloads {
       selfId: this.#options.selfId,
       findSources: this.#options.findSources,
       onPartial: ({ path, part, chunks }) => {
-        state?.beginDownload({ fileId, manifest, path }, chunks.indexes()).catch((error) => {
-          this.#log.warn(`cannot record the download for resuming: ${errorMessage(error)}`);
-        });
+        this.#track(
+          state?.beginDownload({ fileId, manifest, path }, chunks.indexes()).catch((error) => {
+            this.#log.warn(`cannot record the download for resuming: ${errorMessage(error)}`);
+          }),
+        );
         shares.addPartial(fileId, { manifest, part, chunks });
       },
       onChunk: (index) => {
         link?.notify({ t: "have", fileId, chunks: [index] });
-        state?.chunkDone(fileId, index).catch(() => {});
+        this.#track(state?.chunkDone(fileId, index).catch(() => {}));
       },
       log: this.#log.child(`download ${manifest.name}`),
     });
@@ -173,9 +175,15 @@ export class Downloads {
         }
       },
     );
-    this.#settling.add(settled);
-    settled.finally(() => this.#settling.delete(settled));
+    this.#track(settled);
     return download;
+  }
+
+  /** Keeps `work` (a state write, a download's end) for {@linkcode close} to wait for. */
+  #track(work: Promise<void> | undefined): void {
+    if (!work) return;
+    this.#settling.add(work);
+    work.finally(() => this.#settling.delete(work));
   }
 
   async #onDownloaded(fileId: string, manifest: Manifest, path: string): Promise<void> {
