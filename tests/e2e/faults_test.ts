@@ -9,7 +9,8 @@ import { join } from "node:path";
 import {
   type Child,
   eventsNamed,
-  type P2pftProcess,
+  P2pftProcess,
+  peerArgs,
   runPeer,
   type RunResult,
   startPeer,
@@ -482,4 +483,25 @@ Deno.test("a peer that goes silent is dropped after the heartbeat timeout; one t
   } finally {
     await server.close();
   }
+});
+
+Deno.test("a source that trickles a chunk is cut off, so it cannot hold a chunk buffer for ever", async () => {
+  await using cluster = await startCluster("p2pft-faults-");
+  const path = await cluster.file("data.bin", { size: 16 * CHUNK, seed: 12 });
+  const { rogue: trickler, id } = await cluster.rogue(path, "trickle");
+  // The only honest source is slow, so the download lasts past the frame grace time.
+  await cluster.rogue(path, "slow:1000");
+  const out = join(cluster.dir, "out");
+  const downloader = cluster.use(
+    new P2pftProcess(peerArgs(cluster.server.address, ["--json", "-d", id, "-o", out])),
+  );
+  await trickler.stdout.waitFor(/^asked for chunk \d+ \(connection 1, request \d+\)$/);
+  await downloader.waitForEvent("downloaded", 60_000);
+  // Still running: only the frame watch can have closed the trickling connection.
+  assert.match(
+    trickler.stdout.text,
+    /^connection 1 closed$/m,
+    `the downloader cut the trickling source off before it finished:\n${trickler.describe()}`,
+  );
+  assert.equal(await sha256File(join(out, "data.bin")), await sha256File(path));
 });

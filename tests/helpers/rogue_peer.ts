@@ -8,14 +8,17 @@
  * - `stall`: it accepts requests and never answers;
  * - `slow:MS`: it serves correct chunks one at a time, each after MS ms;
  * - `once`: it serves each chunk once in all (later asks get an error) and
- *   dies once every chunk is out, so the swarm must supply the rest.
+ *   dies once every chunk is out, so the swarm must supply the rest;
+ * - `trickle`: it answers the first request of each connection with a data
+ *   header and then one byte a second, and ignores the others.
  *
  * Modes combine with commas (`slow:100,die-after:4`).
  *
  * On stdout it prints `File ID: <id>` once shared, then for every request
  * `asked for chunk N (connection C, request R)`, for every cancel
- * `cancelled (connection C, request R)`, and `served chunk N` for every chunk
- * sent: what the tests check instead of the downloader's log wording.
+ * `cancelled (connection C, request R)`, `served chunk N` for every chunk
+ * sent, and `connection C closed` when a connection ends: what the tests
+ * check instead of the downloader's log wording.
  *
  * It joins the network whose key is in `P2PFT_KEY` (an open one without it)
  * with a fresh identity, like any peer.
@@ -48,6 +51,8 @@ const modes = new Map(
 );
 const dieAfter = modes.get("die-after") ?? Infinity;
 const delayMs = modes.get("slow") ?? 0;
+/** Time between two bytes of a `trickle` rogue. */
+const TRICKLE_INTERVAL_MS = 1_000;
 /** Time for the last chunk to leave before a `once` rogue exits. */
 const EXIT_GRACE_MS = 200;
 
@@ -82,6 +87,7 @@ console.log(`File ID: ${hashed.fileId}`);
 
 /** Serves the requests of connection `number` as the modes say. */
 async function misbehave(connection: Connection, number: number): Promise<void> {
+  let trickling = false;
   await connection.run(async (raw) => {
     const message = parseMessage(peerToPeerSchema, raw);
     if (message.t === "cancel") {
@@ -91,6 +97,12 @@ async function misbehave(connection: Connection, number: number): Promise<void> 
     if (message.t !== "get") return;
     console.log(`asked for chunk ${message.index} (connection ${number}, request ${message.id})`);
     if (modes.has("stall")) return;
+    if (modes.has("trickle")) {
+      if (trickling) return;
+      trickling = true;
+      trickle(connection, message);
+      return;
+    }
     if (modes.has("once") && servedOnce.has(message.index)) {
       await connection.replyError(message.id, {
         code: "unavailable",
@@ -112,5 +124,17 @@ async function misbehave(connection: Connection, number: number): Promise<void> 
     if (modes.has("once") && servedOnce.size === hashed.manifest.chunkHashes.length) {
       setTimeout(() => Deno.exit(9), EXIT_GRACE_MS);
     }
-  });
+  }).catch(() => {});
+  console.log(`connection ${number} closed`);
+}
+
+/** Sends the header of the chunk `request` asks for, then its bytes one a second. */
+function trickle(connection: Connection, request: { id: number; index: number }): void {
+  const header = new Uint8Array(DATA_HEADER_BYTES);
+  writeDataHeader(header, request.id, { length: chunkLength(hashed.manifest, request.index) });
+  connection.sendRaw(header).catch(() => {});
+  const timer = setInterval(() => {
+    if (connection.closed) clearInterval(timer);
+    else connection.sendRaw(new Uint8Array(1)).catch(() => clearInterval(timer));
+  }, TRICKLE_INTERVAL_MS);
 }
