@@ -24,7 +24,7 @@ export interface Console {
 /** One machine-readable event, printed as a JSON object per line with `--json`. */
 export type CliEvent =
   | { event: "listening"; role: "peer" | "server"; address: string }
-  | { event: "network"; serverId: string; key: string | undefined; join: string }
+  | { event: "network"; serverId: string; key: string | undefined; join: string[] }
   | { event: "registered"; fileId: string; name: string; size: number; path: string }
   | {
     event: "progress";
@@ -90,7 +90,7 @@ export function resultLine(event: CliEvent): string | undefined {
       return [
         `Server ID: ${event.serverId}`,
         event.key ? `Network key: ${event.key}` : "Network: open (no key)",
-        `Peers join with: ${event.join}`,
+        ...event.join.map((command) => `Peers join with: ${command}`),
       ].join("\n");
     case "downloaded":
       return `${event.alreadyPresent ? "Already present" : "Downloaded"}: ${event.path}`;

@@ -70,7 +70,7 @@ Deno.test("every line a Reporter writes is printable; its own line breaks still 
   const lines: string[] = [];
   const console = { out: (l: string) => lines.push(l), err: (l: string) => lines.push(l) };
   const text = new Reporter("text", console);
-  text.emit({ event: "network", serverId: "s\u001b", key: undefined, join: "p2pft peer" });
+  text.emit({ event: "network", serverId: "s\u001b", key: undefined, join: ["p2pft peer"] });
   text.note("evil\nERROR forged\u009b");
   const json = new Reporter("json", console);
   json.emit({ event: "error", message: "bad \u0085 name \u202e" });

@@ -8,6 +8,8 @@
 import { Command } from "@commander-js/extra-typings";
 import { DEFAULT_SERVER_LISTEN } from "../constants.ts";
 import { errorMessage } from "../log.ts";
+import { isLoopbackHost, isWildcardHost } from "../discovery/addresses.ts";
+import { formatHostPort, parseHostPort } from "../protocol/channel.ts";
 import type { Credentials } from "../protocol/dial.ts";
 import { createIdentity, loadOrCreateIdentity } from "../security/identity.ts";
 import {
@@ -74,7 +76,8 @@ export function serverCommand() {
         event: "network",
         serverId: credentials.identity.id,
         key: credentials.networkKey && formatNetworkKey(credentials.networkKey),
-        join: joinCommand(server.address, credentials.networkKey),
+        join: reachableAddresses(server.address, Deno.networkInterfaces())
+          .map((address) => joinCommand(address, credentials.networkKey)),
       });
       if (!credentials.networkKey) {
         log.warn(
@@ -122,7 +125,24 @@ async function serverCredentials(
   return { identity, networkKey: given ?? parseNetworkKey(stored) };
 }
 
-/** The command a peer on another machine joins with (the server's address as it listens). */
+/**
+ * Where peers on other machines can reach a server listening on `address`:
+ * that address when it is a specific one, else `host:port` for each of the
+ * machine's non-loopback IPv4 addresses (loopback when it has none).
+ */
+export function reachableAddresses(
+  address: string,
+  interfaces: Pick<Deno.NetworkInterfaceInfo, "family" | "address">[],
+): string[] {
+  const { host, port } = parseHostPort(address);
+  if (!isWildcardHost(host)) return [address];
+  const lan = interfaces
+    .filter((info) => info.family === "IPv4" && !isLoopbackHost(info.address))
+    .map((info) => formatHostPort(info.address, port));
+  return lan.length > 0 ? [...new Set(lan)] : [formatHostPort("127.0.0.1", port)];
+}
+
+/** The command a peer joins with, given the server's address. */
 export function joinCommand(address: string, key: Uint8Array | undefined): string {
   return `p2pft peer --server ${address}` + (key ? ` --key ${formatNetworkKey(key)}` : "");
 }
