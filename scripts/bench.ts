@@ -28,25 +28,14 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   Child,
-  type LineMatch,
   MAIN,
   output,
-  P2pftProcess,
-  peerArgs,
   RUN_FLAGS,
   startServer,
   stopAll,
   USAGE_POLL_MS,
 } from "./process_harness.ts";
-import {
-  parseDownloaded,
-  parseFileId,
-  parseListening,
-  parseMemTotal,
-  parseTcpPort,
-  parseTcpReceived,
-  type Uploaded,
-} from "./bench_parse.ts";
+import { parseMemTotal, parseTcpPort, parseTcpReceived } from "./bench_parse.ts";
 import {
   BYTES_PER_MB,
   compareRow,
@@ -65,6 +54,18 @@ import {
   tally,
 } from "./bench_report.ts";
 import { summariseProfiles } from "./bench_profile.ts";
+import {
+  type Download,
+  emptyDir,
+  finishDownload,
+  generate,
+  sameBytes,
+  type Seeder,
+  settle,
+  spawnDownload,
+  startSeeder,
+  stopSeeder,
+} from "./bench_peers.ts";
 import { type SshBaselines, sshCopy, sshReport, startSshBaselines } from "./bench_ssh.ts";
 import { SSH_COPIERS } from "./bench_ssh_config.ts";
 
@@ -83,16 +84,6 @@ const SWARM_DOWNLOADERS = 4;
 /** Rounds of each measurement; figures are the best round, spreads are printed. */
 const DEFAULT_RUNS = 3;
 const QUICK_RUNS = 1;
-
-/** Longest a seeder may take to hash its file and print its ID. */
-const SHARE_TIMEOUT_MS = 300_000;
-/** Longest a download may take before the run is abandoned. */
-const DOWNLOAD_TIMEOUT_MS = 600_000;
-
-/** Size of the block the source data is generated in. */
-const GENERATE_BLOCK_BYTES = 4 * 1024 * 1024;
-/** Most bytes `crypto.getRandomValues` fills per call. */
-const RANDOM_FILL_BYTES = 65_536;
 
 const TARGET_TMPFS_MBPS = 600;
 const TARGET_TMPFS_VS_SCP = 4;
@@ -182,129 +173,12 @@ interface Bench {
   server: string;
 }
 
-/** A p2pft peer registered with the bench's server, its memory and CPU time sampled. */
-function peer(bench: Bench, name: string, options: { args: string[]; denoFlags?: string[] }) {
-  return new P2pftProcess(peerArgs(bench.server, ["--log-level", "info", ...options.args]), {
-    name,
-    denoFlags: options.denoFlags,
-    watchUsage: true,
-  });
-}
-
 /** One end of the TCP baseline (bench_tcp.ts), its memory and CPU time sampled. */
 function tcpScript(name: string, args: string[]): Child {
   return new Child([Deno.execPath(), ...RUN_FLAGS, TCP_SCRIPT, ...args], {
     name,
     watchUsage: true,
   });
-}
-
-/** A seeder sharing a file, once it has printed the file's ID. */
-interface Seeder {
-  child: P2pftProcess;
-  fileId: string;
-  /** Time from spawn to the `File ID` line (start-up and hashing). */
-  shareMs: number;
-}
-
-async function startSeeder(bench: Bench, source: string, denoFlags: string[] = []) {
-  const child = peer(bench, "seeder", { args: ["-r", source], denoFlags });
-  const id = await child.stdout.waitForLine(parseFileId, SHARE_TIMEOUT_MS);
-  return { child, fileId: id.value, shareMs: id.at - child.started } satisfies Seeder;
-}
-
-/** Stops a seeder and reads how much it uploaded from its last log line. */
-async function stopSeeder(seeder: Seeder): Promise<Uploaded> {
-  seeder.child.sample();
-  await seeder.child.stop();
-  const uploaded = await seeder.child.uploaded().catch(() => null);
-  if (!uploaded) {
-    throw new Error(`the seeder logged no "uploaded" line:\n${seeder.child.describe()}`);
-  }
-  return uploaded;
-}
-
-/** A finished download. */
-interface Download {
-  /** Spawn to exit, in ms. */
-  processMs: number;
-  /** `listening` line to `Downloaded:` line, in ms: the transfer without runtime start-up. */
-  transferMs: number;
-  /** Spawn to `Downloaded:` line, in ms. */
-  untilDownloadedMs: number;
-  /** When it was spawned and when it exited (`performance.now()` clock). */
-  started: number;
-  ended: number;
-  /** Path it saved. */
-  path: string;
-  /** Peak memory (VmHWM last read, and the largest VmRSS sampled). */
-  hwm: number;
-  maxRss: number;
-  /** CPU time, user + system, all threads, in ms: as it logged at exit, else as last sampled. */
-  cpuMs: number;
-  /** What it uploaded to other peers, if it logged it. */
-  uploaded: number;
-}
-
-/** Spawns one downloader; call {@linkcode finishDownload} on the result. */
-function spawnDownload(bench: Bench, fileId: string, dir: string, denoFlags: string[] = []) {
-  return peer(bench, `downloader -> ${dir}`, {
-    args: ["-d", fileId, "-o", dir, "--exit-when-done"],
-    denoFlags,
-  });
-}
-
-async function finishDownload(child: P2pftProcess): Promise<Download> {
-  const exit = await child.exit(DOWNLOAD_TIMEOUT_MS);
-  if (exit.code !== 0) throw new Error(`download failed (${exit.code}):\n${child.describe()}`);
-  const listening: LineMatch<string> = await child.stdout.waitForLine(parseListening, 0);
-  const done = await child.stdout.waitForLine(parseDownloaded, 0);
-  const uploaded = await child.uploaded().catch(() => null);
-  const usage = child.usage;
-  return {
-    processMs: exit.at - child.started,
-    transferMs: done.at - listening.at,
-    untilDownloadedMs: done.at - child.started,
-    started: child.started,
-    ended: exit.at,
-    path: done.value,
-    hwm: Math.max(usage.hwm, usage.maxRss),
-    maxRss: usage.maxRss,
-    cpuMs: uploaded?.cpuMs ?? usage.cpuMs,
-    uploaded: uploaded?.bytes ?? 0,
-  };
-}
-
-/** Flushes dirty pages so that a measurement does not pay for the previous one's writes. */
-async function settle(): Promise<void> {
-  await output("sync", []);
-}
-
-/** Writes `size` random bytes to `path`; resolves to the time it took. */
-async function generate(path: string, size: number): Promise<number> {
-  const started = performance.now();
-  const file = await Deno.open(path, { write: true, create: true, truncate: true });
-  const block = new Uint8Array(GENERATE_BLOCK_BYTES);
-  try {
-    for (let written = 0; written < size;) {
-      const take = Math.min(block.length, size - written);
-      for (let offset = 0; offset < take; offset += RANDOM_FILL_BYTES) {
-        crypto.getRandomValues(block.subarray(offset, Math.min(offset + RANDOM_FILL_BYTES, take)));
-      }
-      let done = 0;
-      while (done < take) done += await file.write(block.subarray(done, take));
-      written += take;
-    }
-  } finally {
-    file.close();
-  }
-  return performance.now() - started;
-}
-
-/** Whether two files have the same bytes (`cmp`, untimed). */
-async function sameBytes(a: string, b: string): Promise<boolean> {
-  const result = await new Deno.Command("cmp", { args: ["-s", a, b] }).output();
-  return result.success;
 }
 
 async function copyBaseline(source: string, dir: string): Promise<number> {
@@ -340,11 +214,6 @@ async function tcpBaseline(source: string, dir?: string): Promise<TcpRun> {
   if (target) await Deno.remove(target);
   const usage = receiver.usage;
   return { ms: result.ms, hwm: Math.max(result.hwm, usage.hwm, usage.maxRss) };
-}
-
-async function emptyDir(dir: string): Promise<void> {
-  await Deno.remove(dir, { recursive: true }).catch(() => {});
-  await Deno.mkdir(dir, { recursive: true });
 }
 
 function profileFlags(bench: Bench, name: string): string[] {
