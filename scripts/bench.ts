@@ -17,6 +17,10 @@
  *   `--swarm-size` file (256 MiB), against one downloader alone; bytes the
  *   seeder uploaded against the file size; the CPU time of both, and the
  *   floor the swarm's CPU time sets on this machine's cores.
+ * - `folder`: a tree of `--folder-files` small files (10,000) against
+ *   `tar c | nc` into `tar x` over loopback, and a folder of eight
+ *   `--folder-part` files (128 MiB) against one file of their total size
+ *   (see bench_folder.ts).
  *
  * Run `deno task bench --help` for the options.
  *
@@ -54,6 +58,7 @@ import {
   tally,
 } from "./bench_report.ts";
 import { summariseProfiles } from "./bench_profile.ts";
+import { folder, FOLDER_PARTS } from "./bench_folder.ts";
 import {
   type Download,
   emptyDir,
@@ -80,6 +85,10 @@ const DEFAULT_SIZE = "1G";
 const DEFAULT_SWARM_SIZE = "256M";
 const QUICK_SIZE = "128M";
 const QUICK_SWARM_SIZE = "64M";
+const DEFAULT_FOLDER_FILES = 10_000;
+const DEFAULT_FOLDER_PART = "128M";
+const QUICK_FOLDER_FILES = 1_000;
+const QUICK_FOLDER_PART = "16M";
 const SWARM_DOWNLOADERS = 4;
 /** Rounds of each measurement; figures are the best round, spreads are printed. */
 const DEFAULT_RUNS = 3;
@@ -103,12 +112,17 @@ const INTERRUPTED_EXIT_CODE = 130;
 
 const USAGE = `usage: deno task bench [options]
 
-  --scenario single|swarm|all  what to run (default all)
+  --scenario single|swarm|folder|all
+                               what to run (default all)
   --size SIZE                  file of the single-source case (default ${DEFAULT_SIZE})
   --swarm-size SIZE            file of the swarm case (default ${DEFAULT_SWARM_SIZE})
+  --folder-files N             small files of the folder case (default ${DEFAULT_FOLDER_FILES})
+  --folder-part SIZE           each of the ${FOLDER_PARTS} files of the big folder, compared with one file
+                               of ${FOLDER_PARTS}x that size (default ${DEFAULT_FOLDER_PART})
   --runs N                     rounds of every measurement, interleaved; the table shows the
                                best, the summary lines the spread (default ${DEFAULT_RUNS})
-  --quick                      small sizes (${QUICK_SIZE} and ${QUICK_SWARM_SIZE}) and ${QUICK_RUNS} round, under a minute
+  --quick                      small sizes (${QUICK_SIZE}, ${QUICK_SWARM_SIZE}, ${QUICK_FOLDER_FILES} files, ${FOLDER_PARTS} x ${QUICK_FOLDER_PART})
+                               and ${QUICK_RUNS} round, about a minute
   --disk-dir DIR               disk folder for the disk destination (default .bench/ in the repo)
   --keep                       keep the generated data and downloads
   --profile DIR                run the single-source peers with --cpu-prof into DIR and list
@@ -117,10 +131,15 @@ const USAGE = `usage: deno task bench [options]
 
 SIZE: a byte count or a number with K, M or G (binary units), e.g. 256M.`;
 
+const SCENARIOS = ["single", "swarm", "folder", "all"] as const;
+type Scenario = typeof SCENARIOS[number];
+
 interface Options {
-  scenario: "single" | "swarm" | "all";
+  scenario: Scenario;
   size: number;
   swarmSize: number;
+  folderFiles: number;
+  folderPart: number;
   diskDir: string;
   keep: boolean;
   profileDir: string | null;
@@ -134,6 +153,8 @@ function readOptions(): Options | null {
       scenario: { type: "string", default: "all" },
       size: { type: "string" },
       "swarm-size": { type: "string" },
+      "folder-files": { type: "string" },
+      "folder-part": { type: "string" },
       quick: { type: "boolean", default: false },
       "disk-dir": { type: "string", default: DEFAULT_DISK_DIR },
       keep: { type: "boolean", default: false },
@@ -144,17 +165,27 @@ function readOptions(): Options | null {
   });
   if (values.help) return null;
   const scenario = values.scenario;
-  if (scenario !== "single" && scenario !== "swarm" && scenario !== "all") {
-    throw new Error(`--scenario must be single, swarm or all, not "${scenario}"`);
+  if (!SCENARIOS.includes(scenario as Scenario)) {
+    throw new Error(`--scenario must be single, swarm, folder or all, not "${scenario}"`);
+  }
+  const folderFiles = Number(
+    values["folder-files"] ?? (values.quick ? QUICK_FOLDER_FILES : DEFAULT_FOLDER_FILES),
+  );
+  if (!Number.isInteger(folderFiles) || folderFiles < 1) {
+    throw new Error(`--folder-files must be a positive integer`);
   }
   const runs = Number(values.runs ?? (values.quick ? QUICK_RUNS : DEFAULT_RUNS));
   if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a positive integer`);
   return {
     runs,
-    scenario,
+    scenario: scenario as Scenario,
     size: parseSize(values.size ?? (values.quick ? QUICK_SIZE : DEFAULT_SIZE)),
     swarmSize: parseSize(
       values["swarm-size"] ?? (values.quick ? QUICK_SWARM_SIZE : DEFAULT_SWARM_SIZE),
+    ),
+    folderFiles,
+    folderPart: parseSize(
+      values["folder-part"] ?? (values.quick ? QUICK_FOLDER_PART : DEFAULT_FOLDER_PART),
     ),
     diskDir: values["disk-dir"],
     keep: values.keep,
@@ -604,8 +635,19 @@ async function main(): Promise<void> {
   try {
     const server = await startServer({ name: "server", watchUsage: true });
     const bench: Bench = { options, work, disk, server: server.address };
-    if (options.scenario !== "swarm") rows.push(...await single(bench));
-    if (options.scenario !== "single") rows.push(...await swarm(bench));
+    const runs = (scenario: Scenario) =>
+      options.scenario === scenario || options.scenario === "all";
+    if (runs("single")) rows.push(...await single(bench));
+    if (runs("swarm")) rows.push(...await swarm(bench));
+    if (runs("folder")) {
+      rows.push(
+        ...await folder(bench, {
+          files: options.folderFiles,
+          partSize: options.folderPart,
+          runs: options.runs,
+        }),
+      );
+    }
     await server.stop();
   } finally {
     await cleanUp(options.keep);
