@@ -97,7 +97,7 @@ async function writeSmallTree(root: string, files: number): Promise<number> {
 }
 
 /** Throws unless `copy` holds the same relative paths and bytes as `source` (`diff -r`). */
-async function assertSameTree(source: string, copy: string, what: string): Promise<void> {
+export async function assertSameTree(source: string, copy: string, what: string): Promise<void> {
   const result = await new Deno.Command("diff", {
     args: ["-r", "-q", "--no-dereference", source, copy],
     stdin: "null",
@@ -108,7 +108,7 @@ async function assertSameTree(source: string, copy: string, what: string): Promi
 }
 
 /** Why the `tar c | nc` baseline cannot run here, or null. */
-async function tarNcSkipReason(): Promise<string | null> {
+export async function tarNcSkipReason(): Promise<string | null> {
   const nc = await findProgram("nc");
   if (!nc) return ncMissingReason(null);
   const help = await new Deno.Command(nc, { args: ["-h"], stdin: "null" }).output();
@@ -125,9 +125,10 @@ async function finish(child: Child): Promise<number> {
 
 /**
  * One `tar c -C source . | nc` into `nc -l | tar x -C target`; resolves to
- * the time from the sender's spawn to the later of both exits, in ms.
+ * the time from the sender's spawn to the later of both exits, in ms. The
+ * copy is checked against `source` and deleted.
  */
-async function tarNc(source: string, target: string): Promise<number> {
+export async function tarNc(source: string, target: string): Promise<number> {
   await emptyDir(target);
   await settle();
   const commands = tarNcCommands(freePort(), { source, target });
