@@ -17,6 +17,10 @@
  *   `--swarm-size` file (256 MiB), against one downloader alone; bytes the
  *   seeder uploaded against the file size; the CPU time of both, and the
  *   floor the swarm's CPU time sets on this machine's cores.
+ * - `folder`: a tree of `--folder-files` small files (10,000) against
+ *   `tar c | nc` into `tar x` over loopback, and a folder of eight
+ *   `--folder-part` files (128 MiB) against one file of their total size
+ *   (see bench_folder.ts).
  *
  * Run `deno task bench --help` for the options.
  *
@@ -28,25 +32,14 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   Child,
-  type LineMatch,
   MAIN,
   output,
-  P2pftProcess,
-  peerArgs,
   RUN_FLAGS,
   startServer,
   stopAll,
   USAGE_POLL_MS,
 } from "./process_harness.ts";
-import {
-  parseDownloaded,
-  parseFileId,
-  parseListening,
-  parseMemTotal,
-  parseTcpPort,
-  parseTcpReceived,
-  type Uploaded,
-} from "./bench_parse.ts";
+import { parseMemTotal, parseTcpPort, parseTcpReceived } from "./bench_parse.ts";
 import {
   BYTES_PER_MB,
   compareRow,
@@ -65,6 +58,19 @@ import {
   tally,
 } from "./bench_report.ts";
 import { summariseProfiles } from "./bench_profile.ts";
+import { folder, FOLDER_PARTS } from "./bench_folder.ts";
+import {
+  type Download,
+  emptyDir,
+  finishDownload,
+  generate,
+  sameBytes,
+  type Seeder,
+  settle,
+  spawnDownload,
+  startSeeder,
+  stopSeeder,
+} from "./bench_peers.ts";
 import { type SshBaselines, sshCopy, sshReport, startSshBaselines } from "./bench_ssh.ts";
 import { SSH_COPIERS } from "./bench_ssh_config.ts";
 
@@ -79,20 +85,14 @@ const DEFAULT_SIZE = "1G";
 const DEFAULT_SWARM_SIZE = "256M";
 const QUICK_SIZE = "128M";
 const QUICK_SWARM_SIZE = "64M";
+const DEFAULT_FOLDER_FILES = 10_000;
+const DEFAULT_FOLDER_PART = "128M";
+const QUICK_FOLDER_FILES = 1_000;
+const QUICK_FOLDER_PART = "16M";
 const SWARM_DOWNLOADERS = 4;
 /** Rounds of each measurement; figures are the best round, spreads are printed. */
 const DEFAULT_RUNS = 3;
 const QUICK_RUNS = 1;
-
-/** Longest a seeder may take to hash its file and print its ID. */
-const SHARE_TIMEOUT_MS = 300_000;
-/** Longest a download may take before the run is abandoned. */
-const DOWNLOAD_TIMEOUT_MS = 600_000;
-
-/** Size of the block the source data is generated in. */
-const GENERATE_BLOCK_BYTES = 4 * 1024 * 1024;
-/** Most bytes `crypto.getRandomValues` fills per call. */
-const RANDOM_FILL_BYTES = 65_536;
 
 const TARGET_TMPFS_MBPS = 600;
 const TARGET_TMPFS_VS_SCP = 4;
@@ -112,12 +112,17 @@ const INTERRUPTED_EXIT_CODE = 130;
 
 const USAGE = `usage: deno task bench [options]
 
-  --scenario single|swarm|all  what to run (default all)
+  --scenario single|swarm|folder|all
+                               what to run (default all)
   --size SIZE                  file of the single-source case (default ${DEFAULT_SIZE})
   --swarm-size SIZE            file of the swarm case (default ${DEFAULT_SWARM_SIZE})
+  --folder-files N             small files of the folder case (default ${DEFAULT_FOLDER_FILES})
+  --folder-part SIZE           each of the ${FOLDER_PARTS} files of the big folder, compared with one file
+                               of ${FOLDER_PARTS}x that size (default ${DEFAULT_FOLDER_PART})
   --runs N                     rounds of every measurement, interleaved; the table shows the
                                best, the summary lines the spread (default ${DEFAULT_RUNS})
-  --quick                      small sizes (${QUICK_SIZE} and ${QUICK_SWARM_SIZE}) and ${QUICK_RUNS} round, under a minute
+  --quick                      small sizes (${QUICK_SIZE}, ${QUICK_SWARM_SIZE}, ${QUICK_FOLDER_FILES} files, ${FOLDER_PARTS} x ${QUICK_FOLDER_PART})
+                               and ${QUICK_RUNS} round, about a minute
   --disk-dir DIR               disk folder for the disk destination (default .bench/ in the repo)
   --keep                       keep the generated data and downloads
   --profile DIR                run the single-source peers with --cpu-prof into DIR and list
@@ -126,10 +131,15 @@ const USAGE = `usage: deno task bench [options]
 
 SIZE: a byte count or a number with K, M or G (binary units), e.g. 256M.`;
 
+const SCENARIOS = ["single", "swarm", "folder", "all"] as const;
+type Scenario = typeof SCENARIOS[number];
+
 interface Options {
-  scenario: "single" | "swarm" | "all";
+  scenario: Scenario;
   size: number;
   swarmSize: number;
+  folderFiles: number;
+  folderPart: number;
   diskDir: string;
   keep: boolean;
   profileDir: string | null;
@@ -143,6 +153,8 @@ function readOptions(): Options | null {
       scenario: { type: "string", default: "all" },
       size: { type: "string" },
       "swarm-size": { type: "string" },
+      "folder-files": { type: "string" },
+      "folder-part": { type: "string" },
       quick: { type: "boolean", default: false },
       "disk-dir": { type: "string", default: DEFAULT_DISK_DIR },
       keep: { type: "boolean", default: false },
@@ -153,17 +165,27 @@ function readOptions(): Options | null {
   });
   if (values.help) return null;
   const scenario = values.scenario;
-  if (scenario !== "single" && scenario !== "swarm" && scenario !== "all") {
-    throw new Error(`--scenario must be single, swarm or all, not "${scenario}"`);
+  if (!SCENARIOS.includes(scenario as Scenario)) {
+    throw new Error(`--scenario must be single, swarm, folder or all, not "${scenario}"`);
+  }
+  const folderFiles = Number(
+    values["folder-files"] ?? (values.quick ? QUICK_FOLDER_FILES : DEFAULT_FOLDER_FILES),
+  );
+  if (!Number.isInteger(folderFiles) || folderFiles < 1) {
+    throw new Error(`--folder-files must be a positive integer`);
   }
   const runs = Number(values.runs ?? (values.quick ? QUICK_RUNS : DEFAULT_RUNS));
   if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a positive integer`);
   return {
     runs,
-    scenario,
+    scenario: scenario as Scenario,
     size: parseSize(values.size ?? (values.quick ? QUICK_SIZE : DEFAULT_SIZE)),
     swarmSize: parseSize(
       values["swarm-size"] ?? (values.quick ? QUICK_SWARM_SIZE : DEFAULT_SWARM_SIZE),
+    ),
+    folderFiles,
+    folderPart: parseSize(
+      values["folder-part"] ?? (values.quick ? QUICK_FOLDER_PART : DEFAULT_FOLDER_PART),
     ),
     diskDir: values["disk-dir"],
     keep: values.keep,
@@ -182,129 +204,12 @@ interface Bench {
   server: string;
 }
 
-/** A p2pft peer registered with the bench's server, its memory and CPU time sampled. */
-function peer(bench: Bench, name: string, options: { args: string[]; denoFlags?: string[] }) {
-  return new P2pftProcess(peerArgs(bench.server, ["--log-level", "info", ...options.args]), {
-    name,
-    denoFlags: options.denoFlags,
-    watchUsage: true,
-  });
-}
-
 /** One end of the TCP baseline (bench_tcp.ts), its memory and CPU time sampled. */
 function tcpScript(name: string, args: string[]): Child {
   return new Child([Deno.execPath(), ...RUN_FLAGS, TCP_SCRIPT, ...args], {
     name,
     watchUsage: true,
   });
-}
-
-/** A seeder sharing a file, once it has printed the file's ID. */
-interface Seeder {
-  child: P2pftProcess;
-  fileId: string;
-  /** Time from spawn to the `File ID` line (start-up and hashing). */
-  shareMs: number;
-}
-
-async function startSeeder(bench: Bench, source: string, denoFlags: string[] = []) {
-  const child = peer(bench, "seeder", { args: ["-r", source], denoFlags });
-  const id = await child.stdout.waitForLine(parseFileId, SHARE_TIMEOUT_MS);
-  return { child, fileId: id.value, shareMs: id.at - child.started } satisfies Seeder;
-}
-
-/** Stops a seeder and reads how much it uploaded from its last log line. */
-async function stopSeeder(seeder: Seeder): Promise<Uploaded> {
-  seeder.child.sample();
-  await seeder.child.stop();
-  const uploaded = await seeder.child.uploaded().catch(() => null);
-  if (!uploaded) {
-    throw new Error(`the seeder logged no "uploaded" line:\n${seeder.child.describe()}`);
-  }
-  return uploaded;
-}
-
-/** A finished download. */
-interface Download {
-  /** Spawn to exit, in ms. */
-  processMs: number;
-  /** `listening` line to `Downloaded:` line, in ms: the transfer without runtime start-up. */
-  transferMs: number;
-  /** Spawn to `Downloaded:` line, in ms. */
-  untilDownloadedMs: number;
-  /** When it was spawned and when it exited (`performance.now()` clock). */
-  started: number;
-  ended: number;
-  /** Path it saved. */
-  path: string;
-  /** Peak memory (VmHWM last read, and the largest VmRSS sampled). */
-  hwm: number;
-  maxRss: number;
-  /** CPU time, user + system, all threads, in ms: as it logged at exit, else as last sampled. */
-  cpuMs: number;
-  /** What it uploaded to other peers, if it logged it. */
-  uploaded: number;
-}
-
-/** Spawns one downloader; call {@linkcode finishDownload} on the result. */
-function spawnDownload(bench: Bench, fileId: string, dir: string, denoFlags: string[] = []) {
-  return peer(bench, `downloader -> ${dir}`, {
-    args: ["-d", fileId, "-o", dir, "--exit-when-done"],
-    denoFlags,
-  });
-}
-
-async function finishDownload(child: P2pftProcess): Promise<Download> {
-  const exit = await child.exit(DOWNLOAD_TIMEOUT_MS);
-  if (exit.code !== 0) throw new Error(`download failed (${exit.code}):\n${child.describe()}`);
-  const listening: LineMatch<string> = await child.stdout.waitForLine(parseListening, 0);
-  const done = await child.stdout.waitForLine(parseDownloaded, 0);
-  const uploaded = await child.uploaded().catch(() => null);
-  const usage = child.usage;
-  return {
-    processMs: exit.at - child.started,
-    transferMs: done.at - listening.at,
-    untilDownloadedMs: done.at - child.started,
-    started: child.started,
-    ended: exit.at,
-    path: done.value,
-    hwm: Math.max(usage.hwm, usage.maxRss),
-    maxRss: usage.maxRss,
-    cpuMs: uploaded?.cpuMs ?? usage.cpuMs,
-    uploaded: uploaded?.bytes ?? 0,
-  };
-}
-
-/** Flushes dirty pages so that a measurement does not pay for the previous one's writes. */
-async function settle(): Promise<void> {
-  await output("sync", []);
-}
-
-/** Writes `size` random bytes to `path`; resolves to the time it took. */
-async function generate(path: string, size: number): Promise<number> {
-  const started = performance.now();
-  const file = await Deno.open(path, { write: true, create: true, truncate: true });
-  const block = new Uint8Array(GENERATE_BLOCK_BYTES);
-  try {
-    for (let written = 0; written < size;) {
-      const take = Math.min(block.length, size - written);
-      for (let offset = 0; offset < take; offset += RANDOM_FILL_BYTES) {
-        crypto.getRandomValues(block.subarray(offset, Math.min(offset + RANDOM_FILL_BYTES, take)));
-      }
-      let done = 0;
-      while (done < take) done += await file.write(block.subarray(done, take));
-      written += take;
-    }
-  } finally {
-    file.close();
-  }
-  return performance.now() - started;
-}
-
-/** Whether two files have the same bytes (`cmp`, untimed). */
-async function sameBytes(a: string, b: string): Promise<boolean> {
-  const result = await new Deno.Command("cmp", { args: ["-s", a, b] }).output();
-  return result.success;
 }
 
 async function copyBaseline(source: string, dir: string): Promise<number> {
@@ -340,11 +245,6 @@ async function tcpBaseline(source: string, dir?: string): Promise<TcpRun> {
   if (target) await Deno.remove(target);
   const usage = receiver.usage;
   return { ms: result.ms, hwm: Math.max(result.hwm, usage.hwm, usage.maxRss) };
-}
-
-async function emptyDir(dir: string): Promise<void> {
-  await Deno.remove(dir, { recursive: true }).catch(() => {});
-  await Deno.mkdir(dir, { recursive: true });
 }
 
 function profileFlags(bench: Bench, name: string): string[] {
@@ -735,8 +635,19 @@ async function main(): Promise<void> {
   try {
     const server = await startServer({ name: "server", watchUsage: true });
     const bench: Bench = { options, work, disk, server: server.address };
-    if (options.scenario !== "swarm") rows.push(...await single(bench));
-    if (options.scenario !== "single") rows.push(...await swarm(bench));
+    const runs = (scenario: Scenario) =>
+      options.scenario === scenario || options.scenario === "all";
+    if (runs("single")) rows.push(...await single(bench));
+    if (runs("swarm")) rows.push(...await swarm(bench));
+    if (runs("folder")) {
+      rows.push(
+        ...await folder(bench, {
+          files: options.folderFiles,
+          partSize: options.folderPart,
+          runs: options.runs,
+        }),
+      );
+    }
     await server.stop();
   } finally {
     await cleanUp(options.keep);

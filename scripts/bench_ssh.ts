@@ -93,8 +93,8 @@ export interface Sshd extends SshTarget, AsyncDisposable {
   child: Child;
 }
 
-/** A free TCP port on 127.0.0.1 (free when asked; sshd binds it right after). */
-function freePort(): number {
+/** A free TCP port on 127.0.0.1 (free when asked; bind it right after). */
+export function freePort(): number {
   const listener = Deno.listen({ hostname: LOOPBACK, port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;
   listener.close();
