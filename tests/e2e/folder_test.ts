@@ -10,6 +10,7 @@ import { eventsNamed, runPeer, startPeer } from "../../scripts/process_harness.t
 import { writeRandomFile } from "../../scripts/sample_files.ts";
 import { assertErrorEvent, fileIds, startCluster, tempDir } from "../helpers/cluster.ts";
 import { startSubstitutingServer } from "../helpers/hostile.ts";
+import { downloader, JOURNAL_RECORD, journalChunks, waitUntil } from "../helpers/resume.ts";
 import { TEST_NETWORK_KEY } from "../../src/test_credentials.ts";
 import { pathExists } from "../../src/storage/safe_name.ts";
 
@@ -95,6 +96,74 @@ Deno.test("2,000 small files download as one folder, and two seeders of the tree
   assert.equal(result.code, 0, result.stderr);
   assert.ok(Date.now() - started < 30_000, "many small files are fast");
   assert.deepEqual(await describeTree(join(out, "many")), await describeTree(tree));
+});
+
+const MIB = 1024 * 1024;
+
+/** The chunk indexes a download's `.chunks` journal in `dataDir` records. */
+async function journalled(dataDir: string, fileId: string): Promise<Set<number>> {
+  const journal = await Deno.readFile(join(dataDir, "downloads", `${fileId}.chunks`));
+  const view = new DataView(journal.buffer);
+  const chunks = new Set<number>();
+  for (let offset = 0; offset + JOURNAL_RECORD <= journal.length; offset += JOURNAL_RECORD) {
+    chunks.add(view.getUint32(offset));
+  }
+  return chunks;
+}
+
+/** The chunk indexes a rogue peer was asked for in `lines` of its output. */
+function askedFor(lines: readonly string[]): number[] {
+  return lines.flatMap((line) => {
+    const match = /^asked for chunk (\d+)/.exec(line);
+    return match ? [Number(match[1])] : [];
+  });
+}
+
+Deno.test("a folder download killed at half way resumes after a restart, fetching only what is missing", async () => {
+  await using ctx = await startCluster("p2pft-folder-");
+  const tree = join(ctx.dir, "album");
+  await Deno.mkdir(join(tree, "a/b"), { recursive: true });
+  await Deno.mkdir(join(tree, "empty"));
+  await writeRandomFile(join(tree, "a/one.bin"), 7 * MIB + 1, { seed: 31 });
+  await writeRandomFile(join(tree, "a/b/two.bin"), 13 * MIB + 17, { seed: 32 });
+  await Deno.writeFile(join(tree, "a/nothing.txt"), new Uint8Array());
+  await writeRandomFile(join(tree, "c.bin"), 19 * MIB + 100, { seed: 33 });
+  for (let i = 0; i < 50; i++) {
+    await writeRandomFile(join(tree, "a/b", `small${i}.txt`), 100 + i, { seed: 40 + i });
+  }
+  const chunks = 10;
+  const { rogue: seeder, id } = await ctx.rogue(tree, "slow:120");
+  const out = join(ctx.dir, "out");
+  const dataDir = join(ctx.dir, "state");
+  {
+    await using first = downloader(ctx.server.address, [
+      "--data-dir",
+      dataDir,
+      "-d",
+      id,
+      "-o",
+      out,
+    ]);
+    await waitUntil(async () => await journalChunks(dataDir) >= chunks / 2, "half of the chunks");
+    await first.stop("SIGKILL");
+  }
+  assert.ok((await Deno.stat(join(out, "album.part"))).isFile, "the .part file is kept");
+  assert.equal(await pathExists(join(out, "album")), false, "no folder under the final name");
+  const recorded = await journalled(dataDir, id);
+  const askedBefore = seeder.stdout.lines.length;
+  await using last = downloader(ctx.server.address, ["--data-dir", dataDir]);
+  const status = await last.exit();
+  assert.equal(status.code, 0, last.stderr.text);
+  assert.match(
+    last.stderr.text,
+    new RegExp(`resuming album: ${recorded.size} of ${chunks} chunks`),
+  );
+  const asked = askedFor(seeder.stdout.lines.slice(askedBefore));
+  const missing = [...Array(chunks).keys()].filter((index) => !recorded.has(index));
+  assert.deepEqual([...new Set(asked)].sort((a, b) => a - b), missing, "only missing chunks");
+  assert.deepEqual(await describeTree(join(out, "album")), await describeTree(tree));
+  assert.deepEqual([...Deno.readDirSync(out)].map((e) => e.name), ["album"], "nothing left over");
+  assert.deepEqual([...Deno.readDirSync(join(dataDir, "downloads"))], [], "no resume state left");
 });
 
 /** Folder entries a hostile server may send, and what the refusal must say. */
