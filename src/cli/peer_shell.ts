@@ -12,7 +12,7 @@ import { type Download, isActive } from "../peer/download.ts";
 import type { PeerNode } from "../peer/peer.ts";
 import type { FileSummary, PeerSummary } from "../protocol/messages.ts";
 import { type ArgumentCandidates, fileCandidates, pathCandidates } from "./completion.ts";
-import { formatBytes, formatDuration, formatRate } from "./format.ts";
+import { formatBytes, formatDuration, formatRate, listedName } from "./format.ts";
 import { type OutputMode, Reporter } from "./output.ts";
 import { percentDone } from "./progress.ts";
 import { type ProgressDisplay, progressDisplay, StatusLines } from "./progress_display.ts";
@@ -216,7 +216,7 @@ export function fileRows(files: FileSummary[], mine: Set<string>): string[][] {
   return files.map((file) => [
     mine.has(file.fileId) ? "*" : "",
     file.fileId.slice(0, SHOWN_ID_LENGTH),
-    file.name,
+    listedName(file),
     formatBytes(file.size),
     String(file.sources),
   ]);
@@ -269,7 +269,9 @@ async function listPeers(state: PeerShellState, io: ShellIo): Promise<void> {
 async function resolveQuery(state: PeerShellState, query: string): Promise<string> {
   if (HEX_QUERY.test(query)) return query;
   const files = await state.peer.networkFiles();
-  const named = files.entries.filter((file) => file.name === query);
+  const named = files.entries.filter((file) =>
+    file.name === query || (file.files !== undefined && `${file.name}/` === query)
+  );
   if (named.length === 1) return named[0].fileId;
   if (named.length === 0 && files.cut > 0) {
     throw new Error(

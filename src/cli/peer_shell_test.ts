@@ -27,10 +27,12 @@ Deno.test("the network's files are listed with a star on this peer's own", () =>
   const files = [
     { fileId: "a".repeat(64), name: "mine.bin", size: 2048, sources: 2, seeders: 1 },
     { fileId: "b".repeat(64), name: "theirs.bin", size: 10, sources: 1, seeders: 1 },
+    { fileId: "c".repeat(64), name: "album", size: 10, sources: 1, seeders: 1, files: 1 },
   ];
   assert.deepEqual(fileRows(files, new Set(["a".repeat(64)])), [
     ["*", "a".repeat(12), "mine.bin", "2.0 KiB", "2"],
     ["", "b".repeat(12), "theirs.bin", "10 B", "1"],
+    ["", "c".repeat(12), "album/ (1 file)", "10 B", "1"],
   ]);
 });
 

@@ -6,7 +6,13 @@
 
 import assert from "node:assert/strict";
 import { join, relative } from "node:path";
-import { eventsNamed, runPeer, startPeer } from "../../scripts/process_harness.ts";
+import {
+  eventsNamed,
+  peerArgs,
+  runP2pft,
+  runPeer,
+  startPeer,
+} from "../../scripts/process_harness.ts";
 import { writeRandomFile } from "../../scripts/sample_files.ts";
 import { assertErrorEvent, fileIds, startCluster, tempDir } from "../helpers/cluster.ts";
 import { startSubstitutingServer } from "../helpers/hostile.ts";
@@ -96,6 +102,22 @@ Deno.test("2,000 small files download as one folder, and two seeders of the tree
   assert.equal(result.code, 0, result.stderr);
   assert.ok(Date.now() - started < 30_000, "many small files are fast");
   assert.deepEqual(await describeTree(join(out, "many")), await describeTree(tree));
+});
+
+Deno.test("the peer shell lists a folder as name/ with its file count and downloads it by that name", async () => {
+  await using ctx = await startCluster("p2pft-folder-");
+  const tree = join(ctx.dir, "album");
+  await makeTree(tree);
+  await ctx.share([tree]);
+  const result = await runP2pft(peerArgs(ctx.server.address, ["-i"]), {
+    cwd: ctx.dir,
+    input: "list files\ndownload album/ out\nwait\nexit\n",
+  });
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout, /[0-9a-f]{12}\s+album\/ \(6 files\)\s+9\.0 MiB\s+1/);
+  const expected = await describeTree(tree);
+  expected.delete("nested/link-out");
+  assert.deepEqual(await describeTree(join(ctx.dir, "out", "album")), expected);
 });
 
 const MIB = 1024 * 1024;
