@@ -73,6 +73,16 @@ Deno.test("a folder downloads whole: nested, empty, executable, unicode, hidden;
   expected.delete("nested/link-out");
   assert.deepEqual(await describeTree(join(out, "album")), expected);
   assert.deepEqual([...Deno.readDirSync(out)].map((e) => e.name), ["album"], "nothing left over");
+  const files = eventsNamed(result.events, "file");
+  assert.deepEqual(
+    files.map((event) => event.path).sort(),
+    [...expected].filter(([, what]) => what.startsWith("file")).map(([path]) =>
+      join(out, "album", path)
+    ).sort(),
+    "a file event per file",
+  );
+  for (const event of files) assert.equal((await Deno.stat(event.path)).size, event.size);
+  assert.equal(result.events.at(-1)?.event, "downloaded", "the file events come first");
   const again = await runPeer(ctx.server.address, { args: ["--json", "-d", ids[0], "-o", out] });
   assert.equal(again.code, 0, again.stderr);
   assert.equal(eventsNamed(again.events, "downloaded")[0]?.alreadyPresent, true);
