@@ -92,19 +92,21 @@ export async function watchDownload(
     context.display.remove(key);
     const progress = download.progress();
     const placed = { download: progress.id, fileId: download.fileId, root: result.path };
-    for (const event of folderFileEvents(download.manifest, placed)) context.reporter.emit(event);
+    if (download.inside === undefined) {
+      for (const event of folderFileEvents(download.manifest, placed)) context.reporter.emit(event);
+    }
     context.reporter.emit({
       event: "downloaded",
       download: progress.id,
       fileId: download.fileId,
-      name: download.manifest.name,
+      name: progress.name,
       path: result.path,
       size: result.size,
       elapsedMs: result.elapsedMs,
       alreadyPresent: result.alreadyPresent,
     });
     context.reporter.note(downloadSummary({
-      name: download.manifest.name,
+      name: progress.name,
       size: result.size,
       elapsedMs: result.elapsedMs,
       sources: peakSources,
@@ -119,7 +121,7 @@ export async function watchDownload(
         event: "cancelled",
         download: progress.id,
         fileId: download.fileId,
-        name: download.manifest.name,
+        name: progress.name,
       });
     }
     throw error;

@@ -13,7 +13,7 @@
 import { basename, dirname, join } from "node:path";
 import { errorMessage, type Logger } from "../log.ts";
 import type { Manifest } from "../protocol/messages.ts";
-import { FolderLayout } from "../storage/folder_stream.ts";
+import { FolderLayout, type StreamFile } from "../storage/folder_stream.ts";
 import { hashFolder } from "../storage/hash_folder.ts";
 import type { PartFile } from "../storage/part_file.ts";
 import { candidatePaths, pathExists, resolveInside } from "../storage/safe_name.ts";
@@ -80,6 +80,41 @@ export async function finishFolder(part: PartFile, place: FolderPlace): Promise<
   throw new DownloadError(`no free name for ${name} in ${outDir}: move some away`);
 }
 
+/**
+ * Copies the bytes of `file` (one file of the folder, its chunks verified
+ * in `part`) into a new hidden file beside the others (`.p2pft-<id8>.partfile`),
+ * moves it to the first free name for `name` and removes the `.part` file;
+ * resolves to the final path. Throws a {@linkcode DownloadError}, the
+ * `.part` kept.
+ */
+export async function finishInside(
+  part: PartFile,
+  place: Omit<FolderPlace, "manifest"> & { file: StreamFile },
+): Promise<string> {
+  const { outDir, name, fileId, file, log } = place;
+  const staging = resolveInside(outDir, `.p2pft-${fileId.slice(0, 8)}.partfile`);
+  try {
+    await Deno.remove(staging).catch((error) => {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    });
+    await copyOut(part, staging, file);
+  } catch (error) {
+    throw new DownloadError(`cannot write ${name} in ${outDir}: ${errorMessage(error)}`);
+  }
+  for (const path of candidatePaths(outDir, name)) {
+    if (await pathExists(path)) continue;
+    await Deno.rename(staging, path);
+    if (basename(path) !== name) {
+      log.warn(`a different ${name} exists in ${outDir}; saved as ${basename(path)}`);
+    }
+    await part.close();
+    await Deno.remove(part.path).catch(() => {});
+    return path;
+  }
+  await Deno.remove(staging).catch(() => {});
+  throw new DownloadError(`no free name for ${name} in ${outDir}: move some away`);
+}
+
 /** Removes a staging folder left by an earlier run, never following a link put in its place. */
 async function removeStaging(staging: string): Promise<void> {
   let info: Deno.FileInfo;
@@ -103,25 +138,35 @@ async function buildTree(part: PartFile, root: string, manifest: Manifest): Prom
   for (const entry of layout.files) {
     const path = inside(entry.path);
     await Deno.mkdir(dirname(path), { recursive: true });
-    const file = await Deno.open(path, {
-      write: true,
-      createNew: true,
-      mode: entry.executable ? 0o755 : 0o644,
-    });
-    try {
-      for (let done = 0; done < entry.size;) {
-        const view = buffer.subarray(0, Math.min(buffer.length, entry.size - done));
-        if (await part.read(entry.start + done, view) !== view.length) {
-          throw new Error(`${part.path} is shorter than the folder`);
-        }
-        for (let written = 0; written < view.length;) {
-          written += await file.write(view.subarray(written));
-        }
-        done += view.length;
-      }
-    } finally {
-      file.close();
-    }
-    if (entry.executable) await Deno.chmod(path, 0o755);
+    await copyOut(part, path, entry, buffer);
   }
+}
+
+/** Creates `path` new (mode as `entry` says) holding `entry`'s bytes of the stream in `part`. */
+async function copyOut(
+  part: PartFile,
+  path: string,
+  entry: StreamFile,
+  buffer = new Uint8Array(Math.min(COPY_PIECE_BYTES, Math.max(1, entry.size))),
+): Promise<void> {
+  const file = await Deno.open(path, {
+    write: true,
+    createNew: true,
+    mode: entry.executable ? 0o755 : 0o644,
+  });
+  try {
+    for (let done = 0; done < entry.size;) {
+      const view = buffer.subarray(0, Math.min(buffer.length, entry.size - done));
+      if (await part.read(entry.start + done, view) !== view.length) {
+        throw new Error(`${part.path} is shorter than the folder`);
+      }
+      for (let written = 0; written < view.length;) {
+        written += await file.write(view.subarray(written));
+      }
+      done += view.length;
+    }
+  } finally {
+    file.close();
+  }
+  if (entry.executable) await Deno.chmod(path, 0o755);
 }

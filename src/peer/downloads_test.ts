@@ -51,7 +51,7 @@ Deno.test("a finished download announces its chunk and is shared whole", async (
   const file = await oneChunkFile(dir.path, "a.bin", [1, 2, 3]);
   const { list, state, events } = await downloads(dir.path, () => file.bytes);
   const out = join(dir.path, "out");
-  const download = list.start(file.fileId, file.manifest, out);
+  const download = list.start(file.fileId, file.manifest, { outDir: out });
   const result = await download.done;
   await list.close();
   assert.equal(result.path, join(out, "a.bin"));
@@ -68,9 +68,9 @@ Deno.test("one download per file at a time, numbered in order", async () => {
   const b = await oneChunkFile(dir.path, "b.bin", [2]);
   const { list, state } = await downloads(dir.path, () => undefined);
   const out = join(dir.path, "out");
-  const first = list.start(a.fileId, a.manifest, out);
-  assert.equal(list.start(a.fileId, a.manifest, out), first);
-  const second = list.start(b.fileId, b.manifest, out);
+  const first = list.start(a.fileId, a.manifest, { outDir: out });
+  assert.equal(list.start(a.fileId, a.manifest, { outDir: out }), first);
+  const second = list.start(b.fileId, b.manifest, { outDir: out });
   assert.deepEqual(list.list().map((d) => d.progress().id), [1, 2]);
   assert.equal(list.find(b.fileId), second);
   assert.equal(list.running, 2);
@@ -83,7 +83,7 @@ Deno.test("a cancelled download loses its .part and is not resumed", async () =>
   await using dir = await tempDir();
   const file = await oneChunkFile(dir.path, "a.bin", [1, 2]);
   const { list, state } = await downloads(dir.path, () => undefined);
-  const download = list.start(file.fileId, file.manifest, join(dir.path, "out"));
+  const download = list.start(file.fileId, file.manifest, { outDir: join(dir.path, "out") });
   await waitFor(() => download.progress().state === "running");
   await waitFor(async () => (await state.loadDownloads()).length === 1);
   assert.equal(await list.cancel(1), download);
@@ -146,10 +146,10 @@ Deno.test("a failed download tried again takes up its own .part, not a new one",
   let honest = false;
   const { list, state } = await downloads(dir.path, () => honest ? file.bytes : new Uint8Array(3));
   const out = join(dir.path, "out");
-  const first = list.start(file.fileId, file.manifest, out);
+  const first = list.start(file.fileId, file.manifest, { outDir: out });
   await assert.rejects(first.done, /failed verification and is banned/);
   honest = true;
-  const again = list.start(file.fileId, file.manifest, out);
+  const again = list.start(file.fileId, file.manifest, { outDir: out });
   assert.notEqual(again, first);
   assert.equal(again.progress().id, 2);
   const result = await again.done;
@@ -164,7 +164,7 @@ Deno.test("the server's news of chunks reaches the download of that file", async
   await using dir = await tempDir();
   const file = await oneChunkFile(dir.path, "a.bin", [7]);
   const { list, state } = await downloads(dir.path, () => undefined);
-  const download = list.start(file.fileId, file.manifest, join(dir.path, "out"));
+  const download = list.start(file.fileId, file.manifest, { outDir: join(dir.path, "out") });
   await waitFor(() => download.progress().sources === 1);
   const news = { t: "have" as const, peerId: "other", address: "10.0.0.2:2", chunks: [0] };
   list.notice({ ...news, fileId: "0".repeat(64) });
