@@ -13,7 +13,7 @@ import {
   runPeer,
   startPeer,
 } from "../../scripts/process_harness.ts";
-import { writeRandomFile } from "../../scripts/sample_files.ts";
+import { sha256File, writeRandomFile } from "../../scripts/sample_files.ts";
 import { assertErrorEvent, fileIds, startCluster, tempDir } from "../helpers/cluster.ts";
 import { startSubstitutingServer } from "../helpers/hostile.ts";
 import { downloader, JOURNAL_RECORD, journalChunks, waitUntil } from "../helpers/resume.ts";
@@ -114,20 +114,25 @@ Deno.test("2,000 small files download as one folder, and two seeders of the tree
   assert.deepEqual(await describeTree(join(out, "many")), await describeTree(tree));
 });
 
-Deno.test("the peer shell lists a folder as name/ with its file count and downloads it by that name", async () => {
+Deno.test("the peer shell lists a folder as name/ with its file count and downloads it (or one file of it) by that name", async () => {
   await using ctx = await startCluster("p2pft-folder-");
   const tree = join(ctx.dir, "album");
   await makeTree(tree);
   await ctx.share([tree]);
   const result = await runP2pft(peerArgs(ctx.server.address, ["-i"]), {
     cwd: ctx.dir,
-    input: "list files\ndownload album/ out\nwait\nexit\n",
+    input: "list files\ndownload album/ out\ndownload album/:nested/small.txt one\nwait\nexit\n",
   });
   assert.equal(result.code, 0, result.stderr);
   assert.match(result.stdout, /[0-9a-f]{12}\s+album\/ \(6 files\)\s+9\.0 MiB\s+1/);
   const expected = await describeTree(tree);
   expected.delete("nested/link-out");
   assert.deepEqual(await describeTree(join(ctx.dir, "out", "album")), expected);
+  assert.equal(
+    await sha256File(join(ctx.dir, "one", "small.txt")),
+    await sha256File(join(tree, "nested/small.txt")),
+    "one file of it by folder/:path",
+  );
 });
 
 const MIB = 1024 * 1024;
@@ -196,6 +201,43 @@ Deno.test("a folder download killed at half way resumes after a restart, fetchin
   assert.deepEqual(await describeTree(join(out, "album")), await describeTree(tree));
   assert.deepEqual([...Deno.readDirSync(out)].map((e) => e.name), ["album"], "nothing left over");
   assert.deepEqual([...Deno.readDirSync(join(dataDir, "downloads"))], [], "no resume state left");
+});
+
+Deno.test("one file of a folder is fetched alone with -d ID:path, asking only for its chunks", async () => {
+  await using ctx = await startCluster("p2pft-folder-");
+  const tree = join(ctx.dir, "album");
+  await Deno.mkdir(join(tree, "sub"), { recursive: true });
+  await writeRandomFile(join(tree, "first.bin"), 9 * MIB, { seed: 51 });
+  await writeRandomFile(join(tree, "sub/middle.bin"), 5 * MIB, { seed: 52 });
+  await writeRandomFile(join(tree, "zlast.bin"), 10 * MIB, { seed: 53 });
+  const { rogue: seeder, id } = await ctx.rogue(tree, "slow:1");
+  const out = join(ctx.dir, "out");
+  const result = await runPeer(ctx.server.address, {
+    args: ["--json", "-d", `${id.slice(0, 12)}:sub/middle.bin`, "-o", out],
+  });
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(
+    await sha256File(join(out, "middle.bin")),
+    await sha256File(join(tree, "sub/middle.bin")),
+  );
+  assert.deepEqual([...Deno.readDirSync(out)].map((e) => e.name), ["middle.bin"], "nothing else");
+  const [downloaded] = eventsNamed(result.events, "downloaded");
+  assert.deepEqual([downloaded.name, downloaded.size], ["middle.bin", 5 * MIB]);
+  assert.deepEqual(eventsNamed(result.events, "file"), [], "no folder file events");
+  // Bytes 9 MiB to 14 MiB of the stream: chunks 2 and 3 of 4 MiB.
+  assert.deepEqual([...new Set(askedFor(seeder.stdout.lines))].sort(), [2, 3]);
+
+  const unknown = await runPeer(ctx.server.address, {
+    args: ["--json", "-d", `${id}:sub/midle.bin`, "-o", out],
+  });
+  assert.equal(unknown.code, 1, unknown.stderr);
+  assertErrorEvent(unknown, /album has no file "sub\/midle\.bin"; closest: "sub\/middle\.bin"/);
+  const escape = await runPeer(ctx.server.address, {
+    args: ["--json", "-d", `${id}:../first.bin`, "-o", out],
+  });
+  assert.equal(escape.code, 1, escape.stderr);
+  assertErrorEvent(escape, /refusing entry "\.\.\/first\.bin": it has a "\.\." segment/);
+  assert.deepEqual([...Deno.readDirSync(out)].map((e) => e.name), ["middle.bin"]);
 });
 
 /** Folder entries a hostile server may send, and what the refusal must say. */
