@@ -15,6 +15,7 @@ import { errorMessage, type Logger } from "../log.ts";
 import type { Manifest } from "../protocol/messages.ts";
 import { FolderLayout, type StreamFile } from "../storage/folder_stream.ts";
 import { hashFolder } from "../storage/hash_folder.ts";
+import { toHex } from "../storage/manifest.ts";
 import type { PartFile } from "../storage/part_file.ts";
 import { candidatePaths, pathExists, resolveInside } from "../storage/safe_name.ts";
 import { DownloadError } from "./download_failures.ts";
@@ -67,32 +68,25 @@ export async function finishFolder(part: PartFile, place: FolderPlace): Promise<
   } catch (error) {
     throw new DownloadError(`cannot build ${name} in ${outDir}: ${errorMessage(error)}`);
   }
-  for (const path of candidatePaths(outDir, name)) {
-    if (await pathExists(path)) continue;
-    await Deno.rename(staging, path);
-    if (basename(path) !== name) {
-      log.warn(`a different ${name} exists in ${outDir}; saved as ${basename(path)}`);
-    }
-    await part.close();
-    await Deno.remove(part.path).catch(() => {});
-    return path;
-  }
-  throw new DownloadError(`no free name for ${name} in ${outDir}: move some away`);
+  return await moveToFirstFree(staging, part, { outDir, name, log });
 }
 
 /**
  * Copies the bytes of `file` (one file of the folder, its chunks verified
- * in `part`) into a new hidden file beside the others (`.p2pft-<id8>.partfile`),
- * moves it to the first free name for `name` and removes the `.part` file;
- * resolves to the final path. Throws a {@linkcode DownloadError}, the
- * `.part` kept.
+ * in `part`) into a new hidden file in `outDir` (`.p2pft-<id8>-<path8>.partfile`,
+ * `path8` from the hash of the file's path, so two files of one folder
+ * never share it), moves it to the first free name for `name` and removes
+ * the `.part` file; resolves to the final path. Throws a
+ * {@linkcode DownloadError}, the `.part` kept.
  */
 export async function finishInside(
   part: PartFile,
   place: Omit<FolderPlace, "manifest"> & { file: StreamFile },
 ): Promise<string> {
   const { outDir, name, fileId, file, log } = place;
-  const staging = resolveInside(outDir, `.p2pft-${fileId.slice(0, 8)}.partfile`);
+  const pathHash = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(file.path));
+  const path8 = toHex(new Uint8Array(pathHash)).slice(0, 8);
+  const staging = resolveInside(outDir, `.p2pft-${fileId.slice(0, 8)}-${path8}.partfile`);
   try {
     await Deno.remove(staging).catch((error) => {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
@@ -101,6 +95,20 @@ export async function finishInside(
   } catch (error) {
     throw new DownloadError(`cannot write ${name} in ${outDir}: ${errorMessage(error)}`);
   }
+  return await moveToFirstFree(staging, part, { outDir, name, log });
+}
+
+/**
+ * Renames `staging` to the first free name for `name` in `outDir` and
+ * removes `part`; resolves to the final path. Throws a
+ * {@linkcode DownloadError} (`staging` removed, `part` kept) when no name is free.
+ */
+async function moveToFirstFree(
+  staging: string,
+  part: PartFile,
+  place: { outDir: string; name: string; log: Logger },
+): Promise<string> {
+  const { outDir, name, log } = place;
   for (const path of candidatePaths(outDir, name)) {
     if (await pathExists(path)) continue;
     await Deno.rename(staging, path);
@@ -111,7 +119,7 @@ export async function finishInside(
     await Deno.remove(part.path).catch(() => {});
     return path;
   }
-  await Deno.remove(staging).catch(() => {});
+  await Deno.remove(staging, { recursive: true }).catch(() => {});
   throw new DownloadError(`no free name for ${name} in ${outDir}: move some away`);
 }
 
