@@ -141,7 +141,7 @@ export class Downloads {
     if (!isActive(state)) throw new Error(`download ${id} is already ${state}`);
     download.cancel();
     await download.done.catch(() => {});
-    await this.#options.state?.endDownload(download.fileId);
+    if (download.inside === undefined) await this.#options.state?.endDownload(download.fileId);
     if (path) await Deno.remove(partPath(path)).catch(() => {});
     return download;
   }

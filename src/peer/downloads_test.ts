@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { silentLogger } from "../log.ts";
 import { hashFile } from "../storage/hash_file.ts";
+import { hashFolder } from "../storage/hash_folder.ts";
 import { PeerState } from "../storage/peer_state.ts";
 import { tempDir } from "../test_dir.ts";
 import type { ChunkConnection } from "./chunk_requests.ts";
@@ -93,6 +94,41 @@ Deno.test("a cancelled download loses its .part and is not resumed", async () =>
   await assert.rejects(list.cancel(1), /download 1 is already cancelled/);
   await assert.rejects(list.cancel(5), /no download number 5; see the list of downloads/);
   await list.close();
+  await state.close();
+});
+
+Deno.test("one file of a folder is not recorded, served or shared, and runs beside the whole folder", async () => {
+  await using dir = await tempDir();
+  const folder = join(dir.path, "album");
+  await Deno.mkdir(join(folder, "a"), { recursive: true });
+  await Deno.writeFile(join(folder, "a/x.bin"), new Uint8Array([1, 2, 3]));
+  await Deno.writeFile(join(folder, "b.bin"), new Uint8Array([4, 5]));
+  const { fileId, manifest } = await hashFolder(folder);
+  let serving = false;
+  const { list, state, events } = await downloads(
+    dir.path,
+    () => serving ? new Uint8Array([1, 2, 3, 4, 5]) : undefined,
+  );
+  const out = join(dir.path, "out");
+  const whole = list.start(fileId, manifest, { outDir: out });
+  const one = list.start(fileId, manifest, { outDir: out, inside: "b.bin" });
+  assert.notEqual(one, whole, "a file of the folder is a download of its own");
+  assert.equal(list.start(fileId, manifest, { outDir: out, inside: "b.bin" }), one);
+  await waitFor(() => one.progress().state === "running");
+  await waitFor(async () => (await state.loadDownloads()).length === 1);
+  await list.cancel(one.progress().id);
+  assert.equal((await state.loadDownloads()).length, 1, "the folder's record is kept");
+  serving = true;
+  const again = list.start(fileId, manifest, { outDir: out, inside: "b.bin" });
+  assert.deepEqual(await Deno.readFile((await again.done).path), new Uint8Array([4, 5]));
+  await list.close();
+  const id = fileId.slice(0, 4);
+  assert.deepEqual(events.filter((event) => event.startsWith("partial")), [`partial ${id}`]);
+  assert.equal(events.some((event) => event.includes("b.bin")), false, "not shared");
+  assert.throws(
+    () => list.start(fileId, manifest, { outDir: out, inside: "c.bin" }),
+    /has no file "c\.bin"/,
+  );
   await state.close();
 });
 
