@@ -182,11 +182,15 @@ export async function pathCandidates(
   return matchPathEntries(entries, { partial, foldersOnly: options.foldersOnly });
 }
 
-/** File IDs starting with `partial` and names starting with it, from the network's file list. */
+/**
+ * File IDs starting with `partial` and names starting with it, from the
+ * network's file list; a folder's name ends in `/`.
+ */
 export function fileCandidates(files: FileSummary[], partial: string): string[] {
   const lower = partial.toLowerCase();
   const ids = files.map((file) => file.fileId).filter((id) => id.startsWith(lower));
-  const names = files.map((file) => file.name).filter((name) => name.startsWith(partial));
+  const names = files.map((file) => file.files === undefined ? file.name : `${file.name}/`)
+    .filter((name) => name.startsWith(partial));
   return [...ids, ...names];
 }
 

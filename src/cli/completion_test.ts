@@ -78,13 +78,15 @@ Deno.test("folderToList resolves relative, absolute and home folders", () => {
   assertEquals(folderToList("~/x/", where), "/home/me/x/");
 });
 
-Deno.test("fileCandidates offers IDs by prefix and names", () => {
+Deno.test("fileCandidates offers IDs by prefix and names, a folder's ending in /", () => {
   const files = [
     { fileId: "ab".repeat(32), name: "a.bin", size: 1, sources: 1, seeders: 1 },
     { fileId: "cd".repeat(32), name: "abc.iso", size: 1, sources: 1, seeders: 1 },
+    { fileId: "ef".repeat(32), name: "album", size: 1, sources: 1, seeders: 1, files: 2 },
   ];
   assertEquals(fileCandidates(files, "AB"), ["ab".repeat(32)]);
-  assertEquals(fileCandidates(files, "a"), ["ab".repeat(32), "a.bin", "abc.iso"]);
+  assertEquals(fileCandidates(files, "a"), ["ab".repeat(32), "a.bin", "abc.iso", "album/"]);
+  assertEquals(fileCandidates(files, "al"), ["album/"]);
 });
 
 Deno.test("formatCandidates fills columns to the width", () => {

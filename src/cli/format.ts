@@ -22,6 +22,15 @@ export function formatBytes(bytes: number): string {
   return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${UNITS[unit]}`;
 }
 
+/**
+ * The name a listing shows: a file's name as is, a folder's (a summary with
+ * a `files` count) as `name/ (3 files)`.
+ */
+export function listedName(file: { name: string; files?: number }): string {
+  if (file.files === undefined) return file.name;
+  return `${file.name}/ (${file.files} ${file.files === 1 ? "file" : "files"})`;
+}
+
 /** A duration like `850 ms`, `12.3 s`, `4m05s` or `2h03m`. */
 export function formatDuration(ms: number): string {
   if (ms < MS_PER_SECOND) return `${Math.round(ms)} ms`;

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { formatBytes, formatDuration, formatRate } from "./format.ts";
+import { formatBytes, formatDuration, formatRate, listedName } from "./format.ts";
 
 Deno.test("sizes, durations and rates read naturally", () => {
   assert.equal(formatBytes(0), "0 B");
@@ -12,4 +12,11 @@ Deno.test("sizes, durations and rates read naturally", () => {
   assert.equal(formatDuration(7_380_000), "2h03m");
   assert.equal(formatRate(1024 * 1024, 1000), "1.0 MiB/s");
   assert.equal(formatRate(5, 0), "-");
+});
+
+Deno.test("a listing shows a folder as name/ with its file count", () => {
+  assert.equal(listedName({ name: "a.bin" }), "a.bin");
+  assert.equal(listedName({ name: "album", files: 0 }), "album/ (0 files)");
+  assert.equal(listedName({ name: "album", files: 1 }), "album/ (1 file)");
+  assert.equal(listedName({ name: "album", files: 10000 }), "album/ (10000 files)");
 });

@@ -48,6 +48,7 @@ export type CliEvent =
     elapsedMs: number;
     alreadyPresent: boolean;
   }
+  | { event: "file"; download: number; fileId: string; path: string; size: number }
   | { event: "cancelled"; download: number; fileId: string; name: string }
   | { event: "error"; message: string };
 

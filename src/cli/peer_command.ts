@@ -61,7 +61,8 @@ export function peerCommand() {
     )
     .option(
       "-d, --download <id>",
-      "download this file ID or unique prefix (repeatable)",
+      "download this file ID or unique prefix (repeatable); ID:path/inside fetches one file " +
+        "of a folder",
       collect,
       [],
     )

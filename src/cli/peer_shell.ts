@@ -11,8 +11,9 @@ import { MAX_LISTING_PAGE, MAX_LISTING_PAGES, REQUEST_TIMEOUT_MS } from "../cons
 import { type Download, isActive } from "../peer/download.ts";
 import type { PeerNode } from "../peer/peer.ts";
 import type { FileSummary, PeerSummary } from "../protocol/messages.ts";
+import { splitInside } from "../storage/folder_file.ts";
 import { type ArgumentCandidates, fileCandidates, pathCandidates } from "./completion.ts";
-import { formatBytes, formatDuration, formatRate } from "./format.ts";
+import { formatBytes, formatDuration, formatRate, listedName } from "./format.ts";
 import { type OutputMode, Reporter } from "./output.ts";
 import { percentDone } from "./progress.ts";
 import { type ProgressDisplay, progressDisplay, StatusLines } from "./progress_display.ts";
@@ -131,7 +132,11 @@ function peerShellProgram(state: PeerShellState, io: ShellIo): Command {
         });
       program.command("download")
         .description("download a file in the background (by ID, unique ID prefix or name)")
-        .argument("<file>", "file ID, unique prefix of one, or file name")
+        .argument(
+          "<file>",
+          "file ID, unique prefix of one, or file name; ID:path or folder/:path for one file " +
+            "of a folder",
+        )
         .argument("[dir]", "folder to save it in (default: the --out folder)")
         .action((file, dir) => startDownload(state, io, { query: file, dir }));
       program.command("downloads")
@@ -216,7 +221,7 @@ export function fileRows(files: FileSummary[], mine: Set<string>): string[][] {
   return files.map((file) => [
     mine.has(file.fileId) ? "*" : "",
     file.fileId.slice(0, SHOWN_ID_LENGTH),
-    file.name,
+    listedName(file),
     formatBytes(file.size),
     String(file.sources),
   ]);
@@ -269,7 +274,9 @@ async function listPeers(state: PeerShellState, io: ShellIo): Promise<void> {
 async function resolveQuery(state: PeerShellState, query: string): Promise<string> {
   if (HEX_QUERY.test(query)) return query;
   const files = await state.peer.networkFiles();
-  const named = files.entries.filter((file) => file.name === query);
+  const named = files.entries.filter((file) =>
+    file.name === query || (file.files !== undefined && `${file.name}/` === query)
+  );
   if (named.length === 1) return named[0].fileId;
   if (named.length === 0 && files.cut > 0) {
     throw new Error(
@@ -283,15 +290,30 @@ async function resolveQuery(state: PeerShellState, query: string): Promise<strin
   throw new Error(`${named.length} files are named ${query}; give the ID (list files shows it)`);
 }
 
+/**
+ * Splits `ID:path` or `folder/:path` (one file of a folder) into the query
+ * and the path; any other query (a file name may hold `:`) is whole.
+ */
+export function shellInside(query: string): { query: string; inside: string | undefined } {
+  const split = splitInside(query);
+  if (split.inside === undefined) return split;
+  if (HEX_QUERY.test(split.query) || split.query.endsWith("/")) return split;
+  return { query, inside: undefined };
+}
+
 async function startDownload(
   state: PeerShellState,
   io: ShellIo,
   options: { query: string; dir: string | undefined },
 ): Promise<void> {
   await connected(state, io);
-  const fileId = await untilAborted(resolveQuery(state, options.query), io.signal);
+  const { query, inside } = shellInside(options.query);
+  const fileId = await untilAborted(resolveQuery(state, query), io.signal);
   const download = await untilAborted(
-    state.peer.download(fileId, options.dir ?? state.outDir),
+    state.peer.download(
+      inside === undefined ? fileId : `${fileId}:${inside}`,
+      options.dir ?? state.outDir,
+    ),
     io.signal,
   );
   const { id, name, bytesTotal } = download.progress();

@@ -8,7 +8,7 @@
 import { Argument, type Command } from "@commander-js/extra-typings";
 import type { FileSummary, PeerSummary } from "../protocol/messages.ts";
 import type { CentralServer } from "../server/server.ts";
-import { formatBytes, formatDuration } from "./format.ts";
+import { formatBytes, formatDuration, listedName } from "./format.ts";
 import type { Shell, ShellIo } from "./shell.ts";
 import { shellProgram } from "./shell_program.ts";
 import { formatFields, formatTable } from "./table.ts";
@@ -86,7 +86,7 @@ export function serverFileLines(files: FileSummary[]): string[] {
   return formatTable(
     files.map((file) => [
       file.fileId.slice(0, SHOWN_ID_LENGTH),
-      file.name,
+      listedName(file),
       formatBytes(file.size),
       String(file.sources),
     ]),

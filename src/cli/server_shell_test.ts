@@ -15,6 +15,8 @@ Deno.test("the server lists its files by ID prefix, or says there are none", () 
   assert.deepEqual(serverFileLines([]), ["no files indexed"]);
   const lines = serverFileLines([
     { fileId: "c".repeat(64), name: "a.bin", size: 1024, sources: 3, seeders: 1 },
+    { fileId: "d".repeat(64), name: "album", size: 3072, sources: 1, seeders: 1, files: 12 },
   ]);
   assert.match(lines[1], new RegExp(`^${"c".repeat(12)}\\s+a\\.bin\\s+1\\.0 KiB\\s+3$`));
+  assert.match(lines[2], /^d{12}\s+album\/ \(12 files\)\s+3\.0 KiB\s+1$/, "a folder shows as one");
 });

@@ -6,11 +6,12 @@
  * @module
  */
 
-import { basename } from "node:path";
+import { basename, join } from "node:path";
 import type { Download, DownloadResult } from "../peer/download.ts";
+import type { Manifest } from "../protocol/messages.ts";
 import type { PeerNode } from "../peer/peer.ts";
 import type { Registered } from "../peer/shares.ts";
-import type { Reporter } from "./output.ts";
+import type { CliEvent, Reporter } from "./output.ts";
 import {
   downloadFigures,
   downloadSummary,
@@ -43,9 +44,28 @@ function tick(promise: Promise<unknown>, ms: number): Promise<void> {
 }
 
 /**
+ * The `file` events of a folder placed at `root` by download number
+ * `download`: one per file it holds (empty ones included), in manifest
+ * order, with its path on disk. None for a file.
+ */
+export function folderFileEvents(
+  manifest: Manifest,
+  placed: { download: number; fileId: string; root: string },
+): CliEvent[] {
+  const { download, fileId, root } = placed;
+  return (manifest.entries ?? []).filter((entry) => entry.kind !== "folder").map((entry) => ({
+    event: "file",
+    download,
+    fileId,
+    path: join(root, ...entry.path.split("/")),
+    size: entry.size,
+  }));
+}
+
+/**
  * Shows `download` in `context.display` until it ends, then reports it
- * (`downloaded` event and summary, or `cancelled`). Resolves to its result;
- * rejects with its error.
+ * (for a folder a `file` event per file, then the `downloaded` event and
+ * summary; or `cancelled`). Resolves to its result; rejects with its error.
  */
 export async function watchDownload(
   download: Download,
@@ -71,18 +91,22 @@ export async function watchDownload(
     sample();
     context.display.remove(key);
     const progress = download.progress();
+    const placed = { download: progress.id, fileId: download.fileId, root: result.path };
+    if (download.inside === undefined) {
+      for (const event of folderFileEvents(download.manifest, placed)) context.reporter.emit(event);
+    }
     context.reporter.emit({
       event: "downloaded",
       download: progress.id,
       fileId: download.fileId,
-      name: download.manifest.name,
+      name: progress.name,
       path: result.path,
       size: result.size,
       elapsedMs: result.elapsedMs,
       alreadyPresent: result.alreadyPresent,
     });
     context.reporter.note(downloadSummary({
-      name: download.manifest.name,
+      name: progress.name,
       size: result.size,
       elapsedMs: result.elapsedMs,
       sources: peakSources,
@@ -97,7 +121,7 @@ export async function watchDownload(
         event: "cancelled",
         download: progress.id,
         fileId: download.fileId,
-        name: download.manifest.name,
+        name: progress.name,
       });
     }
     throw error;

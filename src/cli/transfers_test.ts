@@ -1,17 +1,22 @@
 import assert from "node:assert/strict";
 import type { Download, DownloadProgress, DownloadResult } from "../peer/download.ts";
 import type { PeerNode } from "../peer/peer.ts";
+import type { Manifest } from "../protocol/messages.ts";
 import { Reporter } from "./output.ts";
 import { StatusLines } from "./progress_display.ts";
 import { registerWithProgress, watchDownload } from "./transfers.ts";
 
 const manifest = { name: "big.iso", size: 100, chunkSize: 100, chunkHashes: ["d".repeat(64)] };
 
-/** A download that ends as `done` says, with `progress` as its last progress. */
-function fakeDownload(done: Promise<DownloadResult>, progress: Partial<DownloadProgress>) {
+/** A download of `manifest` (default a file) that ends as `done` says, with `progress` as its last progress. */
+function fakeDownload(
+  done: Promise<DownloadResult>,
+  progress: Partial<DownloadProgress>,
+  options: { manifest?: Manifest } = {},
+) {
   return {
     fileId: "f".repeat(64),
-    manifest,
+    manifest: options.manifest ?? manifest,
     done,
     progress: () => ({
       id: 7,
@@ -56,6 +61,35 @@ Deno.test("a watched download is reported once it ends, and leaves the display",
     [event.event, event.download, event.path, event.alreadyPresent],
     ["downloaded", 7, "/out/big.iso", false],
   );
+});
+
+Deno.test("a downloaded folder reports a file event per file, then downloaded", async () => {
+  const entries = [
+    { path: "a/x.bin", kind: "file" as const, size: 60 },
+    { path: "a/zero", kind: "file" as const, size: 0 },
+    { path: "empty", kind: "folder" as const, size: 0 },
+    { path: "run.sh", kind: "executable" as const, size: 40 },
+  ];
+  const result: DownloadResult = {
+    fileId: "f".repeat(64),
+    path: "/out/album",
+    size: 100,
+    elapsedMs: 5,
+    bytesReceived: 100,
+    alreadyPresent: false,
+  };
+  const { out, display, json } = context();
+  const folder = fakeDownload(Promise.resolve(result), {}, {
+    manifest: { ...manifest, name: "album", entries },
+  });
+  await watchDownload(folder, { display, reporter: json });
+  const events = out.map((line) => JSON.parse(line));
+  assert.deepEqual(events.slice(0, 3), [
+    { event: "file", download: 7, fileId: "f".repeat(64), path: "/out/album/a/x.bin", size: 60 },
+    { event: "file", download: 7, fileId: "f".repeat(64), path: "/out/album/a/zero", size: 0 },
+    { event: "file", download: 7, fileId: "f".repeat(64), path: "/out/album/run.sh", size: 40 },
+  ]);
+  assert.deepEqual(events.slice(3).map((event) => event.event), ["downloaded"]);
 });
 
 Deno.test("a cancelled download is reported as such and its error passed on", async () => {

@@ -7,9 +7,14 @@
  * is missing, and fails when every source left is banned for sending bad
  * data. Memory is bounded by the peer's fixed pool of chunk buffers.
  *
+ * A download of one file of a folder (`inside`) fetches only the chunks
+ * that hold its bytes into a `.part` file as big as the folder's stream
+ * (sparse: only those chunks take room), then copies the file out of it.
+ *
  * @module
  */
 
+import { basename } from "node:path";
 import {
   BANNED_SOURCES_GIVE_UP_MS,
   MAX_SOURCE_WAIT_MS,
@@ -20,13 +25,15 @@ import { errorMessage, type Logger, silentLogger } from "../log.ts";
 import type { Manifest, Source } from "../protocol/messages.ts";
 import type { Bitfield } from "../storage/bitfield.ts";
 import type { ChunkHasher } from "../storage/hasher.ts";
+import { folderFile } from "../storage/folder_file.ts";
+import type { StreamFile } from "../storage/folder_stream.ts";
 import { chunkLength, chunkOffset, computeFileId, isFolder } from "../storage/manifest.ts";
 import type { PartFile } from "../storage/part_file.ts";
 import { findPresent, sanitizeFileName } from "../storage/safe_name.ts";
 import type { BufferPool } from "./buffer_pool.ts";
 import { ChunkRequests, type ConnectionSource } from "./chunk_requests.ts";
 import { DownloadError } from "./download_failures.ts";
-import { findPresentFolder, finishFolder } from "./download_folder.ts";
+import { findPresentFolder, finishFolder, finishInside } from "./download_folder.ts";
 import { checkWhole, finishPart, openPart } from "./download_part.ts";
 import { DownloadSources } from "./download_sources.ts";
 import { Scheduler } from "./scheduler.ts";
@@ -127,6 +134,11 @@ export interface DownloadOptions {
    * re-verified.
    */
   resume?: { path: string; chunks: number[] };
+  /**
+   * Fetch only the file at this path of the folder (checked like a
+   * manifest's paths), saved as `outDir/<its name>`; never resumed.
+   */
+  inside?: string;
   /** A request unanswered this long is asked elsewhere; default {@linkcode STALL_TIMEOUT_MS}. */
   stallTimeoutMs?: number;
   /**
@@ -140,6 +152,8 @@ export interface DownloadOptions {
 export class Download {
   readonly fileId: string;
   readonly manifest: Manifest;
+  /** The path of the one file of the folder fetched, if only one is. */
+  readonly inside: string | undefined;
   /** Resolves when the file is complete and verified; rejects on failure or cancel. */
   readonly done: Promise<DownloadResult>;
   #options: DownloadOptions;
@@ -152,6 +166,10 @@ export class Download {
   #path: string | undefined;
   #started = Date.now();
   #bytesDone = 0;
+  /** Bytes of the chunks to fetch. */
+  #bytesTotal: number;
+  /** The file of the folder fetched alone, if any. */
+  #target: StreamFile | undefined;
   #wake: (() => void) | undefined;
   #controller = new AbortController();
   #lastRefresh = 0;
@@ -159,13 +177,22 @@ export class Download {
   /** Since when only banned peers are listed as sources, while they are. */
   #onlyBannedSince: number | undefined;
 
-  /** Starts downloading `fileId` described by `manifest`. */
+  /**
+   * Starts downloading `fileId` described by `manifest`. Throws at once when
+   * `options.inside` is not a file of that folder.
+   */
   constructor(fileId: string, manifest: Manifest, options: DownloadOptions) {
     this.fileId = fileId;
     this.manifest = manifest;
+    this.inside = options.inside;
     this.#options = options;
     this.#log = options.log ?? silentLogger();
-    this.#scheduler = new Scheduler(manifest.chunkHashes.length);
+    const target = options.inside === undefined ? undefined : folderFile(manifest, options.inside);
+    this.#target = target?.file;
+    this.#bytesTotal = target
+      ? target.chunks.indexes().reduce((sum, index) => sum + chunkLength(manifest, index), 0)
+      : manifest.size;
+    this.#scheduler = new Scheduler(manifest.chunkHashes.length, { wanted: target?.chunks });
     this.#sources = new DownloadSources(this.#scheduler, options.selfId);
     this.done = this.#run();
     this.done.catch(() => {});
@@ -181,10 +208,10 @@ export class Download {
     return {
       id: this.#options.id,
       fileId: this.fileId,
-      name: this.manifest.name,
+      name: this.#target ? basename(this.#target.path) : this.manifest.name,
       state: this.#state,
       bytesDone: this.#bytesDone,
-      bytesTotal: this.manifest.size,
+      bytesTotal: this.#bytesTotal,
       sources: this.#scheduler.usableSources().length,
       path: this.#path,
       message: this.#message,
@@ -232,14 +259,16 @@ export class Download {
           `download it; look the file up again`,
       );
     }
-    const name = sanitizeFileName(this.manifest.name);
+    const name = sanitizeFileName(
+      this.#target ? basename(this.#target.path) : this.manifest.name,
+    );
     await Deno.mkdir(outDir, { recursive: true }).catch((error) => {
       throw new DownloadError(`cannot create the folder ${outDir}: ${errorMessage(error)}`);
     });
     const folder = isFolder(this.manifest)
       ? { outDir, name, fileId: this.fileId, manifest: this.manifest, log: this.#log }
       : undefined;
-    if (!resume) {
+    if (!resume && !this.#target) {
       const present = folder
         ? await findPresentFolder(folder)
         : await findPresent(outDir, name, { fileId: this.fileId, ...this.manifest });
@@ -265,7 +294,9 @@ export class Download {
       this.#state = "running";
       await this.#fetchAll(part);
       const whole = { ...place, done: this.#scheduler.done };
-      const finalPath = folder
+      const finalPath = this.#target
+        ? await finishInside(part, { ...folder!, file: this.#target })
+        : folder
         ? await finishFolder(await checkWhole(part, whole), folder)
         : await finishPart(part, whole);
       this.#path = finalPath;
@@ -279,7 +310,7 @@ export class Download {
     return {
       fileId: this.fileId,
       path,
-      size: this.manifest.size,
+      size: this.#target?.size ?? this.manifest.size,
       elapsedMs: Date.now() - this.#started,
       bytesReceived: this.#requests?.bytesReceived ?? 0,
       alreadyPresent,

@@ -13,8 +13,9 @@
 import { basename, dirname, join } from "node:path";
 import { errorMessage, type Logger } from "../log.ts";
 import type { Manifest } from "../protocol/messages.ts";
-import { FolderLayout } from "../storage/folder_stream.ts";
+import { FolderLayout, type StreamFile } from "../storage/folder_stream.ts";
 import { hashFolder } from "../storage/hash_folder.ts";
+import { toHex } from "../storage/manifest.ts";
 import type { PartFile } from "../storage/part_file.ts";
 import { candidatePaths, pathExists, resolveInside } from "../storage/safe_name.ts";
 import { DownloadError } from "./download_failures.ts";
@@ -67,6 +68,47 @@ export async function finishFolder(part: PartFile, place: FolderPlace): Promise<
   } catch (error) {
     throw new DownloadError(`cannot build ${name} in ${outDir}: ${errorMessage(error)}`);
   }
+  return await moveToFirstFree(staging, part, { outDir, name, log });
+}
+
+/**
+ * Copies the bytes of `file` (one file of the folder, its chunks verified
+ * in `part`) into a new hidden file in `outDir` (`.p2pft-<id8>-<path8>.partfile`,
+ * `path8` from the hash of the file's path, so two files of one folder
+ * never share it), moves it to the first free name for `name` and removes
+ * the `.part` file; resolves to the final path. Throws a
+ * {@linkcode DownloadError}, the `.part` kept.
+ */
+export async function finishInside(
+  part: PartFile,
+  place: Omit<FolderPlace, "manifest"> & { file: StreamFile },
+): Promise<string> {
+  const { outDir, name, fileId, file, log } = place;
+  const pathHash = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(file.path));
+  const path8 = toHex(new Uint8Array(pathHash)).slice(0, 8);
+  const staging = resolveInside(outDir, `.p2pft-${fileId.slice(0, 8)}-${path8}.partfile`);
+  try {
+    await Deno.remove(staging).catch((error) => {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    });
+    await copyOut(part, staging, file);
+  } catch (error) {
+    throw new DownloadError(`cannot write ${name} in ${outDir}: ${errorMessage(error)}`);
+  }
+  return await moveToFirstFree(staging, part, { outDir, name, log });
+}
+
+/**
+ * Renames `staging` to the first free name for `name` in `outDir` and
+ * removes `part`; resolves to the final path. Throws a
+ * {@linkcode DownloadError} (`staging` removed, `part` kept) when no name is free.
+ */
+async function moveToFirstFree(
+  staging: string,
+  part: PartFile,
+  place: { outDir: string; name: string; log: Logger },
+): Promise<string> {
+  const { outDir, name, log } = place;
   for (const path of candidatePaths(outDir, name)) {
     if (await pathExists(path)) continue;
     await Deno.rename(staging, path);
@@ -77,6 +119,7 @@ export async function finishFolder(part: PartFile, place: FolderPlace): Promise<
     await Deno.remove(part.path).catch(() => {});
     return path;
   }
+  await Deno.remove(staging, { recursive: true }).catch(() => {});
   throw new DownloadError(`no free name for ${name} in ${outDir}: move some away`);
 }
 
@@ -103,25 +146,35 @@ async function buildTree(part: PartFile, root: string, manifest: Manifest): Prom
   for (const entry of layout.files) {
     const path = inside(entry.path);
     await Deno.mkdir(dirname(path), { recursive: true });
-    const file = await Deno.open(path, {
-      write: true,
-      createNew: true,
-      mode: entry.executable ? 0o755 : 0o644,
-    });
-    try {
-      for (let done = 0; done < entry.size;) {
-        const view = buffer.subarray(0, Math.min(buffer.length, entry.size - done));
-        if (await part.read(entry.start + done, view) !== view.length) {
-          throw new Error(`${part.path} is shorter than the folder`);
-        }
-        for (let written = 0; written < view.length;) {
-          written += await file.write(view.subarray(written));
-        }
-        done += view.length;
-      }
-    } finally {
-      file.close();
-    }
-    if (entry.executable) await Deno.chmod(path, 0o755);
+    await copyOut(part, path, entry, buffer);
   }
+}
+
+/** Creates `path` new (mode as `entry` says) holding `entry`'s bytes of the stream in `part`. */
+async function copyOut(
+  part: PartFile,
+  path: string,
+  entry: StreamFile,
+  buffer = new Uint8Array(Math.min(COPY_PIECE_BYTES, Math.max(1, entry.size))),
+): Promise<void> {
+  const file = await Deno.open(path, {
+    write: true,
+    createNew: true,
+    mode: entry.executable ? 0o755 : 0o644,
+  });
+  try {
+    for (let done = 0; done < entry.size;) {
+      const view = buffer.subarray(0, Math.min(buffer.length, entry.size - done));
+      if (await part.read(entry.start + done, view) !== view.length) {
+        throw new Error(`${part.path} is shorter than the folder`);
+      }
+      for (let written = 0; written < view.length;) {
+        written += await file.write(view.subarray(written));
+      }
+      done += view.length;
+    }
+  } finally {
+    file.close();
+  }
+  if (entry.executable) await Deno.chmod(path, 0o755);
 }

@@ -5,6 +5,7 @@ import { ConnectionClosedError, RemoteError } from "../protocol/connection.ts";
 import type { Manifest, Source } from "../protocol/messages.ts";
 import { withTimeout } from "../protocol/timeouts.ts";
 import { hashFile } from "../storage/hash_file.ts";
+import { hashFolder } from "../storage/hash_folder.ts";
 import { ChunkHasher } from "../storage/hasher.ts";
 import { chunkLength, chunkOffset } from "../storage/manifest.ts";
 import { numberedName, sanitizeFileName } from "../storage/safe_name.ts";
@@ -135,13 +136,34 @@ class FakeConnection implements ChunkConnection {
   }
 }
 
-/** A fake network of sources for one file, with a download into a temporary folder. */
-async function network() {
+/** Files of the folder a fake network may share: path, size, executable; SIZE bytes in all. */
+const FOLDER_FILES: [string, number, boolean][] = [
+  ["a/one.bin", 2500, false],
+  ["b/two.bin", 3000, true],
+  ["c.bin", SIZE - 5500, false],
+];
+
+/**
+ * A fake network of sources for one file (or, with `folder`, a folder of
+ * {@linkcode FOLDER_FILES}), with a download into a temporary folder.
+ */
+async function network(options: { folder?: boolean } = {}) {
   const dir = await tempDir();
   const bytes = crypto.getRandomValues(new Uint8Array(SIZE));
-  const original = join(dir.path, "file.bin");
-  await Deno.writeFile(original, bytes);
-  const { fileId, manifest } = await hashFile(original, { chunkSize: CHUNK });
+  const original = join(dir.path, options.folder ? "album" : "file.bin");
+  if (options.folder) {
+    let offset = 0;
+    for (const [path, size, executable] of FOLDER_FILES) {
+      await Deno.mkdir(join(original, path, ".."), { recursive: true });
+      await Deno.writeFile(join(original, path), bytes.subarray(offset, offset + size), {
+        mode: executable ? 0o755 : 0o644,
+      });
+      offset += size;
+    }
+  } else await Deno.writeFile(original, bytes);
+  const { fileId, manifest } = options.folder
+    ? await hashFolder(original, { chunkSize: CHUNK })
+    : await hashFile(original, { chunkSize: CHUNK });
   const outDir = join(dir.path, "out");
   const events: NetEvent[] = [];
   const peers = new Map<string, FakePeer>();
@@ -452,4 +474,30 @@ Deno.test("a .part changed behind the download's back is not renamed into place"
     /file\.bin\.part is not whole .* download the file again/,
   );
   await assert.rejects(Deno.stat(join(net.outDir, "file.bin")), Deno.errors.NotFound);
+});
+
+Deno.test("one file of a folder is fetched alone: only its chunks, verified, saved by its name", async () => {
+  await using net = await network({ folder: true });
+  const a = net.source("a");
+  const download = net.download({ inside: "b/two.bin" });
+  assert.equal(download.progress().name, "two.bin");
+  assert.equal(download.progress().bytesTotal, 4 * CHUNK, "the bytes of chunks 2 to 5");
+  const result = await finished(download);
+  assert.equal(result.path, join(net.outDir, "two.bin"));
+  assert.equal(result.size, 3000);
+  assert.deepEqual(await Deno.readFile(result.path), net.bytes.subarray(2500, 5500));
+  assert.equal((await Deno.stat(result.path)).mode! & 0o111, 0o111, "its executable bit is kept");
+  assert.deepEqual(net.gets(a.address).toSorted((x, y) => x - y), [2, 3, 4, 5]);
+  assert.deepEqual([...Deno.readDirSync(net.outDir)].map((entry) => entry.name), ["two.bin"]);
+  const again = await finished(net.download({ id: 2, inside: "b/two.bin" }));
+  assert.equal(again.path, join(net.outDir, "two (1).bin"), "nothing is overwritten");
+});
+
+Deno.test("a path that is not a file of the folder is refused at once, naming close ones", async () => {
+  await using net = await network({ folder: true });
+  assert.throws(
+    () => net.download({ inside: "b/tow.bin" }),
+    /album has no file "b\/tow\.bin"; closest: "b\/two\.bin"/,
+  );
+  assert.throws(() => net.download({ inside: "../x" }), /refusing entry "\.\.\/x"/);
 });

@@ -3,6 +3,8 @@
  * the data folder so that it resumes after a restart, serves its verified
  * chunks while it runs, announces each new chunk, and is shared whole once
  * finished. All share one hashing worker and one budget of chunk buffers.
+ * A download of one file of a folder is none of these: not recorded, not
+ * served, not shared (its `.part` holds only some of the folder's chunks).
  *
  * @module
  */
@@ -66,22 +68,34 @@ export class Downloads {
     return this.#list.filter((download) => isActive(download.progress().state)).length;
   }
 
-  /** The download of `fileId` that has not ended, if any. */
-  find(fileId: string): Download | undefined {
-    return this.#list.find((d) => d.fileId === fileId && isActive(d.progress().state));
+  /**
+   * The download of `fileId` (of its file `inside`, when given) that has
+   * not ended, if any.
+   */
+  find(fileId: string, inside?: string): Download | undefined {
+    return this.#list.find((d) =>
+      d.fileId === fileId && d.inside === inside && isActive(d.progress().state)
+    );
   }
 
   /**
    * Starts downloading `fileId` into `outDir` (absolute), or returns the
    * download of it already running. The `.part` file a failed download of
-   * it left in `outDir` is taken up again, not left behind.
+   * it left in `outDir` is taken up again, not left behind. With `inside`,
+   * only that file of the folder is fetched; throws when the folder has none.
    */
-  start(fileId: string, manifest: Manifest, outDir: string): Download {
-    const running = this.find(fileId);
+  start(
+    fileId: string,
+    manifest: Manifest,
+    options: { outDir: string; inside?: string },
+  ): Download {
+    const { outDir, inside } = options;
+    const running = this.find(fileId, inside);
     if (running) {
       this.#log.info(`${manifest.name} is already being downloaded`);
       return running;
     }
+    if (inside !== undefined) return this.#startInside(fileId, manifest, { outDir, inside });
     const failed = this.#failed.get(fileId);
     this.#failed.delete(fileId);
     const resume = failed && dirname(failed.path) === outDir ? failed : undefined;
@@ -109,7 +123,11 @@ export class Downloads {
 
   /** Passes the server's news of another peer's chunks to the download they concern. */
   notice(notice: ServerToPeer): void {
-    this.find(notice.fileId)?.addChunks(notice.peerId, notice);
+    for (const download of this.#list) {
+      if (download.fileId === notice.fileId && isActive(download.progress().state)) {
+        download.addChunks(notice.peerId, notice);
+      }
+    }
   }
 
   /**
@@ -123,7 +141,7 @@ export class Downloads {
     if (!isActive(state)) throw new Error(`download ${id} is already ${state}`);
     download.cancel();
     await download.done.catch(() => {});
-    await this.#options.state?.endDownload(download.fileId);
+    if (download.inside === undefined) await this.#options.state?.endDownload(download.fileId);
     if (path) await Deno.remove(partPath(path)).catch(() => {});
     return download;
   }
@@ -134,6 +152,28 @@ export class Downloads {
     await Promise.allSettled(this.#list.map((d) => d.done));
     await Promise.allSettled([...this.#settling]);
     this.#hasher.close();
+  }
+
+  /** Starts fetching the file `inside` of the folder `fileId` alone (see the module documentation). */
+  #startInside(
+    fileId: string,
+    manifest: Manifest,
+    options: { outDir: string; inside: string },
+  ): Download {
+    const download = new Download(fileId, manifest, {
+      ...options,
+      id: this.#nextId,
+      pool: this.#options.pool,
+      hasher: this.#hasher,
+      buffers: this.#buffers,
+      selfId: this.#options.selfId,
+      findSources: this.#options.findSources,
+      log: this.#log.child(`download ${manifest.name}:${options.inside}`),
+    });
+    this.#nextId++;
+    this.#list.push(download);
+    this.#track(download.done.then(() => {}, () => {}));
+    return download;
   }
 
   #start(

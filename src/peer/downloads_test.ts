@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { silentLogger } from "../log.ts";
 import { hashFile } from "../storage/hash_file.ts";
+import { hashFolder } from "../storage/hash_folder.ts";
 import { PeerState } from "../storage/peer_state.ts";
 import { tempDir } from "../test_dir.ts";
 import type { ChunkConnection } from "./chunk_requests.ts";
@@ -51,7 +52,7 @@ Deno.test("a finished download announces its chunk and is shared whole", async (
   const file = await oneChunkFile(dir.path, "a.bin", [1, 2, 3]);
   const { list, state, events } = await downloads(dir.path, () => file.bytes);
   const out = join(dir.path, "out");
-  const download = list.start(file.fileId, file.manifest, out);
+  const download = list.start(file.fileId, file.manifest, { outDir: out });
   const result = await download.done;
   await list.close();
   assert.equal(result.path, join(out, "a.bin"));
@@ -68,9 +69,9 @@ Deno.test("one download per file at a time, numbered in order", async () => {
   const b = await oneChunkFile(dir.path, "b.bin", [2]);
   const { list, state } = await downloads(dir.path, () => undefined);
   const out = join(dir.path, "out");
-  const first = list.start(a.fileId, a.manifest, out);
-  assert.equal(list.start(a.fileId, a.manifest, out), first);
-  const second = list.start(b.fileId, b.manifest, out);
+  const first = list.start(a.fileId, a.manifest, { outDir: out });
+  assert.equal(list.start(a.fileId, a.manifest, { outDir: out }), first);
+  const second = list.start(b.fileId, b.manifest, { outDir: out });
   assert.deepEqual(list.list().map((d) => d.progress().id), [1, 2]);
   assert.equal(list.find(b.fileId), second);
   assert.equal(list.running, 2);
@@ -83,7 +84,7 @@ Deno.test("a cancelled download loses its .part and is not resumed", async () =>
   await using dir = await tempDir();
   const file = await oneChunkFile(dir.path, "a.bin", [1, 2]);
   const { list, state } = await downloads(dir.path, () => undefined);
-  const download = list.start(file.fileId, file.manifest, join(dir.path, "out"));
+  const download = list.start(file.fileId, file.manifest, { outDir: join(dir.path, "out") });
   await waitFor(() => download.progress().state === "running");
   await waitFor(async () => (await state.loadDownloads()).length === 1);
   assert.equal(await list.cancel(1), download);
@@ -93,6 +94,41 @@ Deno.test("a cancelled download loses its .part and is not resumed", async () =>
   await assert.rejects(list.cancel(1), /download 1 is already cancelled/);
   await assert.rejects(list.cancel(5), /no download number 5; see the list of downloads/);
   await list.close();
+  await state.close();
+});
+
+Deno.test("one file of a folder is not recorded, served or shared, and runs beside the whole folder", async () => {
+  await using dir = await tempDir();
+  const folder = join(dir.path, "album");
+  await Deno.mkdir(join(folder, "a"), { recursive: true });
+  await Deno.writeFile(join(folder, "a/x.bin"), new Uint8Array([1, 2, 3]));
+  await Deno.writeFile(join(folder, "b.bin"), new Uint8Array([4, 5]));
+  const { fileId, manifest } = await hashFolder(folder);
+  let serving = false;
+  const { list, state, events } = await downloads(
+    dir.path,
+    () => serving ? new Uint8Array([1, 2, 3, 4, 5]) : undefined,
+  );
+  const out = join(dir.path, "out");
+  const whole = list.start(fileId, manifest, { outDir: out });
+  const one = list.start(fileId, manifest, { outDir: out, inside: "b.bin" });
+  assert.notEqual(one, whole, "a file of the folder is a download of its own");
+  assert.equal(list.start(fileId, manifest, { outDir: out, inside: "b.bin" }), one);
+  await waitFor(() => one.progress().state === "running");
+  await waitFor(async () => (await state.loadDownloads()).length === 1);
+  await list.cancel(one.progress().id);
+  assert.equal((await state.loadDownloads()).length, 1, "the folder's record is kept");
+  serving = true;
+  const again = list.start(fileId, manifest, { outDir: out, inside: "b.bin" });
+  assert.deepEqual(await Deno.readFile((await again.done).path), new Uint8Array([4, 5]));
+  await list.close();
+  const id = fileId.slice(0, 4);
+  assert.deepEqual(events.filter((event) => event.startsWith("partial")), [`partial ${id}`]);
+  assert.equal(events.some((event) => event.includes("b.bin")), false, "not shared");
+  assert.throws(
+    () => list.start(fileId, manifest, { outDir: out, inside: "c.bin" }),
+    /has no file "c\.bin"/,
+  );
   await state.close();
 });
 
@@ -146,10 +182,10 @@ Deno.test("a failed download tried again takes up its own .part, not a new one",
   let honest = false;
   const { list, state } = await downloads(dir.path, () => honest ? file.bytes : new Uint8Array(3));
   const out = join(dir.path, "out");
-  const first = list.start(file.fileId, file.manifest, out);
+  const first = list.start(file.fileId, file.manifest, { outDir: out });
   await assert.rejects(first.done, /failed verification and is banned/);
   honest = true;
-  const again = list.start(file.fileId, file.manifest, out);
+  const again = list.start(file.fileId, file.manifest, { outDir: out });
   assert.notEqual(again, first);
   assert.equal(again.progress().id, 2);
   const result = await again.done;
@@ -164,7 +200,7 @@ Deno.test("the server's news of chunks reaches the download of that file", async
   await using dir = await tempDir();
   const file = await oneChunkFile(dir.path, "a.bin", [7]);
   const { list, state } = await downloads(dir.path, () => undefined);
-  const download = list.start(file.fileId, file.manifest, join(dir.path, "out"));
+  const download = list.start(file.fileId, file.manifest, { outDir: join(dir.path, "out") });
   await waitFor(() => download.progress().sources === 1);
   const news = { t: "have" as const, peerId: "other", address: "10.0.0.2:2", chunks: [0] };
   list.notice({ ...news, fileId: "0".repeat(64) });

@@ -30,6 +30,7 @@ import { PeerPool } from "./peer_pool.ts";
 import { checkServer, credentialsOf, openKnownServers } from "./credentials.ts";
 import { ServerLink } from "./server_link.ts";
 import { type Registered, Shares } from "./shares.ts";
+import { splitInside } from "../storage/folder_file.ts";
 
 /** Options of {@linkcode PeerNode.start}. */
 export interface PeerOptions {
@@ -223,11 +224,13 @@ export class PeerNode {
 
   /**
    * Starts downloading the file `query` names (ID or unique prefix) into
-   * `outDir`. Resolves once the download runs; await its `done` for the end.
+   * `outDir`; `ID:path/inside` fetches one file of a folder alone. Resolves
+   * once the download runs; await its `done` for the end.
    */
   async download(query: string, outDir: string): Promise<Download> {
-    const { fileId, manifest } = await this.#network.lookup(query);
-    return this.#downloads.start(fileId, manifest, resolve(outDir));
+    const { query: id, inside } = splitInside(query);
+    const { fileId, manifest } = await this.#network.lookup(id);
+    return this.#downloads.start(fileId, manifest, { outDir: resolve(outDir), inside });
   }
 
   /**

@@ -17,6 +17,9 @@
  *   buffers), a fast one keeps its pipe full.
  * - Seeders last: windows are filled from the sources holding the fewest
  *   chunks first, so the swarm's load moves off the seeders.
+ * - Wanted chunks: a download may want only some chunks (one file of a
+ *   folder); the others are never asked for, and it is complete once the
+ *   wanted ones are verified.
  * - Bans: a peer that delivers {@linkcode BAN_AFTER_BAD_CHUNKS} chunks
  *   failing verification is banned for the rest of this download. Bad
  *   chunks are counted per peer ID for the whole download: neither removing
@@ -76,21 +79,39 @@ export class Scheduler {
   #random: () => number;
   /** Where a lone source's walk through the file starts. */
   #origin: number;
+  /** The chunks to fetch; `undefined` means all of them. */
+  #wanted: Bitfield | undefined;
 
-  /** A scheduler for a file of `chunkCount` chunks, of which `done` are already held. */
-  constructor(chunkCount: number, options: SchedulerOptions & { done?: Bitfield } = {}) {
+  /**
+   * A scheduler for a file of `chunkCount` chunks, of which `done` are
+   * already held, fetching only the chunks in `wanted` (default all).
+   */
+  constructor(
+    chunkCount: number,
+    options: SchedulerOptions & { done?: Bitfield; wanted?: Bitfield } = {},
+  ) {
     this.done = options.done ?? new Bitfield(chunkCount);
+    this.#wanted = options.wanted;
     this.#random = options.random ?? Math.random;
-    this.#origin = Math.floor(this.#random() * chunkCount);
+    const first = options.wanted?.indexes()[0] ?? 0;
+    const span = options.wanted ? options.wanted.count : chunkCount;
+    this.#origin = first + Math.floor(this.#random() * span);
   }
 
   get chunkCount(): number {
     return this.done.size;
   }
 
-  /** True when every chunk is verified. */
+  /** True when every wanted chunk is verified. */
   get complete(): boolean {
-    return this.done.complete;
+    if (!this.#wanted) return this.done.complete;
+    for (const index of this.#wanted.indexes()) if (!this.done.has(index)) return false;
+    return true;
+  }
+
+  /** True when chunk `index` is wanted and not verified yet. */
+  missing(index: number): boolean {
+    return !this.done.has(index) && (this.#wanted?.has(index) ?? true);
   }
 
   /** Adds a source, or updates the chunks a known one holds; a banned peer is ignored. */
@@ -166,7 +187,7 @@ export class Scheduler {
     for (const state of this.#sources.values()) {
       if (state.banned) continue;
       for (let i = 0; i < this.chunkCount; i++) {
-        if (!this.done.has(i) && state.chunks.has(i)) return true;
+        if (this.missing(i) && state.chunks.has(i)) return true;
       }
     }
     return false;
@@ -199,7 +220,7 @@ export class Scheduler {
     const fresh: number[] = [];
     const duplicates: number[] = [];
     for (let index = 0; index < this.chunkCount; index++) {
-      if (this.done.has(index) || !state.chunks.has(index) || state.inFlight.has(index)) continue;
+      if (!this.missing(index) || !state.chunks.has(index) || state.inFlight.has(index)) continue;
       if (this.#requested.has(index)) duplicates.push(index);
       else fresh.push(index);
     }
@@ -213,7 +234,7 @@ export class Scheduler {
   /** True when every missing chunk is already requested from someone. */
   inEndgame(): boolean {
     for (let index = 0; index < this.chunkCount; index++) {
-      if (!this.done.has(index) && !this.#requested.has(index)) return false;
+      if (this.missing(index) && !this.#requested.has(index)) return false;
     }
     return true;
   }

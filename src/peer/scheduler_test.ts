@@ -199,3 +199,26 @@ Deno.test("a slow peer's window shrinks to what it delivers in the target time; 
   );
   assert.ok(scheduler.room("fast") > 1);
 });
+
+Deno.test("a download wanting some chunks asks only for them and is complete once they are in", () => {
+  const scheduler = new Scheduler(8, { random: () => 0.5, wanted: field(8, [3, 4, 5]) });
+  scheduler.updateSource("seeder", Bitfield.full(8));
+  scheduler.updateSource("other", field(8, [0, 1, 2, 6, 7]));
+  assert.equal(scheduler.canProgress(), true);
+  const picked: number[] = [];
+  for (
+    let index = scheduler.pick("seeder");
+    index !== undefined;
+    index = scheduler.pick("seeder")
+  ) {
+    scheduler.markRequested("seeder", index);
+    picked.push(index);
+  }
+  assert.deepEqual(picked.sort(), [3, 4, 5]);
+  assert.equal(scheduler.pick("other"), undefined, "a source of unwanted chunks only is not asked");
+  assert.equal(scheduler.inEndgame(), true);
+  for (const index of picked) scheduler.markDone("seeder", index);
+  assert.equal(scheduler.complete, true);
+  assert.equal(scheduler.done.complete, false, "the unwanted chunks stay missing");
+  assert.equal(scheduler.canProgress(), false);
+});

@@ -173,6 +173,8 @@ export const fileSummarySchema = z.object({
   size: z.number().int().min(0),
   sources: z.number().int().min(0),
   seeders: z.number().int().min(0),
+  /** Present only for a folder: how many files it holds (empty ones included, folders not). */
+  files: z.number().int().min(0).optional(),
 });
 
 /** A line of the server's peer list. */

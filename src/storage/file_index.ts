@@ -54,6 +54,8 @@ interface FileEntry {
   fileId: string;
   /** Stored once, however many peers share it. */
   manifest: Manifest;
+  /** How many files a folder holds; `undefined` for a file. */
+  fileCount: number | undefined;
   /** Peer ID -> chunks held. */
   holdings: Map<string, Bitfield>;
   /** Holders of every chunk. */
@@ -287,6 +289,7 @@ export class FileIndex {
       size: file.manifest.size,
       sources: file.holdings.size,
       seeders: file.seeders.size,
+      ...(file.fileCount === undefined ? {} : { files: file.fileCount }),
     }));
     return { files, total: this.#files.size };
   }
@@ -328,6 +331,7 @@ export class FileIndex {
     const file: FileEntry = {
       fileId,
       manifest,
+      fileCount: manifest.entries?.filter((entry) => entry.kind !== "folder").length,
       holdings: new Map(),
       seeders: new RandomBag(),
       partial: new RandomBag(),

@@ -102,6 +102,24 @@ Deno.test("summaries count sources, seeders, files and bytes", () => {
   );
 });
 
+Deno.test("a folder's summary counts its files, empty ones included and empty folders not", () => {
+  const files = index();
+  const entries = [
+    { path: "a/x.bin", kind: "file" as const, size: 6 },
+    { path: "a/zero", kind: "file" as const, size: 0 },
+    { path: "empty", kind: "folder" as const, size: 0 },
+    { path: "run.sh", kind: "executable" as const, size: 4 },
+  ];
+  const ID_C = "abcf" + "2".repeat(60);
+  files.share("p1", { fileId: ID_C, manifest: { ...manifest("album"), entries } });
+  assert.deepEqual(files.files().files.map((f) => [f.name, f.files]), [
+    ["a.bin", undefined],
+    ["album", 3],
+    ["b.bin", undefined],
+  ]);
+  assert.equal("files" in files.files().files[0], false, "a file's summary has no count");
+});
+
 Deno.test("requests for unknown peers are refused", () => {
   const files = new FileIndex();
   expectLookupError(

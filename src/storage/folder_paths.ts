@@ -58,6 +58,19 @@ function show(text: string): string {
 }
 
 /**
+ * Throws {@linkcode FolderPathError} unless `path` is one that a folder
+ * manifest may hold: relative, `/`-separated, of safe names, at most
+ * `MAX_FOLDER_DEPTH` levels deep.
+ */
+export function checkFolderPath(path: string): void {
+  const bad = (why: string) => new FolderPathError(`refusing entry "${show(path)}": ${why}`);
+  if (path.startsWith("/")) throw bad("it is an absolute path");
+  const names = path.split("/");
+  if (names.length > MAX_FOLDER_DEPTH) throw bad(`it is deeper than ${MAX_FOLDER_DEPTH} levels`);
+  for (const name of names) checkName(name, path);
+}
+
+/**
  * Throws {@linkcode FolderPathError}, naming the first bad entry, unless
  * every entry's path is safe (see the module documentation), the entries
  * are in strictly increasing byte order, no file is also the folder of
@@ -78,10 +91,8 @@ export function checkFolderEntries(entries: readonly FolderEntry[]): void {
   for (const entry of entries) {
     const { path } = entry;
     const bad = (why: string) => new FolderPathError(`refusing entry "${show(path)}": ${why}`);
-    if (path.startsWith("/")) throw bad("it is an absolute path");
+    checkFolderPath(path);
     const names = path.split("/");
-    if (names.length > MAX_FOLDER_DEPTH) throw bad(`it is deeper than ${MAX_FOLDER_DEPTH} levels`);
-    for (const name of names) checkName(name, path);
     if (entry.kind === "folder" && entry.size !== 0) throw bad("a folder has a size");
     if (previous && compareUtf8(previous.path, path) >= 0) {
       throw bad(`it is listed twice or out of order (after "${show(previous.path)}")`);

@@ -6,10 +6,17 @@
 
 import assert from "node:assert/strict";
 import { join, relative } from "node:path";
-import { eventsNamed, runPeer, startPeer } from "../../scripts/process_harness.ts";
-import { writeRandomFile } from "../../scripts/sample_files.ts";
+import {
+  eventsNamed,
+  peerArgs,
+  runP2pft,
+  runPeer,
+  startPeer,
+} from "../../scripts/process_harness.ts";
+import { sha256File, writeRandomFile } from "../../scripts/sample_files.ts";
 import { assertErrorEvent, fileIds, startCluster, tempDir } from "../helpers/cluster.ts";
 import { startSubstitutingServer } from "../helpers/hostile.ts";
+import { downloader, JOURNAL_RECORD, journalChunks, waitUntil } from "../helpers/resume.ts";
 import { TEST_NETWORK_KEY } from "../../src/test_credentials.ts";
 import { pathExists } from "../../src/storage/safe_name.ts";
 
@@ -66,6 +73,16 @@ Deno.test("a folder downloads whole: nested, empty, executable, unicode, hidden;
   expected.delete("nested/link-out");
   assert.deepEqual(await describeTree(join(out, "album")), expected);
   assert.deepEqual([...Deno.readDirSync(out)].map((e) => e.name), ["album"], "nothing left over");
+  const files = eventsNamed(result.events, "file");
+  assert.deepEqual(
+    files.map((event) => event.path).sort(),
+    [...expected].filter(([, what]) => what.startsWith("file")).map(([path]) =>
+      join(out, "album", path)
+    ).sort(),
+    "a file event per file",
+  );
+  for (const event of files) assert.equal((await Deno.stat(event.path)).size, event.size);
+  assert.equal(result.events.at(-1)?.event, "downloaded", "the file events come first");
   const again = await runPeer(ctx.server.address, { args: ["--json", "-d", ids[0], "-o", out] });
   assert.equal(again.code, 0, again.stderr);
   assert.equal(eventsNamed(again.events, "downloaded")[0]?.alreadyPresent, true);
@@ -95,6 +112,132 @@ Deno.test("2,000 small files download as one folder, and two seeders of the tree
   assert.equal(result.code, 0, result.stderr);
   assert.ok(Date.now() - started < 30_000, "many small files are fast");
   assert.deepEqual(await describeTree(join(out, "many")), await describeTree(tree));
+});
+
+Deno.test("the peer shell lists a folder as name/ with its file count and downloads it (or one file of it) by that name", async () => {
+  await using ctx = await startCluster("p2pft-folder-");
+  const tree = join(ctx.dir, "album");
+  await makeTree(tree);
+  await ctx.share([tree]);
+  const result = await runP2pft(peerArgs(ctx.server.address, ["-i"]), {
+    cwd: ctx.dir,
+    input: "list files\ndownload album/ out\ndownload album/:nested/small.txt one\nwait\nexit\n",
+  });
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout, /[0-9a-f]{12}\s+album\/ \(6 files\)\s+9\.0 MiB\s+1/);
+  const expected = await describeTree(tree);
+  expected.delete("nested/link-out");
+  assert.deepEqual(await describeTree(join(ctx.dir, "out", "album")), expected);
+  assert.equal(
+    await sha256File(join(ctx.dir, "one", "small.txt")),
+    await sha256File(join(tree, "nested/small.txt")),
+    "one file of it by folder/:path",
+  );
+});
+
+const MIB = 1024 * 1024;
+
+/** The chunk indexes a download's `.chunks` journal in `dataDir` records. */
+async function journalled(dataDir: string, fileId: string): Promise<Set<number>> {
+  const journal = await Deno.readFile(join(dataDir, "downloads", `${fileId}.chunks`));
+  const view = new DataView(journal.buffer);
+  const chunks = new Set<number>();
+  for (let offset = 0; offset + JOURNAL_RECORD <= journal.length; offset += JOURNAL_RECORD) {
+    chunks.add(view.getUint32(offset));
+  }
+  return chunks;
+}
+
+/** The chunk indexes a rogue peer was asked for in `lines` of its output. */
+function askedFor(lines: readonly string[]): number[] {
+  return lines.flatMap((line) => {
+    const match = /^asked for chunk (\d+)/.exec(line);
+    return match ? [Number(match[1])] : [];
+  });
+}
+
+Deno.test("a folder download killed at half way resumes after a restart, fetching only what is missing", async () => {
+  await using ctx = await startCluster("p2pft-folder-");
+  const tree = join(ctx.dir, "album");
+  await Deno.mkdir(join(tree, "a/b"), { recursive: true });
+  await Deno.mkdir(join(tree, "empty"));
+  await writeRandomFile(join(tree, "a/one.bin"), 7 * MIB + 1, { seed: 31 });
+  await writeRandomFile(join(tree, "a/b/two.bin"), 13 * MIB + 17, { seed: 32 });
+  await Deno.writeFile(join(tree, "a/nothing.txt"), new Uint8Array());
+  await writeRandomFile(join(tree, "c.bin"), 19 * MIB + 100, { seed: 33 });
+  for (let i = 0; i < 50; i++) {
+    await writeRandomFile(join(tree, "a/b", `small${i}.txt`), 100 + i, { seed: 40 + i });
+  }
+  const chunks = 10;
+  const { rogue: seeder, id } = await ctx.rogue(tree, "slow:120");
+  const out = join(ctx.dir, "out");
+  const dataDir = join(ctx.dir, "state");
+  {
+    await using first = downloader(ctx.server.address, [
+      "--data-dir",
+      dataDir,
+      "-d",
+      id,
+      "-o",
+      out,
+    ]);
+    await waitUntil(async () => await journalChunks(dataDir) >= chunks / 2, "half of the chunks");
+    await first.stop("SIGKILL");
+  }
+  assert.ok((await Deno.stat(join(out, "album.part"))).isFile, "the .part file is kept");
+  assert.equal(await pathExists(join(out, "album")), false, "no folder under the final name");
+  const recorded = await journalled(dataDir, id);
+  const askedBefore = seeder.stdout.lines.length;
+  await using last = downloader(ctx.server.address, ["--data-dir", dataDir]);
+  const status = await last.exit();
+  assert.equal(status.code, 0, last.stderr.text);
+  assert.match(
+    last.stderr.text,
+    new RegExp(`resuming album: ${recorded.size} of ${chunks} chunks`),
+  );
+  const asked = askedFor(seeder.stdout.lines.slice(askedBefore));
+  const missing = [...Array(chunks).keys()].filter((index) => !recorded.has(index));
+  assert.deepEqual([...new Set(asked)].sort((a, b) => a - b), missing, "only missing chunks");
+  assert.deepEqual(await describeTree(join(out, "album")), await describeTree(tree));
+  assert.deepEqual([...Deno.readDirSync(out)].map((e) => e.name), ["album"], "nothing left over");
+  assert.deepEqual([...Deno.readDirSync(join(dataDir, "downloads"))], [], "no resume state left");
+});
+
+Deno.test("one file of a folder is fetched alone with -d ID:path, asking only for its chunks", async () => {
+  await using ctx = await startCluster("p2pft-folder-");
+  const tree = join(ctx.dir, "album");
+  await Deno.mkdir(join(tree, "sub"), { recursive: true });
+  await writeRandomFile(join(tree, "first.bin"), 9 * MIB, { seed: 51 });
+  await writeRandomFile(join(tree, "sub/middle.bin"), 5 * MIB, { seed: 52 });
+  await writeRandomFile(join(tree, "zlast.bin"), 10 * MIB, { seed: 53 });
+  const { rogue: seeder, id } = await ctx.rogue(tree, "slow:1");
+  const out = join(ctx.dir, "out");
+  const result = await runPeer(ctx.server.address, {
+    args: ["--json", "-d", `${id.slice(0, 12)}:sub/middle.bin`, "-o", out],
+  });
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(
+    await sha256File(join(out, "middle.bin")),
+    await sha256File(join(tree, "sub/middle.bin")),
+  );
+  assert.deepEqual([...Deno.readDirSync(out)].map((e) => e.name), ["middle.bin"], "nothing else");
+  const [downloaded] = eventsNamed(result.events, "downloaded");
+  assert.deepEqual([downloaded.name, downloaded.size], ["middle.bin", 5 * MIB]);
+  assert.deepEqual(eventsNamed(result.events, "file"), [], "no folder file events");
+  // Bytes 9 MiB to 14 MiB of the stream: chunks 2 and 3 of 4 MiB.
+  assert.deepEqual([...new Set(askedFor(seeder.stdout.lines))].sort(), [2, 3]);
+
+  const unknown = await runPeer(ctx.server.address, {
+    args: ["--json", "-d", `${id}:sub/midle.bin`, "-o", out],
+  });
+  assert.equal(unknown.code, 1, unknown.stderr);
+  assertErrorEvent(unknown, /album has no file "sub\/midle\.bin"; closest: "sub\/middle\.bin"/);
+  const escape = await runPeer(ctx.server.address, {
+    args: ["--json", "-d", `${id}:../first.bin`, "-o", out],
+  });
+  assert.equal(escape.code, 1, escape.stderr);
+  assertErrorEvent(escape, /refusing entry "\.\.\/first\.bin": it has a "\.\." segment/);
+  assert.deepEqual([...Deno.readDirSync(out)].map((e) => e.name), ["middle.bin"]);
 });
 
 /** Folder entries a hostile server may send, and what the refusal must say. */

@@ -16,38 +16,12 @@ import {
 } from "../../scripts/process_harness.ts";
 import { sha256File, writeRandomFile } from "../../scripts/sample_files.ts";
 import { fileIds, freePort, startCluster, startRogue, tempDir } from "../helpers/cluster.ts";
+import { downloader, JOURNAL_RECORD, journalChunks, waitUntil } from "../helpers/resume.ts";
 
 const MIB = 1024 * 1024;
 const CHUNK = 4 * MIB;
-const JOURNAL_RECORD = 4;
 /** Chunks a killed downloader may have had in flight, re-fetched after a restart. */
 const RESTART_MARGIN_CHUNKS = 8;
-
-async function journalChunks(dataDir: string): Promise<number> {
-  try {
-    for await (const entry of Deno.readDir(join(dataDir, "downloads"))) {
-      if (entry.name.endsWith(".chunks")) {
-        return (await Deno.stat(join(dataDir, "downloads", entry.name))).size / JOURNAL_RECORD;
-      }
-    }
-  } catch {
-    // Not created yet.
-  }
-  return 0;
-}
-
-async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!await check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-/** A downloader with `--exit-when-done`, registered with `server`. */
-function downloader(server: string, args: string[]): P2pftProcess {
-  return new P2pftProcess(peerArgs(server, ["--exit-when-done", ...args]));
-}
 
 /** What a resume scenario gets: a slow seeder of `data.bin`, its ID, and folders. */
 interface ResumeContext {

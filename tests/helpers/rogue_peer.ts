@@ -1,6 +1,6 @@
 /**
  * A misbehaving peer, run as its own process by the fault tests. It shares
- * one file through a real server like a normal peer, then serves chunks
+ * one file or folder through a real server like a normal peer, then serves chunks
  * badly on purpose:
  *
  * - `corrupt`: every chunk it sends has one byte flipped;
@@ -23,7 +23,7 @@
  * It joins the network whose key is in `P2PFT_KEY` (an open one without it)
  * with a fresh identity, like any peer.
  *
- * Usage: `deno run -A rogue_peer.ts <server host:port> <file> <mode>`.
+ * Usage: `deno run -A rogue_peer.ts <server host:port> <file or folder> <mode>`.
  *
  * @module
  */
@@ -38,7 +38,9 @@ import { parseMessage, peerToPeerSchema } from "../../src/protocol/messages.ts";
 import { createIdentity } from "../../src/security/identity.ts";
 import { parseNetworkKey } from "../../src/security/network_key.ts";
 import { ChunkSource } from "../../src/storage/chunk_source.ts";
+import { FolderSource } from "../../src/storage/folder_source.ts";
 import { hashFile } from "../../src/storage/hash_file.ts";
+import { hashFolder } from "../../src/storage/hash_folder.ts";
 import { chunkLength } from "../../src/storage/manifest.ts";
 import { ServerLink } from "../../src/peer/server_link.ts";
 
@@ -61,8 +63,9 @@ const credentials = {
   identity: await createIdentity(),
   networkKey: key ? parseNetworkKey(key) : undefined,
 };
-const hashed = await hashFile(path);
-const source = new ChunkSource(path, hashed);
+const folder = (await Deno.stat(path)).isDirectory;
+const hashed = folder ? await hashFolder(path) : await hashFile(path);
+const source = folder ? new FolderSource(path, hashed) : new ChunkSource(path, hashed);
 const listener = await listenTcp({ host: "127.0.0.1", port: 0 }, "--addr");
 let served = 0;
 let connections = 0;
