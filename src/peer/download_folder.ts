@@ -22,6 +22,10 @@ import { DownloadError } from "./download_failures.ts";
 
 /** Largest piece copied from the stream to a file at once. */
 const COPY_PIECE_BYTES = 4 * 1024 * 1024;
+/** Files up to this size are cut from one read of the stream; larger ones are copied piecewise. */
+const SMALL_FILE_BYTES = 1024 * 1024;
+/** Small files written at once while a tree is built. */
+const PARALLEL_WRITES = 16;
 
 /** Where a folder goes: `outDir/name` (or `name (1)`, ...). */
 export interface FolderPlace {
@@ -137,17 +141,57 @@ async function removeStaging(staging: string): Promise<void> {
   await Deno.remove(staging, { recursive: true });
 }
 
-/** Creates every folder and file of `manifest` under `root` from the stream in `part`. */
+/**
+ * Creates every folder and file of `manifest` under `root` from the stream in
+ * `part`. Each folder is made once; small files are cut from one large read
+ * of the stream (they lie next to each other in it) and written several at a
+ * time, so a tree of many small files costs few reads and little waiting.
+ */
 async function buildTree(part: PartFile, root: string, manifest: Manifest): Promise<void> {
   const layout = new FolderLayout(manifest.entries ?? []);
   const inside = (path: string) => join(root, ...path.split("/"));
-  for (const folder of layout.folders) await Deno.mkdir(inside(folder), { recursive: true });
-  const buffer = new Uint8Array(Math.min(COPY_PIECE_BYTES, Math.max(1, manifest.size)));
+  const folders = new Set([
+    ...layout.folders.map(inside),
+    ...layout.files.map((entry) => dirname(inside(entry.path))),
+  ]);
+  for (const folder of [...folders].sort()) await Deno.mkdir(folder, { recursive: true });
+  const writes = new Set<Promise<void>>();
+  let failure: unknown;
+  const window = new Uint8Array(Math.min(COPY_PIECE_BYTES, Math.max(1, manifest.size)));
+  let windowStart = 0;
+  let windowEnd = 0;
   for (const entry of layout.files) {
+    if (failure !== undefined) break;
     const path = inside(entry.path);
-    await Deno.mkdir(dirname(path), { recursive: true });
-    await copyOut(part, path, entry, buffer);
+    if (entry.size > SMALL_FILE_BYTES) {
+      await copyOut(part, path, entry, window);
+      windowEnd = windowStart;
+      continue;
+    }
+    if (entry.start < windowStart || entry.start + entry.size > windowEnd) {
+      windowStart = entry.start;
+      const length = Math.min(window.length, manifest.size - entry.start);
+      if (await part.read(entry.start, window.subarray(0, length)) !== length) {
+        throw new Error(`${part.path} is shorter than the folder`);
+      }
+      windowEnd = entry.start + length;
+    }
+    const bytes = window.slice(entry.start - windowStart, entry.start - windowStart + entry.size);
+    const write = writeNew(path, bytes, entry.executable).catch((error) => {
+      failure ??= error;
+    });
+    writes.add(write);
+    write.finally(() => writes.delete(write));
+    if (writes.size >= PARALLEL_WRITES) await Promise.race(writes);
   }
+  await Promise.all(writes);
+  if (failure !== undefined) throw failure;
+}
+
+/** Creates `path` new with `bytes`, executable or not. */
+async function writeNew(path: string, bytes: Uint8Array, executable: boolean): Promise<void> {
+  await Deno.writeFile(path, bytes, { createNew: true, mode: executable ? 0o755 : 0o644 });
+  if (executable) await Deno.chmod(path, 0o755);
 }
 
 /** Creates `path` new (mode as `entry` says) holding `entry`'s bytes of the stream in `part`. */

@@ -248,7 +248,9 @@ export class FrameReader {
     }
     // Memory grows with the bytes that really arrive, not with the length a
     // sender announced: announcing 16 MiB and sending nothing costs little.
-    const storage = new ArrayBuffer(this.#buffer.length * 2, { maxByteLength: length });
+    const storage = new ArrayBuffer(Math.min(length, this.#buffer.length * 2), {
+      maxByteLength: length,
+    });
     let body = new Uint8Array(storage);
     const buffered = this.#end - this.#start;
     body.set(this.#buffer.subarray(this.#start, this.#end));

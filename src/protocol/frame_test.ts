@@ -194,9 +194,10 @@ Deno.test("control frames past the reader's limit are refused (small before auth
   assert.equal((await reader.next())?.kind, "control");
 });
 
-Deno.test("a large control frame arriving in pieces is read whole", async () => {
-  const message = { t: "share", pad: "y".repeat(3 * 1024 * 1024) };
-  const reader = new FrameReader(memoryChannel(encodeControlFrame(message), 100_000));
-  const frame = await reader.next();
-  assert.deepEqual(frame, { kind: "control", message });
+Deno.test("large control frames of any size arriving in pieces are read whole", async () => {
+  for (const size of [300 * 1024, 600 * 1024, 3 * 1024 * 1024]) {
+    const message = { t: "share", pad: "y".repeat(size) };
+    const reader = new FrameReader(memoryChannel(encodeControlFrame(message), 100_000));
+    assert.deepEqual(await reader.next(), { kind: "control", message }, `${size} bytes`);
+  }
 });
