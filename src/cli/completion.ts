@@ -19,6 +19,8 @@ export interface ArgumentSpec {
   required: boolean;
   /** The values it accepts, when fixed. */
   choices?: readonly string[];
+  /** True for a last argument that takes any number of words. */
+  variadic?: boolean;
 }
 
 /** A shell command, as completion sees it. */
@@ -42,6 +44,7 @@ export interface CommandTree {
     readonly registeredArguments: readonly {
       name(): string;
       required: boolean;
+      variadic?: boolean;
       argChoices?: string[];
     }[];
   }[];
@@ -56,6 +59,7 @@ export function commandSpecs(tree: CommandTree): CommandSpec[] {
     args: command.registeredArguments.map((arg) => ({
       name: arg.name(),
       required: arg.required,
+      ...(arg.variadic ? { variadic: true } : {}),
       ...(arg.argChoices ? { choices: arg.argChoices } : {}),
     })),
   }));
@@ -104,7 +108,8 @@ export async function completeLine(
     found = options.commands.map((command) => command.name);
   } else {
     const command = findCommand(options.commands, split.words[0]);
-    const arg = command?.args[index - 1];
+    const last = command?.args.at(-1);
+    const arg = command?.args[index - 1] ?? (last?.variadic ? last : undefined);
     if (!command || !arg) return { matches: [], replace };
     found = arg.choices
       ? [...arg.choices]

@@ -16,6 +16,7 @@ function tree() {
   program.command("list").addArgument(new Argument("<what>").choices(["files", "peers"]));
   program.command("download").argument("<file>").argument("[dir]");
   program.command("downloads");
+  program.command("register").argument("<path...>");
   return commandSpecs(program);
 }
 
@@ -31,7 +32,7 @@ Deno.test("completeLine completes command words, a unique one with a space", asy
     "download",
     "downloads",
   ]);
-  assertEquals((await completeLine("", { commands: tree(), candidates })).matches.length, 4);
+  assertEquals((await completeLine("", { commands: tree(), candidates })).matches.length, 5);
 });
 
 Deno.test("completeLine completes argument choices and supplied candidates", async () => {
@@ -50,6 +51,14 @@ Deno.test("completeLine completes argument choices and supplied candidates", asy
     "out/",
   ]);
   assertEquals((await completeLine("status x", { commands: tree(), candidates })).matches, []);
+  const paths = (_command: string, { arg }: { arg: string; partial: string }) =>
+    arg === "path" ? ["photos/"] : [];
+  assertEquals(
+    (await completeLine("register a.txt b.txt ph", { commands: tree(), candidates: paths }))
+      .matches,
+    ["photos/"],
+    "a variadic last argument completes every word after it",
+  );
   assertEquals((await completeLine("nope x", { commands: tree(), candidates })).matches, []);
 });
 

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { homedir } from "node:os";
 import { Argument, type Command } from "@commander-js/extra-typings";
 import { MAX_LISTING_PAGE, MAX_LISTING_PAGES, REQUEST_TIMEOUT_MS } from "../constants.ts";
 import { type Download, isActive } from "../peer/download.ts";
@@ -20,6 +21,7 @@ import { type ProgressDisplay, progressDisplay, StatusLines } from "./progress_d
 import { type Shell, type ShellIo, untilAborted } from "./shell.ts";
 import { shellProgram } from "./shell_program.ts";
 import { formatFields, formatTable } from "./table.ts";
+import { expandPaths } from "./shell_paths.ts";
 import { registerWithProgress, watchDownload } from "./transfers.ts";
 
 /** Hex digits of a file ID shown in lists. */
@@ -122,13 +124,15 @@ function peerShellProgram(state: PeerShellState, io: ShellIo): Command {
           "share a file or folder (hidden files included, symlinks skipped): hash it and tell " +
             "the server; prints its ID",
         )
-        .argument("<path>", "the file or folder to share")
-        .action(async (path) => {
-          await registerWithProgress(state.peer, path, {
-            display: state.display,
-            reporter: state.reporter,
-            signal: io.signal,
-          });
+        .argument("<path...>", "files or folders to share (~ and * ? [ patterns expanded)")
+        .action(async (words) => {
+          for (const path of expandPaths(words, { cwd: Deno.cwd(), home: homedir() })) {
+            await registerWithProgress(state.peer, path, {
+              display: state.display,
+              reporter: state.reporter,
+              signal: io.signal,
+            });
+          }
         });
       program.command("download")
         .description("download a file in the background (by ID, unique ID prefix or name)")

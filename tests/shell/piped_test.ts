@@ -53,3 +53,23 @@ Deno.test("peer shell runs a piped script: register, download, wait, lists", asy
   assert(!result.stdout.includes("\x1b") && !result.stderr.includes("\x1b"));
   assertEquals(await sha256File(target), await sha256File(source));
 });
+
+Deno.test("the peer shell's register expands ~ and patterns into several paths", async () => {
+  await using cluster = await startCluster("p2pft-piped-glob-");
+  const here = join(cluster.dir, "here");
+  for (const name of ["a.jpg", "b.jpg", "c.txt"]) {
+    await cluster.file(`here/${name}`, {
+      size: 1000 + name.charCodeAt(0),
+      seed: name.charCodeAt(0),
+    });
+  }
+  await cluster.file("home/notes.md", { size: 500, seed: 3 });
+  const result = await runP2pft(peerArgs(cluster.server.address, ["-i"]), {
+    cwd: here,
+    env: { HOME: join(cluster.dir, "home") },
+    input: "register *.jpg ~/notes.md\nregister *.png\nexit\n",
+  });
+  assertEquals(result.code, 0, result.stderr);
+  assertEquals(result.stdout.match(/^File ID: [0-9a-f]{64}$/gm)?.length, 3, result.stdout);
+  assert(/no path matches \*\.png/.test(result.stderr + result.stdout), result.stderr);
+});
