@@ -20,6 +20,11 @@ import type { Credentials } from "../protocol/dial.ts";
 import type { Connection } from "../protocol/connection.ts";
 import { DATA_HEADER_BYTES, writeDataHeader } from "../protocol/frame.ts";
 import { parseMessage, peerToPeerSchema } from "../protocol/messages.ts";
+import {
+  DEFAULT_REQUEST_RATE,
+  RequestRate,
+  type RequestRateLimits,
+} from "../protocol/request_rate.ts";
 import { TimeoutError, withTimeout } from "../protocol/timeouts.ts";
 import { SourceChangedError } from "../storage/chunk_source.ts";
 import { chunkLength } from "../storage/manifest.ts";
@@ -39,6 +44,8 @@ export interface ChunkServerOptions {
   log?: Logger;
   /** Silence after which a requester's connection is closed; default {@linkcode CHUNK_IDLE_TIMEOUT_MS}. */
   idleMs?: number;
+  /** Requests one connection may send; default `DEFAULT_REQUEST_RATE`. */
+  requestRate?: RequestRateLimits;
   /** Concurrent uploads; default {@linkcode UPLOAD_SLOTS}. */
   uploadSlots?: number;
   /** Told when a shared file turns out to be gone or changed on disk. */
@@ -58,6 +65,7 @@ export class ChunkServer {
   #log: Logger;
   #queue: UploadQueue;
   #idleMs: number;
+  #requestRate: RequestRateLimits;
   #buffers: Uint8Array[] = [];
   #uploadedBytes = 0;
   #uploadsServed = 0;
@@ -70,6 +78,7 @@ export class ChunkServer {
     const slots = options.uploadSlots ?? UPLOAD_SLOTS;
     this.#queue = new UploadQueue(slots, { perRequester: Math.ceil(slots / 3) });
     this.#idleMs = options.idleMs ?? CHUNK_IDLE_TIMEOUT_MS;
+    this.#requestRate = options.requestRate ?? DEFAULT_REQUEST_RATE;
     this.#onSourceChanged = options.onSourceChanged;
     this.address = this.#acceptor.address;
     this.port = this.#acceptor.addr.port;
@@ -121,10 +130,24 @@ export class ChunkServer {
       }, this.#idleMs);
     };
     rearm();
+    const rate = new RequestRate(Date.now(), this.#requestRate);
+    let refusals = 0;
     try {
       await connection.run((raw) => {
         rearm();
-        return this.#handle(connection, cancels, raw);
+        if (rate.take(Date.now())) return this.#handle(connection, cancels, raw);
+        if (refusals++ === 0) {
+          this.#log.warn(
+            `peer ${connection.remoteId} (${connection.remote}) sends more than ` +
+              `${this.#requestRate.perSecond} requests a second: refusing the excess`,
+          );
+        }
+        if (typeof raw.id !== "number") return;
+        return connection.replyError(raw.id, {
+          code: "rate-limited",
+          message: `too many requests: this peer takes ${this.#requestRate.perSecond} a second ` +
+            `from one peer; wait a moment and ask again`,
+        });
       });
     } finally {
       clearTimeout(idle);

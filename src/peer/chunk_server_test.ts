@@ -14,7 +14,10 @@ import { PeerPool } from "./peer_pool.ts";
 const CHUNK = 4;
 
 /** A chunk server sharing `whole.bin` (10 bytes) and the first chunk of a download. */
-async function serving(dir: string, options: { idleMs?: number } = {}) {
+async function serving(
+  dir: string,
+  options: { idleMs?: number; requestRate?: { perSecond: number; burst: number } } = {},
+) {
   const path = join(dir, "whole.bin");
   const bytes = Uint8Array.from({ length: 10 }, (_, i) => i + 1);
   await Deno.writeFile(path, bytes);
@@ -35,6 +38,7 @@ async function serving(dir: string, options: { idleMs?: number } = {}) {
     library,
     credentials,
     idleMs: options.idleMs,
+    requestRate: options.requestRate,
     onSourceChanged: (fileId, error) => {
       assert.ok(error instanceof SourceChangedError);
       changed.push(fileId);
@@ -129,4 +133,18 @@ Deno.test("a requester silent for the idle time is disconnected", async () => {
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   assert.equal(s.connection.closed, true);
+});
+
+Deno.test("requests past the rate are refused unread, with a reason", async () => {
+  await using dir = await tempDir();
+  await using s = await serving(dir.path, { requestRate: { perSecond: 1, burst: 3 } });
+  const answers = await Promise.allSettled(
+    Array.from({ length: 6 }, () => s.connection.request({ t: "bitfield", fileId: s.fileId })),
+  );
+  const refused = answers.filter((answer) =>
+    answer.status === "rejected" && answer.reason instanceof RemoteError &&
+    answer.reason.code === "rate-limited"
+  );
+  assert.equal(answers.filter((answer) => answer.status === "fulfilled").length, 3);
+  assert.equal(refused.length, 3);
 });

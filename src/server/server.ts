@@ -36,7 +36,11 @@ import { ShareLimitError } from "../storage/share_limits.ts";
 import type { Advertisement } from "../discovery/advertiser.ts";
 import { isLoopbackHost } from "../discovery/addresses.ts";
 import { advertiseServer } from "../discovery/services.ts";
-import { DEFAULT_REQUEST_RATE, RequestRate, type RequestRateLimits } from "./request_rate.ts";
+import {
+  DEFAULT_REQUEST_RATE,
+  RequestRate,
+  type RequestRateLimits,
+} from "../protocol/request_rate.ts";
 
 /** Options of {@linkcode startServer}. */
 export interface ServerOptions {

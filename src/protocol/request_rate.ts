@@ -1,5 +1,6 @@
 /**
- * A token bucket: how many requests one connection may send the server. It
+ * A token bucket: how many requests one connection may send the server or a
+ * chunk port. It
  * holds up to `burst` tokens, gains `perSecond` of them each second, and
  * each request takes one; a request that finds it empty is refused. Time is
  * passed in, so the rule is tested without waiting.
