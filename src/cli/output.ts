@@ -35,6 +35,9 @@ export type CliEvent =
     rate: number;
     etaSeconds: number | null;
     sources?: number;
+    /** Of a folder: files whole so far, and in all. */
+    filesDone?: number;
+    filesTotal?: number;
     download?: number;
     fileId?: string;
   }

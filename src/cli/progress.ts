@@ -42,6 +42,8 @@ export interface TaskFigures {
   rate: number;
   /** Usable sources (downloads only). */
   sources?: number;
+  /** Of a folder: its files, and how many are whole so far. */
+  files?: { done: number; total: number };
   /** Local download number (downloads only). */
   downloadId?: number;
   /** File ID, when known. */
@@ -126,7 +128,8 @@ export function progressFields(figures: TaskFigures): ProgressFields {
   return {
     label: printable(figures.label),
     doneText: formatBytes(figures.bytesDone),
-    sizeText: formatBytes(figures.bytesTotal),
+    sizeText: formatBytes(figures.bytesTotal) +
+      (figures.files ? `, ${figures.files.done}/${figures.files.total} files` : ""),
     rateText: `${formatBytes(Math.round(figures.rate))}/s`,
     etaText: formatEta(etaSeconds(figures.bytesTotal - figures.bytesDone, figures.rate)),
     sourcesText: figures.sources === undefined ? "" : ` | ${sourcesText(figures.sources)}`,
@@ -225,6 +228,7 @@ export function progressEvent(figures: TaskFigures): CliEvent {
     rate: Math.round(figures.rate),
     etaSeconds: etaSeconds(figures.bytesTotal - figures.bytesDone, figures.rate) ?? null,
     ...(figures.sources === undefined ? {} : { sources: figures.sources }),
+    ...(figures.files ? { filesDone: figures.files.done, filesTotal: figures.files.total } : {}),
     ...(figures.downloadId === undefined ? {} : { download: figures.downloadId }),
     ...(figures.fileId === undefined ? {} : { fileId: figures.fileId }),
   };
@@ -242,5 +246,6 @@ export function downloadFigures(progress: DownloadProgress, rate: number): TaskF
     sources: progress.sources,
     downloadId: progress.id,
     fileId: progress.fileId,
+    ...(progress.files ? { files: progress.files } : {}),
   };
 }

@@ -88,6 +88,17 @@ Deno.test("progressEvent and downloadFigures", () => {
   assertEquals(downloadFigures(progress, 5 * MIB), figures);
 });
 
+Deno.test("a folder's progress counts its whole files beside its bytes", () => {
+  const folder = { ...figures, label: "#2 album", name: "album", files: { done: 3, total: 120 } };
+  assertEquals(
+    plainProgressLine(folder),
+    "#2 album: 25% 10.0 MiB/40.0 MiB, 3/120 files, 5.0 MiB/s, ETA 6s, 2 sources",
+  );
+  assert(barLine(folder).includes("| 10.0 MiB/40.0 MiB, 3/120 files |"), barLine(folder));
+  const event = progressEvent(folder) as Record<string, unknown>;
+  assertEquals([event.filesDone, event.filesTotal], [3, 120]);
+});
+
 Deno.test("downloadSummary says size, time, rate, sources and verified", () => {
   assertEquals(
     downloadSummary({

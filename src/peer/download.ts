@@ -26,7 +26,7 @@ import type { Manifest, Source } from "../protocol/messages.ts";
 import type { Bitfield } from "../storage/bitfield.ts";
 import type { ChunkHasher } from "../storage/hasher.ts";
 import { folderFile } from "../storage/folder_file.ts";
-import type { StreamFile } from "../storage/folder_stream.ts";
+import { FolderLayout, type StreamFile } from "../storage/folder_stream.ts";
 import { chunkLength, chunkOffset, computeFileId, isFolder } from "../storage/manifest.ts";
 import type { PartFile } from "../storage/part_file.ts";
 import { findPresent, sanitizeFileName } from "../storage/safe_name.ts";
@@ -68,6 +68,8 @@ export interface DownloadProgress {
   message: string | undefined;
   /** Milliseconds since it started. */
   elapsedMs: number;
+  /** Of a whole folder: its files, and how many are whole so far. */
+  files?: { done: number; total: number };
 }
 
 /** What a finished download produced. */
@@ -159,6 +161,8 @@ export class Download {
   #options: DownloadOptions;
   #log: Logger;
   #scheduler: Scheduler;
+  /** The folder's files, once a progress snapshot asked for them. */
+  #layout: FolderLayout | undefined;
   #sources: DownloadSources;
   #requests: ChunkRequests | undefined;
   #state: DownloadState = "starting";
@@ -216,7 +220,20 @@ export class Download {
       path: this.#path,
       message: this.#message,
       elapsedMs: Date.now() - this.#started,
+      ...this.#files(),
     };
+  }
+
+  /** The files of a whole-folder download, whole and in all. */
+  #files(): Pick<DownloadProgress, "files"> {
+    const entries = this.manifest.entries;
+    if (!entries || this.inside !== undefined) return {};
+    this.#layout ??= new FolderLayout(entries);
+    const done = this.#layout.filesDone(
+      this.manifest.chunkSize,
+      (i) => this.#scheduler.done.has(i),
+    );
+    return { files: { done, total: this.#layout.files.length } };
   }
 
   /**

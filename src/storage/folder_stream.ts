@@ -80,6 +80,23 @@ export class FolderLayout {
     return pieces;
   }
 
+  /**
+   * How many files are whole when the chunks of `chunkSize` bytes for which
+   * `verified` is true are in (empty files always are).
+   */
+  filesDone(chunkSize: number, verified: (index: number) => boolean): number {
+    let done = this.files.length - this.#filled.length;
+    for (const file of this.#filled) {
+      const last = Math.floor((file.start + file.size - 1) / chunkSize);
+      let whole = true;
+      for (let index = Math.floor(file.start / chunkSize); index <= last && whole; index++) {
+        whole = verified(index);
+      }
+      if (whole) done++;
+    }
+    return done;
+  }
+
   /** The file at `path`, if the folder has it. */
   file(path: string): StreamFile | undefined {
     return this.files.find((file) => file.path === path);

@@ -35,3 +35,19 @@ Deno.test("a range inside one file is one piece, and empty files take none", () 
   assert.deepEqual(layout.pieces(5, 1).map((p) => p.file.path), ["c"]);
   assert.deepEqual(layout.pieces(0, 18).reduce((sum, p) => sum + p.length, 0), 18);
 });
+
+Deno.test("files are whole once every chunk holding their bytes is in; empty ones always", () => {
+  const layout = new FolderLayout([
+    { path: "a", kind: "file", size: 6 },
+    { path: "b", kind: "file", size: 0 },
+    { path: "c", kind: "file", size: 3 },
+    { path: "d", kind: "file", size: 4 },
+  ]);
+  // Stream: a = [0, 6), c = [6, 9), d = [9, 13); chunks of 4 bytes: 0..3.
+  const done = (indexes: number[]) => layout.filesDone(4, (index) => indexes.includes(index));
+  assert.equal(done([]), 1, "only the empty file");
+  assert.equal(done([0]), 1, "a spans chunks 0 and 1");
+  assert.equal(done([0, 1]), 2);
+  assert.equal(done([0, 1, 2]), 3, "c is in chunks 1 and 2");
+  assert.equal(done([0, 1, 2, 3]), 4);
+});
