@@ -16,6 +16,7 @@ import { errorMessage, type Logger } from "../log.ts";
 import { formatHostPort, type HostPort } from "./channel.ts";
 import type { Connection } from "./connection.ts";
 import { handshake, type HandshakeOptions } from "./handshake.ts";
+import { plainHost } from "./socket_channel.ts";
 import { acceptSecure, type ListenerCredentials, listenerCredentials } from "./secure_channel.ts";
 import type { Credentials } from "./dial.ts";
 
@@ -113,7 +114,7 @@ export class Acceptor {
   }
 
   #admit(socket: net.Socket): void {
-    const host = (socket.remoteAddress ?? "?").replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, "");
+    const host = plainHost(socket.remoteAddress ?? "?");
     const count = this.#perAddress.get(host) ?? 0;
     const limits = this.#options.limits ??
       { total: MAX_CONNECTIONS, perAddress: MAX_CONNECTIONS_PER_ADDRESS };

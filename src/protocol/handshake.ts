@@ -16,6 +16,7 @@ import {
   PROTOCOL_NAME,
   PROTOCOL_VERSION,
 } from "../constants.ts";
+import { errorMessage } from "../log.ts";
 import type { Identity } from "../security/identity.ts";
 import { signIdentity, verifyIdentity } from "../security/identity_proof.ts";
 import {
@@ -172,7 +173,7 @@ export async function handshake(link: SecureLink, options: HandshakeOptions): Pr
           signature: decodeBase64(auth.signature!),
         });
       } catch (error) {
-        return await refuse(new ProtocolError(errorText(error)));
+        return await refuse(new ProtocolError(errorMessage(error)));
       }
       const ids = { dialerId: remoteId, listenerId: options.identity.id };
       if (key) await checkProof(auth.proof, ids);
@@ -198,10 +199,6 @@ export async function handshake(link: SecureLink, options: HandshakeOptions): Pr
 /** The DER bytes of `identity`'s certificate. */
 function certificateDer(identity: Identity): Uint8Array {
   return new Uint8Array(new X509Certificate(identity.certPem).raw);
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** Reads the next control message, turning an error from the other side into a thrown error. */

@@ -19,10 +19,12 @@ import tls from "node:tls";
 import { Buffer } from "node:buffer";
 import { HANDSHAKE_TIMEOUT_MS, PROGRAM_VERSION, PROTOCOL_VERSION } from "../constants.ts";
 import { type Identity, idOfCertificate } from "../security/identity.ts";
+import { errorMessage } from "../log.ts";
 import { encodeBase64 } from "../storage/base64.ts";
 import { type ByteChannel, formatHostPort, type HostPort, writeAll } from "./channel.ts";
 import { encodeControlFrame, FRAME_CONTROL, looksLikeHttp, ProtocolError } from "./frame.ts";
 import { addressesOf, SocketChannel } from "./socket_channel.ts";
+import { raceTimer } from "./timeouts.ts";
 
 /** Bytes of the preamble: `P2PFT`, a zero byte, then the protocol version as a big-endian u16. */
 export const PREAMBLE_BYTES = 8;
@@ -134,16 +136,9 @@ export async function dialSecure(
 ): Promise<SecureLink> {
   const address = formatHostPort(target.host, target.port);
   let conn: Deno.TcpConn | Deno.TlsConn | undefined;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new ProtocolError(`no secure handshake with ${address} in time`)),
-      options.timeoutMs ?? HANDSHAKE_TIMEOUT_MS,
-    );
-  });
   const work = async (): Promise<SecureLink> => {
     conn = await Deno.connect({ hostname: target.host, port: target.port }).catch((error) => {
-      throw new UnreachableError(address, reasonOf(error));
+      throw new UnreachableError(address, errorMessage(error));
     });
     conn.setNoDelay(true);
     await writeAll(conn, encodePreamble());
@@ -159,22 +154,15 @@ export async function dialSecure(
     });
     conn = tlsConn;
     await tlsConn.handshake().catch((error) => {
-      throw new ProtocolError(`tls with ${address}: ${reasonOf(error)}`);
+      throw new ProtocolError(`tls with ${address}: ${errorMessage(error)}`);
     });
     return { channel: tlsConn, remoteId };
   };
-  try {
-    return await Promise.race([work(), deadline]);
-  } catch (error) {
-    try {
-      conn?.close();
-    } catch {
-      // Already closed.
-    }
-    throw error;
-  } finally {
-    clearTimeout(timer);
-  }
+  return await within(work(), {
+    ms: options.timeoutMs ?? HANDSHAKE_TIMEOUT_MS,
+    late: `no secure handshake with ${address} in time`,
+    close: () => conn?.close(),
+  });
 }
 
 /** What a listener needs to answer dialers: its TLS context and its certificate. */
@@ -208,7 +196,7 @@ export async function acceptSecure(
   raw: net.Socket,
   options: { credentials: ListenerCredentials; timeoutMs?: number; role: "peer" | "server" },
 ): Promise<SecureLink> {
-  return await withDeadline(raw, options.timeoutMs ?? HANDSHAKE_TIMEOUT_MS, async () => {
+  const work = async (): Promise<SecureLink> => {
     raw.setNoDelay(true);
     const opening = await readOpening(raw);
     const problem = openingProblem(opening);
@@ -240,8 +228,13 @@ export async function acceptSecure(
       isServer: true,
       secureContext: options.credentials.context,
     });
-    await settled(socket, "secure");
+    await secured(socket);
     return { channel: new SocketChannel(socket, addressesOf(raw)), remoteId: undefined };
+  };
+  return await within(work(), {
+    ms: options.timeoutMs ?? HANDSHAKE_TIMEOUT_MS,
+    late: "no secure handshake within the time allowed",
+    close: () => raw.destroy(),
   });
 }
 
@@ -314,36 +307,35 @@ function readOpening(socket: net.Socket): Promise<Opening> {
   });
 }
 
-function settled(socket: tls.TLSSocket, event: "secure" | "secureConnect"): Promise<void> {
+/** Resolves once `socket` has finished its TLS handshake as the server. */
+function secured(socket: tls.TLSSocket): Promise<void> {
   return new Promise((resolve, reject) => {
-    socket.once(event, () => {
-      socket.off("error", reject);
-      resolve();
-    });
-    socket.once("error", (error: Error) => reject(new ProtocolError(`tls: ${reasonOf(error)}`)));
+    socket.once("secure", resolve);
+    socket.once(
+      "error",
+      (error: Error) => reject(new ProtocolError(`tls: ${errorMessage(error)}`)),
+    );
     socket.once("close", () => reject(new ProtocolError("closed during the tls handshake")));
   });
 }
 
-/** Runs `work`; destroys `socket` and rejects if it fails or takes longer than `ms`. */
-async function withDeadline<T>(socket: net.Socket, ms: number, work: () => Promise<T>): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new ProtocolError("no secure handshake within the time allowed")),
-      ms,
-    );
-  });
+/**
+ * `work` within `options.ms`: on a failure, or when time runs out (a
+ * {@linkcode ProtocolError} saying `options.late`), closes the connection
+ * and rejects.
+ */
+async function within<T>(
+  work: Promise<T>,
+  options: { ms: number; late: string; close: () => void },
+): Promise<T> {
   try {
-    return await Promise.race([work(), deadline]);
+    return await raceTimer(work, options.ms, () => new ProtocolError(options.late));
   } catch (error) {
-    socket.destroy();
+    try {
+      options.close();
+    } catch {
+      // Already closed.
+    }
     throw error;
-  } finally {
-    clearTimeout(timer);
   }
-}
-
-function reasonOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

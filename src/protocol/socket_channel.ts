@@ -93,6 +93,10 @@ export class SocketChannel implements ByteChannel {
   close(): void {
     this.#ended = true;
     this.#wake();
+    if (!this.#socket.writable) {
+      this.#socket.destroy();
+      return;
+    }
     this.#socket.end(() => this.#socket.destroy());
     const timer = setTimeout(() => this.#socket.destroy(), CLOSE_GRACE_MS);
     Deno.unrefTimer(timer);
@@ -114,11 +118,12 @@ export function addressesOf(socket: Socket): { remote: Deno.NetAddr; local: Deno
   };
 }
 
-/** A `Deno.NetAddr` from a node socket's address fields (IPv4-mapped IPv6 unwrapped). */
+/** A `Deno.NetAddr` from a node socket's address fields. */
 function netAddr(host: string | undefined, port: number | undefined): Deno.NetAddr {
-  return {
-    transport: "tcp",
-    hostname: (host ?? "0.0.0.0").replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, ""),
-    port: port ?? 0,
-  };
+  return { transport: "tcp", hostname: plainHost(host ?? "0.0.0.0"), port: port ?? 0 };
+}
+
+/** `host` as a node socket reports it, an IPv4-mapped IPv6 address (`::ffff:1.2.3.4`) unwrapped. */
+export function plainHost(host: string): string {
+  return host.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, "");
 }

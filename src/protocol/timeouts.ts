@@ -1,18 +1,14 @@
 /**
- * Time limits on network work: a connect that gives up, a promise that
- * rejects when it takes too long, and the backoff between reconnections.
- * Their failures are {@linkcode TimeoutError}s, so callers tell a silent
- * peer from one that answered with an error without reading messages.
+ * Time limits on network work: a promise that rejects when it takes too
+ * long, and the backoff between reconnections. Their failures are
+ * {@linkcode TimeoutError}s (or the error a caller chooses), so callers tell
+ * a silent peer from one that answered with an error without reading
+ * messages.
  *
  * @module
  */
 
-import {
-  CONNECT_TIMEOUT_MS,
-  RECONNECT_MAX_DELAY_MS,
-  RECONNECT_MIN_DELAY_MS,
-} from "../constants.ts";
-import { formatHostPort, type HostPort } from "./channel.ts";
+import { RECONNECT_MAX_DELAY_MS, RECONNECT_MIN_DELAY_MS } from "../constants.ts";
 
 /** The other side did not answer in time: a connect, a request or any awaited step. */
 export class TimeoutError extends Error {
@@ -20,29 +16,6 @@ export class TimeoutError extends Error {
   constructor(message: string) {
     super(message);
     this.name = "TimeoutError";
-  }
-}
-
-/**
- * Connects a TCP socket (no Nagle delay), rejecting with a
- * {@linkcode TimeoutError} after `timeoutMs`.
- */
-export async function connectWithTimeout(
-  target: HostPort,
-  timeoutMs = CONNECT_TIMEOUT_MS,
-): Promise<Deno.TcpConn> {
-  const attempt = Deno.connect({ hostname: target.host, port: target.port });
-  try {
-    const conn = await raceTimer(
-      attempt,
-      timeoutMs,
-      () => new TimeoutError(`no answer from ${formatHostPort(target.host, target.port)}`),
-    );
-    conn.setNoDelay(true);
-    return conn;
-  } catch (error) {
-    attempt.then((conn) => conn.close(), () => {});
-    throw error;
   }
 }
 
@@ -59,7 +32,8 @@ export function nextBackoff(previous: number): number {
   return Math.min(RECONNECT_MAX_DELAY_MS, Math.max(RECONNECT_MIN_DELAY_MS, previous * 2));
 }
 
-function raceTimer<T>(promise: Promise<T>, ms: number, failure: () => Error): Promise<T> {
+/** `promise`, or a rejection with `failure()` if it takes longer than `ms`. */
+export function raceTimer<T>(promise: Promise<T>, ms: number, failure: () => Error): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(failure()), ms);

@@ -1,0 +1,43 @@
+import assert from "node:assert/strict";
+import net from "node:net";
+import { plainHost, SocketChannel } from "./socket_channel.ts";
+
+Deno.test("IPv4-mapped IPv6 addresses are shown as IPv4; others as they are", () => {
+  assert.equal(plainHost("::ffff:10.0.0.7"), "10.0.0.7");
+  assert.equal(plainHost("::ffff:abcd"), "::ffff:abcd");
+  assert.equal(plainHost("fe80::1"), "fe80::1");
+  assert.equal(plainHost("127.0.0.1"), "127.0.0.1");
+});
+
+Deno.test("a socket channel reads into the caller's buffers, whatever the pieces, then ends", async () => {
+  const server = net.createServer((socket) => {
+    socket.on("error", () => {});
+    socket.resume(); // reads, so that it sees the client's end and closes
+    socket.write(new Uint8Array([1, 2, 3]));
+    socket.end(new Uint8Array([4, 5]));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const socket = net.connect({
+    host: "127.0.0.1",
+    port: (server.address() as net.AddressInfo).port,
+  });
+  await new Promise((resolve) => socket.once("connect", resolve));
+  const channel = new SocketChannel(socket);
+  try {
+    assert.equal(channel.remoteAddr.hostname, "127.0.0.1");
+    assert.equal(await channel.write(new Uint8Array([9])), 1, "writes resolve with their length");
+    const received: number[] = [];
+    const buffer = new Uint8Array(2);
+    for (
+      let count = await channel.read(buffer);
+      count !== null;
+      count = await channel.read(buffer)
+    ) {
+      received.push(...buffer.subarray(0, count));
+    }
+    assert.deepEqual(received, [1, 2, 3, 4, 5]);
+  } finally {
+    channel.close();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
