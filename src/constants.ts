@@ -9,7 +9,7 @@
 export const PROGRAM_VERSION = "0.1.0";
 
 /** Version of the wire protocol spoken over TCP (see docs/protocol.md). */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /** Name sent in every handshake so that foreign speakers are told apart. */
 export const PROTOCOL_NAME = "p2pft";
