@@ -25,7 +25,7 @@ import {
   type SwarmRequest,
   swarmRequestSchema,
 } from "../protocol/transfer_messages.ts";
-import { createIdentity } from "../security/identity.ts";
+import { createIdentity, type Identity } from "../security/identity.ts";
 import { NETWORK_KEY_BYTES } from "../security/network_key.ts";
 import {
   checkConfirmation,
@@ -83,8 +83,10 @@ interface Guest {
 
 /** A running send. */
 export class TransferHost implements GuestDesk {
-  /** The ID receivers must find at this address. */
+  /** The ID receivers must find at this address: that of {@linkcode identity}. */
   readonly peerId: string;
+  /** The fresh identity it proves; a sender claims its nameplate under it too. */
+  readonly identity: Identity;
   #options: TransferHostOptions;
   #log: Logger;
   #transferKey: Uint8Array;
@@ -102,8 +104,9 @@ export class TransferHost implements GuestDesk {
   /** Resolves once the code lets no one in any more and no receiver is left at it. */
   readonly settled: Promise<void>;
 
-  private constructor(peerId: string, options: TransferHostOptions) {
-    this.peerId = peerId;
+  private constructor(identity: Identity, options: TransferHostOptions) {
+    this.identity = identity;
+    this.peerId = identity.id;
     this.#options = options;
     this.#log = options.log ?? silentLogger();
     this.#transferKey = crypto.getRandomValues(new Uint8Array(NETWORK_KEY_BYTES));
@@ -120,7 +123,7 @@ export class TransferHost implements GuestDesk {
   /** Listens on `hostname:port` with a fresh identity and transfer key; shares nothing yet. */
   static async start(options: TransferHostOptions): Promise<TransferHost> {
     const identity = await createIdentity();
-    const host = new TransferHost(identity.id, options);
+    const host = new TransferHost(identity, options);
     host.#chunkServer = await ChunkServer.start({
       hostname: options.hostname,
       port: options.port,
