@@ -85,6 +85,11 @@ export class CodeGate {
     if (finished) this.#counts.finished++;
   }
 
+  /** Makes the code expire at `time` (the clock passed in). */
+  expireAt(time: number): void {
+    this.#limits = { ...this.#limits, expiresAt: time };
+  }
+
   /** Shuts the gate for good (the send stops). */
   stop(): void {
     this.#stopped = true;

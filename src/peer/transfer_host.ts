@@ -60,8 +60,8 @@ export interface TransferHostOptions {
   port: number;
   /** The code's words, as the PAKE password. */
   password: Uint8Array;
-  /** When the code stops letting people in. */
-  limits: Omit<CodeGateLimits, "expiresAt"> & { timeoutMs?: number };
+  /** When the code stops letting people in (its expiry is set by {@linkcode TransferHost.expireIn}). */
+  limits: Omit<CodeGateLimits, "expiresAt">;
   /** Told of joins, ends, refusals and the gate shutting. */
   onEvent?: (event: HostEvent) => void;
   log?: Logger;
@@ -111,13 +111,8 @@ export class TransferHost implements GuestDesk {
     this.#log = options.log ?? silentLogger();
     this.#transferKey = crypto.getRandomValues(new Uint8Array(NETWORK_KEY_BYTES));
     this.#shares = new Shares(this.#library, { log: this.#log });
-    const { timeoutMs, ...limits } = options.limits;
-    this.#gate = new CodeGate({
-      ...limits,
-      expiresAt: timeoutMs === undefined ? undefined : Date.now() + timeoutMs,
-    });
+    this.#gate = new CodeGate(options.limits);
     this.settled = new Promise((resolve) => this.#settled = resolve);
-    if (timeoutMs !== undefined) this.#expiry = setTimeout(() => this.#check(), timeoutMs);
   }
 
   /** Listens on `hostname:port` with a fresh identity and transfer key; shares nothing yet. */
@@ -170,6 +165,13 @@ export class TransferHost implements GuestDesk {
       this.#items.push(registered);
     }
     return registered;
+  }
+
+  /** Makes the code stop letting people in `ms` from now (those under way may finish). */
+  expireIn(ms: number): void {
+    clearTimeout(this.#expiry);
+    this.#gate.expireAt(Date.now() + ms);
+    this.#expiry = setTimeout(() => this.#check(), ms);
   }
 
   /** Lets no one else in; resolves once the receivers under way are done or gone. */
