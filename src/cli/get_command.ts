@@ -66,6 +66,9 @@ export function getCommand() {
     const outcome = await Promise.race([work.catch((error) => error as Error), stopped]);
     display.stop();
     if (outcome === "done") {
+      if (receiver.uploadedBytes > 0) {
+        reporter.note(`served ${formatBytes(receiver.uploadedBytes)} to the other receivers`);
+      }
       await receiver.finished();
       await receiver.close();
       Deno.exit(0);

@@ -59,6 +59,7 @@ export class TransferReceiver {
   #pool: PeerPool;
   #shares: Shares;
   #downloads: Downloads;
+  #downloadsClosed: Promise<void> | undefined;
 
   private constructor(
     parts: {
@@ -161,19 +162,29 @@ export class TransferReceiver {
     return this.#chunkServer.uploadedBytes;
   }
 
-  /** Tells the sender every item is here and verified. */
+  /**
+   * Tells the sender every item is here and verified, once what follows the
+   * downloads (telling the sender they are whole) is done: the sender may
+   * stop as soon as it hears it.
+   */
   async finished(): Promise<void> {
+    await this.#closeDownloads();
     await this.#link.send({ t: "done" }).catch(() => {});
   }
 
   /** Cancels what still runs, leaves the sender and the other receivers, and stops serving. */
   async close(): Promise<void> {
-    await this.#downloads.close();
+    await this.#closeDownloads();
     this.#link.close("receiver leaving");
     await this.#running.catch(() => {});
     await this.#pool.close();
     await this.#chunkServer.close();
     this.#shares.close();
+  }
+
+  #closeDownloads(): Promise<void> {
+    this.#downloadsClosed ??= this.#downloads.close();
+    return this.#downloadsClosed;
   }
 }
 
