@@ -5,7 +5,7 @@ import type { Connection } from "../protocol/connection.ts";
 import { dial } from "../protocol/dial.ts";
 import { createIdentity } from "../security/identity.ts";
 import { codePassword, parseCode } from "../security/transfer_code.ts";
-import { CodeRefusedError, codeContext, proveCode } from "./code_exchange.ts";
+import { codeContext, CodeRefusedError, proveCode } from "./code_exchange.ts";
 import { type HostEvent, TransferHost } from "./transfer_host.ts";
 
 const CODE = parseCode("9-copper-violin-river");
@@ -25,9 +25,18 @@ async function guestTo(port: number, peerId: string) {
 }
 
 Deno.test("the exchange's context binds both IDs and both nonces", () => {
-  const base = codeContext({ dialerId: "a", listenerId: "b" }, { dialer: "AAAA", listener: "BBBB" });
-  const relayed = codeContext({ dialerId: "a", listenerId: "m" }, { dialer: "AAAA", listener: "BBBB" });
-  const replayed = codeContext({ dialerId: "a", listenerId: "b" }, { dialer: "AAAA", listener: "CCCC" });
+  const base = codeContext({ dialerId: "a", listenerId: "b" }, {
+    dialer: "AAAA",
+    listener: "BBBB",
+  });
+  const relayed = codeContext({ dialerId: "a", listenerId: "m" }, {
+    dialer: "AAAA",
+    listener: "BBBB",
+  });
+  const replayed = codeContext({ dialerId: "a", listenerId: "b" }, {
+    dialer: "AAAA",
+    listener: "CCCC",
+  });
   assert.notDeepEqual(base.channel, relayed.channel);
   assert.notDeepEqual(base.session, replayed.session);
 });
@@ -70,13 +79,20 @@ Deno.test("a relay in the middle (a server pointing at another listener) gets a 
   try {
     const receiver = await guestTo(relay.addr.port, mallory.id);
     await assert.rejects(
-      proveCode(receiver.connection, { selfId: receiver.identity.id, password: codePassword(CODE) }),
+      proveCode(receiver.connection, {
+        selfId: receiver.identity.id,
+        password: codePassword(CODE),
+      }),
       (error) => error instanceof CodeRefusedError && error.code === "wrong-code",
     );
     await receiver.running;
     await new Promise((resolve) => setTimeout(resolve, 200));
     assert.deepEqual(granted, [], "the relay never got the grant");
-    assert.deepEqual(events.map((event) => event.kind), ["refused"], "the sender counted a failure");
+    assert.deepEqual(
+      events.map((event) => event.kind),
+      ["refused"],
+      "the sender counted a failure",
+    );
   } finally {
     await relay.close("done");
     await sender.close();

@@ -4,7 +4,10 @@ import { dial } from "../protocol/dial.ts";
 import { createIdentity } from "../security/identity.ts";
 import { codePassword, parseCode } from "../security/transfer_code.ts";
 import { tempDir } from "../test_dir.ts";
-import { CodeRefusedError, proveCode } from "./code_exchange.ts";
+import { RemoteError } from "../protocol/connection.ts";
+import { confirmationTag, cpaceKey, cpaceShare } from "../security/pake.ts";
+import { decodeBase64, encodeBase64 } from "../storage/base64.ts";
+import { CodeRefusedError, connectionContext, proveCode } from "./code_exchange.ts";
 import { type HostEvent, TransferHost } from "./transfer_host.ts";
 import { TransferReceiver } from "./transfer_receiver.ts";
 
@@ -112,6 +115,34 @@ Deno.test("an exchange abandoned after the sender's share counts as a wrong code
     await running.catch(() => {});
     await host.settled;
     assert.deepEqual(events.map((event) => event.kind), ["refused", "shut"]);
+  } finally {
+    await host.close();
+  }
+});
+
+Deno.test("a guesser that sends its confirmation anyway is refused and gets no grant", async () => {
+  const { host, events, location } = await startHost();
+  try {
+    const identity = await createIdentity();
+    const connection = await dial(location, {
+      role: "peer",
+      accept: ["peer"],
+      credentials: { identity, networkKey: undefined },
+      code: true,
+      expectId: location.peerId,
+    });
+    const running = connection.run(() => {});
+    const context = connectionContext(connection, { selfId: identity.id, dialer: true });
+    const share = cpaceShare(codePassword(WRONG), context);
+    const reply = await connection.request({ t: "pake", message: encodeBase64(share.message) });
+    const key = cpaceKey(share, decodeBase64(String(reply.message)), { context, initiator: true });
+    const tag = encodeBase64(confirmationTag(key, share.message));
+    await assert.rejects(
+      connection.request({ t: "confirm", tag }),
+      (error) => error instanceof RemoteError && error.code === "wrong-code",
+    );
+    await running.catch(() => {});
+    assert.deepEqual(events.map((event) => event.kind), ["refused"]);
   } finally {
     await host.close();
   }
