@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { P2pftProcess, runP2pft } from "../../scripts/process_harness.ts";
-import { sha256File, writeRandomFile } from "../../scripts/sample_files.ts";
+import { sha256File } from "../../scripts/sample_files.ts";
 import { startCluster } from "../helpers/cluster.ts";
 
 const MIB = 1024 * 1024;

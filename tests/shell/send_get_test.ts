@@ -13,7 +13,8 @@ import { HAS_TMUX, TmuxP2pft } from "./tmux.ts";
 const SIZE = 6 * 1024 * 1024 + 1;
 
 Deno.test({
-  name: "send --qr draws the get command as a QR code; get on a terminal shows its bar; Ctrl-C ends send",
+  name:
+    "send --qr draws the get command as a QR code; get on a terminal shows its bar; Ctrl-C ends send",
   ignore: !HAS_TMUX,
 }, async () => {
   await using cluster = await startCluster("p2pft-tty-send-");
