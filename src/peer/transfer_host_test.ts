@@ -26,6 +26,19 @@ async function startHost(limits = { maxFailures: 3, maxReceivers: 0 }) {
   return { host, events, location: { host: "127.0.0.1", port: host.port, peerId: host.peerId } };
 }
 
+/** A connection to the sender at `location` that came with a code and proved nothing yet. */
+async function guest(location: { host: string; port: number; peerId: string }) {
+  const identity = await createIdentity();
+  const connection = await dial(location, {
+    role: "peer",
+    accept: ["peer"],
+    credentials: { identity, networkKey: undefined },
+    code: true,
+    expectId: location.peerId,
+  });
+  return { identity, connection, running: connection.run(() => {}) };
+}
+
 Deno.test("a receiver with the right code gets the item, verified, and the sender counts it", async () => {
   await using dir = await tempDir();
   const path = join(dir.path, "a.bin");
@@ -78,14 +91,7 @@ Deno.test("a wrong code is refused, counted, and after three the code stops work
 Deno.test("a code holder that asks for chunks before proving its code is cut off", async () => {
   const { host, location } = await startHost();
   try {
-    const connection = await dial(location, {
-      role: "peer",
-      accept: ["peer"],
-      credentials: { identity: await createIdentity(), networkKey: undefined },
-      code: true,
-      expectId: location.peerId,
-    });
-    const running = connection.run(() => {});
+    const { connection, running } = await guest(location);
     await assert.rejects(
       connection.request({ t: "get", fileId: "0".repeat(64), index: 0 }),
       /closed/,
@@ -99,15 +105,7 @@ Deno.test("a code holder that asks for chunks before proving its code is cut off
 Deno.test("an exchange abandoned after the sender's share counts as a wrong code", async () => {
   const { host, events, location } = await startHost({ maxFailures: 1, maxReceivers: 0 });
   try {
-    const identity = await createIdentity();
-    const connection = await dial(location, {
-      role: "peer",
-      accept: ["peer"],
-      credentials: { identity, networkKey: undefined },
-      code: true,
-      expectId: location.peerId,
-    });
-    const running = connection.run(() => {});
+    const { identity, connection, running } = await guest(location);
     // A guesser who stops as soon as it has the sender's tag (one offline check of one guess).
     await assert.rejects(
       proveCode(connection, { selfId: identity.id, password: codePassword(WRONG) }),
@@ -123,15 +121,7 @@ Deno.test("an exchange abandoned after the sender's share counts as a wrong code
 Deno.test("a guesser that sends its confirmation anyway is refused and gets no grant", async () => {
   const { host, events, location } = await startHost();
   try {
-    const identity = await createIdentity();
-    const connection = await dial(location, {
-      role: "peer",
-      accept: ["peer"],
-      credentials: { identity, networkKey: undefined },
-      code: true,
-      expectId: location.peerId,
-    });
-    const running = connection.run(() => {});
+    const { identity, connection, running } = await guest(location);
     const context = connectionContext(connection, { selfId: identity.id, dialer: true });
     const share = cpaceShare(codePassword(WRONG), context);
     const reply = await connection.request({ t: "pake", message: encodeBase64(share.message) });
