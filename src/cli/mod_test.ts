@@ -4,7 +4,12 @@ import { buildProgram } from "./mod.ts";
 
 Deno.test("the program has its four commands and prints its version", () => {
   const program = buildProgram();
-  assert.deepEqual(program.commands.map((command) => command.name()), ["server", "peer", "send", "get"]);
+  assert.deepEqual(program.commands.map((command) => command.name()), [
+    "server",
+    "peer",
+    "send",
+    "get",
+  ]);
   let printed = "";
   program.exitOverride().configureOutput({ writeOut: (text) => printed += text });
   assert.throws(() => program.parse(["--version"], { from: "user" }), {

@@ -105,3 +105,21 @@ export class CodeGate {
     return shut && this.#counts.pending === 0 && this.#counts.active === 0;
   }
 }
+
+/** The message a code holder gets when the gate is not open. */
+export function gateRefusal(state: GateState): string {
+  switch (state) {
+    case "busy":
+      return "the sender is busy with other receivers: try again in a few seconds";
+    case "full":
+      return "this code was already used by as many receivers as the sender allowed: " +
+        "ask the sender to send again";
+    case "expired":
+      return "this code has expired: ask the sender to send again for a new code";
+    case "burned":
+      return "this code stopped working after too many wrong tries: ask the sender to send " +
+        "again for a new code";
+    default:
+      return "the sender has stopped: ask the sender to send again for a new code";
+  }
+}

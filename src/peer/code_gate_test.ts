@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { CodeGate } from "./code_gate.ts";
+import { CodeGate, gateRefusal } from "./code_gate.ts";
 
 Deno.test("the code stops working after the allowed wrong codes, even tried at once", () => {
   const gate = new CodeGate({ maxFailures: 3, maxReceivers: 0 });
@@ -58,4 +58,11 @@ Deno.test("with no limit on receivers the gate stays open until stopped", () => 
   gate.stop();
   assert.equal(gate.state(10), "stopped");
   assert.ok(gate.settled(10));
+});
+
+Deno.test("each shut state tells the code holder what to do", () => {
+  assert.match(gateRefusal("burned"), /too many wrong tries: ask the sender to send again/);
+  assert.match(gateRefusal("expired"), /expired: ask the sender to send again/);
+  assert.match(gateRefusal("full"), /ask the sender to send again/);
+  assert.match(gateRefusal("busy"), /try again in a few seconds/);
 });

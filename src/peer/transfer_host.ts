@@ -39,7 +39,7 @@ import { Bitfield } from "../storage/bitfield.ts";
 import { FileIndex } from "../storage/file_index.ts";
 import type { HashProgress } from "../storage/hash_file.ts";
 import { ChunkServer, type GuestDesk } from "./chunk_server.ts";
-import { CodeGate, type CodeGateLimits, type GateState } from "./code_gate.ts";
+import { CodeGate, type CodeGateLimits, gateRefusal, type GateState } from "./code_gate.ts";
 import { connectionContext } from "./code_exchange.ts";
 import { Library } from "./library.ts";
 import { type Registered, Shares } from "./shares.ts";
@@ -242,7 +242,7 @@ export class TransferHost implements GuestDesk {
     const receiver = plainHost((connection.channel.remoteAddr as Deno.NetAddr).hostname);
     const state = this.#gate.begin(Date.now());
     if (state !== "open") {
-      await connection.replyError(message.id, { code: state, message: refusal(state) });
+      await connection.replyError(message.id, { code: state, message: gateRefusal(state) });
       connection.close(`code ${state}`);
       return;
     }
@@ -381,24 +381,6 @@ export class TransferHost implements GuestDesk {
       this.#emit({ kind: "shut", state });
     }
     if (this.#gate.settled(now)) this.#settled();
-  }
-}
-
-/** The message a code holder gets when the gate is not open. */
-export function refusal(state: GateState): string {
-  switch (state) {
-    case "busy":
-      return "the sender is busy with other receivers: try again in a few seconds";
-    case "full":
-      return "this code was already used by as many receivers as the sender allowed: " +
-        "ask the sender to send again";
-    case "expired":
-      return "this code has expired: ask the sender to send again for a new code";
-    case "burned":
-      return "this code stopped working after too many wrong tries: ask the sender to send " +
-        "again for a new code";
-    default:
-      return "the sender has stopped: ask the sender to send again for a new code";
   }
 }
 

@@ -16,8 +16,9 @@ import { closePaths } from "../storage/folder_file.ts";
 
 /** Words in a code `send` makes. */
 export const CODE_WORDS = 3;
-/** Fewest and most words a code may have. */
+/** Fewest words a code may have. */
 export const MIN_CODE_WORDS = 2;
+/** Most words a code may have. */
 export const MAX_CODE_WORDS = 4;
 /** Largest nameplate. */
 export const MAX_NAMEPLATE = 999_999;
