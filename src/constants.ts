@@ -9,7 +9,7 @@
 export const PROGRAM_VERSION = "0.1.0";
 
 /** Version of the wire protocol spoken over TCP (see docs/protocol.md). */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /** Name sent in every handshake so that foreign speakers are told apart. */
 export const PROTOCOL_NAME = "p2pft";
@@ -247,3 +247,31 @@ export const MS_PER_SECOND = 1_000;
 
 /** Microseconds in a millisecond (CPU times and profiles come in microseconds). */
 export const MICROSECONDS_PER_MS = 1_000;
+
+/** Transfer codes (`p2pft send` and `p2pft get`): nameplates the server holds at once. */
+export const MAX_NAMEPLATES = 10_000;
+
+/** Nameplates one sender's connection to the server may hold at once. */
+export const MAX_NAMEPLATES_PER_SENDER = 16;
+
+/** Nameplate resolves one IP address may make at once. */
+export const NAMEPLATE_RESOLVE_BURST = 10;
+
+/** Nameplate resolves one IP address may make a minute once its burst is spent. */
+export const NAMEPLATE_RESOLVES_PER_MINUTE = 10;
+
+/**
+ * Wrong codes (failed or abandoned code exchanges) after which a send's code
+ * stops working: an online guesser wins with a chance of at most this many
+ * in 2^33 (three words of 11 bits).
+ */
+export const MAX_CODE_FAILURES = 3;
+
+/** Time a code holder has, from its connection on, to prove its code to the sender. */
+export const CODE_EXCHANGE_TIMEOUT_MS = 10_000;
+
+/** Receivers a send serves before it stops, unless told otherwise (`--max-receivers`). */
+export const DEFAULT_MAX_RECEIVERS = 1;
+
+/** DNS-SD service type a sender advertises its nameplate under on a LAN with no server. */
+export const SEND_SERVICE_TYPE = "_p2pft-send._tcp.local";

@@ -53,6 +53,8 @@ export type CliEvent =
   }
   | { event: "file"; download: number; fileId: string; path: string; size: number }
   | { event: "cancelled"; download: number; fileId: string; name: string }
+  | { event: "code"; code: string; command: string }
+  | { event: "receiver"; state: "joined" | "finished" | "left" | "refused"; address: string }
   | { event: "error"; message: string };
 
 const encoder = new TextEncoder();
@@ -98,6 +100,8 @@ export function resultLine(event: CliEvent): string | undefined {
       ].join("\n");
     case "downloaded":
       return `${event.alreadyPresent ? "Already present" : "Downloaded"}: ${event.path}`;
+    case "code":
+      return `Code: ${event.code}\nOn the other side run: ${event.command}`;
     default:
       return undefined;
   }

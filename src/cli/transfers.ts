@@ -130,7 +130,7 @@ export async function watchDownload(
 
 /** Registers `path` with `peer`, showing the hashing in `context.display`; reports `registered`. */
 export async function registerWithProgress(
-  peer: PeerNode,
+  peer: Pick<PeerNode, "register">,
   path: string,
   context: TransferContext & { signal?: AbortSignal },
 ): Promise<Registered> {

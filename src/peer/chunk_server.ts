@@ -18,7 +18,7 @@ import { errorMessage, type Logger, silentLogger } from "../log.ts";
 import { Acceptor } from "../protocol/acceptor.ts";
 import type { Credentials } from "../protocol/dial.ts";
 import type { Connection } from "../protocol/connection.ts";
-import { DATA_HEADER_BYTES, writeDataHeader } from "../protocol/frame.ts";
+import { DATA_HEADER_BYTES, ProtocolError, writeDataHeader } from "../protocol/frame.ts";
 import { parseMessage, peerToPeerSchema } from "../protocol/messages.ts";
 import {
   DEFAULT_REQUEST_RATE,
@@ -30,6 +30,20 @@ import { SourceChangedError } from "../storage/chunk_source.ts";
 import { chunkLength } from "../storage/manifest.ts";
 import { heldChunks, type Library, sharedEntry } from "./library.ts";
 import { UploadQueue } from "./upload_queue.ts";
+
+/**
+ * What a chunk port that takes transfer codes adds to chunk serving (see
+ * transfer_host.ts): the code exchange of dialers that came with a code,
+ * and requests besides chunk requests.
+ */
+export interface GuestDesk {
+  /** Handles `raw` if it is one of its messages (resolves true); throws to close the connection. */
+  handle(connection: Connection, raw: Record<string, unknown>): Promise<boolean>;
+  /** Whether `connection` may ask for chunks: one that came with a code only once it proved it. */
+  admitted(connection: Connection): boolean;
+  /** Told when a connection ends. */
+  ended(connection: Connection): void;
+}
 
 /** Options of {@linkcode ChunkServer.start}. */
 export interface ChunkServerOptions {
@@ -50,6 +64,8 @@ export interface ChunkServerOptions {
   uploadSlots?: number;
   /** Told when a shared file turns out to be gone or changed on disk. */
   onSourceChanged?: (fileId: string, error: SourceChangedError) => void;
+  /** Takes dialers that come with a transfer code too, through this desk. */
+  desk?: GuestDesk;
 }
 
 /** Serves chunks of the library to other peers over TCP. */
@@ -70,6 +86,7 @@ export class ChunkServer {
   #uploadedBytes = 0;
   #uploadsServed = 0;
   #onSourceChanged: ChunkServerOptions["onSourceChanged"];
+  #desk: GuestDesk | undefined;
 
   private constructor(acceptor: Acceptor, options: ChunkServerOptions) {
     this.#acceptor = acceptor;
@@ -80,6 +97,7 @@ export class ChunkServer {
     this.#idleMs = options.idleMs ?? CHUNK_IDLE_TIMEOUT_MS;
     this.#requestRate = options.requestRate ?? DEFAULT_REQUEST_RATE;
     this.#onSourceChanged = options.onSourceChanged;
+    this.#desk = options.desk;
     this.address = this.#acceptor.address;
     this.port = this.#acceptor.addr.port;
     this.hostname = this.#acceptor.addr.hostname;
@@ -91,6 +109,7 @@ export class ChunkServer {
     const acceptor = await Acceptor.open({ host: options.hostname, port: options.port }, {
       role: "peer",
       accept: ["peer"],
+      guests: options.desk !== undefined,
       credentials: options.credentials,
       log: options.log ?? silentLogger(),
       onConnection: (connection) => server!.#serve(connection),
@@ -152,6 +171,7 @@ export class ChunkServer {
     } finally {
       clearTimeout(idle);
       for (const controller of cancels.values()) controller.abort();
+      this.#desk?.ended(connection);
     }
   }
 
@@ -160,6 +180,10 @@ export class ChunkServer {
     cancels: Map<number, AbortController>,
     raw: Record<string, unknown>,
   ): Promise<void> {
+    if (this.#desk && await this.#desk.handle(connection, raw)) return;
+    if (this.#desk && !this.#desk.admitted(connection)) {
+      throw new ProtocolError("prove the transfer code before asking for anything else");
+    }
     const message = parseMessage(peerToPeerSchema, raw);
     switch (message.t) {
       case "get": {

@@ -53,7 +53,7 @@ export function listenTcp(address: HostPort, flag: string): Promise<Listener> {
 }
 
 /** Options of {@linkcode Acceptor}. */
-export interface AcceptorOptions extends Pick<HandshakeOptions, "role" | "accept"> {
+export interface AcceptorOptions extends Pick<HandshakeOptions, "role" | "accept" | "guests"> {
   /** Our identity and the network key. */
   credentials: Credentials;
   /** Where log lines go. */

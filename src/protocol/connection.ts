@@ -51,6 +51,8 @@ export interface MessageHandler {
 export class Connection {
   /** What the other side said in its hello. */
   readonly remoteHello: Hello;
+  /** What this side said in its hello (its nonce binds proofs made on this connection). */
+  readonly localHello: Hello | undefined;
   /** The other side's ID, proven by TLS: the hash of its public key. */
   readonly remoteId: string;
   /** `host:port` of the other side. */
@@ -67,12 +69,19 @@ export class Connection {
   /** Use {@linkcode handshake} to make one. */
   constructor(
     channel: ByteChannel,
-    options: { reader: FrameReader; writer: FrameWriter; remoteHello: Hello; remoteId: string },
+    options: {
+      reader: FrameReader;
+      writer: FrameWriter;
+      remoteHello: Hello;
+      localHello?: Hello;
+      remoteId: string;
+    },
   ) {
     this.channel = channel;
     this.#reader = options.reader;
     this.#writer = options.writer;
     this.remoteHello = options.remoteHello;
+    this.localHello = options.localHello;
     this.remoteId = options.remoteId;
     this.remote = formatAddr(channel.remoteAddr);
   }
@@ -85,6 +94,15 @@ export class Connection {
   /** Number of requests awaiting an answer. */
   get pendingCount(): number {
     return this.#pending.size;
+  }
+
+  /**
+   * Sets the largest control frame read from now on: a connection that came
+   * with a transfer code keeps the handshake's small limit until its code is
+   * proven, then gets the usual one.
+   */
+  limitControl(bytes: number): void {
+    this.#reader.limitControl(bytes);
   }
 
   /** Sends a message that expects no answer. */

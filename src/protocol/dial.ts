@@ -22,7 +22,7 @@ export interface Credentials {
 }
 
 /** Options of {@linkcode dial}. */
-export interface DialOptions extends Pick<HandshakeOptions, "role" | "accept"> {
+export interface DialOptions extends Pick<HandshakeOptions, "role" | "accept" | "code"> {
   /** Our identity and network key. */
   credentials: Credentials;
   /** The ID the listener must prove; any other is refused. */
@@ -47,6 +47,7 @@ export async function dial(target: HostPort, options: DialOptions): Promise<Conn
     dialer: true,
     identity: credentials.identity,
     networkKey: credentials.networkKey,
+    code: options.code,
     timeoutMs: options.timeoutMs,
   });
 }

@@ -49,6 +49,16 @@ export interface HandshakeOptions {
   networkKey: Uint8Array | undefined;
   /** Time allowed for the other side's hello and proof. */
   timeoutMs?: number;
+  /**
+   * Listener: also accept dialers that come with a transfer code instead of
+   * the network key (hello `network: "code"`). Such a connection is handed
+   * on with its identity proven but nothing else, its control frames still
+   * limited to `MAX_HANDSHAKE_FRAME_BYTES`, for the code to be proven on it
+   * (see src/peer/transfer_host.ts).
+   */
+  guests?: boolean;
+  /** Dialer: come with a transfer code instead of the network key (no member proof either way). */
+  code?: boolean;
 }
 
 /** The other side is not a member of our network, or its network setting differs. */
@@ -81,7 +91,7 @@ export async function handshake(link: SecureLink, options: HandshakeOptions): Pr
     role: options.role,
     program: `p2pft ${PROGRAM_VERSION}`,
     nonce: encodeBase64(nonce),
-    network: options.networkKey ? "members" : "open",
+    network: options.code ? "code" : options.networkKey ? "members" : "open",
   };
   const remote = formatAddr(channel.remoteAddr);
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -108,13 +118,16 @@ export async function handshake(link: SecureLink, options: HandshakeOptions): Pr
     await sent;
     const problem = helloProblem(remoteHello, options.accept);
     if (problem) await refuse(new ProtocolError(problem));
-    const mismatch = networkProblem(options.networkKey !== undefined, {
-      theirs: remoteHello.network,
-      remote,
-    });
+    const guest = remoteHello.network === "code";
+    const mismatch = guest
+      ? guestProblem({ dialer: options.dialer, guests: options.guests ?? false })
+      : options.code
+      ? undefined
+      : networkProblem(options.networkKey !== undefined, { theirs: remoteHello.network, remote });
     if (mismatch) await refuse(new MembershipError(mismatch));
     const theirNonce = decodeBase64(remoteHello.nonce);
-    const key = options.networkKey;
+    // A code holder proves the code later, on the connection; nobody proves a key to it.
+    const key = guest || options.code ? undefined : options.networkKey;
     const proofOf = (role: ProofRole, ids: { dialerId: string; listenerId: string }) =>
       memberProof(key!, {
         role,
@@ -182,8 +195,8 @@ export async function handshake(link: SecureLink, options: HandshakeOptions): Pr
         ...(key ? { proof: encodeBase64(await proofOf("listener", ids)) } : {}),
       });
     }
-    reader.limitControl(MAX_CONTROL_FRAME_BYTES);
-    return new Connection(channel, { reader, writer, remoteHello, remoteId });
+    if (!guest) reader.limitControl(MAX_CONTROL_FRAME_BYTES);
+    return new Connection(channel, { reader, writer, remoteHello, localHello: hello, remoteId });
   } catch (error) {
     try {
       channel.close();
@@ -231,6 +244,18 @@ export function networkProblem(
   if (!ours && theirs === "members") {
     return `${remote} requires a network key: pass it with --key, P2PFT_KEY or ` +
       "--key-file (the server prints it when it starts)";
+  }
+  return undefined;
+}
+
+/**
+ * Says why a side that came with a transfer code is refused: it must dial,
+ * and the listener must take codes. `undefined` when it is welcome.
+ */
+export function guestProblem(options: { dialer: boolean; guests: boolean }): string | undefined {
+  if (options.dialer) return "the other side listens as a transfer code holder, which only dials";
+  if (!options.guests) {
+    return "this port takes no transfer codes: give p2pft get only the code that p2pft send printed";
   }
   return undefined;
 }

@@ -2,7 +2,15 @@ import assert from "node:assert/strict";
 import { PROTOCOL_VERSION } from "../constants.ts";
 import { ConnectionClosedError } from "./connection.ts";
 import { encodeControlFrame } from "./frame.ts";
-import { handshake, helloProblem, networkProblem, versionProblem } from "./handshake.ts";
+import {
+  guestProblem,
+  handshake,
+  helloProblem,
+  MembershipError,
+  networkProblem,
+  versionProblem,
+} from "./handshake.ts";
+import { MAX_HANDSHAKE_FRAME_BYTES } from "../constants.ts";
 import { a, b, connected, link, side, socketPair } from "./test_pair.ts";
 
 Deno.test("a handshake exchanges hellos and proofs, and knows who is at the other end", async () => {
@@ -92,8 +100,8 @@ Deno.test("networkProblem says which side needs the key", () => {
 
 Deno.test("another version's hello is refused for its version, whatever fields it has", () => {
   assert.match(
-    versionProblem({ t: "hello", protocol: "p2pft", version: 3 })!,
-    /other side speaks v3/,
+    versionProblem({ t: "hello", protocol: "p2pft", version: PROTOCOL_VERSION + 1 })!,
+    new RegExp(`other side speaks v${PROTOCOL_VERSION + 1}`),
   );
   assert.match(versionProblem({ t: "hello", protocol: "bt" })!, /speaks "bt"/);
   assert.equal(
@@ -101,4 +109,39 @@ Deno.test("another version's hello is refused for its version, whatever fields i
     undefined,
   );
   assert.equal(versionProblem(null), undefined);
+});
+
+Deno.test("a dialer with a transfer code is let in by a listener that takes codes, unproven", async () => {
+  const [x, y] = await socketPair();
+  const [guest, host] = await Promise.all([
+    handshake(link(x, "b"), { ...side("a"), networkKey: undefined, code: true }),
+    handshake(link(y, "a"), { ...side("b"), guests: true }),
+  ]);
+  assert.equal(host.remoteHello.network, "code");
+  assert.equal(host.remoteId, a.identity.id, "the guest's identity is still proven");
+  assert.ok(host.localHello && guest.localHello, "each side keeps its own hello (its nonce)");
+  assert.notEqual(host.localHello.nonce, guest.localHello.nonce);
+  // Until its code is proven, a guest may send only handshake-sized frames.
+  const sent = guest.send({ t: "x", pad: "a".repeat(MAX_HANDSHAKE_FRAME_BYTES) });
+  await assert.rejects(host.run(() => {}), /too (large|long)|limit|exceeds/);
+  await sent.catch(() => {});
+  guest.close();
+});
+
+Deno.test("a dialer with a transfer code is refused by a listener that takes none", async () => {
+  const [x, y] = await socketPair();
+  const [guest, host] = await Promise.allSettled([
+    handshake(link(x, "b"), { ...side("a"), networkKey: undefined, code: true }),
+    handshake(link(y, "a"), side("b")),
+  ]);
+  assert.equal(host.status, "rejected");
+  assert.ok(host.reason instanceof MembershipError);
+  assert.equal(guest.status, "rejected");
+  assert.match(String(guest.reason), /takes no transfer codes: give p2pft get only the code/);
+});
+
+Deno.test("guestProblem: a code holder only dials, and only to a port that takes codes", () => {
+  assert.equal(guestProblem({ dialer: false, guests: true }), undefined);
+  assert.match(guestProblem({ dialer: false, guests: false })!, /takes no transfer codes/);
+  assert.match(guestProblem({ dialer: true, guests: true })!, /only dials/);
 });

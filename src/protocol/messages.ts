@@ -101,8 +101,11 @@ export const helloSchema = z.object({
   program: text.optional(),
   /** Base64 of 16 random bytes, mixed into the network-key proofs of this connection. */
   nonce: z.string().max(MAX_WORD_CHARS),
-  /** `members` when this side requires the network key, `open` when it runs an open network. */
-  network: z.enum(["open", "members"]),
+  /**
+   * `members` when this side requires the network key, `open` when it runs an
+   * open network, `code` when a dialer comes with a transfer code instead.
+   */
+  network: z.enum(["open", "members", "code"]),
 });
 
 /** Largest base64 certificate in an `auth` (an Ed25519 certificate is about 400 characters). */

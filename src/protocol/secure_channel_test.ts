@@ -3,6 +3,7 @@ import net from "node:net";
 import { createIdentity, type Identity } from "../security/identity.ts";
 import { generateNetworkKey, parseNetworkKey } from "../security/network_key.ts";
 import { silentLogger } from "../log.ts";
+import { PROTOCOL_VERSION } from "../constants.ts";
 import { Acceptor, listenTcp } from "./acceptor.ts";
 import { MembershipError } from "./handshake.ts";
 import type { Connection } from "./connection.ts";
@@ -141,12 +142,12 @@ Deno.test("refusals from one address are logged once, then counted", async () =>
   assert.deepEqual(listener.refusals.length, 1);
 });
 
-Deno.test("a v1 program is answered with a v1 hello naming version 2, so it reports the mismatch", async () => {
+Deno.test("a v1 program is answered with a v1 hello naming our version, so it reports the mismatch", async () => {
   await using listener = await startListener({ networkKey: key });
   const v1Hello = encodeControlFrame({ t: "hello", protocol: "p2pft", version: 1, role: "peer" });
   const answer = await rawExchange(listener.port, v1Hello);
   const text = new TextDecoder().decode(answer.subarray(5));
-  assert.deepEqual(JSON.parse(text).version, 2);
+  assert.deepEqual(JSON.parse(text).version, PROTOCOL_VERSION);
 });
 
 Deno.test("an HTTP client gets a plain-text 400 saying what the port is", async () => {
@@ -222,7 +223,7 @@ Deno.test("what crosses the wire is ciphertext: no JSON, no names, no payload", 
   }
 });
 
-Deno.test("classifyOpening tells p2pft v2, v1 frames, HTTP and garbage apart", () => {
+Deno.test("classifyOpening tells p2pft preambles, v1 frames, HTTP and garbage apart", () => {
   assert.deepEqual(classifyOpening(encodePreamble(2)), { kind: "p2pft", version: 2 });
   assert.deepEqual(classifyOpening(encodePreamble(7)), { kind: "p2pft", version: 7 });
   assert.deepEqual(classifyOpening(encodeControlFrame({ t: "hello" }).subarray(0, 8)), {

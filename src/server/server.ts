@@ -41,6 +41,7 @@ import {
   RequestRate,
   type RequestRateLimits,
 } from "../protocol/request_rate.ts";
+import { answerNameplateRequest, Nameplates, serveGuest } from "./nameplates.ts";
 
 /** Options of {@linkcode startServer}. */
 export interface ServerOptions {
@@ -90,6 +91,8 @@ export class CentralServer {
   #requestRate: RequestRateLimits;
   /** Peer ID -> when its last line about its request rate was logged, and refusals since. */
   #rateLogged = new Map<string, { at: number; since: number }>();
+  /** Transfer codes' nameplates, claimed by senders and resolved by anyone (see nameplates.ts). */
+  #nameplates = new Nameplates();
 
   private constructor(acceptor: Acceptor, options: ServerOptions) {
     this.#acceptor = acceptor;
@@ -108,6 +111,7 @@ export class CentralServer {
     const acceptor = await Acceptor.open({ host: options.hostname, port: options.port }, {
       role: "server",
       accept: ["peer"],
+      guests: true,
       credentials: options.credentials,
       log: options.log ?? silentLogger(),
       onConnection: (connection) => server!.#serve(connection),
@@ -157,9 +161,11 @@ export class CentralServer {
   }
 
   async #serve(connection: Connection): Promise<void> {
+    const desk = { nameplates: this.#nameplates, log: this.#log };
+    if (connection.remoteHello.network === "code") return await serveGuest(connection, desk);
     const session: Session = { rate: new RequestRate(Date.now(), this.#requestRate) };
     const unregistered = setTimeout(() => {
-      if (session.peerId) return;
+      if (session.peerId || this.#nameplates.holds(connection)) return;
       this.#log.warn(`closed connection from ${connection.remote}: no "register" in time`);
       connection.close("no register in time");
     }, HANDSHAKE_TIMEOUT_MS);
@@ -167,6 +173,7 @@ export class CentralServer {
       await connection.run((raw) => this.#handle(connection, session, raw));
     } finally {
       clearTimeout(unregistered);
+      this.#nameplates.release(connection);
       if (session.peerId && this.#connections.get(session.peerId) === connection) {
         this.#connections.delete(session.peerId);
         this.#index.removePeer(session.peerId);
@@ -184,6 +191,8 @@ export class CentralServer {
       await this.#refuseOverRate(connection, raw);
       return;
     }
+    const desk = { nameplates: this.#nameplates, log: this.#log };
+    if (await answerNameplateRequest(connection, raw, desk)) return;
     const message = parseMessage(peerToServerSchema, raw);
     if (message.t !== "register" && !session.peerId) {
       throw new ProtocolError(`"${message.t}" before "register"`);
