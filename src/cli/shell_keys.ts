@@ -144,14 +144,18 @@ export class KeyBindings {
     return text === "n" || text === "N" ? "taken" : "pass";
   }
 
-  /** A key during Ctrl-R: the search shows its prompt and the command found, or ends. */
+  /**
+   * A key during Ctrl-R: the search shows its prompt and the command found,
+   * or ends; a key that ends it without Enter or Esc then does what it does.
+   */
   #searchKey(text: string | undefined, key: Key): KeyOutcome {
     const step = this.#search!.key(text, key);
     if (step.kind === "done") this.#search = undefined;
     this.#host.render();
     this.#setLine(step.line);
     if (step.kind === "search") return "taken";
-    return step.run || step.pass ? "pass" : "taken";
+    if (step.run) return "pass";
+    return step.pass ? this.key(text, key) : "taken";
   }
 
   /** Replaces the line being typed by `line`, the cursor at its end. */

@@ -159,3 +159,14 @@ Deno.test("Ctrl-R finds a command in the history and Enter runs it", async () =>
   ]]);
   shell.rl.close();
 });
+
+Deno.test("a key that ends a search then acts as itself: Ctrl-D still asks", async () => {
+  const shell = terminal({ question: "1 download is running" });
+  await shell.send("\x12\x04");
+  assertEquals([shell.keys.searchPrompt, shell.printed, shell.closed()], [
+    undefined,
+    ["1 download is running"],
+    false,
+  ]);
+  shell.rl.close();
+});
