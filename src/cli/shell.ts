@@ -25,6 +25,7 @@ import {
 import { onShutdownSignal } from "./options.ts";
 import { displayRows, oneLineError } from "./shell_format.ts";
 import { KeyBindings, routeKeys } from "./shell_keys.ts";
+import { LineQueue } from "./shell_lines.ts";
 import { splitLine } from "./words.ts";
 
 /** Commands kept in the Up-arrow history. */
@@ -80,39 +81,6 @@ export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promi
     signal.addEventListener("abort", onAbort, { once: true });
     promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
   });
-}
-
-/** Lines typed (or piped), handed out one by one; ends at EOF or exit. */
-class LineQueue {
-  #lines: string[] = [];
-  #ended = false;
-  #wake: (() => void) | undefined;
-
-  push(line: string): void {
-    this.#lines.push(line);
-    this.#wake?.();
-  }
-
-  end(): void {
-    this.#ended = true;
-    this.#wake?.();
-  }
-
-  clear(): void {
-    this.#lines = [];
-  }
-
-  get pending(): number {
-    return this.#lines.length;
-  }
-
-  async next(): Promise<string | undefined> {
-    while (this.#lines.length === 0 && !this.#ended) {
-      await new Promise<void>((resolve) => this.#wake = resolve);
-      this.#wake = undefined;
-    }
-    return this.#lines.shift();
-  }
 }
 
 /** A running shell. */
