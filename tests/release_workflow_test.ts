@@ -47,7 +47,7 @@ Deno.test("the release workflow builds the five targets, sums them and publishes
   const build = step("compile", (s) => s.run?.includes("deno task compile") ?? false);
   const triples = [...build.run!.matchAll(/--target\s+(\S+)/g)].map((match) => match[1]);
   assertEquals(triples, TARGETS.map((target) => target.triple));
-  assert(/--out\s+dist\b/.test(build.run!), build.run);
+  assert(/--out\s+dist\b/.test(build.run!), build.run!);
 
   const names = TARGETS.map(outputName);
   const sums = step("write the sums", (s) => s.run?.includes(SUMS) ?? false);

@@ -196,7 +196,6 @@ export class Shell {
     if (this.interactive && this.#drawn) this.#write(Deno.stdout, "\n");
     this.#drawn = false;
     this.#rl.close();
-    this.#unrouteKeys?.();
     this.#queue.clear();
     this.#queue.end();
   }
@@ -210,6 +209,7 @@ export class Shell {
   }
 
   #onClose(): void {
+    this.#unrouteKeys?.();
     if (!this.#closed) {
       if (this.interactive && this.#drawn) this.#write(Deno.stdout, "\n");
       this.#drawn = false;
