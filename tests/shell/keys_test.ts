@@ -136,10 +136,11 @@ Deno.test({
     peerArgs(cluster.server.address, ["-i", "--data-dir", dataDir]),
     { cwd: cluster.dir },
   );
+  await again.waitFor(/resuming stuck\.bin/);
   await again.waitForLastLine(PROMPT);
   await again.type("downloads");
   await again.keys("Enter");
-  await again.waitFor(/#1\s+running\s.*stuck\.bin/);
+  await again.waitFor(/#1\s+(running|waiting)\s.*stuck\.bin/);
   await again.keys("C-d");
   await again.waitFor(/Press Ctrl-D again or y to leave/);
   await again.type("y");
