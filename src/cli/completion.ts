@@ -70,11 +70,23 @@ export function findCommand(commands: CommandSpec[], word: string): CommandSpec 
   return commands.find((command) => command.name === word || command.aliases.includes(word));
 }
 
+/**
+ * Candidates of an argument: the words it completes to, and the lines that
+ * list them on a second Tab when the words alone would not say enough
+ * (a file's ID beside its name).
+ */
+export interface CandidateSet {
+  /** Words that complete the argument. */
+  words: string[];
+  /** Lines listing the candidates; default: the words in columns. */
+  listing?: string[];
+}
+
 /** Supplies candidates for argument `arg` of `command` that start with `partial`. */
 export type ArgumentCandidates = (
   command: string,
   options: { arg: string; partial: string },
-) => string[] | Promise<string[]>;
+) => string[] | CandidateSet | Promise<string[] | CandidateSet>;
 
 /** What to do with a Tab. */
 export interface Completion {
@@ -82,6 +94,8 @@ export interface Completion {
   matches: string[];
   /** The text before the cursor that the candidates replace. */
   replace: string;
+  /** Lines that list the candidates, when their supplier gave them. */
+  listing?: string[];
 }
 
 /** The longest common prefix of `words`. */
@@ -103,25 +117,26 @@ export async function completeLine(
   const replace = split.inWord ? split.lastRaw : "";
   const partial = split.inWord ? split.words[split.words.length - 1] : "";
   const index = split.inWord ? split.words.length - 1 : split.words.length;
-  let found: string[];
+  let found: CandidateSet;
   if (index === 0) {
-    found = options.commands.map((command) => command.name);
+    found = { words: options.commands.map((command) => command.name) };
   } else {
     const command = findCommand(options.commands, split.words[0]);
     const last = command?.args.at(-1);
     const arg = command?.args[index - 1] ?? (last?.variadic ? last : undefined);
     if (!command || !arg) return { matches: [], replace };
-    found = arg.choices
+    const supplied = arg.choices
       ? [...arg.choices]
       : await options.candidates(command.name, { arg: arg.name, partial });
+    found = Array.isArray(supplied) ? { words: supplied } : supplied;
   }
-  const matches = [...new Set(found)]
+  const matches = [...new Set(found.words)]
     .filter((word) => word.startsWith(partial))
     .map(escapeWord)
     .filter((word) => word.startsWith(replace))
     .sort();
   if (matches.length === 1 && !matches[0].endsWith("/")) matches[0] += " ";
-  return { matches, replace };
+  return found.listing ? { matches, replace, listing: found.listing } : { matches, replace };
 }
 
 /** A directory entry, as path completion sees it. */
@@ -187,16 +202,30 @@ export async function pathCandidates(
   return matchPathEntries(entries, { partial, foldersOnly: options.foldersOnly });
 }
 
+/** Hex digits of a file ID in a listing of candidates. */
+const LISTED_ID_LENGTH = 12;
+
 /**
  * File IDs starting with `partial` and names starting with it, from the
- * network's file list; a folder's name ends in `/`.
+ * network's file list; a folder's name ends in `/`. The listing has one
+ * line per file that matches either way, `<short ID>  <name>`, sorted by name.
  */
-export function fileCandidates(files: FileSummary[], partial: string): string[] {
+export function fileCandidates(files: FileSummary[], partial: string): CandidateSet {
   const lower = partial.toLowerCase();
-  const ids = files.map((file) => file.fileId).filter((id) => id.startsWith(lower));
-  const names = files.map((file) => file.files === undefined ? file.name : `${file.name}/`)
-    .filter((name) => name.startsWith(partial));
-  return [...ids, ...names];
+  const named = (file: FileSummary) => file.files === undefined ? file.name : `${file.name}/`;
+  const byId = files.filter((file) => file.fileId.startsWith(lower));
+  const byName = files.filter((file) => named(file).startsWith(partial));
+  const listed = [...new Set([...byId, ...byName])].sort((a, b) =>
+    compare(named(a), named(b)) || compare(a.fileId, b.fileId)
+  );
+  return {
+    words: [...byId.map((file) => file.fileId), ...byName.map(named)],
+    listing: listed.map((file) => `${file.fileId.slice(0, LISTED_ID_LENGTH)}  ${named(file)}`),
+  };
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 const CANDIDATE_GAP = 2;

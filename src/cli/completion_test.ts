@@ -87,15 +87,43 @@ Deno.test("folderToList resolves relative, absolute and home folders", () => {
   assertEquals(folderToList("~/x/", where), "/home/me/x/");
 });
 
+const FILES = [
+  { fileId: "ab".repeat(32), name: "a.bin", size: 1, sources: 1, seeders: 1 },
+  { fileId: "cd".repeat(32), name: "abc.iso", size: 1, sources: 1, seeders: 1 },
+  { fileId: "ef".repeat(32), name: "album", size: 1, sources: 1, seeders: 1, files: 2 },
+  { fileId: "be7c".repeat(16), name: "notes.txt", size: 1, sources: 1, seeders: 1 },
+  { fileId: "be7d".repeat(16), name: "big.iso", size: 1, sources: 1, seeders: 1 },
+];
+
 Deno.test("fileCandidates offers IDs by prefix and names, a folder's ending in /", () => {
-  const files = [
-    { fileId: "ab".repeat(32), name: "a.bin", size: 1, sources: 1, seeders: 1 },
-    { fileId: "cd".repeat(32), name: "abc.iso", size: 1, sources: 1, seeders: 1 },
-    { fileId: "ef".repeat(32), name: "album", size: 1, sources: 1, seeders: 1, files: 2 },
-  ];
-  assertEquals(fileCandidates(files, "AB"), ["ab".repeat(32)]);
-  assertEquals(fileCandidates(files, "a"), ["ab".repeat(32), "a.bin", "abc.iso", "album/"]);
-  assertEquals(fileCandidates(files, "al"), ["album/"]);
+  assertEquals(fileCandidates(FILES, "AB").words, ["ab".repeat(32)]);
+  assertEquals(fileCandidates(FILES, "a").words, ["ab".repeat(32), "a.bin", "abc.iso", "album/"]);
+  assertEquals(fileCandidates(FILES, "al").words, ["album/"]);
+});
+
+Deno.test("fileCandidates lists each file once, its short ID beside its own name", () => {
+  assertEquals(fileCandidates(FILES, "a").listing, [
+    "abababababab  a.bin",
+    "cdcdcdcdcdcd  abc.iso",
+    "efefefefefef  album/",
+  ]);
+  assertEquals(fileCandidates(FILES, "be7").listing, [
+    "be7dbe7dbe7d  big.iso",
+    "be7cbe7cbe7c  notes.txt",
+  ]);
+  assertEquals(fileCandidates(FILES, "b").listing, [
+    "be7dbe7dbe7d  big.iso",
+    "be7cbe7cbe7c  notes.txt",
+  ], "a file matched by its ID and by its name is listed once");
+});
+
+Deno.test("completeLine passes a supplier's listing on", async () => {
+  const files = (_command: string, { partial }: { arg: string; partial: string }) =>
+    fileCandidates(FILES, partial);
+  const completion = await completeLine("download be7", { commands: tree(), candidates: files });
+  assertEquals(completion.matches, ["be7c".repeat(16), "be7d".repeat(16)]);
+  assertEquals(completion.listing, ["be7dbe7dbe7d  big.iso", "be7cbe7cbe7c  notes.txt"]);
+  assertEquals((await completeLine("sta", { commands: tree(), candidates })).listing, undefined);
 });
 
 Deno.test("formatCandidates fills columns to the width", () => {

@@ -141,7 +141,7 @@ export function peerCommand() {
         );
         await runPeerShell({ peer, shell, mode, outDir: options.out });
         await closePeer(peer, log);
-        Deno.exit(0);
+        Deno.exit(shell.exitCode);
       }
       const stopped = new Promise<"stopped">((resolve) => {
         onShutdownSignal(() => {

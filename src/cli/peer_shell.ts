@@ -81,7 +81,27 @@ export async function runPeerShell(context: PeerShellContext): Promise<void> {
     program: (io) => peerShellProgram(state, io),
     candidates: peerCandidates(state),
     status: () => status?.lines() ?? [],
+    leaveQuestion: () => {
+      const running = state.peer.status().downloadsRunning;
+      return running === 0 ? undefined : leaveQuestion(running, state.peer.dataDir);
+    },
   });
+}
+
+/**
+ * What Ctrl-D asks when `running` downloads would stop: whether they resume
+ * (they do when the peer keeps a data folder), and how to leave or stay.
+ */
+export function leaveQuestion(running: number, dataDir: string | undefined): string {
+  const one = running === 1;
+  const downloads = one ? "1 download is" : `${running} downloads are`;
+  const after = dataDir === undefined
+    ? `${one ? "it starts" : "they start"} over next time: this peer keeps no data folder ` +
+      "(--data-dir gives it one)"
+    : `${one ? "it resumes" : "they resume"} the next time a peer starts with the same data ` +
+      `folder (${dataDir})`;
+  return `${downloads} running: leaving stops ${one ? "it" : "them"}, and ${after}. ` +
+    "Press Ctrl-D again or y to leave, any other key to stay";
 }
 
 /** Completion candidates of the peer shell's arguments. */
@@ -337,6 +357,7 @@ function watchInBackground(state: PeerShellState, download: Download): void {
   }, (error) => {
     const message = error instanceof Error ? error.message : String(error);
     if (download.progress().state === "cancelled") return;
+    state.shell.recordFailure();
     state.shell.err(`error: download #${id} ${name} failed: ${message}`);
     state.reporter.error(`download #${id} ${name} failed: ${message}`);
   });

@@ -5,6 +5,7 @@ import {
   cutNote,
   downloadRows,
   fileRows,
+  leaveQuestion,
   peerRows,
   serverLine,
   shellInside,
@@ -105,4 +106,19 @@ Deno.test("download ID:path and folder/:path name one file of a folder; other na
   assert.deepEqual(shellInside("album/:sub/x.bin"), { query: "album/", inside: "sub/x.bin" });
   assert.deepEqual(shellInside("notes:v2.txt"), { query: "notes:v2.txt", inside: undefined });
   assert.deepEqual(shellInside("abcd12"), { query: "abcd12", inside: undefined });
+});
+
+Deno.test("Ctrl-D's question says whether the running downloads resume, and how to leave", () => {
+  assert.equal(
+    leaveQuestion(1, "/home/me/.local/share/p2pft/peer-8001"),
+    "1 download is running: leaving stops it, and it resumes the next time a peer starts " +
+      "with the same data folder (/home/me/.local/share/p2pft/peer-8001). " +
+      "Press Ctrl-D again or y to leave, any other key to stay",
+  );
+  assert.equal(
+    leaveQuestion(3, undefined),
+    "3 downloads are running: leaving stops them, and they start over next time: this peer " +
+      "keeps no data folder (--data-dir gives it one). " +
+      "Press Ctrl-D again or y to leave, any other key to stay",
+  );
 });

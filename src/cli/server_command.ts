@@ -101,7 +101,7 @@ export function serverCommand() {
         });
       }
       await server.close();
-      Deno.exit(0);
+      Deno.exit(shell?.exitCode ?? 0);
     });
 }
 

@@ -1,10 +1,11 @@
 /**
  * The interactive shell both `p2pft server -i` and `p2pft peer -i` run:
- * readline with history and Tab completion on a terminal, status lines
- * (progress bars) drawn above the prompt, output and log lines printed above
- * the line being typed, Ctrl-C to clear the line or stop the running
- * command, Ctrl-D to leave. With piped stdin it reads commands line by line
- * and prints plain output, so it can be scripted.
+ * readline with history, Tab completion and Ctrl-R history search on a
+ * terminal, status lines (progress bars) drawn above the prompt, output and
+ * log lines printed above the line being typed, Ctrl-C to clear the line or
+ * stop the running command, Ctrl-D to leave (asking first when leaving would
+ * stop work). With piped stdin it reads commands line by line and prints
+ * plain output, so it can be scripted; it then exits 1 if a command failed.
  *
  * @module
  */
@@ -17,14 +18,14 @@ import { printable } from "../printable.ts";
 import {
   type ArgumentCandidates,
   commandSpecs,
-  commonPrefix,
   completeLine,
+  type Completion,
   findCommand,
-  formatCandidates,
-  splitPartialPath,
 } from "./completion.ts";
 import { onShutdownSignal } from "./options.ts";
 import { displayRows, oneLineError } from "./shell_format.ts";
+import { KeyBindings, routeKeys } from "./shell_keys.ts";
+import { LineQueue } from "./shell_lines.ts";
 import { splitLine } from "./words.ts";
 
 /** Commands kept in the Up-arrow history. */
@@ -65,6 +66,11 @@ export interface ShellCommands {
   candidates: ArgumentCandidates;
   /** Lines drawn above the prompt on a terminal, e.g. progress bars. */
   status?: () => string[];
+  /**
+   * What to ask before Ctrl-D leaves, when leaving would stop work (running
+   * downloads); `undefined` to leave at once.
+   */
+  leaveQuestion?: () => string | undefined;
 }
 
 /** Rejects with the abort reason when `signal` aborts before `promise` settles. */
@@ -75,39 +81,6 @@ export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promi
     signal.addEventListener("abort", onAbort, { once: true });
     promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
   });
-}
-
-/** Lines typed (or piped), handed out one by one; ends at EOF or exit. */
-class LineQueue {
-  #lines: string[] = [];
-  #ended = false;
-  #wake: (() => void) | undefined;
-
-  push(line: string): void {
-    this.#lines.push(line);
-    this.#wake?.();
-  }
-
-  end(): void {
-    this.#ended = true;
-    this.#wake?.();
-  }
-
-  clear(): void {
-    this.#lines = [];
-  }
-
-  get pending(): number {
-    return this.#lines.length;
-  }
-
-  async next(): Promise<string | undefined> {
-    while (this.#lines.length === 0 && !this.#ended) {
-      await new Promise<void>((resolve) => this.#wake = resolve);
-      this.#wake = undefined;
-    }
-    return this.#lines.shift();
-  }
 }
 
 /** A running shell. */
@@ -122,10 +95,12 @@ export class Shell {
   #drawn = false;
   #closed = false;
   #controller: AbortController | undefined;
-  #lastTab: string | undefined;
   #lastStatus = "";
   #promptText = "";
   #encoder = new TextEncoder();
+  #failed = false;
+  #keys: KeyBindings | undefined;
+  #unrouteKeys: (() => void) | undefined;
 
   /** Sets the shell up (lines typed meanwhile wait); {@linkcode run} runs the commands. */
   constructor(options: ShellOptions) {
@@ -138,17 +113,37 @@ export class Shell {
       terminal: this.interactive,
       historySize: HISTORY_SIZE,
       removeHistoryDuplicates: true,
-      ...(this.interactive
-        ? {
-          completer: (line: string, done: (error: null, result: [string[], string]) => void) => {
-            this.#complete(line).then((result) => done(null, result));
-          },
-        }
-        : {}),
     });
     this.#rl.on("line", (line) => this.#onLine(line));
     this.#rl.on("close", () => this.#onClose());
     this.#rl.on("SIGINT", () => this.#interrupt());
+    if (this.interactive) {
+      const keys = new KeyBindings({
+        rl: this.#rl,
+        busy: () => this.#busy || this.#closed,
+        complete: (line) => this.#complete(line),
+        leaveQuestion: () => this.#commands?.leaveQuestion?.(),
+        out: (...lines) => this.out(...lines),
+        err: (...lines) => this.err(...lines),
+        render: () => this.#render(),
+        columns: () => this.#columns(),
+      });
+      this.#keys = keys;
+      this.#unrouteKeys = routeKeys(process.stdin, (text, key) => keys.key(text, key));
+    }
+  }
+
+  /**
+   * The exit status the shell ends with: 1 when it ran a piped script in
+   * which a command failed, else 0.
+   */
+  get exitCode(): number {
+    return !this.interactive && this.#failed ? 1 : 0;
+  }
+
+  /** Counts a failure that happened outside a command (a background download). */
+  recordFailure(): void {
+    this.#failed = true;
   }
 
   /** Queues `lines` to run first, as if typed (start-up work). */
@@ -214,6 +209,7 @@ export class Shell {
   }
 
   #onClose(): void {
+    this.#unrouteKeys?.();
     if (!this.#closed) {
       if (this.interactive && this.#drawn) this.#write(Deno.stdout, "\n");
       this.#drawn = false;
@@ -242,6 +238,7 @@ export class Shell {
     const { words, openQuote } = splitLine(line);
     if (words.length === 0) return;
     if (openQuote) {
+      this.#failed = true;
       this.err(`error: unclosed ${openQuote} quote; close it and try again`);
       return;
     }
@@ -258,8 +255,10 @@ export class Shell {
     try {
       await program.parseAsync(words, { from: "user" });
     } catch (error) {
+      const quiet = error instanceof CommanderError && QUIET_EXITS.has(error.code);
+      if (!quiet) this.#failed = true;
       if (error instanceof CommanderError) {
-        if (!QUIET_EXITS.has(error.code)) {
+        if (!quiet) {
           this.err(oneLineError(error.message, findCommand(commandSpecs(program), words[0])));
         }
       } else if (controller.signal.aborted) {
@@ -273,32 +272,18 @@ export class Shell {
     }
   }
 
-  async #complete(line: string): Promise<[string[], string]> {
-    if (!this.#commands) return [[], ""];
+  /** Completes the text before the cursor (`line`). */
+  async #complete(line: string): Promise<Completion> {
+    if (!this.#commands) return { matches: [], replace: "" };
     const program = this.#commands.program({
       out: () => {},
       err: () => {},
       signal: AbortSignal.abort(),
     });
-    const { matches, replace } = await completeLine(line, {
+    return await completeLine(line, {
       commands: commandSpecs(program),
       candidates: this.#commands.candidates,
     });
-    if (matches.length <= 1) {
-      this.#lastTab = undefined;
-      return [matches, replace];
-    }
-    const prefix = commonPrefix(matches);
-    if (prefix.length > replace.length) {
-      this.#lastTab = line + prefix.slice(replace.length);
-      return [[prefix], replace];
-    }
-    if (this.#lastTab === line) {
-      const folder = splitPartialPath(replace).folder.length;
-      this.out(...formatCandidates(matches.map((m) => m.slice(folder)), this.#columns()));
-    }
-    this.#lastTab = line;
-    return [[], replace];
   }
 
   #columns(): number {
@@ -327,7 +312,8 @@ export class Shell {
     const status = this.#statusLines();
     this.#lastStatus = status.join("\n");
     if (this.#busy && status.length === 0 && !this.#drawn) return;
-    const lines = this.#busy ? [...status, ""] : [...status, this.#options.prompt];
+    const prompt = this.#keys?.searchPrompt ?? this.#options.prompt;
+    const lines = this.#busy ? [...status, ""] : [...status, prompt];
     this.#promptText = lines.join("\n");
     this.#rl.setPrompt(this.#promptText);
     this.#rl.prompt(true);

@@ -44,7 +44,11 @@ export function shellProgram(
 function showHelp(program: CommandUnknownOpts, io: ShellIo, name: string | undefined): void {
   const specs = commandSpecs(program);
   if (name === undefined) {
-    io.out("commands:", ...helpLines(specs), "Tab completes, Up/Down recall, Ctrl-D leaves");
+    io.out(
+      "commands:",
+      ...helpLines(specs),
+      "Tab completes, Up/Down recall, Ctrl-R searches the history, Ctrl-D leaves",
+    );
     return;
   }
   const command = findCommand(specs, name);

@@ -89,7 +89,8 @@ export class Shares {
     const file = sharedFile({ path: absolute, ...hashed });
     this.#library.put(file);
     await this.#save();
-    this.#log.info(`sharing ${absolute} as ${hashed.fileId}`);
+    // The caller prints the ID (`File ID: ...`): at info level the log would repeat it.
+    this.#log.debug(`sharing ${absolute} as ${hashed.fileId}`);
     await this.#link?.share([sharedEntry(file)]).catch((error) => {
       this.#log.warn(`could not tell the server yet (${errorMessage(error)}); will retry`);
     });
@@ -170,7 +171,8 @@ export class Shares {
     }
     this.#log.warn(`${record.path} changed since it was shared; hashing it again`);
     try {
-      await this.register(record.path);
+      const { fileId } = await this.register(record.path);
+      this.#log.info(`sharing ${record.path} as ${fileId}`);
     } catch (error) {
       this.#log.warn(`${errorMessage(error)}; no longer sharing it`);
     }
