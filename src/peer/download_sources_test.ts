@@ -116,3 +116,17 @@ Deno.test("a banned peer is never added back; a list of banned peers only is tol
   book.update([]);
   assert.equal(book.onlyBanned, false, "no one listed is not the same as only banned peers");
 });
+
+Deno.test("a lost address is reported once per download, however often it fails again", () => {
+  let now = 0;
+  const { sources: book } = sources(() => now);
+  const peer = { peerId: "a", address: "10.0.0.1:1" };
+  book.update([peer]);
+  assert.equal(book.lost("a", peer.address), true, "the first loss is news");
+  now += MAX_PEER_RETRY_DELAY_MS;
+  book.update([peer]);
+  assert.equal(book.lost("a", peer.address), false);
+  book.served(peer.address);
+  assert.equal(book.lost("a", peer.address), false, "still said already");
+  assert.equal(book.lost("b", "10.0.0.2:2"), true, "another address is news");
+});
