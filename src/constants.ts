@@ -72,8 +72,11 @@ export const REQUEST_TIMEOUT_MS = 15_000;
 /** Default address the server listens on. */
 export const DEFAULT_SERVER_LISTEN = "0.0.0.0:8000";
 
-/** Default address a peer listens on. */
-export const DEFAULT_PEER_LISTEN = "127.0.0.1:8001";
+/**
+ * Default address a peer listens on: every interface, since the server
+ * sends other machines to the address it sees the peer come from.
+ */
+export const DEFAULT_PEER_LISTEN = "0.0.0.0:8001";
 
 /** Default server a peer connects to. */
 export const DEFAULT_SERVER_ADDRESS = "127.0.0.1:8000";

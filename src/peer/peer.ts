@@ -115,6 +115,7 @@ export class PeerNode {
       credentials,
       checkServer: known && ((address, id) => checkServer(known, { address, id, log })),
       listenPort: this.#chunkServer.port,
+      listenHost: options.hostname,
       shares: () => this.#shares.entries(),
       onNotice: (notice) => this.#downloads.notice(notice),
       log: log.child("link"),

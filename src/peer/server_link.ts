@@ -8,6 +8,7 @@
 
 import { HEARTBEAT_INTERVAL_MS, REQUEST_TIMEOUT_MS } from "../constants.ts";
 import { errorMessage, type Logger, silentLogger } from "../log.ts";
+import { isLoopbackHost } from "../discovery/addresses.ts";
 import { formatHostPort, type HostPort } from "../protocol/channel.ts";
 import { type Connection, RemoteError } from "../protocol/connection.ts";
 import { MembershipError } from "../protocol/handshake.ts";
@@ -37,6 +38,12 @@ export interface ServerLinkOptions {
   checkServer?: (address: string, serverId: string) => Promise<void>;
   /** Port this peer serves chunks on. */
   listenPort: number;
+  /**
+   * Interface this peer serves chunks on: a loopback one while the server
+   * is reached over the network is warned about (no other machine can
+   * download from this peer).
+   */
+  listenHost?: string;
   /** Everything this peer shares, sent after each (re)registration. */
   shares: () => SharedFileEntry[];
   /** Told of what the server sends unasked (news of other peers' chunks). */
@@ -79,6 +86,7 @@ export class ServerLink {
   #lastError = "not connected yet";
   #fatal: Error | undefined;
   #current: HostPort | undefined;
+  #warnedLoopback = false;
   /** The address the server says others reach us at. */
   dialAddress: string | undefined;
 
@@ -197,6 +205,25 @@ export class ServerLink {
     }
   }
 
+  /**
+   * Warns once when this peer serves on loopback only but reaches its
+   * server over the network: the server then sends other machines to an
+   * address where nothing answers.
+   */
+  #warnIfLoopback(connection: Connection): void {
+    const host = this.#options.listenHost;
+    const local = connection.channel.localAddr;
+    const via = "hostname" in local ? local.hostname : "";
+    if (this.#warnedLoopback || !host || !isLoopbackHost(host) || isLoopbackHost(via)) return;
+    this.#warnedLoopback = true;
+    const port = this.#options.listenPort;
+    this.#log.warn(
+      `this peer serves chunks on ${formatHostPort(host, port)} only, which other machines ` +
+        `cannot reach, though its server is on the network: others will not download from ` +
+        `it; leave --addr out or give --addr 0.0.0.0:${port} to serve every interface`,
+    );
+  }
+
   async #session(): Promise<void> {
     const server = this.#options.server;
     this.#current = typeof server === "function" ? await server() : server;
@@ -226,6 +253,7 @@ export class ServerLink {
         { ms: REQUEST_TIMEOUT_MS, what: "registration" },
       );
       this.dialAddress = String(reply.address);
+      this.#warnIfLoopback(connection);
       // Connected before the snapshot of shares: a file registered from now on
       // is shared on its own, one registered before is in the snapshot.
       this.#connection = connection;
