@@ -61,8 +61,8 @@ export function peerCommand() {
     )
     .option(
       "-d, --download <id>",
-      "download this file ID or unique prefix (repeatable); ID:path/inside fetches one file " +
-        "of a folder",
+      "download this file ID, unique prefix or unique name (repeatable); ID:path/inside " +
+        "fetches one file of a folder",
       collect,
       [],
     )

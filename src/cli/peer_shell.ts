@@ -12,7 +12,6 @@ import { MAX_LISTING_PAGE, MAX_LISTING_PAGES, REQUEST_TIMEOUT_MS } from "../cons
 import { type Download, isActive } from "../peer/download.ts";
 import type { PeerNode } from "../peer/peer.ts";
 import type { FileSummary, PeerSummary } from "../protocol/messages.ts";
-import { splitInside } from "../storage/folder_file.ts";
 import { type ArgumentCandidates, fileCandidates, pathCandidates } from "./completion.ts";
 import { formatBytes, formatDuration, formatRate, listedName } from "./format.ts";
 import { type OutputMode, Reporter } from "./output.ts";
@@ -29,9 +28,6 @@ export const SHOWN_ID_LENGTH = 12;
 
 /** Characters of a peer ID shown in lists. */
 export const SHOWN_PEER_ID_LENGTH = 8;
-
-/** A file ID or a prefix of one: hex digits only. */
-const HEX_QUERY = /^[0-9a-fA-F]+$/;
 
 /** The prompt of the peer shell. */
 export const PEER_PROMPT = "p2pft peer> ";
@@ -274,50 +270,14 @@ async function listPeers(state: PeerShellState, io: ShellIo): Promise<void> {
   if (peers.cut > 0) io.out(cutNote(peers.cut, "peers"));
 }
 
-/** Turns a file name into its ID using the network's list; IDs and prefixes pass through. */
-async function resolveQuery(state: PeerShellState, query: string): Promise<string> {
-  if (HEX_QUERY.test(query)) return query;
-  const files = await state.peer.networkFiles();
-  const named = files.entries.filter((file) =>
-    file.name === query || (file.files !== undefined && `${file.name}/` === query)
-  );
-  if (named.length === 1) return named[0].fileId;
-  if (named.length === 0 && files.cut > 0) {
-    throw new Error(
-      `no file named ${query} among the ${files.entries.length} listed ` +
-        `(the network has ${files.cut} more); give its file ID`,
-    );
-  }
-  if (named.length === 0) {
-    throw new Error(`no file named ${query} on the network; list files shows what is shared`);
-  }
-  throw new Error(`${named.length} files are named ${query}; give the ID (list files shows it)`);
-}
-
-/**
- * Splits `ID:path` or `folder/:path` (one file of a folder) into the query
- * and the path; any other query (a file name may hold `:`) is whole.
- */
-export function shellInside(query: string): { query: string; inside: string | undefined } {
-  const split = splitInside(query);
-  if (split.inside === undefined) return split;
-  if (HEX_QUERY.test(split.query) || split.query.endsWith("/")) return split;
-  return { query, inside: undefined };
-}
-
 async function startDownload(
   state: PeerShellState,
   io: ShellIo,
   options: { query: string; dir: string | undefined },
 ): Promise<void> {
   await connected(state, io);
-  const { query, inside } = shellInside(options.query);
-  const fileId = await untilAborted(resolveQuery(state, query), io.signal);
   const download = await untilAborted(
-    state.peer.download(
-      inside === undefined ? fileId : `${fileId}:${inside}`,
-      options.dir ?? state.outDir,
-    ),
+    state.peer.download(options.query, options.dir ?? state.outDir),
     io.signal,
   );
   const { id, name, bytesTotal } = download.progress();

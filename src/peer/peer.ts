@@ -13,7 +13,7 @@ import { DEFAULT_DISCOVER_TIMEOUT_MS } from "../constants.ts";
 import type { Advertisement } from "../discovery/advertiser.ts";
 import { isLoopbackHost } from "../discovery/addresses.ts";
 import { advertisePeer } from "../discovery/services.ts";
-import { type Logger, silentLogger } from "../log.ts";
+import { errorMessage, type Logger, silentLogger } from "../log.ts";
 import type { HostPort } from "../protocol/channel.ts";
 import type { Credentials } from "../protocol/dial.ts";
 import type { KnownServers } from "../security/known_servers.ts";
@@ -30,7 +30,9 @@ import { PeerPool } from "./peer_pool.ts";
 import { checkServer, credentialsOf, openKnownServers } from "./credentials.ts";
 import { ServerLink } from "./server_link.ts";
 import { type Registered, Shares } from "./shares.ts";
-import { splitInside } from "../storage/folder_file.ts";
+import { LookupError } from "../storage/file_index.ts";
+import { RemoteError } from "../protocol/connection.ts";
+import { didYouMean, HEX_QUERY, resolveName, splitQuery } from "./file_query.ts";
 
 /** Options of {@linkcode PeerNode.start}. */
 export interface PeerOptions {
@@ -217,20 +219,31 @@ export class PeerNode {
   /**
    * Looks a file up by ID or unique prefix, on the server and (in LAN mode)
    * among the LAN peers, merging their sources. Throws a clear error when
-   * it is unknown everywhere.
+   * it is unknown everywhere, with the near misses among the network's
+   * files when there are some.
    */
-  lookup(query: string): Promise<LookupResult> {
-    return this.#network.lookup(query);
+  async lookup(query: string): Promise<LookupResult> {
+    try {
+      return await this.#network.lookup(query);
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+      const files = await this.#network.files().catch(() => undefined);
+      const hint = files ? didYouMean(query, files.entries) : "";
+      if (hint === "") throw error;
+      throw new LookupError("not-found", `${errorMessage(error)}${hint}`);
+    }
   }
 
   /**
-   * Starts downloading the file `query` names (ID or unique prefix) into
-   * `outDir`; `ID:path/inside` fetches one file of a folder alone. Resolves
-   * once the download runs; await its `done` for the end.
+   * Starts downloading the file `query` names (ID, unique prefix, or name:
+   * see file_query.ts) into `outDir`; `ID:path/inside` or
+   * `folder/:path/inside` fetches one file of a folder alone. Resolves once
+   * the download runs; await its `done` for the end.
    */
   async download(query: string, outDir: string): Promise<Download> {
-    const { query: id, inside } = splitInside(query);
-    const { fileId, manifest } = await this.#network.lookup(id);
+    const { query: asked, inside } = splitQuery(query);
+    const id = HEX_QUERY.test(asked) ? asked : resolveName(await this.#network.files(), asked);
+    const { fileId, manifest } = await this.lookup(id);
     return this.#downloads.start(fileId, manifest, { outDir: resolve(outDir), inside });
   }
 
@@ -304,4 +317,10 @@ export class PeerNode {
     });
     this.#log.info(`advertised on the LAN as "${this.#advertisement.instanceName}"`);
   }
+}
+
+/** True for a lookup that failed because no one shares the file (here or on the server). */
+function isNotFound(error: unknown): boolean {
+  return (error instanceof LookupError || error instanceof RemoteError) &&
+    error.code === "not-found";
 }

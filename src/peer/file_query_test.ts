@@ -1,0 +1,60 @@
+import assert from "node:assert/strict";
+import type { FileSummary } from "../protocol/messages.ts";
+import { didYouMean, nearMisses, resolveName, splitQuery } from "./file_query.ts";
+
+const file = (fileId: string, name: string, files?: number): FileSummary => ({
+  fileId,
+  name,
+  size: 1,
+  sources: 1,
+  seeders: 1,
+  ...(files === undefined ? {} : { files }),
+});
+const BIG = file("be7ccc0f" + "1".repeat(56), "big.iso");
+const NOTES = file("3f2a9b00" + "2".repeat(56), "notes.txt");
+const ALBUM = file("c0ffee00" + "3".repeat(56), "album", 12);
+const TWIN = file("3f2a9b11" + "4".repeat(56), "big.iso");
+const files = [BIG, NOTES, ALBUM];
+const listing = (entries: FileSummary[], cut = 0) => ({ entries, cut });
+
+Deno.test("ID:path and folder/:path name one file of a folder; other names stay whole", () => {
+  assert.deepEqual(splitQuery("abcd12:sub/x.bin"), { query: "abcd12", inside: "sub/x.bin" });
+  assert.deepEqual(splitQuery("album/:sub/x.bin"), { query: "album/", inside: "sub/x.bin" });
+  assert.deepEqual(splitQuery("notes:v2.txt"), { query: "notes:v2.txt", inside: undefined });
+  assert.deepEqual(splitQuery("abcd12"), { query: "abcd12", inside: undefined });
+});
+
+Deno.test("a unique name resolves to its ID, a folder by its name or name/", () => {
+  assert.equal(resolveName(listing(files), "big.iso"), BIG.fileId);
+  assert.equal(resolveName(listing(files), "album/"), ALBUM.fileId);
+  assert.equal(resolveName(listing(files), "album"), ALBUM.fileId);
+});
+
+Deno.test("a name two files have asks for the ID, showing both", () => {
+  assert.throws(
+    () => resolveName(listing([BIG, TWIN]), "big.iso"),
+    /2 files are named big\.iso \(be7ccc0f1111, 3f2a9b114444\); give the ID/,
+  );
+});
+
+Deno.test("an unknown name is refused with the closest names, and says when it is no ID either", () => {
+  assert.throws(
+    () => resolveName(listing(files), "big.isp"),
+    /^Error: no file named big\.isp on the network, and it is not a file ID \(hex digits\); did you mean be7ccc0f1111 \(big\.iso\)\?$/,
+  );
+  assert.throws(() => resolveName(listing(files), "xyz!"), /not a file ID \(hex digits\)$/);
+  assert.throws(
+    () => resolveName(listing(files, 40), "nothing-like-it"),
+    /among the 3 listed \(the network has 40 more\)/,
+  );
+});
+
+Deno.test("near misses: a typo in a name or in the digits of an ID, none for a stranger", () => {
+  assert.deepEqual(nearMisses("Notes.txx", files), [NOTES]);
+  assert.deepEqual(nearMisses("albun/", files), [ALBUM]);
+  assert.deepEqual(nearMisses("3f2a9c00", files), [NOTES], "one digit wrong");
+  assert.deepEqual(nearMisses(BIG.fileId.replace("be7c", "be8c"), files), [BIG]);
+  assert.deepEqual(nearMisses("holiday.mov", files), []);
+  assert.equal(didYouMean("holiday.mov", files), "");
+  assert.equal(didYouMean("be7cc0f", files), "; did you mean be7ccc0f1111 (big.iso)?");
+});
