@@ -16,7 +16,7 @@ export function parseListening(line: string): string | null {
 
 /** File ID in a `File ID: <64 hex>  name` line (the name may be absent), or null. */
 export function parseFileId(line: string): string | null {
-  return /^File ID: ([0-9a-f]{64})(?:  |$)/.exec(line.trim())?.[1] ?? null;
+  return /^File ID: ([0-9a-f]{64})(?: {2}|$)/.exec(line.trim())?.[1] ?? null;
 }
 
 /** Path in a `Downloaded: <path>` line, or null. */

@@ -118,7 +118,7 @@ export async function fileIds(
   process: Child,
   options: { count?: number; timeoutMs?: number } = {},
 ): Promise<string[]> {
-  const matches = await process.stdout.waitForCount(/^File ID: ([0-9a-f]{64})(?:  |$)/, {
+  const matches = await process.stdout.waitForCount(/^File ID: ([0-9a-f]{64})(?: {2}|$)/, {
     count: options.count ?? 1,
     timeoutMs: options.timeoutMs,
   });

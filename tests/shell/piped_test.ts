@@ -41,7 +41,7 @@ Deno.test("peer shell runs a piped script: register, download, wait, lists", asy
     ].join("\n") + "\n",
   });
   assertEquals(result.code, 0, result.stderr);
-  assert(/^File ID: [0-9a-f]{64}  /m.test(result.stdout), result.stdout);
+  assert(/^File ID: [0-9a-f]{64} {2}/m.test(result.stdout), result.stdout);
   const target = join(here, "out", "piped.bin");
   assert(result.stdout.includes(`Downloaded: ${target}`), result.stdout);
   assert(/#1\s+done\s+100%/.test(result.stdout), result.stdout);
@@ -70,6 +70,6 @@ Deno.test("the peer shell's register expands ~ and patterns into several paths",
     input: "register *.jpg ~/notes.md\nregister *.png\nexit\n",
   });
   assertEquals(result.code, 0, result.stderr);
-  assertEquals(result.stdout.match(/^File ID: [0-9a-f]{64}  /gm)?.length, 3, result.stdout);
+  assertEquals(result.stdout.match(/^File ID: [0-9a-f]{64} {2}/gm)?.length, 3, result.stdout);
   assert(/no path matches \*\.png/.test(result.stderr + result.stdout), result.stderr);
 });
