@@ -66,6 +66,20 @@ export const RECONNECT_MAX_DELAY_MS = 5_000;
 /** Time allowed for a handshake (and, on the server, the registration after it) before the connection is closed. */
 export const HANDSHAKE_TIMEOUT_MS = 5_000;
 
+/**
+ * How long a command that needs the server waits while every attempt to
+ * reach it fails (refused, unreachable) before it gives up: a wrong port
+ * or a server that is down is reported within seconds, not after
+ * {@linkcode REQUEST_TIMEOUT_MS}.
+ */
+export const SERVER_UNREACHABLE_MS = 3_000;
+
+/** Shortest gap between two log lines about a server that cannot be reached (the gap doubles). */
+export const LINK_REPORT_MIN_GAP_MS = 1_000;
+
+/** Longest gap between two log lines about a server that still cannot be reached. */
+export const LINK_REPORT_MAX_GAP_MS = 60_000;
+
 /** Time allowed for a request to the server before it is reported as failed. */
 export const REQUEST_TIMEOUT_MS = 15_000;
 

@@ -12,6 +12,7 @@ import {
   DEFAULT_SERVER_ADDRESS,
   MS_PER_SECOND,
   REQUEST_TIMEOUT_MS,
+  SERVER_UNREACHABLE_MS,
 } from "../constants.ts";
 import { discoverServer } from "../discovery/services.ts";
 import { formatHostPort, type HostPort } from "../protocol/channel.ts";
@@ -174,10 +175,10 @@ async function startupWork(
   options: TransferContext & { register: string[]; download: string[]; out: string; log: Logger },
 ): Promise<boolean> {
   let ok = true;
+  const failFast = { failFastMs: SERVER_UNREACHABLE_MS };
   if (options.register.length > 0) {
-    await peer.waitConnected(REQUEST_TIMEOUT_MS).catch((error) => {
-      options.log.warn(`${errorMessage(error)}; sharing once it is reachable`);
-    });
+    // The link says why it cannot connect, and shares all once it can.
+    await peer.waitConnected(REQUEST_TIMEOUT_MS, failFast).catch(() => {});
   }
   for (const path of options.register) {
     try {
@@ -191,7 +192,7 @@ async function startupWork(
   const resumed = peer.downloads();
   if (options.download.length === 0 && resumed.length === 0) return ok;
   try {
-    await peer.waitConnected(REQUEST_TIMEOUT_MS);
+    await peer.waitConnected(REQUEST_TIMEOUT_MS, failFast);
   } catch (error) {
     options.log.error(errorMessage(error));
     options.reporter.error(errorMessage(error));

@@ -8,7 +8,12 @@
 
 import { homedir } from "node:os";
 import { Argument, type Command } from "@commander-js/extra-typings";
-import { MAX_LISTING_PAGE, MAX_LISTING_PAGES, REQUEST_TIMEOUT_MS } from "../constants.ts";
+import {
+  MAX_LISTING_PAGE,
+  MAX_LISTING_PAGES,
+  REQUEST_TIMEOUT_MS,
+  SERVER_UNREACHABLE_MS,
+} from "../constants.ts";
 import { type Download, isActive } from "../peer/download.ts";
 import type { PeerNode } from "../peer/peer.ts";
 import type { FileSummary, PeerSummary } from "../protocol/messages.ts";
@@ -169,7 +174,10 @@ function peerShellProgram(state: PeerShellState, io: ShellIo): Command {
 /** Waits (abortably) until the peer is registered with the server, for commands that ask it. */
 async function connected(state: PeerShellState, io: ShellIo): Promise<void> {
   if (state.peer.status().connected) return;
-  await untilAborted(state.peer.waitConnected(REQUEST_TIMEOUT_MS), io.signal);
+  const waiting = state.peer.waitConnected(REQUEST_TIMEOUT_MS, {
+    failFastMs: SERVER_UNREACHABLE_MS,
+  });
+  await untilAborted(waiting, io.signal);
 }
 
 function downloadNumber(text: string): number {

@@ -203,9 +203,12 @@ export class PeerNode {
     return this.#chunkServer.uploadsServed;
   }
 
-  /** Resolves once registered with the server; rejects with the reason after `timeoutMs`. */
-  async waitConnected(timeoutMs: number): Promise<void> {
-    await this.#link?.waitConnected(timeoutMs);
+  /**
+   * Resolves once registered with the server; rejects with the reason after
+   * `timeoutMs`, or after `options.failFastMs` when every attempt fails.
+   */
+  async waitConnected(timeoutMs: number, options: { failFastMs?: number } = {}): Promise<void> {
+    await this.#link?.waitConnected(timeoutMs, options);
   }
 
   /** Hashes and shares the file at `path`; `options.signal` stops the hashing. */

@@ -1,0 +1,41 @@
+/**
+ * The rough edges a new user meets in the first minutes, through real
+ * processes on loopback: a server that is down or on another port, a port
+ * already taken, a misspelled path, an output folder that is a file, and
+ * Ctrl-C in the middle of a download.
+ */
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { P2pftProcess, peerArgs, runPeer, startServer } from "../../scripts/process_harness.ts";
+import { freePort, tempDir } from "../helpers/cluster.ts";
+
+/** A one-shot command must give up on a server that cannot be reached within this. */
+const FAIL_FAST_MS = 8_000;
+
+Deno.test("a one-shot download fails within seconds when the server is down or on another port", async () => {
+  const nowhere = `127.0.0.1:${freePort()}`;
+  const started = Date.now();
+  const result = await runPeer(nowhere, { args: ["-d", "abcd1234"] });
+  const took = Date.now() - started;
+  assert.equal(result.code, 1, result.stderr);
+  assert.match(result.stderr, new RegExp(`cannot reach the server at ${nowhere} .*--server`));
+  assert.ok(took < FAIL_FAST_MS, `took ${took} ms`);
+});
+
+Deno.test("a sharing peer says at once that its server is away, retries visibly, and joins when it comes", async () => {
+  await using dir = await tempDir("p2pft-first-");
+  const path = join(dir.path, "early.txt");
+  await Deno.writeTextFile(path, "shared before the server runs\n");
+  const port = freePort();
+  await using peer = new P2pftProcess(peerArgs(`127.0.0.1:${port}`, ["-r", path]));
+  const warned = await peer.stderr.waitFor(
+    /WARN .*cannot reach the server at 127\.0\.0\.1:\d+ .*retrying/,
+    5_000,
+  );
+  assert.ok(warned);
+  await peer.stderr.waitFor(/INFO .*still cannot reach the server .* attempts in \d+ s/, 5_000);
+  await using server = await startServer({ addr: `127.0.0.1:${port}` });
+  await peer.stderr.waitFor(/connected to server .*sharing 1 file/, 15_000);
+  await server.stderr.waitFor(/registered at/);
+});
