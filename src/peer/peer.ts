@@ -19,7 +19,8 @@ import type { Credentials } from "../protocol/dial.ts";
 import type { KnownServers } from "../security/known_servers.ts";
 import type { FileSummary, LookupResult, PeerSummary } from "../protocol/messages.ts";
 import type { HashProgress } from "../storage/hash_file.ts";
-import { PeerState } from "../storage/peer_state.ts";
+import { DataDirInUseError, PeerState } from "../storage/peer_state.ts";
+import { listenTcp } from "../protocol/acceptor.ts";
 import { ChunkServer } from "./chunk_server.ts";
 import type { Download } from "./download.ts";
 import { Downloads } from "./downloads.ts";
@@ -148,7 +149,7 @@ export class PeerNode {
    * downloads (unless `resume` is false).
    */
   static async start(options: PeerOptions): Promise<PeerNode> {
-    const state = options.dataDir ? await PeerState.open(options.dataDir) : undefined;
+    const state = options.dataDir ? await openState(options.dataDir, options) : undefined;
     try {
       const log = options.log ?? silentLogger();
       const credentials = await credentialsOf(state?.dir, options.networkKey);
@@ -319,6 +320,23 @@ export class PeerNode {
       log: (level, message) => log[level](message),
     });
     this.#log.info(`advertised on the LAN as "${this.#advertisement.instanceName}"`);
+  }
+}
+
+/**
+ * Opens the data folder `dir`. When another process holds it and the port
+ * this peer is to serve on is taken too (a second peer on the same
+ * address, whose default data folder is the same), the port is the
+ * problem to name: its error says so and what to pass instead.
+ */
+async function openState(dir: string, listen: { hostname: string; port: number }) {
+  try {
+    return await PeerState.open(dir);
+  } catch (error) {
+    if (!(error instanceof DataDirInUseError) || listen.port === 0) throw error;
+    const probe = await listenTcp({ host: listen.hostname, port: listen.port }, "--addr");
+    probe.server.close();
+    throw error;
   }
 }
 

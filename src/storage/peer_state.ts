@@ -101,6 +101,15 @@ export function decodeJournal(bytes: Uint8Array): number[] {
   return indexes;
 }
 
+/** Another process holds the lock of the state folder. */
+export class DataDirInUseError extends Error {
+  /** Creates the error; `message` says what to do. */
+  constructor(message: string) {
+    super(message);
+    this.name = "DataDirInUseError";
+  }
+}
+
 /** The state folder of one peer, locked for this process while open. */
 export class PeerState {
   readonly dir: string;
@@ -123,7 +132,7 @@ export class PeerState {
     });
     if (!locked) {
       lock.close();
-      throw new Error(
+      throw new DataDirInUseError(
         `the data folder ${dir} is in use by another p2pft peer; ` +
           `give this one its own with --data-dir`,
       );

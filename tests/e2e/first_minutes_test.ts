@@ -39,3 +39,18 @@ Deno.test("a sharing peer says at once that its server is away, retries visibly,
   await peer.stderr.waitFor(/connected to server .*sharing 1 file/, 15_000);
   await server.stderr.waitFor(/registered at/);
 });
+
+Deno.test("a second peer on a taken address is told about the port, not the data folder", async () => {
+  await using server = await startServer();
+  const addr = `127.0.0.1:${freePort()}`;
+  const args = ["peer", "--addr", addr, "--server", server.address];
+  await using first = await new P2pftProcess(args).listening();
+  await using second = new P2pftProcess(args);
+  const status = await second.exit();
+  assert.equal(status.code, 1, second.stderr.text);
+  assert.match(
+    second.stderr.text,
+    new RegExp(`port ${first.port} \\(${addr}\\) is already in use: .*--addr 127\\.0\\.0\\.1:0`),
+  );
+  assert.doesNotMatch(second.stderr.text, /data folder/);
+});
