@@ -35,6 +35,7 @@ import { PEER_PROMPT, runPeerShell } from "./peer_shell.ts";
 import { closingLine, cpuMilliseconds } from "./peer_summary.ts";
 import { BarsDisplay, progressDisplay } from "./progress_display.ts";
 import { Shell } from "./shell.ts";
+import { checkStartupPaths } from "./startup_paths.ts";
 import { registerWithProgress, type TransferContext, watchDownload } from "./transfers.ts";
 import { escapeWord } from "./words.ts";
 
@@ -98,6 +99,7 @@ export function peerCommand() {
           "--exit-when-done does not apply to the shell: type wait, then exit, in it instead",
         );
       }
+      await checkStartupPaths(options);
       const shell = options.interactive ? new Shell({ prompt: PEER_PROMPT }) : undefined;
       const bars = !shell && mode === "text" && Deno.stderr.isTerminal();
       const std = stdConsole();

@@ -280,7 +280,13 @@ export class Download {
       this.#target ? basename(this.#target.path) : this.manifest.name,
     );
     await Deno.mkdir(outDir, { recursive: true }).catch((error) => {
-      throw new DownloadError(`cannot create the folder ${outDir}: ${errorMessage(error)}`);
+      const inTheWay = error instanceof Deno.errors.AlreadyExists ||
+        error instanceof Deno.errors.NotADirectory;
+      throw new DownloadError(
+        inTheWay
+          ? `cannot save into ${outDir}: a file is in the way, not a folder; pick a folder`
+          : `cannot create the folder ${outDir}: ${errorMessage(error)}`,
+      );
     });
     const folder = isFolder(this.manifest)
       ? { outDir, name, fileId: this.fileId, manifest: this.manifest, log: this.#log }

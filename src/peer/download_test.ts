@@ -501,3 +501,13 @@ Deno.test("a path that is not a file of the folder is refused at once, naming cl
   );
   assert.throws(() => net.download({ inside: "../x" }), /refusing entry "\.\.\/x"/);
 });
+
+Deno.test("a download into a path that is a file says a file is in the way", async () => {
+  await using net = await network();
+  net.source("a");
+  await Deno.writeTextFile(net.outDir, "a file, not a folder");
+  await assert.rejects(
+    finished(net.download()),
+    new RegExp(`cannot save into ${net.outDir}: a file is in the way, not a folder; pick a folder`),
+  );
+});

@@ -70,7 +70,7 @@ export function resolveName(files: Listing<FileSummary>, name: string): string {
 export function nearMisses(query: string, files: FileSummary[]): FileSummary[] {
   const wanted = query.trim().toLowerCase();
   if (wanted === "") return [];
-  const allowed = Math.max(1, Math.min(3, Math.floor(wanted.length / 4)));
+  const allowed = typosAllowed(wanted);
   const hex = HEX_QUERY.test(wanted);
   return files
     .map((file) => {
@@ -82,6 +82,23 @@ export function nearMisses(query: string, files: FileSummary[]): FileSummary[] {
     .sort((a, b) => a.distance - b.distance)
     .slice(0, SUGGESTIONS_SHOWN)
     .map((scored) => scored.file);
+}
+
+/** Typos a near miss of `wanted` may have: one per four characters, one to three. */
+function typosAllowed(wanted: string): number {
+  return Math.max(1, Math.min(3, Math.floor(wanted.length / 4)));
+}
+
+/**
+ * The name among `names` closest to `wanted` (case ignored) when it is a
+ * near miss (a typo or two, as for files), else `undefined`.
+ */
+export function closeName(names: readonly string[], wanted: string): string | undefined {
+  const key = wanted.toLowerCase();
+  const [best] = names
+    .map((name) => ({ name, distance: editDistance(name.toLowerCase(), key) }))
+    .sort((a, b) => a.distance - b.distance);
+  return best && best.distance <= typosAllowed(key) ? best.name : undefined;
 }
 
 /**

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { FileSummary } from "../protocol/messages.ts";
-import { didYouMean, nearMisses, resolveName, splitQuery } from "./file_query.ts";
+import { closeName, didYouMean, nearMisses, resolveName, splitQuery } from "./file_query.ts";
 
 const file = (fileId: string, name: string, files?: number): FileSummary => ({
   fileId,
@@ -57,4 +57,12 @@ Deno.test("near misses: a typo in a name or in the digits of an ID, none for a s
   assert.deepEqual(nearMisses("holiday.mov", files), []);
   assert.equal(didYouMean("holiday.mov", files), "");
   assert.equal(didYouMean("be7cc0f", files), "; did you mean be7ccc0f1111 (big.iso)?");
+});
+
+Deno.test("the close name among a folder's, if one is near enough", () => {
+  const names = ["hello.txt", "notes.md", "Holiday.mov"];
+  assert.equal(closeName(names, "helo.txt"), "hello.txt");
+  assert.equal(closeName(names, "HOLIDAY.MOV"), "Holiday.mov", "case is ignored");
+  assert.equal(closeName(names, "budget.xlsx"), undefined);
+  assert.equal(closeName([], "x"), undefined);
 });

@@ -54,3 +54,32 @@ Deno.test("a second peer on a taken address is told about the port, not the data
   );
   assert.doesNotMatch(second.stderr.text, /data folder/);
 });
+
+Deno.test("a misspelled -r path fails at once, before any server is dialled, naming a close match", async () => {
+  await using dir = await tempDir("p2pft-first-");
+  await Deno.writeTextFile(join(dir.path, "hello.txt"), "hi\n");
+  const nowhere = `127.0.0.1:${freePort()}`;
+  const result = await runPeer(nowhere, { args: ["-r", "helo.txt"], cwd: dir.path });
+  assert.equal(result.code, 1, result.stderr);
+  assert.match(
+    result.stderr,
+    new RegExp(
+      `cannot register ${join(dir.path, "helo.txt")}: no such file or folder; ` +
+        `did you mean ${join(dir.path, "hello.txt")}\\?`,
+    ),
+  );
+  assert.doesNotMatch(result.stderr, /server/, "checked before the server is dialled");
+});
+
+Deno.test("-o naming a file is refused clearly, before anything starts", async () => {
+  await using dir = await tempDir("p2pft-first-");
+  const file = join(dir.path, "notes.txt");
+  await Deno.writeTextFile(file, "not a folder\n");
+  const result = await runPeer(`127.0.0.1:${freePort()}`, { args: ["-d", "abcd", "-o", file] });
+  assert.equal(result.code, 1, result.stderr);
+  assert.match(
+    result.stderr,
+    new RegExp(`cannot save downloads in ${file}: it is a file, not a folder`),
+  );
+  assert.doesNotMatch(result.stderr, /File exists/);
+});
