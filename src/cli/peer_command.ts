@@ -17,7 +17,7 @@ import {
 import { discoverServer } from "../discovery/services.ts";
 import { formatHostPort, type HostPort } from "../protocol/channel.ts";
 import { errorMessage, type Logger, stderrSink } from "../log.ts";
-import type { Download } from "../peer/download.ts";
+import { type Download, isActive } from "../peer/download.ts";
 import { PeerNode } from "../peer/peer.ts";
 import { defaultPeerDataDir } from "../storage/data_dir.ts";
 import {
@@ -27,6 +27,7 @@ import {
   givenNetworkKey,
   onShutdownSignal,
   secondsOption,
+  SIGNAL_EXIT_CODES,
   withKeyOptions,
   withOutputOptions,
 } from "./options.ts";
@@ -36,7 +37,12 @@ import { closingLine, cpuMilliseconds } from "./peer_summary.ts";
 import { BarsDisplay, progressDisplay } from "./progress_display.ts";
 import { Shell } from "./shell.ts";
 import { checkStartupPaths } from "./startup_paths.ts";
-import { registerWithProgress, type TransferContext, watchDownload } from "./transfers.ts";
+import {
+  registerWithProgress,
+  stoppedLine,
+  type TransferContext,
+  watchDownload,
+} from "./transfers.ts";
 import { escapeWord } from "./words.ts";
 
 /** The `peer` command. */
@@ -146,8 +152,10 @@ export function peerCommand() {
         await closePeer(peer, log);
         Deno.exit(0);
       }
+      let signal: Deno.Signal = "SIGTERM";
       const stopped = new Promise<"stopped">((resolve) => {
-        onShutdownSignal(() => {
+        onShutdownSignal((received) => {
+          signal = received;
           display.stop();
           log.info("shutting down");
           resolve("stopped");
@@ -161,9 +169,28 @@ export function peerCommand() {
         Deno.exit(outcome ? 0 : 1);
       }
       await stopped;
+      const interrupted = reportStopped(peer, log);
       await closePeer(peer, log);
-      Deno.exit(outcome === "stopped" && options.exitWhenDone ? 1 : 0);
+      const cut = outcome === "stopped" && (options.exitWhenDone || interrupted > 0);
+      Deno.exit(cut ? SIGNAL_EXIT_CODES[signal] ?? 1 : 0);
     });
+}
+
+/**
+ * Says, for each download a signal stops, where it stopped and whether the
+ * same command resumes it; returns how many there were.
+ */
+function reportStopped(peer: PeerNode, log: Logger): number {
+  const running = peer.downloads().filter((download) => isActive(download.progress().state));
+  for (const download of running) {
+    const resumption = download.inside !== undefined
+      ? "one-file"
+      : peer.dataDir === undefined
+      ? "no-state"
+      : "same-command";
+    log.warn(stoppedLine(download, resumption));
+  }
+  return running.length;
 }
 
 /** Stops `peer` and logs its closing line (uploads and CPU time, read by the bench). */
@@ -208,10 +235,14 @@ async function startupWork(
     })),
   ];
   const results = await Promise.all(starts.map(async ({ query, start }) => {
+    let download: Download | undefined;
     try {
-      await watchDownload(await start(), options);
+      download = await start();
+      await watchDownload(download, options);
       return true;
     } catch (error) {
+      // Stopped by a signal: reportStopped says where, and how to resume.
+      if (download?.progress().state === "cancelled") return false;
       options.log.error(`download ${query}: ${errorMessage(error)}`);
       options.reporter.error(`download ${query}: ${errorMessage(error)}`);
       return false;

@@ -8,7 +8,11 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { P2pftProcess, peerArgs, runPeer, startServer } from "../../scripts/process_harness.ts";
-import { freePort, tempDir } from "../helpers/cluster.ts";
+import { sha256File } from "../../scripts/sample_files.ts";
+import { freePort, startCluster, tempDir } from "../helpers/cluster.ts";
+import { downloader, journalChunks, waitUntil } from "../helpers/resume.ts";
+
+const CHUNK = 4 * 1024 * 1024;
 
 /** A one-shot command must give up on a server that cannot be reached within this. */
 const FAIL_FAST_MS = 8_000;
@@ -82,4 +86,30 @@ Deno.test("-o naming a file is refused clearly, before anything starts", async (
     new RegExp(`cannot save downloads in ${file}: it is a file, not a folder`),
   );
   assert.doesNotMatch(result.stderr, /File exists/);
+});
+
+Deno.test("Ctrl-C on a one-shot download says where it stopped and that the same command resumes; exit 130", async () => {
+  await using cluster = await startCluster("p2pft-first-");
+  const chunks = 10;
+  const path = await cluster.file("data.bin", { size: chunks * CHUNK - 1000, seed: 73 });
+  const { id } = await cluster.rogue(path, "slow:120");
+  const out = join(cluster.dir, "out");
+  const dataDir = join(cluster.dir, "state");
+  const args = ["--data-dir", dataDir, "-d", id, "-o", out];
+  await using first = downloader(cluster.server.address, args);
+  await waitUntil(async () => await journalChunks(dataDir) >= 3, "3 chunks");
+  const status = await first.stop("SIGINT");
+  assert.equal(status.code, 130, first.stderr.text);
+  assert.match(
+    first.stderr.text,
+    new RegExp(
+      `WARN .*stopped data\\.bin at \\d+% \\(\\d+ of ${chunks} chunks verified, kept in ` +
+        `${join(out, "data.bin")}\\.part\\); run the same command again to resume it`,
+    ),
+  );
+  assert.doesNotMatch(first.stderr.text, /ERROR/);
+  await using again = downloader(cluster.server.address, args);
+  assert.equal((await again.exit()).code, 0, again.stderr.text);
+  assert.match(again.stderr.text, /resuming data\.bin: \d+ of 10 chunks already verified/);
+  assert.equal(await sha256File(join(out, "data.bin")), await sha256File(path));
 });
