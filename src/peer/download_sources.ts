@@ -28,7 +28,8 @@ export class DownloadSources {
 
   /**
    * Sources for the download `scheduler` decides for; `selfId` is this
-   * peer, a source only when it holds the whole file (a copy elsewhere).
+   * peer, never a source of its own (a file it holds whole is not
+   * downloaded at all: see `DownloadOptions.localCopy`).
    */
   constructor(scheduler: Scheduler, selfId: string, options: { now?: () => number } = {}) {
     this.#scheduler = scheduler;
@@ -71,9 +72,7 @@ export class DownloadSources {
    * only adds. Banned peers stay banned, whatever the list says.
    */
   update(sources: Source[], options: { complete?: boolean } = {}): void {
-    // This peer is a source of its own only when it holds the whole file
-    // (a copy into another folder); its partial downloads hold nothing new.
-    const others = sources.filter((s) => !(s.peerId === this.#selfId && s.chunks !== undefined));
+    const others = sources.filter((source) => source.peerId !== this.#selfId);
     this.#listed = others.map((source) => source.peerId);
     if (options.complete ?? true) {
       this.#scheduler.retainSources(new Set(sources.map((source) => source.peerId)));

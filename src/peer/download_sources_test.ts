@@ -44,14 +44,14 @@ Deno.test("a sampled list adds sources but drops none", () => {
   assert.deepEqual(scheduler.usableSources(), ["b"], "a complete list drops the absent");
 });
 
-Deno.test("this peer is a source only with the whole file", () => {
+Deno.test("this peer is never a source of its own, whole or in part", () => {
   const { scheduler, sources: book } = sources();
   book.update([{ peerId: "me", address: "127.0.0.1:1", chunks: half() }]);
   assert.deepEqual(scheduler.usableSources(), []);
-  book.update([{ peerId: "me", address: "127.0.0.1:1" }]);
-  assert.deepEqual(scheduler.usableSources(), ["me"]);
+  book.update([{ peerId: "me", address: "127.0.0.1:1" }, { peerId: "a", address: "10.0.0.1:1" }]);
+  assert.deepEqual(scheduler.usableSources(), ["a"]);
   book.addChunks("me", { address: "127.0.0.1:1", chunks: [0] });
-  assert.equal(scheduler.source("me")?.chunks.count, 4);
+  assert.equal(scheduler.source("me"), undefined);
 });
 
 Deno.test("news of chunks adds a source; indexes beyond the file are ignored", () => {

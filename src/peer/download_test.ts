@@ -511,3 +511,17 @@ Deno.test("a download into a path that is a file says a file is in the way", asy
     new RegExp(`cannot save into ${net.outDir}: a file is in the way, not a folder; pick a folder`),
   );
 });
+
+Deno.test("a file this peer shares whole is already present where it lies: nothing is fetched", async () => {
+  await using net = await network();
+  const a = net.source("a");
+  const mine = join(net.outDir, "..", "mine.bin");
+  await Deno.writeFile(mine, net.bytes);
+  const result = await finished(net.download({ localCopy: mine }));
+  assert.deepEqual({ path: result.path, alreadyPresent: result.alreadyPresent }, {
+    path: mine,
+    alreadyPresent: true,
+  });
+  assert.deepEqual(net.gets(a.address), [], "nothing asked of anyone");
+  await assert.rejects(Deno.stat(net.outDir), Deno.errors.NotFound, "no copy made");
+});

@@ -87,19 +87,21 @@ export class Downloads {
   start(
     fileId: string,
     manifest: Manifest,
-    options: { outDir: string; inside?: string },
+    options: { outDir: string; inside?: string; localCopy?: string },
   ): Download {
-    const { outDir, inside } = options;
+    const { outDir, inside, localCopy } = options;
     const running = this.find(fileId, inside);
     if (running) {
       this.#log.info(`${manifest.name} is already being downloaded`);
       return running;
     }
-    if (inside !== undefined) return this.#startInside(fileId, manifest, { outDir, inside });
+    if (inside !== undefined) {
+      return this.#startInside(fileId, manifest, { outDir, inside, localCopy });
+    }
     const failed = this.#failed.get(fileId);
     this.#failed.delete(fileId);
     const resume = failed && dirname(failed.path) === outDir ? failed : undefined;
-    return this.#start(fileId, manifest, { outDir, resume });
+    return this.#start(fileId, manifest, { outDir, resume, localCopy });
   }
 
   /** Resumes the unfinished downloads the data folder remembers, unless `resume` is false. */
@@ -158,7 +160,7 @@ export class Downloads {
   #startInside(
     fileId: string,
     manifest: Manifest,
-    options: { outDir: string; inside: string },
+    options: { outDir: string; inside: string; localCopy?: string },
   ): Download {
     const download = new Download(fileId, manifest, {
       ...options,
@@ -179,7 +181,7 @@ export class Downloads {
   #start(
     fileId: string,
     manifest: Manifest,
-    options: Pick<DownloadOptions, "outDir" | "resume">,
+    options: Pick<DownloadOptions, "outDir" | "resume" | "localCopy">,
   ): Download {
     const { shares, state, link } = this.#options;
     const download = new Download(fileId, manifest, {

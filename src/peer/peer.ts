@@ -248,7 +248,8 @@ export class PeerNode {
     const { query: asked, inside } = splitQuery(query);
     const id = HEX_QUERY.test(asked) ? asked : resolveName(await this.#network.files(), asked);
     const { fileId, manifest } = await this.lookup(id);
-    return this.#downloads.start(fileId, manifest, { outDir: resolve(outDir), inside });
+    const localCopy = this.#shares.wholePath(fileId);
+    return this.#downloads.start(fileId, manifest, { outDir: resolve(outDir), inside, localCopy });
   }
 
   /**

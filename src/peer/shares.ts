@@ -65,6 +65,12 @@ export class Shares {
     return this.#library.list();
   }
 
+  /** Where this peer holds `fileId` whole, when it shares it so. */
+  wholePath(fileId: string): string | undefined {
+    const file = this.#library.get(fileId);
+    return file && file.chunks === undefined ? file.path : undefined;
+  }
+
   /**
    * Hashes and shares the file or folder at `path` (a folder's symlinks are
    * skipped with a warning); `options.signal` stops the hashing.
@@ -120,6 +126,7 @@ export class Shares {
 
   /** Shares a finished download whole; throws when it cannot be read or the server told. */
   async addDownloaded(record: Omit<SharedRecord, "mtimeMs">): Promise<void> {
+    if (this.wholePath(record.fileId) === record.path) return;
     const mtimeMs = isFolder(record.manifest)
       ? (await walkFolder(record.path)).mtimeMs
       : (await Deno.stat(record.path)).mtime?.getTime() ?? 0;
