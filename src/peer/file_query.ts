@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { FileSummary } from "../protocol/messages.ts";
+import type { FileSummary, Manifest } from "../protocol/messages.ts";
 import { editDistance, splitInside } from "../storage/folder_file.ts";
 import type { Listing } from "./network_lookup.ts";
 
@@ -60,6 +60,44 @@ export function resolveName(files: Listing<FileSummary>, name: string): string {
     ? ` among the ${files.entries.length} listed (the network has ${files.cut} more)`
     : " on the network";
   throw new Error(`no file named ${name}${more}${hex}${didYouMean(name, files.entries)}`);
+}
+
+/**
+ * The one item of `items` (what this peer shares) that `query` names: an
+ * ID prefix, or a name (a folder also as `name/`). Throws when none or
+ * several match, with the near misses when none does.
+ */
+export function resolveAmong<T extends { fileId: string; manifest: Manifest }>(
+  items: T[],
+  query: string,
+): T {
+  const summaries = items.map((item) => ({
+    fileId: item.fileId,
+    name: item.manifest.name,
+    size: item.manifest.size,
+    sources: 1,
+    seeders: 1,
+    ...(item.manifest.entries ? { files: item.manifest.entries.length } : {}),
+  }));
+  const prefix = query.trim().toLowerCase();
+  const matching = items.filter((item, i) =>
+    (HEX_QUERY.test(prefix) && item.fileId.startsWith(prefix)) ||
+    summaries[i].name === query || shownName(summaries[i]) === query
+  );
+  if (matching.length === 1) return matching[0];
+  if (matching.length > 1) {
+    throw new Error(
+      `${matching.length} shared items match ${query} (${
+        matching.slice(0, SUGGESTIONS_SHOWN).map((item) =>
+          `${item.fileId.slice(0, SUGGESTED_ID_DIGITS)} ${item.manifest.name}`
+        ).join(", ")
+      }); give more of the ID`,
+    );
+  }
+  throw new Error(
+    `this peer shares nothing named ${query} or with an ID starting so` +
+      `${didYouMean(query, summaries)}; shared lists what it shares`,
+  );
 }
 
 /**

@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import type { FileSummary } from "../protocol/messages.ts";
-import { closeName, didYouMean, nearMisses, resolveName, splitQuery } from "./file_query.ts";
+import {
+  closeName,
+  didYouMean,
+  nearMisses,
+  resolveAmong,
+  resolveName,
+  splitQuery,
+} from "./file_query.ts";
 
 const file = (fileId: string, name: string, files?: number): FileSummary => ({
   fileId,
@@ -65,4 +72,30 @@ Deno.test("the close name among a folder's, if one is near enough", () => {
   assert.equal(closeName(names, "HOLIDAY.MOV"), "Holiday.mov", "case is ignored");
   assert.equal(closeName(names, "budget.xlsx"), undefined);
   assert.equal(closeName([], "x"), undefined);
+});
+
+Deno.test("this peer's own items are found by ID prefix or name, with near misses when none is", () => {
+  const item = (summary: FileSummary) => ({
+    fileId: summary.fileId,
+    manifest: {
+      name: summary.name,
+      size: 1,
+      chunkSize: 1,
+      chunkHashes: [],
+      ...(summary.files ? { entries: [] } : {}),
+    },
+  });
+  const own = [item(BIG), item(NOTES), item(ALBUM), item(TWIN)];
+  assert.equal(resolveAmong(own, "be7c").fileId, BIG.fileId);
+  assert.equal(resolveAmong(own, "notes.txt").fileId, NOTES.fileId);
+  assert.equal(resolveAmong(own, "album/").fileId, ALBUM.fileId);
+  assert.throws(
+    () => resolveAmong(own, "3f2a9b"),
+    /2 shared items match 3f2a9b .*give more of the ID/,
+  );
+  assert.throws(() => resolveAmong(own, "big.iso"), /2 shared items match big\.iso/);
+  assert.throws(
+    () => resolveAmong(own, "note.txt"),
+    /shares nothing named note\.txt .*; did you mean 3f2a9b002222 \(notes\.txt\)\?; shared lists/,
+  );
 });

@@ -33,7 +33,7 @@ import { ServerLink } from "./server_link.ts";
 import { type Registered, Shares } from "./shares.ts";
 import { LookupError } from "../storage/file_index.ts";
 import { RemoteError } from "../protocol/connection.ts";
-import { didYouMean, HEX_QUERY, resolveName, splitQuery } from "./file_query.ts";
+import { didYouMean, HEX_QUERY, resolveAmong, resolveName, splitQuery } from "./file_query.ts";
 
 /** Options of {@linkcode PeerNode.start}. */
 export interface PeerOptions {
@@ -59,6 +59,11 @@ export interface PeerOptions {
   dataDir?: string;
   /** Resume unfinished downloads found in `dataDir`; default true. */
   resume?: boolean;
+  /**
+   * Share what this peer downloads (its verified chunks while it runs, the
+   * whole once done, remembered for the next start); default true.
+   */
+  reshare?: boolean;
   log?: Logger;
 }
 
@@ -139,6 +144,7 @@ export class PeerNode {
       shares: this.#shares,
       state: this.#state,
       link: this.#link,
+      reshare: options.reshare,
       log,
     });
   }
@@ -268,6 +274,15 @@ export class PeerNode {
   /** What this peer serves. */
   shared(): ServedFile[] {
     return this.#shares.list();
+  }
+
+  /**
+   * Stops sharing for good the item `query` names among this peer's own (ID
+   * prefix or name): no longer served, the server told, not shared again
+   * at the next start. Resolves to what it was.
+   */
+  unshare(query: string): Promise<ServedFile> {
+    return this.#shares.unshare(resolveAmong(this.#shares.list(), query).fileId);
   }
 
   /**

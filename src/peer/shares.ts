@@ -16,7 +16,7 @@ import { hashFile, type HashProgress } from "../storage/hash_file.ts";
 import { hashFolder, walkFolder } from "../storage/hash_folder.ts";
 import { isFolder } from "../storage/manifest.ts";
 import type { PartFile } from "../storage/part_file.ts";
-import type { PeerState, SharedRecord } from "../storage/peer_state.ts";
+import type { PeerState, SharedRecord, ShareOrigin } from "../storage/peer_state.ts";
 import { type Library, partialFile, type ServedFile, sharedEntry, sharedFile } from "./library.ts";
 import type { ServerLink } from "./server_link.ts";
 
@@ -77,7 +77,11 @@ export class Shares {
    */
   async register(
     path: string,
-    options: { onProgress?: (progress: HashProgress) => void; signal?: AbortSignal } = {},
+    options: {
+      onProgress?: (progress: HashProgress) => void;
+      signal?: AbortSignal;
+      origin?: ShareOrigin;
+    } = {},
   ): Promise<Registered> {
     const absolute = resolve(path);
     let hashed;
@@ -92,7 +96,7 @@ export class Shares {
       }
       throw new Error(`cannot register ${path}: ${errorMessage(error)}`);
     }
-    const file = sharedFile({ path: absolute, ...hashed });
+    const file = sharedFile({ path: absolute, ...hashed, origin: options.origin ?? "registered" });
     this.#library.put(file);
     await this.#save();
     this.#log.info(`sharing ${absolute} as ${hashed.fileId}`);
@@ -107,6 +111,14 @@ export class Shares {
     if (!this.#state) return;
     for (const record of await this.#state.loadShared()) await this.#reshare(record);
     await this.#save();
+    const restored = this.#library.list().flatMap((file) => file.record ? [file.record] : []);
+    const downloaded = restored.filter((record) => record.origin === "downloaded").length;
+    if (restored.length === 0) return;
+    this.#log.info(
+      `sharing again ${restored.length} item(s) shared before` +
+        (downloaded > 0 ? ` (${downloaded} downloaded)` : "") +
+        `: shared (in the shell) lists them; unshare, or --unshare at start, stops one`,
+    );
   }
 
   /**
@@ -130,10 +142,30 @@ export class Shares {
     const mtimeMs = isFolder(record.manifest)
       ? (await walkFolder(record.path)).mtimeMs
       : (await Deno.stat(record.path)).mtime?.getTime() ?? 0;
-    const file = sharedFile({ ...record, mtimeMs });
+    const file = sharedFile({ ...record, mtimeMs, origin: "downloaded" });
     this.#library.put(file);
     await this.#save();
     await this.#link?.share([sharedEntry(file)]);
+  }
+
+  /**
+   * Stops sharing `fileId` for good: it is no longer served, the server is
+   * told, and the next start does not share it again. A download still
+   * running is refused (its chunks are served as they come).
+   */
+  async unshare(fileId: string): Promise<ServedFile> {
+    const file = this.#library.get(fileId);
+    if (!file) throw new Error(`this peer does not share ${fileId}; shared lists what it shares`);
+    if (file.chunks !== undefined) {
+      throw new Error(
+        `${file.manifest.name} is still downloading, and served as it comes: cancel the ` +
+          `download, or unshare it once it is done (--no-reshare keeps downloads unshared)`,
+      );
+    }
+    this.#remove(fileId);
+    await this.#save();
+    this.#log.info(`no longer sharing ${file.path}`);
+    return file;
   }
 
   /** Stops serving the chunks of a download that failed. */
@@ -177,7 +209,7 @@ export class Shares {
     }
     this.#log.warn(`${record.path} changed since it was shared; hashing it again`);
     try {
-      await this.register(record.path);
+      await this.register(record.path, { origin: record.origin });
     } catch (error) {
       this.#log.warn(`${errorMessage(error)}; no longer sharing it`);
     }
