@@ -81,6 +81,18 @@ export function peerCommand() {
       "folder for this peer's state (default: per user and listen address; none with port 0)",
     )
     .option("--no-resume", "do not resume the unfinished downloads of the data folder")
+    .option(
+      "--no-reshare",
+      "keep this run's downloads to this peer; by default a peer shares what it downloads, as " +
+        "BitTorrent does: the chunks it has while it runs, the whole once done, and again at " +
+        "later starts (the shell's shared lists them, unshare stops one)",
+    )
+    .option(
+      "--unshare <id|name>",
+      "stop sharing for good an item shared before (ID prefix or name; repeatable)",
+      collect,
+      [],
+    )
     .option("--auto-discover", "find the central server on the LAN over mDNS instead of --server")
     .option(
       "--discover-timeout <seconds>",
@@ -130,6 +142,7 @@ export function peerCommand() {
         discoverTimeoutMs: options.discoverTimeout * MS_PER_SECOND,
         dataDir: options.dataDir ?? defaultPeerDataDir(options.addr),
         resume: options.resume,
+        reshare: options.reshare,
         networkKey,
         log,
       });
@@ -145,6 +158,7 @@ export function peerCommand() {
       reporter.emit({ event: "listening", role: "peer", address: peer.address });
       if (shell) {
         shell.enqueue(
+          ...options.unshare.map((item) => `unshare ${escapeWord(item)}`),
           ...options.register.map((path) => `register ${escapeWord(path)}`),
           ...options.download.map((query) => `download ${escapeWord(query)}`),
         );
@@ -201,9 +215,22 @@ async function closePeer(peer: PeerNode, log: Logger): Promise<void> {
 
 async function startupWork(
   peer: PeerNode,
-  options: TransferContext & { register: string[]; download: string[]; out: string; log: Logger },
+  options: TransferContext & {
+    unshare: string[];
+    register: string[];
+    download: string[];
+    out: string;
+    log: Logger;
+  },
 ): Promise<boolean> {
   let ok = true;
+  for (const item of options.unshare) {
+    await peer.unshare(item).catch((error) => {
+      options.log.error(`unshare ${item}: ${errorMessage(error)}`);
+      options.reporter.error(`unshare ${item}: ${errorMessage(error)}`);
+      ok = false;
+    });
+  }
   const failFast = { failFastMs: SERVER_UNREACHABLE_MS };
   if (options.register.length > 0) {
     // The link says why it cannot connect, and shares all once it can.

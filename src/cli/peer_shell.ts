@@ -26,6 +26,7 @@ import { type Shell, type ShellIo, untilAborted } from "./shell.ts";
 import { shellProgram } from "./shell_program.ts";
 import { formatFields, formatTable } from "./table.ts";
 import { expandPaths } from "./shell_paths.ts";
+import { sharedRows, sharedSummary } from "./shared_list.ts";
 import { registerWithProgress, watchDownload } from "./transfers.ts";
 
 /** Hex digits of a file ID shown in lists. */
@@ -90,6 +91,7 @@ function peerCandidates(state: PeerShellState): ArgumentCandidates {
   return async (command, { arg, partial }) => {
     if (arg === "path") return await pathCandidates(partial);
     if (arg === "dir") return await pathCandidates(partial, { foldersOnly: true });
+    if (arg === "item") return fileCandidates(state.peer.shared().map(sharedSummary), partial);
     if (arg === "file") {
       const files = await state.peer.networkFiles().then(
         (listing) => listing.entries,
@@ -144,6 +146,16 @@ function peerShellProgram(state: PeerShellState, io: ShellIo): Command {
         )
         .argument("[dir]", "folder to save it in (default: the --out folder)")
         .action((file, dir) => startDownload(state, io, { query: file, dir }));
+      program.command("shared")
+        .description("list what this peer shares, and where each comes from")
+        .action(() => listShared(state, io));
+      program.command("unshare")
+        .description("stop sharing an item for good (not served, not shared again at start)")
+        .argument("<item>", "ID prefix or name of an item this peer shares (shared lists them)")
+        .action(async (item) => {
+          const file = await state.peer.unshare(item);
+          io.out(`no longer sharing ${file.manifest.name} (${file.path})`);
+        });
       program.command("downloads")
         .description("list running and finished downloads")
         .action(() => listDownloads(state, io));
@@ -222,6 +234,18 @@ export function serverLine(
     ? `refused: ${status.refused}`
     : "not connected, retrying";
   return `${status.server} (${state})${lan}`;
+}
+
+function listShared(state: PeerShellState, io: ShellIo): void {
+  const files = state.peer.shared();
+  if (files.length === 0) {
+    io.out("this peer shares nothing yet; register <path> shares a file or folder");
+    return;
+  }
+  io.out(...formatTable(sharedRows(files), {
+    header: ["ID", "NAME", "SIZE", "FROM", "PATH"],
+    align: ["left", "left", "right", "left", "left"],
+  }));
 }
 
 /** Table rows of the network's files, `*` marking the ones `mine` holds. */
