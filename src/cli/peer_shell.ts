@@ -26,7 +26,8 @@ import { type Shell, type ShellIo, untilAborted } from "./shell.ts";
 import { shellProgram } from "./shell_program.ts";
 import { formatFields, formatTable } from "./table.ts";
 import { expandPaths } from "./shell_paths.ts";
-import { sharedRows, sharedSummary } from "./shared_list.ts";
+import { sharedRows } from "./shared_list.ts";
+import { ownSummary } from "../peer/file_query.ts";
 import { registerWithProgress, watchDownload } from "./transfers.ts";
 
 /** Hex digits of a file ID shown in lists. */
@@ -91,7 +92,7 @@ function peerCandidates(state: PeerShellState): ArgumentCandidates {
   return async (command, { arg, partial }) => {
     if (arg === "path") return await pathCandidates(partial);
     if (arg === "dir") return await pathCandidates(partial, { foldersOnly: true });
-    if (arg === "item") return fileCandidates(state.peer.shared().map(sharedSummary), partial);
+    if (arg === "item") return fileCandidates(state.peer.shared().map(ownSummary), partial);
     if (arg === "file") {
       const files = await state.peer.networkFiles().then(
         (listing) => listing.entries,

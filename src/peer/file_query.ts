@@ -63,6 +63,22 @@ export function resolveName(files: Listing<FileSummary>, name: string): string {
 }
 
 /**
+ * One of this peer's own items as a line of a file list (one source: this
+ * peer), so that it is named, listed and completed as the network's are.
+ */
+export function ownSummary(item: { fileId: string; manifest: Manifest }): FileSummary {
+  const { name, size, entries } = item.manifest;
+  return {
+    fileId: item.fileId,
+    name,
+    size,
+    sources: 1,
+    seeders: 1,
+    ...(entries ? { files: entries.filter((entry) => entry.kind !== "folder").length } : {}),
+  };
+}
+
+/**
  * The one item of `items` (what this peer shares) that `query` names: an
  * ID prefix, or a name (a folder also as `name/`). Throws when none or
  * several match, with the near misses when none does.
@@ -71,14 +87,7 @@ export function resolveAmong<T extends { fileId: string; manifest: Manifest }>(
   items: T[],
   query: string,
 ): T {
-  const summaries = items.map((item) => ({
-    fileId: item.fileId,
-    name: item.manifest.name,
-    size: item.manifest.size,
-    sources: 1,
-    seeders: 1,
-    ...(item.manifest.entries ? { files: item.manifest.entries.length } : {}),
-  }));
+  const summaries = items.map(ownSummary);
   const prefix = query.trim().toLowerCase();
   const matching = items.filter((item, i) =>
     (HEX_QUERY.test(prefix) && item.fileId.startsWith(prefix)) ||
