@@ -241,12 +241,12 @@ export class ServerLink {
 
   /**
    * Logs a failed attempt as {@linkcode RetryReports} says: the first of a
-   * streak as a warning, then info lines ever more seldom; every one at
+   * streak as a warning, then info lines ever more seldom, the others at
    * debug level. Fail-fast waiters are told.
    */
   #reportFailure(): void {
     const report = this.#reports.failed(Date.now());
-    const reason = `${this.#lastError}`;
+    const reason = this.#lastError;
     if (!report) {
       this.#log.debug(`server link: ${reason}`);
     } else if (report.first) {
