@@ -14,9 +14,9 @@ export function parseListening(line: string): string | null {
   return /^p2pft (?:server|peer) listening on (\S+)$/.exec(line.trim())?.[1] ?? null;
 }
 
-/** File ID in a `File ID: <64 hex>` line, or null. */
+/** File ID in a `File ID: <64 hex>  name` line (the name may be absent), or null. */
 export function parseFileId(line: string): string | null {
-  return /^File ID: ([0-9a-f]{64})$/.exec(line.trim())?.[1] ?? null;
+  return /^File ID: ([0-9a-f]{64})(?: {2}|$)/.exec(line.trim())?.[1] ?? null;
 }
 
 /** Path in a `Downloaded: <path>` line, or null. */

@@ -20,6 +20,7 @@ Deno.test("output lines of the CLI", () => {
   assert.equal(parseListening("p2pft peer listening on 127.0.0.1:4548"), "127.0.0.1:4548");
   assert.equal(parseListening("something else"), null);
   assert.equal(parseFileId(`File ID: ${ID}`), ID);
+  assert.equal(parseFileId(`File ID: ${ID}  f.bin`), ID);
   assert.equal(parseFileId(`File ID: ${ID.slice(1)}`), null);
   assert.equal(parseDownloaded("Downloaded: /dev/shm/x/f.bin"), "/dev/shm/x/f.bin");
   assert.equal(parseDownloaded("f.bin: 256.0 MiB in 415 ms"), null);

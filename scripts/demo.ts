@@ -38,7 +38,7 @@ async function main(): Promise<boolean> {
 
   step("Peer A shares the file (it is hashed in 4 MiB chunks)");
   const seeder = cleanUp.use(await startPeer(server.address, { args: ["--register", source] }));
-  const fileId = (await seeder.stdout.waitFor(/^File ID: ([0-9a-f]{64})$/))[1];
+  const fileId = (await seeder.stdout.waitFor(/^File ID: ([0-9a-f]{64}) {2}/))[1];
   show(seeder, "peer A");
 
   const prefix = fileId.slice(0, 10);

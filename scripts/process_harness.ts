@@ -12,7 +12,7 @@
  * ```ts
  * await using server = await startServer();
  * await using peer = await startPeer(server.address, { args: ["-r", "file.bin"] });
- * const id = (await peer.stdout.waitFor(/^File ID: (\S+)$/))[1];
+ * const id = (await peer.stdout.waitFor(/^File ID: (\S+)/))[1];
  * ```
  *
  * @module

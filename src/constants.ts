@@ -66,14 +66,31 @@ export const RECONNECT_MAX_DELAY_MS = 5_000;
 /** Time allowed for a handshake (and, on the server, the registration after it) before the connection is closed. */
 export const HANDSHAKE_TIMEOUT_MS = 5_000;
 
+/**
+ * How long a command that needs the server waits while every attempt to
+ * reach it fails (refused, unreachable) before it gives up: a wrong port
+ * or a server that is down is reported within seconds, not after
+ * {@linkcode REQUEST_TIMEOUT_MS}.
+ */
+export const SERVER_UNREACHABLE_MS = 3_000;
+
+/** Shortest gap between two log lines about a server that cannot be reached (the gap doubles). */
+export const LINK_REPORT_MIN_GAP_MS = 1_000;
+
+/** Longest gap between two log lines about a server that still cannot be reached. */
+export const LINK_REPORT_MAX_GAP_MS = 60_000;
+
 /** Time allowed for a request to the server before it is reported as failed. */
 export const REQUEST_TIMEOUT_MS = 15_000;
 
 /** Default address the server listens on. */
 export const DEFAULT_SERVER_LISTEN = "0.0.0.0:8000";
 
-/** Default address a peer listens on. */
-export const DEFAULT_PEER_LISTEN = "127.0.0.1:8001";
+/**
+ * Default address a peer listens on: every interface, since the server
+ * sends other machines to the address it sees the peer come from.
+ */
+export const DEFAULT_PEER_LISTEN = "0.0.0.0:8001";
 
 /** Default server a peer connects to. */
 export const DEFAULT_SERVER_ADDRESS = "127.0.0.1:8000";

@@ -126,17 +126,29 @@ export function cliLogger(
   return createLogger(name, { level, sink: options.sink });
 }
 
-/** Runs `onStop` once on SIGINT or SIGTERM (SIGINT only on Windows). */
-export function onShutdownSignal(onStop: () => void): () => void {
+/** The exit code of a process ended by `signal`, as shells report it: 128 + its number. */
+export const SIGNAL_EXIT_CODES: Partial<Record<Deno.Signal, number>> = {
+  SIGINT: 130,
+  SIGTERM: 143,
+};
+
+/**
+ * Runs `onStop` once, with the signal, on SIGINT or SIGTERM (SIGINT only on
+ * Windows). Returns a function that stops listening.
+ */
+export function onShutdownSignal(onStop: (signal: Deno.Signal) => void): () => void {
   const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
   let fired = false;
-  const handler = () => {
-    if (fired) return;
-    fired = true;
-    onStop();
-  };
-  for (const signal of signals) Deno.addSignalListener(signal, handler);
+  const handlers = signals.map((signal) => {
+    const handler = () => {
+      if (fired) return;
+      fired = true;
+      onStop(signal);
+    };
+    Deno.addSignalListener(signal, handler);
+    return { signal, handler };
+  });
   return () => {
-    for (const signal of signals) Deno.removeSignalListener(signal, handler);
+    for (const { signal, handler } of handlers) Deno.removeSignalListener(signal, handler);
   };
 }

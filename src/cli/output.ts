@@ -91,7 +91,8 @@ export function resultLine(event: CliEvent): string | undefined {
     case "listening":
       return `p2pft ${event.role} listening on ${event.address}`;
     case "registered":
-      return `File ID: ${event.fileId}`;
+      // The 64 hex digits first, as scripts read them; the name beside them for people.
+      return `File ID: ${event.fileId}  ${printable(event.name)}`;
     case "network":
       return [
         `Server ID: ${event.serverId}`,

@@ -28,7 +28,12 @@ Deno.test("resultLine keeps the stable stdout lines", () => {
   );
   assertEquals(
     resultLine({ event: "registered", fileId: "ab", name: "a", size: 1, path: "/a" }),
-    "File ID: ab",
+    "File ID: ab  a",
+  );
+  assertEquals(
+    resultLine({ event: "registered", fileId: "ab", name: "x\ny", size: 1, path: "/a" }),
+    "File ID: ab  x\\ny",
+    "a name cannot break the line",
   );
   const downloaded: CliEvent = {
     event: "downloaded",
@@ -63,7 +68,7 @@ Deno.test("Reporter prints JSON events, result lines or notes by mode", () => {
     size: 1,
     path: "/a",
   });
-  assertEquals(lines, [`out ${jsonLine(event)}`, "err shown", "out File ID: ab"]);
+  assertEquals(lines, [`out ${jsonLine(event)}`, "err shown", "out File ID: ab  a"]);
 });
 
 Deno.test("every line a Reporter writes is printable; its own line breaks still break lines", () => {

@@ -12,11 +12,12 @@ import {
   DEFAULT_SERVER_ADDRESS,
   MS_PER_SECOND,
   REQUEST_TIMEOUT_MS,
+  SERVER_UNREACHABLE_MS,
 } from "../constants.ts";
 import { discoverServer } from "../discovery/services.ts";
 import { formatHostPort, type HostPort } from "../protocol/channel.ts";
 import { errorMessage, type Logger, stderrSink } from "../log.ts";
-import type { Download } from "../peer/download.ts";
+import { type Download, isActive } from "../peer/download.ts";
 import { PeerNode } from "../peer/peer.ts";
 import { defaultPeerDataDir } from "../storage/data_dir.ts";
 import {
@@ -26,6 +27,7 @@ import {
   givenNetworkKey,
   onShutdownSignal,
   secondsOption,
+  SIGNAL_EXIT_CODES,
   withKeyOptions,
   withOutputOptions,
 } from "./options.ts";
@@ -34,7 +36,13 @@ import { PEER_PROMPT, runPeerShell } from "./peer_shell.ts";
 import { closingLine, cpuMilliseconds } from "./peer_summary.ts";
 import { BarsDisplay, progressDisplay } from "./progress_display.ts";
 import { Shell } from "./shell.ts";
-import { registerWithProgress, type TransferContext, watchDownload } from "./transfers.ts";
+import { checkStartupPaths } from "./startup_paths.ts";
+import {
+  registerWithProgress,
+  stoppedLine,
+  type TransferContext,
+  watchDownload,
+} from "./transfers.ts";
 import { escapeWord } from "./words.ts";
 
 /** The `peer` command. */
@@ -61,8 +69,8 @@ export function peerCommand() {
     )
     .option(
       "-d, --download <id>",
-      "download this file ID or unique prefix (repeatable); ID:path/inside fetches one file " +
-        "of a folder",
+      "download this file ID, unique prefix or unique name (repeatable); ID:path/inside " +
+        "fetches one file of a folder",
       collect,
       [],
     )
@@ -73,6 +81,18 @@ export function peerCommand() {
       "folder for this peer's state (default: per user and listen address; none with port 0)",
     )
     .option("--no-resume", "do not resume the unfinished downloads of the data folder")
+    .option(
+      "--no-reshare",
+      "keep this run's downloads to this peer; by default a peer shares what it downloads, as " +
+        "BitTorrent does: the chunks it has while it runs, the whole once done, and again at " +
+        "later starts (the shell's shared lists them, unshare stops one)",
+    )
+    .option(
+      "--unshare <id|name>",
+      "stop sharing for good an item shared before (ID prefix or name; repeatable)",
+      collect,
+      [],
+    )
     .option("--auto-discover", "find the central server on the LAN over mDNS instead of --server")
     .option(
       "--discover-timeout <seconds>",
@@ -97,6 +117,7 @@ export function peerCommand() {
           "--exit-when-done does not apply to the shell: type wait, then exit, in it instead",
         );
       }
+      await checkStartupPaths(options);
       const shell = options.interactive ? new Shell({ prompt: PEER_PROMPT }) : undefined;
       const bars = !shell && mode === "text" && Deno.stderr.isTerminal();
       const std = stdConsole();
@@ -121,6 +142,7 @@ export function peerCommand() {
         discoverTimeoutMs: options.discoverTimeout * MS_PER_SECOND,
         dataDir: options.dataDir ?? defaultPeerDataDir(options.addr),
         resume: options.resume,
+        reshare: options.reshare,
         networkKey,
         log,
       });
@@ -136,6 +158,7 @@ export function peerCommand() {
       reporter.emit({ event: "listening", role: "peer", address: peer.address });
       if (shell) {
         shell.enqueue(
+          ...options.unshare.map((item) => `unshare ${escapeWord(item)}`),
           ...options.register.map((path) => `register ${escapeWord(path)}`),
           ...options.download.map((query) => `download ${escapeWord(query)}`),
         );
@@ -143,8 +166,10 @@ export function peerCommand() {
         await closePeer(peer, log);
         Deno.exit(shell.exitCode);
       }
+      let signal: Deno.Signal = "SIGTERM";
       const stopped = new Promise<"stopped">((resolve) => {
-        onShutdownSignal(() => {
+        onShutdownSignal((received) => {
+          signal = received;
           display.stop();
           log.info("shutting down");
           resolve("stopped");
@@ -158,9 +183,28 @@ export function peerCommand() {
         Deno.exit(outcome ? 0 : 1);
       }
       await stopped;
+      const interrupted = reportStopped(peer, log);
       await closePeer(peer, log);
-      Deno.exit(outcome === "stopped" && options.exitWhenDone ? 1 : 0);
+      const cut = outcome === "stopped" && (options.exitWhenDone || interrupted > 0);
+      Deno.exit(cut ? SIGNAL_EXIT_CODES[signal] ?? 1 : 0);
     });
+}
+
+/**
+ * Says, for each download a signal stops, where it stopped and whether the
+ * same command resumes it; returns how many there were.
+ */
+function reportStopped(peer: PeerNode, log: Logger): number {
+  const running = peer.downloads().filter((download) => isActive(download.progress().state));
+  for (const download of running) {
+    const resumption = download.inside !== undefined
+      ? "one-file"
+      : peer.dataDir === undefined
+      ? "no-state"
+      : "same-command";
+    log.warn(stoppedLine(download, resumption));
+  }
+  return running.length;
 }
 
 /** Stops `peer` and logs its closing line (uploads and CPU time, read by the bench). */
@@ -171,13 +215,26 @@ async function closePeer(peer: PeerNode, log: Logger): Promise<void> {
 
 async function startupWork(
   peer: PeerNode,
-  options: TransferContext & { register: string[]; download: string[]; out: string; log: Logger },
+  options: TransferContext & {
+    unshare: string[];
+    register: string[];
+    download: string[];
+    out: string;
+    log: Logger;
+  },
 ): Promise<boolean> {
   let ok = true;
-  if (options.register.length > 0) {
-    await peer.waitConnected(REQUEST_TIMEOUT_MS).catch((error) => {
-      options.log.warn(`${errorMessage(error)}; sharing once it is reachable`);
+  for (const item of options.unshare) {
+    await peer.unshare(item).catch((error) => {
+      options.log.error(`unshare ${item}: ${errorMessage(error)}`);
+      options.reporter.error(`unshare ${item}: ${errorMessage(error)}`);
+      ok = false;
     });
+  }
+  const failFast = { failFastMs: SERVER_UNREACHABLE_MS };
+  if (options.register.length > 0) {
+    // The link says why it cannot connect, and shares all once it can.
+    await peer.waitConnected(REQUEST_TIMEOUT_MS, failFast).catch(() => {});
   }
   for (const path of options.register) {
     try {
@@ -191,7 +248,7 @@ async function startupWork(
   const resumed = peer.downloads();
   if (options.download.length === 0 && resumed.length === 0) return ok;
   try {
-    await peer.waitConnected(REQUEST_TIMEOUT_MS);
+    await peer.waitConnected(REQUEST_TIMEOUT_MS, failFast);
   } catch (error) {
     options.log.error(errorMessage(error));
     options.reporter.error(errorMessage(error));
@@ -205,10 +262,14 @@ async function startupWork(
     })),
   ];
   const results = await Promise.all(starts.map(async ({ query, start }) => {
+    let download: Download | undefined;
     try {
-      await watchDownload(await start(), options);
+      download = await start();
+      await watchDownload(download, options);
       return true;
     } catch (error) {
+      // Stopped by a signal: reportStopped says where, and how to resume.
+      if (download?.progress().state === "cancelled") return false;
       options.log.error(`download ${query}: ${errorMessage(error)}`);
       options.reporter.error(`download ${query}: ${errorMessage(error)}`);
       return false;

@@ -8,11 +8,15 @@
 
 import { homedir } from "node:os";
 import { Argument, type Command } from "@commander-js/extra-typings";
-import { MAX_LISTING_PAGE, MAX_LISTING_PAGES, REQUEST_TIMEOUT_MS } from "../constants.ts";
+import {
+  MAX_LISTING_PAGE,
+  MAX_LISTING_PAGES,
+  REQUEST_TIMEOUT_MS,
+  SERVER_UNREACHABLE_MS,
+} from "../constants.ts";
 import { type Download, isActive } from "../peer/download.ts";
 import type { PeerNode } from "../peer/peer.ts";
 import type { FileSummary, PeerSummary } from "../protocol/messages.ts";
-import { splitInside } from "../storage/folder_file.ts";
 import { type ArgumentCandidates, fileCandidates, pathCandidates } from "./completion.ts";
 import { formatBytes, formatDuration, formatRate, listedName } from "./format.ts";
 import { type OutputMode, Reporter } from "./output.ts";
@@ -22,6 +26,8 @@ import { type Shell, type ShellIo, untilAborted } from "./shell.ts";
 import { shellProgram } from "./shell_program.ts";
 import { formatFields, formatTable } from "./table.ts";
 import { expandPaths } from "./shell_paths.ts";
+import { sharedRows } from "./shared_list.ts";
+import { ownSummary } from "../peer/file_query.ts";
 import { registerWithProgress, watchDownload } from "./transfers.ts";
 
 /** Hex digits of a file ID shown in lists. */
@@ -29,9 +35,6 @@ export const SHOWN_ID_LENGTH = 12;
 
 /** Characters of a peer ID shown in lists. */
 export const SHOWN_PEER_ID_LENGTH = 8;
-
-/** A file ID or a prefix of one: hex digits only. */
-const HEX_QUERY = /^[0-9a-fA-F]+$/;
 
 /** The prompt of the peer shell. */
 export const PEER_PROMPT = "p2pft peer> ";
@@ -109,6 +112,7 @@ function peerCandidates(state: PeerShellState): ArgumentCandidates {
   return async (command, { arg, partial }) => {
     if (arg === "path") return await pathCandidates(partial);
     if (arg === "dir") return await pathCandidates(partial, { foldersOnly: true });
+    if (arg === "item") return fileCandidates(state.peer.shared().map(ownSummary), partial);
     if (arg === "file") {
       const files = await state.peer.networkFiles().then(
         (listing) => listing.entries,
@@ -163,6 +167,16 @@ function peerShellProgram(state: PeerShellState, io: ShellIo): Command {
         )
         .argument("[dir]", "folder to save it in (default: the --out folder)")
         .action((file, dir) => startDownload(state, io, { query: file, dir }));
+      program.command("shared")
+        .description("list what this peer shares, and where each comes from")
+        .action(() => listShared(state, io));
+      program.command("unshare")
+        .description("stop sharing an item for good (not served, not shared again at start)")
+        .argument("<item>", "ID prefix or name of an item this peer shares (shared lists them)")
+        .action(async (item) => {
+          const file = await state.peer.unshare(item);
+          io.out(`no longer sharing ${file.manifest.name} (${file.path})`);
+        });
       program.command("downloads")
         .description("list running and finished downloads")
         .action(() => listDownloads(state, io));
@@ -193,7 +207,10 @@ function peerShellProgram(state: PeerShellState, io: ShellIo): Command {
 /** Waits (abortably) until the peer is registered with the server, for commands that ask it. */
 async function connected(state: PeerShellState, io: ShellIo): Promise<void> {
   if (state.peer.status().connected) return;
-  await untilAborted(state.peer.waitConnected(REQUEST_TIMEOUT_MS), io.signal);
+  const waiting = state.peer.waitConnected(REQUEST_TIMEOUT_MS, {
+    failFastMs: SERVER_UNREACHABLE_MS,
+  });
+  await untilAborted(waiting, io.signal);
 }
 
 function downloadNumber(text: string): number {
@@ -238,6 +255,18 @@ export function serverLine(
     ? `refused: ${status.refused}`
     : "not connected, retrying";
   return `${status.server} (${state})${lan}`;
+}
+
+function listShared(state: PeerShellState, io: ShellIo): void {
+  const files = state.peer.shared();
+  if (files.length === 0) {
+    io.out("this peer shares nothing yet; register <path> shares a file or folder");
+    return;
+  }
+  io.out(...formatTable(sharedRows(files), {
+    header: ["ID", "NAME", "SIZE", "FROM", "PATH"],
+    align: ["left", "left", "right", "left", "left"],
+  }));
 }
 
 /** Table rows of the network's files, `*` marking the ones `mine` holds. */
@@ -294,50 +323,14 @@ async function listPeers(state: PeerShellState, io: ShellIo): Promise<void> {
   if (peers.cut > 0) io.out(cutNote(peers.cut, "peers"));
 }
 
-/** Turns a file name into its ID using the network's list; IDs and prefixes pass through. */
-async function resolveQuery(state: PeerShellState, query: string): Promise<string> {
-  if (HEX_QUERY.test(query)) return query;
-  const files = await state.peer.networkFiles();
-  const named = files.entries.filter((file) =>
-    file.name === query || (file.files !== undefined && `${file.name}/` === query)
-  );
-  if (named.length === 1) return named[0].fileId;
-  if (named.length === 0 && files.cut > 0) {
-    throw new Error(
-      `no file named ${query} among the ${files.entries.length} listed ` +
-        `(the network has ${files.cut} more); give its file ID`,
-    );
-  }
-  if (named.length === 0) {
-    throw new Error(`no file named ${query} on the network; list files shows what is shared`);
-  }
-  throw new Error(`${named.length} files are named ${query}; give the ID (list files shows it)`);
-}
-
-/**
- * Splits `ID:path` or `folder/:path` (one file of a folder) into the query
- * and the path; any other query (a file name may hold `:`) is whole.
- */
-export function shellInside(query: string): { query: string; inside: string | undefined } {
-  const split = splitInside(query);
-  if (split.inside === undefined) return split;
-  if (HEX_QUERY.test(split.query) || split.query.endsWith("/")) return split;
-  return { query, inside: undefined };
-}
-
 async function startDownload(
   state: PeerShellState,
   io: ShellIo,
   options: { query: string; dir: string | undefined },
 ): Promise<void> {
   await connected(state, io);
-  const { query, inside } = shellInside(options.query);
-  const fileId = await untilAborted(resolveQuery(state, query), io.signal);
   const download = await untilAborted(
-    state.peer.download(
-      inside === undefined ? fileId : `${fileId}:${inside}`,
-      options.dir ?? state.outDir,
-    ),
+    state.peer.download(options.query, options.dir ?? state.outDir),
     io.signal,
   );
   const { id, name, bytesTotal } = download.progress();

@@ -8,7 +8,6 @@ import {
   leaveQuestion,
   peerRows,
   serverLine,
-  shellInside,
 } from "./peer_shell.ts";
 
 Deno.test("the status names the server, or says the peer works in LAN mode", () => {
@@ -99,13 +98,6 @@ Deno.test("a listing the server had more of ends with a line that says so and wh
       "download by ID still finds any file",
   );
   assert.match(cutNote(3, "peers"), /^\.\.\. and 3 more peers not listed .*server shell/);
-});
-
-Deno.test("download ID:path and folder/:path name one file of a folder; other names stay whole", () => {
-  assert.deepEqual(shellInside("abcd12:sub/x.bin"), { query: "abcd12", inside: "sub/x.bin" });
-  assert.deepEqual(shellInside("album/:sub/x.bin"), { query: "album/", inside: "sub/x.bin" });
-  assert.deepEqual(shellInside("notes:v2.txt"), { query: "notes:v2.txt", inside: undefined });
-  assert.deepEqual(shellInside("abcd12"), { query: "abcd12", inside: undefined });
 });
 
 Deno.test("Ctrl-D's question says whether the running downloads resume, and how to leave", () => {

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { Command } from "@commander-js/extra-typings";
+import { Command, Option } from "@commander-js/extra-typings";
 import { DEFAULT_SERVER_LISTEN } from "../constants.ts";
 import { errorMessage } from "../log.ts";
 import { isLoopbackHost, isWildcardHost } from "../discovery/addresses.ts";
@@ -24,6 +24,7 @@ import {
   addressOption,
   cliLogger,
   givenNetworkKey,
+  hostPortOption,
   onShutdownSignal,
   withKeyOptions,
   withOutputOptions,
@@ -37,11 +38,13 @@ export function serverCommand() {
   const base = new Command("server")
     .description("run the central server that indexes peers and their files")
     .addOption(
-      addressOption("-p, --addr <host:port>", {
+      addressOption("-a, --addr <host:port>", {
         description: "address to listen on (port 0 = any free port)",
         fallback: DEFAULT_SERVER_LISTEN,
       }),
     )
+    // The old short flag, as `peer` has -a for the same thing: kept working, hidden.
+    .addOption(new Option("-p <host:port>").argParser(hostPortOption).hideHelp())
     .option("--no-mdns", "do not advertise the server on the LAN over mDNS/DNS-SD")
     .option(
       "--data-dir <dir>",
@@ -56,7 +59,8 @@ export function serverCommand() {
     withKeyOptions(base),
     "print results only; only warnings and errors logged",
   )
-    .action(async (options) => {
+    .action(async ({ p, ...options }) => {
+      if (p) options.addr = p;
       const mode = outputMode(options);
       const shell = options.interactive ? new Shell({ prompt: SERVER_PROMPT }) : undefined;
       const log = cliLogger("server", effectiveLogLevel(options.logLevel, mode), {

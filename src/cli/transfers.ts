@@ -16,6 +16,7 @@ import {
   downloadFigures,
   downloadSummary,
   hashSummary,
+  percentDone,
   RateMeter,
   type TaskFigures,
 } from "./progress.ts";
@@ -170,4 +171,31 @@ export async function registerWithProgress(
     context.reporter.note(hashSummary({ name, size: registered.manifest.size, elapsedMs }));
   }
   return registered;
+}
+
+/** Whether the next run takes a stopped download up again, and if not, why. */
+export type Resumption = "same-command" | "no-state" | "one-file";
+
+/**
+ * What to say of a download stopped by Ctrl-C or a kill: where it stopped
+ * (percent, and chunks verified when they are the file's own) and whether
+ * the same command takes it up again.
+ */
+export function stoppedLine(
+  download: Pick<Download, "manifest" | "inside" | "progress" | "verifiedChunks">,
+  resumption: Resumption,
+): string {
+  const progress = download.progress();
+  const percent = percentDone(progress.bytesDone, progress.bytesTotal);
+  const chunks = download.inside === undefined
+    ? ` (${download.verifiedChunks().length} of ${download.manifest.chunkHashes.length} chunks ` +
+      `verified, kept in ${progress.path ?? progress.name}.part)`
+    : "";
+  const next = resumption === "same-command"
+    ? "run the same command again to resume it"
+    : resumption === "no-state"
+    ? "this peer keeps no state (port 0 without --data-dir), so it would start over: " +
+      "give --data-dir to make downloads resumable"
+    : "one file of a folder is not resumed: it starts over";
+  return `stopped ${progress.name} at ${percent}%${chunks}; ${next}`;
 }

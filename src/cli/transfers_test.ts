@@ -4,7 +4,7 @@ import type { PeerNode } from "../peer/peer.ts";
 import type { Manifest } from "../protocol/messages.ts";
 import { Reporter } from "./output.ts";
 import { StatusLines } from "./progress_display.ts";
-import { registerWithProgress, watchDownload } from "./transfers.ts";
+import { registerWithProgress, stoppedLine, watchDownload } from "./transfers.ts";
 
 const manifest = { name: "big.iso", size: 100, chunkSize: 100, chunkHashes: ["d".repeat(64)] };
 
@@ -125,4 +125,25 @@ Deno.test("registering shows the hashing, then reports the file ID", async () =>
     size: 100,
     path: "/in/big.iso",
   });
+});
+
+Deno.test("a stopped download says where it stopped and whether the same command resumes it", () => {
+  const four = { ...manifest, size: 400, chunkHashes: Array(4).fill("d".repeat(64)) };
+  const stopped = {
+    manifest: four,
+    inside: undefined,
+    verifiedChunks: () => [0, 2],
+    progress: () => ({ name: "big.iso", bytesDone: 200, bytesTotal: 400, path: "/out/big.iso" }),
+  } as unknown as Download;
+  assert.equal(
+    stoppedLine(stopped, "same-command"),
+    "stopped big.iso at 50% (2 of 4 chunks verified, kept in /out/big.iso.part); " +
+      "run the same command again to resume it",
+  );
+  assert.match(stoppedLine(stopped, "no-state"), /keeps no state .* give --data-dir/);
+  const one = { ...stopped, inside: "a/b.txt", verifiedChunks: () => [] } as unknown as Download;
+  assert.equal(
+    stoppedLine(one, "one-file"),
+    "stopped big.iso at 50%; one file of a folder is not resumed: it starts over",
+  );
 });

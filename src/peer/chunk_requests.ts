@@ -195,8 +195,10 @@ export class ChunkRequests {
     // The requests a ban cut off fail as a closed connection: nothing more to learn.
     if (scheduler.isBanned(flight.peerId)) return;
     if (kind === "lost") {
-      log.info(`peer ${flight.address} unreachable (${errorMessage(error)}); using the others`);
-      this.#options.sources.lost(flight.peerId, flight.address);
+      const first = this.#options.sources.lost(flight.peerId, flight.address);
+      const line = `peer ${flight.address} unreachable (${errorMessage(error)}); using the others`;
+      if (first) log.info(`${line}, and trying it again now and then`);
+      else log.debug(line);
       pool.drop(flight.address, flight.peerId);
     } else {
       scheduler.markUnavailable(flight.peerId, flight.index);

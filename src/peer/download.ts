@@ -14,7 +14,7 @@
  * @module
  */
 
-import { basename } from "node:path";
+import { basename, join } from "node:path";
 import {
   BANNED_SOURCES_GIVE_UP_MS,
   MAX_SOURCE_WAIT_MS,
@@ -141,6 +141,12 @@ export interface DownloadOptions {
    * manifest's paths), saved as `outDir/<its name>`; never resumed.
    */
   inside?: string;
+  /**
+   * Where this peer already holds the whole file (or folder), shared: the
+   * download then ends at once as already present there, fetching nothing
+   * (this peer never downloads from itself).
+   */
+  localCopy?: string;
   /** A request unanswered this long is asked elsewhere; default {@linkcode STALL_TIMEOUT_MS}. */
   stallTimeoutMs?: number;
   /**
@@ -276,11 +282,24 @@ export class Download {
           `download it; look the file up again`,
       );
     }
+    const local = resume ? undefined : await this.#localCopy();
+    if (local) {
+      this.#log.info(`this peer already shares this content as ${local}; nothing to download`);
+      this.#path = local;
+      this.#bytesDone = this.#bytesTotal;
+      return this.#result(local, true);
+    }
     const name = sanitizeFileName(
       this.#target ? basename(this.#target.path) : this.manifest.name,
     );
     await Deno.mkdir(outDir, { recursive: true }).catch((error) => {
-      throw new DownloadError(`cannot create the folder ${outDir}: ${errorMessage(error)}`);
+      const inTheWay = error instanceof Deno.errors.AlreadyExists ||
+        error instanceof Deno.errors.NotADirectory;
+      throw new DownloadError(
+        inTheWay
+          ? `cannot save into ${outDir}: a file is in the way, not a folder; pick a folder`
+          : `cannot create the folder ${outDir}: ${errorMessage(error)}`,
+      );
     });
     const folder = isFolder(this.manifest)
       ? { outDir, name, fileId: this.fileId, manifest: this.manifest, log: this.#log }
@@ -320,6 +339,19 @@ export class Download {
       return this.#result(finalPath, false);
     } finally {
       await part.close();
+    }
+  }
+
+  /** The path of the local copy (of the file inside, if one is asked for), if it is still there. */
+  async #localCopy(): Promise<string | undefined> {
+    const copy = this.#options.localCopy;
+    if (copy === undefined) return undefined;
+    const path = this.#target ? join(copy, ...this.#target.path.split("/")) : copy;
+    try {
+      await Deno.stat(path);
+      return path;
+    } catch {
+      return undefined;
     }
   }
 

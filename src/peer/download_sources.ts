@@ -21,12 +21,15 @@ export class DownloadSources {
   #retryAt = new Map<string, number>();
   /** Address -> connection failures so far in this download. */
   #failures = new Map<string, number>();
+  /** Addresses lost at least once in this download. */
+  #everLost = new Set<string>();
   /** The other peers the last list of sources named. */
   #listed: string[] = [];
 
   /**
    * Sources for the download `scheduler` decides for; `selfId` is this
-   * peer, a source only when it holds the whole file (a copy elsewhere).
+   * peer, never a source of its own (a file it holds whole is not
+   * downloaded at all: see `DownloadOptions.localCopy`).
    */
   constructor(scheduler: Scheduler, selfId: string, options: { now?: () => number } = {}) {
     this.#scheduler = scheduler;
@@ -69,9 +72,7 @@ export class DownloadSources {
    * only adds. Banned peers stay banned, whatever the list says.
    */
   update(sources: Source[], options: { complete?: boolean } = {}): void {
-    // This peer is a source of its own only when it holds the whole file
-    // (a copy into another folder); its partial downloads hold nothing new.
-    const others = sources.filter((s) => !(s.peerId === this.#selfId && s.chunks !== undefined));
+    const others = sources.filter((source) => source.peerId !== this.#selfId);
     this.#listed = others.map((source) => source.peerId);
     if (options.complete ?? true) {
       this.#scheduler.retainSources(new Set(sources.map((source) => source.peerId)));
@@ -92,14 +93,19 @@ export class DownloadSources {
    * each failure after (up to {@linkcode MAX_PEER_RETRY_DELAY_MS}), so a
    * source that keeps failing (or trickling until it is cut off) gets ever
    * fewer chances to hold this download's buffers. A verified chunk from it
-   * ({@linkcode served}) starts the count again.
+   * ({@linkcode served}) starts the count again. Returns true the first
+   * time `address` is lost in this download, so it is reported once, not
+   * at every retry.
    */
-  lost(peerId: string, address: string): void {
+  lost(peerId: string, address: string): boolean {
     this.#scheduler.removeSource(peerId);
     const failures = (this.#failures.get(address) ?? 0) + 1;
     this.#failures.set(address, failures);
     const delay = Math.min(MAX_PEER_RETRY_DELAY_MS, PEER_RETRY_DELAY_MS * 2 ** (failures - 1));
     this.#retryAt.set(address, this.#now() + delay);
+    if (this.#everLost.has(address)) return false;
+    this.#everLost.add(address);
+    return true;
   }
 
   /** `address` served a verified chunk: its failures so far are forgiven. */

@@ -44,14 +44,14 @@ Deno.test("a sampled list adds sources but drops none", () => {
   assert.deepEqual(scheduler.usableSources(), ["b"], "a complete list drops the absent");
 });
 
-Deno.test("this peer is a source only with the whole file", () => {
+Deno.test("this peer is never a source of its own, whole or in part", () => {
   const { scheduler, sources: book } = sources();
   book.update([{ peerId: "me", address: "127.0.0.1:1", chunks: half() }]);
   assert.deepEqual(scheduler.usableSources(), []);
-  book.update([{ peerId: "me", address: "127.0.0.1:1" }]);
-  assert.deepEqual(scheduler.usableSources(), ["me"]);
+  book.update([{ peerId: "me", address: "127.0.0.1:1" }, { peerId: "a", address: "10.0.0.1:1" }]);
+  assert.deepEqual(scheduler.usableSources(), ["a"]);
   book.addChunks("me", { address: "127.0.0.1:1", chunks: [0] });
-  assert.equal(scheduler.source("me")?.chunks.count, 4);
+  assert.equal(scheduler.source("me"), undefined);
 });
 
 Deno.test("news of chunks adds a source; indexes beyond the file are ignored", () => {
@@ -115,4 +115,18 @@ Deno.test("a banned peer is never added back; a list of banned peers only is tol
   assert.equal(book.onlyBanned, false);
   book.update([]);
   assert.equal(book.onlyBanned, false, "no one listed is not the same as only banned peers");
+});
+
+Deno.test("a lost address is reported once per download, however often it fails again", () => {
+  let now = 0;
+  const { sources: book } = sources(() => now);
+  const peer = { peerId: "a", address: "10.0.0.1:1" };
+  book.update([peer]);
+  assert.equal(book.lost("a", peer.address), true, "the first loss is news");
+  now += MAX_PEER_RETRY_DELAY_MS;
+  book.update([peer]);
+  assert.equal(book.lost("a", peer.address), false);
+  book.served(peer.address);
+  assert.equal(book.lost("a", peer.address), false, "still said already");
+  assert.equal(book.lost("b", "10.0.0.2:2"), true, "another address is news");
 });

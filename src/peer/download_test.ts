@@ -501,3 +501,27 @@ Deno.test("a path that is not a file of the folder is refused at once, naming cl
   );
   assert.throws(() => net.download({ inside: "../x" }), /refusing entry "\.\.\/x"/);
 });
+
+Deno.test("a download into a path that is a file says a file is in the way", async () => {
+  await using net = await network();
+  net.source("a");
+  await Deno.writeTextFile(net.outDir, "a file, not a folder");
+  await assert.rejects(
+    finished(net.download()),
+    new RegExp(`cannot save into ${net.outDir}: a file is in the way, not a folder; pick a folder`),
+  );
+});
+
+Deno.test("a file this peer shares whole is already present where it lies: nothing is fetched", async () => {
+  await using net = await network();
+  const a = net.source("a");
+  const mine = join(net.outDir, "..", "mine.bin");
+  await Deno.writeFile(mine, net.bytes);
+  const result = await finished(net.download({ localCopy: mine }));
+  assert.deepEqual({ path: result.path, alreadyPresent: result.alreadyPresent }, {
+    path: mine,
+    alreadyPresent: true,
+  });
+  assert.deepEqual(net.gets(a.address), [], "nothing asked of anyone");
+  await assert.rejects(Deno.stat(net.outDir), Deno.errors.NotFound, "no copy made");
+});

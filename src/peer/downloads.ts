@@ -2,7 +2,7 @@
  * The downloads of a peer, from start to end: each is numbered, recorded in
  * the data folder so that it resumes after a restart, serves its verified
  * chunks while it runs, announces each new chunk, and is shared whole once
- * finished. All share one hashing worker and one budget of chunk buffers.
+ * finished (unless the peer does not re-share downloads). All share one hashing worker and one budget of chunk buffers.
  * A download of one file of a folder is none of these: not recorded, not
  * served, not shared (its `.part` holds only some of the folder's chunks).
  *
@@ -36,6 +36,12 @@ export interface DownloadsOptions {
   state?: PeerState;
   /** The server, told of each verified chunk; none in serverless LAN mode. */
   link?: Pick<ServerLink, "notify">;
+  /**
+   * Share what is downloaded, as BitTorrent does: the verified chunks while
+   * it runs, the whole file once done (remembered for the next start).
+   * Default true; false keeps downloads to this peer.
+   */
+  reshare?: boolean;
   log: Logger;
 }
 
@@ -87,19 +93,21 @@ export class Downloads {
   start(
     fileId: string,
     manifest: Manifest,
-    options: { outDir: string; inside?: string },
+    options: { outDir: string; inside?: string; localCopy?: string },
   ): Download {
-    const { outDir, inside } = options;
+    const { outDir, inside, localCopy } = options;
     const running = this.find(fileId, inside);
     if (running) {
       this.#log.info(`${manifest.name} is already being downloaded`);
       return running;
     }
-    if (inside !== undefined) return this.#startInside(fileId, manifest, { outDir, inside });
+    if (inside !== undefined) {
+      return this.#startInside(fileId, manifest, { outDir, inside, localCopy });
+    }
     const failed = this.#failed.get(fileId);
     this.#failed.delete(fileId);
     const resume = failed && dirname(failed.path) === outDir ? failed : undefined;
-    return this.#start(fileId, manifest, { outDir, resume });
+    return this.#start(fileId, manifest, { outDir, resume, localCopy });
   }
 
   /** Resumes the unfinished downloads the data folder remembers, unless `resume` is false. */
@@ -158,7 +166,7 @@ export class Downloads {
   #startInside(
     fileId: string,
     manifest: Manifest,
-    options: { outDir: string; inside: string },
+    options: { outDir: string; inside: string; localCopy?: string },
   ): Download {
     const download = new Download(fileId, manifest, {
       ...options,
@@ -179,9 +187,11 @@ export class Downloads {
   #start(
     fileId: string,
     manifest: Manifest,
-    options: Pick<DownloadOptions, "outDir" | "resume">,
+    options: Pick<DownloadOptions, "outDir" | "resume" | "localCopy">,
   ): Download {
-    const { shares, state, link } = this.#options;
+    const { shares, state } = this.#options;
+    const reshare = this.#options.reshare ?? true;
+    const link = reshare ? this.#options.link : undefined;
     const download = new Download(fileId, manifest, {
       ...options,
       id: this.#nextId++,
@@ -196,7 +206,7 @@ export class Downloads {
             this.#log.warn(`cannot record the download for resuming: ${errorMessage(error)}`);
           }),
         );
-        shares.addPartial(fileId, { manifest, part, chunks });
+        if (reshare) shares.addPartial(fileId, { manifest, part, chunks });
       },
       onChunk: (index) => {
         link?.notify({ t: "have", fileId, chunks: [index] });
@@ -229,6 +239,7 @@ export class Downloads {
   async #onDownloaded(fileId: string, manifest: Manifest, path: string): Promise<void> {
     try {
       await this.#options.state?.endDownload(fileId);
+      if (this.#options.reshare === false) return;
       await this.#options.shares.addDownloaded({ fileId, manifest, path });
     } catch (error) {
       this.#log.warn(`could not share the downloaded ${path}: ${errorMessage(error)}`);

@@ -17,7 +17,11 @@ async function oneChunkFile(dir: string, name: string, bytes: number[]) {
 }
 
 /** Downloads whose one source answers with `serve`'s bytes, or never when it gives none. */
-async function downloads(dir: string, serve: () => Uint8Array | undefined) {
+async function downloads(
+  dir: string,
+  serve: () => Uint8Array | undefined,
+  options: { reshare?: boolean } = {},
+) {
   const state = await PeerState.open(join(dir, "state"));
   const events: string[] = [];
   const connection: ChunkConnection = {
@@ -43,6 +47,7 @@ async function downloads(dir: string, serve: () => Uint8Array | undefined) {
     state,
     link: { notify: (message) => events.push(JSON.stringify(message)) },
     log: silentLogger(),
+    ...options,
   });
   return { list, state, events };
 }
@@ -60,6 +65,22 @@ Deno.test("a finished download announces its chunk and is shared whole", async (
   const have = JSON.stringify({ t: "have", fileId: file.fileId, chunks: [0] });
   assert.deepEqual(events, [`partial ${id}`, have, `shared ${result.path}`]);
   assert.deepEqual(await state.loadDownloads(), [], "nothing left to resume");
+  await state.close();
+});
+
+Deno.test("a peer that does not re-share serves, announces and shares nothing of its downloads", async () => {
+  await using dir = await tempDir();
+  const file = await oneChunkFile(dir.path, "a.bin", [1, 2, 3]);
+  const { list, state, events } = await downloads(dir.path, () => file.bytes, { reshare: false });
+  const result = await list.start(file.fileId, file.manifest, { outDir: dir.path + "/out" }).done;
+  await list.close();
+  assert.equal(result.alreadyPresent, false);
+  assert.deepEqual(events, []);
+  assert.deepEqual(
+    await state.loadDownloads(),
+    [],
+    "still resumable while it runs, forgotten once done",
+  );
   await state.close();
 });
 

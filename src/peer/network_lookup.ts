@@ -9,7 +9,7 @@
  */
 
 import type { FoundSources } from "./download.ts";
-import { MAX_LISTING_PAGE, MAX_LISTING_PAGES } from "../constants.ts";
+import { MAX_LISTING_PAGE, MAX_LISTING_PAGES, MS_PER_SECOND } from "../constants.ts";
 import {
   filesReplySchema,
   type FileSummary,
@@ -34,8 +34,8 @@ export type ServerAsker = Pick<ServerLink, "request">;
 
 /** What is asked of the LAN peers: a {@linkcode LanPeers} outside tests. */
 export interface LanAsker {
-  /** The LAN's answers to a search for `query` ("" for all), indexed. */
-  index(query: string): Promise<Pick<FileIndex, "lookup" | "files">>;
+  /** The LAN's answers to a search for `query` ("" for all), indexed, with the peers that answered. */
+  index(query: string): Promise<Pick<FileIndex, "lookup" | "files" | "peers">>;
   /** Who on the LAN holds `fileId` now. */
   sources(fileId: string): Promise<Source[]>;
   /** The other peers seen on the LAN now. */
@@ -164,9 +164,17 @@ export class NetworkLookup {
       }, (peer) => peer.peerId)
       : { entries: [], cut: 0 };
     const known = new Set(fromServer.entries.map((peer) => peer.peerId));
-    const fromLan = (this.#lan?.peers() ?? [])
-      .filter((peer) => !known.has(peer.peerId))
-      .map((peer) => ({ ...peer, files: 0, lastSeenMs: 0 }));
+    const seen = (this.#lan?.peers() ?? []).filter((peer) => !known.has(peer.peerId));
+    // A LAN peer's files are counted from its answer to a search for all.
+    const answers = seen.length > 0 && this.#lan ? await this.#lan.index("") : undefined;
+    const counts = new Map(
+      (answers?.peers(Date.now()).peers ?? []).map((peer) => [peer.peerId, peer.files]),
+    );
+    const fromLan = seen.map((peer) => ({
+      ...peer,
+      files: counts.get(peer.peerId) ?? 0,
+      lastSeenMs: 0,
+    }));
     return { entries: [...fromServer.entries, ...fromLan], cut: fromServer.cut };
   }
 
@@ -196,15 +204,47 @@ export class NetworkLookup {
   async #lanLookup(lan: LanAsker, query: string): Promise<LookupResult> {
     const deadline = Date.now() + this.#discoverTimeoutMs;
     while (true) {
+      const index = await lan.index(query);
       try {
-        return await checkLookupAnswer(query, (await lan.index(query)).lookup(query), "LAN peer");
+        return await checkLookupAnswer(query, index.lookup(query), "LAN peer");
       } catch (error) {
         if (!(error instanceof LookupError) || error.code !== "not-found") throw error;
-        if (Date.now() >= deadline) throw error;
+        if (Date.now() >= deadline) {
+          const answered = index.peers(Date.now()).total;
+          throw new LookupError(
+            "not-found",
+            lanNotFound(query, {
+              seen: lan.peers().length,
+              answered,
+              waitedMs: this.#discoverTimeoutMs,
+            }),
+          );
+        }
       }
       await new Promise((resolve) => setTimeout(resolve, LAN_LOOKUP_RETRY_MS));
     }
   }
+}
+
+/**
+ * Why a LAN lookup found nothing: how many peers answered (and were seen
+ * over mDNS), with what to check when none did.
+ */
+export function lanNotFound(
+  query: string,
+  counts: { seen: number; answered: number; waitedMs: number },
+): string {
+  const what = `no file with ID ${query.trim().toLowerCase()} is shared`;
+  if (counts.answered > 0) {
+    return `${what} by the ${counts.answered} LAN peer(s) that answered`;
+  }
+  const seconds = counts.waitedMs / MS_PER_SECOND;
+  const seen = counts.seen === 0
+    ? "no peer was found over mDNS"
+    : `${counts.seen} peer(s) found over mDNS did not answer`;
+  return `${what}: ${seen} within ${seconds} s; are the other peers on this LAN (same subnet), ` +
+    `started with --lan and without --no-mdns, and does no firewall block mDNS (UDP 5353) ` +
+    `or their ports? --discover-timeout waits longer`;
 }
 
 /**

@@ -6,6 +6,7 @@ import { MAX_LISTING_PAGE, MAX_LISTING_PAGES } from "../constants.ts";
 import {
   fetchListing,
   type LanAsker,
+  lanNotFound,
   mergeSources,
   NetworkLookup,
   type ServerAsker,
@@ -106,6 +107,7 @@ Deno.test("a LAN peer's search answer for another file is refused; the server's 
       Promise.resolve({
         lookup: () => ({ fileId: fileId, manifest: substitute, sources: [lanSource], total: 1 }),
         files: () => ({ files: [], total: 0 }),
+        peers: () => ({ peers: [], total: 0 }),
       }),
     sources: () => Promise.resolve([lanSource]),
     peers: () => [lanSource],
@@ -130,7 +132,21 @@ Deno.test("a LAN lookup keeps asking while peers may still appear, then says not
   const empty = new NetworkLookup({ lan: lan([], { after: 99 }), discoverTimeoutMs: 0 });
   await assert.rejects(
     empty.lookup(fileId),
-    (error) => error instanceof LookupError && error.code === "not-found",
+    (error) =>
+      error instanceof LookupError && error.code === "not-found" &&
+      /no peer was found over mDNS within 0 s; are the other peers on this LAN/.test(error.message),
+  );
+});
+
+Deno.test("a LAN lookup that finds nothing says how many peers answered, and what to check if none", () => {
+  const id = "ab12";
+  assert.equal(
+    lanNotFound(id, { seen: 3, answered: 2, waitedMs: 5_000 }),
+    "no file with ID ab12 is shared by the 2 LAN peer(s) that answered",
+  );
+  assert.match(
+    lanNotFound(id, { seen: 2, answered: 0, waitedMs: 5_000 }),
+    /^no file with ID ab12 is shared: 2 peer\(s\) found over mDNS did not answer within 5 s; .*firewall block mDNS \(UDP 5353\)/,
   );
 });
 
@@ -180,7 +196,7 @@ Deno.test("the network's files and peers list each once, the server's first", as
   assert.deepEqual(await network.peers(), {
     entries: [
       { ...serverSource, files: 1, lastSeenMs: 5 },
-      { ...lanSource, files: 0, lastSeenMs: 0 },
+      { ...lanSource, files: 1, lastSeenMs: 0 },
     ],
     cut: 0,
   });

@@ -13,13 +13,14 @@ import { DEFAULT_DISCOVER_TIMEOUT_MS } from "../constants.ts";
 import type { Advertisement } from "../discovery/advertiser.ts";
 import { isLoopbackHost } from "../discovery/addresses.ts";
 import { advertisePeer } from "../discovery/services.ts";
-import { type Logger, silentLogger } from "../log.ts";
+import { errorMessage, type Logger, silentLogger } from "../log.ts";
 import type { HostPort } from "../protocol/channel.ts";
 import type { Credentials } from "../protocol/dial.ts";
 import type { KnownServers } from "../security/known_servers.ts";
 import type { FileSummary, LookupResult, PeerSummary } from "../protocol/messages.ts";
 import type { HashProgress } from "../storage/hash_file.ts";
-import { PeerState } from "../storage/peer_state.ts";
+import { DataDirInUseError, PeerState } from "../storage/peer_state.ts";
+import { listenTcp } from "../protocol/acceptor.ts";
 import { ChunkServer } from "./chunk_server.ts";
 import type { Download } from "./download.ts";
 import { Downloads } from "./downloads.ts";
@@ -30,7 +31,9 @@ import { PeerPool } from "./peer_pool.ts";
 import { checkServer, credentialsOf, openKnownServers } from "./credentials.ts";
 import { ServerLink } from "./server_link.ts";
 import { type Registered, Shares } from "./shares.ts";
-import { splitInside } from "../storage/folder_file.ts";
+import { LookupError } from "../storage/file_index.ts";
+import { RemoteError } from "../protocol/connection.ts";
+import { didYouMean, HEX_QUERY, resolveAmong, resolveName, splitQuery } from "./file_query.ts";
 
 /** Options of {@linkcode PeerNode.start}. */
 export interface PeerOptions {
@@ -56,6 +59,11 @@ export interface PeerOptions {
   dataDir?: string;
   /** Resume unfinished downloads found in `dataDir`; default true. */
   resume?: boolean;
+  /**
+   * Share what this peer downloads (its verified chunks while it runs, the
+   * whole once done, remembered for the next start); default true.
+   */
+  reshare?: boolean;
   log?: Logger;
 }
 
@@ -115,6 +123,7 @@ export class PeerNode {
       credentials,
       checkServer: known && ((address, id) => checkServer(known, { address, id, log })),
       listenPort: this.#chunkServer.port,
+      listenHost: options.hostname,
       shares: () => this.#shares.entries(),
       onNotice: (notice) => this.#downloads.notice(notice),
       log: log.child("link"),
@@ -135,6 +144,7 @@ export class PeerNode {
       shares: this.#shares,
       state: this.#state,
       link: this.#link,
+      reshare: options.reshare,
       log,
     });
   }
@@ -145,7 +155,7 @@ export class PeerNode {
    * downloads (unless `resume` is false).
    */
   static async start(options: PeerOptions): Promise<PeerNode> {
-    const state = options.dataDir ? await PeerState.open(options.dataDir) : undefined;
+    const state = options.dataDir ? await openState(options.dataDir, options) : undefined;
     try {
       const log = options.log ?? silentLogger();
       const credentials = await credentialsOf(state?.dir, options.networkKey);
@@ -200,9 +210,12 @@ export class PeerNode {
     return this.#chunkServer.uploadsServed;
   }
 
-  /** Resolves once registered with the server; rejects with the reason after `timeoutMs`. */
-  async waitConnected(timeoutMs: number): Promise<void> {
-    await this.#link?.waitConnected(timeoutMs);
+  /**
+   * Resolves once registered with the server; rejects with the reason after
+   * `timeoutMs`, or after `options.failFastMs` when every attempt fails.
+   */
+  async waitConnected(timeoutMs: number, options: { failFastMs?: number } = {}): Promise<void> {
+    await this.#link?.waitConnected(timeoutMs, options);
   }
 
   /** Hashes and shares the file at `path`; `options.signal` stops the hashing. */
@@ -216,21 +229,33 @@ export class PeerNode {
   /**
    * Looks a file up by ID or unique prefix, on the server and (in LAN mode)
    * among the LAN peers, merging their sources. Throws a clear error when
-   * it is unknown everywhere.
+   * it is unknown everywhere, with the near misses among the network's
+   * files when there are some.
    */
-  lookup(query: string): Promise<LookupResult> {
-    return this.#network.lookup(query);
+  async lookup(query: string): Promise<LookupResult> {
+    try {
+      return await this.#network.lookup(query);
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+      const files = await this.#network.files().catch(() => undefined);
+      const hint = files ? didYouMean(query, files.entries) : "";
+      if (hint === "") throw error;
+      throw new LookupError("not-found", `${errorMessage(error)}${hint}`);
+    }
   }
 
   /**
-   * Starts downloading the file `query` names (ID or unique prefix) into
-   * `outDir`; `ID:path/inside` fetches one file of a folder alone. Resolves
-   * once the download runs; await its `done` for the end.
+   * Starts downloading the file `query` names (ID, unique prefix, or name:
+   * see file_query.ts) into `outDir`; `ID:path/inside` or
+   * `folder/:path/inside` fetches one file of a folder alone. Resolves once
+   * the download runs; await its `done` for the end.
    */
   async download(query: string, outDir: string): Promise<Download> {
-    const { query: id, inside } = splitInside(query);
-    const { fileId, manifest } = await this.#network.lookup(id);
-    return this.#downloads.start(fileId, manifest, { outDir: resolve(outDir), inside });
+    const { query: asked, inside } = splitQuery(query);
+    const id = HEX_QUERY.test(asked) ? asked : resolveName(await this.#network.files(), asked);
+    const { fileId, manifest } = await this.lookup(id);
+    const localCopy = this.#shares.wholePath(fileId);
+    return this.#downloads.start(fileId, manifest, { outDir: resolve(outDir), inside, localCopy });
   }
 
   /**
@@ -249,6 +274,15 @@ export class PeerNode {
   /** What this peer serves. */
   shared(): ServedFile[] {
     return this.#shares.list();
+  }
+
+  /**
+   * Stops sharing for good the item `query` names among this peer's own (ID
+   * prefix or name): no longer served, the server told, not shared again
+   * at the next start. Resolves to what it was.
+   */
+  unshare(query: string): Promise<ServedFile> {
+    return this.#shares.unshare(resolveAmong(this.#shares.list(), query).fileId);
   }
 
   /**
@@ -303,4 +337,27 @@ export class PeerNode {
     });
     this.#log.info(`advertised on the LAN as "${this.#advertisement.instanceName}"`);
   }
+}
+
+/**
+ * Opens the data folder `dir`. When another process holds it and the port
+ * this peer is to serve on is taken too (a second peer on the same
+ * address, whose default data folder is the same), the port is the
+ * problem to name: its error says so and what to pass instead.
+ */
+async function openState(dir: string, listen: { hostname: string; port: number }) {
+  try {
+    return await PeerState.open(dir);
+  } catch (error) {
+    if (!(error instanceof DataDirInUseError) || listen.port === 0) throw error;
+    const probe = await listenTcp({ host: listen.hostname, port: listen.port }, "--addr");
+    probe.server.close();
+    throw error;
+  }
+}
+
+/** True for a lookup that failed because no one shares the file (here or on the server). */
+function isNotFound(error: unknown): boolean {
+  return (error instanceof LookupError || error instanceof RemoteError) &&
+    error.code === "not-found";
 }

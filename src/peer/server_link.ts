@@ -6,8 +6,15 @@
  * @module
  */
 
-import { HEARTBEAT_INTERVAL_MS, REQUEST_TIMEOUT_MS } from "../constants.ts";
+import {
+  HEARTBEAT_INTERVAL_MS,
+  LINK_REPORT_MAX_GAP_MS,
+  LINK_REPORT_MIN_GAP_MS,
+  MS_PER_SECOND,
+  REQUEST_TIMEOUT_MS,
+} from "../constants.ts";
 import { errorMessage, type Logger, silentLogger } from "../log.ts";
+import { isLoopbackHost } from "../discovery/addresses.ts";
 import { formatHostPort, type HostPort } from "../protocol/channel.ts";
 import { type Connection, RemoteError } from "../protocol/connection.ts";
 import { MembershipError } from "../protocol/handshake.ts";
@@ -20,6 +27,7 @@ import {
   type SharedFileEntry,
 } from "../protocol/messages.ts";
 import { nextBackoff, withTimeout } from "../protocol/timeouts.ts";
+import { RetryReports } from "./retry_reports.ts";
 
 /** Options of {@linkcode ServerLink}. */
 export interface ServerLinkOptions {
@@ -37,6 +45,12 @@ export interface ServerLinkOptions {
   checkServer?: (address: string, serverId: string) => Promise<void>;
   /** Port this peer serves chunks on. */
   listenPort: number;
+  /**
+   * Interface this peer serves chunks on: a loopback one while the server
+   * is reached over the network is warned about (no other machine can
+   * download from this peer).
+   */
+  listenHost?: string;
   /** Everything this peer shares, sent after each (re)registration. */
   shares: () => SharedFileEntry[];
   /** Told of what the server sends unasked (news of other peers' chunks). */
@@ -76,9 +90,16 @@ export class ServerLink {
   #loop: Promise<void> | undefined;
   #wake: (() => void) | undefined;
   #connectedWaiters: (() => void)[] = [];
+  /** Told of each failed attempt, so waiters that fail fast can give up. */
+  #failureWaiters = new Set<() => void>();
+  #reports = new RetryReports({
+    minGapMs: LINK_REPORT_MIN_GAP_MS,
+    maxGapMs: LINK_REPORT_MAX_GAP_MS,
+  });
   #lastError = "not connected yet";
   #fatal: Error | undefined;
   #current: HostPort | undefined;
+  #warnedLoopback = false;
   /** The address the server says others reach us at. */
   dialAddress: string | undefined;
 
@@ -116,11 +137,30 @@ export class ServerLink {
     this.#loop ??= this.#run();
   }
 
-  /** Resolves once registered, or rejects after `timeoutMs` with the reason the link is down. */
-  async waitConnected(timeoutMs: number): Promise<void> {
+  /**
+   * Resolves once registered, or rejects with the reason the link is down:
+   * after `timeoutMs`, or from `failFastMs` on as soon as every attempt
+   * has been failing (a server down or a wrong port), while one that is
+   * merely slow to answer is waited for.
+   */
+  async waitConnected(timeoutMs: number, options: { failFastMs?: number } = {}): Promise<void> {
     if (this.connected) return;
     if (this.#fatal) throw this.#fatal;
-    const ready = new Promise<void>((resolve) => this.#connectedWaiters.push(resolve));
+    const failFastMs = options.failFastMs ?? timeoutMs;
+    const deadline = Date.now() + failFastMs;
+    let stop = () => {};
+    const ready = new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (this.#reports.failingSince !== undefined && Date.now() >= deadline) reject();
+      };
+      const timer = setTimeout(check, failFastMs);
+      this.#connectedWaiters.push(resolve);
+      this.#failureWaiters.add(check);
+      stop = () => {
+        clearTimeout(timer);
+        this.#failureWaiters.delete(check);
+      };
+    });
     try {
       await withTimeout(ready, { ms: timeoutMs, what: "connecting" });
     } catch {
@@ -128,6 +168,8 @@ export class ServerLink {
         `cannot reach the server at ${this.serverAddress} (${this.#lastError}); ` +
           `is it running? Set its address with --server HOST:PORT`,
       );
+    } finally {
+      stop();
     }
     if (this.#fatal) throw this.#fatal;
   }
@@ -183,7 +225,7 @@ export class ServerLink {
           for (const waiter of this.#connectedWaiters.splice(0)) waiter();
           return;
         }
-        this.#log.debug(`server link: ${this.#lastError}`);
+        this.#reportFailure();
       }
       if (this.#closed) break;
       delay = nextBackoff(delay);
@@ -195,6 +237,50 @@ export class ServerLink {
         };
       });
     }
+  }
+
+  /**
+   * Logs a failed attempt as {@linkcode RetryReports} says: the first of a
+   * streak as a warning, then info lines ever more seldom, the others at
+   * debug level. Fail-fast waiters are told.
+   */
+  #reportFailure(): void {
+    const report = this.#reports.failed(Date.now());
+    const reason = this.#lastError;
+    if (!report) {
+      this.#log.debug(`server link: ${reason}`);
+    } else if (report.first) {
+      this.#log.warn(
+        `cannot reach the server at ${this.serverAddress} (${reason}); is it running? ` +
+          `--server HOST:PORT sets its address; retrying`,
+      );
+    } else {
+      const seconds = Math.round(report.failingMs / MS_PER_SECOND);
+      this.#log.info(
+        `still cannot reach the server at ${this.serverAddress} after ${report.failures} ` +
+          `attempts in ${seconds} s (${reason}); retrying`,
+      );
+    }
+    for (const waiter of [...this.#failureWaiters]) waiter();
+  }
+
+  /**
+   * Warns once when this peer serves on loopback only but reaches its
+   * server over the network: the server then sends other machines to an
+   * address where nothing answers.
+   */
+  #warnIfLoopback(connection: Connection): void {
+    const host = this.#options.listenHost;
+    const local = connection.channel.localAddr;
+    const via = "hostname" in local ? local.hostname : "";
+    if (this.#warnedLoopback || !host || !isLoopbackHost(host) || isLoopbackHost(via)) return;
+    this.#warnedLoopback = true;
+    const port = this.#options.listenPort;
+    this.#log.warn(
+      `this peer serves chunks on ${formatHostPort(host, port)} only, which other machines ` +
+        `cannot reach, though its server is on the network: others will not download from ` +
+        `it; leave --addr out or give --addr 0.0.0.0:${port} to serve every interface`,
+    );
   }
 
   async #session(): Promise<void> {
@@ -226,6 +312,7 @@ export class ServerLink {
         { ms: REQUEST_TIMEOUT_MS, what: "registration" },
       );
       this.dialAddress = String(reply.address);
+      this.#warnIfLoopback(connection);
       // Connected before the snapshot of shares: a file registered from now on
       // is shared on its own, one registered before is in the snapshot.
       this.#connection = connection;
@@ -242,6 +329,7 @@ export class ServerLink {
         });
       }
       this.#lastError = "connected";
+      this.#reports.succeeded();
       this.#log.info(
         `connected to server ${this.serverAddress}; reachable at ${this.dialAddress}` +
           (shares.length > 0 ? `, sharing ${shares.length} file(s)` : ""),

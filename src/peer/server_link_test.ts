@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { silentLogger } from "../log.ts";
+import { createLogger, silentLogger } from "../log.ts";
 import { Acceptor, listenTcp } from "../protocol/acceptor.ts";
 import type { Connection } from "../protocol/connection.ts";
 import { MembershipError } from "../protocol/handshake.ts";
@@ -106,4 +106,49 @@ Deno.test("a server identity refused by checkServer stops the link, and it never
   assert.deepEqual(seen, [`127.0.0.1:${server.port} ${server.id}`]);
   await l.close();
   assert.deepEqual(registered, []);
+});
+
+Deno.test("a link whose server is down fails a fail-fast wait early, and says so once, then seldom", async () => {
+  const gone = await fakeServer(async () => {});
+  const port = gone.port;
+  await gone[Symbol.asyncDispose]();
+  const lines: string[] = [];
+  const l = await link(port, {
+    log: createLogger("link", { level: "info", sink: (line) => lines.push(line) }),
+  });
+  l.start();
+  const started = Date.now();
+  await assert.rejects(
+    l.waitConnected(15_000, { failFastMs: 300 }),
+    /cannot reach the server at 127\.0\.0\.1:\d+ .*--server/,
+  );
+  assert.ok(Date.now() - started < 2_000, `gave up after ${Date.now() - started} ms`);
+  await new Promise((resolve) => setTimeout(resolve, 1_500));
+  await l.close();
+  assert.match(lines[0], /WARN .*cannot reach the server at 127\.0\.0\.1:\d+ .*; retrying$/);
+  assert.ok(
+    lines.slice(1).every((line) =>
+      /INFO .*still cannot reach the server .* attempts in/.test(line)
+    ),
+    lines.join("\n"),
+  );
+  assert.ok(
+    lines.length >= 2 && lines.length <= 3,
+    `a few lines, not one per attempt:\n${lines.join("\n")}`,
+  );
+});
+
+Deno.test("a fail-fast wait still waits for a server that is slow to answer", async () => {
+  await using server = await fakeServer(async (connection) => {
+    await connection.run(async (message) => {
+      if (message.t !== "register") return;
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      await connection.reply(message.id as number, { address: "127.0.0.1:1" });
+    });
+  });
+  const l = await link(server.port);
+  l.start();
+  await l.waitConnected(5_000, { failFastMs: 100 });
+  assert.equal(l.connected, true);
+  await l.close();
 });

@@ -16,7 +16,7 @@ import { hashFile, type HashProgress } from "../storage/hash_file.ts";
 import { hashFolder, walkFolder } from "../storage/hash_folder.ts";
 import { isFolder } from "../storage/manifest.ts";
 import type { PartFile } from "../storage/part_file.ts";
-import type { PeerState, SharedRecord } from "../storage/peer_state.ts";
+import type { PeerState, SharedRecord, ShareOrigin } from "../storage/peer_state.ts";
 import { type Library, partialFile, type ServedFile, sharedEntry, sharedFile } from "./library.ts";
 import type { ServerLink } from "./server_link.ts";
 
@@ -65,13 +65,23 @@ export class Shares {
     return this.#library.list();
   }
 
+  /** Where this peer holds `fileId` whole, when it shares it so. */
+  wholePath(fileId: string): string | undefined {
+    const file = this.#library.get(fileId);
+    return file && file.chunks === undefined ? file.path : undefined;
+  }
+
   /**
    * Hashes and shares the file or folder at `path` (a folder's symlinks are
    * skipped with a warning); `options.signal` stops the hashing.
    */
   async register(
     path: string,
-    options: { onProgress?: (progress: HashProgress) => void; signal?: AbortSignal } = {},
+    options: {
+      onProgress?: (progress: HashProgress) => void;
+      signal?: AbortSignal;
+      origin?: ShareOrigin;
+    } = {},
   ): Promise<Registered> {
     const absolute = resolve(path);
     let hashed;
@@ -86,7 +96,7 @@ export class Shares {
       }
       throw new Error(`cannot register ${path}: ${errorMessage(error)}`);
     }
-    const file = sharedFile({ path: absolute, ...hashed });
+    const file = sharedFile({ path: absolute, ...hashed, origin: options.origin ?? "registered" });
     this.#library.put(file);
     await this.#save();
     // The caller prints the ID (`File ID: ...`): at info level the log would repeat it.
@@ -102,6 +112,14 @@ export class Shares {
     if (!this.#state) return;
     for (const record of await this.#state.loadShared()) await this.#reshare(record);
     await this.#save();
+    const restored = this.#library.list().flatMap((file) => file.record ? [file.record] : []);
+    const downloaded = restored.filter((record) => record.origin === "downloaded").length;
+    if (restored.length === 0) return;
+    this.#log.info(
+      `sharing again ${restored.length} item(s) shared before` +
+        (downloaded > 0 ? ` (${downloaded} downloaded)` : "") +
+        `: shared (in the shell) lists them; unshare, or --unshare at start, stops one`,
+    );
   }
 
   /**
@@ -121,13 +139,34 @@ export class Shares {
 
   /** Shares a finished download whole; throws when it cannot be read or the server told. */
   async addDownloaded(record: Omit<SharedRecord, "mtimeMs">): Promise<void> {
+    if (this.wholePath(record.fileId) === record.path) return;
     const mtimeMs = isFolder(record.manifest)
       ? (await walkFolder(record.path)).mtimeMs
       : (await Deno.stat(record.path)).mtime?.getTime() ?? 0;
-    const file = sharedFile({ ...record, mtimeMs });
+    const file = sharedFile({ ...record, mtimeMs, origin: "downloaded" });
     this.#library.put(file);
     await this.#save();
     await this.#link?.share([sharedEntry(file)]);
+  }
+
+  /**
+   * Stops sharing `fileId` for good: it is no longer served, the server is
+   * told, and the next start does not share it again. A download still
+   * running is refused (its chunks are served as they come).
+   */
+  async unshare(fileId: string): Promise<ServedFile> {
+    const file = this.#library.get(fileId);
+    if (!file) throw new Error(`this peer does not share ${fileId}; shared lists what it shares`);
+    if (file.chunks !== undefined) {
+      throw new Error(
+        `${file.manifest.name} is still downloading, and served as it comes: cancel the ` +
+          `download, or unshare it once it is done (--no-reshare keeps downloads unshared)`,
+      );
+    }
+    this.#remove(fileId);
+    await this.#save();
+    this.#log.info(`no longer sharing ${file.path}`);
+    return file;
   }
 
   /** Stops serving the chunks of a download that failed. */
@@ -171,7 +210,7 @@ export class Shares {
     }
     this.#log.warn(`${record.path} changed since it was shared; hashing it again`);
     try {
-      const { fileId } = await this.register(record.path);
+      const { fileId } = await this.register(record.path, { origin: record.origin });
       this.#log.info(`sharing ${record.path} as ${fileId}`);
     } catch (error) {
       this.#log.warn(`${errorMessage(error)}; no longer sharing it`);

@@ -4,6 +4,7 @@ import { silentLogger } from "../log.ts";
 import type { SharedFileEntry } from "../protocol/messages.ts";
 import { Bitfield } from "../storage/bitfield.ts";
 import { SourceChangedError } from "../storage/chunk_source.ts";
+import { hashFile } from "../storage/hash_file.ts";
 import { PartFile } from "../storage/part_file.ts";
 import { PeerState } from "../storage/peer_state.ts";
 import { tempDir } from "../test_dir.ts";
@@ -111,4 +112,40 @@ Deno.test("a finished download is shared whole; a changed file stops being share
   const reopened = await PeerState.open(join(dir.path, "state"));
   assert.deepEqual(await reopened.loadShared(), []);
   await reopened.close();
+});
+
+Deno.test("each share remembers where it comes from; unshare stops one for good and tells the server", async () => {
+  await using dir = await tempDir();
+  const first = await shares(dir.path);
+  const mine = await first.shares.register(await file(dir.path, "mine.bin", [1]));
+  const gotPath = await file(dir.path, "got.bin", [2]);
+  const got = { ...await hashFile(gotPath), path: gotPath };
+  await first.shares.addDownloaded({ fileId: got.fileId, manifest: got.manifest, path: got.path });
+  const origins = () => first.shares.list().map((f) => `${f.manifest.name} ${f.record?.origin}`);
+  assert.deepEqual(origins().toSorted(), ["got.bin downloaded", "mine.bin registered"]);
+  const dropped = await first.shares.unshare(got.fileId);
+  assert.equal(dropped.path, got.path);
+  assert.deepEqual(first.unshared, [got.fileId]);
+  await assert.rejects(first.shares.unshare(got.fileId), /does not share .*; shared lists/);
+  first.shares.close();
+  await first.state.close();
+  const second = await shares(dir.path);
+  await second.shares.restore();
+  assert.deepEqual(second.shares.list().map((f) => [f.fileId, f.record?.origin]), [
+    [mine.fileId, "registered"],
+  ]);
+  second.shares.close();
+  await second.state.close();
+});
+
+Deno.test("a download still running cannot be unshared", async () => {
+  await using dir = await tempDir();
+  const { state, shares: s } = await shares(dir.path);
+  const manifest = { name: "part.bin", size: 1, chunkSize: 1, chunkHashes: ["0".repeat(64)] };
+  const part = await PartFile.create(join(dir.path, "part.bin"), 1);
+  s.addPartial("f".repeat(64), { manifest, part, chunks: new Bitfield(1) });
+  await assert.rejects(s.unshare("f".repeat(64)), /part\.bin is still downloading/);
+  await part.close();
+  s.close();
+  await state.close();
 });

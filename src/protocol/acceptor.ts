@@ -37,8 +37,9 @@ export function listenTcp(address: HostPort, flag: string): Promise<Listener> {
       if (error.code === "EADDRINUSE") {
         reject(
           new Error(
-            `port ${address.port} (${where}) is already in use: stop the other process or ` +
-              `pick another port with ${flag} (0 picks a free one)`,
+            `port ${address.port} (${where}) is already in use: stop the other process, or ` +
+              `pick another port with ${flag} ${formatHostPort(address.host, 0)} ` +
+              `(any free port) or another number`,
           ),
         );
       } else {

@@ -36,6 +36,7 @@ import { ShareLimitError } from "../storage/share_limits.ts";
 import type { Advertisement } from "../discovery/advertiser.ts";
 import { isLoopbackHost } from "../discovery/addresses.ts";
 import { advertiseServer } from "../discovery/services.ts";
+import { addressFor, requesterLink } from "./seen_address.ts";
 import {
   DEFAULT_REQUEST_RATE,
   RequestRate,
@@ -261,20 +262,30 @@ export class CentralServer {
         this.#index.have(session.peerId!, message);
         this.#forwardHave(session.peerId!, message);
         return;
-      case "sources":
-        await connection.reply(message.id, { ...this.#index.sources(message.fileId) });
+      case "sources": {
+        const found = this.#index.sources(message.fileId);
+        await connection.reply(message.id, {
+          ...found,
+          sources: seenBy(connection, found.sources),
+        });
         return;
-      case "lookup":
-        await connection.reply(message.id, { ...this.#index.lookup(message.query) });
+      }
+      case "lookup": {
+        const found = this.#index.lookup(message.query);
+        await connection.reply(message.id, {
+          ...found,
+          sources: seenBy(connection, found.sources),
+        });
         return;
+      }
       case "files":
         await connection.reply(message.id, { ...this.#index.files(listingPage(message)) });
         return;
-      case "peers":
-        await connection.reply(message.id, {
-          ...this.#index.peers(Date.now(), listingPage(message)),
-        });
+      case "peers": {
+        const listed = this.#index.peers(Date.now(), listingPage(message));
+        await connection.reply(message.id, { ...listed, peers: seenBy(connection, listed.peers) });
         return;
+      }
       case "heartbeat":
         return;
       case "bye":
@@ -290,9 +301,12 @@ export class CentralServer {
   #forwardHave(peerId: string, message: { fileId: string; chunks: number[] }): void {
     const address = this.#index.addressOf(peerId);
     if (!address) return;
-    const notice = { t: "have", fileId: message.fileId, peerId, address, chunks: message.chunks };
     for (const other of this.#index.downloaders(message.fileId, peerId)) {
-      this.#connections.get(other)?.send(notice).catch(() => {});
+      const connection = this.#connections.get(other);
+      if (!connection) continue;
+      const [seen] = seenBy(connection, [{ address }]);
+      const notice = { t: "have", fileId: message.fileId, peerId, ...seen, chunks: message.chunks };
+      connection.send(notice).catch(() => {});
     }
   }
 
@@ -342,6 +356,12 @@ export class CentralServer {
       connection?.close("heartbeat timeout");
     }
   }
+}
+
+/** `entries` with each address as the peer on `connection` is to dial it (see seen_address.ts). */
+function seenBy<T extends { address: string }>(connection: Connection, entries: T[]): T[] {
+  const link = requesterLink(connection.channel);
+  return entries.map((entry) => ({ ...entry, address: addressFor(entry.address, link) }));
 }
 
 /** The page a listing request asks for, its size capped at `MAX_LISTING_PAGE`. */

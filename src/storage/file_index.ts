@@ -274,7 +274,10 @@ export class FileIndex {
       throw new LookupError(
         "ambiguous",
         `prefix ${prefix} matches ${matches} files (${
-          shown.map((id) => id.slice(0, AMBIGUOUS_DIGITS)).join(", ")
+          shown.map((id) =>
+            `${id.slice(0, AMBIGUOUS_DIGITS)} ${this.#files.get(id)!.manifest.name}`
+          )
+            .join(", ")
         }...): give more digits`,
       );
     }

@@ -25,6 +25,9 @@ import type { Manifest } from "./manifest.ts";
 const STATE_VERSION = 1;
 const JOURNAL_RECORD_BYTES = 4;
 
+/** How a shared file came to be shared: registered by the user, or downloaded (and re-shared). */
+export type ShareOrigin = "registered" | "downloaded";
+
 /** A file the peer shares, as remembered across restarts. */
 export interface SharedRecord {
   /** Absolute path. */
@@ -33,6 +36,8 @@ export interface SharedRecord {
   /** Modification time it was hashed at, ms since the epoch. */
   mtimeMs: number;
   manifest: Manifest;
+  /** How it came to be shared; records from before it was kept count as registered. */
+  origin?: ShareOrigin;
 }
 
 /** A download in progress, as remembered across restarts. */
@@ -48,6 +53,7 @@ const sharedRecordSchema = z.object({
   fileId: z.string(),
   mtimeMs: z.number(),
   manifest: manifestSchema,
+  origin: z.enum(["registered", "downloaded"]).optional(),
 });
 const sharedFileSchema = z.object({
   version: z.literal(STATE_VERSION),
@@ -101,6 +107,15 @@ export function decodeJournal(bytes: Uint8Array): number[] {
   return indexes;
 }
 
+/** Another process holds the lock of the state folder. */
+export class DataDirInUseError extends Error {
+  /** Creates the error; `message` says what to do. */
+  constructor(message: string) {
+    super(message);
+    this.name = "DataDirInUseError";
+  }
+}
+
 /** The state folder of one peer, locked for this process while open. */
 export class PeerState {
   readonly dir: string;
@@ -123,7 +138,7 @@ export class PeerState {
     });
     if (!locked) {
       lock.close();
-      throw new Error(
+      throw new DataDirInUseError(
         `the data folder ${dir} is in use by another p2pft peer; ` +
           `give this one its own with --data-dir`,
       );

@@ -72,7 +72,7 @@ Deno.test("identical content shared by two peers has one ID and both serve it", 
   assert.ok(uploaded[0] > 0 && uploaded[1] > 0, `both seeders served chunks: ${uploaded}`);
 });
 
-Deno.test("a peer can download a file it shares itself into another folder", async () => {
+Deno.test("a peer asked for a file it shares itself says it is already present and fetches nothing", async () => {
   await using ctx = await startCluster("p2pft-e2e-");
   const path = join(ctx.dir, "mine.bin");
   await writeRandomFile(path, 9 * MIB, { seed: 12 });
@@ -81,7 +81,10 @@ Deno.test("a peer can download a file it shares itself into another folder", asy
   const out = join(ctx.dir, "copy");
   const result = await runPeer(ctx.server.address, { args: ["-r", path, "-d", ids[0], "-o", out] });
   assert.equal(result.code, 0, result.stderr);
-  assert.equal(await sha256File(join(out, "mine.bin")), await sha256File(path));
+  assert.match(result.stdout, new RegExp(`^Already present: ${path}$`, "m"));
+  assert.match(result.stderr, /already shares this content as .*mine\.bin; nothing to download/);
+  assert.doesNotMatch(result.stderr, /uploaded [1-9]/, "nothing served to itself");
+  await assert.rejects(Deno.stat(out), Deno.errors.NotFound, "no copy made");
 });
 
 Deno.test("an unknown ID fails fast with a clear message and a non-zero exit", async () => {

@@ -113,12 +113,12 @@ export async function startCluster(
   }
 }
 
-/** The first `count` (default 1) file IDs `process` prints in `File ID: <64 hex>` lines. */
+/** The first `count` (default 1) file IDs `process` prints in `File ID: <64 hex>  name` lines. */
 export async function fileIds(
   process: Child,
   options: { count?: number; timeoutMs?: number } = {},
 ): Promise<string[]> {
-  const matches = await process.stdout.waitForCount(/^File ID: ([0-9a-f]{64})$/, {
+  const matches = await process.stdout.waitForCount(/^File ID: ([0-9a-f]{64})(?: {2}|$)/, {
     count: options.count ?? 1,
     timeoutMs: options.timeoutMs,
   });

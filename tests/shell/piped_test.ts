@@ -52,7 +52,7 @@ Deno.test("peer shell runs a piped script: register, download, wait, lists", asy
     ].join("\n") + "\n",
   });
   assertEquals(result.code, 1, "commands failed: the script's exit status says so");
-  const localId = result.stdout.match(/^File ID: ([0-9a-f]{64})/m)?.[1];
+  const localId = result.stdout.match(/^File ID: ([0-9a-f]{64}) {2}/m)?.[1];
   assert(localId, result.stdout);
   assertEquals(
     (result.stdout + result.stderr).split(localId).length - 1,
@@ -87,7 +87,7 @@ Deno.test("the peer shell's register expands ~ and patterns into several paths",
     input: "register *.jpg ~/notes.md\nregister *.png\nexit\n",
   });
   assertEquals(result.code, 1, "register *.png failed");
-  assertEquals(result.stdout.match(/^File ID: [0-9a-f]{64}/gm)?.length, 3, result.stdout);
+  assertEquals(result.stdout.match(/^File ID: [0-9a-f]{64} {2}/gm)?.length, 3, result.stdout);
   assert(/no path matches \*\.png/.test(result.stderr + result.stdout), result.stderr);
 });
 
