@@ -218,6 +218,7 @@ export class ServerLink {
         await this.#session();
         delay = 0;
       } catch (error) {
+        if (this.#closed) break;
         this.#lastError = errorMessage(error);
         if (isFatalLinkError(error)) {
           this.#fatal = error as Error;

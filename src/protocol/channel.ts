@@ -30,8 +30,9 @@ export async function writeAll(channel: ByteChannel, buffer: Uint8Array): Promis
 
 /** Formats a network address as `host:port` (IPv6 hosts in brackets). */
 export function formatAddr(addr: Deno.Addr): string {
-  if (addr.transport !== "tcp" && addr.transport !== "udp") return addr.transport;
-  return formatHostPort(addr.hostname, addr.port);
+  // A connection upgraded with `Deno.startTls` reports its address without `transport`.
+  if ("hostname" in addr && "port" in addr) return formatHostPort(addr.hostname, addr.port);
+  return addr.transport;
 }
 
 /** Joins a host and a port as `host:port`, bracketing IPv6 hosts. */

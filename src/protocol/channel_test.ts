@@ -27,6 +27,13 @@ Deno.test("addresses format with brackets for IPv6", () => {
   assert.equal(formatAddr({ transport: "tcp", hostname: "::1", port: 9 }), "[::1]:9");
 });
 
+Deno.test("a TLS connection's address, which has no transport, still formats as host:port", () => {
+  // What `Deno.startTls` gives: hostname and port, no `transport`.
+  const addr = { hostname: "10.0.0.1", port: 7 } as unknown as Deno.Addr;
+  assert.equal(formatAddr(addr), "10.0.0.1:7");
+  assert.equal(formatAddr({ transport: "unix", path: "/tmp/s" }), "unix");
+});
+
 Deno.test("writeAll loops over short writes", async () => {
   const channel = memoryChannel(new Uint8Array());
   const bytes = Uint8Array.from({ length: 1000 }, (_, i) => i % 251);

@@ -27,7 +27,7 @@ Deno.test("a download is re-shared and listed by shared; unshare stops it for go
       input: [...script, "exit"].join("\n") + "\n",
     });
   const listed = await shell(["shared", "unshare movie.bim", "unshare movie.bin", "shared"]);
-  assert.equal(listed.code, 0, listed.stderr);
+  assert.equal(listed.code, 1, `a piped script with a failed command exits 1:\n${listed.stderr}`);
   assert.match(listed.stderr, /sharing again 1 item\(s\) shared before \(1 downloaded\)/);
   assert.match(
     listed.stdout,
@@ -42,6 +42,7 @@ Deno.test("a download is re-shared and listed by shared; unshare stops it for go
     new RegExp(`^no longer sharing movie\\.bin \\(${join(out, "movie.bin")}\\)$`, "m"),
   );
   assert.match(listed.stdout, /^this peer shares nothing yet/m);
+  assert.doesNotMatch(listed.stderr, /cannot reach the server/, "leaving is not a lost server");
   const after = await shell(["shared"]);
   assert.match(
     after.stdout,
