@@ -4,7 +4,8 @@
  * connected to it over loopback, must be reachable by the others; a peer
  * that serves on loopback only is warned about it and reported once as
  * unreachable, not at every retry; and the server prints the LAN address
- * peers join with.
+ * peers join with. The same for `send`: on the server's machine, holding
+ * its code over loopback, it is reachable by a `get` on another machine.
  */
 
 import assert from "node:assert/strict";
@@ -77,5 +78,43 @@ Deno.test({
     );
     await local.stop();
     assert.ok((await local.uploaded()).bytes > 0, "the peer on the server's machine served");
+  },
+});
+
+Deno.test({
+  name: "a send on the server's machine, holding its code over loopback, is reachable by a get " +
+    "on another machine",
+  ignore,
+  async fn() {
+    await using lan = await createLan(2);
+    await using dir = await tempDir("p2pft-lan-send-");
+    const path = join(dir.path, "sent.bin");
+    await writeRandomFile(path, 5 * MIB + 3, { seed: 62 });
+    const serverIp = lan.hosts[0].ip;
+    await using central = p2pft(lan, 0, ["server", "--addr", `0.0.0.0:${SERVER_PORT}`]);
+    await central.listening();
+    await using send = p2pft(lan, 0, [
+      "send",
+      "--server",
+      `127.0.0.1:${SERVER_PORT}`,
+      "--no-mdns",
+      "--json",
+      path,
+    ]);
+    const { code } = await send.waitForEvent("code");
+    const out = join(dir.path, "out");
+    await using get = p2pft(lan, 1, [
+      "get",
+      code,
+      "--server",
+      `${serverIp}:${SERVER_PORT}`,
+      "-o",
+      out,
+    ]);
+    const status = await get.exit(DOWNLOAD_TIMEOUT_MS);
+    assert.equal(status.code, 0, get.describe());
+    assert.match(get.stderr.text, new RegExp(`fetching sent\\.bin .* from ${serverIp}:\\d+`));
+    assert.equal(await sha256File(join(out, "sent.bin")), await sha256File(path));
+    assert.equal((await send.exit(20_000)).code, 0, send.describe());
   },
 });
