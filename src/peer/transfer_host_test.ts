@@ -52,7 +52,7 @@ Deno.test("a receiver with the right code gets the item, verified, and the sende
     });
     try {
       assert.equal(receiver.items.length, 1);
-      const [download] = receiver.start(join(dir.path, "out"));
+      const [download] = await receiver.start(join(dir.path, "out"));
       const result = await download.done;
       assert.deepEqual(await Deno.readFile(result.path), await Deno.readFile(path));
       await receiver.finished();
@@ -60,8 +60,35 @@ Deno.test("a receiver with the right code gets the item, verified, and the sende
       await receiver.close();
     }
     await host.settled;
-    assert.deepEqual(events.map((event) => event.kind), ["joined", "shut", "finished"]);
+    assert.deepEqual(events.map((event) => event.kind), ["joined", "finished", "shut"]);
     assert.equal(host.counts.finished, 1);
+  } finally {
+    await host.close();
+  }
+});
+
+Deno.test("a receiver that leaves before the end frees its place: the code stays, another gets in", async () => {
+  await using dir = await tempDir();
+  const path = join(dir.path, "a.bin");
+  await Deno.writeFile(path, crypto.getRandomValues(new Uint8Array(50_000)));
+  const { host, events, location } = await startHost({ maxFailures: 3, maxReceivers: 1 });
+  try {
+    await host.add(path);
+    const options = { hostname: "127.0.0.1", port: 0 };
+    const quitter = await TransferReceiver.connect(location, CODE, options);
+    await quitter.close();
+    while (events.length < 2) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.deepEqual(events.map((event) => event.kind), ["joined", "left"], "the code is not shut");
+    const receiver = await TransferReceiver.connect(location, CODE, options);
+    try {
+      const [download] = await receiver.start(join(dir.path, "out"));
+      await download.done;
+      await receiver.finished();
+    } finally {
+      await receiver.close();
+    }
+    await host.settled;
+    assert.deepEqual(events.map((event) => event.kind).slice(2), ["joined", "finished", "shut"]);
   } finally {
     await host.close();
   }
