@@ -11,6 +11,7 @@ import { join } from "node:path";
 const APP_FOLDER = "p2pft";
 const PEERS_FOLDER = "peers";
 const SERVERS_FOLDER = "servers";
+const RECEIVED_FOLDER = "received";
 
 /** The environment and OS a data folder depends on (injectable for tests). */
 export interface DataDirEnvironment {
@@ -57,6 +58,14 @@ export function defaultServerDataDir(
   environment: DataDirEnvironment = currentEnvironment(),
 ): string | undefined {
   return listenDataDir(SERVERS_FOLDER, listen, environment);
+}
+
+/**
+ * The folder where `p2pft get` keeps, per set of items, what lets a stopped
+ * get resume (see src/peer/receiver_state.ts).
+ */
+export function receivedDataRoot(environment: DataDirEnvironment = currentEnvironment()): string {
+  return join(userDataRoot(environment), RECEIVED_FOLDER);
 }
 
 function listenDataDir(
