@@ -19,7 +19,7 @@ import { formatHostPort, type HostPort } from "../protocol/channel.ts";
 import { errorMessage, type Logger, stderrSink } from "../log.ts";
 import { type Download, isActive } from "../peer/download.ts";
 import { PeerNode } from "../peer/peer.ts";
-import { defaultPeerDataDir } from "../storage/data_dir.ts";
+import { adoptLegacyPeerDataDir, defaultPeerDataDir } from "../storage/data_dir.ts";
 import {
   addressOption,
   cliLogger,
@@ -140,7 +140,7 @@ export function peerCommand() {
         mdns: options.mdns,
         lan: options.lan,
         discoverTimeoutMs: options.discoverTimeout * MS_PER_SECOND,
-        dataDir: options.dataDir ?? defaultPeerDataDir(options.addr),
+        dataDir: options.dataDir ?? await defaultDataDir(options.addr, log),
         resume: options.resume,
         reshare: options.reshare,
         networkKey,
@@ -188,6 +188,23 @@ export function peerCommand() {
       const cut = outcome === "stopped" && (options.exitWhenDone || interrupted > 0);
       Deno.exit(cut ? SIGNAL_EXIT_CODES[signal] ?? 1 : 0);
     });
+}
+
+/**
+ * The default data folder of a peer listening on `listen`, with the state
+ * of the former default address `127.0.0.1` moved into it (once, said in
+ * one line) when that is where it lies.
+ */
+async function defaultDataDir(listen: HostPort, log: Logger): Promise<string | undefined> {
+  const moved = await adoptLegacyPeerDataDir(listen);
+  const dir = defaultPeerDataDir(listen);
+  if (moved !== undefined) {
+    log.info(
+      `moved this peer's state (identity, shares, unfinished downloads) from ${moved} to ${dir}: ` +
+        `the default --addr went from 127.0.0.1 to 0.0.0.0, and the data folder follows it`,
+    );
+  }
+  return dir;
 }
 
 /**

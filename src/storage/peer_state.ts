@@ -107,6 +107,9 @@ export function decodeJournal(bytes: Uint8Array): number[] {
   return indexes;
 }
 
+/** The file in a state folder that a process holds locked while it uses the folder. */
+export const LOCK_FILE = "lock";
+
 /** Another process holds the lock of the state folder. */
 export class DataDirInUseError extends Error {
   /** Creates the error; `message` says what to do. */
@@ -131,7 +134,7 @@ export class PeerState {
   /** Opens (creating if needed) and locks the state folder `dir`. */
   static async open(dir: string): Promise<PeerState> {
     await Deno.mkdir(join(dir, "downloads"), { recursive: true });
-    const lock = await Deno.open(join(dir, "lock"), { write: true, create: true });
+    const lock = await Deno.open(join(dir, LOCK_FILE), { write: true, create: true });
     const locked = await lock.tryLock(true).catch((error) => {
       lock.close();
       throw error;
