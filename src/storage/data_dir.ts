@@ -8,6 +8,7 @@
 
 import { join } from "node:path";
 import { DataDirInUseError, LOCK_FILE } from "./peer_state.ts";
+import { pathExists } from "./safe_name.ts";
 
 const APP_FOLDER = "p2pft";
 const PEERS_FOLDER = "peers";
@@ -99,20 +100,10 @@ export async function adoptLegacyPeerDataDir(
   const current = defaultPeerDataDir(listen, environment);
   if (current === undefined || listen.host !== ALL_INTERFACES) return undefined;
   const legacy = defaultPeerDataDir({ host: LEGACY_PEER_HOST, port: listen.port }, environment)!;
-  if (await exists(current) || !await exists(legacy)) return undefined;
+  if (await pathExists(current) || !await pathExists(legacy)) return undefined;
   await assertUnused(legacy);
   await Deno.rename(legacy, current);
   return legacy;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
 }
 
 async function assertUnused(dir: string): Promise<void> {

@@ -7,10 +7,9 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { P2pftProcess } from "../../scripts/process_harness.ts";
 import { sha256File, writeRandomFile } from "../../scripts/sample_files.ts";
 import { canCreateNamespaces } from "../discovery/agent.ts";
-import { tempDir } from "../helpers/cluster.ts";
+import { p2pftOn, tempDir } from "../helpers/cluster.ts";
 import { createLan, type Lan } from "../helpers/netns.ts";
 import { journalChunks, waitUntil } from "../helpers/resume.ts";
 
@@ -24,12 +23,9 @@ const SERVER = "127.0.0.1:8000";
 /** Longest a get may take. */
 const GET_TIMEOUT_MS = 60_000;
 
-/** `p2pft <args>` in host 0 of `lan`, its per-user data folder under `dataHome`. */
-function p2pft(lan: Lan, args: string[], dataHome?: string): P2pftProcess {
-  return new P2pftProcess(args, {
-    launch: (cmd, options) => lan.exec(0, cmd, options),
-    env: dataHome ? { XDG_DATA_HOME: dataHome } : undefined,
-  });
+/** `p2pft <args>` in host 0 of `lan`, its per-user data folder under `dataHome` when given. */
+function p2pft(lan: Lan, args: string[], dataHome?: string) {
+  return p2pftOn(lan, 0, args, { env: dataHome ? { XDG_DATA_HOME: dataHome } : undefined });
 }
 
 /** The folder where gets keep their journals, once one made it. */

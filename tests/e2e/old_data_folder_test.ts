@@ -7,21 +7,17 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { P2pftProcess } from "../../scripts/process_harness.ts";
 import { writeRandomFile } from "../../scripts/sample_files.ts";
 import { canCreateNamespaces } from "../discovery/agent.ts";
-import { fileIds, tempDir } from "../helpers/cluster.ts";
+import { fileIds, p2pftOn, tempDir } from "../helpers/cluster.ts";
 import { createLan, type Lan } from "../helpers/netns.ts";
 
 const ignore = !canCreateNamespaces();
 const SERVER = "127.0.0.1:8000";
 
 /** `p2pft <args>` in host 0 of `lan`, its per-user data folder under `dataHome`. */
-function p2pft(lan: Lan, args: string[], dataHome: string): P2pftProcess {
-  return new P2pftProcess(args, {
-    launch: (cmd, options) => lan.exec(0, cmd, options),
-    env: { XDG_DATA_HOME: dataHome },
-  });
+function p2pft(lan: Lan, args: string[], dataHome: string) {
+  return p2pftOn(lan, 0, args, { env: { XDG_DATA_HOME: dataHome } });
 }
 
 Deno.test({
