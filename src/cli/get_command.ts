@@ -30,7 +30,12 @@ export function getCommand() {
   const base = new Command("get")
     .description("fetch what p2pft send sends, with the code it printed, then exit")
     .argument("<code...>", "the code send printed, e.g. 42-copper-violin-river")
-    .option("-o, --out <dir>", "folder to save into (created if missing)", ".")
+    .option(
+      "-o, --out <dir>",
+      "folder to save into (created if missing); a get stopped half way and run again into it " +
+        "fetches only what is missing",
+      ".",
+    )
     .addOption(
       addressOption("-a, --addr <host:port>", {
         description: "address to serve the other receivers on while fetching (port 0 = any)",
