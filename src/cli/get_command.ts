@@ -3,7 +3,9 @@
  * or found, or on the LAN over mDNS), proves the code, fetches every item it
  * grants from the sender and the other receivers, verified, then exits: 0
  * when everything is here, 1 with a message that says what to do otherwise
- * (a wrong or expired code, a sender gone).
+ * (a wrong or expired code, a sender gone). A get stopped half way keeps
+ * its `.part` files and their journals (in the per-user data folder): run
+ * again with a code for the same items, it fetches only what is missing.
  *
  * @module
  */
@@ -17,6 +19,7 @@ import { formatHostPort, type HostPort } from "../protocol/channel.ts";
 import { resolveNameplate } from "../peer/nameplate_client.ts";
 import { type SenderLocation, TransferReceiver } from "../peer/transfer_receiver.ts";
 import { parseCode, type TransferCode } from "../security/transfer_code.ts";
+import { receivedDataRoot } from "../storage/data_dir.ts";
 import { formatBytes } from "./format.ts";
 import { addressOption, onShutdownSignal } from "./options.ts";
 import { meetingServer, transferOutput, withTransferOptions } from "./transfer_cli.ts";
@@ -27,7 +30,12 @@ export function getCommand() {
   const base = new Command("get")
     .description("fetch what p2pft send sends, with the code it printed, then exit")
     .argument("<code...>", "the code send printed, e.g. 42-copper-violin-river")
-    .option("-o, --out <dir>", "folder to save into (created if missing)", ".")
+    .option(
+      "-o, --out <dir>",
+      "folder to save into (created if missing); a get stopped half way and run again into it " +
+        "fetches only what is missing",
+      ".",
+    )
     .addOption(
       addressOption("-a, --addr <host:port>", {
         description: "address to serve the other receivers on while fetching (port 0 = any)",
@@ -48,6 +56,7 @@ export function getCommand() {
     const receiver = await TransferReceiver.connect(sender, code, {
       hostname: options.addr.host,
       port: options.addr.port,
+      stateRoot: receivedDataRoot(),
       log,
     });
     const size = receiver.items.reduce((sum, item) => sum + item.manifest.size, 0);
@@ -59,7 +68,7 @@ export function getCommand() {
     );
     const stopped = new Promise<"stopped">((resolve) => onShutdownSignal(() => resolve("stopped")));
     const work = Promise.all(
-      receiver.start(resolve(options.out)).map((download) =>
+      (await receiver.start(resolve(options.out))).map((download) =>
         watchDownload(download, { display, reporter })
       ),
     ).then(() => "done" as const);
@@ -73,9 +82,11 @@ export function getCommand() {
       await receiver.close();
       Deno.exit(0);
     }
+    const again = "run the same get again while send runs (or with the code of a new send of " +
+      "the same files): it fetches only what is missing";
     const message = outcome === "stopped"
-      ? "stopped before everything was here; run the same get again while send runs"
-      : `${errorMessage(outcome)}; run the same get again while send runs`;
+      ? `stopped before everything was here; ${again}`
+      : `${errorMessage(outcome)}; ${again}`;
     await receiver.close();
     throw new Error(message);
   });

@@ -53,6 +53,7 @@ export type CliEvent =
   }
   | { event: "file"; download: number; fileId: string; path: string; size: number }
   | { event: "cancelled"; download: number; fileId: string; name: string }
+  | { event: "shared"; fileId: string; name: string; size: number; from: string; path: string }
   | { event: "code"; code: string; command: string }
   | { event: "receiver"; state: "joined" | "finished" | "left" | "refused"; address: string }
   | { event: "error"; message: string };

@@ -16,10 +16,10 @@ import {
 } from "../constants.ts";
 import { discoverServer } from "../discovery/services.ts";
 import { formatHostPort, type HostPort } from "../protocol/channel.ts";
-import { errorMessage, type Logger, stderrSink } from "../log.ts";
+import { errorMessage, type Logger, type LogLevel, stderrSink } from "../log.ts";
 import { type Download, isActive } from "../peer/download.ts";
 import { PeerNode } from "../peer/peer.ts";
-import { defaultPeerDataDir } from "../storage/data_dir.ts";
+import { adoptLegacyPeerDataDir, defaultPeerDataDir } from "../storage/data_dir.ts";
 import {
   addressOption,
   cliLogger,
@@ -31,10 +31,18 @@ import {
   withKeyOptions,
   withOutputOptions,
 } from "./options.ts";
-import { type Console, effectiveLogLevel, outputMode, Reporter, stdConsole } from "./output.ts";
+import {
+  type Console,
+  effectiveLogLevel,
+  type OutputMode,
+  outputMode,
+  Reporter,
+  stdConsole,
+} from "./output.ts";
 import { PEER_PROMPT, runPeerShell } from "./peer_shell.ts";
 import { closingLine, cpuMilliseconds } from "./peer_summary.ts";
 import { BarsDisplay, progressDisplay } from "./progress_display.ts";
+import { printRemembered } from "./shared_list.ts";
 import { Shell } from "./shell.ts";
 import { checkStartupPaths } from "./startup_paths.ts";
 import {
@@ -105,13 +113,19 @@ export function peerCommand() {
       "find peers on the LAN over mDNS and ask them for files; no server needed " +
         "(a server is still used if --server or --auto-discover is given)",
     )
-    .option("--no-mdns", "do not advertise this peer on the LAN over mDNS/DNS-SD");
+    .option("--no-mdns", "do not advertise this peer on the LAN over mDNS/DNS-SD")
+    .option(
+      "--shared",
+      "list what this peer shares, as the shell's shared does, from its data folder (--data-dir, " +
+        "or the one of --addr), then exit; contacts no server",
+    );
   return withOutputOptions(
     withKeyOptions(base),
     "print results only: no progress, only warnings and errors logged",
   )
     .action(async (options, command) => {
       const mode = outputMode(options);
+      if (options.shared) return await listShared(options, mode);
       if (options.interactive && options.exitWhenDone) {
         throw new Error(
           "--exit-when-done does not apply to the shell: type wait, then exit, in it instead",
@@ -140,7 +154,7 @@ export function peerCommand() {
         mdns: options.mdns,
         lan: options.lan,
         discoverTimeoutMs: options.discoverTimeout * MS_PER_SECOND,
-        dataDir: options.dataDir ?? defaultPeerDataDir(options.addr),
+        dataDir: options.dataDir ?? await defaultDataDir(options.addr, log),
         resume: options.resume,
         reshare: options.reshare,
         networkKey,
@@ -188,6 +202,53 @@ export function peerCommand() {
       const cut = outcome === "stopped" && (options.exitWhenDone || interrupted > 0);
       Deno.exit(cut ? SIGNAL_EXIT_CODES[signal] ?? 1 : 0);
     });
+}
+
+/** `peer --shared`: prints what the data folder remembers sharing; refuses options that act. */
+async function listShared(
+  options: {
+    interactive?: boolean;
+    register: string[];
+    download: string[];
+    unshare: string[];
+    dataDir?: string;
+    addr: HostPort;
+    logLevel: LogLevel;
+  },
+  mode: OutputMode,
+): Promise<void> {
+  const acting = [
+    options.interactive && "-i",
+    options.register.length > 0 && "-r",
+    options.download.length > 0 && "-d",
+    options.unshare.length > 0 && "--unshare",
+  ].filter(Boolean);
+  if (acting.length > 0) {
+    throw new Error(`--shared only lists: run it without ${acting.join(", ")}`);
+  }
+  const log = cliLogger("peer", effectiveLogLevel(options.logLevel, mode));
+  const dir = options.dataDir ?? await defaultDataDir(options.addr, log);
+  if (dir === undefined) {
+    throw new Error("a peer on port 0 keeps no state: give the --data-dir or --addr it runs with");
+  }
+  await printRemembered(dir, new Reporter(mode, stdConsole()));
+}
+
+/**
+ * The default data folder of a peer listening on `listen`, with the state
+ * of the former default address `127.0.0.1` moved into it (once, said in
+ * one line) when that is where it lies.
+ */
+async function defaultDataDir(listen: HostPort, log: Logger): Promise<string | undefined> {
+  const moved = await adoptLegacyPeerDataDir(listen);
+  const dir = defaultPeerDataDir(listen);
+  if (moved !== undefined) {
+    log.info(
+      `moved this peer's state (identity, shares, unfinished downloads) from ${moved} to ${dir}: ` +
+        `the default --addr went from 127.0.0.1 to 0.0.0.0, and the data folder follows it`,
+    );
+  }
+  return dir;
 }
 
 /**

@@ -26,7 +26,7 @@ import { type Shell, type ShellIo, untilAborted } from "./shell.ts";
 import { shellProgram } from "./shell_program.ts";
 import { formatFields, formatTable } from "./table.ts";
 import { expandPaths } from "./shell_paths.ts";
-import { sharedRows } from "./shared_list.ts";
+import { sharedTable } from "./shared_list.ts";
 import { ownSummary } from "../peer/file_query.ts";
 import { registerWithProgress, watchDownload } from "./transfers.ts";
 
@@ -258,15 +258,7 @@ export function serverLine(
 }
 
 function listShared(state: PeerShellState, io: ShellIo): void {
-  const files = state.peer.shared();
-  if (files.length === 0) {
-    io.out("this peer shares nothing yet; register <path> shares a file or folder");
-    return;
-  }
-  io.out(...formatTable(sharedRows(files), {
-    header: ["ID", "NAME", "SIZE", "FROM", "PATH"],
-    align: ["left", "left", "right", "left", "left"],
-  }));
+  io.out(...sharedTable(state.peer.shared(), "register <path> shares a file or folder"));
 }
 
 /** Table rows of the network's files, `*` marking the ones `mine` holds. */

@@ -1,15 +1,26 @@
 /**
  * When a send's code still lets people in, as pure bookkeeping with the time
  * passed in: it stops working after `maxFailures` wrong (or abandoned) code
- * exchanges, once `maxReceivers` receivers have it, when it expires, or
- * when the send stops. Exchanges under way count against the failures
- * until they end, so that many at once cannot try more guesses than that.
+ * exchanges, once `maxReceivers` receivers have everything, when it
+ * expires, or when the send stops. Exchanges under way count against the
+ * failures until they end, so that many at once cannot try more guesses
+ * than that. A receiver holds its place while it downloads, and frees it
+ * if it leaves (or dies) before the end: the code then lets another in.
  *
  * @module
  */
 
-/** Why the gate is shut, or `open`; `busy` lets no one in now but may open again. */
-export type GateState = "open" | "busy" | "full" | "expired" | "burned" | "stopped";
+/**
+ * Why the gate is shut, or `open`. `busy` (exchanges under way take the
+ * last places or guesses) and `taken` (every place held by a receiver still
+ * downloading) let no one in now but may open again; the others are for good.
+ */
+export type GateState = "open" | "busy" | "taken" | "full" | "expired" | "burned" | "stopped";
+
+/** Whether `state` lets no one in ever again. */
+export function shutForGood(state: GateState): boolean {
+  return state !== "open" && state !== "busy" && state !== "taken";
+}
 
 /** The limits of a {@linkcode CodeGate}. */
 export interface CodeGateLimits {
@@ -59,7 +70,8 @@ export class CodeGate {
     if (this.#stopped) return "stopped";
     if (failures >= maxFailures) return "burned";
     if (expiresAt !== undefined && now >= expiresAt) return "expired";
-    if (maxReceivers > 0 && active + finished >= maxReceivers) return "full";
+    if (maxReceivers > 0 && finished >= maxReceivers) return "full";
+    if (maxReceivers > 0 && active + finished >= maxReceivers) return "taken";
     if (maxReceivers > 0 && active + finished + pending >= maxReceivers) return "busy";
     if (failures + pending >= maxFailures) return "busy";
     return "open";
@@ -100,9 +112,8 @@ export class CodeGate {
    * good and no exchange or receiver is under way.
    */
   settled(now: number): boolean {
-    const state = this.state(now);
-    const shut = state !== "open" && state !== "busy";
-    return shut && this.#counts.pending === 0 && this.#counts.active === 0;
+    return shutForGood(this.state(now)) && this.#counts.pending === 0 &&
+      this.#counts.active === 0;
   }
 }
 
@@ -111,6 +122,9 @@ export function gateRefusal(state: GateState): string {
   switch (state) {
     case "busy":
       return "the sender is busy with other receivers: try again in a few seconds";
+    case "taken":
+      return "as many receivers as the sender allows are fetching with this code now: try " +
+        "again later (a receiver that stops frees its place), or ask the sender to send again";
     case "full":
       return "this code was already used by as many receivers as the sender allowed: " +
         "ask the sender to send again";

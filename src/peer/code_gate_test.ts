@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { CodeGate, gateRefusal } from "./code_gate.ts";
+import { CodeGate, gateRefusal, shutForGood } from "./code_gate.ts";
 
 Deno.test("the code stops working after the allowed wrong codes, even tried at once", () => {
   const gate = new CodeGate({ maxFailures: 3, maxReceivers: 0 });
@@ -20,9 +20,12 @@ Deno.test("a right code makes an active receiver, and the default of one receive
   assert.equal(gate.begin(0), "open");
   assert.equal(gate.begin(0), "busy", "the one place is being taken");
   gate.end(true);
-  assert.equal(gate.state(0), "full");
+  assert.equal(gate.state(0), "taken", "its receiver holds the place while it downloads");
+  assert.ok(!shutForGood(gate.state(0)), "it may leave before the end");
   assert.ok(!gate.settled(0), "its receiver is still at it");
   gate.leave(true);
+  assert.equal(gate.state(0), "full");
+  assert.ok(shutForGood(gate.state(0)));
   assert.ok(gate.settled(0));
   assert.deepEqual(gate.counts, { failures: 0, pending: 0, active: 0, finished: 1 });
 });
@@ -65,4 +68,5 @@ Deno.test("each shut state tells the code holder what to do", () => {
   assert.match(gateRefusal("expired"), /expired: ask the sender to send again/);
   assert.match(gateRefusal("full"), /ask the sender to send again/);
   assert.match(gateRefusal("busy"), /try again in a few seconds/);
+  assert.match(gateRefusal("taken"), /try again later \(a receiver that stops frees its place\)/);
 });

@@ -87,13 +87,19 @@ export class Downloads {
   /**
    * Starts downloading `fileId` into `outDir` (absolute), or returns the
    * download of it already running. The `.part` file a failed download of
-   * it left in `outDir` is taken up again, not left behind. With `inside`,
-   * only that file of the folder is fetched; throws when the folder has none.
+   * it left in `outDir` is taken up again, not left behind, as is the one
+   * `resume` names (a journal's, read by the caller). With `inside`, only
+   * that file of the folder is fetched; throws when the folder has none.
    */
   start(
     fileId: string,
     manifest: Manifest,
-    options: { outDir: string; inside?: string; localCopy?: string },
+    options: {
+      outDir: string;
+      inside?: string;
+      localCopy?: string;
+      resume?: { path: string; chunks: number[] };
+    },
   ): Download {
     const { outDir, inside, localCopy } = options;
     const running = this.find(fileId, inside);
@@ -106,7 +112,8 @@ export class Downloads {
     }
     const failed = this.#failed.get(fileId);
     this.#failed.delete(fileId);
-    const resume = failed && dirname(failed.path) === outDir ? failed : undefined;
+    const resume = options.resume ??
+      (failed && dirname(failed.path) === outDir ? failed : undefined);
     return this.#start(fileId, manifest, { outDir, resume, localCopy });
   }
 

@@ -9,6 +9,7 @@
  */
 
 import type { FileSummary, Manifest } from "../protocol/messages.ts";
+import { LookupError } from "../storage/file_index.ts";
 import { editDistance, splitInside } from "../storage/folder_file.ts";
 import type { Listing } from "./network_lookup.ts";
 
@@ -39,16 +40,22 @@ function shownName(file: FileSummary): string {
 
 /**
  * The file ID of the file named `name` (a folder as `name` or `name/`) in
- * `files`. Throws when none or several have that name, with the closest
- * names when none has it.
+ * `files`. Throws a `LookupError` when none (`not-found`) or several
+ * (`ambiguous`) have that name, with the closest names when none has it,
+ * and `options.asked`, when given, saying who was asked.
  */
-export function resolveName(files: Listing<FileSummary>, name: string): string {
+export function resolveName(
+  files: Listing<FileSummary>,
+  name: string,
+  options: { asked?: string } = {},
+): string {
   const named = files.entries.filter((file) =>
     file.name === name || (file.files !== undefined && `${file.name}/` === name)
   );
   if (named.length === 1) return named[0].fileId;
   if (named.length > 1) {
-    throw new Error(
+    throw new LookupError(
+      "ambiguous",
       `${named.length} files are named ${name} (${
         named.slice(0, SUGGESTIONS_SHOWN).map((file) => file.fileId.slice(0, SUGGESTED_ID_DIGITS))
           .join(", ")
@@ -59,7 +66,11 @@ export function resolveName(files: Listing<FileSummary>, name: string): string {
   const more = files.cut > 0
     ? ` among the ${files.entries.length} listed (the network has ${files.cut} more)`
     : " on the network";
-  throw new Error(`no file named ${name}${more}${hex}${didYouMean(name, files.entries)}`);
+  const asked = options.asked === undefined ? "" : `; ${options.asked}`;
+  throw new LookupError(
+    "not-found",
+    `no file named ${name}${more}${hex}${asked}${didYouMean(name, files.entries)}`,
+  );
 }
 
 /**

@@ -47,7 +47,7 @@ Deno.test("a name two files have asks for the ID, showing both", () => {
 Deno.test("an unknown name is refused with the closest names, and says when it is no ID either", () => {
   assert.throws(
     () => resolveName(listing(files), "big.isp"),
-    /^Error: no file named big\.isp on the network, and it is not a file ID \(hex digits\); did you mean be7ccc0f1111 \(big\.iso\)\?$/,
+    /^LookupError: no file named big\.isp on the network, and it is not a file ID \(hex digits\); did you mean be7ccc0f1111 \(big\.iso\)\?$/,
   );
   assert.throws(() => resolveName(listing(files), "xyz!"), /not a file ID \(hex digits\)$/);
   assert.throws(

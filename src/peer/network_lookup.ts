@@ -23,6 +23,7 @@ import {
 } from "../protocol/messages.ts";
 import { type FileIndex, LookupError } from "../storage/file_index.ts";
 import { computeFileId } from "../storage/manifest.ts";
+import { resolveName } from "./file_query.ts";
 import type { LanPeer } from "./lan_peers.ts";
 import type { ServerLink } from "./server_link.ts";
 
@@ -126,10 +127,42 @@ export class NetworkLookup {
   }
 
   /**
+   * The file ID of the file named `name` among the network's files (see
+   * file_query.ts). In LAN mode a name no one has is asked again while
+   * peers may still appear, and the failure says how many LAN peers
+   * answered, with what to check when none did.
+   */
+  async resolveName(name: string): Promise<string> {
+    const lan = this.#lan;
+    const deadline = Date.now() + this.#discoverTimeoutMs;
+    while (true) {
+      const { listing, lanAnswered } = await this.#files();
+      try {
+        return resolveName(listing, name);
+      } catch (error) {
+        const notFound = error instanceof LookupError && error.code === "not-found";
+        if (!lan || !notFound) throw error;
+        if (Date.now() >= deadline) {
+          const waitedMs = this.#discoverTimeoutMs;
+          const asked = lanAnswers({ seen: lan.peers().length, answered: lanAnswered, waitedMs });
+          // Throws again, now saying who was asked.
+          return resolveName(listing, name, { asked });
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, LAN_LOOKUP_RETRY_MS));
+    }
+  }
+
+  /**
    * Everything the network shares: the server's index, fetched page by page
    * (at most `MAX_LISTING_PAGES`), merged with the LAN peers' files.
    */
   async files(): Promise<Listing<FileSummary>> {
+    return (await this.#files()).listing;
+  }
+
+  /** {@linkcode files}, and how many LAN peers answered (0 outside LAN mode). */
+  async #files(): Promise<{ listing: Listing<FileSummary>; lanAnswered: number }> {
     const server = this.#server;
     const [fromServer, fromLan] = await Promise.all([
       server
@@ -141,11 +174,14 @@ export class NetworkLookup {
           return { entries: reply.files, total: reply.total };
         }, (file) => file.fileId)
         : { entries: [], cut: 0 },
-      this.#lan?.index("").then((index) => index.files().files) ?? [],
+      this.#lan?.index("") ?? undefined,
     ]);
     const known = new Set(fromServer.entries.map((file) => file.fileId));
-    const lanOnly = fromLan.filter((file) => !known.has(file.fileId));
-    return { entries: [...fromServer.entries, ...lanOnly], cut: fromServer.cut };
+    const lanOnly = (fromLan?.files().files ?? []).filter((file) => !known.has(file.fileId));
+    return {
+      listing: { entries: [...fromServer.entries, ...lanOnly], cut: fromServer.cut },
+      lanAnswered: fromLan?.peers(Date.now()).total ?? 0,
+    };
   }
 
   /**
@@ -230,19 +266,29 @@ export class NetworkLookup {
  * Why a LAN lookup found nothing: how many peers answered (and were seen
  * over mDNS), with what to check when none did.
  */
-export function lanNotFound(
-  query: string,
-  counts: { seen: number; answered: number; waitedMs: number },
-): string {
+export function lanNotFound(query: string, counts: LanCounts): string {
   const what = `no file with ID ${query.trim().toLowerCase()} is shared`;
   if (counts.answered > 0) {
     return `${what} by the ${counts.answered} LAN peer(s) that answered`;
   }
+  return `${what}: ${lanAnswers(counts)}`;
+}
+
+/** The LAN peers a search reached: seen over mDNS, answered, and how long it went on. */
+export interface LanCounts {
+  seen: number;
+  answered: number;
+  waitedMs: number;
+}
+
+/** How many LAN peers answered a search that found nothing, with what to check when none did. */
+export function lanAnswers(counts: LanCounts): string {
+  if (counts.answered > 0) return `none of the ${counts.answered} LAN peer(s) that answered has it`;
   const seconds = counts.waitedMs / MS_PER_SECOND;
   const seen = counts.seen === 0
     ? "no peer was found over mDNS"
     : `${counts.seen} peer(s) found over mDNS did not answer`;
-  return `${what}: ${seen} within ${seconds} s; are the other peers on this LAN (same subnet), ` +
+  return `${seen} within ${seconds} s; are the other peers on this LAN (same subnet), ` +
     `started with --lan and without --no-mdns, and does no firewall block mDNS (UDP 5353) ` +
     `or their ports? --discover-timeout waits longer`;
 }

@@ -150,6 +150,36 @@ Deno.test("a LAN lookup that finds nothing says how many peers answered, and wha
   );
 });
 
+Deno.test("a LAN lookup by name keeps asking while peers may appear, then says how many answered", async () => {
+  const late = lan([lanSource], { after: 2 });
+  assert.equal(
+    await new NetworkLookup({ lan: late, discoverTimeoutMs: 5_000 }).resolveName("a.bin"),
+    fileId,
+  );
+  assert.equal(late.searches, 3);
+  const answered = new NetworkLookup({ lan: lan([lanSource]), discoverTimeoutMs: 0 });
+  await assert.rejects(
+    answered.resolveName("b.bin"),
+    (error) =>
+      error instanceof LookupError && error.code === "not-found" &&
+      /^no file named b\.bin on the network, and it is not a file ID \(hex digits\); none of the 1 LAN peer\(s\) that answered has it; did you mean [0-9a-f]{12} \(a\.bin\)\?$/
+        .test(error.message),
+  );
+  const nobody = new NetworkLookup({ lan: lan([], { after: 99 }), discoverTimeoutMs: 0 });
+  await assert.rejects(
+    nobody.resolveName("b.bin"),
+    /^LookupError: no file named b\.bin on the network, .*; no peer was found over mDNS within 0 s; are the other peers on this LAN .*--discover-timeout waits longer$/,
+  );
+  const serverOnly = new NetworkLookup({
+    server: server({ files: { files: [], total: 0 } }),
+    discoverTimeoutMs: 5_000,
+  });
+  await assert.rejects(
+    serverOnly.resolveName("b.bin"),
+    /^LookupError: no file named b\.bin on the network, and it is not a file ID \(hex digits\)$/,
+  );
+});
+
 Deno.test("when neither answers, the lookup fails with the first failure", async () => {
   const network = new NetworkLookup({ server: server({}), discoverTimeoutMs: 0 });
   await assert.rejects(network.lookup(fileId), /no lookup here/);

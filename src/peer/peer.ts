@@ -33,7 +33,7 @@ import { ServerLink } from "./server_link.ts";
 import { type Registered, Shares } from "./shares.ts";
 import { LookupError } from "../storage/file_index.ts";
 import { RemoteError } from "../protocol/connection.ts";
-import { didYouMean, HEX_QUERY, resolveAmong, resolveName, splitQuery } from "./file_query.ts";
+import { didYouMean, HEX_QUERY, resolveAmong, splitQuery } from "./file_query.ts";
 
 /** Options of {@linkcode PeerNode.start}. */
 export interface PeerOptions {
@@ -252,7 +252,7 @@ export class PeerNode {
    */
   async download(query: string, outDir: string): Promise<Download> {
     const { query: asked, inside } = splitQuery(query);
-    const id = HEX_QUERY.test(asked) ? asked : resolveName(await this.#network.files(), asked);
+    const id = HEX_QUERY.test(asked) ? asked : await this.#network.resolveName(asked);
     const { fileId, manifest } = await this.lookup(id);
     const localCopy = this.#shares.wholePath(fileId);
     return this.#downloads.start(fileId, manifest, { outDir: resolve(outDir), inside, localCopy });

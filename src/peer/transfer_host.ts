@@ -39,7 +39,13 @@ import { Bitfield } from "../storage/bitfield.ts";
 import { FileIndex } from "../storage/file_index.ts";
 import type { HashProgress } from "../storage/hash_file.ts";
 import { ChunkServer, type GuestDesk } from "./chunk_server.ts";
-import { CodeGate, type CodeGateLimits, gateRefusal, type GateState } from "./code_gate.ts";
+import {
+  CodeGate,
+  type CodeGateLimits,
+  gateRefusal,
+  type GateState,
+  shutForGood,
+} from "./code_gate.ts";
 import { connectionContext } from "./code_exchange.ts";
 import { Library } from "./library.ts";
 import { type Registered, Shares } from "./shares.ts";
@@ -375,7 +381,7 @@ export class TransferHost implements GuestDesk {
   #check(): void {
     const now = Date.now();
     const state = this.#gate.state(now);
-    if (!this.#shutAnnounced && state !== "open" && state !== "busy") {
+    if (!this.#shutAnnounced && shutForGood(state)) {
       this.#shutAnnounced = true;
       clearTimeout(this.#expiry);
       this.#emit({ kind: "shut", state });

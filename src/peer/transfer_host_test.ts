@@ -26,6 +26,15 @@ async function startHost(limits = { maxFailures: 3, maxReceivers: 0 }) {
   return { host, events, location: { host: "127.0.0.1", port: host.port, peerId: host.peerId } };
 }
 
+/** A host letting one receiver in, sending a random 50 kB `a.bin` written into `dir`. */
+async function sendingOne(dir: string) {
+  const path = join(dir, "a.bin");
+  await Deno.writeFile(path, crypto.getRandomValues(new Uint8Array(50_000)));
+  const started = await startHost({ maxFailures: 3, maxReceivers: 1 });
+  await started.host.add(path);
+  return { ...started, path };
+}
+
 /** A connection to the sender at `location` that came with a code and proved nothing yet. */
 async function guest(location: { host: string; port: number; peerId: string }) {
   const identity = await createIdentity();
@@ -41,18 +50,15 @@ async function guest(location: { host: string; port: number; peerId: string }) {
 
 Deno.test("a receiver with the right code gets the item, verified, and the sender counts it", async () => {
   await using dir = await tempDir();
-  const path = join(dir.path, "a.bin");
-  await Deno.writeFile(path, crypto.getRandomValues(new Uint8Array(50_000)));
-  const { host, events, location } = await startHost({ maxFailures: 3, maxReceivers: 1 });
+  const { host, events, location, path } = await sendingOne(dir.path);
   try {
-    await host.add(path);
     const receiver = await TransferReceiver.connect(location, CODE, {
       hostname: "127.0.0.1",
       port: 0,
     });
     try {
       assert.equal(receiver.items.length, 1);
-      const [download] = receiver.start(join(dir.path, "out"));
+      const [download] = await receiver.start(join(dir.path, "out"));
       const result = await download.done;
       assert.deepEqual(await Deno.readFile(result.path), await Deno.readFile(path));
       await receiver.finished();
@@ -60,8 +66,32 @@ Deno.test("a receiver with the right code gets the item, verified, and the sende
       await receiver.close();
     }
     await host.settled;
-    assert.deepEqual(events.map((event) => event.kind), ["joined", "shut", "finished"]);
+    assert.deepEqual(events.map((event) => event.kind), ["joined", "finished", "shut"]);
     assert.equal(host.counts.finished, 1);
+  } finally {
+    await host.close();
+  }
+});
+
+Deno.test("a receiver that leaves before the end frees its place: the code stays, another gets in", async () => {
+  await using dir = await tempDir();
+  const { host, events, location } = await sendingOne(dir.path);
+  try {
+    const options = { hostname: "127.0.0.1", port: 0 };
+    const quitter = await TransferReceiver.connect(location, CODE, options);
+    await quitter.close();
+    while (events.length < 2) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.deepEqual(events.map((event) => event.kind), ["joined", "left"], "the code is not shut");
+    const receiver = await TransferReceiver.connect(location, CODE, options);
+    try {
+      const [download] = await receiver.start(join(dir.path, "out"));
+      await download.done;
+      await receiver.finished();
+    } finally {
+      await receiver.close();
+    }
+    await host.settled;
+    assert.deepEqual(events.map((event) => event.kind).slice(2), ["joined", "finished", "shut"]);
   } finally {
     await host.close();
   }

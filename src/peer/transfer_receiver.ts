@@ -6,8 +6,10 @@
  * connections to them and the sender, and one download per item. The
  * connection the code was proven on stays open as the link to the sender,
  * which tells who holds which chunks; when everything is verified the
- * receiver says `done` and leaves. It keeps no state: a fresh identity each
- * run, nothing remembered, nothing shared afterwards.
+ * receiver says `done` and leaves. It has a fresh identity each run and
+ * shares nothing afterwards; what it keeps, given a `stateRoot`, is the
+ * journal of each unfinished download (receiver_state.ts), so that a `get`
+ * stopped half way resumes when run again.
  *
  * @module
  */
@@ -27,12 +29,14 @@ import type { Grant } from "../protocol/transfer_messages.ts";
 import { createIdentity } from "../security/identity.ts";
 import { codePassword, type TransferCode } from "../security/transfer_code.ts";
 import { decodeBase64 } from "../storage/base64.ts";
+import type { PeerState } from "../storage/peer_state.ts";
 import { ChunkServer } from "./chunk_server.ts";
 import { proveCode } from "./code_exchange.ts";
 import type { Download, FoundSources } from "./download.ts";
 import { Downloads } from "./downloads.ts";
 import { Library } from "./library.ts";
 import { PeerPool } from "./peer_pool.ts";
+import { closeReceiverState, openReceiverState, resumePoints } from "./receiver_state.ts";
 import { Shares } from "./shares.ts";
 
 /** Where the sender of a code listens, and the ID it must prove there. */
@@ -46,6 +50,11 @@ export interface ReceiveOptions {
   hostname: string;
   /** Port to serve them on, 0 for any free one. */
   port: number;
+  /**
+   * Folder that holds, per set of items, the journals that let a stopped
+   * receiver resume (see receiver_state.ts); none keeps nothing.
+   */
+  stateRoot?: string;
   log?: Logger;
 }
 
@@ -60,6 +69,7 @@ export class TransferReceiver {
   #shares: Shares;
   #downloads: Downloads;
   #downloadsClosed: Promise<void> | undefined;
+  #state: PeerState | undefined;
 
   private constructor(
     parts: {
@@ -70,6 +80,7 @@ export class TransferReceiver {
       pool: PeerPool;
       shares: Shares;
       downloads: Downloads;
+      state: PeerState | undefined;
     },
   ) {
     this.#link = parts.link;
@@ -79,6 +90,7 @@ export class TransferReceiver {
     this.#pool = parts.pool;
     this.#shares = parts.shares;
     this.#downloads = parts.downloads;
+    this.#state = parts.state;
   }
 
   /**
@@ -107,8 +119,13 @@ export class TransferReceiver {
     });
     running.catch((error) => log.debug(`link to the sender: ${errorMessage(error)}`));
     let chunkServer: ChunkServer | undefined;
+    let state: PeerState | undefined;
     try {
       const grant = await proveCode(link, { selfId: identity.id, password: codePassword(code) });
+      const fileIds = grant.items.map((item) => item.fileId);
+      state = options.stateRoot === undefined
+        ? undefined
+        : await openReceiverState(options.stateRoot, { fileIds, log });
       const credentials: Credentials = { identity, networkKey: decodeBase64(grant.key) };
       const library = new Library();
       chunkServer = await ChunkServer.start({
@@ -130,6 +147,7 @@ export class TransferReceiver {
         pool,
         findSources: (fileId) => findSources(link, { fileId, sender: senderSource }),
         shares,
+        state,
         link: swarm,
         log,
       });
@@ -142,18 +160,25 @@ export class TransferReceiver {
         pool,
         shares,
         downloads,
+        state,
       });
     } catch (error) {
       link.close();
       await chunkServer?.close();
+      await state?.close();
       throw error;
     }
   }
 
-  /** Starts downloading every item into `outDir` (absolute); one download each. */
-  start(outDir: string): Download[] {
+  /**
+   * Starts downloading every item into `outDir` (absolute), one download
+   * each; an item an earlier receiver of it left unfinished in `outDir`
+   * resumes from its `.part` file.
+   */
+  async start(outDir: string): Promise<Download[]> {
+    const points = this.#state ? await resumePoints(this.#state, outDir) : new Map();
     return this.items.map(({ fileId, manifest }) =>
-      this.#downloads.start(fileId, manifest, { outDir })
+      this.#downloads.start(fileId, manifest, { outDir, resume: points.get(fileId) })
     );
   }
 
@@ -180,6 +205,7 @@ export class TransferReceiver {
     await this.#pool.close();
     await this.#chunkServer.close();
     this.#shares.close();
+    if (this.#state) await closeReceiverState(this.#state);
   }
 
   #closeDownloads(): Promise<void> {

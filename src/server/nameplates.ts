@@ -8,7 +8,9 @@
  * `NAMEPLATE_RESOLVES_PER_MINUTE` a minute from one IP address.
  *
  * What a resolve tells: that someone sends, from which IP address and port,
- * under which ID; not what is sent, nor the code's words.
+ * under which ID; not what is sent, nor the code's words. A sender that
+ * claimed over loopback (on the server's machine) is given to a guest from
+ * elsewhere at the server's own address, as for peers (see seen_address.ts).
  *
  * @module
  */
@@ -28,6 +30,7 @@ import { parseMessage } from "../protocol/messages.ts";
 import { RequestRate, type RequestRateLimits } from "../protocol/request_rate.ts";
 import { plainHost } from "../protocol/socket_channel.ts";
 import { nameplateRequestSchema } from "../protocol/transfer_messages.ts";
+import { addressFor, requesterLink } from "./seen_address.ts";
 
 /** Where a nameplate's sender listens, and the ID it proves there. */
 export interface NameplateEntry {
@@ -169,7 +172,8 @@ export async function serveGuest(
       const host = plainHost((connection.channel.remoteAddr as Deno.NetAddr).hostname);
       try {
         const entry = options.nameplates.resolve(message.nameplate, { host, now: Date.now() });
-        await connection.reply(message.id, { ...entry });
+        const address = addressFor(entry.address, requesterLink(connection.channel));
+        await connection.reply(message.id, { ...entry, address });
       } catch (error) {
         if (!(error instanceof NameplateError)) throw error;
         if (error.code === "rate-limited") {

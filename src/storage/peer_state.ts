@@ -107,6 +107,9 @@ export function decodeJournal(bytes: Uint8Array): number[] {
   return indexes;
 }
 
+/** The file in a state folder that a process holds locked while it uses the folder. */
+export const LOCK_FILE = "lock";
+
 /** Another process holds the lock of the state folder. */
 export class DataDirInUseError extends Error {
   /** Creates the error; `message` says what to do. */
@@ -131,7 +134,7 @@ export class PeerState {
   /** Opens (creating if needed) and locks the state folder `dir`. */
   static async open(dir: string): Promise<PeerState> {
     await Deno.mkdir(join(dir, "downloads"), { recursive: true });
-    const lock = await Deno.open(join(dir, "lock"), { write: true, create: true });
+    const lock = await Deno.open(join(dir, LOCK_FILE), { write: true, create: true });
     const locked = await lock.tryLock(true).catch((error) => {
       lock.close();
       throw error;
@@ -147,8 +150,8 @@ export class PeerState {
   }
 
   /** The files shared before. */
-  async loadShared(): Promise<SharedRecord[]> {
-    return (await readJson(join(this.dir, "shared.json"), sharedFileSchema))?.shared ?? [];
+  loadShared(): Promise<SharedRecord[]> {
+    return loadSharedRecords(this.dir);
   }
 
   /** Replaces the list of shared files. Writes are serialised, last one wins. */
@@ -162,21 +165,8 @@ export class PeerState {
   }
 
   /** Every unfinished download, with the chunks its journal records. */
-  async loadDownloads(): Promise<{ record: DownloadRecord; chunks: number[] }[]> {
-    const result: { record: DownloadRecord; chunks: number[] }[] = [];
-    for await (const entry of Deno.readDir(join(this.dir, "downloads"))) {
-      if (!entry.name.endsWith(".json")) continue;
-      const record = await readJson(join(this.dir, "downloads", entry.name), downloadFileSchema);
-      if (!record) continue;
-      const journal = await Deno.readFile(this.#journalPath(record.fileId)).catch(() =>
-        new Uint8Array()
-      );
-      result.push({
-        record: { fileId: record.fileId, manifest: record.manifest, path: record.path },
-        chunks: decodeJournal(journal),
-      });
-    }
-    return result;
+  loadDownloads(): Promise<UnfinishedDownload[]> {
+    return loadUnfinishedDownloads(this.dir);
   }
 
   /** Records a download that starts (or restarts) with the chunks `chunks` verified. */
@@ -219,8 +209,54 @@ export class PeerState {
   }
 
   #journalPath(fileId: string): string {
-    return join(this.dir, "downloads", `${fileId}.chunks`);
+    return journalPath(this.dir, fileId);
   }
+}
+
+/** An unfinished download, with the chunks its journal records. */
+export interface UnfinishedDownload {
+  record: DownloadRecord;
+  chunks: number[];
+}
+
+/**
+ * The files the state folder `dir` remembers sharing; none when it does not
+ * exist. Reads without the lock, as a listing may while the peer runs.
+ */
+export async function loadSharedRecords(dir: string): Promise<SharedRecord[]> {
+  return (await readJson(join(dir, "shared.json"), sharedFileSchema))?.shared ?? [];
+}
+
+/**
+ * The unfinished downloads the state folder `dir` records; none when it
+ * does not exist. Reads without the lock, as a listing may while the peer runs.
+ */
+export async function loadUnfinishedDownloads(dir: string): Promise<UnfinishedDownload[]> {
+  const result: UnfinishedDownload[] = [];
+  let entries: Deno.DirEntry[];
+  try {
+    entries = await Array.fromAsync(Deno.readDir(join(dir, "downloads")));
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return result;
+    throw error;
+  }
+  for (const entry of entries) {
+    if (!entry.name.endsWith(".json")) continue;
+    const record = await readJson(join(dir, "downloads", entry.name), downloadFileSchema);
+    if (!record) continue;
+    const journal = await Deno.readFile(journalPath(dir, record.fileId)).catch(() =>
+      new Uint8Array()
+    );
+    result.push({
+      record: { fileId: record.fileId, manifest: record.manifest, path: record.path },
+      chunks: decodeJournal(journal),
+    });
+  }
+  return result;
+}
+
+function journalPath(dir: string, fileId: string): string {
+  return join(dir, "downloads", `${fileId}.chunks`);
 }
 
 function encodeJournal(indexes: number[]): Uint8Array {

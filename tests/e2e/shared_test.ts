@@ -2,12 +2,13 @@
  * What a peer shares, through real processes: its downloads are re-shared
  * and remembered by default; `shared` lists them with where each comes
  * from, `unshare` (shell) and `--unshare` (command line) stop one for good,
- * and `--no-reshare` keeps downloads to the peer.
+ * and `--no-reshare` keeps downloads to the peer; `peer --shared` prints the
+ * same list from the data folder and exits, without a server.
  */
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { peerArgs, runP2pft, runPeer } from "../../scripts/process_harness.ts";
+import { eventsNamed, peerArgs, runP2pft, runPeer } from "../../scripts/process_harness.ts";
 import { startCluster } from "../helpers/cluster.ts";
 
 const MIB = 1024 * 1024;
@@ -77,4 +78,51 @@ Deno.test("--no-reshare keeps downloads to the peer; --unshare drops a remembere
   assert.equal(dropped.code, 0, dropped.stderr);
   assert.match(dropped.stderr, /no longer sharing .*song\.bin/);
   assert.match((await list(open)).stdout, /^this peer shares nothing yet/m);
+});
+
+Deno.test("peer --shared lists what a peer shares from its data folder and exits, with no server", async () => {
+  await using cluster = await startCluster("p2pft-shared-");
+  const seed = await cluster.file("seed/song.bin", { size: MIB, seed: 83 });
+  const { ids: [downloadedId] } = await cluster.share([seed]);
+  const own = await cluster.file("mine/notes.txt", { size: 1000, seed: 84 });
+  const dataDir = join(cluster.dir, "state");
+  const out = join(cluster.dir, "out");
+  const run = await runPeer(cluster.server.address, {
+    args: ["--data-dir", dataDir, "-r", own, "-d", downloadedId, "-o", out],
+  });
+  assert.equal(run.code, 0, run.stderr);
+  const ownId = run.stdout.match(/^File ID: ([0-9a-f]{64})/m)![1];
+  // No server there: --shared must not try to reach one.
+  const nowhere = ["--server", "127.0.0.1:1", "--data-dir", dataDir, "--shared"];
+  const started = Date.now();
+  const listed = await runP2pft(["peer", ...nowhere], { timeoutMs: 20_000 });
+  assert.equal(listed.code, 0, listed.stderr);
+  assert.ok(Date.now() - started < 10_000, "it lists at once");
+  assert.doesNotMatch(listed.stderr, /server/, listed.stderr);
+  const lines = listed.stdout.trimEnd().split("\n");
+  assert.match(lines[0], /^ID\s+NAME\s+SIZE\s+FROM\s+PATH$/);
+  assert.match(
+    listed.stdout,
+    new RegExp(`^${ownId.slice(0, 12)}\\s+notes\\.txt\\s+1000 B\\s+registered\\s+${own}$`, "m"),
+  );
+  assert.match(
+    listed.stdout,
+    new RegExp(
+      `^${downloadedId.slice(0, 12)}\\s+song\\.bin\\s+1\\.0 MiB\\s+downloaded\\s+` +
+        `${join(out, "song.bin")}$`,
+      "m",
+    ),
+  );
+  const json = await runP2pft(["peer", ...nowhere, "--json"]);
+  assert.equal(json.code, 0, json.stderr);
+  assert.deepEqual(
+    eventsNamed(json.events, "shared").map((event) => [event.fileId, event.from]).sort(),
+    [[ownId, "registered"], [downloadedId, "downloaded"]].sort(),
+  );
+  const empty = await runP2pft(["peer", "--data-dir", join(cluster.dir, "none"), "--shared"]);
+  assert.equal(empty.code, 0, empty.stderr);
+  assert.match(empty.stdout, /^this peer shares nothing yet; -r PATH shares a file or folder$/m);
+  const acting = await runP2pft(["peer", ...nowhere, "-r", own]);
+  assert.equal(acting.code, 1);
+  assert.match(acting.stderr, /--shared only lists: run it without -r/);
 });

@@ -15,13 +15,14 @@ import {
   eventsNamed,
   p2pftEnv,
   type P2pftOptions,
-  type P2pftProcess,
+  P2pftProcess,
   RUN_FLAGS,
   type RunResult,
   startPeer,
   startServer,
 } from "../../scripts/process_harness.ts";
 import { writeRandomFile } from "../../scripts/sample_files.ts";
+import type { Lan } from "./netns.ts";
 
 /** A temporary folder; disposing of it deletes it with everything in it. */
 export interface TempDir extends AsyncDisposable {
@@ -154,4 +155,17 @@ export function freePort(): number {
   const port = listener.addr.port;
   listener.close();
   return port;
+}
+
+/** `p2pft <args>` inside host `host` of `lan` (mDNS off unless `options.mdns` says otherwise). */
+export function p2pftOn(
+  lan: Lan,
+  host: number,
+  args: string[],
+  options: P2pftOptions = {},
+): P2pftProcess {
+  return new P2pftProcess(args, {
+    ...options,
+    launch: (cmd, launchOptions) => lan.exec(host, cmd, launchOptions),
+  });
 }
