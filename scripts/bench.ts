@@ -17,6 +17,11 @@
  *   `--swarm-size` file (256 MiB), against one downloader alone; bytes the
  *   seeder uploaded against the file size; the CPU time of both, and the
  *   floor the swarm's CPU time sets on this machine's cores.
+ * - `shaped`: one seeder and groups of four and eight downloaders started
+ *   together on a `--shaped-size` file (128 MiB), each host in a network
+ *   namespace whose link `tc` caps at `--rate` (200mbit) each way, against
+ *   one downloader alone, and aria2c over BitTorrent on the same network
+ *   (see bench_shaped.ts); needs root.
  * - `folder`: a tree of `--folder-files` small files (10,000) against
  *   `tar c | nc` into `tar x` over loopback, and a folder of eight
  *   `--folder-part` files (128 MiB) against one file of their total size
@@ -59,6 +64,8 @@ import {
 } from "./bench_report.ts";
 import { summariseProfiles } from "./bench_profile.ts";
 import { folder, FOLDER_PARTS } from "./bench_folder.ts";
+import { shaped } from "./bench_shaped.ts";
+import { parseRate } from "./bench_shaped_plan.ts";
 import {
   type Download,
   emptyDir,
@@ -83,6 +90,9 @@ const DEFAULT_DISK_DIR = join(REPO, ".bench");
 
 const DEFAULT_SIZE = "1G";
 const DEFAULT_SWARM_SIZE = "256M";
+const DEFAULT_SHAPED_SIZE = "128M";
+const QUICK_SHAPED_SIZE = "32M";
+const DEFAULT_RATE = "200mbit";
 const QUICK_SIZE = "128M";
 const QUICK_SWARM_SIZE = "64M";
 const DEFAULT_FOLDER_FILES = 10_000;
@@ -112,17 +122,20 @@ const INTERRUPTED_EXIT_CODE = 130;
 
 const USAGE = `usage: deno task bench [options]
 
-  --scenario single|swarm|folder|all
+  --scenario single|swarm|shaped|folder|all
                                what to run (default all)
   --size SIZE                  file of the single-source case (default ${DEFAULT_SIZE})
   --swarm-size SIZE            file of the swarm case (default ${DEFAULT_SWARM_SIZE})
+  --shaped-size SIZE           file of the shaped-network case (default ${DEFAULT_SHAPED_SIZE})
+  --rate RATE                  every link of the shaped network, each way, in tc's units
+                               (default ${DEFAULT_RATE})
   --folder-files N             small files of the folder case (default ${DEFAULT_FOLDER_FILES})
   --folder-part SIZE           each of the ${FOLDER_PARTS} files of the big folder, compared with one file
                                of ${FOLDER_PARTS}x that size (default ${DEFAULT_FOLDER_PART})
   --runs N                     rounds of every measurement, interleaved; the table shows the
                                best, the summary lines the spread (default ${DEFAULT_RUNS})
   --quick                      small sizes (${QUICK_SIZE}, ${QUICK_SWARM_SIZE}, ${QUICK_FOLDER_FILES} files, ${FOLDER_PARTS} x ${QUICK_FOLDER_PART})
-                               and ${QUICK_RUNS} round, about a minute
+                               and ${QUICK_RUNS} round, about a minute (shaped: ${QUICK_SHAPED_SIZE})
   --disk-dir DIR               disk folder for the disk destination (default .bench/ in the repo)
   --keep                       keep the generated data and downloads
   --profile DIR                run the single-source peers with --cpu-prof into DIR and list
@@ -131,13 +144,16 @@ const USAGE = `usage: deno task bench [options]
 
 SIZE: a byte count or a number with K, M or G (binary units), e.g. 256M.`;
 
-const SCENARIOS = ["single", "swarm", "folder", "all"] as const;
+const SCENARIOS = ["single", "swarm", "shaped", "folder", "all"] as const;
 type Scenario = typeof SCENARIOS[number];
 
 interface Options {
   scenario: Scenario;
   size: number;
   swarmSize: number;
+  shapedSize: number;
+  /** Link rate of the shaped network, in bits per second. */
+  rate: number;
   folderFiles: number;
   folderPart: number;
   diskDir: string;
@@ -153,6 +169,8 @@ function readOptions(): Options | null {
       scenario: { type: "string", default: "all" },
       size: { type: "string" },
       "swarm-size": { type: "string" },
+      "shaped-size": { type: "string" },
+      rate: { type: "string", default: DEFAULT_RATE },
       "folder-files": { type: "string" },
       "folder-part": { type: "string" },
       quick: { type: "boolean", default: false },
@@ -166,7 +184,7 @@ function readOptions(): Options | null {
   if (values.help) return null;
   const scenario = values.scenario;
   if (!SCENARIOS.includes(scenario as Scenario)) {
-    throw new Error(`--scenario must be single, swarm, folder or all, not "${scenario}"`);
+    throw new Error(`--scenario must be single, swarm, shaped, folder or all, not "${scenario}"`);
   }
   const folderFiles = Number(
     values["folder-files"] ?? (values.quick ? QUICK_FOLDER_FILES : DEFAULT_FOLDER_FILES),
@@ -183,6 +201,10 @@ function readOptions(): Options | null {
     swarmSize: parseSize(
       values["swarm-size"] ?? (values.quick ? QUICK_SWARM_SIZE : DEFAULT_SWARM_SIZE),
     ),
+    shapedSize: parseSize(
+      values["shaped-size"] ?? (values.quick ? QUICK_SHAPED_SIZE : DEFAULT_SHAPED_SIZE),
+    ),
+    rate: parseRate(values.rate),
     folderFiles,
     folderPart: parseSize(
       values["folder-part"] ?? (values.quick ? QUICK_FOLDER_PART : DEFAULT_FOLDER_PART),
@@ -622,7 +644,10 @@ async function main(): Promise<void> {
   const disk = await Deno.makeTempDir({ dir: options.diskDir, prefix: "run-" });
   scratch.push(disk);
   for (const line of await machine(options.diskDir)) console.log(line);
-  console.log(`p2pft: ${MAIN}; servers and peers with --no-mdns; every process on 127.0.0.1`);
+  console.log(
+    `p2pft: ${MAIN}; servers and peers with --no-mdns; every process on 127.0.0.1, but the ` +
+      "shaped scenario's, in network namespaces of their own",
+  );
   console.log(
     "method: `sync` before each measurement; nothing is fsynced (cp, TCP and p2pft all end " +
       "in the page cache), so the disk figures show the write path into a disk file system, " +
@@ -639,6 +664,16 @@ async function main(): Promise<void> {
       options.scenario === scenario || options.scenario === "all";
     if (runs("single")) rows.push(...await single(bench));
     if (runs("swarm")) rows.push(...await swarm(bench));
+    if (runs("shaped")) {
+      rows.push(
+        ...await shaped({
+          size: options.shapedSize,
+          rate: options.rate,
+          runs: options.runs,
+          work,
+        }),
+      );
+    }
     if (runs("folder")) {
       rows.push(
         ...await folder(bench, {
