@@ -59,7 +59,6 @@ import {
   type Span,
   tbfQdisc,
   type ToolRound,
-  wallMs,
   wireFloorMs,
 } from "./bench_shaped_plan.ts";
 
@@ -161,7 +160,7 @@ function p2pftTool(lan: Lan, options: { server: string; source: string }): Tool 
     async download(host, dir) {
       const run = await finishDownload(peer(host, ["-d", fileId, "-o", dir, "--exit-when-done"]));
       await checkCopy(options.source, run.path, "p2pft");
-      return { started: run.started, ended: run.ended };
+      return { started: run.started, ended: run.ended, cpuMs: run.cpuMs };
     },
   };
 }
@@ -170,7 +169,7 @@ function p2pftTool(lan: Lan, options: { server: string; source: string }): Tool 
 async function exited(child: Child, what: string): Promise<Span> {
   const exit = await child.exit(DOWNLOAD_TIMEOUT_MS);
   if (exit.code !== 0) throw new Error(`${what} failed (${exit.code}): ${child.describe()}`);
-  return { started: child.started, ended: exit.at };
+  return { started: child.started, ended: exit.at, cpuMs: child.usage.cpuMs };
 }
 
 function aria2Tool(
@@ -183,6 +182,7 @@ function aria2Tool(
     new Child([options.aria2c, ...args], {
       name: `aria2c on host ${host}`,
       launch: launcher(lan, host),
+      watchUsage: true,
     });
   return {
     name: "aria2c",
@@ -279,8 +279,10 @@ async function measure(lan: Lan, tools: Tool[], options: ShapedOptions) {
 }
 
 function toolFacts(name: string, results: ToolResults, size: number): string[] {
-  const alone = Math.min(...results.rounds.map((round) => wallMs(round.alone.spans)));
-  const facts = [`${name} one alone ${formatSeconds(alone)}`];
+  const first = groupFigures(results.rounds, { group: GROUPS[0], size });
+  const facts = [
+    `${name} one alone ${formatSeconds(first.aloneMs)} (CPU ${formatSeconds(first.aloneCpuMs)})`,
+  ];
   for (const count of GROUPS) {
     const figures = groupFigures(results.rounds, { group: count, size });
     const said = results.seederSaid.get(count);
@@ -288,7 +290,8 @@ function toolFacts(name: string, results: ToolResults, size: number): string[] {
       `1+${count} ${formatSeconds(figures.wallMs)} (${formatRatio(figures.ratio)} alone), ` +
         `seeder sent ${formatRatio(figures.seederCopies)} the file` +
         (said ? ` (its own count: ${said.map((b) => formatRatio(b / size)).join(", ")})` : "") +
-        `, downloaders sent ${figures.downloaderTx.map(formatMegabytes).join(", ")}`,
+        `, downloaders sent ${figures.downloaderTx.map(formatMegabytes).join(", ")}` +
+        `, CPU ${formatSeconds(figures.cpuMs)} per downloader`,
     );
   }
   return facts;

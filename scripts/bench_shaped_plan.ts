@@ -176,6 +176,8 @@ export function aria2Args(torrent: string, options: { dir: string; seeder: boole
 export interface Span {
   started: number;
   ended: number;
+  /** Its CPU time (user + system), in ms. */
+  cpuMs: number;
 }
 
 /** One group of downloaders started together from one seeder, as measured. */
@@ -208,6 +210,10 @@ export interface GroupFigures {
   aloneMs: number;
   /** `wallMs / aloneMs`. */
   ratio: number;
+  /** Mean CPU time of a downloader in the round of the best wall time, in ms. */
+  cpuMs: number;
+  /** CPU time of the best downloader alone, in ms. */
+  aloneCpuMs: number;
   /** Most the seeder sent in any round, in copies of the file. */
   seederCopies: number;
   /** What each downloader sent in the round of the best wall time, in bytes. */
@@ -225,11 +231,15 @@ export function groupFigures(
   const runs = rounds.map((round) => round.groups.get(options.group)!);
   const walls = runs.map((run) => wallMs(run.spans));
   const best = walls.indexOf(Math.min(...walls));
-  const aloneMs = Math.min(...rounds.map((round) => wallMs(round.alone.spans)));
+  const alones = rounds.map((round) => wallMs(round.alone.spans));
+  const bestAlone = alones.indexOf(Math.min(...alones));
+  const spans = runs[best].spans;
   return {
     wallMs: walls[best],
-    aloneMs,
-    ratio: walls[best] / aloneMs,
+    aloneMs: alones[bestAlone],
+    ratio: walls[best] / alones[bestAlone],
+    cpuMs: spans.reduce((sum, span) => sum + span.cpuMs, 0) / spans.length,
+    aloneCpuMs: rounds[bestAlone].alone.spans[0].cpuMs,
     seederCopies: Math.max(...runs.map((run) => run.seederTx)) / options.size,
     downloaderTx: runs[best].downloaderTx,
   };

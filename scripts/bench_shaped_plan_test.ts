@@ -94,7 +94,11 @@ Deno.test("aria2Args: a seeder serves unverified for ever, a downloader leaves w
 });
 
 function run(spans: [number, number][], seederTx: number, downloaderTx: number[]): GroupRun {
-  return { spans: spans.map(([started, ended]) => ({ started, ended })), seederTx, downloaderTx };
+  return {
+    spans: spans.map(([started, ended]) => ({ started, ended, cpuMs: ended - started })),
+    seederTx,
+    downloaderTx,
+  };
 }
 
 Deno.test("groupFigures: best wall against best alone, the worst seeder upload", () => {
@@ -107,6 +111,8 @@ Deno.test("groupFigures: best wall against best alone, the worst seeder upload",
     wallMs: 130,
     aloneMs: 90,
     ratio: 130 / 90,
+    cpuMs: 130,
+    aloneCpuMs: 90,
     seederCopies: 1.5,
     downloaderTx: [1, 2],
   });
