@@ -153,8 +153,29 @@ export const UPLOAD_WRITE_GRACE_MS = 10_000;
  */
 export const UPLOAD_MIN_BYTES_PER_SECOND = 64 * 1024;
 
-/** Uploads one peer serves at once; further requests wait in a fair queue. */
-export const UPLOAD_SLOTS = 6;
+/**
+ * How long a peer holding a whole file declines a chunk it has just sent
+ * to one downloader to the others, while some chunk has never left it
+ * (super-seeding, see peer/seed_spread.ts); a declined downloader leaves
+ * that chunk to the swarm for as long.
+ */
+export const SEED_SPREAD_HOLD_MS = 3_000;
+
+/**
+ * Uploads one peer serves at once; further requests wait in a fair queue.
+ * Few, so that each chunk goes out at close to the link's full rate and can
+ * be passed on sooner: on a swarm of 8 downloaders over 200 Mbit/s links
+ * (`deno task bench --scenario shaped`), 3 slots did as well as 2 and better
+ * than 6.
+ */
+export const UPLOAD_SLOTS = 3;
+
+/**
+ * Upload slots one requester may hold at once: two keep its pipe full
+ * (one chunk read while the other is sent); fewer than all, so that one that
+ * stops reading cannot block everyone else.
+ */
+export const UPLOAD_SLOTS_PER_REQUESTER = 2;
 
 /**
  * Connections a listener (the server, or a peer's chunk port) holds at once,

@@ -395,6 +395,12 @@ export class Download {
         requests.fill();
         if (requests.size === 0 && this.#options.buffers.available > 0) {
           if (this.#scheduler.complete) break;
+          const declinedUntil = this.#scheduler.declinedUntil();
+          if (declinedUntil !== undefined) {
+            // A seeder holds chunks back for the swarm: ask it again when it lets them go.
+            await this.#sleep(Math.max(1, declinedUntil - Date.now()));
+            continue;
+          }
           this.#giveUpIfOnlyBanned();
           waitMs = Math.min(MAX_SOURCE_WAIT_MS, Math.max(SOURCE_REFRESH_MS / 4, waitMs * 2));
           this.#waiting();

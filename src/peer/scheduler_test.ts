@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { BAN_AFTER_BAD_CHUNKS, INITIAL_WINDOW, MAX_WINDOW } from "../constants.ts";
+import {
+  BAN_AFTER_BAD_CHUNKS,
+  INITIAL_WINDOW,
+  MAX_WINDOW,
+  SEED_SPREAD_HOLD_MS,
+} from "../constants.ts";
 import { Bitfield } from "../storage/bitfield.ts";
 import { effectiveWindow, Scheduler } from "./scheduler.ts";
 
@@ -221,4 +226,32 @@ Deno.test("a download wanting some chunks asks only for them and is complete onc
   assert.equal(scheduler.complete, true);
   assert.equal(scheduler.done.complete, false, "the unwanted chunks stay missing");
   assert.equal(scheduler.canProgress(), false);
+});
+
+Deno.test("a chunk a seeder declined is asked of the swarm, and of it again once the hold is over", () => {
+  let now = 1_000;
+  const scheduler = new Scheduler(2, { random: () => 0, now: () => now });
+  scheduler.updateSource("seeder", Bitfield.full(2));
+  assert.equal(scheduler.declinedUntil(), undefined);
+  scheduler.markRequested("seeder", 0);
+  scheduler.markDeclined("seeder", 0);
+  assert.equal(scheduler.source("seeder")!.inFlight.size, 0);
+  assert.equal(scheduler.pick("seeder"), 1, "the seeder is asked for another chunk");
+  scheduler.markRequested("seeder", 1);
+  assert.equal(scheduler.pick("seeder"), undefined, "not chunk 0, not even as a duplicate");
+  scheduler.updateSource("peer", field(2, [0]));
+  assert.equal(scheduler.pick("peer"), 0, "the swarm is asked for it");
+  assert.equal(scheduler.declinedUntil(), 1_000 + SEED_SPREAD_HOLD_MS);
+  now += SEED_SPREAD_HOLD_MS;
+  assert.equal(scheduler.declinedUntil(), undefined);
+  assert.equal(scheduler.pick("seeder"), 0, "the hold is over");
+});
+
+Deno.test("a declined chunk no longer missing is not waited for", () => {
+  const scheduler = new Scheduler(2, { now: () => 0 });
+  scheduler.updateSource("seeder", Bitfield.full(2));
+  scheduler.markDeclined("seeder", 0);
+  assert.equal(scheduler.declinedUntil(), SEED_SPREAD_HOLD_MS);
+  scheduler.markDone("seeder", 0);
+  assert.equal(scheduler.declinedUntil(), undefined);
 });
