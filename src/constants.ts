@@ -108,8 +108,14 @@ export const PEER_SERVICE_TYPE = "_p2pft-peer._tcp.local";
 /** Default time a peer browses for the server with `--auto-discover`, in milliseconds. */
 export const DEFAULT_DISCOVER_TIMEOUT_MS = 5_000;
 
-/** Requests a downloader keeps in flight to a new peer before it has measured it. */
-export const INITIAL_WINDOW = 4;
+/**
+ * Requests a downloader keeps in flight to a new peer before it has measured
+ * it (the window grows by half a request per chunk delivered). Two, not
+ * more: downloaders starting together otherwise queue many requests at the
+ * same few peers; 8 downloaders over 200 Mbit/s links ended 10-15% sooner
+ * with 2 than with 4 (`deno task bench --scenario shaped`).
+ */
+export const INITIAL_WINDOW = 2;
 
 /** Most requests a downloader keeps in flight to one peer. */
 export const MAX_WINDOW = 8;
@@ -129,8 +135,16 @@ export const BAN_AFTER_BAD_CHUNKS = 3;
  */
 export const BANNED_SOURCES_GIVE_UP_MS = 5_000;
 
-/** How often a running download asks for fresh sources, in milliseconds. */
+/** How often a download with nothing in flight asks for fresh sources, in milliseconds. */
 export const SOURCE_REFRESH_MS = 100;
+
+/**
+ * How often a download with chunks in flight asks for fresh sources: the
+ * server pushes news of chunks meanwhile (`have`), and asking ten times a
+ * second cost a swarm of 8 downloaders about a tenth of its CPU time, on
+ * both sides (`deno task bench --scenario shaped`).
+ */
+export const BUSY_SOURCE_REFRESH_MS = 1_000;
 
 /** Longest wait between two looks for sources while a download has none. */
 export const MAX_SOURCE_WAIT_MS = 5_000;

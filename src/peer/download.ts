@@ -17,6 +17,7 @@
 import { basename } from "node:path";
 import {
   BANNED_SOURCES_GIVE_UP_MS,
+  BUSY_SOURCE_REFRESH_MS,
   MAX_SOURCE_WAIT_MS,
   SOURCE_REFRESH_MS,
   STALL_TIMEOUT_MS,
@@ -391,7 +392,8 @@ export class Download {
     try {
       while (!this.#scheduler.complete) {
         signal.throwIfAborted();
-        if (Date.now() - this.#lastRefresh >= SOURCE_REFRESH_MS) await this.#refreshSources();
+        const refreshMs = requests.size > 0 ? BUSY_SOURCE_REFRESH_MS : SOURCE_REFRESH_MS;
+        if (Date.now() - this.#lastRefresh >= refreshMs) await this.#refreshSources();
         requests.fill();
         if (requests.size === 0 && this.#options.buffers.available > 0) {
           if (this.#scheduler.complete) break;
