@@ -168,12 +168,13 @@ export const UPLOAD_WRITE_GRACE_MS = 10_000;
 export const UPLOAD_MIN_BYTES_PER_SECOND = 64 * 1024;
 
 /**
- * How long a peer holding a whole file declines a chunk it has just sent
- * to one downloader to the others, while some chunk has never left it
- * (super-seeding, see peer/seed_spread.ts); a declined downloader leaves
- * that chunk to the swarm for as long.
+ * How long after sending a chunk of a whole file to one downloader a peer
+ * still declines it to the others, while some chunk has never left it
+ * (super-seeding, see peer/seed_spread.ts): time for the first receiver to
+ * verify and announce it. A declined downloader leaves that chunk to the
+ * swarm for as long.
  */
-export const SEED_SPREAD_HOLD_MS = 3_000;
+export const SEED_SPREAD_HOLD_MS = 2_000;
 
 /**
  * Uploads one peer serves at once; further requests wait in a fair queue.

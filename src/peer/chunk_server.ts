@@ -232,14 +232,14 @@ export class ChunkServer {
       index: request.index,
       requester: connection.remoteId,
     };
-    if (spread) this.#decline({ ...spread, now: Date.now() });
+    if (spread) this.#decline(spread);
     const slot = await this.#queue.acquire(connection.remoteId, signal);
+    let sent = false;
     try {
       signal.throwIfAborted();
       if (spread) {
-        const now = Date.now();
-        this.#decline({ ...spread, now });
-        this.#spread.send({ ...spread, now });
+        this.#decline(spread);
+        this.#spread.start(spread);
       }
       this.#buffers[slot] ??= new Uint8Array(DATA_HEADER_BYTES + CHUNK_SIZE);
       const length = chunkLength(file.manifest, request.index);
@@ -258,14 +258,16 @@ export class ChunkServer {
       });
       this.#uploadedBytes += length;
       this.#uploadsServed++;
+      sent = true;
     } finally {
       this.#queue.release(slot);
+      if (spread) this.#spread.end(spread, { now: Date.now(), ok: sent });
     }
   }
 
   /** Throws a {@linkcode DeclinedError} when super-seeding holds this chunk back. */
   #decline(request: SeedRequest): void {
-    if (!this.#spread.declines(request)) return;
+    if (!this.#spread.declines(request, Date.now())) return;
     throw new DeclinedError(
       `chunk ${request.index} was just sent to another peer: fetch it from the swarm`,
     );

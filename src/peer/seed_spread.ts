@@ -1,17 +1,18 @@
 /**
  * Super-seeding: how a peer holding a whole file spends its upload when
- * several peers fetch that file from it at once. A chunk it has just
- * started sending to one peer is declined to the others for
- * {@linkcode SEED_SPREAD_HOLD_MS}, as long as some chunk of the file has
+ * several peers fetch that file from it at once. A chunk it is sending to
+ * one peer, or finished sending less than {@linkcode SEED_SPREAD_HOLD_MS}
+ * ago, is declined to the others as long as some chunk of the file has
  * never left it: the first receiver passes the chunk on, and this peer's
  * link carries chunks the swarm does not have yet instead of copies of one
  * it has. A declined requester asks the swarm for that chunk and this peer
- * for another (see the `declined` failure of download_failures.ts).
+ * for another (see the `declined` failure of download_failures.ts). The
+ * hold runs from the end of a send, so it suits slow links as well as fast
+ * ones.
  *
- * Never declined: a chunk to the peer it was last sent to (a retry), a
- * chunk sent longer ago than the hold, and anything once every chunk has
- * left at least once, so that the end of a swarm and a lone downloader are
- * served as before.
+ * Never declined: a chunk to the peer it last went to (a retry), a chunk
+ * whose send failed, and anything once every chunk has left at least once,
+ * so that the end of a swarm and a lone downloader are served as before.
  *
  * @module
  */
@@ -21,17 +22,19 @@ import { SEED_SPREAD_HOLD_MS } from "../constants.ts";
 /** The error code a declined `get` is answered with. */
 export const DECLINED_CODE = "elsewhere";
 
-/** The last time one chunk left, and to whom. */
-interface LastSent {
+/** The last send of one chunk: to whom, and when it ended (`undefined` while it goes on). */
+interface LastSend {
   to: string;
-  at: number;
+  endedAt: number | undefined;
 }
 
 /** What one file's chunks have done so far. */
 interface FileSends {
   chunkCount: number;
   /** Chunk -> its last send; a chunk absent here never left. Emptied once all have left. */
-  last: Map<number, LastSent>;
+  last: Map<number, LastSend>;
+  /** Chunks sent whole at least once. */
+  sent: Set<number>;
   /** True once every chunk has left at least once: nothing is declined any more. */
   spread: boolean;
 }
@@ -44,8 +47,6 @@ export interface SeedRequest {
   index: number;
   /** ID of the peer asking. */
   requester: string;
-  /** Now, in ms. */
-  now: number;
 }
 
 /** The sends of every whole file this peer serves, and the rule that declines copies. */
@@ -53,31 +54,48 @@ export class SeedSpread {
   #files = new Map<string, FileSends>();
   #holdMs: number;
 
-  /** A record of no sends; a chunk is held back for `holdMs` after it left. */
+  /** A record of no sends; a chunk is held back for `holdMs` after a send ends. */
   constructor(options: { holdMs?: number } = {}) {
     this.#holdMs = options.holdMs ?? SEED_SPREAD_HOLD_MS;
   }
 
-  /** True when `request` should be declined: the chunk just went to another peer. */
-  declines(request: SeedRequest): boolean {
+  /** True when `request` should be declined now (ms): its chunk is going, or just went, elsewhere. */
+  declines(request: SeedRequest, now: number): boolean {
     const sends = this.#files.get(request.fileId);
     if (!sends || sends.spread) return false;
     const last = sends.last.get(request.index);
-    return last !== undefined && last.to !== request.requester &&
-      request.now - last.at < this.#holdMs;
+    if (last === undefined || last.to === request.requester) return false;
+    return last.endedAt === undefined || now - last.endedAt < this.#holdMs;
   }
 
-  /** Records that the chunk of `request` starts going to its requester now. */
-  send(request: SeedRequest): void {
+  /** Records that the chunk of `request` starts going to its requester. */
+  start(request: SeedRequest): void {
     let sends = this.#files.get(request.fileId);
     if (!sends) {
-      sends = { chunkCount: request.chunkCount, last: new Map(), spread: false };
+      sends = { chunkCount: request.chunkCount, last: new Map(), sent: new Set(), spread: false };
       this.#files.set(request.fileId, sends);
     }
     if (sends.spread) return;
-    sends.last.set(request.index, { to: request.requester, at: request.now });
-    if (sends.last.size < sends.chunkCount) return;
+    sends.last.set(request.index, { to: request.requester, endedAt: undefined });
+  }
+
+  /**
+   * Records that the send of `request` ended now (ms): whole (`ok`), or
+   * failed, in which case the chunk counts as never sent to that peer.
+   */
+  end(request: SeedRequest, options: { now: number; ok: boolean }): void {
+    const sends = this.#files.get(request.fileId);
+    const last = sends?.last.get(request.index);
+    if (!sends || sends.spread || last?.to !== request.requester) return;
+    if (!options.ok) {
+      sends.last.delete(request.index);
+      return;
+    }
+    last.endedAt = options.now;
+    sends.sent.add(request.index);
+    if (sends.sent.size < sends.chunkCount) return;
     sends.spread = true;
     sends.last.clear();
+    sends.sent.clear();
   }
 }
