@@ -123,6 +123,15 @@ export const MAX_WINDOW = 8;
 /** Most chunks a peer's downloads hold in memory at once (their shared buffer pool), bounding RSS. */
 export const MAX_CHUNKS_IN_MEMORY = 12;
 
+/**
+ * Age at which a request may be duplicated to another peer in a download's
+ * endgame. Duplicating at once sent the last chunks of a loopback swarm
+ * twice (8-10% more bytes than the file's copies); waiting this long cut
+ * that to 2-3% (`deno task bench --scenario swarm`) and still races a
+ * request stuck behind a busy peer.
+ */
+export const ENDGAME_LATE_MS = 500;
+
 /** A request unanswered for this long is taken away from its peer and asked elsewhere. */
 export const STALL_TIMEOUT_MS = 10_000;
 

@@ -8,8 +8,9 @@
  *   starting chunk, so the file is written mostly sequentially (much faster
  *   on disks).
  * - Endgame: once every missing chunk is requested, idle peers duplicate the
- *   requests with the fewest copies; the first verified copy wins and the
- *   caller cancels the others.
+ *   requests with the fewest copies, once they are {@linkcode ENDGAME_LATE_MS}
+ *   old (a request answered in time is not sent twice); the first verified
+ *   copy wins and the caller cancels the others.
  * - Windows: each peer gets an in-flight window that grows by half a
  *   request for every chunk it delivers and halves on a stall (AIMD), and
  *   is capped by the peer's measured speed to what it delivers in
@@ -34,6 +35,7 @@
 
 import {
   BAN_AFTER_BAD_CHUNKS,
+  ENDGAME_LATE_MS,
   INITIAL_WINDOW,
   MAX_WINDOW,
   SEED_SPREAD_HOLD_MS,
@@ -88,6 +90,8 @@ export class Scheduler {
   #strikes = new Map<string, number>();
   /** Chunk -> sources it is requested from. */
   #requested = new Map<number, Set<string>>();
+  /** Chunk -> when its latest request still in flight was sent, in ms. */
+  #requestedAt = new Map<number, number>();
   #random: () => number;
   #now: () => number;
   /** Where a lone source's walk through the file starts. */
@@ -242,8 +246,9 @@ export class Scheduler {
       else fresh.push(index);
     }
     if (fresh.length > 0) return this.#rarest(fresh, (i) => this.availability(i));
-    if (duplicates.length > 0 && this.inEndgame()) {
-      return this.#rarest(duplicates, (i) => this.#requested.get(i)!.size);
+    const late = duplicates.filter((i) => now - this.#requestedAt.get(i)! >= ENDGAME_LATE_MS);
+    if (late.length > 0 && this.inEndgame()) {
+      return this.#rarest(late, (i) => this.#requested.get(i)!.size);
     }
     return undefined;
   }
@@ -264,6 +269,7 @@ export class Scheduler {
     const requesters = this.#requested.get(index) ?? new Set<string>();
     requesters.add(peerId);
     this.#requested.set(index, requesters);
+    this.#requestedAt.set(index, this.#now());
   }
 
   /**
@@ -370,7 +376,9 @@ export class Scheduler {
     const requesters = this.#requested.get(index);
     if (!requesters) return;
     requesters.delete(peerId);
-    if (requesters.size === 0) this.#requested.delete(index);
+    if (requesters.size > 0) return;
+    this.#requested.delete(index);
+    this.#requestedAt.delete(index);
   }
 
   #rarest(candidates: number[], score: (index: number) => number): number {

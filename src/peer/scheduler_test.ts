@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   BAN_AFTER_BAD_CHUNKS,
+  ENDGAME_LATE_MS,
   INITIAL_WINDOW,
   MAX_WINDOW,
   SEED_SPREAD_HOLD_MS,
@@ -48,13 +49,22 @@ Deno.test("a peer is only asked for chunks it holds and that are not done", () =
   assert.equal(scheduler.pick("p"), undefined);
 });
 
-Deno.test("endgame: once every missing chunk is requested, idle peers duplicate requests", () => {
-  const scheduler = new Scheduler(2, { random: () => 0 });
+Deno.test("endgame: once every missing chunk is requested, idle peers duplicate late requests", () => {
+  let now = 0;
+  const scheduler = new Scheduler(2, { random: () => 0, now: () => now });
   scheduler.updateSource("slow", Bitfield.full(2));
   scheduler.updateSource("fast", Bitfield.full(2));
   scheduler.markRequested("slow", 0);
+  now = 100;
   scheduler.markRequested("slow", 1);
   assert.equal(scheduler.inEndgame(), true);
+  now = ENDGAME_LATE_MS;
+  assert.equal(scheduler.pick("fast"), 0, "only the request sent at 0 is late");
+  now = 100 + ENDGAME_LATE_MS - 1;
+  scheduler.markRequested("fast", 0);
+  assert.equal(scheduler.pick("fast"), undefined, "chunk 1 is not late yet, 0 just went twice");
+  scheduler.markFailed("fast", 0);
+  now += ENDGAME_LATE_MS;
   const duplicate = scheduler.pick("fast")!;
   assert.ok(duplicate === 0 || duplicate === 1);
   scheduler.markRequested("fast", duplicate);
