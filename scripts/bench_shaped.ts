@@ -228,16 +228,17 @@ async function group(
   await Promise.all(dirs.map(emptyDir));
   await settle();
   const seeding = await tool.seed();
-  let seederSaid: number | undefined;
+  let stopped = false;
   try {
     const before = await txBytes(lan, [SEEDER_HOST, ...hosts]);
     const spans = await Promise.all(hosts.map((host, i) => tool.download(host, dirs[i])));
     const after = await txBytes(lan, [SEEDER_HOST, ...hosts]);
     const sent = after.map((bytes, i) => bytes - before[i]);
-    seederSaid = await seeding.stop();
+    stopped = true;
+    const seederSaid = await seeding.stop();
     return { spans, seederTx: sent[0], downloaderTx: sent.slice(1), seederSaid };
   } finally {
-    if (seederSaid === undefined) await seeding.stop();
+    if (!stopped) await seeding.stop();
     await Promise.all(dirs.map((dir) => Deno.remove(dir, { recursive: true }).catch(() => {})));
   }
 }
@@ -261,19 +262,22 @@ interface ToolResults {
 async function measure(lan: Lan, tools: Tool[], options: ShapedOptions) {
   const results = tools.map((): ToolResults => ({ rounds: [], seederSaid: new Map() }));
   for (let round = 0; round < options.runs; round++) {
-    const current = tools.map((): ToolRound => ({ alone: undefined!, groups: new Map() }));
+    const runs = tools.map(() => new Map<number, GroupRun>());
     for (const count of [1, ...GROUPS]) {
       for (const [i, tool] of tools.entries()) {
         const run = await group(lan, tool, { count, work: options.work });
-        if (count === 1) current[i].alone = run;
-        else current[i].groups.set(count, run);
+        runs[i].set(count, run);
         if (run.seederSaid !== undefined) {
           const said = results[i].seederSaid.get(count) ?? [];
           results[i].seederSaid.set(count, [...said, run.seederSaid]);
         }
       }
     }
-    current.forEach((toolRound, i) => results[i].rounds.push(toolRound));
+    runs.forEach((byCount, i) => {
+      const alone = byCount.get(1)!;
+      byCount.delete(1);
+      results[i].rounds.push({ alone, groups: byCount });
+    });
   }
   return results;
 }

@@ -1,7 +1,9 @@
 /**
- * Throw-away LANs made of Linux network namespaces, so that tests can send
- * real multicast (mDNS) and TCP traffic between "hosts" without a single
- * packet reaching the machine's real interfaces.
+ * Throw-away LANs made of Linux network namespaces, so that tests and
+ * `deno task bench` can send real multicast (mDNS) and TCP traffic between
+ * "hosts" without a single packet reaching the machine's real interfaces.
+ * It lives in `scripts/` so that imports run one way: the tests and the
+ * bench import it, and it imports nothing from `tests/`.
  *
  * A LAN of N hosts is N+1 namespaces: one "switch" namespace holding a bridge,
  * and one namespace per host whose `eth0` is one end of a veth pair, the other
