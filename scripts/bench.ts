@@ -69,6 +69,7 @@ import { summariseProfiles } from "./bench_profile.ts";
 import { MICROSECONDS_PER_MS } from "../src/constants.ts";
 import { folder, FOLDER_PARTS } from "./bench_folder.ts";
 import { shaped } from "./bench_shaped.ts";
+import { deleteOwnNamespaces } from "./netns.ts";
 import { parseRate } from "./bench_shaped_plan.ts";
 import {
   type Download,
@@ -657,6 +658,8 @@ const scratchParents: string[] = [];
 
 async function cleanUp(keep: boolean): Promise<void> {
   await stopAll();
+  // The shaped scenario's LAN, when an interrupt ends the run before it is disposed.
+  await deleteOwnNamespaces().catch(() => {});
   if (keep) {
     if (scratch.length) console.log(`kept: ${scratch.join(", ")}`);
     return;

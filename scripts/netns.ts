@@ -171,6 +171,19 @@ export async function cleanStaleNamespaces(): Promise<string[]> {
   return deleted;
 }
 
+/**
+ * Deletes the namespaces this process made, for a caller that must exit
+ * before its LANs are disposed (on Ctrl-C, say); kill their processes
+ * first. Returns the names deleted.
+ */
+export async function deleteOwnNamespaces(): Promise<string[]> {
+  const own = (await listNamespaces()).filter((name) =>
+    name.startsWith(`${NETNS_PREFIX}${Deno.pid}-`)
+  );
+  for (const name of own) await ip(["netns", "delete", name]).catch(() => undefined);
+  return own;
+}
+
 /** A short random id of lowercase letters and digits. */
 function randomId(): string {
   const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
