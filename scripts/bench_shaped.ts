@@ -160,7 +160,13 @@ function p2pftTool(lan: Lan, options: { server: string; source: string }): Tool 
     async download(host, dir) {
       const run = await finishDownload(peer(host, ["-d", fileId, "-o", dir, "--exit-when-done"]));
       await checkCopy(options.source, run.path, "p2pft");
-      return { started: run.started, ended: run.ended, cpuMs: run.cpuMs };
+      const downloadedAt = run.started + run.untilDownloadedMs;
+      return {
+        started: run.started,
+        ended: run.ended,
+        cpuMs: run.cpuMs,
+        transfer: { started: downloadedAt - run.transferMs, ended: downloadedAt },
+      };
     },
   };
 }
@@ -291,7 +297,11 @@ function toolFacts(name: string, results: ToolResults, size: number): string[] {
     const figures = groupFigures(results.rounds, { group: count, size });
     const said = results.seederSaid.get(count);
     facts.push(
-      `1+${count} ${formatSeconds(figures.wallMs)} (${formatRatio(figures.ratio)} alone), ` +
+      `1+${count} ${formatSeconds(figures.wallMs)} (${formatRatio(figures.ratio)} alone` +
+        (figures.transferRatio === undefined
+          ? ""
+          : `; ready to done ${formatRatio(figures.transferRatio)} alone`) +
+        `), ` +
         `seeder sent ${formatRatio(figures.seederCopies)} the file` +
         (said ? ` (its own count: ${said.map((b) => formatRatio(b / size)).join(", ")})` : "") +
         `, downloaders sent ${figures.downloaderTx.map(formatMegabytes).join(", ")}` +
@@ -396,7 +406,9 @@ export async function shaped(options: ShapedOptions): Promise<Row[]> {
     `wire floor ${formatSeconds(wireFloorMs(size, rate))} (the file's bytes at the link rate)`,
     ...toolFacts("p2pft", p2pft, size),
     ...(aria2 ? toolFacts("aria2c", aria2, size) : [`aria2c skipped (${bitTorrent})`]),
-    "times are first spawn to last exit; sent = bytes on the host's link, headers included",
+    "times are first spawn to last exit (ready to done: first listening line to last " +
+    "Downloaded line, without the runtime's start-up); sent = bytes on the host's link, " +
+    "headers included",
   ]));
   return GROUPS.flatMap((count) =>
     rows(

@@ -178,6 +178,11 @@ export interface Span {
   ended: number;
   /** Its CPU time (user + system), in ms. */
   cpuMs: number;
+  /**
+   * When it was ready (listening) and when it had the file, where it says
+   * so (p2pft): the transfer without the runtime's start-up and exit.
+   */
+  transfer?: { started: number; ended: number };
 }
 
 /** One group of downloaders started together from one seeder, as measured. */
@@ -191,8 +196,24 @@ export interface GroupRun {
 }
 
 /** First start to last end of a group, in ms. */
-export function wallMs(spans: Span[]): number {
+export function wallMs(spans: { started: number; ended: number }[]): number {
   return Math.max(...spans.map((s) => s.ended)) - Math.min(...spans.map((s) => s.started));
+}
+
+/** First ready to last done of a group, in ms, when every span says; else undefined. */
+export function transferMs(spans: Span[]): number | undefined {
+  const transfers = spans.flatMap((span) => span.transfer ? [span.transfer] : []);
+  return transfers.length === spans.length ? wallMs(transfers) : undefined;
+}
+
+/** The smallest of `values`, or undefined when any is. */
+function smallest(values: (number | undefined)[]): number | undefined {
+  let min = Infinity;
+  for (const value of values) {
+    if (value === undefined) return undefined;
+    min = Math.min(min, value);
+  }
+  return min;
 }
 
 /** What one tool did in one round: one downloader alone, then each group size. */
@@ -210,6 +231,11 @@ export interface GroupFigures {
   aloneMs: number;
   /** `wallMs / aloneMs`. */
   ratio: number;
+  /**
+   * Best transfer time of the group (first ready to last done) against the
+   * best of one alone, when the tool says when it is ready and done.
+   */
+  transferRatio: number | undefined;
   /** Mean CPU time of a downloader in the round of the best wall time, in ms. */
   cpuMs: number;
   /** CPU time of the best downloader alone, in ms. */
@@ -234,10 +260,15 @@ export function groupFigures(
   const alones = rounds.map((round) => wallMs(round.alone.spans));
   const bestAlone = alones.indexOf(Math.min(...alones));
   const spans = runs[best].spans;
+  const transfer = smallest(runs.map((run) => transferMs(run.spans)));
+  const aloneTransfer = smallest(rounds.map((round) => transferMs(round.alone.spans)));
   return {
     wallMs: walls[best],
     aloneMs: alones[bestAlone],
     ratio: walls[best] / alones[bestAlone],
+    transferRatio: transfer === undefined || aloneTransfer === undefined
+      ? undefined
+      : transfer / aloneTransfer,
     cpuMs: spans.reduce((sum, span) => sum + span.cpuMs, 0) / spans.length,
     aloneCpuMs: rounds[bestAlone].alone.spans[0].cpuMs,
     seederCopies: Math.max(...runs.map((run) => run.seederTx)) / options.size,

@@ -15,6 +15,7 @@ import {
   SEEDER_HOST,
   tbfQdisc,
   type ToolRound,
+  transferMs,
   wallMs,
   wireFloorMs,
 } from "./bench_shaped_plan.ts";
@@ -111,9 +112,23 @@ Deno.test("groupFigures: best wall against best alone, the worst seeder upload",
     wallMs: 130,
     aloneMs: 90,
     ratio: 130 / 90,
+    transferRatio: undefined,
     cpuMs: 130,
     aloneCpuMs: 90,
     seederCopies: 1.5,
     downloaderTx: [1, 2],
   });
+});
+
+Deno.test("transfer times count from the first ready to the last done, when every span says", () => {
+  const spans = [
+    { started: 0, ended: 100, cpuMs: 1, transfer: { started: 20, ended: 90 } },
+    { started: 5, ended: 110, cpuMs: 1, transfer: { started: 30, ended: 95 } },
+  ];
+  assertEquals(transferMs(spans), 75);
+  assertEquals(transferMs([...spans, { started: 0, ended: 1, cpuMs: 1 }]), undefined);
+  const alone: GroupRun = { spans: [spans[0]], seederTx: 0, downloaderTx: [0] };
+  const group: GroupRun = { spans, seederTx: 0, downloaderTx: [0, 0] };
+  const figures = groupFigures([{ alone, groups: new Map([[2, group]]) }], { group: 2, size: 1 });
+  assertEquals(figures.transferRatio, 75 / 70);
 });
