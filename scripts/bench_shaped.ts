@@ -105,6 +105,29 @@ interface Seeding {
   stop(): Promise<number | undefined>;
 }
 
+/**
+ * The seeder `child` once `ready` resolves (stopped if it rejects); `said`
+ * reads, once it has stopped, the chunk bytes it says it sent.
+ */
+async function seeding(
+  child: Child,
+  ready: Promise<unknown>,
+  said: () => Promise<number | undefined> = () => Promise.resolve(undefined),
+): Promise<Seeding> {
+  try {
+    await ready;
+  } catch (error) {
+    await child.stop();
+    throw error;
+  }
+  return {
+    async stop() {
+      await child.stop();
+      return await said();
+    },
+  };
+}
+
 function launcher(lan: Lan, host: number): Launcher {
   return (cmd, options) => lan.exec(host, cmd, options);
 }
@@ -142,20 +165,11 @@ function p2pftTool(lan: Lan, options: { server: string; source: string }): Tool 
   let fileId = "";
   return {
     name: "p2pft",
-    async seed() {
+    seed() {
       const child = peer(SEEDER_HOST, ["-r", options.source]);
-      try {
-        fileId = (await child.stdout.waitForLine(parseFileId, SEED_TIMEOUT_MS)).value;
-      } catch (error) {
-        await child.stop();
-        throw error;
-      }
-      return {
-        async stop() {
-          await child.stop();
-          return (await child.uploaded().catch(() => null))?.bytes;
-        },
-      };
+      const ready = child.stdout.waitForLine(parseFileId, SEED_TIMEOUT_MS)
+        .then((line) => fileId = line.value);
+      return seeding(child, ready, async () => (await child.uploaded().catch(() => null))?.bytes);
     },
     async download(host, dir) {
       const run = await finishDownload(peer(host, ["-d", fileId, "-o", dir, "--exit-when-done"]));
@@ -192,27 +206,17 @@ function aria2Tool(
     });
   return {
     name: "aria2c",
-    async seed() {
+    seed() {
       const before = options.tracker.stdout.lines.filter((line) => seeded.test(line)).length;
       const child = aria2(
         SEEDER_HOST,
         aria2Args(options.torrent, { dir: dirname(options.source), seeder: true }),
       );
-      try {
-        await options.tracker.stdout.waitForCount(seeded, {
-          count: before + 1,
-          timeoutMs: SEED_TIMEOUT_MS,
-        });
-      } catch (error) {
-        await child.stop();
-        throw error;
-      }
-      return {
-        async stop() {
-          await child.stop();
-          return undefined;
-        },
-      };
+      const ready = options.tracker.stdout.waitForCount(seeded, {
+        count: before + 1,
+        timeoutMs: SEED_TIMEOUT_MS,
+      });
+      return seeding(child, ready);
     },
     async download(host, dir) {
       const child = aria2(host, aria2Args(options.torrent, { dir, seeder: false }));
