@@ -17,6 +17,11 @@
  *   `--swarm-size` file (256 MiB), against one downloader alone; bytes the
  *   seeder uploaded against the file size; the CPU time of both, and the
  *   floor the swarm's CPU time sets on this machine's cores.
+ * - `shaped`: one seeder and groups of four and eight downloaders started
+ *   together on a `--shaped-size` file (128 MiB), each host in a network
+ *   namespace whose link `tc` caps at `--rate` (200mbit) each way, against
+ *   one downloader alone, and aria2c over BitTorrent on the same network
+ *   (see bench_shaped.ts); needs root.
  * - `folder`: a tree of `--folder-files` small files (10,000) against
  *   `tar c | nc` into `tar x` over loopback, and a folder of eight
  *   `--folder-part` files (128 MiB) against one file of their total size
@@ -27,6 +32,8 @@
  * @module
  */
 
+import { createHash } from "node:crypto";
+import process from "node:process";
 import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -41,6 +48,7 @@ import {
 } from "./process_harness.ts";
 import { parseMemTotal, parseTcpPort, parseTcpReceived } from "./bench_parse.ts";
 import {
+  BYTES_PER_GIB,
   BYTES_PER_MB,
   compareRow,
   formatMegabytes,
@@ -58,7 +66,11 @@ import {
   tally,
 } from "./bench_report.ts";
 import { summariseProfiles } from "./bench_profile.ts";
+import { MICROSECONDS_PER_MS } from "../src/constants.ts";
 import { folder, FOLDER_PARTS } from "./bench_folder.ts";
+import { shaped } from "./bench_shaped.ts";
+import { deleteOwnNamespaces } from "./netns.ts";
+import { parseRate } from "./bench_shaped_plan.ts";
 import {
   type Download,
   emptyDir,
@@ -83,6 +95,9 @@ const DEFAULT_DISK_DIR = join(REPO, ".bench");
 
 const DEFAULT_SIZE = "1G";
 const DEFAULT_SWARM_SIZE = "256M";
+const DEFAULT_SHAPED_SIZE = "128M";
+const QUICK_SHAPED_SIZE = "32M";
+const DEFAULT_RATE = "200mbit";
 const QUICK_SIZE = "128M";
 const QUICK_SWARM_SIZE = "64M";
 const DEFAULT_FOLDER_FILES = 10_000;
@@ -94,7 +109,11 @@ const SWARM_DOWNLOADERS = 4;
 const DEFAULT_RUNS = 3;
 const QUICK_RUNS = 1;
 
-const TARGET_TMPFS_MBPS = 600;
+const TARGET_TMPFS_MBPS = 700;
+/** Most CPU time (ms) a downloader may spend per GiB into tmpfs, start-up included. */
+const TARGET_TMPFS_CPU_MS_PER_GIB = 1_200;
+/** Most CPU time a swarm downloader may take, as a multiple of one alone (both with their uploads). */
+const TARGET_SWARM_CPU_VS_ALONE = 1.1;
 const TARGET_TMPFS_VS_SCP = 4;
 const TARGET_DISK_VS_CP = 1.3;
 const TARGET_SWARM_VS_ALONE = 2;
@@ -112,17 +131,20 @@ const INTERRUPTED_EXIT_CODE = 130;
 
 const USAGE = `usage: deno task bench [options]
 
-  --scenario single|swarm|folder|all
+  --scenario single|swarm|shaped|folder|all
                                what to run (default all)
   --size SIZE                  file of the single-source case (default ${DEFAULT_SIZE})
   --swarm-size SIZE            file of the swarm case (default ${DEFAULT_SWARM_SIZE})
+  --shaped-size SIZE           file of the shaped-network case (default ${DEFAULT_SHAPED_SIZE})
+  --rate RATE                  every link of the shaped network, each way, in tc's units
+                               (default ${DEFAULT_RATE})
   --folder-files N             small files of the folder case (default ${DEFAULT_FOLDER_FILES})
   --folder-part SIZE           each of the ${FOLDER_PARTS} files of the big folder, compared with one file
                                of ${FOLDER_PARTS}x that size (default ${DEFAULT_FOLDER_PART})
   --runs N                     rounds of every measurement, interleaved; the table shows the
                                best, the summary lines the spread (default ${DEFAULT_RUNS})
   --quick                      small sizes (${QUICK_SIZE}, ${QUICK_SWARM_SIZE}, ${QUICK_FOLDER_FILES} files, ${FOLDER_PARTS} x ${QUICK_FOLDER_PART})
-                               and ${QUICK_RUNS} round, about a minute
+                               and ${QUICK_RUNS} round, about a minute (shaped: ${QUICK_SHAPED_SIZE})
   --disk-dir DIR               disk folder for the disk destination (default .bench/ in the repo)
   --keep                       keep the generated data and downloads
   --profile DIR                run the single-source peers with --cpu-prof into DIR and list
@@ -131,13 +153,16 @@ const USAGE = `usage: deno task bench [options]
 
 SIZE: a byte count or a number with K, M or G (binary units), e.g. 256M.`;
 
-const SCENARIOS = ["single", "swarm", "folder", "all"] as const;
+const SCENARIOS = ["single", "swarm", "shaped", "folder", "all"] as const;
 type Scenario = typeof SCENARIOS[number];
 
 interface Options {
   scenario: Scenario;
   size: number;
   swarmSize: number;
+  shapedSize: number;
+  /** Link rate of the shaped network, in bits per second. */
+  rate: number;
   folderFiles: number;
   folderPart: number;
   diskDir: string;
@@ -153,6 +178,8 @@ function readOptions(): Options | null {
       scenario: { type: "string", default: "all" },
       size: { type: "string" },
       "swarm-size": { type: "string" },
+      "shaped-size": { type: "string" },
+      rate: { type: "string", default: DEFAULT_RATE },
       "folder-files": { type: "string" },
       "folder-part": { type: "string" },
       quick: { type: "boolean", default: false },
@@ -166,7 +193,7 @@ function readOptions(): Options | null {
   if (values.help) return null;
   const scenario = values.scenario;
   if (!SCENARIOS.includes(scenario as Scenario)) {
-    throw new Error(`--scenario must be single, swarm, folder or all, not "${scenario}"`);
+    throw new Error(`--scenario must be single, swarm, shaped, folder or all, not "${scenario}"`);
   }
   const folderFiles = Number(
     values["folder-files"] ?? (values.quick ? QUICK_FOLDER_FILES : DEFAULT_FOLDER_FILES),
@@ -183,6 +210,10 @@ function readOptions(): Options | null {
     swarmSize: parseSize(
       values["swarm-size"] ?? (values.quick ? QUICK_SWARM_SIZE : DEFAULT_SWARM_SIZE),
     ),
+    shapedSize: parseSize(
+      values["shaped-size"] ?? (values.quick ? QUICK_SHAPED_SIZE : DEFAULT_SHAPED_SIZE),
+    ),
+    rate: parseRate(values.rate),
     folderFiles,
     folderPart: parseSize(
       values["folder-part"] ?? (values.quick ? QUICK_FOLDER_PART : DEFAULT_FOLDER_PART),
@@ -286,6 +317,40 @@ async function singleRound(bench: Bench, seeder: Seeder, source: string, destina
   await Deno.remove(run.path);
   if (!identical) throw new Error(`the download into ${dir} differs from the source`);
   destination.downloads.push(run);
+}
+
+/** Bytes read at a time by the SHA-256 baseline. */
+const SHA_READ_BYTES = 4 * 1024 * 1024;
+
+/**
+ * CPU time (ms, this process) that SHA-256 alone takes over the file at
+ * `path` with `node:crypto`, as p2pft verifies chunks, reading it in 4 MiB
+ * pieces from the page cache.
+ */
+async function sha256CpuMs(path: string): Promise<number> {
+  const before = process.cpuUsage();
+  const hash = createHash("sha256");
+  const buffer = new Uint8Array(SHA_READ_BYTES);
+  using file = await Deno.open(path);
+  for (let read = await file.read(buffer); read !== null; read = await file.read(buffer)) {
+    hash.update(buffer.subarray(0, read));
+  }
+  hash.digest();
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / MICROSECONDS_PER_MS;
+}
+
+/** The downloader's best CPU time per GiB against SHA-256 alone over the same bytes. */
+function cpuRow(size: number, downloads: Download[], shaMs: number): Row {
+  const perGib = BYTES_PER_GIB / size;
+  return compareRow({
+    scenario: `${formatSize(size)} 1 source -> tmpfs: CPU per GiB`,
+    value: Math.min(...downloads.map((run) => run.cpuMs)) * perGib,
+    baselineValue: shaMs * perGib,
+    format: formatSeconds,
+    baselineName: "SHA-256",
+    target: { on: "figure", comparison: "<=", limit: TARGET_TMPFS_CPU_MS_PER_GIB },
+  });
 }
 
 /** Summary line and table rows of one destination. */
@@ -402,8 +467,13 @@ async function single(bench: Bench): Promise<Row[]> {
     `receiver peak RSS ${formatMegabytes(tcpHwm)}`,
   ]));
   const [tmpfsRows, diskRows] = destinations.map((d) => singleReport(size, d, tcpMbps));
+  const shaMs = await sha256CpuMs(source);
+  console.log(summaryLine("single: SHA-256 alone", [
+    `${formatSeconds(shaMs)} of CPU time over the file (node:crypto, 4 MiB reads from tmpfs)`,
+  ]));
   const rows = [
     ...tmpfsRows,
+    cpuRow(size, destinations[0].downloads, shaMs),
     ...sshReport(size, ssh, {
       p2pftMbps: bestRate(size, destinations[0]),
       scpTarget: TARGET_TMPFS_VS_SCP,
@@ -551,6 +621,7 @@ async function swarm(bench: Bench): Promise<Row[]> {
       baselineValue: aloneCpu.min,
       format: formatSeconds,
       baselineName: "alone",
+      target: { on: "ratio", comparison: "<=", limit: TARGET_SWARM_CPU_VS_ALONE },
     }),
     compareRow({
       scenario: `${label} swarm 1+${SWARM_DOWNLOADERS}: seeder upload`,
@@ -587,6 +658,8 @@ const scratchParents: string[] = [];
 
 async function cleanUp(keep: boolean): Promise<void> {
   await stopAll();
+  // The shaped scenario's LAN, when an interrupt ends the run before it is disposed.
+  await deleteOwnNamespaces().catch(() => {});
   if (keep) {
     if (scratch.length) console.log(`kept: ${scratch.join(", ")}`);
     return;
@@ -622,7 +695,10 @@ async function main(): Promise<void> {
   const disk = await Deno.makeTempDir({ dir: options.diskDir, prefix: "run-" });
   scratch.push(disk);
   for (const line of await machine(options.diskDir)) console.log(line);
-  console.log(`p2pft: ${MAIN}; servers and peers with --no-mdns; every process on 127.0.0.1`);
+  console.log(
+    `p2pft: ${MAIN}; servers and peers with --no-mdns; every process on 127.0.0.1, but the ` +
+      "shaped scenario's, in network namespaces of their own",
+  );
   console.log(
     "method: `sync` before each measurement; nothing is fsynced (cp, TCP and p2pft all end " +
       "in the page cache), so the disk figures show the write path into a disk file system, " +
@@ -639,6 +715,16 @@ async function main(): Promise<void> {
       options.scenario === scenario || options.scenario === "all";
     if (runs("single")) rows.push(...await single(bench));
     if (runs("swarm")) rows.push(...await swarm(bench));
+    if (runs("shaped")) {
+      rows.push(
+        ...await shaped({
+          size: options.shapedSize,
+          rate: options.rate,
+          runs: options.runs,
+          work,
+        }),
+      );
+    }
     if (runs("folder")) {
       rows.push(
         ...await folder(bench, {

@@ -125,14 +125,29 @@ export const PEER_SERVICE_TYPE = "_p2pft-peer._tcp.local";
 /** Default time a peer browses for the server with `--auto-discover`, in milliseconds. */
 export const DEFAULT_DISCOVER_TIMEOUT_MS = 5_000;
 
-/** Requests a downloader keeps in flight to a new peer before it has measured it. */
-export const INITIAL_WINDOW = 4;
+/**
+ * Requests a downloader keeps in flight to a new peer before it has measured
+ * it (the window grows by half a request per chunk delivered). Two, not
+ * more: downloaders starting together otherwise queue many requests at the
+ * same few peers; 8 downloaders over 200 Mbit/s links ended 10-15% sooner
+ * with 2 than with 4 (`deno task bench --scenario shaped`).
+ */
+export const INITIAL_WINDOW = 2;
 
 /** Most requests a downloader keeps in flight to one peer. */
 export const MAX_WINDOW = 8;
 
 /** Most chunks a peer's downloads hold in memory at once (their shared buffer pool), bounding RSS. */
 export const MAX_CHUNKS_IN_MEMORY = 12;
+
+/**
+ * Age at which a request may be duplicated to another peer in a download's
+ * endgame. Duplicating at once sent the last chunks of a loopback swarm
+ * twice (8-10% more bytes than the file's copies); waiting this long cut
+ * that to 2-3% (`deno task bench --scenario swarm`) and still races a
+ * request stuck behind a busy peer.
+ */
+export const ENDGAME_LATE_MS = 500;
 
 /** A request unanswered for this long is taken away from its peer and asked elsewhere. */
 export const STALL_TIMEOUT_MS = 10_000;
@@ -146,8 +161,16 @@ export const BAN_AFTER_BAD_CHUNKS = 3;
  */
 export const BANNED_SOURCES_GIVE_UP_MS = 5_000;
 
-/** How often a running download asks for fresh sources, in milliseconds. */
+/** How often a download with nothing in flight asks for fresh sources, in milliseconds. */
 export const SOURCE_REFRESH_MS = 100;
+
+/**
+ * How often a download with chunks in flight asks for fresh sources: the
+ * server pushes news of chunks meanwhile (`have`), and asking ten times a
+ * second cost a swarm of 8 downloaders about a tenth of its CPU time, on
+ * both sides (`deno task bench --scenario shaped`).
+ */
+export const BUSY_SOURCE_REFRESH_MS = 1_000;
 
 /** Longest wait between two looks for sources while a download has none. */
 export const MAX_SOURCE_WAIT_MS = 5_000;
@@ -170,8 +193,30 @@ export const UPLOAD_WRITE_GRACE_MS = 10_000;
  */
 export const UPLOAD_MIN_BYTES_PER_SECOND = 64 * 1024;
 
-/** Uploads one peer serves at once; further requests wait in a fair queue. */
-export const UPLOAD_SLOTS = 6;
+/**
+ * How long after sending a chunk of a whole file to one downloader a peer
+ * still declines it to the others, while some chunk has never left it
+ * (super-seeding, see peer/seed_spread.ts): time for the first receiver to
+ * verify and announce it. A declined downloader leaves that chunk to the
+ * swarm for as long.
+ */
+export const SEED_SPREAD_HOLD_MS = 2_000;
+
+/**
+ * Uploads one peer serves at once; further requests wait in a fair queue.
+ * Few, so that each chunk goes out at close to the link's full rate and can
+ * be passed on sooner: on a swarm of 8 downloaders over 200 Mbit/s links
+ * (`deno task bench --scenario shaped`), 3 slots did as well as 2 and better
+ * than 6.
+ */
+export const UPLOAD_SLOTS = 3;
+
+/**
+ * Upload slots one requester may hold at once: two keep its pipe full
+ * (one chunk read while the other is sent); fewer than all, so that one that
+ * stops reading cannot block everyone else.
+ */
+export const UPLOAD_SLOTS_PER_REQUESTER = 2;
 
 /**
  * Connections a listener (the server, or a peer's chunk port) holds at once,

@@ -194,7 +194,9 @@ export class ChunkRequests {
     scheduler.markFailed(flight.peerId, flight.index);
     // The requests a ban cut off fail as a closed connection: nothing more to learn.
     if (scheduler.isBanned(flight.peerId)) return;
-    if (kind === "lost") {
+    if (kind === "declined") {
+      scheduler.markDeclined(flight.peerId, flight.index);
+    } else if (kind === "lost") {
       const first = this.#options.sources.lost(flight.peerId, flight.address);
       const line = `peer ${flight.address} unreachable (${errorMessage(error)}); using the others`;
       if (first) log.info(`${line}, and trying it again now and then`);

@@ -12,6 +12,7 @@ import {
   MS_PER_SECOND,
   UPLOAD_MIN_BYTES_PER_SECOND,
   UPLOAD_SLOTS,
+  UPLOAD_SLOTS_PER_REQUESTER,
   UPLOAD_WRITE_GRACE_MS,
 } from "../constants.ts";
 import { errorMessage, type Logger, silentLogger } from "../log.ts";
@@ -29,6 +30,7 @@ import { TimeoutError, withTimeout } from "../protocol/timeouts.ts";
 import { SourceChangedError } from "../storage/chunk_source.ts";
 import { chunkLength } from "../storage/manifest.ts";
 import { heldChunks, type Library, sharedEntry } from "./library.ts";
+import { DECLINED_CODE, type SeedRequest, SeedSpread } from "./seed_spread.ts";
 import { UploadQueue } from "./upload_queue.ts";
 
 /**
@@ -87,13 +89,16 @@ export class ChunkServer {
   #uploadsServed = 0;
   #onSourceChanged: ChunkServerOptions["onSourceChanged"];
   #desk: GuestDesk | undefined;
+  #spread = new SeedSpread();
 
   private constructor(acceptor: Acceptor, options: ChunkServerOptions) {
     this.#acceptor = acceptor;
     this.#library = options.library;
     this.#log = options.log ?? silentLogger();
     const slots = options.uploadSlots ?? UPLOAD_SLOTS;
-    this.#queue = new UploadQueue(slots, { perRequester: Math.ceil(slots / 3) });
+    this.#queue = new UploadQueue(slots, {
+      perRequester: Math.min(UPLOAD_SLOTS_PER_REQUESTER, Math.max(1, slots - 1)),
+    });
     this.#idleMs = options.idleMs ?? CHUNK_IDLE_TIMEOUT_MS;
     this.#requestRate = options.requestRate ?? DEFAULT_REQUEST_RATE;
     this.#onSourceChanged = options.onSourceChanged;
@@ -193,9 +198,12 @@ export class ChunkServer {
           .catch((error) => {
             if (error instanceof SourceChangedError) this.#onSourceChanged?.(message.fileId, error);
             if (controller.signal.aborted || connection.closed) return;
-            this.#log.debug(`upload to ${connection.remote} failed: ${errorMessage(error)}`);
+            const declined = error instanceof DeclinedError;
+            if (!declined) {
+              this.#log.debug(`upload to ${connection.remote} failed: ${errorMessage(error)}`);
+            }
             return connection.replyError(message.id, {
-              code: "unavailable",
+              code: declined ? DECLINED_CODE : "unavailable",
               message: errorMessage(error),
             });
           })
@@ -242,9 +250,21 @@ export class ChunkServer {
     if (file.chunks && !file.chunks.has(request.index)) {
       throw new Error(`this peer does not have chunk ${request.index} yet`);
     }
+    const spread = file.chunks ? undefined : {
+      fileId: request.fileId,
+      chunkCount: file.manifest.chunkHashes.length,
+      index: request.index,
+      requester: connection.remoteId,
+    };
+    if (spread) this.#decline(spread);
     const slot = await this.#queue.acquire(connection.remoteId, signal);
+    let sent = false;
     try {
       signal.throwIfAborted();
+      if (spread) {
+        this.#decline(spread);
+        this.#spread.start(spread);
+      }
       this.#buffers[slot] ??= new Uint8Array(DATA_HEADER_BYTES + CHUNK_SIZE);
       const length = chunkLength(file.manifest, request.index);
       const frame = this.#buffers[slot].subarray(0, DATA_HEADER_BYTES + length);
@@ -262,11 +282,24 @@ export class ChunkServer {
       });
       this.#uploadedBytes += length;
       this.#uploadsServed++;
+      sent = true;
     } finally {
       this.#queue.release(slot);
+      if (spread) this.#spread.end(spread, { now: Date.now(), ok: sent });
     }
   }
+
+  /** Throws a {@linkcode DeclinedError} when super-seeding holds this chunk back. */
+  #decline(request: SeedRequest): void {
+    if (!this.#spread.declines(request, Date.now())) return;
+    throw new DeclinedError(
+      `chunk ${request.index} was just sent to another peer: fetch it from the swarm`,
+    );
+  }
 }
+
+/** A request for a chunk held back by super-seeding (see seed_spread.ts). */
+class DeclinedError extends Error {}
 
 /**
  * Time allowed to hand one chunk of `length` bytes to a requester: a grace

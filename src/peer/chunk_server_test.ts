@@ -10,6 +10,7 @@ import { tempDir } from "../test_dir.ts";
 import { ChunkServer, uploadWriteTimeout } from "./chunk_server.ts";
 import { Library, partialFile, sharedFile } from "./library.ts";
 import { PeerPool } from "./peer_pool.ts";
+import { DECLINED_CODE } from "./seed_spread.ts";
 
 const CHUNK = 4;
 
@@ -52,6 +53,7 @@ async function serving(
     fileId: hashed.fileId,
     partialId,
     server,
+    serverId: credentials.identity.id,
     connection,
     changed,
     async [Symbol.asyncDispose]() {
@@ -88,6 +90,34 @@ Deno.test("chunks are served from shared files and from the verified chunks of d
   await assert.rejects(get(s.connection, { fileId: "0".repeat(64), index: 0 }), /does not share/);
   assert.equal(s.server.uploadedBytes, 2 + CHUNK);
   assert.equal(s.server.uploadsServed, 2);
+});
+
+Deno.test("a whole file's chunk just sent to one peer is declined to another while some never left", async () => {
+  await using dir = await tempDir();
+  await using s = await serving(dir.path);
+  const pool = new PeerPool(await testCredentials());
+  try {
+    const other = await pool.get(s.server.address, s.serverId);
+    await get(s.connection, { fileId: s.fileId, index: 0 });
+    await get(other, { fileId: s.partialId, index: 0 });
+    await assert.rejects(
+      get(other, { fileId: s.fileId, index: 0 }),
+      (error) => error instanceof RemoteError && error.code === DECLINED_CODE,
+    );
+    assert.deepEqual(
+      await get(s.connection, { fileId: s.fileId, index: 0 }),
+      s.bytes.subarray(0, 4),
+    );
+    assert.deepEqual(await get(other, { fileId: s.fileId, index: 1 }), s.bytes.subarray(4, 8));
+    assert.deepEqual(await get(other, { fileId: s.fileId, index: 2 }, 2), s.bytes.subarray(8));
+    assert.deepEqual(
+      await get(other, { fileId: s.fileId, index: 0 }),
+      s.bytes.subarray(0, 4),
+      "every chunk has left once: nothing is declined",
+    );
+  } finally {
+    await pool.close();
+  }
 });
 
 Deno.test("peers learn what is held: bitfields and searches", async () => {

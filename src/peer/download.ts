@@ -17,6 +17,7 @@
 import { basename, join } from "node:path";
 import {
   BANNED_SOURCES_GIVE_UP_MS,
+  BUSY_SOURCE_REFRESH_MS,
   MAX_SOURCE_WAIT_MS,
   SOURCE_REFRESH_MS,
   STALL_TIMEOUT_MS,
@@ -423,10 +424,17 @@ export class Download {
     try {
       while (!this.#scheduler.complete) {
         signal.throwIfAborted();
-        if (Date.now() - this.#lastRefresh >= SOURCE_REFRESH_MS) await this.#refreshSources();
+        const refreshMs = requests.size > 0 ? BUSY_SOURCE_REFRESH_MS : SOURCE_REFRESH_MS;
+        if (Date.now() - this.#lastRefresh >= refreshMs) await this.#refreshSources();
         requests.fill();
         if (requests.size === 0 && this.#options.buffers.available > 0) {
           if (this.#scheduler.complete) break;
+          const declinedUntil = this.#scheduler.declinedUntil();
+          if (declinedUntil !== undefined) {
+            // A seeder holds chunks back for the swarm: ask it again when it lets them go.
+            await this.#sleep(Math.max(1, declinedUntil - Date.now()));
+            continue;
+          }
           this.#giveUpIfOnlyBanned();
           waitMs = Math.min(MAX_SOURCE_WAIT_MS, Math.max(SOURCE_REFRESH_MS / 4, waitMs * 2));
           this.#waiting();

@@ -6,10 +6,11 @@
  * @module
  */
 
-import { ConnectionClosedError } from "../protocol/connection.ts";
+import { ConnectionClosedError, RemoteError } from "../protocol/connection.ts";
 import { MembershipError } from "../protocol/handshake.ts";
 import { IdentityMismatchError, UnreachableError } from "../protocol/secure_channel.ts";
 import { TimeoutError } from "../protocol/timeouts.ts";
+import { DECLINED_CODE } from "./seed_spread.ts";
 
 /** The download cannot go on (its folder or `.part` file cannot be written, or it was cancelled). */
 export class DownloadError extends Error {
@@ -35,10 +36,13 @@ export class BadChunkError extends Error {
  * - `bad-chunk`: a {@linkcode BadChunkError}; counts towards banning the peer;
  * - `lost`: the connection to the peer failed (refused, reset, closed, timed
  *   out); the peer is set aside for a while;
+ * - `declined`: a seeder held the chunk back because it just sent it to
+ *   another peer (super-seeding, see seed_spread.ts); the chunk is left to
+ *   the swarm for a while;
  * - `refused`: anything else, such as the peer answering that it cannot
  *   serve the chunk, or the request being cancelled.
  */
-export type FailureKind = "fatal" | "bad-chunk" | "lost" | "refused";
+export type FailureKind = "fatal" | "bad-chunk" | "lost" | "declined" | "refused";
 
 const CONNECTION_FAILURES = [
   ConnectionClosedError,
@@ -58,6 +62,7 @@ export function failureKind(error: unknown): FailureKind {
   if (error instanceof BadChunkError) return "bad-chunk";
   if (CONNECTION_FAILURES.some((type) => error instanceof type)) return "lost";
   if (isSystemError(error)) return "lost";
+  if (error instanceof RemoteError && error.code === DECLINED_CODE) return "declined";
   return "refused";
 }
 

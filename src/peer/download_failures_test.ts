@@ -5,6 +5,7 @@ import { IdentityMismatchError, UnreachableError } from "../protocol/secure_chan
 import { ProtocolError } from "../protocol/frame.ts";
 import { TimeoutError } from "../protocol/timeouts.ts";
 import { BadChunkError, DownloadError, failureKind } from "./download_failures.ts";
+import { DECLINED_CODE } from "./seed_spread.ts";
 
 Deno.test("failures are told apart by their class", () => {
   assert.equal(failureKind(new DownloadError("cannot write")), "fatal");
@@ -37,4 +38,9 @@ Deno.test("what a failure says does not change its kind", () => {
   });
   assert.equal(failureKind(remote), "refused", "a peer's answer is not a lost connection");
   assert.equal(failureKind(new Error("connection closed")), "refused");
+});
+
+Deno.test("a seeder declining a chunk it just sent elsewhere is told apart by its code", () => {
+  const declined = new RemoteError({ t: "error", code: DECLINED_CODE, message: "fetch it" });
+  assert.equal(failureKind(declined), "declined");
 });

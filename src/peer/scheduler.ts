@@ -8,8 +8,9 @@
  *   starting chunk, so the file is written mostly sequentially (much faster
  *   on disks).
  * - Endgame: once every missing chunk is requested, idle peers duplicate the
- *   requests with the fewest copies; the first verified copy wins and the
- *   caller cancels the others.
+ *   requests with the fewest copies, once they are {@linkcode ENDGAME_LATE_MS}
+ *   old (a request answered in time is not sent twice); the first verified
+ *   copy wins and the caller cancels the others.
  * - Windows: each peer gets an in-flight window that grows by half a
  *   request for every chunk it delivers and halves on a stall (AIMD), and
  *   is capped by the peer's measured speed to what it delivers in
@@ -20,6 +21,9 @@
  * - Wanted chunks: a download may want only some chunks (one file of a
  *   folder); the others are never asked for, and it is complete once the
  *   wanted ones are verified.
+ * - Declined chunks: a seeder that declines a chunk it just sent to another
+ *   peer (super-seeding) is not asked for it again for
+ *   {@linkcode SEED_SPREAD_HOLD_MS}; the swarm is asked instead.
  * - Bans: a peer that delivers {@linkcode BAN_AFTER_BAD_CHUNKS} chunks
  *   failing verification is banned for the rest of this download. Bad
  *   chunks are counted per peer ID for the whole download: neither removing
@@ -29,7 +33,13 @@
  * @module
  */
 
-import { BAN_AFTER_BAD_CHUNKS, INITIAL_WINDOW, MAX_WINDOW } from "../constants.ts";
+import {
+  BAN_AFTER_BAD_CHUNKS,
+  ENDGAME_LATE_MS,
+  INITIAL_WINDOW,
+  MAX_WINDOW,
+  SEED_SPREAD_HOLD_MS,
+} from "../constants.ts";
 import { Bitfield } from "../storage/bitfield.ts";
 
 /** How much a peer's window grows for each chunk it delivers intact. */
@@ -59,12 +69,16 @@ export interface SourceState {
   lastDeliveryAt: number | undefined;
   /** Running average of the time between its deliveries, in ms. */
   deliveryIntervalMs: number | undefined;
+  /** Chunk -> time (ms) before which it is not asked of this source again: it declined it. */
+  declined: Map<number, number>;
 }
 
 /** Options of {@linkcode Scheduler}. */
 export interface SchedulerOptions {
   /** Source of randomness for tie-breaking, in [0, 1); default `Math.random`. */
   random?: () => number;
+  /** Clock, in ms; default `Date.now`. */
+  now?: () => number;
 }
 
 /** Chunk selection state for one download. */
@@ -76,7 +90,10 @@ export class Scheduler {
   #strikes = new Map<string, number>();
   /** Chunk -> sources it is requested from. */
   #requested = new Map<number, Set<string>>();
+  /** Chunk -> when its latest request still in flight was sent, in ms. */
+  #requestedAt = new Map<number, number>();
   #random: () => number;
+  #now: () => number;
   /** Where a lone source's walk through the file starts. */
   #origin: number;
   /** The chunks to fetch; `undefined` means all of them. */
@@ -93,6 +110,7 @@ export class Scheduler {
     this.done = options.done ?? new Bitfield(chunkCount);
     this.#wanted = options.wanted;
     this.#random = options.random ?? Math.random;
+    this.#now = options.now ?? Date.now;
     const first = options.wanted?.indexes()[0] ?? 0;
     const span = options.wanted ? options.wanted.count : chunkCount;
     this.#origin = first + Math.floor(this.#random() * span);
@@ -131,6 +149,7 @@ export class Scheduler {
       delivered: 0,
       lastDeliveryAt: undefined,
       deliveryIntervalMs: undefined,
+      declined: new Map(),
     });
   }
 
@@ -219,14 +238,17 @@ export class Scheduler {
     if (!state || this.room(peerId) === 0) return undefined;
     const fresh: number[] = [];
     const duplicates: number[] = [];
+    const now = this.#now();
     for (let index = 0; index < this.chunkCount; index++) {
       if (!this.missing(index) || !state.chunks.has(index) || state.inFlight.has(index)) continue;
+      if ((state.declined.get(index) ?? 0) > now) continue;
       if (this.#requested.has(index)) duplicates.push(index);
       else fresh.push(index);
     }
     if (fresh.length > 0) return this.#rarest(fresh, (i) => this.availability(i));
-    if (duplicates.length > 0 && this.inEndgame()) {
-      return this.#rarest(duplicates, (i) => this.#requested.get(i)!.size);
+    const late = duplicates.filter((i) => now - this.#requestedAt.get(i)! >= ENDGAME_LATE_MS);
+    if (late.length > 0 && this.inEndgame()) {
+      return this.#rarest(late, (i) => this.#requested.get(i)!.size);
     }
     return undefined;
   }
@@ -247,6 +269,7 @@ export class Scheduler {
     const requesters = this.#requested.get(index) ?? new Set<string>();
     requesters.add(peerId);
     this.#requested.set(index, requesters);
+    this.#requestedAt.set(index, this.#now());
   }
 
   /**
@@ -257,7 +280,7 @@ export class Scheduler {
   markDone(peerId: string, index: number, options: { now?: number } = {}): string[] {
     const state = this.#sources.get(peerId);
     if (state) {
-      const now = options.now ?? Date.now();
+      const now = options.now ?? this.#now();
       if (state.lastDeliveryAt !== undefined) {
         const interval = now - state.lastDeliveryAt;
         state.deliveryIntervalMs = state.deliveryIntervalMs === undefined
@@ -307,6 +330,33 @@ export class Scheduler {
     state.chunks = chunks;
   }
 
+  /**
+   * Records that `peerId` declined chunk `index` because it just sent it to
+   * another peer: it is not asked for it again for {@linkcode SEED_SPREAD_HOLD_MS}.
+   */
+  markDeclined(peerId: string, index: number): void {
+    this.#unrequest(peerId, index);
+    this.#sources.get(peerId)?.declined.set(index, this.#now() + SEED_SPREAD_HOLD_MS);
+  }
+
+  /**
+   * When the first chunk that is missing, held by a usable source and only
+   * set aside there because it declined it may be asked again, in ms;
+   * `undefined` when none waits so.
+   */
+  declinedUntil(): number | undefined {
+    let first: number | undefined;
+    const now = this.#now();
+    for (const state of this.#sources.values()) {
+      if (state.banned) continue;
+      for (const [index, until] of state.declined) {
+        if (until <= now || !this.missing(index) || !state.chunks.has(index)) continue;
+        first = Math.min(first ?? until, until);
+      }
+    }
+    return first;
+  }
+
   /** Forgets every source not in `peerIds` (they left the network). */
   retainSources(peerIds: Set<string>): void {
     for (const peerId of [...this.#sources.keys()]) {
@@ -326,7 +376,9 @@ export class Scheduler {
     const requesters = this.#requested.get(index);
     if (!requesters) return;
     requesters.delete(peerId);
-    if (requesters.size === 0) this.#requested.delete(index);
+    if (requesters.size > 0) return;
+    this.#requested.delete(index);
+    this.#requestedAt.delete(index);
   }
 
   #rarest(candidates: number[], score: (index: number) => number): number {

@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { BAN_AFTER_BAD_CHUNKS, INITIAL_WINDOW, MAX_WINDOW } from "../constants.ts";
+import {
+  BAN_AFTER_BAD_CHUNKS,
+  ENDGAME_LATE_MS,
+  INITIAL_WINDOW,
+  MAX_WINDOW,
+  SEED_SPREAD_HOLD_MS,
+} from "../constants.ts";
 import { Bitfield } from "../storage/bitfield.ts";
 import { effectiveWindow, Scheduler } from "./scheduler.ts";
 
@@ -43,13 +49,22 @@ Deno.test("a peer is only asked for chunks it holds and that are not done", () =
   assert.equal(scheduler.pick("p"), undefined);
 });
 
-Deno.test("endgame: once every missing chunk is requested, idle peers duplicate requests", () => {
-  const scheduler = new Scheduler(2, { random: () => 0 });
+Deno.test("endgame: once every missing chunk is requested, idle peers duplicate late requests", () => {
+  let now = 0;
+  const scheduler = new Scheduler(2, { random: () => 0, now: () => now });
   scheduler.updateSource("slow", Bitfield.full(2));
   scheduler.updateSource("fast", Bitfield.full(2));
   scheduler.markRequested("slow", 0);
+  now = 100;
   scheduler.markRequested("slow", 1);
   assert.equal(scheduler.inEndgame(), true);
+  now = ENDGAME_LATE_MS;
+  assert.equal(scheduler.pick("fast"), 0, "only the request sent at 0 is late");
+  now = 100 + ENDGAME_LATE_MS - 1;
+  scheduler.markRequested("fast", 0);
+  assert.equal(scheduler.pick("fast"), undefined, "chunk 1 is not late yet, 0 just went twice");
+  scheduler.markFailed("fast", 0);
+  now += ENDGAME_LATE_MS;
   const duplicate = scheduler.pick("fast")!;
   assert.ok(duplicate === 0 || duplicate === 1);
   scheduler.markRequested("fast", duplicate);
@@ -206,13 +221,12 @@ Deno.test("a download wanting some chunks asks only for them and is complete onc
   scheduler.updateSource("other", field(8, [0, 1, 2, 6, 7]));
   assert.equal(scheduler.canProgress(), true);
   const picked: number[] = [];
-  for (
-    let index = scheduler.pick("seeder");
-    index !== undefined;
-    index = scheduler.pick("seeder")
-  ) {
+  while (scheduler.room("seeder") > 0 && picked.length < 3) {
+    const index = scheduler.pick("seeder");
+    if (index === undefined) break;
     scheduler.markRequested("seeder", index);
     picked.push(index);
+    if (scheduler.room("seeder") === 0) scheduler.markDone("seeder", picked[0]);
   }
   assert.deepEqual(picked.sort(), [3, 4, 5]);
   assert.equal(scheduler.pick("other"), undefined, "a source of unwanted chunks only is not asked");
@@ -221,4 +235,32 @@ Deno.test("a download wanting some chunks asks only for them and is complete onc
   assert.equal(scheduler.complete, true);
   assert.equal(scheduler.done.complete, false, "the unwanted chunks stay missing");
   assert.equal(scheduler.canProgress(), false);
+});
+
+Deno.test("a chunk a seeder declined is asked of the swarm, and of it again once the hold is over", () => {
+  let now = 1_000;
+  const scheduler = new Scheduler(2, { random: () => 0, now: () => now });
+  scheduler.updateSource("seeder", Bitfield.full(2));
+  assert.equal(scheduler.declinedUntil(), undefined);
+  scheduler.markRequested("seeder", 0);
+  scheduler.markDeclined("seeder", 0);
+  assert.equal(scheduler.source("seeder")!.inFlight.size, 0);
+  assert.equal(scheduler.pick("seeder"), 1, "the seeder is asked for another chunk");
+  scheduler.markRequested("seeder", 1);
+  assert.equal(scheduler.pick("seeder"), undefined, "not chunk 0, not even as a duplicate");
+  scheduler.updateSource("peer", field(2, [0]));
+  assert.equal(scheduler.pick("peer"), 0, "the swarm is asked for it");
+  assert.equal(scheduler.declinedUntil(), 1_000 + SEED_SPREAD_HOLD_MS);
+  now += SEED_SPREAD_HOLD_MS;
+  assert.equal(scheduler.declinedUntil(), undefined);
+  assert.equal(scheduler.pick("seeder"), 0, "the hold is over");
+});
+
+Deno.test("a declined chunk no longer missing is not waited for", () => {
+  const scheduler = new Scheduler(2, { now: () => 0 });
+  scheduler.updateSource("seeder", Bitfield.full(2));
+  scheduler.markDeclined("seeder", 0);
+  assert.equal(scheduler.declinedUntil(), SEED_SPREAD_HOLD_MS);
+  scheduler.markDone("seeder", 0);
+  assert.equal(scheduler.declinedUntil(), undefined);
 });

@@ -4,7 +4,7 @@
  */
 
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
-import { createLan } from "../helpers/netns.ts";
+import { createLan } from "../../scripts/netns.ts";
 import {
   advertiseWithAgent,
   browseWithAgent,

@@ -6,7 +6,7 @@
  */
 
 import { Child, type Exit } from "../../scripts/process_harness.ts";
-import type { Lan } from "../helpers/netns.ts";
+import type { Lan } from "../../scripts/netns.ts";
 import { SERVER_SERVICE_TYPE } from "../../src/constants.ts";
 import type { ServiceDescription, ServiceInstance } from "../../src/discovery/dns_sd.ts";
 

@@ -9,7 +9,7 @@ import { P2pftProcess } from "../../scripts/process_harness.ts";
 import { sha256File, writeRandomFile } from "../../scripts/sample_files.ts";
 import { PROTOCOL_VERSION, SERVER_SERVICE_TYPE } from "../../src/constants.ts";
 import { fileIds, tempDir } from "../helpers/cluster.ts";
-import { createLan, type Lan } from "../helpers/netns.ts";
+import { createLan, type Lan } from "../../scripts/netns.ts";
 import { browseWithAgent, canCreateNamespaces, startDiscoveryAgent } from "./agent.ts";
 
 const ignore = !canCreateNamespaces();

@@ -5,7 +5,7 @@
  */
 
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
-import { createLan, type Lan } from "../helpers/netns.ts";
+import { createLan, type Lan } from "../../scripts/netns.ts";
 import {
   advertiseWithAgent,
   browseWithAgent,

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { P2pftProcess } from "../../scripts/process_harness.ts";
 import { fileIds, tempDir } from "../helpers/cluster.ts";
-import { createLan, type Lan } from "../helpers/netns.ts";
+import { createLan, type Lan } from "../../scripts/netns.ts";
 import { canCreateNamespaces } from "./agent.ts";
 
 const ignore = !canCreateNamespaces();

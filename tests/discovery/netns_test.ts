@@ -1,7 +1,12 @@
 /** The network-namespace LAN helper that every discovery test relies on. */
 
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
-import { cleanStaleNamespaces, createLan, listNamespaces, NETNS_PREFIX } from "../helpers/netns.ts";
+import {
+  cleanStaleNamespaces,
+  createLan,
+  listNamespaces,
+  NETNS_PREFIX,
+} from "../../scripts/netns.ts";
 import { canCreateNamespaces, startAgent } from "./agent.ts";
 
 const ignore = !canCreateNamespaces();
@@ -73,5 +78,22 @@ Deno.test({
         await new Deno.Command("ip", { args: ["netns", "delete", name], stderr: "null" }).output();
       }
     }
+  },
+});
+
+Deno.test({
+  name: "createLan with a qdisc shapes both ends of every host's link",
+  ignore,
+  async fn() {
+    await using lan = await createLan(1, {
+      qdisc: ["tbf", "rate", "10mbit", "burst", "32kb", "latency", "20ms"],
+    });
+    const show = async (ns: string, dev: string) => {
+      const out = await new Deno.Command("tc", { args: ["-n", ns, "qdisc", "show", "dev", dev] })
+        .output();
+      return new TextDecoder().decode(out.stdout);
+    };
+    assert(/tbf .*rate 10Mbit/.test(await show(lan.hosts[0].ns, lan.hosts[0].iface)));
+    assert(/tbf .*rate 10Mbit/.test(await show(lan.switchNs, "p0")));
   },
 });

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { P2pftProcess } from "../../scripts/process_harness.ts";
 import { sha256File, writeRandomFile } from "../../scripts/sample_files.ts";
 import { tempDir } from "../helpers/cluster.ts";
-import { createLan, type Lan } from "../helpers/netns.ts";
+import { createLan, type Lan } from "../../scripts/netns.ts";
 import { canCreateNamespaces } from "./agent.ts";
 
 const ignore = !canCreateNamespaces();

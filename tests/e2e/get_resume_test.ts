@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { sha256File, writeRandomFile } from "../../scripts/sample_files.ts";
 import { canCreateNamespaces } from "../discovery/agent.ts";
 import { p2pftOn, tempDir } from "../helpers/cluster.ts";
-import { createLan, type Lan } from "../helpers/netns.ts";
+import { createLan, type Lan } from "../../scripts/netns.ts";
 import { journalChunks, waitUntil } from "../helpers/resume.ts";
 
 const ignore = !canCreateNamespaces();

@@ -12,7 +12,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { sha256File, writeRandomFile } from "../../scripts/sample_files.ts";
 import { fileIds, p2pftOn, tempDir } from "../helpers/cluster.ts";
-import { createLan } from "../helpers/netns.ts";
+import { createLan } from "../../scripts/netns.ts";
 import { canCreateNamespaces } from "../discovery/agent.ts";
 
 const ignore = !canCreateNamespaces();

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { writeRandomFile } from "../../scripts/sample_files.ts";
 import { canCreateNamespaces } from "../discovery/agent.ts";
 import { fileIds, p2pftOn, tempDir } from "../helpers/cluster.ts";
-import { createLan, type Lan } from "../helpers/netns.ts";
+import { createLan, type Lan } from "../../scripts/netns.ts";
 
 const ignore = !canCreateNamespaces();
 const SERVER = "127.0.0.1:8000";

@@ -29,7 +29,7 @@ import { generateNetworkKey, parseNetworkKey } from "../../src/security/network_
 import { testCredentials } from "../../src/test_credentials.ts";
 import { canCreateNamespaces } from "../discovery/agent.ts";
 import { fileIds, freePort, startCluster, tempDir } from "../helpers/cluster.ts";
-import { createLan } from "../helpers/netns.ts";
+import { createLan } from "../../scripts/netns.ts";
 
 const MIB = 1024 * 1024;
 /** A key of another network than the one the harness gives every process. */

@@ -22,7 +22,7 @@ import {
   startServer,
 } from "../../scripts/process_harness.ts";
 import { writeRandomFile } from "../../scripts/sample_files.ts";
-import type { Lan } from "./netns.ts";
+import type { Lan } from "../../scripts/netns.ts";
 
 /** A temporary folder; disposing of it deletes it with everything in it. */
 export interface TempDir extends AsyncDisposable {

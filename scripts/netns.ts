@@ -1,7 +1,9 @@
 /**
- * Throw-away LANs made of Linux network namespaces, so that tests can send
- * real multicast (mDNS) and TCP traffic between "hosts" without a single
- * packet reaching the machine's real interfaces.
+ * Throw-away LANs made of Linux network namespaces, so that tests and
+ * `deno task bench` can send real multicast (mDNS) and TCP traffic between
+ * "hosts" without a single packet reaching the machine's real interfaces.
+ * It lives in `scripts/` so that imports run one way: the tests and the
+ * bench import it, and it imports nothing from `tests/`.
  *
  * A LAN of N hosts is N+1 namespaces: one "switch" namespace holding a bridge,
  * and one namespace per host whose `eth0` is one end of a veth pair, the other
@@ -9,8 +11,13 @@
  * namespaces (never in the root namespace), each host gets an address in
  * `10.213.<subnet>.0/24` and a route for `224.0.0.0/4` through its `eth0`.
  *
+ * A LAN may also shape its links: {@linkcode CreateLanOptions.qdisc} puts the
+ * same root queueing discipline (a `tc tbf` rate cap, say) on both ends of
+ * every host's link, so that each host's upload and download are capped as on
+ * a real network.
+ *
  * Needs root (or CAP_NET_ADMIN + CAP_SYS_ADMIN) and the `ip` command from
- * iproute2. Namespace names embed the creating process's PID, so a later run
+ * iproute2 (and its `tc` for a qdisc). Namespace names embed the creating process's PID, so a later run
  * can delete what a crashed run left behind without touching the namespaces of
  * a test run that is still alive (tests may run in parallel).
  *
@@ -105,19 +112,31 @@ export interface CreateLanOptions {
    * Every LAN is isolated, so LANs may share a subnet.
    */
   subnet?: number;
+  /**
+   * A root queueing discipline for both ends of every host's link, as `tc`
+   * arguments after `root` (e.g. `["tbf", "rate", "200mbit", "burst",
+   * "64kb", "latency", "20ms"]`): the host end caps what the host sends,
+   * the bridge end what it receives. Default none (links run at memory speed).
+   */
+  qdisc?: string[];
 }
 
-/** Runs `ip` with `args`; throws with its stderr if it fails. */
-async function ip(args: string[]): Promise<string> {
-  const out = await new Deno.Command("ip", { args, stdout: "piped", stderr: "piped" }).output();
+/** Runs `ip` (or `tc`) with `args`; throws with its stderr if it fails. */
+async function ip(args: string[], command = "ip"): Promise<string> {
+  const out = await new Deno.Command(command, { args, stdout: "piped", stderr: "piped" }).output();
   const decoder = new TextDecoder();
   if (!out.success) {
     throw new Error(
-      `"ip ${args.join(" ")}" failed (exit ${out.code}): ${decoder.decode(out.stderr).trim()}. ` +
-        "Network namespace tests need root and iproute2.",
+      `"${command} ${args.join(" ")}" failed (exit ${out.code}): ` +
+        `${decoder.decode(out.stderr).trim()}. Network namespaces need root and iproute2.`,
     );
   }
   return decoder.decode(out.stdout);
+}
+
+/** Sets `qdisc` as the root queueing discipline of `dev` in namespace `ns`. */
+async function shape(ns: string, dev: string, qdisc: string[]): Promise<void> {
+  await ip(["-n", ns, "qdisc", "replace", "dev", dev, "root", ...qdisc], "tc");
 }
 
 /** Names of every network namespace on the machine. */
@@ -150,6 +169,19 @@ export async function cleanStaleNamespaces(): Promise<string[]> {
     deleted.push(name);
   }
   return deleted;
+}
+
+/**
+ * Deletes the namespaces this process made, for a caller that must exit
+ * before its LANs are disposed (on Ctrl-C, say); kill their processes
+ * first. Returns the names deleted.
+ */
+export async function deleteOwnNamespaces(): Promise<string[]> {
+  const own = (await listNamespaces()).filter((name) =>
+    name.startsWith(`${NETNS_PREFIX}${Deno.pid}-`)
+  );
+  for (const name of own) await ip(["netns", "delete", name]).catch(() => undefined);
+  return own;
 }
 
 /** A short random id of lowercase letters and digits. */
@@ -249,6 +281,10 @@ export async function createLan(hostCount: number, options: CreateLanOptions = {
       await ip(["-n", ns, "addr", "add", `${hostIp}/${LAN_PREFIX_LENGTH}`, "dev", HOST_INTERFACE]);
       await ip(["-n", ns, "link", "set", HOST_INTERFACE, "up"]);
       await ip(["-n", ns, "route", "add", MULTICAST_ROUTE, "dev", HOST_INTERFACE]);
+      if (options.qdisc) {
+        await shape(ns, HOST_INTERFACE, options.qdisc);
+        await shape(switchNs, port, options.qdisc);
+      }
       hosts.push({ index, ns, ip: hostIp, iface: HOST_INTERFACE });
     }
   } catch (error) {
