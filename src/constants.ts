@@ -253,6 +253,9 @@ export const REFUSAL_LOG_INTERVAL_MS = 60_000;
 /** Time allowed to open a TCP connection to another peer. */
 export const CONNECT_TIMEOUT_MS = 5_000;
 
+/** Time the server's dial-back to a registering peer's chunk port may take before it counts as unreachable. */
+export const REACHABILITY_PROBE_TIMEOUT_MS = 3_000;
+
 /** Longest pause before retrying a peer whose connection keeps failing (the pause doubles). */
 export const MAX_PEER_RETRY_DELAY_MS = 60_000;
 

@@ -236,6 +236,7 @@ async function showStatus(state: PeerShellState, io: ShellIo): Promise<void> {
     ["listening on", status.address],
     ["peer ID", status.peerId],
     ["server", serverLine(status)],
+    ["reachable", reachabilityLine(status)],
     ["peers known", peersKnown],
     ["files shared", String(status.shared)],
     ["transfers", `${status.downloadsRunning} running, ${finished} finished`],
@@ -255,6 +256,13 @@ export function serverLine(
     ? `refused: ${status.refused}`
     : "not connected, retrying";
   return `${status.server} (${state})${lan}`;
+}
+
+/** Whether the server could dial this peer back, and at which address. */
+export function reachabilityLine(status: { reachable?: boolean; seenAt?: string }): string {
+  if (status.reachable === undefined) return "unknown (not registered with a server)";
+  if (status.reachable) return `yes, at ${status.seenAt}`;
+  return `no: the server cannot dial ${status.seenAt}; others need this peer to dial them`;
 }
 
 function listShared(state: PeerShellState, io: ShellIo): void {

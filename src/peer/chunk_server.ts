@@ -108,7 +108,8 @@ export class ChunkServer {
     let server: ChunkServer | undefined = undefined;
     const acceptor = await Acceptor.open({ host: options.hostname, port: options.port }, {
       role: "peer",
-      accept: ["peer"],
+      // The server dials back once to check this port is reachable (see reachability.ts).
+      accept: ["peer", "server"],
       guests: options.desk !== undefined,
       credentials: options.credentials,
       log: options.log ?? silentLogger(),
@@ -139,6 +140,10 @@ export class ChunkServer {
   }
 
   async #serve(connection: Connection): Promise<void> {
+    if (connection.remoteHello.role === "server") {
+      connection.close("reachability checked");
+      return;
+    }
     const cancels = new Map<number, AbortController>();
     let idle: ReturnType<typeof setTimeout> | undefined;
     const rearm = () => {

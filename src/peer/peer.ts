@@ -78,6 +78,13 @@ export interface PeerStatus {
   lan: boolean;
   /** True while registered with the server. */
   connected: boolean;
+  /**
+   * Whether the server could dial this peer back at `seenAt` when it
+   * registered; undefined when not registered (or the server does not check).
+   */
+  reachable?: boolean;
+  /** `host:port` the server sees this peer's chunk port at. */
+  seenAt?: string;
   /** Why the server refused this peer for good (a wrong key, a changed identity), if it did. */
   refused?: string;
   /** Files this peer serves (shared or partly downloaded). */
@@ -307,6 +314,8 @@ export class PeerNode {
       lan: this.#lan !== undefined,
       connected: this.#link?.connected ?? false,
       refused: this.#link?.refused,
+      reachable: this.#link?.connected ? this.#link.reachable : undefined,
+      seenAt: this.#link?.connected ? this.#link.dialAddress : undefined,
       shared: this.#shares.list().length,
       downloadsRunning: this.#downloads.running,
       uploadedBytes: this.#chunkServer.uploadedBytes,

@@ -143,6 +143,8 @@ export const sourceSchema = z.object({
   peerId: text,
   address: text,
   chunks: bitfield.optional(),
+  /** `false` when the server could not dial the source back: it must dial (reversal). */
+  reachable: z.boolean().optional(),
 });
 
 /** A number of entries, as a reply's `total`. */
@@ -223,6 +225,7 @@ export const serverToPeerSchema = z.discriminatedUnion("t", [
     peerId: text.min(1),
     address: text,
     chunks: z.array(id),
+    reachable: z.boolean().optional(),
   }),
 ]);
 

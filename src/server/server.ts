@@ -37,6 +37,7 @@ import type { Advertisement } from "../discovery/advertiser.ts";
 import { isLoopbackHost } from "../discovery/addresses.ts";
 import { advertiseServer } from "../discovery/services.ts";
 import { addressFor, requesterLink } from "./seen_address.ts";
+import { probeReachable } from "./reachability.ts";
 import {
   DEFAULT_REQUEST_RATE,
   RequestRate,
@@ -94,10 +95,14 @@ export class CentralServer {
   #rateLogged = new Map<string, { at: number; since: number }>();
   /** Transfer codes' nameplates, claimed by senders and resolved by anyone (see nameplates.ts). */
   #nameplates = new Nameplates();
+  #credentials: Credentials;
+  /** Peer ID -> whether the server could dial its chunk port when it registered. */
+  #reachable = new Map<string, boolean>();
 
   private constructor(acceptor: Acceptor, options: ServerOptions) {
     this.#acceptor = acceptor;
     this.#hostname = options.hostname;
+    this.#credentials = options.credentials;
     this.#requestRate = options.requestRate ?? DEFAULT_REQUEST_RATE;
     this.#log = options.log ?? silentLogger();
     this.#peerTimeoutMs = options.peerTimeoutMs ?? PEER_TIMEOUT_MS;
@@ -177,6 +182,7 @@ export class CentralServer {
       this.#nameplates.release(connection);
       if (session.peerId && this.#connections.get(session.peerId) === connection) {
         this.#connections.delete(session.peerId);
+        this.#reachable.delete(session.peerId);
         this.#index.removePeer(session.peerId);
         this.#log.info(`peer ${session.peerId} left (${connection.remote})`);
       }
@@ -222,14 +228,24 @@ export class CentralServer {
         // cannot point downloaders at an address of its choosing.
         const address = formatHostPort(observed.hostname, message.listenPort);
         const peerId = connection.remoteId;
+        const reachable = await probeReachable(
+          { host: observed.hostname, port: message.listenPort },
+          { credentials: this.#credentials, peerId },
+        );
+        if (connection.closed) return;
         const previous = this.#connections.get(peerId);
         if (previous && previous !== connection) previous.close("replaced by a new connection");
         session.peerId = peerId;
         this.#connections.set(peerId, connection);
+        this.#reachable.set(peerId, reachable);
         this.#index.addPeer(peerId, { address, now: Date.now() });
-        this.#log.info(`peer ${peerId} registered at ${address}`);
+        this.#log.info(
+          `peer ${peerId} registered at ${address}` +
+            (reachable ? "" : " (not reachable from here)"),
+        );
         await connection.reply(message.id, {
           address,
+          reachable,
           heartbeatMs: HEARTBEAT_INTERVAL_MS,
           timeoutMs: this.#peerTimeoutMs,
         });
@@ -266,7 +282,7 @@ export class CentralServer {
         const found = this.#index.sources(message.fileId);
         await connection.reply(message.id, {
           ...found,
-          sources: seenBy(connection, found.sources),
+          sources: this.#flagged(seenBy(connection, found.sources)),
         });
         return;
       }
@@ -274,7 +290,7 @@ export class CentralServer {
         const found = this.#index.lookup(message.query);
         await connection.reply(message.id, {
           ...found,
-          sources: seenBy(connection, found.sources),
+          sources: this.#flagged(seenBy(connection, found.sources)),
         });
         return;
       }
@@ -304,10 +320,17 @@ export class CentralServer {
     for (const other of this.#index.downloaders(message.fileId, peerId)) {
       const connection = this.#connections.get(other);
       if (!connection) continue;
-      const [seen] = seenBy(connection, [{ address }]);
-      const notice = { t: "have", fileId: message.fileId, peerId, ...seen, chunks: message.chunks };
+      const [seen] = this.#flagged(seenBy(connection, [{ peerId, address }]));
+      const notice = { t: "have", fileId: message.fileId, ...seen, chunks: message.chunks };
       connection.send(notice).catch(() => {});
     }
+  }
+
+  /** `entries` with `reachable: false` on the peers the server could not dial back. */
+  #flagged<T extends { peerId: string }>(entries: T[]): (T & { reachable?: false })[] {
+    return entries.map((entry) =>
+      this.#reachable.get(entry.peerId) === false ? { ...entry, reachable: false } : entry
+    );
   }
 
   /**
@@ -351,6 +374,7 @@ export class CentralServer {
         `peer ${peerId} dropped: no heartbeat for ${this.#peerTimeoutMs / MS_PER_SECOND} s`,
       );
       this.#index.removePeer(peerId);
+      this.#reachable.delete(peerId);
       const connection = this.#connections.get(peerId);
       this.#connections.delete(peerId);
       connection?.close("heartbeat timeout");
