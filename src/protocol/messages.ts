@@ -212,6 +212,8 @@ export const peerToServerSchema = z.discriminatedUnion("t", [
   z.object({ t: z.literal("peers"), id, ...page }),
   z.object({ t: z.literal("heartbeat") }),
   z.object({ t: z.literal("bye") }),
+  /** Asks the server to have peer `peerId`, which cannot be dialled, dial this peer (reversal). */
+  z.object({ t: z.literal("reverse"), id, peerId: text.min(1) }),
 ]);
 
 /** A message from a peer to the server. */
@@ -227,6 +229,8 @@ export const serverToPeerSchema = z.discriminatedUnion("t", [
     chunks: z.array(id),
     reachable: z.boolean().optional(),
   }),
+  /** Peer `peerId` asks to be dialled at `address` to download from this peer (reversal). */
+  z.object({ t: z.literal("reverse"), peerId: text.min(1), address: text }),
 ]);
 
 /** A message from the server that is not an answer. */
@@ -244,6 +248,8 @@ export const peerToPeerSchema = z.discriminatedUnion("t", [
   z.object({ t: z.literal("bitfield"), id, fileId: fileIdSchema }),
   z.object({ t: z.literal("search"), id, query: text }),
   z.object({ t: z.literal("bye") }),
+  /** First message of a connection a source dialled at the downloader's request (reversal). */
+  z.object({ t: z.literal("reversed") }),
 ]);
 
 /** The first message on every connection, in both directions. */

@@ -11,6 +11,8 @@ import {
   HANDSHAKE_TIMEOUT_MS,
   HEARTBEAT_INTERVAL_MS,
   MAX_LISTING_PAGE,
+  MAX_REVERSAL_BURST,
+  MAX_REVERSALS_PER_SECOND,
   MS_PER_SECOND,
   PEER_SWEEP_INTERVAL_MS,
   PEER_TIMEOUT_MS,
@@ -65,6 +67,8 @@ interface Session {
   /** Set by `register`. */
   peerId?: string;
   rate: RequestRate;
+  /** Reversal requests it may still pass on. */
+  reversals: RequestRate;
 }
 
 /** What the server's status shows. */
@@ -169,7 +173,10 @@ export class CentralServer {
   async #serve(connection: Connection): Promise<void> {
     const desk = { nameplates: this.#nameplates, log: this.#log };
     if (connection.remoteHello.network === "code") return await serveGuest(connection, desk);
-    const session: Session = { rate: new RequestRate(Date.now(), this.#requestRate) };
+    const session: Session = {
+      rate: new RequestRate(Date.now(), this.#requestRate),
+      reversals: new RequestRate(Date.now(), REVERSAL_RATE),
+    };
     const unregistered = setTimeout(() => {
       if (session.peerId || this.#nameplates.holds(connection)) return;
       this.#log.warn(`closed connection from ${connection.remote}: no "register" in time`);
@@ -302,6 +309,9 @@ export class CentralServer {
         await connection.reply(message.id, { ...listed, peers: seenBy(connection, listed.peers) });
         return;
       }
+      case "reverse":
+        await this.#reverse(connection, session, message);
+        return;
       case "heartbeat":
         return;
       case "bye":
@@ -324,6 +334,44 @@ export class CentralServer {
       const notice = { t: "have", fileId: message.fileId, ...seen, chunks: message.chunks };
       connection.send(notice).catch(() => {});
     }
+  }
+
+  /**
+   * Passes a downloader's request on to the source it names, that it dial
+   * the downloader back at the address the downloader registered at (as
+   * the source reaches it): a peer can have another dial only itself.
+   */
+  async #reverse(
+    connection: Connection,
+    session: Session,
+    message: { id: number; peerId: string },
+  ): Promise<void> {
+    const requester = session.peerId!;
+    const refuse = (code: string, text: string) =>
+      connection.replyError(message.id, { code, message: text });
+    if (!session.reversals.take(Date.now())) {
+      return await refuse(
+        "rate-limited",
+        `too many reversal requests: the server passes on ${MAX_REVERSALS_PER_SECOND} a second ` +
+          `from one peer; wait a moment and ask again`,
+      );
+    }
+    if (this.#reachable.get(requester) !== true) {
+      return await refuse(
+        "unreachable",
+        "the server cannot dial this peer back, so no source can: forward this peer's port " +
+          "or open it in the firewall",
+      );
+    }
+    const target = message.peerId === requester ? undefined : this.#connections.get(message.peerId);
+    const address = this.#index.addressOf(requester);
+    if (!target || !address) {
+      return await refuse("not-found", `peer ${message.peerId} is not connected to the server`);
+    }
+    const [seen] = seenBy(target, [{ address }]);
+    this.#log.debug(`asking peer ${message.peerId} to dial ${requester} at ${seen.address}`);
+    target.send({ t: "reverse", peerId: requester, address: seen.address }).catch(() => {});
+    await connection.reply(message.id);
   }
 
   /** `entries` with `reachable: false` on the peers the server could not dial back. */
@@ -381,6 +429,8 @@ export class CentralServer {
     }
   }
 }
+
+const REVERSAL_RATE = { perSecond: MAX_REVERSALS_PER_SECOND, burst: MAX_REVERSAL_BURST };
 
 /** `entries` with each address as the peer on `connection` is to dial it (see seen_address.ts). */
 function seenBy<T extends { address: string }>(connection: Connection, entries: T[]): T[] {
