@@ -117,8 +117,7 @@ export class ChunkServer {
     let server: ChunkServer | undefined = undefined;
     const acceptor = await Acceptor.open({ host: options.hostname, port: options.port }, {
       role: "peer",
-      // The server dials back once to check this port is reachable (see reachability.ts).
-      accept: ["peer", "server"],
+      accept: ["peer"],
       guests: options.desk !== undefined,
       credentials: options.credentials,
       log: options.log ?? silentLogger(),
@@ -163,10 +162,6 @@ export class ChunkServer {
   }
 
   async #serve(connection: Connection): Promise<void> {
-    if (connection.remoteHello.role === "server") {
-      connection.close("reachability checked");
-      return;
-    }
     let reversed = false;
     let end = () => {};
     const ended = new Promise<void>((resolve) => end = resolve);

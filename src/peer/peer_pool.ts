@@ -73,33 +73,35 @@ export class PeerPool {
 
   async #open(address: string, peerId: string): Promise<Connection> {
     const key = poolKey(address, peerId);
-    if (this.#reverser?.wanted(peerId)) return await this.#openReversed(key, peerId);
+    if (this.#reverser?.wanted(peerId)) {
+      try {
+        const { connection, ended } = await this.#reverser.open(peerId);
+        this.#forgetWhenEnded(key, connection, ended);
+        return connection;
+      } catch (error) {
+        // An older peer ignores the request; one on our side of its NAT may still be dialled.
+        this.#log.debug(`peer ${peerId} did not dial back (${errorMessage(error)}); dialling it`);
+      }
+    }
     const connection = await dial(parseHostPort(address), {
       role: "peer",
       accept: ["peer"],
       credentials: this.#credentials,
       expectId: peerId,
     });
-    connection.run(() => {}).catch((error) => {
+    const ended = connection.run(() => {}).catch((error) => {
       this.#log.debug(`connection to ${address} ended: ${errorMessage(error)}`);
-    }).finally(() => {
-      if (this.#connections.get(key)) {
-        this.#connections.get(key)!.then((current) => {
-          if (current === connection) this.#connections.delete(key);
-        }, () => {});
-      }
     });
+    this.#forgetWhenEnded(key, connection, ended);
     return connection;
   }
 
-  async #openReversed(key: string, peerId: string): Promise<Connection> {
-    const { connection, ended } = await this.#reverser!.open(peerId);
+  #forgetWhenEnded(key: string, connection: Connection, ended: Promise<void>): void {
     ended.finally(() => {
       this.#connections.get(key)?.then((current) => {
         if (current === connection) this.#connections.delete(key);
       }, () => {});
     });
-    return connection;
   }
 }
 

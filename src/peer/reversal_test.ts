@@ -79,7 +79,7 @@ Deno.test("a source that cannot be dialled dials the downloader back and serves 
   assert.equal(source.server.uploadsServed, 1);
 });
 
-Deno.test("a reversed connection is refused from a peer nobody asked, and a wait times out", async () => {
+Deno.test("a reversed connection is refused from a peer nobody asked; a source that does not dial back is dialled", async () => {
   await using stranger = await side(new Library(), {
     ask: () => Promise.resolve(),
     reachable: false,
@@ -93,7 +93,11 @@ Deno.test("a reversed connection is refused from a peer nobody asked, and a wait
   await stranger.reversal.dialBack({ peerId: downloader.id, address: downloader.server.address });
   assert.equal(stranger.server.uploadsServed, 0);
   downloader.reversal.note([{ peerId: stranger.id, reachable: false }]);
-  await assert.rejects(downloader.pool.get("127.0.0.1:9", stranger.id), /cannot be dialled/);
+  await assert.rejects(downloader.reversal.open(stranger.id), /cannot be dialled/);
+  // A source that does not dial back (an older peer) is then dialled, as before reversal.
+  await assert.rejects(downloader.pool.get("127.0.0.1:9", stranger.id), /refused/i);
+  const direct = await downloader.pool.get(stranger.server.address, stranger.id);
+  assert.equal(direct.remoteId, stranger.id);
 });
 
 Deno.test("reversal is wanted only for an unreachable source while this peer is reachable", async () => {

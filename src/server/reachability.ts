@@ -1,11 +1,12 @@
 /**
  * The server's dial-back to a registering peer: a real connection to the
- * chunk port the peer announced, at the IP its connection came from, as any
- * other peer would open it. The server proves the network key like any
- * member, and the listener must prove the registering peer's ID; the peer's
- * chunk server closes such a connection (hello role `server`) at once.
- * Success means others can dial the peer; failure means it sits behind NAT
- * or a firewall, and others will need it to dial them (reversal).
+ * chunk port the peer announced, at the IP its connection came from, opened
+ * exactly as another peer would open it (hello role `peer`, so that every
+ * chunk port takes it, older ones too). The server proves the network key
+ * like any member, and the listener must prove the registering peer's ID;
+ * the server then says `bye`. Success means others can dial the peer;
+ * failure means it sits behind NAT or a firewall, and others will need it
+ * to dial them (reversal).
  *
  * @module
  */
@@ -32,12 +33,13 @@ export async function probeReachable(target: HostPort, options: ProbeOptions): P
   const dialer = options.dialer ?? dial;
   try {
     const connection = await dialer(target, {
-      role: "server",
+      role: "peer",
       accept: ["peer"],
       credentials: options.credentials,
       expectId: options.peerId,
       timeoutMs: options.timeoutMs ?? REACHABILITY_PROBE_TIMEOUT_MS,
     });
+    await connection.send({ t: "bye" }).catch(() => {});
     connection.close("reachability checked");
     return true;
   } catch {
