@@ -367,7 +367,9 @@ export function downloadRows(downloads: Download[], elapsed: Map<number, number>
       `${percentDone(progress.bytesDone, progress.bytesTotal)}%`,
       formatBytes(progress.bytesTotal),
       formatRate(progress.bytesDone, elapsedMs),
-      String(progress.sources),
+      progress.reversed
+        ? `${progress.sources} (${progress.reversed} reversed)`
+        : String(progress.sources),
       progress.name,
       progress.message ?? progress.path ?? "",
     ];

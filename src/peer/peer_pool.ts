@@ -29,12 +29,19 @@ export class PeerPool {
   #credentials: Credentials;
   #log: Logger;
   #reverser: Reverser | undefined;
+  /** Keys of the connections sources dialled back, and those connections. */
+  #reversed = new Map<string, Connection>();
 
   /** An empty pool dialling as `credentials`, asking for reversal through `options.reverser`. */
   constructor(credentials: Credentials, options: { log?: Logger; reverser?: Reverser } = {}) {
     this.#credentials = credentials;
     this.#log = options.log ?? silentLogger();
     this.#reverser = options.reverser;
+  }
+
+  /** Whether the connection to `peerId` at `address` was dialled back by it (reversal), or by us. */
+  way(address: string, peerId: string): "direct" | "reversed" {
+    return this.#reversed.has(poolKey(address, peerId)) ? "reversed" : "direct";
   }
 
   /** The connection to peer `peerId` at `address`, opened (and handshaken) on first use. */
@@ -76,6 +83,7 @@ export class PeerPool {
     if (this.#reverser?.wanted(peerId)) {
       try {
         const { connection, ended } = await this.#reverser.open(peerId);
+        this.#reversed.set(key, connection);
         this.#forgetWhenEnded(key, connection, ended);
         return connection;
       } catch (error) {
@@ -98,6 +106,7 @@ export class PeerPool {
 
   #forgetWhenEnded(key: string, connection: Connection, ended: Promise<void>): void {
     ended.finally(() => {
+      if (this.#reversed.get(key) === connection) this.#reversed.delete(key);
       this.#connections.get(key)?.then((current) => {
         if (current === connection) this.#connections.delete(key);
       }, () => {});

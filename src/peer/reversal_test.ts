@@ -75,6 +75,7 @@ Deno.test("a source that cannot be dialled dials the downloader back and serves 
   );
   assert.deepEqual(chunk, bytes.subarray(8));
   assert.equal(await downloader.pool.get("127.0.0.1:9", source.id), connection, "reused");
+  assert.equal(downloader.pool.way("127.0.0.1:9", source.id), "reversed");
   assert.deepEqual(asked, [source.id]);
   assert.equal(source.server.uploadsServed, 1);
 });
@@ -98,6 +99,7 @@ Deno.test("a reversed connection is refused from a peer nobody asked; a source t
   await assert.rejects(downloader.pool.get("127.0.0.1:9", stranger.id), /refused/i);
   const direct = await downloader.pool.get(stranger.server.address, stranger.id);
   assert.equal(direct.remoteId, stranger.id);
+  assert.equal(downloader.pool.way(stranger.server.address, stranger.id), "direct");
 });
 
 Deno.test("reversal is wanted only for an unreachable source while this peer is reachable", async () => {
