@@ -18,7 +18,7 @@ import { type Download, isActive } from "../peer/download.ts";
 import type { PeerNode } from "../peer/peer.ts";
 import type { FileSummary, PeerSummary } from "../protocol/messages.ts";
 import { type ArgumentCandidates, fileCandidates, pathCandidates } from "./completion.ts";
-import { formatBytes, formatDuration, formatRate, listedName } from "./format.ts";
+import { formatBytes, formatDuration, formatRate, listedAddress, listedName } from "./format.ts";
 import { type OutputMode, Reporter } from "./output.ts";
 import { percentDone } from "./progress.ts";
 import { type ProgressDisplay, progressDisplay, StatusLines } from "./progress_display.ts";
@@ -305,7 +305,7 @@ export function cutNote(cut: number, what: "files" | "peers"): string {
 /** Table rows of the network's peers, the one with `selfId` marked. */
 export function peerRows(peers: PeerSummary[], selfId: string): string[][] {
   return peers.map((peer) => [
-    peer.address,
+    listedAddress(peer),
     peer.peerId.slice(0, SHOWN_PEER_ID_LENGTH),
     String(peer.files),
     `${formatDuration(peer.lastSeenMs)} ago`,

@@ -186,6 +186,8 @@ export const fileSummarySchema = z.object({
 export const peerSummarySchema = z.object({
   peerId: text,
   address: text,
+  /** `false` when the server could not dial the peer back. */
+  reachable: z.boolean().optional(),
   files: z.number().int().min(0),
   lastSeenMs: z.number().min(0),
 });

@@ -1,22 +1,10 @@
 import assert from "node:assert/strict";
-import { ChunkServer } from "../peer/chunk_server.ts";
-import { Library } from "../peer/library.ts";
+import { emptyChunkServer } from "../peer/test_chunk_server.ts";
 import { testCredentials } from "../test_credentials.ts";
 import { probeReachable } from "./reachability.ts";
 
-async function chunkPort() {
-  const credentials = await testCredentials();
-  const server = await ChunkServer.start({
-    hostname: "127.0.0.1",
-    port: 0,
-    library: new Library(),
-    credentials,
-  });
-  return { server, peerId: credentials.identity.id };
-}
-
 Deno.test("the dial-back reaches a peer's chunk port that proves the registering peer's ID", async () => {
-  const { server, peerId } = await chunkPort();
+  const { server, id: peerId } = await emptyChunkServer();
   try {
     const credentials = await testCredentials();
     const target = { host: "127.0.0.1", port: server.port };
@@ -30,7 +18,7 @@ Deno.test("the dial-back reaches a peer's chunk port that proves the registering
 });
 
 Deno.test("the dial-back fails on a closed port, and on one that never answers in time", async () => {
-  const { server, peerId } = await chunkPort();
+  const { server, id: peerId } = await emptyChunkServer();
   const port = server.port;
   await server.close();
   const credentials = await testCredentials();

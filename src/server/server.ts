@@ -155,7 +155,7 @@ export class CentralServer {
 
   /** The live peers, one line each, by address, with the age of their last message. */
   peers(): PeerSummary[] {
-    return this.#index.peers(Date.now()).peers;
+    return this.#flagged(this.#index.peers(Date.now()).peers);
   }
 
   /** Current totals, address and uptime. */
@@ -306,7 +306,10 @@ export class CentralServer {
         return;
       case "peers": {
         const listed = this.#index.peers(Date.now(), listingPage(message));
-        await connection.reply(message.id, { ...listed, peers: seenBy(connection, listed.peers) });
+        await connection.reply(message.id, {
+          ...listed,
+          peers: this.#flagged(seenBy(connection, listed.peers)),
+        });
         return;
       }
       case "reverse":

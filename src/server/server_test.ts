@@ -3,8 +3,7 @@ import { MAX_FILES_PER_PEER, MAX_LISTING_PAGE } from "../constants.ts";
 import { createLogger } from "../log.ts";
 import { NetworkLookup } from "../peer/network_lookup.ts";
 import { ServerLink } from "../peer/server_link.ts";
-import { ChunkServer } from "../peer/chunk_server.ts";
-import { Library } from "../peer/library.ts";
+import { emptyChunkServer } from "../peer/test_chunk_server.ts";
 import type { Credentials } from "../protocol/dial.ts";
 import { RemoteError } from "../protocol/connection.ts";
 import {
@@ -174,13 +173,7 @@ Deno.test("the server dials each registering peer back and flags the unreachable
     credentials: await testCredentials(),
   });
   const [file] = await smallFiles(1);
-  const reachableCredentials = await testCredentials();
-  const chunkServer = await ChunkServer.start({
-    hostname: "127.0.0.1",
-    port: 0,
-    library: new Library(),
-    credentials: reachableCredentials,
-  });
+  const { server: chunkServer, credentials: reachableCredentials } = await emptyChunkServer();
   const link = (credentials: Credentials, listenPort: number) =>
     new ServerLink({
       server: { host: "127.0.0.1", port: server.port },
@@ -203,6 +196,8 @@ Deno.test("the server dials each registering peer back and flags the unreachable
     );
     const flags = Object.fromEntries(reply.sources.map((s) => [s.address, s.reachable]));
     assert.deepEqual(flags, { [`127.0.0.1:${chunkServer.port}`]: undefined, "127.0.0.1:9": false });
+    const listed = Object.fromEntries(server.peers().map((peer) => [peer.address, peer.reachable]));
+    assert.deepEqual(listed, flags, "the peer listing says it too");
   } finally {
     await reachable.close();
     await hidden.close();
@@ -217,13 +212,7 @@ Deno.test("the server passes a reversal request on to the source, with the reque
     port: 0,
     credentials: await testCredentials(),
   });
-  const downloaderCredentials = await testCredentials();
-  const chunkServer = await ChunkServer.start({
-    hostname: "127.0.0.1",
-    port: 0,
-    library: new Library(),
-    credentials: downloaderCredentials,
-  });
+  const { server: chunkServer, credentials: downloaderCredentials } = await emptyChunkServer();
   const notices: Record<string, unknown>[] = [];
   const link = (credentials: Credentials, listenPort: number) =>
     new ServerLink({
