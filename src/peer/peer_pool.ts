@@ -84,6 +84,7 @@ export class PeerPool {
       try {
         const { connection, ended } = await this.#reverser.open(peerId);
         this.#reversed.set(key, connection);
+        this.#log.info(`peer ${peerId} cannot be dialled: it dialled this peer back (reversal)`);
         this.#forgetWhenEnded(key, connection, ended);
         return connection;
       } catch (error) {

@@ -67,6 +67,7 @@ Deno.test({
     assert.match(downloader.stderr.text, new RegExp(`reachable at ${publicIp}:8001`));
     const downloaded = await downloader.waitForEvent("downloaded", 0);
     assert.equal(await sha256File(downloaded.path), await sha256File(path));
+    assert.match(downloader.stderr.text, /peer \S+ cannot be dialled: it dialled this peer back/);
     assert.match(seeder.stderr.text, /dialled peer \S+ back at 10\.213\.0\.2:8001/);
     await seeder.stop();
     assert.ok(
