@@ -20,6 +20,9 @@ import type { Connection } from "../protocol/connection.ts";
 import { type Credentials, dial } from "../protocol/dial.ts";
 import { withTimeout } from "../protocol/timeouts.ts";
 
+/** Peers remembered as unreachable at most; the earliest noted are forgotten first. */
+const MAX_UNREACHABLE_REMEMBERED = 10_000;
+
 /** A connection a source dialled back, and when it ends. */
 export interface ReversedConnection {
   connection: Connection;
@@ -66,8 +69,12 @@ export class Reversal {
   /** Learns from sources (a lookup's, or news of chunks) which peers cannot be dialled. */
   note(sources: { peerId: string; reachable?: boolean }[]): void {
     for (const source of sources) {
+      this.#unreachable.delete(source.peerId);
       if (source.reachable === false) this.#unreachable.add(source.peerId);
-      else this.#unreachable.delete(source.peerId);
+    }
+    for (const peerId of this.#unreachable) {
+      if (this.#unreachable.size <= MAX_UNREACHABLE_REMEMBERED) break;
+      this.#unreachable.delete(peerId);
     }
   }
 

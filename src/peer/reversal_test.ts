@@ -120,4 +120,8 @@ Deno.test("reversal is wanted only for an unreachable source while this peer is 
   reversal.note([{ peerId: "a", reachable: false }]);
   reachable = false;
   assert.equal(reversal.wanted("a"), false, "nobody can dial this peer either");
+  reachable = true;
+  reversal.note(Array.from({ length: 10_000 }, (_, i) => ({ peerId: `p${i}`, reachable: false })));
+  assert.equal(reversal.wanted("a"), false, "the earliest noted are forgotten past the cap");
+  assert.equal(reversal.wanted("p9999"), true);
 });
