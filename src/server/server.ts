@@ -11,8 +11,6 @@ import {
   HANDSHAKE_TIMEOUT_MS,
   HEARTBEAT_INTERVAL_MS,
   MAX_LISTING_PAGE,
-  MAX_REVERSAL_BURST,
-  MAX_REVERSALS_PER_SECOND,
   MS_PER_SECOND,
   PEER_SWEEP_INTERVAL_MS,
   PEER_TIMEOUT_MS,
@@ -38,7 +36,8 @@ import { ShareLimitError } from "../storage/share_limits.ts";
 import type { Advertisement } from "../discovery/advertiser.ts";
 import { isLoopbackHost } from "../discovery/addresses.ts";
 import { advertiseServer } from "../discovery/services.ts";
-import { addressFor, requesterLink } from "./seen_address.ts";
+import { seenBy } from "./seen_address.ts";
+import { passReversal, REVERSAL_RATE } from "./reversals.ts";
 import { probeReachable } from "./reachability.ts";
 import {
   DEFAULT_REQUEST_RATE,
@@ -313,7 +312,16 @@ export class CentralServer {
         return;
       }
       case "reverse":
-        await this.#reverse(connection, session, message);
+        await passReversal(connection, {
+          request: message,
+          requester: session.peerId!,
+          rate: session.reversals,
+        }, {
+          reachable: (peerId) => this.#reachable.get(peerId),
+          connectionOf: (peerId) => this.#connections.get(peerId),
+          addressOf: (peerId) => this.#index.addressOf(peerId),
+          log: this.#log,
+        });
         return;
       case "heartbeat":
         return;
@@ -337,44 +345,6 @@ export class CentralServer {
       const notice = { t: "have", fileId: message.fileId, ...seen, chunks: message.chunks };
       connection.send(notice).catch(() => {});
     }
-  }
-
-  /**
-   * Passes a downloader's request on to the source it names, that it dial
-   * the downloader back at the address the downloader registered at (as
-   * the source reaches it): a peer can have another dial only itself.
-   */
-  async #reverse(
-    connection: Connection,
-    session: Session,
-    message: { id: number; peerId: string },
-  ): Promise<void> {
-    const requester = session.peerId!;
-    const refuse = (code: string, text: string) =>
-      connection.replyError(message.id, { code, message: text });
-    if (!session.reversals.take(Date.now())) {
-      return await refuse(
-        "rate-limited",
-        `too many reversal requests: the server passes on ${MAX_REVERSALS_PER_SECOND} a second ` +
-          `from one peer; wait a moment and ask again`,
-      );
-    }
-    if (this.#reachable.get(requester) !== true) {
-      return await refuse(
-        "unreachable",
-        "the server cannot dial this peer back, so no source can: forward this peer's port " +
-          "or open it in the firewall",
-      );
-    }
-    const target = message.peerId === requester ? undefined : this.#connections.get(message.peerId);
-    const address = this.#index.addressOf(requester);
-    if (!target || !address) {
-      return await refuse("not-found", `peer ${message.peerId} is not connected to the server`);
-    }
-    const [seen] = seenBy(target, [{ address }]);
-    this.#log.debug(`asking peer ${message.peerId} to dial ${requester} at ${seen.address}`);
-    target.send({ t: "reverse", peerId: requester, address: seen.address }).catch(() => {});
-    await connection.reply(message.id);
   }
 
   /** `entries` with `reachable: false` on the peers the server could not dial back. */
@@ -431,14 +401,6 @@ export class CentralServer {
       connection?.close("heartbeat timeout");
     }
   }
-}
-
-const REVERSAL_RATE = { perSecond: MAX_REVERSALS_PER_SECOND, burst: MAX_REVERSAL_BURST };
-
-/** `entries` with each address as the peer on `connection` is to dial it (see seen_address.ts). */
-function seenBy<T extends { address: string }>(connection: Connection, entries: T[]): T[] {
-  const link = requesterLink(connection.channel);
-  return entries.map((entry) => ({ ...entry, address: addressFor(entry.address, link) }));
 }
 
 /** The page a listing request asks for, its size capped at `MAX_LISTING_PAGE`. */
