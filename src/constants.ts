@@ -298,6 +298,21 @@ export const REFUSAL_LOG_INTERVAL_MS = 60_000;
 /** Time allowed to open a TCP connection to another peer. */
 export const CONNECT_TIMEOUT_MS = 5_000;
 
+/** Time the server's dial-back to a registering peer's chunk port may take before it counts as unreachable. */
+export const REACHABILITY_PROBE_TIMEOUT_MS = 3_000;
+
+/** Reversal requests the server passes on from one peer a second, on average. */
+export const MAX_REVERSALS_PER_SECOND = 5;
+
+/** Reversal requests the server passes on from one peer in a burst. */
+export const MAX_REVERSAL_BURST = 20;
+
+/** Time a downloader waits for a source it asked to dial back (reversal) to connect. */
+export const REVERSAL_TIMEOUT_MS = 8_000;
+
+/** Connections a peer dials back at once at other peers' request (reversal). */
+export const MAX_REVERSED_CONNECTIONS = 64;
+
 /** Longest pause before retrying a peer whose connection keeps failing (the pause doubles). */
 export const MAX_PEER_RETRY_DELAY_MS = 60_000;
 

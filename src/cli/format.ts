@@ -31,6 +31,14 @@ export function listedName(file: { name: string; files?: number }): string {
   return `${file.name}/ (${file.files} ${file.files === 1 ? "file" : "files"})`;
 }
 
+/**
+ * The address a peer listing shows: as is, or marked `(unreachable)` when
+ * the server could not dial the peer back (others reach it by reversal).
+ */
+export function listedAddress(peer: { address: string; reachable?: boolean }): string {
+  return peer.reachable === false ? `${peer.address} (unreachable)` : peer.address;
+}
+
 /** A duration like `850 ms`, `12.3 s`, `4m05s` or `2h03m`. */
 export function formatDuration(ms: number): string {
   if (ms < MS_PER_SECOND) return `${Math.round(ms)} ms`;

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { formatBytes, formatDuration, formatRate, listedName } from "./format.ts";
+import { formatBytes, formatDuration, formatRate, listedAddress, listedName } from "./format.ts";
 
 Deno.test("sizes, durations and rates read naturally", () => {
   assert.equal(formatBytes(0), "0 B");
@@ -19,4 +19,12 @@ Deno.test("a listing shows a folder as name/ with its file count", () => {
   assert.equal(listedName({ name: "album", files: 0 }), "album/ (0 files)");
   assert.equal(listedName({ name: "album", files: 1 }), "album/ (1 file)");
   assert.equal(listedName({ name: "album", files: 10000 }), "album/ (10000 files)");
+});
+
+Deno.test("listedAddress marks the peers the server could not dial back", () => {
+  assert.equal(listedAddress({ address: "10.0.0.3:8001" }), "10.0.0.3:8001");
+  assert.equal(
+    listedAddress({ address: "10.0.0.3:8001", reachable: false }),
+    "10.0.0.3:8001 (unreachable)",
+  );
 });

@@ -35,6 +35,8 @@ export type CliEvent =
     rate: number;
     etaSeconds: number | null;
     sources?: number;
+    /** Of the sources, the ones that dialled this peer back (reversal); absent when none. */
+    reversed?: number;
     /** Of a folder: files whole so far, and in all. */
     filesDone?: number;
     filesTotal?: number;

@@ -18,7 +18,7 @@ import { type Download, isActive } from "../peer/download.ts";
 import type { PeerNode } from "../peer/peer.ts";
 import type { FileSummary, PeerSummary } from "../protocol/messages.ts";
 import { type ArgumentCandidates, fileCandidates, pathCandidates } from "./completion.ts";
-import { formatBytes, formatDuration, formatRate, listedName } from "./format.ts";
+import { formatBytes, formatDuration, formatRate, listedAddress, listedName } from "./format.ts";
 import { type OutputMode, Reporter } from "./output.ts";
 import { percentDone } from "./progress.ts";
 import { type ProgressDisplay, progressDisplay, StatusLines } from "./progress_display.ts";
@@ -236,6 +236,7 @@ async function showStatus(state: PeerShellState, io: ShellIo): Promise<void> {
     ["listening on", status.address],
     ["peer ID", status.peerId],
     ["server", serverLine(status)],
+    ["reachable", reachabilityLine(status)],
     ["peers known", peersKnown],
     ["files shared", String(status.shared)],
     ["transfers", `${status.downloadsRunning} running, ${finished} finished`],
@@ -255,6 +256,13 @@ export function serverLine(
     ? `refused: ${status.refused}`
     : "not connected, retrying";
   return `${status.server} (${state})${lan}`;
+}
+
+/** Whether the server could dial this peer back, and at which address. */
+export function reachabilityLine(status: { reachable?: boolean; seenAt?: string }): string {
+  if (status.reachable === undefined) return "unknown (not registered with a server)";
+  if (status.reachable) return `yes, at ${status.seenAt}`;
+  return `no: the server cannot dial ${status.seenAt}; others need this peer to dial them`;
 }
 
 function listShared(state: PeerShellState, io: ShellIo): void {
@@ -297,7 +305,7 @@ export function cutNote(cut: number, what: "files" | "peers"): string {
 /** Table rows of the network's peers, the one with `selfId` marked. */
 export function peerRows(peers: PeerSummary[], selfId: string): string[][] {
   return peers.map((peer) => [
-    peer.address,
+    listedAddress(peer),
     peer.peerId.slice(0, SHOWN_PEER_ID_LENGTH),
     String(peer.files),
     `${formatDuration(peer.lastSeenMs)} ago`,
@@ -359,7 +367,9 @@ export function downloadRows(downloads: Download[], elapsed: Map<number, number>
       `${percentDone(progress.bytesDone, progress.bytesTotal)}%`,
       formatBytes(progress.bytesTotal),
       formatRate(progress.bytesDone, elapsedMs),
-      String(progress.sources),
+      progress.reversed
+        ? `${progress.sources} (${progress.reversed} reversed)`
+        : String(progress.sources),
       progress.name,
       progress.message ?? progress.path ?? "",
     ];

@@ -7,6 +7,7 @@ import {
   fileRows,
   leaveQuestion,
   peerRows,
+  reachabilityLine,
   serverLine,
 } from "./peer_shell.ts";
 
@@ -112,5 +113,17 @@ Deno.test("Ctrl-D's question says whether the running downloads resume, and how 
     "3 downloads are running: leaving stops them, and they start over next time: this peer " +
       "keeps no data folder (--data-dir gives it one). " +
       "Press Ctrl-D again or y to leave, any other key to stay",
+  );
+});
+
+Deno.test("status says whether the server could dial this peer back, and where", () => {
+  assert.equal(reachabilityLine({}), "unknown (not registered with a server)");
+  assert.equal(
+    reachabilityLine({ reachable: true, seenAt: "10.0.0.2:8001" }),
+    "yes, at 10.0.0.2:8001",
+  );
+  assert.match(
+    reachabilityLine({ reachable: false, seenAt: "10.0.0.2:8001" }),
+    /^no: .*10\.0\.0\.2:8001/,
   );
 });

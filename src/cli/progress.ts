@@ -42,6 +42,8 @@ export interface TaskFigures {
   rate: number;
   /** Usable sources (downloads only). */
   sources?: number;
+  /** Of those, the ones that dialled this peer back (reversal), when some did. */
+  reversed?: number;
   /** Of a folder: its files, and how many are whole so far. */
   files?: { done: number; total: number };
   /** Local download number (downloads only). */
@@ -99,9 +101,10 @@ export function percentDone(bytesDone: number, bytesTotal: number): number {
   return Math.floor((bytesDone / bytesTotal) * PERCENT);
 }
 
-/** `1 source` / `3 sources`. */
-export function sourcesText(count: number): string {
-  return `${count} ${count === 1 ? "source" : "sources"}`;
+/** `1 source` / `3 sources`, and `(1 reversed)` when some dialled this peer back. */
+export function sourcesText(count: number, reversed = 0): string {
+  const ways = reversed > 0 ? ` (${reversed} reversed)` : "";
+  return `${count} ${count === 1 ? "source" : "sources"}${ways}`;
 }
 
 /** The text fields of a progress line, named as the bar formats use them. */
@@ -132,7 +135,9 @@ export function progressFields(figures: TaskFigures): ProgressFields {
       (figures.files ? `, ${figures.files.done}/${figures.files.total} files` : ""),
     rateText: `${formatBytes(Math.round(figures.rate))}/s`,
     etaText: formatEta(etaSeconds(figures.bytesTotal - figures.bytesDone, figures.rate)),
-    sourcesText: figures.sources === undefined ? "" : ` | ${sourcesText(figures.sources)}`,
+    sourcesText: figures.sources === undefined
+      ? ""
+      : ` | ${sourcesText(figures.sources, figures.reversed)}`,
   };
 }
 
@@ -181,7 +186,9 @@ export function barOptions(): cliProgress.Options {
 /** A plain progress line for logs and pipes, e.g. `big.iso: 45% 12.1 MiB/27.0 MiB, 8.1 MiB/s, ETA 2s, 2 sources`. */
 export function plainProgressLine(figures: TaskFigures): string {
   const fields = progressFields(figures);
-  const sources = figures.sources === undefined ? "" : `, ${sourcesText(figures.sources)}`;
+  const sources = figures.sources === undefined
+    ? ""
+    : `, ${sourcesText(figures.sources, figures.reversed)}`;
   return `${fields.label}: ${percentDone(figures.bytesDone, figures.bytesTotal)}% ` +
     `${fields.doneText}/${fields.sizeText}, ${fields.rateText}, ETA ${fields.etaText}${sources}`;
 }
@@ -228,6 +235,7 @@ export function progressEvent(figures: TaskFigures): CliEvent {
     rate: Math.round(figures.rate),
     etaSeconds: etaSeconds(figures.bytesTotal - figures.bytesDone, figures.rate) ?? null,
     ...(figures.sources === undefined ? {} : { sources: figures.sources }),
+    ...(figures.reversed === undefined ? {} : { reversed: figures.reversed }),
     ...(figures.files ? { filesDone: figures.files.done, filesTotal: figures.files.total } : {}),
     ...(figures.downloadId === undefined ? {} : { download: figures.downloadId }),
     ...(figures.fileId === undefined ? {} : { fileId: figures.fileId }),
@@ -244,6 +252,7 @@ export function downloadFigures(progress: DownloadProgress, rate: number): TaskF
     bytesTotal: progress.bytesTotal,
     rate,
     sources: progress.sources,
+    ...(progress.reversed === undefined ? {} : { reversed: progress.reversed }),
     downloadId: progress.id,
     fileId: progress.fileId,
     ...(progress.files ? { files: progress.files } : {}),

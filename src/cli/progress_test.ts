@@ -118,3 +118,11 @@ Deno.test("a file name from the network is escaped in every progress line", () =
     assert(line.startsWith("#1 a\\u001b[2J\\nb\\u202e"), line);
   }
 });
+
+Deno.test("sources that dialled this peer back are counted apart, in lines and in --json", () => {
+  const reversed = { ...figures, reversed: 1 };
+  assert(plainProgressLine(reversed).endsWith(", 2 sources (1 reversed)"));
+  assert(barLine(reversed).endsWith(" | 2 sources (1 reversed)"));
+  assertEquals((progressEvent(reversed) as Record<string, unknown>).reversed, 1);
+  assertEquals("reversed" in progressEvent(figures), false);
+});

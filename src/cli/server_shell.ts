@@ -8,7 +8,7 @@
 import { Argument, type Command } from "@commander-js/extra-typings";
 import type { FileSummary, PeerSummary } from "../protocol/messages.ts";
 import type { CentralServer } from "../server/server.ts";
-import { formatBytes, formatDuration, listedName } from "./format.ts";
+import { formatBytes, formatDuration, listedAddress, listedName } from "./format.ts";
 import type { Shell, ShellIo } from "./shell.ts";
 import { shellProgram } from "./shell_program.ts";
 import { formatFields, formatTable } from "./table.ts";
@@ -68,7 +68,7 @@ export function serverPeerLines(peers: PeerSummary[]): string[] {
   if (peers.length === 0) return ["no peers connected"];
   return formatTable(
     peers.map((peer) => [
-      peer.address,
+      listedAddress(peer),
       peer.peerId.slice(0, SHOWN_PEER_ID_LENGTH),
       String(peer.files),
       `${formatDuration(peer.lastSeenMs)} ago`,

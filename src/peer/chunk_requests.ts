@@ -29,6 +29,8 @@ export interface ConnectionSource {
   get(address: string, peerId: string): Promise<ChunkConnection>;
   /** Closes and forgets the connection to peer `peerId` at `address`. */
   drop(address: string, peerId: string): void;
+  /** Whether the peer dialled the connection back at our request (reversal), or we dialled it. */
+  way?(address: string, peerId: string): "direct" | "reversed";
 }
 
 /** What {@linkcode ChunkRequests} works with. */

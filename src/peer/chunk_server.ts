@@ -68,6 +68,11 @@ export interface ChunkServerOptions {
   onSourceChanged?: (fileId: string, error: SourceChangedError) => void;
   /** Takes dialers that come with a transfer code too, through this desk. */
   desk?: GuestDesk;
+  /**
+   * Takes a connection whose dialer says `reversed` (a source dialling
+   * back, see reversal.ts) if a download waits for it; false refuses it.
+   */
+  reversals?: { offer(connection: Connection, ended: Promise<void>): boolean };
 }
 
 /** Serves chunks of the library to other peers over TCP. */
@@ -90,6 +95,9 @@ export class ChunkServer {
   #onSourceChanged: ChunkServerOptions["onSourceChanged"];
   #desk: GuestDesk | undefined;
   #spread = new SeedSpread();
+  #reversals: ChunkServerOptions["reversals"];
+  /** Connections this peer dialled to serve (reversal). */
+  #dialled = new Set<Connection>();
 
   private constructor(acceptor: Acceptor, options: ChunkServerOptions) {
     this.#acceptor = acceptor;
@@ -103,6 +111,7 @@ export class ChunkServer {
     this.#requestRate = options.requestRate ?? DEFAULT_REQUEST_RATE;
     this.#onSourceChanged = options.onSourceChanged;
     this.#desk = options.desk;
+    this.#reversals = options.reversals;
     this.address = this.#acceptor.address;
     this.port = this.#acceptor.addr.port;
     this.hostname = this.#acceptor.addr.hostname;
@@ -140,10 +149,27 @@ export class ChunkServer {
 
   /** Stops serving and closes every connection. */
   async close(): Promise<void> {
+    for (const connection of this.#dialled) connection.close("peer shutting down");
     await this.#acceptor.close("peer shutting down");
   }
 
+  /**
+   * Serves chunks over a connection this peer dialled (to a downloader that
+   * asked for it, see reversal.ts), as over one it accepted, until it ends.
+   */
+  async serveDialled(connection: Connection): Promise<void> {
+    this.#dialled.add(connection);
+    try {
+      await this.#serve(connection);
+    } finally {
+      this.#dialled.delete(connection);
+    }
+  }
+
   async #serve(connection: Connection): Promise<void> {
+    let reversed = false;
+    let end = () => {};
+    const ended = new Promise<void>((resolve) => end = resolve);
     const cancels = new Map<number, AbortController>();
     let idle: ReturnType<typeof setTimeout> | undefined;
     const rearm = () => {
@@ -158,6 +184,16 @@ export class ChunkServer {
     let refusals = 0;
     try {
       await connection.run((raw) => {
+        if (reversed) throw new ProtocolError("a source that dialled back only answers requests");
+        if (raw.t === "reversed") {
+          if (!this.#reversals?.offer(connection, ended)) {
+            throw new ProtocolError("this peer asked nobody to dial it back");
+          }
+          // The download that asked owns it now: its requests, its idle time.
+          reversed = true;
+          clearTimeout(idle);
+          return;
+        }
         rearm();
         if (rate.take(Date.now())) return this.#handle(connection, cancels, raw);
         if (refusals++ === 0) {
@@ -174,6 +210,7 @@ export class ChunkServer {
         });
       });
     } finally {
+      end();
       clearTimeout(idle);
       for (const controller of cancels.values()) controller.abort();
       this.#desk?.ended(connection);

@@ -60,6 +60,8 @@ export interface DownloadProgress {
   bytesTotal: number;
   /** Sources currently usable. */
   sources: number;
+  /** Of those, the ones that dialled this peer back at its request (reversal); absent when none. */
+  reversed?: number;
   /**
    * Where the file goes: the final path once done; until then the path its
    * `.part` file sits beside (the final name is the first free one at the end).
@@ -224,11 +226,22 @@ export class Download {
       bytesDone: this.#bytesDone,
       bytesTotal: this.#bytesTotal,
       sources: this.#scheduler.usableSources().length,
+      ...this.#reversed(),
       path: this.#path,
       message: this.#message,
       elapsedMs: Date.now() - this.#started,
       ...this.#files(),
     };
+  }
+
+  /** How many usable sources dialled this peer back, when some did. */
+  #reversed(): Pick<DownloadProgress, "reversed"> {
+    const pool = this.#options.pool;
+    const count = this.#sources.reversedCount(
+      this.#scheduler.usableSources(),
+      (address, peerId) => pool.way?.(address, peerId),
+    );
+    return count > 0 ? { reversed: count } : {};
   }
 
   /** The files of a whole-folder download, whole and in all. */

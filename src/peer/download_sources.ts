@@ -108,6 +108,17 @@ export class DownloadSources {
     return true;
   }
 
+  /** How many of `peerIds` are reached over connections they dialled back, as `way` says. */
+  reversedCount(
+    peerIds: string[],
+    way: (address: string, peerId: string) => "direct" | "reversed" | undefined,
+  ): number {
+    return peerIds.filter((peerId) => {
+      const address = this.#addresses.get(peerId);
+      return address !== undefined && way(address, peerId) === "reversed";
+    }).length;
+  }
+
   /** `address` served a verified chunk: its failures so far are forgiven. */
   served(address: string): void {
     this.#failures.delete(address);

@@ -130,3 +130,15 @@ Deno.test("a lost address is reported once per download, however often it fails 
   assert.equal(book.lost("a", peer.address), false, "still said already");
   assert.equal(book.lost("b", "10.0.0.2:2"), true, "another address is news");
 });
+
+Deno.test("reversedCount counts the known sources the pool reaches over dialled-back connections", () => {
+  const scheduler = new Scheduler(4);
+  const sources = new DownloadSources(scheduler, "me");
+  sources.update([
+    { peerId: "a", address: "10.0.0.1:1" },
+    { peerId: "b", address: "10.0.0.2:1" },
+  ]);
+  const way = (address: string) =>
+    address === "10.0.0.2:1" ? "reversed" as const : "direct" as const;
+  assert.equal(sources.reversedCount(["a", "b", "unknown"], way), 1);
+});

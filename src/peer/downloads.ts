@@ -138,6 +138,7 @@ export class Downloads {
 
   /** Passes the server's news of another peer's chunks to the download they concern. */
   notice(notice: ServerToPeer): void {
+    if (notice.t !== "have") return;
     for (const download of this.#list) {
       if (download.fileId === notice.fileId && isActive(download.progress().state)) {
         download.addChunks(notice.peerId, notice);

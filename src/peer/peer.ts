@@ -28,6 +28,7 @@ import { LanPeers } from "./lan_peers.ts";
 import { Library, type ServedFile } from "./library.ts";
 import { type Listing, NetworkLookup } from "./network_lookup.ts";
 import { PeerPool } from "./peer_pool.ts";
+import { Reversal } from "./reversal.ts";
 import { checkServer, credentialsOf, openKnownServers } from "./credentials.ts";
 import { ServerLink } from "./server_link.ts";
 import { type Registered, Shares } from "./shares.ts";
@@ -78,6 +79,13 @@ export interface PeerStatus {
   lan: boolean;
   /** True while registered with the server. */
   connected: boolean;
+  /**
+   * Whether the server could dial this peer back at `seenAt` when it
+   * registered; undefined when not registered (or the server does not check).
+   */
+  reachable?: boolean;
+  /** `host:port` the server sees this peer's chunk port at. */
+  seenAt?: string;
   /** Why the server refused this peer for good (a wrong key, a changed identity), if it did. */
   refused?: string;
   /** Files this peer serves (shared or partly downloaded). */
@@ -110,6 +118,7 @@ export class PeerNode {
   #shares: Shares;
   #network: NetworkLookup;
   #downloads: Downloads;
+  #reversal: Reversal | undefined;
 
   private constructor(options: PeerOptions & Parts) {
     const { credentials, known, library, log } = options;
@@ -117,7 +126,14 @@ export class PeerNode {
     this.#state = options.state;
     this.#log = log;
     this.#chunkServer = options.chunkServer;
-    this.#pool = new PeerPool(credentials, { log: log.child("pool") });
+    this.#reversal = options.server === undefined ? undefined : new Reversal({
+      selfReachable: () => this.#link?.reachable,
+      ask: (peerId) => this.#link!.request({ t: "reverse", peerId }),
+      credentials,
+      serve: (connection) => this.#chunkServer.serveDialled(connection),
+      log: log.child("reverse"),
+    });
+    this.#pool = new PeerPool(credentials, { log: log.child("pool"), reverser: this.#reversal });
     this.#link = options.server && new ServerLink({
       server: options.server,
       credentials,
@@ -125,7 +141,14 @@ export class PeerNode {
       listenPort: this.#chunkServer.port,
       listenHost: options.hostname,
       shares: () => this.#shares.entries(),
-      onNotice: (notice) => this.#downloads.notice(notice),
+      onNotice: (notice) => {
+        if (notice.t === "reverse") {
+          this.#reversal?.dialBack(notice);
+          return;
+        }
+        this.#reversal?.note([notice]);
+        this.#downloads.notice(notice);
+      },
       log: log.child("link"),
     });
     this.#lan = options.lan
@@ -140,7 +163,11 @@ export class PeerNode {
     this.#downloads = new Downloads({
       selfId: this.peerId,
       pool: this.#pool,
-      findSources: (fileId) => this.#network.sources(fileId),
+      findSources: async (fileId) => {
+        const found = await this.#network.sources(fileId);
+        this.#reversal?.note(found.sources);
+        return found;
+      },
       shares: this.#shares,
       state: this.#state,
       link: this.#link,
@@ -170,6 +197,10 @@ export class PeerNode {
         log: log.child("serve"),
         onSourceChanged: (fileId, error) => {
           if (peer) peer.#shares.dropChanged(fileId, error);
+        },
+        reversals: {
+          offer: (connection, ended) =>
+            peer !== undefined && peer.#reversal?.offer(connection, ended) === true,
         },
       });
       peer = new PeerNode({ ...options, credentials, state, known, library, log, chunkServer });
@@ -234,7 +265,9 @@ export class PeerNode {
    */
   async lookup(query: string): Promise<LookupResult> {
     try {
-      return await this.#network.lookup(query);
+      const found = await this.#network.lookup(query);
+      this.#reversal?.note(found.sources);
+      return found;
     } catch (error) {
       if (!isNotFound(error)) throw error;
       const files = await this.#network.files().catch(() => undefined);
@@ -307,6 +340,8 @@ export class PeerNode {
       lan: this.#lan !== undefined,
       connected: this.#link?.connected ?? false,
       refused: this.#link?.refused,
+      reachable: this.#link?.connected ? this.#link.reachable : undefined,
+      seenAt: this.#link?.connected ? this.#link.dialAddress : undefined,
       shared: this.#shares.list().length,
       downloadsRunning: this.#downloads.running,
       uploadedBytes: this.#chunkServer.uploadedBytes,

@@ -3,7 +3,8 @@
  * every chunk and every download. Callers asking for the same peer at once
  * share one connection attempt. Each connection is pinned: the peer at the
  * address must prove the ID it was announced with, or the attempt fails with
- * an `IdentityMismatchError`.
+ * an `IdentityMismatchError`. A source that cannot be dialled is asked to
+ * dial this peer instead, when it can (see reversal.ts).
  *
  * @module
  */
@@ -12,17 +13,35 @@ import { errorMessage, type Logger, silentLogger } from "../log.ts";
 import { parseHostPort } from "../protocol/channel.ts";
 import type { Connection } from "../protocol/connection.ts";
 import { type Credentials, dial } from "../protocol/dial.ts";
+import type { ReversedConnection } from "./reversal.ts";
+
+/** Connections that sources dial back at this peer's request (a {@linkcode Reversal} outside tests). */
+export interface Reverser {
+  /** True when `peerId` should be asked to dial back rather than be dialled. */
+  wanted(peerId: string): boolean;
+  /** Asks `peerId` to dial back and resolves to its connection. */
+  open(peerId: string): Promise<ReversedConnection>;
+}
 
 /** Connections to other peers by peer ID and `host:port`. */
 export class PeerPool {
   #connections = new Map<string, Promise<Connection>>();
   #credentials: Credentials;
   #log: Logger;
+  #reverser: Reverser | undefined;
+  /** Keys of the connections sources dialled back, and those connections. */
+  #reversed = new Map<string, Connection>();
 
-  /** An empty pool dialling as `credentials`. */
-  constructor(credentials: Credentials, options: { log?: Logger } = {}) {
+  /** An empty pool dialling as `credentials`, asking for reversal through `options.reverser`. */
+  constructor(credentials: Credentials, options: { log?: Logger; reverser?: Reverser } = {}) {
     this.#credentials = credentials;
     this.#log = options.log ?? silentLogger();
+    this.#reverser = options.reverser;
+  }
+
+  /** Whether the connection to `peerId` at `address` was dialled back by it (reversal), or by us. */
+  way(address: string, peerId: string): "direct" | "reversed" {
+    return this.#reversed.has(poolKey(address, peerId)) ? "reversed" : "direct";
   }
 
   /** The connection to peer `peerId` at `address`, opened (and handshaken) on first use. */
@@ -61,22 +80,38 @@ export class PeerPool {
 
   async #open(address: string, peerId: string): Promise<Connection> {
     const key = poolKey(address, peerId);
+    if (this.#reverser?.wanted(peerId)) {
+      try {
+        const { connection, ended } = await this.#reverser.open(peerId);
+        this.#reversed.set(key, connection);
+        this.#log.info(`peer ${peerId} cannot be dialled: it dialled this peer back (reversal)`);
+        this.#forgetWhenEnded(key, connection, ended);
+        return connection;
+      } catch (error) {
+        // An older peer ignores the request; one on our side of its NAT may still be dialled.
+        this.#log.debug(`peer ${peerId} did not dial back (${errorMessage(error)}); dialling it`);
+      }
+    }
     const connection = await dial(parseHostPort(address), {
       role: "peer",
       accept: ["peer"],
       credentials: this.#credentials,
       expectId: peerId,
     });
-    connection.run(() => {}).catch((error) => {
+    const ended = connection.run(() => {}).catch((error) => {
       this.#log.debug(`connection to ${address} ended: ${errorMessage(error)}`);
-    }).finally(() => {
-      if (this.#connections.get(key)) {
-        this.#connections.get(key)!.then((current) => {
-          if (current === connection) this.#connections.delete(key);
-        }, () => {});
-      }
     });
+    this.#forgetWhenEnded(key, connection, ended);
     return connection;
+  }
+
+  #forgetWhenEnded(key: string, connection: Connection, ended: Promise<void>): void {
+    ended.finally(() => {
+      if (this.#reversed.get(key) === connection) this.#reversed.delete(key);
+      this.#connections.get(key)?.then((current) => {
+        if (current === connection) this.#connections.delete(key);
+      }, () => {});
+    });
   }
 }
 

@@ -1,20 +1,8 @@
 import assert from "node:assert/strict";
 import { IdentityMismatchError, UnreachableError } from "../protocol/secure_channel.ts";
 import { testCredentials } from "../test_credentials.ts";
-import { ChunkServer } from "./chunk_server.ts";
-import { Library } from "./library.ts";
 import { PeerPool } from "./peer_pool.ts";
-
-async function chunkServer() {
-  const credentials = await testCredentials();
-  const server = await ChunkServer.start({
-    hostname: "127.0.0.1",
-    port: 0,
-    library: new Library(),
-    credentials,
-  });
-  return { server, id: credentials.identity.id };
-}
+import { emptyChunkServer as chunkServer } from "./test_chunk_server.ts";
 
 Deno.test("the pool keeps one connection per peer, and opens a new one once dropped", async () => {
   const { server, id } = await chunkServer();

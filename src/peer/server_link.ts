@@ -102,6 +102,11 @@ export class ServerLink {
   #warnedLoopback = false;
   /** The address the server says others reach us at. */
   dialAddress: string | undefined;
+  /**
+   * Whether the server could dial this peer's chunk port back when it last
+   * registered; `undefined` before that, or with a server that does not check.
+   */
+  reachable: boolean | undefined;
 
   /** A link; call {@linkcode start} to connect. */
   constructor(options: ServerLinkOptions) {
@@ -313,6 +318,7 @@ export class ServerLink {
         { ms: REQUEST_TIMEOUT_MS, what: "registration" },
       );
       this.dialAddress = String(reply.address);
+      this.reachable = typeof reply.reachable === "boolean" ? reply.reachable : undefined;
       this.#warnIfLoopback(connection);
       // Connected before the snapshot of shares: a file registered from now on
       // is shared on its own, one registered before is in the snapshot.
@@ -331,10 +337,18 @@ export class ServerLink {
       }
       this.#lastError = "connected";
       this.#reports.succeeded();
-      this.#log.info(
-        `connected to server ${this.serverAddress}; reachable at ${this.dialAddress}` +
-          (shares.length > 0 ? `, sharing ${shares.length} file(s)` : ""),
-      );
+      const sharing = shares.length > 0 ? `, sharing ${shares.length} file(s)` : "";
+      if (this.reachable === false) {
+        this.#log.warn(
+          `connected to server ${this.serverAddress}${sharing}; not reachable from the server at ` +
+            `${this.dialAddress}: others will need this peer to dial them (reversal); forward ` +
+            `that port to this machine or open it in the firewall to be dialled directly`,
+        );
+      } else {
+        this.#log.info(
+          `connected to server ${this.serverAddress}; reachable at ${this.dialAddress}${sharing}`,
+        );
+      }
       for (const waiter of this.#connectedWaiters.splice(0)) waiter();
       heartbeat = setInterval(() => {
         connection.send({ t: "heartbeat" }).catch(() => {});

@@ -143,6 +143,8 @@ export const sourceSchema = z.object({
   peerId: text,
   address: text,
   chunks: bitfield.optional(),
+  /** `false` when the server could not dial the source back: it must dial (reversal). */
+  reachable: z.boolean().optional(),
 });
 
 /** A number of entries, as a reply's `total`. */
@@ -184,6 +186,8 @@ export const fileSummarySchema = z.object({
 export const peerSummarySchema = z.object({
   peerId: text,
   address: text,
+  /** `false` when the server could not dial the peer back. */
+  reachable: z.boolean().optional(),
   files: z.number().int().min(0),
   lastSeenMs: z.number().min(0),
 });
@@ -210,6 +214,8 @@ export const peerToServerSchema = z.discriminatedUnion("t", [
   z.object({ t: z.literal("peers"), id, ...page }),
   z.object({ t: z.literal("heartbeat") }),
   z.object({ t: z.literal("bye") }),
+  /** Asks the server to have peer `peerId`, which cannot be dialled, dial this peer (reversal). */
+  z.object({ t: z.literal("reverse"), id, peerId: text.min(1) }),
 ]);
 
 /** A message from a peer to the server. */
@@ -223,7 +229,10 @@ export const serverToPeerSchema = z.discriminatedUnion("t", [
     peerId: text.min(1),
     address: text,
     chunks: z.array(id),
+    reachable: z.boolean().optional(),
   }),
+  /** Peer `peerId` asks to be dialled at `address` to download from this peer (reversal). */
+  z.object({ t: z.literal("reverse"), peerId: text.min(1), address: text }),
 ]);
 
 /** A message from the server that is not an answer. */
@@ -241,6 +250,8 @@ export const peerToPeerSchema = z.discriminatedUnion("t", [
   z.object({ t: z.literal("bitfield"), id, fileId: fileIdSchema }),
   z.object({ t: z.literal("search"), id, query: text }),
   z.object({ t: z.literal("bye") }),
+  /** First message of a connection a source dialled at the downloader's request (reversal). */
+  z.object({ t: z.literal("reversed") }),
 ]);
 
 /** The first message on every connection, in both directions. */

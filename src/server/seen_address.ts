@@ -39,6 +39,15 @@ export function requesterLink(
   return { remoteHost: hostOf(channel.remoteAddr), localHost: hostOf(channel.localAddr) };
 }
 
+/** `entries` with each address as the peer on `connection` is to dial it. */
+export function seenBy<T extends { address: string }>(
+  connection: { channel: { remoteAddr: Deno.Addr; localAddr: Deno.Addr } },
+  entries: T[],
+): T[] {
+  const link = requesterLink(connection.channel);
+  return entries.map((entry) => ({ ...entry, address: addressFor(entry.address, link) }));
+}
+
 function hostOf(addr: Deno.Addr): string {
   return "hostname" in addr ? addr.hostname : "";
 }

@@ -36,7 +36,9 @@ import { ShareLimitError } from "../storage/share_limits.ts";
 import type { Advertisement } from "../discovery/advertiser.ts";
 import { isLoopbackHost } from "../discovery/addresses.ts";
 import { advertiseServer } from "../discovery/services.ts";
-import { addressFor, requesterLink } from "./seen_address.ts";
+import { seenBy } from "./seen_address.ts";
+import { passReversal, REVERSAL_RATE } from "./reversals.ts";
+import { probeReachable } from "./reachability.ts";
 import {
   DEFAULT_REQUEST_RATE,
   RequestRate,
@@ -64,6 +66,8 @@ interface Session {
   /** Set by `register`. */
   peerId?: string;
   rate: RequestRate;
+  /** Reversal requests it may still pass on. */
+  reversals: RequestRate;
 }
 
 /** What the server's status shows. */
@@ -94,10 +98,14 @@ export class CentralServer {
   #rateLogged = new Map<string, { at: number; since: number }>();
   /** Transfer codes' nameplates, claimed by senders and resolved by anyone (see nameplates.ts). */
   #nameplates = new Nameplates();
+  #credentials: Credentials;
+  /** Peer ID -> whether the server could dial its chunk port when it registered. */
+  #reachable = new Map<string, boolean>();
 
   private constructor(acceptor: Acceptor, options: ServerOptions) {
     this.#acceptor = acceptor;
     this.#hostname = options.hostname;
+    this.#credentials = options.credentials;
     this.#requestRate = options.requestRate ?? DEFAULT_REQUEST_RATE;
     this.#log = options.log ?? silentLogger();
     this.#peerTimeoutMs = options.peerTimeoutMs ?? PEER_TIMEOUT_MS;
@@ -146,7 +154,7 @@ export class CentralServer {
 
   /** The live peers, one line each, by address, with the age of their last message. */
   peers(): PeerSummary[] {
-    return this.#index.peers(Date.now()).peers;
+    return this.#flagged(this.#index.peers(Date.now()).peers);
   }
 
   /** Current totals, address and uptime. */
@@ -164,7 +172,10 @@ export class CentralServer {
   async #serve(connection: Connection): Promise<void> {
     const desk = { nameplates: this.#nameplates, log: this.#log };
     if (connection.remoteHello.network === "code") return await serveGuest(connection, desk);
-    const session: Session = { rate: new RequestRate(Date.now(), this.#requestRate) };
+    const session: Session = {
+      rate: new RequestRate(Date.now(), this.#requestRate),
+      reversals: new RequestRate(Date.now(), REVERSAL_RATE),
+    };
     const unregistered = setTimeout(() => {
       if (session.peerId || this.#nameplates.holds(connection)) return;
       this.#log.warn(`closed connection from ${connection.remote}: no "register" in time`);
@@ -177,6 +188,7 @@ export class CentralServer {
       this.#nameplates.release(connection);
       if (session.peerId && this.#connections.get(session.peerId) === connection) {
         this.#connections.delete(session.peerId);
+        this.#reachable.delete(session.peerId);
         this.#index.removePeer(session.peerId);
         this.#log.info(`peer ${session.peerId} left (${connection.remote})`);
       }
@@ -222,14 +234,24 @@ export class CentralServer {
         // cannot point downloaders at an address of its choosing.
         const address = formatHostPort(observed.hostname, message.listenPort);
         const peerId = connection.remoteId;
+        const reachable = await probeReachable(
+          { host: observed.hostname, port: message.listenPort },
+          { credentials: this.#credentials, peerId },
+        );
+        if (connection.closed) return;
         const previous = this.#connections.get(peerId);
         if (previous && previous !== connection) previous.close("replaced by a new connection");
         session.peerId = peerId;
         this.#connections.set(peerId, connection);
+        this.#reachable.set(peerId, reachable);
         this.#index.addPeer(peerId, { address, now: Date.now() });
-        this.#log.info(`peer ${peerId} registered at ${address}`);
+        this.#log.info(
+          `peer ${peerId} registered at ${address}` +
+            (reachable ? "" : " (not reachable from here)"),
+        );
         await connection.reply(message.id, {
           address,
+          reachable,
           heartbeatMs: HEARTBEAT_INTERVAL_MS,
           timeoutMs: this.#peerTimeoutMs,
         });
@@ -266,7 +288,7 @@ export class CentralServer {
         const found = this.#index.sources(message.fileId);
         await connection.reply(message.id, {
           ...found,
-          sources: seenBy(connection, found.sources),
+          sources: this.#flagged(seenBy(connection, found.sources)),
         });
         return;
       }
@@ -274,7 +296,7 @@ export class CentralServer {
         const found = this.#index.lookup(message.query);
         await connection.reply(message.id, {
           ...found,
-          sources: seenBy(connection, found.sources),
+          sources: this.#flagged(seenBy(connection, found.sources)),
         });
         return;
       }
@@ -283,9 +305,24 @@ export class CentralServer {
         return;
       case "peers": {
         const listed = this.#index.peers(Date.now(), listingPage(message));
-        await connection.reply(message.id, { ...listed, peers: seenBy(connection, listed.peers) });
+        await connection.reply(message.id, {
+          ...listed,
+          peers: this.#flagged(seenBy(connection, listed.peers)),
+        });
         return;
       }
+      case "reverse":
+        await passReversal(connection, {
+          request: message,
+          requester: session.peerId!,
+          rate: session.reversals,
+        }, {
+          reachable: (peerId) => this.#reachable.get(peerId),
+          connectionOf: (peerId) => this.#connections.get(peerId),
+          addressOf: (peerId) => this.#index.addressOf(peerId),
+          log: this.#log,
+        });
+        return;
       case "heartbeat":
         return;
       case "bye":
@@ -304,10 +341,17 @@ export class CentralServer {
     for (const other of this.#index.downloaders(message.fileId, peerId)) {
       const connection = this.#connections.get(other);
       if (!connection) continue;
-      const [seen] = seenBy(connection, [{ address }]);
-      const notice = { t: "have", fileId: message.fileId, peerId, ...seen, chunks: message.chunks };
+      const [seen] = this.#flagged(seenBy(connection, [{ peerId, address }]));
+      const notice = { t: "have", fileId: message.fileId, ...seen, chunks: message.chunks };
       connection.send(notice).catch(() => {});
     }
+  }
+
+  /** `entries` with `reachable: false` on the peers the server could not dial back. */
+  #flagged<T extends { peerId: string }>(entries: T[]): (T & { reachable?: false })[] {
+    return entries.map((entry) =>
+      this.#reachable.get(entry.peerId) === false ? { ...entry, reachable: false } : entry
+    );
   }
 
   /**
@@ -351,17 +395,12 @@ export class CentralServer {
         `peer ${peerId} dropped: no heartbeat for ${this.#peerTimeoutMs / MS_PER_SECOND} s`,
       );
       this.#index.removePeer(peerId);
+      this.#reachable.delete(peerId);
       const connection = this.#connections.get(peerId);
       this.#connections.delete(peerId);
       connection?.close("heartbeat timeout");
     }
   }
-}
-
-/** `entries` with each address as the peer on `connection` is to dial it (see seen_address.ts). */
-function seenBy<T extends { address: string }>(connection: Connection, entries: T[]): T[] {
-  const link = requesterLink(connection.channel);
-  return entries.map((entry) => ({ ...entry, address: addressFor(entry.address, link) }));
 }
 
 /** The page a listing request asks for, its size capped at `MAX_LISTING_PAGE`. */

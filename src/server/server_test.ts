@@ -3,6 +3,8 @@ import { MAX_FILES_PER_PEER, MAX_LISTING_PAGE } from "../constants.ts";
 import { createLogger } from "../log.ts";
 import { NetworkLookup } from "../peer/network_lookup.ts";
 import { ServerLink } from "../peer/server_link.ts";
+import { emptyChunkServer } from "../peer/test_chunk_server.ts";
+import type { Credentials } from "../protocol/dial.ts";
 import { RemoteError } from "../protocol/connection.ts";
 import {
   filesReplySchema,
@@ -162,4 +164,44 @@ Deno.test("requests past the rate are answered rate-limited unread, and logged o
   await assert.rejects(link.request({ t: "peers" }), RemoteError);
   assert.equal(link.connected, true);
   assert.equal(lines.filter((line) => line.includes("requests a second")).length, 1);
+});
+
+Deno.test("the server dials each registering peer back and flags the unreachable ones in sources", async () => {
+  const server = await CentralServer.start({
+    hostname: "127.0.0.1",
+    port: 0,
+    credentials: await testCredentials(),
+  });
+  const [file] = await smallFiles(1);
+  const { server: chunkServer, credentials: reachableCredentials } = await emptyChunkServer();
+  const link = (credentials: Credentials, listenPort: number) =>
+    new ServerLink({
+      server: { host: "127.0.0.1", port: server.port },
+      credentials,
+      listenPort,
+      shares: () => [file],
+    });
+  const reachable = link(reachableCredentials, chunkServer.port);
+  const hidden = link(await testCredentials(), 9);
+  try {
+    reachable.start();
+    hidden.start();
+    await reachable.waitConnected(5_000);
+    await hidden.waitConnected(5_000);
+    assert.equal(reachable.reachable, true);
+    assert.equal(hidden.reachable, false);
+    const reply = parseMessage(
+      sourcesReplySchema,
+      await reachable.request({ t: "sources", fileId: file.fileId }),
+    );
+    const flags = Object.fromEntries(reply.sources.map((s) => [s.address, s.reachable]));
+    assert.deepEqual(flags, { [`127.0.0.1:${chunkServer.port}`]: undefined, "127.0.0.1:9": false });
+    const listed = Object.fromEntries(server.peers().map((peer) => [peer.address, peer.reachable]));
+    assert.deepEqual(listed, flags, "the peer listing says it too");
+  } finally {
+    await reachable.close();
+    await hidden.close();
+    await chunkServer.close();
+    await server.close();
+  }
 });
