@@ -97,6 +97,25 @@ export class FolderLayout {
     return done;
   }
 
+  /**
+   * Every folder of the tree, by path: those listed empty and those files
+   * lie in, each parent before its children.
+   */
+  allFolders(): string[] {
+    const folders = new Set<string>();
+    const addParents = (path: string) => {
+      for (let slash = path.indexOf("/"); slash >= 0; slash = path.indexOf("/", slash + 1)) {
+        folders.add(path.slice(0, slash));
+      }
+    };
+    for (const file of this.files) addParents(file.path);
+    for (const folder of this.folders) {
+      addParents(folder);
+      folders.add(folder);
+    }
+    return [...folders].sort();
+  }
+
   /** The file at `path`, if the folder has it. */
   file(path: string): StreamFile | undefined {
     return this.files.find((file) => file.path === path);

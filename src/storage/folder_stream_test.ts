@@ -51,3 +51,13 @@ Deno.test("files are whole once every chunk holding their bytes is in; empty one
   assert.equal(done([0, 1, 2]), 3, "c is in chunks 1 and 2");
   assert.equal(done([0, 1, 2, 3]), 4);
 });
+
+Deno.test("every folder of a tree is listed once, parents first", () => {
+  const tree = new FolderLayout([
+    { path: "a/b/c.txt", kind: "file", size: 1 },
+    { path: "a/b/d.txt", kind: "file", size: 1 },
+    { path: "a/e/f", kind: "folder", size: 0 },
+    { path: "g.txt", kind: "file", size: 1 },
+  ]);
+  assert.deepEqual(tree.allFolders(), ["a", "a/b", "a/e", "a/e/f"]);
+});
