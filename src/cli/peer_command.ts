@@ -121,6 +121,7 @@ export function peerCommand() {
         discoverTimeoutMs: options.discoverTimeout * MS_PER_SECOND,
         dataDir: options.dataDir ?? defaultPeerDataDir(options.addr),
         resume: options.resume,
+        outDir: options.out,
         networkKey,
         log,
       });

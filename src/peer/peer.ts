@@ -56,6 +56,11 @@ export interface PeerOptions {
   dataDir?: string;
   /** Resume unfinished downloads found in `dataDir`; default true. */
   resume?: boolean;
+  /**
+   * The folder downloads go to by default: what this peer's crashed folder
+   * downloads left there, and nothing resumes, is removed at start.
+   */
+  outDir?: string;
   log?: Logger;
 }
 
@@ -168,7 +173,9 @@ export class PeerNode {
         await peer.#lan?.start();
         await peer.#shares.restore();
         peer.#link?.start();
-        await peer.#downloads.resume(options.resume ?? true);
+        await peer.#downloads.resume(options.resume ?? true, {
+          outDir: options.outDir && resolve(options.outDir),
+        });
       } catch (error) {
         await peer.close();
         throw error;
