@@ -62,7 +62,8 @@ export function peerCommand() {
     .option(
       "-d, --download <id>",
       "download this file ID or unique prefix (repeatable); ID:path/inside fetches one file " +
-        "of a folder",
+        "of a folder (resumed after a restart like any download, but not shared: it has no ID " +
+        "of its own)",
       collect,
       [],
     )
