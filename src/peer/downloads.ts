@@ -247,16 +247,16 @@ export class Downloads {
    */
   async #removeLeftovers(records: DownloadRecord[], outDir: string | undefined): Promise<void> {
     const owner = ownerTag(this.#options.selfId);
-    const keep = new Set<string>();
-    for (const record of records) {
-      if (!isFolder(record.manifest)) continue;
-      const entry = record.inside === undefined
-        ? undefined
-        : folderFile(record.manifest, record.inside).entry;
-      keep.add(join(dirname(record.path), stagingName(record.fileId, { owner, entry })));
-    }
     const dirs = [...records.map((record) => dirname(record.path)), ...(outDir ? [outDir] : [])];
     try {
+      const keep = new Set<string>();
+      for (const record of records) {
+        if (!isFolder(record.manifest)) continue;
+        const entry = record.inside === undefined
+          ? undefined
+          : folderFile(record.manifest, record.inside).entry;
+        keep.add(join(dirname(record.path), stagingName(record.fileId, { owner, entry })));
+      }
       for (const path of await removeLeftovers(dirs, { owner, keep })) {
         this.#log.info(`removed ${path}, left by a download of this peer that nothing resumes`);
       }
