@@ -26,7 +26,7 @@
 
 import { join } from "node:path";
 import { WRITE_PIECE_BYTES } from "../constants.ts";
-import { FolderLayout, type StreamFile, type StreamPiece } from "./folder_stream.ts";
+import { FolderLayout, pathOnDisk, type StreamFile, type StreamPiece } from "./folder_stream.ts";
 import type { ChunkStore } from "./part_file.ts";
 import type { FolderEntry } from "../protocol/messages.ts";
 
@@ -188,7 +188,7 @@ export class FolderPart implements ChunkStore {
   }
 
   #pathOf(file: StreamFile): string {
-    return this.#only ? this.path : join(this.path, ...file.path.split("/"));
+    return this.#only ? this.path : pathOnDisk(this.path, file.path);
   }
 
   /** Creates `file` (a whole small one, or a large one not yet there) with `bytes`, in one call. */
@@ -322,7 +322,7 @@ export class FolderPart implements ChunkStore {
   #addMissing(): void {
     for (const folder of this.#layout.allFolders()) {
       try {
-        Deno.mkdirSync(join(this.path, ...folder.split("/")));
+        Deno.mkdirSync(pathOnDisk(this.path, folder));
       } catch (error) {
         if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
       }

@@ -8,9 +8,8 @@
  * @module
  */
 
-import { join } from "node:path";
 import { SourceChangedError } from "./chunk_source.ts";
-import { FolderLayout, type StreamPiece } from "./folder_stream.ts";
+import { FolderLayout, pathOnDisk, type StreamPiece } from "./folder_stream.ts";
 import { readFull } from "./hash_file.ts";
 import { chunkLength, chunkOffset, type Manifest } from "./manifest.ts";
 
@@ -58,7 +57,7 @@ export class FolderSource {
   }
 
   #path(piece: StreamPiece): string {
-    return join(this.path, ...piece.file.path.split("/"));
+    return pathOnDisk(this.path, piece.file.path);
   }
 
   /** Throws {@linkcode SourceChangedError} unless `info` is what the manifest says of `piece`'s file. */

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { FolderLayout } from "./folder_stream.ts";
+import { join } from "node:path";
+import { FolderLayout, pathOnDisk } from "./folder_stream.ts";
 
 const layout = new FolderLayout([
   { path: "a", kind: "file", size: 5 },
@@ -60,4 +61,10 @@ Deno.test("every folder of a tree is listed once, parents first", () => {
     { path: "g.txt", kind: "file", size: 1 },
   ]);
   assert.deepEqual(tree.allFolders(), ["a", "a/b", "a/e", "a/e/f"]);
+});
+
+Deno.test("a path on disk is what join gives", () => {
+  for (const [root, path] of [["/out/stage", "a/b.txt"], ["/", "a"], ["rel", "x/y/z"]]) {
+    assert.equal(pathOnDisk(root, path), join(root, ...path.split("/")));
+  }
 });
