@@ -144,6 +144,11 @@ export interface DownloadOptions {
    * manifest's paths), saved as `outDir/<its name>`.
    */
   inside?: string;
+  /**
+   * Who the lookup found holding the file: used at once, and connected to
+   * while the download gets ready, instead of asking for them again first.
+   */
+  sources?: FoundSources;
   /** A request unanswered this long is asked elsewhere; default {@linkcode STALL_TIMEOUT_MS}. */
   stallTimeoutMs?: number;
   /**
@@ -316,6 +321,7 @@ export class Download {
         return this.#result(present, true);
       }
     }
+    this.#useSources(this.#options.sources);
     const place = { outDir, name, size: this.manifest.size, log: this.#log };
     const { path, part, resumed } = folder
       ? await openStaging(folder, resume !== undefined)
@@ -340,6 +346,19 @@ export class Download {
       return this.#result(finalPath, false);
     } finally {
       await part.close();
+    }
+  }
+
+  /**
+   * Takes the sources the lookup found, if given, and opens the connections
+   * to them in the background, so that the first requests need not wait.
+   */
+  #useSources(found: FoundSources | undefined): void {
+    if (!found) return;
+    this.#sources.update(found.sources, { complete: found.complete });
+    this.#lastRefresh = Date.now();
+    for (const peerId of this.#scheduler.usableSources()) {
+      this.#options.pool.get(this.#sources.address(peerId), peerId).catch(() => {});
     }
   }
 

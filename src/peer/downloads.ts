@@ -27,7 +27,13 @@ import { downloadKey, type DownloadRecord, type PeerState } from "../storage/pee
 import { ownerTag, removeLeftovers, stagingName } from "../storage/staging.ts";
 import { BufferPool } from "./buffer_pool.ts";
 import type { ConnectionSource } from "./chunk_requests.ts";
-import { Download, type DownloadOptions, isActive, type SourceFinder } from "./download.ts";
+import {
+  Download,
+  type DownloadOptions,
+  type FoundSources,
+  isActive,
+  type SourceFinder,
+} from "./download.ts";
 import type { Shares } from "./shares.ts";
 import type { ServerLink } from "./server_link.ts";
 
@@ -92,13 +98,14 @@ export class Downloads {
    * download of it already running. The `.part` file a failed download of
    * it left in `outDir` is taken up again, not left behind. With `inside`,
    * only that file of the folder is fetched; throws when the folder has none.
+   * `sources`: who the lookup found holding it, if it was just looked up.
    */
   start(
     fileId: string,
     manifest: Manifest,
-    options: { outDir: string; inside?: string },
+    options: { outDir: string; inside?: string; sources?: FoundSources },
   ): Download {
-    const { outDir, inside } = options;
+    const { outDir, inside, sources } = options;
     const running = this.find(fileId, inside);
     if (running) {
       this.#log.info(`${manifest.name} is already being downloaded`);
@@ -108,7 +115,7 @@ export class Downloads {
     const failed = this.#failed.get(key);
     this.#failed.delete(key);
     const resume = failed && dirname(failed.path) === outDir ? failed : undefined;
-    return this.#start(fileId, manifest, { outDir, inside, resume });
+    return this.#start(fileId, manifest, { outDir, inside, resume, sources });
   }
 
   /**
@@ -197,7 +204,7 @@ export class Downloads {
   #start(
     fileId: string,
     manifest: Manifest,
-    options: Pick<DownloadOptions, "outDir" | "resume" | "inside">,
+    options: Pick<DownloadOptions, "outDir" | "resume" | "inside" | "sources">,
   ): Download {
     const { shares, state, link } = this.#options;
     const { inside } = options;

@@ -236,8 +236,12 @@ export class PeerNode {
    */
   async download(query: string, outDir: string): Promise<Download> {
     const { query: id, inside } = splitInside(query);
-    const { fileId, manifest } = await this.#network.lookup(id);
-    return this.#downloads.start(fileId, manifest, { outDir: resolve(outDir), inside });
+    const { fileId, manifest, sources, total } = await this.#network.lookup(id);
+    return this.#downloads.start(fileId, manifest, {
+      outDir: resolve(outDir),
+      inside,
+      sources: { sources, complete: total <= sources.length },
+    });
   }
 
   /**
