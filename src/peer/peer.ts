@@ -236,6 +236,7 @@ export class PeerNode {
    */
   async download(query: string, outDir: string): Promise<Download> {
     const { query: id, inside } = splitInside(query);
+    this.#downloads.prepare();
     const { fileId, manifest, sources, total } = await this.#network.lookup(id);
     return this.#downloads.start(fileId, manifest, {
       outDir: resolve(outDir),
