@@ -78,7 +78,8 @@ export function peerCommand() {
     .option(
       "-d, --download <id>",
       "download this file ID, unique prefix or unique name (repeatable); ID:path/inside " +
-        "fetches one file of a folder",
+        "fetches one file of a folder (resumed after a restart like any download, but not " +
+        "shared: it has no ID of its own)",
       collect,
       [],
     )
@@ -157,6 +158,7 @@ export function peerCommand() {
         dataDir: options.dataDir ?? await defaultDataDir(options.addr, log),
         resume: options.resume,
         reshare: options.reshare,
+        outDir: options.out,
         networkKey,
         log,
       });

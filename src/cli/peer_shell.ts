@@ -163,7 +163,7 @@ function peerShellProgram(state: PeerShellState, io: ShellIo): Command {
         .argument(
           "<file>",
           "file ID, unique prefix of one, or file name; ID:path or folder/:path for one file " +
-            "of a folder",
+            "of a folder (resumed, not shared)",
         )
         .argument("[dir]", "folder to save it in (default: the --out folder)")
         .action((file, dir) => startDownload(state, io, { query: file, dir }));

@@ -6,11 +6,12 @@
  * @module
  */
 
-import { basename, join } from "node:path";
+import { basename } from "node:path";
 import type { Download, DownloadResult } from "../peer/download.ts";
 import type { Manifest } from "../protocol/messages.ts";
 import type { PeerNode } from "../peer/peer.ts";
 import type { Registered } from "../peer/shares.ts";
+import { pathOnDisk } from "../storage/folder_stream.ts";
 import type { CliEvent, Reporter } from "./output.ts";
 import {
   downloadFigures,
@@ -58,7 +59,7 @@ export function folderFileEvents(
     event: "file",
     download,
     fileId,
-    path: join(root, ...entry.path.split("/")),
+    path: pathOnDisk(root, entry.path),
     size: entry.size,
   }));
 }
@@ -93,7 +94,8 @@ export async function watchDownload(
     context.display.remove(key);
     const progress = download.progress();
     const placed = { download: progress.id, fileId: download.fileId, root: result.path };
-    if (download.inside === undefined) {
+    // Only JSON shows file events: a folder of many files need not build them else.
+    if (download.inside === undefined && context.reporter.mode === "json") {
       for (const event of folderFileEvents(download.manifest, placed)) context.reporter.emit(event);
     }
     context.reporter.emit({

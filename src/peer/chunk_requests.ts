@@ -2,7 +2,7 @@
  * The chunk requests of one download in flight: each gets a buffer from the
  * shared pool, is asked of a source under the {@linkcode Scheduler}'s rules,
  * read straight into that buffer, hashed off the main thread, and written at
- * its offset into the `.part` file only once verified. A request that fails
+ * its offset into the `.part` file (or a folder's files) only once verified. A request that fails
  * is handled by its {@linkcode failureKind}; one that stalls, lost a race to
  * a duplicate, or outlives the download is cancelled at its peer.
  *
@@ -14,7 +14,7 @@ import type { Connection } from "../protocol/connection.ts";
 import type { Manifest } from "../protocol/messages.ts";
 import type { ChunkHasher } from "../storage/hasher.ts";
 import { chunkLength, chunkOffset } from "../storage/manifest.ts";
-import type { PartFile } from "../storage/part_file.ts";
+import type { ChunkStore } from "../storage/part_file.ts";
 import type { BufferPool } from "./buffer_pool.ts";
 import { BadChunkError, DownloadError, failureKind } from "./download_failures.ts";
 import type { DownloadSources } from "./download_sources.ts";
@@ -38,7 +38,7 @@ export interface ChunkRequestsOptions {
   fileId: string;
   manifest: Manifest;
   /** Where verified chunks go. */
-  part: PartFile;
+  part: ChunkStore;
   scheduler: Scheduler;
   sources: DownloadSources;
   pool: ConnectionSource;

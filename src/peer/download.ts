@@ -7,9 +7,10 @@
  * is missing, and fails when every source left is banned for sending bad
  * data. Memory is bounded by the peer's fixed pool of chunk buffers.
  *
- * A download of one file of a folder (`inside`) fetches only the chunks
- * that hold its bytes into a `.part` file as big as the folder's stream
- * (sparse: only those chunks take room), then copies the file out of it.
+ * A folder's chunks go straight into the files of a staging folder, and
+ * a download of one file of a folder (`inside`) fetches only the chunks
+ * that hold its bytes, keeping that file's part of them in a staging file
+ * (see download_folder.ts); both resume like a file's `.part`.
  *
  * @module
  */
@@ -29,13 +30,15 @@ import type { ChunkHasher } from "../storage/hasher.ts";
 import { folderFile } from "../storage/folder_file.ts";
 import { FolderLayout, type StreamFile } from "../storage/folder_stream.ts";
 import { chunkLength, chunkOffset, computeFileId, isFolder } from "../storage/manifest.ts";
-import type { PartFile } from "../storage/part_file.ts";
+import { FolderPart } from "../storage/folder_part.ts";
+import type { ChunkStore } from "../storage/part_file.ts";
 import { findPresent, sanitizeFileName } from "../storage/safe_name.ts";
+import { ownerTag } from "../storage/staging.ts";
 import type { BufferPool } from "./buffer_pool.ts";
 import { ChunkRequests, type ConnectionSource } from "./chunk_requests.ts";
 import { DownloadError } from "./download_failures.ts";
-import { findPresentFolder, finishFolder, finishInside } from "./download_folder.ts";
-import { checkWhole, finishPart, openPart } from "./download_part.ts";
+import { findPresentFolder, finishStaging, openStaging } from "./download_folder.ts";
+import { finishPart, openPart } from "./download_part.ts";
 import { DownloadSources } from "./download_sources.ts";
 import { Scheduler } from "./scheduler.ts";
 
@@ -101,13 +104,13 @@ export interface FoundSources {
 /** Finds the sources of a file for a running download. */
 export type SourceFinder = (fileId: string) => Promise<FoundSources>;
 
-/** Told when a download has a `.part` file and may serve its verified chunks. */
+/** Told when a download has its `.part` file (or staging) and may serve its verified chunks. */
 export type PartialListener = (partial: {
   fileId: string;
   manifest: Manifest;
   /** Final path of the file. */
   path: string;
-  part: PartFile;
+  part: ChunkStore;
   /** Verified chunks; filled in as the download goes on. */
   chunks: Bitfield;
 }) => void;
@@ -134,14 +137,14 @@ export interface DownloadOptions {
   onPartial?: PartialListener;
   log?: Logger;
   /**
-   * Resume the download whose `.part` file sits beside `path` (as this
-   * peer's journal records it), trusting none of the recorded chunks until
-   * re-verified.
+   * Resume the download whose `.part` file sits beside `path` (a folder's
+   * staging: see download_folder.ts), as this peer's journal records it,
+   * trusting none of the recorded chunks until re-verified.
    */
   resume?: { path: string; chunks: number[] };
   /**
    * Fetch only the file at this path of the folder (checked like a
-   * manifest's paths), saved as `outDir/<its name>`; never resumed.
+   * manifest's paths), saved as `outDir/<its name>`.
    */
   inside?: string;
   /**
@@ -150,6 +153,11 @@ export interface DownloadOptions {
    * (this peer never downloads from itself).
    */
   localCopy?: string;
+  /**
+   * Who the lookup found holding the file: used at once, and connected to
+   * while the download gets ready, instead of asking for them again first.
+   */
+  sources?: FoundSources;
   /** A request unanswered this long is asked elsewhere; default {@linkcode STALL_TIMEOUT_MS}. */
   stallTimeoutMs?: number;
   /**
@@ -181,8 +189,12 @@ export class Download {
   #bytesDone = 0;
   /** Bytes of the chunks to fetch. */
   #bytesTotal: number;
-  /** The file of the folder fetched alone, if any. */
-  #target: StreamFile | undefined;
+  /** How many chunks to fetch. */
+  #chunksWanted: number;
+  /** The file of the folder fetched alone, if any, and its index among the entries. */
+  #target: { file: StreamFile; entry: number } | undefined;
+  /** Path of the `.part` file or staging, once there is one. */
+  #partPath: string | undefined;
   #wake: (() => void) | undefined;
   #controller = new AbortController();
   #lastRefresh = 0;
@@ -201,14 +213,20 @@ export class Download {
     this.#options = options;
     this.#log = options.log ?? silentLogger();
     const target = options.inside === undefined ? undefined : folderFile(manifest, options.inside);
-    this.#target = target?.file;
+    this.#target = target && { file: target.file, entry: target.entry };
     this.#bytesTotal = target
       ? target.chunks.indexes().reduce((sum, index) => sum + chunkLength(manifest, index), 0)
       : manifest.size;
+    this.#chunksWanted = target?.chunks.count ?? manifest.chunkHashes.length;
     this.#scheduler = new Scheduler(manifest.chunkHashes.length, { wanted: target?.chunks });
     this.#sources = new DownloadSources(this.#scheduler, options.selfId);
     this.done = this.#run();
     this.done.catch(() => {});
+  }
+
+  /** Path of its `.part` file (or staging folder or file), once it has one. */
+  get partPath(): string | undefined {
+    return this.#partPath;
   }
 
   /** The chunks verified so far, in its `.part` file. */
@@ -221,7 +239,7 @@ export class Download {
     return {
       id: this.#options.id,
       fileId: this.fileId,
-      name: this.#target ? basename(this.#target.path) : this.manifest.name,
+      name: this.#target ? basename(this.#target.file.path) : this.manifest.name,
       state: this.#state,
       bytesDone: this.#bytesDone,
       bytesTotal: this.#bytesTotal,
@@ -265,7 +283,7 @@ export class Download {
     this.#wakeUp();
   }
 
-  /** Stops the download, keeping the `.part` file. */
+  /** Stops the download, keeping the `.part` file (or staging). */
   cancel(): void {
     if (this.#state === "done" || this.#state === "failed") return;
     this.#state = "cancelled";
@@ -303,9 +321,8 @@ export class Download {
       this.#bytesDone = this.#bytesTotal;
       return this.#result(local, true);
     }
-    const name = sanitizeFileName(
-      this.#target ? basename(this.#target.path) : this.manifest.name,
-    );
+    const target = this.#target;
+    const name = sanitizeFileName(target ? basename(target.file.path) : this.manifest.name);
     await Deno.mkdir(outDir, { recursive: true }).catch((error) => {
       const inTheWay = error instanceof Deno.errors.AlreadyExists ||
         error instanceof Deno.errors.NotADirectory;
@@ -316,9 +333,17 @@ export class Download {
       );
     });
     const folder = isFolder(this.manifest)
-      ? { outDir, name, fileId: this.fileId, manifest: this.manifest, log: this.#log }
+      ? {
+        outDir,
+        name,
+        fileId: this.fileId,
+        manifest: this.manifest,
+        log: this.#log,
+        owner: ownerTag(this.#options.selfId),
+        inside: target && { path: target.file.path, entry: target.entry },
+      }
       : undefined;
-    if (!resume && !this.#target) {
+    if (!resume && !target) {
       const present = folder
         ? await findPresentFolder(folder)
         : await findPresent(outDir, name, { fileId: this.fileId, ...this.manifest });
@@ -329,9 +354,13 @@ export class Download {
         return this.#result(present, true);
       }
     }
+    this.#useSources(this.#options.sources);
     const place = { outDir, name, size: this.manifest.size, log: this.#log };
-    const { path, part, resumed } = await openPart(place, resume?.path);
+    const { path, part, resumed } = folder
+      ? await openStaging(folder, resume !== undefined)
+      : await openPart(place, resume?.path);
     this.#path = path;
+    this.#partPath = part.path;
     try {
       if (resumed) await this.#reverify(part, resume!.chunks);
       this.#options.onPartial?.({
@@ -343,12 +372,9 @@ export class Download {
       });
       this.#state = "running";
       await this.#fetchAll(part);
-      const whole = { ...place, done: this.#scheduler.done };
-      const finalPath = this.#target
-        ? await finishInside(part, { ...folder!, file: this.#target })
-        : folder
-        ? await finishFolder(await checkWhole(part, whole), folder)
-        : await finishPart(part, whole);
+      const finalPath = part instanceof FolderPart
+        ? await finishStaging(part, folder!)
+        : await finishPart(part, { ...place, done: this.#scheduler.done });
       this.#path = finalPath;
       return this.#result(finalPath, false);
     } finally {
@@ -360,7 +386,7 @@ export class Download {
   async #localCopy(): Promise<string | undefined> {
     const copy = this.#options.localCopy;
     if (copy === undefined) return undefined;
-    const path = this.#target ? join(copy, ...this.#target.path.split("/")) : copy;
+    const path = this.#target ? join(copy, ...this.#target.file.path.split("/")) : copy;
     try {
       await Deno.stat(path);
       return path;
@@ -369,20 +395,35 @@ export class Download {
     }
   }
 
+  /**
+   * Takes the sources the lookup found, if given, and opens the connections
+   * to them in the background, so that the first requests need not wait.
+   */
+  #useSources(found: FoundSources | undefined): void {
+    if (!found) return;
+    this.#sources.update(found.sources, { complete: found.complete });
+    this.#lastRefresh = Date.now();
+    for (const peerId of this.#scheduler.usableSources()) {
+      this.#options.pool.get(this.#sources.address(peerId), peerId).catch(() => {});
+    }
+  }
+
   #result(path: string, alreadyPresent: boolean): DownloadResult {
     return {
       fileId: this.fileId,
       path,
-      size: this.#target?.size ?? this.manifest.size,
+      size: this.#target?.file.size ?? this.manifest.size,
       elapsedMs: Date.now() - this.#started,
       bytesReceived: this.#requests?.bytesReceived ?? 0,
       alreadyPresent,
     };
   }
 
-  /** Counts the recorded chunks of a resumed `.part` file that still hash right. */
-  async #reverify(part: PartFile, recorded: number[]): Promise<void> {
-    const unique = [...new Set(recorded)].filter((i) => i < this.manifest.chunkHashes.length);
+  /** Counts the recorded chunks of a resumed `.part` file (or staging) that still hash right. */
+  async #reverify(part: ChunkStore, recorded: number[]): Promise<void> {
+    const unique = [...new Set(recorded)].filter((i) =>
+      i < this.manifest.chunkHashes.length && this.#scheduler.missing(i)
+    );
     let buffer: Uint8Array = new Uint8Array(this.manifest.chunkSize);
     for (const index of unique) {
       this.#controller.signal.throwIfAborted();
@@ -395,13 +436,16 @@ export class Download {
       this.#scheduler.done.set(index);
       this.#bytesDone += length;
     }
+    const what = this.inside === undefined
+      ? this.manifest.name
+      : `${this.manifest.name}:${this.inside}`;
     this.#log.info(
-      `resuming ${this.manifest.name}: ${this.#scheduler.done.count} of ` +
-        `${this.manifest.chunkHashes.length} chunks already verified`,
+      `resuming ${what}: ${this.#scheduler.done.count} of ${this.#chunksWanted} chunks ` +
+        `already verified`,
     );
   }
 
-  async #fetchAll(part: PartFile): Promise<void> {
+  async #fetchAll(part: ChunkStore): Promise<void> {
     const signal = this.#controller.signal;
     const stallTimeoutMs = this.#options.stallTimeoutMs ?? STALL_TIMEOUT_MS;
     const requests = new ChunkRequests({

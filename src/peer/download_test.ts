@@ -271,6 +271,27 @@ Deno.test("a download fetches every chunk, verifies it and renames the file into
   assert.equal(net.gets(a.address).length, CHUNKS, "nothing asked the second time");
 });
 
+Deno.test("the sources a lookup found are used, and connected to, before any are asked for", async () => {
+  await using net = await network();
+  const a = net.source("a");
+  const seen: string[] = [];
+  const connect = a.connect.bind(a);
+  a.connect = () => {
+    seen.push("connect");
+    return connect();
+  };
+  const found = { sources: [{ peerId: "a", address: a.address }], complete: true };
+  const download = net.download({
+    sources: found,
+    findSources: () => {
+      seen.push("find");
+      return Promise.resolve(found);
+    },
+  });
+  await assertSaved(net, (await finished(download)).path);
+  assert.equal(seen[0], "connect", seen.join(", "));
+});
+
 Deno.test("a chunk that fails verification is never written and is asked again elsewhere", async () => {
   await using net = await network();
   const liar = net.source("liar", () => "bad", [3]);

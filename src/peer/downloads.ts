@@ -2,23 +2,38 @@
  * The downloads of a peer, from start to end: each is numbered, recorded in
  * the data folder so that it resumes after a restart, serves its verified
  * chunks while it runs, announces each new chunk, and is shared whole once
- * finished (unless the peer does not re-share downloads). All share one hashing worker and one budget of chunk buffers.
- * A download of one file of a folder is none of these: not recorded, not
- * served, not shared (its `.part` holds only some of the folder's chunks).
+ * finished (unless the peer does not re-share downloads). All share one hashing worker and one
+ * budget of chunk buffers. A download of one file of a folder is recorded and resumes too, but is
+ * neither served nor shared: its staging file holds only that file's part
+ * of the folder's chunks, and the file has no ID of its own.
+ *
+ * At start, the staging leftovers of this peer's folder downloads that no
+ * record will take up again (a crash before the record was written, a
+ * record deleted) are removed from the download folders it knows (see
+ * staging.ts). A peer without a data folder cannot resume, so it removes
+ * the staging of its unfinished folder downloads when it closes.
  *
  * @module
  */
 
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
 import { CHUNK_SIZE, MAX_CHUNKS_IN_MEMORY } from "../constants.ts";
 import { errorMessage, type Logger } from "../log.ts";
 import type { Manifest, ServerToPeer } from "../protocol/messages.ts";
 import { ChunkHasher } from "../storage/hasher.ts";
-import type { PeerState } from "../storage/peer_state.ts";
-import { partPath } from "../storage/safe_name.ts";
+import { folderFile } from "../storage/folder_file.ts";
+import { isFolder } from "../storage/manifest.ts";
+import { downloadKey, type DownloadRecord, type PeerState } from "../storage/peer_state.ts";
+import { ownerTag, removeLeftovers, stagingName } from "../storage/staging.ts";
 import { BufferPool } from "./buffer_pool.ts";
 import type { ConnectionSource } from "./chunk_requests.ts";
-import { Download, type DownloadOptions, isActive, type SourceFinder } from "./download.ts";
+import {
+  Download,
+  type DownloadOptions,
+  type FoundSources,
+  isActive,
+  type SourceFinder,
+} from "./download.ts";
 import type { Shares } from "./shares.ts";
 import type { ServerLink } from "./server_link.ts";
 
@@ -53,7 +68,7 @@ export class Downloads {
   /** Work done after a download ends (sharing the result), awaited on close. */
   #settling = new Set<Promise<void>>();
   #nextId = 1;
-  /** File ID -> the `.part` a failed download left, taken up by the next download of it. */
+  /** Download key -> the `.part` a failed download left, taken up by the next download of it. */
   #failed = new Map<string, { path: string; chunks: number[] }>();
   #hasher = new ChunkHasher();
   #buffers = new BufferPool(MAX_CHUNKS_IN_MEMORY, CHUNK_SIZE);
@@ -90,6 +105,7 @@ export class Downloads {
    * it left in `outDir` is taken up again, not left behind, as is the one
    * `resume` names (a journal's, read by the caller). With `inside`, only
    * that file of the folder is fetched; throws when the folder has none.
+   * `sources`: who the lookup found holding it, if it was just looked up.
    */
   start(
     fileId: string,
@@ -99,28 +115,41 @@ export class Downloads {
       inside?: string;
       localCopy?: string;
       resume?: { path: string; chunks: number[] };
+      sources?: FoundSources;
     },
   ): Download {
-    const { outDir, inside, localCopy } = options;
+    const { outDir, inside, localCopy, sources } = options;
     const running = this.find(fileId, inside);
     if (running) {
       this.#log.info(`${manifest.name} is already being downloaded`);
       return running;
     }
-    if (inside !== undefined) {
-      return this.#startInside(fileId, manifest, { outDir, inside, localCopy });
-    }
-    const failed = this.#failed.get(fileId);
-    this.#failed.delete(fileId);
+    const key = downloadKey({ fileId, manifest, inside });
+    const failed = this.#failed.get(key);
+    this.#failed.delete(key);
     const resume = options.resume ??
       (failed && dirname(failed.path) === outDir ? failed : undefined);
-    return this.#start(fileId, manifest, { outDir, resume, localCopy });
+    return this.#start(fileId, manifest, { outDir, inside, resume, sources, localCopy });
   }
 
-  /** Resumes the unfinished downloads the data folder remembers, unless `resume` is false. */
-  async resume(resume: boolean): Promise<void> {
+  /**
+   * Gets ready for a download about to start (its file being looked up):
+   * the hashing worker starts now, not when the first chunk arrives.
+   */
+  prepare(): void {
+    this.#hasher.prepare();
+  }
+
+  /**
+   * Resumes the unfinished downloads the data folder remembers, unless
+   * `resume` is false, after removing this peer's staging leftovers that
+   * none of them will take up, from their folders and from `outDir` (the
+   * default download folder).
+   */
+  async resume(resume: boolean, options: { outDir?: string } = {}): Promise<void> {
     if (!this.#options.state) return;
     const unfinished = await this.#options.state.loadDownloads();
+    await this.#removeLeftovers(unfinished.map(({ record }) => record), options.outDir);
     if (!resume) {
       if (unfinished.length > 0) {
         this.#log.info(`${unfinished.length} unfinished download(s) not resumed (--no-resume)`);
@@ -128,11 +157,16 @@ export class Downloads {
       return;
     }
     for (const { record, chunks } of unfinished) {
-      if (this.find(record.fileId)) continue;
-      this.#start(record.fileId, record.manifest, {
-        outDir: dirname(record.path),
-        resume: { path: record.path, chunks },
-      });
+      if (this.find(record.fileId, record.inside)) continue;
+      try {
+        this.#start(record.fileId, record.manifest, {
+          outDir: dirname(record.path),
+          inside: record.inside,
+          resume: { path: record.path, chunks },
+        });
+      } catch (error) {
+        this.#log.warn(`cannot resume the download of ${record.path}: ${errorMessage(error)}`);
+      }
     }
   }
 
@@ -153,53 +187,56 @@ export class Downloads {
   async cancel(id: number): Promise<Download> {
     const download = this.#list.find((d) => d.progress().id === id);
     if (!download) throw new Error(`no download number ${id}; see the list of downloads`);
-    const { state, path } = download.progress();
+    const { state } = download.progress();
     if (!isActive(state)) throw new Error(`download ${id} is already ${state}`);
     download.cancel();
     await download.done.catch(() => {});
-    if (download.inside === undefined) await this.#options.state?.endDownload(download.fileId);
-    if (path) await Deno.remove(partPath(path)).catch(() => {});
+    const { fileId, manifest, inside } = download;
+    await this.#options.state?.endDownload(downloadKey({ fileId, manifest, inside }));
+    if (download.partPath) {
+      await Deno.remove(download.partPath, { recursive: true }).catch(() => {});
+    }
     return download;
   }
 
-  /** Cancels every download (their `.part` files kept for resuming) and waits for the ends. */
+  /**
+   * Cancels every download (their `.part` files and staging kept for
+   * resuming; without a data folder, their staging removed) and waits for
+   * the ends.
+   */
   async close(): Promise<void> {
     for (const download of this.#list) download.cancel();
     await Promise.allSettled(this.#list.map((d) => d.done));
     await Promise.allSettled([...this.#settling]);
     this.#hasher.close();
+    if (this.#options.state) return;
+    for (const download of this.#list) {
+      const staging = download.partPath;
+      if (!staging || !isFolder(download.manifest) || download.progress().state === "done") {
+        continue;
+      }
+      await Deno.remove(staging, { recursive: true }).catch(() => {});
+    }
   }
 
-  /** Starts fetching the file `inside` of the folder `fileId` alone (see the module documentation). */
-  #startInside(
-    fileId: string,
-    manifest: Manifest,
-    options: { outDir: string; inside: string; localCopy?: string },
-  ): Download {
-    const download = new Download(fileId, manifest, {
-      ...options,
-      id: this.#nextId,
-      pool: this.#options.pool,
-      hasher: this.#hasher,
-      buffers: this.#buffers,
-      selfId: this.#options.selfId,
-      findSources: this.#options.findSources,
-      log: this.#log.child(`download ${manifest.name}:${options.inside}`),
-    });
-    this.#nextId++;
-    this.#list.push(download);
-    this.#track(download.done.then(() => {}, () => {}));
-    return download;
-  }
-
+  /**
+   * Starts a download; one of a whole file or folder is served while it
+   * runs and shared once done (unless the peer does not re-share), one file
+   * of a folder neither (see the module documentation). Throws when
+   * `inside` is not a file of the folder.
+   */
   #start(
     fileId: string,
     manifest: Manifest,
-    options: Pick<DownloadOptions, "outDir" | "resume" | "localCopy">,
+    options: Pick<DownloadOptions, "outDir" | "resume" | "inside" | "sources" | "localCopy">,
   ): Download {
     const { shares, state } = this.#options;
     const reshare = this.#options.reshare ?? true;
     const link = reshare ? this.#options.link : undefined;
+    const { inside } = options;
+    const whole = inside === undefined;
+    const key = downloadKey({ fileId, manifest, inside });
+    this.#hasher.prepare();
     const download = new Download(fileId, manifest, {
       ...options,
       id: this.#nextId++,
@@ -209,32 +246,57 @@ export class Downloads {
       selfId: this.#options.selfId,
       findSources: this.#options.findSources,
       onPartial: ({ path, part, chunks }) => {
+        const record: DownloadRecord = { fileId, manifest, path, ...(whole ? {} : { inside }) };
         this.#track(
-          state?.beginDownload({ fileId, manifest, path }, chunks.indexes()).catch((error) => {
+          state?.beginDownload(record, chunks.indexes()).catch((error) => {
             this.#log.warn(`cannot record the download for resuming: ${errorMessage(error)}`);
           }),
         );
-        if (reshare) shares.addPartial(fileId, { manifest, part, chunks });
+        if (reshare && whole) shares.addPartial(fileId, { manifest, part, chunks });
       },
       onChunk: (index) => {
-        link?.notify({ t: "have", fileId, chunks: [index] });
-        this.#track(state?.chunkDone(fileId, index).catch(() => {}));
+        if (whole) link?.notify({ t: "have", fileId, chunks: [index] });
+        this.#track(state?.chunkDone(key, index).catch(() => {}));
       },
-      log: this.#log.child(`download ${manifest.name}`),
+      log: this.#log.child(`download ${manifest.name}${whole ? "" : `:${inside}`}`),
     });
     this.#list.push(download);
     const settled = download.done.then(
-      (result) => this.#onDownloaded(fileId, manifest, result.path),
+      (result) => this.#onDownloaded(key, { fileId, manifest, path: result.path, whole }),
       () => {
-        shares.dropPartial(fileId);
+        if (whole) shares.dropPartial(fileId);
         const { state, path } = download.progress();
         if (state === "failed" && path) {
-          this.#failed.set(fileId, { path, chunks: download.verifiedChunks() });
+          this.#failed.set(key, { path, chunks: download.verifiedChunks() });
         }
       },
     );
     this.#track(settled);
     return download;
+  }
+
+  /**
+   * Removes this peer's staging leftovers from the folders of `records` and
+   * from `outDir`, keeping those the records will take up again.
+   */
+  async #removeLeftovers(records: DownloadRecord[], outDir: string | undefined): Promise<void> {
+    const owner = ownerTag(this.#options.selfId);
+    const dirs = [...records.map((record) => dirname(record.path)), ...(outDir ? [outDir] : [])];
+    try {
+      const keep = new Set<string>();
+      for (const record of records) {
+        if (!isFolder(record.manifest)) continue;
+        const entry = record.inside === undefined
+          ? undefined
+          : folderFile(record.manifest, record.inside).entry;
+        keep.add(join(dirname(record.path), stagingName(record.fileId, { owner, entry })));
+      }
+      for (const path of await removeLeftovers(dirs, { owner, keep })) {
+        this.#log.info(`removed ${path}, left by a download of this peer that nothing resumes`);
+      }
+    } catch (error) {
+      this.#log.warn(`cannot remove what earlier downloads left: ${errorMessage(error)}`);
+    }
   }
 
   /** Keeps `work` (a state write, a download's end) for {@linkcode close} to wait for. */
@@ -244,10 +306,14 @@ export class Downloads {
     work.finally(() => this.#settling.delete(work));
   }
 
-  async #onDownloaded(fileId: string, manifest: Manifest, path: string): Promise<void> {
+  async #onDownloaded(
+    key: string,
+    done: { fileId: string; manifest: Manifest; path: string; whole: boolean },
+  ): Promise<void> {
+    const { fileId, manifest, path, whole } = done;
     try {
-      await this.#options.state?.endDownload(fileId);
-      if (this.#options.reshare === false) return;
+      await this.#options.state?.endDownload(key);
+      if (this.#options.reshare === false || !whole) return;
       await this.#options.shares.addDownloaded({ fileId, manifest, path });
     } catch (error) {
       this.#log.warn(`could not share the downloaded ${path}: ${errorMessage(error)}`);

@@ -4,6 +4,7 @@ import { silentLogger } from "../log.ts";
 import { hashFile } from "../storage/hash_file.ts";
 import { hashFolder } from "../storage/hash_folder.ts";
 import { PeerState } from "../storage/peer_state.ts";
+import { pathExists } from "../storage/safe_name.ts";
 import { tempDir } from "../test_dir.ts";
 import type { ChunkConnection } from "./chunk_requests.ts";
 import { Downloads } from "./downloads.ts";
@@ -118,7 +119,7 @@ Deno.test("a cancelled download loses its .part and is not resumed", async () =>
   await state.close();
 });
 
-Deno.test("one file of a folder is not recorded, served or shared, and runs beside the whole folder", async () => {
+Deno.test("one file of a folder is recorded but not served or shared, and runs beside the whole folder", async () => {
   await using dir = await tempDir();
   const folder = join(dir.path, "album");
   await Deno.mkdir(join(folder, "a"), { recursive: true });
@@ -136,9 +137,13 @@ Deno.test("one file of a folder is not recorded, served or shared, and runs besi
   assert.notEqual(one, whole, "a file of the folder is a download of its own");
   assert.equal(list.start(fileId, manifest, { outDir: out, inside: "b.bin" }), one);
   await waitFor(() => one.progress().state === "running");
-  await waitFor(async () => (await state.loadDownloads()).length === 1);
+  await waitFor(async () => (await state.loadDownloads()).length === 2);
+  const records = (await state.loadDownloads()).map(({ record }) => record.inside ?? "whole");
+  assert.deepEqual(records.sort(), ["b.bin", "whole"], "each is recorded to be resumed");
   await list.cancel(one.progress().id);
-  assert.equal((await state.loadDownloads()).length, 1, "the folder's record is kept");
+  assert.equal(one.partPath !== undefined && await pathExists(one.partPath), false, "no staging");
+  const [kept] = await state.loadDownloads();
+  assert.equal(kept.record.inside, undefined, "the folder's record is kept");
   serving = true;
   const again = list.start(fileId, manifest, { outDir: out, inside: "b.bin" });
   assert.deepEqual(await Deno.readFile((await again.done).path), new Uint8Array([4, 5]));

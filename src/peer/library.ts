@@ -11,7 +11,7 @@ import { Bitfield } from "../storage/bitfield.ts";
 import { ChunkSource } from "../storage/chunk_source.ts";
 import { FolderSource } from "../storage/folder_source.ts";
 import { chunkLength, chunkOffset, isFolder } from "../storage/manifest.ts";
-import type { PartFile } from "../storage/part_file.ts";
+import type { ChunkStore } from "../storage/part_file.ts";
 import type { SharedRecord } from "../storage/peer_state.ts";
 
 /** A file this peer can serve chunks of. */
@@ -46,10 +46,10 @@ export function sharedFile(record: SharedRecord): ServedFile {
   };
 }
 
-/** A download in progress: serves the verified chunks of its `.part` file. */
+/** A download in progress: serves the verified chunks of its `.part` file (or staged files). */
 export function partialFile(
   fileId: string,
-  options: { manifest: Manifest; part: PartFile; chunks: Bitfield },
+  options: { manifest: Manifest; part: ChunkStore; chunks: Bitfield },
 ): ServedFile {
   const { manifest, part, chunks } = options;
   return {

@@ -65,6 +65,11 @@ export interface PeerOptions {
    * whole once done, remembered for the next start); default true.
    */
   reshare?: boolean;
+  /**
+   * The folder downloads go to by default: what this peer's crashed folder
+   * downloads left there, and nothing resumes, is removed at start.
+   */
+  outDir?: string;
   log?: Logger;
 }
 
@@ -209,7 +214,9 @@ export class PeerNode {
         await peer.#lan?.start();
         await peer.#shares.restore();
         peer.#link?.start();
-        await peer.#downloads.resume(options.resume ?? true);
+        await peer.#downloads.resume(options.resume ?? true, {
+          outDir: options.outDir && resolve(options.outDir),
+        });
       } catch (error) {
         await peer.close();
         throw error;
@@ -285,10 +292,15 @@ export class PeerNode {
    */
   async download(query: string, outDir: string): Promise<Download> {
     const { query: asked, inside } = splitQuery(query);
+    this.#downloads.prepare();
     const id = HEX_QUERY.test(asked) ? asked : await this.#network.resolveName(asked);
-    const { fileId, manifest } = await this.lookup(id);
-    const localCopy = this.#shares.wholePath(fileId);
-    return this.#downloads.start(fileId, manifest, { outDir: resolve(outDir), inside, localCopy });
+    const { fileId, manifest, sources, total } = await this.lookup(id);
+    return this.#downloads.start(fileId, manifest, {
+      outDir: resolve(outDir),
+      inside,
+      localCopy: this.#shares.wholePath(fileId),
+      sources: { sources, complete: total <= sources.length },
+    });
   }
 
   /**

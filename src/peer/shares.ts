@@ -15,7 +15,7 @@ import type { SourceChangedError } from "../storage/chunk_source.ts";
 import { hashFile, type HashProgress } from "../storage/hash_file.ts";
 import { hashFolder, walkFolder } from "../storage/hash_folder.ts";
 import { isFolder } from "../storage/manifest.ts";
-import type { PartFile } from "../storage/part_file.ts";
+import type { ChunkStore } from "../storage/part_file.ts";
 import type { PeerState, SharedRecord, ShareOrigin } from "../storage/peer_state.ts";
 import { type Library, partialFile, type ServedFile, sharedEntry, sharedFile } from "./library.ts";
 import type { ServerLink } from "./server_link.ts";
@@ -128,7 +128,7 @@ export class Shares {
    */
   addPartial(
     fileId: string,
-    download: { manifest: Manifest; part: PartFile; chunks: Bitfield },
+    download: { manifest: Manifest; part: ChunkStore; chunks: Bitfield },
   ): void {
     const existing = this.#library.get(fileId);
     if (existing && existing.chunks === undefined) return;

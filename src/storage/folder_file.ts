@@ -48,15 +48,17 @@ export function closePaths(paths: readonly string[], wanted: string, count: numb
 }
 
 /**
- * The file at `inside` in the folder `manifest` describes, and the chunks
- * of the folder's stream that hold its bytes (none for an empty file).
+ * The file at `inside` in the folder `manifest` describes, its index among
+ * the manifest's entries (which names its staging file and journal), and
+ * the chunks of the folder's stream that hold its bytes (none for an empty
+ * file).
  * Throws when `manifest` is a file's, when `inside` breaks a rule of folder
  * paths, or when the folder has no file there (naming the closest ones).
  */
 export function folderFile(
   manifest: Manifest,
   inside: string,
-): { file: StreamFile; chunks: Bitfield } {
+): { file: StreamFile; entry: number; chunks: Bitfield } {
   if (!manifest.entries) {
     throw new Error(
       `${printable(manifest.name)} is a file, not a folder: download it without :path`,
@@ -79,5 +81,6 @@ export function folderFile(
       chunks.set(index);
     }
   }
-  return { file, chunks };
+  const entry = manifest.entries.findIndex((candidate) => candidate.path === inside);
+  return { file, entry, chunks };
 }

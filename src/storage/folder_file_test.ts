@@ -29,6 +29,7 @@ Deno.test("a file of a folder maps to the chunks holding its bytes", () => {
   assert.deepEqual(folderFile(folder, "b/two.bin").chunks.indexes(), [2, 3, 4]);
   assert.equal(folderFile(folder, "b/two.bin").file.executable, true);
   assert.deepEqual(folderFile(folder, "three.bin").chunks.indexes(), [4]);
+  assert.equal(folderFile(folder, "three.bin").entry, 4, "its index among the entries");
   assert.deepEqual(folderFile(folder, "a/zero").chunks.indexes(), [], "an empty file needs none");
 });
 

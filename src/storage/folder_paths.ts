@@ -24,13 +24,35 @@ export class FolderPathError extends Error {
 
 const encoder = new TextEncoder();
 
-/** Orders strings by their UTF-8 bytes, the order of a folder manifest's entries. */
+/** First and last UTF-16 surrogate code unit. */
+const SURROGATE_FIRST = 0xd800;
+const SURROGATE_LAST = 0xdfff;
+
+/**
+ * Orders strings by their UTF-8 bytes, the order of a folder manifest's
+ * entries. Where neither string has a surrogate at the first difference,
+ * code units order as UTF-8 bytes do, so only such strings are encoded.
+ */
 export function compareUtf8(a: string, b: string): number {
+  const length = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < length && a.charCodeAt(i) === b.charCodeAt(i)) i++;
+  if (i === length) {
+    if (a.length === b.length || !isSurrogate((a.length > b.length ? a : b).charCodeAt(i))) {
+      return a.length - b.length;
+    }
+  } else if (!isSurrogate(a.charCodeAt(i)) && !isSurrogate(b.charCodeAt(i))) {
+    return a.charCodeAt(i) - b.charCodeAt(i);
+  }
   const x = encoder.encode(a);
   const y = encoder.encode(b);
-  const length = Math.min(x.length, y.length);
-  for (let i = 0; i < length; i++) if (x[i] !== y[i]) return x[i] - y[i];
+  const shorter = Math.min(x.length, y.length);
+  for (let j = 0; j < shorter; j++) if (x[j] !== y[j]) return x[j] - y[j];
   return x.length - y.length;
+}
+
+function isSurrogate(code: number): boolean {
+  return code >= SURROGATE_FIRST && code <= SURROGATE_LAST;
 }
 
 /** The key two names collide under on a case-insensitive, normalising file system. */
@@ -87,22 +109,31 @@ export function checkFolderEntries(entries: readonly FolderEntry[]): void {
   const seen = new Map<string, string>();
   const files = new Set<string>();
   const emptyFolders = new Set<string>();
+  /**
+   * Folders implied by earlier entries, already checked. A later entry is
+   * never one of them (it would sort before the entries under it), so the
+   * checks of such a folder need not be made again for each file in it.
+   */
+  const implied = new Set<string>();
   let previous: FolderEntry | undefined;
   for (const entry of entries) {
     const { path } = entry;
     const bad = (why: string) => new FolderPathError(`refusing entry "${show(path)}": ${why}`);
-    checkFolderPath(path);
+    if (path.startsWith("/")) throw bad("it is an absolute path");
     const names = path.split("/");
+    if (names.length > MAX_FOLDER_DEPTH) throw bad(`it is deeper than ${MAX_FOLDER_DEPTH} levels`);
     if (entry.kind === "folder" && entry.size !== 0) throw bad("a folder has a size");
     if (previous && compareUtf8(previous.path, path) >= 0) {
       throw bad(`it is listed twice or out of order (after "${show(previous.path)}")`);
     }
-    for (let depth = 1; depth <= names.length; depth++) {
-      const prefix = names.slice(0, depth).join("/");
-      if (depth < names.length && files.has(prefix)) {
-        throw bad(`"${show(prefix)}" is both a file and a folder`);
-      }
-      if (depth < names.length && emptyFolders.has(prefix)) {
+    let prefix = "";
+    for (let depth = 0; depth < names.length; depth++) {
+      prefix = depth === 0 ? names[0] : `${prefix}/${names[depth]}`;
+      const folder = depth < names.length - 1;
+      if (folder && implied.has(prefix)) continue;
+      checkName(names[depth], path);
+      if (folder && files.has(prefix)) throw bad(`"${show(prefix)}" is both a file and a folder`);
+      if (folder && emptyFolders.has(prefix)) {
         throw bad(`its folder "${show(prefix)}" is listed as empty`);
       }
       const key = foldKey(prefix);
@@ -111,6 +142,7 @@ export function checkFolderEntries(entries: readonly FolderEntry[]): void {
       else if (other !== prefix) {
         throw bad(`it collides with "${show(other)}" where case or accents are not told apart`);
       }
+      if (folder) implied.add(prefix);
     }
     (entry.kind === "folder" ? emptyFolders : files).add(path);
     previous = entry;

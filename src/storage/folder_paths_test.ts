@@ -33,6 +33,18 @@ Deno.test("paths are ordered by UTF-8 bytes, not UTF-16 units", () => {
   assert.ok(compareUtf8("\uff5e", "\u{1f600}") < 0);
   assert.ok(compareUtf8("a", "a/b") < 0);
   assert.ok(compareUtf8("a-b", "a/b") < 0);
+  assert.ok(compareUtf8("x\uffee", "x\u{1f600}") < 0);
+  assert.ok(compareUtf8("x\u{1f600}", "xa") > 0);
+  assert.ok(compareUtf8("x", "x\u{1f600}") < 0);
+  assert.equal(compareUtf8("x\u{1f600}", "x\u{1f600}"), 0);
+  assert.ok(compareUtf8("\u{1f600}", "\u{1f601}") < 0);
+});
+
+Deno.test("a file under a folder checked earlier is still checked itself", () => {
+  refused([file("a/b.txt"), file("a/nul.txt")], "reserves");
+  refused([file("a/b.txt"), file("a/B.TXT/c")], /collides with "a\/b\.txt"|out of order/);
+  refused([file("a/b/c.txt"), file("a/B/d.txt")], /out of order|collides/);
+  refused([file("A/b.txt"), file("a/c.txt")], 'collides with "A"');
 });
 
 Deno.test("an absolute path is refused", () => refused([file("/etc/passwd")], "/etc/passwd"));

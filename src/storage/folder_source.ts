@@ -8,15 +8,14 @@
  * @module
  */
 
-import { join } from "node:path";
 import { SourceChangedError } from "./chunk_source.ts";
-import { FolderLayout, type StreamPiece } from "./folder_stream.ts";
+import { FolderLayout, pathOnDisk, type StreamPiece } from "./folder_stream.ts";
 import { readFull } from "./hash_file.ts";
 import { chunkLength, chunkOffset, type Manifest } from "./manifest.ts";
 
-/** Files of one chunk read at once. */
+/** Large files of one chunk read at once. */
 const PARALLEL_PIECES = 16;
-/** Files up to this size are read in one blocking call (see `#readSmall`). */
+/** Files up to this size are read with blocking calls (see `#readSmall`). */
 const SMALL_FILE_BYTES = 64 * 1024;
 
 /** Reads chunks of one shared folder, checking that its files did not change. */
@@ -36,38 +35,48 @@ export class FolderSource {
     this.#layout = new FolderLayout(options.manifest.entries ?? []);
   }
 
-  /** Reads chunk `index` into `target`, which must be exactly the chunk's length. */
+  /**
+   * Reads chunk `index` into `target`, which must be exactly the chunk's
+   * length. Small files are read one after another with blocking calls,
+   * large ones several at once.
+   */
   async readChunk(index: number, target: Uint8Array): Promise<void> {
     if (target.length !== chunkLength(this.manifest, index)) {
       throw new RangeError(`buffer does not fit chunk ${index}`);
     }
-    const pieces = this.#layout.pieces(chunkOffset(this.manifest, index), target.length);
-    // A chunk of small files spans hundreds of them: read several at once,
-    // or each file's open, stat, read and close wait in turn.
+    const large: StreamPiece[] = [];
+    for (const piece of this.#layout.pieces(chunkOffset(this.manifest, index), target.length)) {
+      if (piece.file.size <= SMALL_FILE_BYTES) this.#readSmall(piece, target);
+      else large.push(piece);
+    }
     let next = 0;
     const reader = async () => {
-      while (next < pieces.length) await this.#readPiece(pieces[next++], target);
+      while (next < large.length) await this.#readLarge(large[next++], target);
     };
-    await Promise.all(Array.from({ length: Math.min(PARALLEL_PIECES, pieces.length) }, reader));
+    await Promise.all(Array.from({ length: Math.min(PARALLEL_PIECES, large.length) }, reader));
   }
 
-  async #readPiece(piece: StreamPiece, target: Uint8Array): Promise<void> {
-    const path = join(this.path, ...piece.file.path.split("/"));
-    if (piece.file.size <= SMALL_FILE_BYTES) {
-      this.#readSmall(path, piece, target);
-      return;
+  #path(piece: StreamPiece): string {
+    return pathOnDisk(this.path, piece.file.path);
+  }
+
+  /** Throws {@linkcode SourceChangedError} unless `info` is what the manifest says of `piece`'s file. */
+  #check(path: string, piece: StreamPiece, info: Deno.FileInfo): void {
+    if (info.size !== piece.file.size) {
+      throw new SourceChangedError(path, `changed size (${info.size} bytes now)`);
     }
+    if ((info.mtime?.getTime() ?? 0) > this.mtimeMs) {
+      throw new SourceChangedError(path, "was modified");
+    }
+  }
+
+  async #readLarge(piece: StreamPiece, target: Uint8Array): Promise<void> {
+    const path = this.#path(piece);
     const file = await Deno.open(path, { read: true }).catch(() => {
       throw new SourceChangedError(path, "was removed");
     });
     try {
-      const info = await file.stat();
-      if (info.size !== piece.file.size) {
-        throw new SourceChangedError(path, `changed size (${info.size} bytes now)`);
-      }
-      if ((info.mtime?.getTime() ?? 0) > this.mtimeMs) {
-        throw new SourceChangedError(path, "was modified");
-      }
+      this.#check(path, piece, await file.stat());
       await file.seek(piece.fileOffset, Deno.SeekMode.Start);
       const view = target.subarray(piece.rangeOffset, piece.rangeOffset + piece.length);
       if (await readFull(file, view) !== piece.length) {
@@ -79,29 +88,31 @@ export class FolderSource {
   }
 
   /**
-   * Reads a small file's piece with blocking calls: two system calls instead
-   * of five awaited operations, which for thousands of small files is most
-   * of the time; the event loop waits only as long as one small read.
+   * Reads a small file's piece straight into `target` with blocking calls
+   * (open, stat, read, close): for thousands of small files the cost of an
+   * awaited operation each is most of the time, and the event loop waits
+   * only as long as one small read.
    */
-  #readSmall(path: string, piece: StreamPiece, target: Uint8Array): void {
-    let bytes: Uint8Array;
-    let info: Deno.FileInfo;
+  #readSmall(piece: StreamPiece, target: Uint8Array): void {
+    const path = this.#path(piece);
+    let file: Deno.FsFile;
     try {
-      info = Deno.statSync(path);
-      bytes = Deno.readFileSync(path);
+      file = Deno.openSync(path, { read: true });
     } catch {
       throw new SourceChangedError(path, "was removed");
     }
-    if (bytes.length !== piece.file.size || info.size !== piece.file.size) {
-      throw new SourceChangedError(path, `changed size (${bytes.length} bytes now)`);
+    try {
+      this.#check(path, piece, file.statSync());
+      if (piece.fileOffset > 0) file.seekSync(piece.fileOffset, Deno.SeekMode.Start);
+      const view = target.subarray(piece.rangeOffset, piece.rangeOffset + piece.length);
+      for (let filled = 0; filled < view.length;) {
+        const count = file.readSync(view.subarray(filled));
+        if (count === null) throw new SourceChangedError(path, "was truncated");
+        filled += count;
+      }
+    } finally {
+      file.close();
     }
-    if ((info.mtime?.getTime() ?? 0) > this.mtimeMs) {
-      throw new SourceChangedError(path, "was modified");
-    }
-    target.set(
-      bytes.subarray(piece.fileOffset, piece.fileOffset + piece.length),
-      piece.rangeOffset,
-    );
   }
 
   /** Nothing to release: files are opened per read. */

@@ -7,7 +7,18 @@
  * @module
  */
 
+import { sep } from "node:path";
 import type { FolderEntry } from "../protocol/messages.ts";
+
+/**
+ * The path on disk of the entry at `path` (checked, `/`-separated) in the
+ * folder at `root`: what `join` gives, without its cost, which thousands of
+ * small files a chunk make felt.
+ */
+export function pathOnDisk(root: string, path: string): string {
+  const inside = sep === "/" ? path : path.replaceAll("/", sep);
+  return root.endsWith(sep) ? root + inside : root + sep + inside;
+}
 
 /** A file of a folder and where its bytes start in the folder's stream. */
 export interface StreamFile {
@@ -95,6 +106,25 @@ export class FolderLayout {
       if (whole) done++;
     }
     return done;
+  }
+
+  /**
+   * Every folder of the tree, by path: those listed empty and those files
+   * lie in, each parent before its children.
+   */
+  allFolders(): string[] {
+    const folders = new Set<string>();
+    const addParents = (path: string) => {
+      for (let slash = path.indexOf("/"); slash >= 0; slash = path.indexOf("/", slash + 1)) {
+        folders.add(path.slice(0, slash));
+      }
+    };
+    for (const file of this.files) addParents(file.path);
+    for (const folder of this.folders) {
+      addParents(folder);
+      folders.add(folder);
+    }
+    return [...folders].sort();
   }
 
   /** The file at `path`, if the folder has it. */

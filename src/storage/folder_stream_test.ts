@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { FolderLayout } from "./folder_stream.ts";
+import { join } from "node:path";
+import { FolderLayout, pathOnDisk } from "./folder_stream.ts";
 
 const layout = new FolderLayout([
   { path: "a", kind: "file", size: 5 },
@@ -50,4 +51,20 @@ Deno.test("files are whole once every chunk holding their bytes is in; empty one
   assert.equal(done([0, 1]), 2);
   assert.equal(done([0, 1, 2]), 3, "c is in chunks 1 and 2");
   assert.equal(done([0, 1, 2, 3]), 4);
+});
+
+Deno.test("every folder of a tree is listed once, parents first", () => {
+  const tree = new FolderLayout([
+    { path: "a/b/c.txt", kind: "file", size: 1 },
+    { path: "a/b/d.txt", kind: "file", size: 1 },
+    { path: "a/e/f", kind: "folder", size: 0 },
+    { path: "g.txt", kind: "file", size: 1 },
+  ]);
+  assert.deepEqual(tree.allFolders(), ["a", "a/b", "a/e", "a/e/f"]);
+});
+
+Deno.test("a path on disk is what join gives", () => {
+  for (const [root, path] of [["/out/stage", "a/b.txt"], ["/", "a"], ["rel", "x/y/z"]]) {
+    assert.equal(pathOnDisk(root, path), join(root, ...path.split("/")));
+  }
 });

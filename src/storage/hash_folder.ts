@@ -16,6 +16,9 @@ import type { HashedFile, HashProgress } from "./hash_file.ts";
 import { readFull } from "./hash_file.ts";
 import { computeFileId, toHex } from "./manifest.ts";
 
+/** Entries a walk looks at between two chances for other work to run. */
+const ENTRIES_PER_YIELD = 1024;
+
 /** Options of {@linkcode hashFolder}. */
 export interface HashFolderOptions {
   /** Chunk size; default 4 MiB. */
@@ -28,25 +31,34 @@ export interface HashFolderOptions {
   signal?: AbortSignal;
 }
 
-/** The entries of the tree at `root`, sorted by path bytes, and the newest file modification time. */
+/**
+ * The entries of the tree at `root`, sorted by path bytes, and the newest
+ * file modification time. Each folder is listed and its entries looked at
+ * with blocking calls (an awaited call each would cost most of the time of
+ * a tree of many small files), the event loop let go between folders once
+ * {@linkcode ENTRIES_PER_YIELD} entries were looked at.
+ */
 export async function walkFolder(
   root: string,
   onSkip: (message: string) => void = () => {},
 ): Promise<{ entries: FolderEntry[]; mtimeMs: number }> {
   const entries: FolderEntry[] = [];
   let mtimeMs = 0;
+  let sinceYield = 0;
   async function walk(dir: string, prefix: string): Promise<void> {
     let kept = 0;
-    for await (const item of Deno.readDir(dir)) {
+    const folders: [string, string][] = [];
+    for (const item of Deno.readDirSync(dir)) {
       const path = prefix === "" ? item.name : `${prefix}/${item.name}`;
       const absolute = join(dir, item.name);
       if (item.isSymlink) {
         onSkip(`skipping the symlink ${absolute}: links are not shared`);
         continue;
       }
-      const info = await Deno.lstat(absolute);
+      const info = Deno.lstatSync(absolute);
+      sinceYield++;
       if (info.isDirectory) {
-        await walk(absolute, path);
+        folders.push([absolute, path]);
       } else if (info.isFile) {
         const executable = ((info.mode ?? 0) & 0o100) !== 0;
         entries.push({ path, kind: executable ? "executable" : "file", size: info.size });
@@ -58,6 +70,13 @@ export async function walkFolder(
       kept++;
     }
     if (kept === 0 && prefix !== "") entries.push({ path: prefix, kind: "folder", size: 0 });
+    for (const [absolute, path] of folders) {
+      if (sinceYield >= ENTRIES_PER_YIELD) {
+        sinceYield = 0;
+        await new Promise((resolve) => setTimeout(resolve, 0));
+      }
+      await walk(absolute, path);
+    }
   }
   await walk(root, "");
   entries.sort((a, b) => compareUtf8(a.path, b.path));

@@ -38,6 +38,14 @@ export class ChunkHasher {
     return { hash: result.hash, data: new Uint8Array(result.buffer, 0, length) };
   }
 
+  /**
+   * Starts the worker now, if it is not running: it takes tens of
+   * milliseconds to start, which the first chunk would otherwise wait for.
+   */
+  prepare(): void {
+    this.#start();
+  }
+
   /** Stops the worker; pending hashes reject. */
   close(): void {
     this.#worker?.terminate();

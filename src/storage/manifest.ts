@@ -19,6 +19,10 @@ const FOLDER_TAG = "p2pft-folder-v1";
 const ENTRY_KINDS = { file: 0, executable: 1, folder: 2 } as const;
 const U64_BYTES = 8;
 const U32_BYTES = 4;
+/** Values a u32 holds. */
+const U32_RANGE = 2 ** 32;
+/** Bytes of a folder entry before its path: kind (u8), size (u64), path length (u32). */
+const ENTRY_HEAD_BYTES = 1 + U64_BYTES + U32_BYTES;
 
 /** Number of chunks of a file of `size` bytes. */
 export function chunkCount(size: number, chunkSize: number): number {
@@ -92,13 +96,11 @@ export function isFolder(manifest: Omit<Manifest, "name">): boolean {
 export function encodeFolderCanonical(manifest: Omit<Manifest, "name">): Uint8Array {
   const encoder = new TextEncoder();
   const entries = manifest.entries ?? [];
-  const paths = entries.map((entry) => encoder.encode(entry.path));
   const tag = encoder.encode(FOLDER_TAG);
   const count = manifest.chunkHashes.length;
-  const entryBytes = paths.reduce((sum, path) => sum + 1 + U64_BYTES + U32_BYTES + path.length, 0);
-  const out = new Uint8Array(
-    tag.length + U64_BYTES + 3 * U32_BYTES + entryBytes + count * HASH_BYTES,
-  );
+  // Room for the longest encoding (3 bytes per UTF-16 unit); cut to what was written.
+  const room = entries.reduce((sum, entry) => sum + ENTRY_HEAD_BYTES + 3 * entry.path.length, 0);
+  const out = new Uint8Array(tag.length + U64_BYTES + 3 * U32_BYTES + room + count * HASH_BYTES);
   const view = new DataView(out.buffer);
   out.set(tag, 0);
   let offset = tag.length;
@@ -107,19 +109,20 @@ export function encodeFolderCanonical(manifest: Omit<Manifest, "name">): Uint8Ar
   view.setUint32(offset + U64_BYTES + U32_BYTES, count);
   view.setUint32(offset + U64_BYTES + 2 * U32_BYTES, entries.length);
   offset += U64_BYTES + 3 * U32_BYTES;
-  entries.forEach((entry, i) => {
+  for (const entry of entries) {
     view.setUint8(offset, ENTRY_KINDS[entry.kind]);
-    view.setBigUint64(offset + 1, BigInt(entry.size));
-    view.setUint32(offset + 1 + U64_BYTES, paths[i].length);
-    offset += 1 + U64_BYTES + U32_BYTES;
-    out.set(paths[i], offset);
-    offset += paths[i].length;
-  });
+    // The size as a u64 in two halves: no BigInt per entry.
+    view.setUint32(offset + 1, Math.floor(entry.size / U32_RANGE));
+    view.setUint32(offset + 1 + U32_BYTES, entry.size % U32_RANGE);
+    const { written } = encoder.encodeInto(entry.path, out.subarray(offset + ENTRY_HEAD_BYTES));
+    view.setUint32(offset + 1 + U64_BYTES, written);
+    offset += ENTRY_HEAD_BYTES + written;
+  }
   for (const hash of manifest.chunkHashes) {
-    out.set(fromHex(hash), offset);
+    out.subarray(offset, offset + HASH_BYTES).setFromHex(hash);
     offset += HASH_BYTES;
   }
-  return out;
+  return out.subarray(0, offset);
 }
 
 /** The file ID of the content a manifest describes (a folder's, when it lists entries). */

@@ -88,3 +88,23 @@ Deno.test("a folder's ID covers its entries and differs from a file's with the s
     toHex(new TextEncoder().encode("p2pft-folder-v1")),
   );
 });
+
+Deno.test("a folder entry is its kind, its size as a u64, its UTF-8 path's length, then the path", () => {
+  const size = 2 ** 40 + 5;
+  const path = "ü/日本 \u{1f600}";
+  const folder = {
+    size,
+    chunkSize: CHUNK_SIZE,
+    chunkHashes: Array(262_145).fill("cd".repeat(32)),
+    entries: [{ path, kind: "executable" as const, size }],
+  };
+  const encoded = encodeFolderCanonical(folder);
+  const utf8 = new TextEncoder().encode(path);
+  const entry = encoded.subarray(15 + 8 + 4 + 4 + 4);
+  const view = new DataView(entry.buffer, entry.byteOffset);
+  assert.equal(view.getUint8(0), 1, "executable");
+  assert.equal(view.getBigUint64(1), BigInt(size));
+  assert.equal(view.getUint32(9), utf8.length);
+  assert.deepEqual(entry.subarray(13, 13 + utf8.length), utf8);
+  assert.equal(encoded.length, 15 + 8 + 12 + 13 + utf8.length + 262_145 * 32, "nothing more");
+});

@@ -11,8 +11,24 @@
 import { WRITE_PIECE_BYTES } from "../constants.ts";
 import { partPath } from "./safe_name.ts";
 
+/**
+ * Where a download's verified chunks go and are read back from (to be
+ * re-verified on resume, or served to other peers): a file's `.part` file,
+ * or the files of a folder being staged (see folder_part.ts).
+ */
+export interface ChunkStore {
+  /** Path of the `.part` file, or of the staging folder or file. */
+  readonly path: string;
+  /** Writes `data` at `offset` of the stream; resolves once every byte is written. */
+  write(offset: number, data: Uint8Array): Promise<void>;
+  /** Reads `target.length` bytes at `offset`; resolves to the count read (short where missing). */
+  read(offset: number, target: Uint8Array): Promise<number>;
+  /** Closes open files (once; later calls do nothing), keeping what was written. */
+  close(): Promise<void>;
+}
+
 /** Writes chunks at their offsets into a `.part` file. Writes are serialised. */
-export class PartFile {
+export class PartFile implements ChunkStore {
   /** Path of the `.part` file. */
   readonly path: string;
   #file: Deno.FsFile;

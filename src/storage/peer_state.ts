@@ -4,9 +4,11 @@
  * - `peer.json` (its ID) and `shared.json` (what it shares) are rewritten
  *   whole, written to a temporary file, flushed, then renamed over the old
  *   one: a reader sees the old or the new file, never half of one.
- * - each download has `downloads/<id>.json`, written once the same way, and
- *   `downloads/<id>.chunks`, an append-only journal of verified chunk
- *   indexes (4 bytes each); a torn last record from a crash is ignored.
+ * - each download has `downloads/<key>.json`, written once the same way, and
+ *   `downloads/<key>.chunks`, an append-only journal of verified chunk
+ *   indexes (4 bytes each); a torn last record from a crash is ignored. The
+ *   key is the file ID, with `-<n>` for one file of a folder fetched alone
+ *   (see {@linkcode downloadKey}).
  *
  * JSON files and a journal were chosen over an embedded database because the
  * state is small, rarely rewritten except for the journal, readable by a
@@ -20,6 +22,7 @@
 import { join } from "node:path";
 import { z } from "zod";
 import { manifestSchema } from "../protocol/messages.ts";
+import { folderFile } from "./folder_file.ts";
 import type { Manifest } from "./manifest.ts";
 
 const STATE_VERSION = 1;
@@ -44,8 +47,10 @@ export interface SharedRecord {
 export interface DownloadRecord {
   fileId: string;
   manifest: Manifest;
-  /** Final path the file will have (its `.part` sits beside it). */
+  /** Final path the file will have (its `.part` sits beside it; a folder's staging too). */
   path: string;
+  /** The path of the one file of the folder fetched alone, if only one is. */
+  inside?: string;
 }
 
 const sharedRecordSchema = z.object({
@@ -64,7 +69,19 @@ const downloadFileSchema = z.object({
   fileId: z.string(),
   manifest: manifestSchema,
   path: z.string(),
+  inside: z.string().optional(),
 });
+
+/**
+ * What names a download's journal: its file ID, or `<file ID>-<n>` for the
+ * file at `inside` of the folder, `n` being its index among the entries
+ * (so the folder and several of its files can download at once). Throws
+ * when the folder has no file at `inside`, naming the closest it has.
+ */
+export function downloadKey(record: Omit<DownloadRecord, "path">): string {
+  if (record.inside === undefined) return record.fileId;
+  return `${record.fileId}-${folderFile(record.manifest, record.inside).entry}`;
+}
 
 /** Writes `text` to `path` atomically: temporary file, flush, rename. */
 export async function writeFileAtomic(path: string, text: string): Promise<void> {
@@ -169,33 +186,37 @@ export class PeerState {
     return loadUnfinishedDownloads(this.dir);
   }
 
-  /** Records a download that starts (or restarts) with the chunks `chunks` verified. */
+  /**
+   * Records a download that starts (or restarts) with the chunks `chunks`
+   * verified, under its {@linkcode downloadKey}.
+   */
   async beginDownload(record: DownloadRecord, chunks: number[]): Promise<void> {
+    const key = downloadKey(record);
     await writeFileAtomic(
-      join(this.dir, "downloads", `${record.fileId}.json`),
+      join(this.dir, "downloads", `${key}.json`),
       JSON.stringify({ version: STATE_VERSION, ...record }),
     );
-    const journal = await Deno.open(this.#journalPath(record.fileId), {
+    const journal = await Deno.open(this.#journalPath(key), {
       write: true,
       create: true,
       truncate: true,
     });
-    this.#journals.get(record.fileId)?.close();
-    this.#journals.set(record.fileId, journal);
+    this.#journals.get(key)?.close();
+    this.#journals.set(key, journal);
     if (chunks.length > 0) await writeAll(journal, encodeJournal(chunks));
   }
 
-  /** Appends a verified chunk to a download's journal. */
-  async chunkDone(fileId: string, index: number): Promise<void> {
-    const journal = this.#journals.get(fileId);
+  /** Appends a verified chunk to the journal of the download `key` names. */
+  async chunkDone(key: string, index: number): Promise<void> {
+    const journal = this.#journals.get(key);
     if (journal) await writeAll(journal, encodeJournal([index]));
   }
 
-  /** Forgets a download (finished or cancelled). */
-  async endDownload(fileId: string): Promise<void> {
-    this.#journals.get(fileId)?.close();
-    this.#journals.delete(fileId);
-    for (const path of [join(this.dir, "downloads", `${fileId}.json`), this.#journalPath(fileId)]) {
+  /** Forgets the download `key` names (finished or cancelled). */
+  async endDownload(key: string): Promise<void> {
+    this.#journals.get(key)?.close();
+    this.#journals.delete(key);
+    for (const path of [join(this.dir, "downloads", `${key}.json`), this.#journalPath(key)]) {
       await Deno.remove(path).catch(() => {});
     }
   }
@@ -208,8 +229,8 @@ export class PeerState {
     this.#lock.close();
   }
 
-  #journalPath(fileId: string): string {
-    return journalPath(this.dir, fileId);
+  #journalPath(key: string): string {
+    return journalPath(this.dir, key);
   }
 }
 
@@ -244,19 +265,20 @@ export async function loadUnfinishedDownloads(dir: string): Promise<UnfinishedDo
     if (!entry.name.endsWith(".json")) continue;
     const record = await readJson(join(dir, "downloads", entry.name), downloadFileSchema);
     if (!record) continue;
-    const journal = await Deno.readFile(journalPath(dir, record.fileId)).catch(() =>
+    const journal = await Deno.readFile(journalPath(dir, downloadKey(record))).catch(() =>
       new Uint8Array()
     );
+    const { fileId, manifest, path, inside } = record;
     result.push({
-      record: { fileId: record.fileId, manifest: record.manifest, path: record.path },
+      record: { fileId, manifest, path, ...(inside === undefined ? {} : { inside }) },
       chunks: decodeJournal(journal),
     });
   }
   return result;
 }
 
-function journalPath(dir: string, fileId: string): string {
-  return join(dir, "downloads", `${fileId}.chunks`);
+function journalPath(dir: string, key: string): string {
+  return join(dir, "downloads", `${key}.chunks`);
 }
 
 function encodeJournal(indexes: number[]): Uint8Array {

@@ -134,10 +134,17 @@ Deno.test("the peer shell lists a folder as name/ with its file count and downlo
 });
 
 const MIB = 1024 * 1024;
+/** The name of a folder's staging folder: the downloader's tag and the folder's ID. */
+const STAGING_FOLDER = /^\.p2pft-[a-z2-7]{8}-[0-9a-f]{8}\.partdir$/;
+/** The name of the staging file of one file of a folder (`-<its entry index>` added). */
+const STAGING_FILE = /^\.p2pft-[a-z2-7]{8}-[0-9a-f]{8}-\d+\.partfile$/;
 
-/** The chunk indexes a download's `.chunks` journal in `dataDir` records. */
-async function journalled(dataDir: string, fileId: string): Promise<Set<number>> {
-  const journal = await Deno.readFile(join(dataDir, "downloads", `${fileId}.chunks`));
+/**
+ * The chunk indexes a download's `.chunks` journal in `dataDir` records
+ * (`key`: the folder's ID, with `-<entry index>` for one file of it).
+ */
+async function journalled(dataDir: string, key: string): Promise<Set<number>> {
+  const journal = await Deno.readFile(join(dataDir, "downloads", `${key}.chunks`));
   const view = new DataView(journal.buffer);
   const chunks = new Set<number>();
   for (let offset = 0; offset + JOURNAL_RECORD <= journal.length; offset += JOURNAL_RECORD) {
@@ -182,8 +189,9 @@ Deno.test("a folder download killed at half way resumes after a restart, fetchin
     await waitUntil(async () => await journalChunks(dataDir) >= chunks / 2, "half of the chunks");
     await first.stop("SIGKILL");
   }
-  assert.ok((await Deno.stat(join(out, "album.part"))).isFile, "the .part file is kept");
-  assert.equal(await pathExists(join(out, "album")), false, "no folder under the final name");
+  const [staging, ...others] = [...Deno.readDirSync(out)].map((e) => e.name);
+  assert.match(staging, STAGING_FOLDER, "the staging folder is kept");
+  assert.deepEqual(others, [], "no .part file, no folder under the final name");
   const recorded = await journalled(dataDir, id);
   const askedBefore = seeder.stdout.lines.length;
   await using last = downloader(ctx.server.address, ["--data-dir", dataDir]);
@@ -199,6 +207,143 @@ Deno.test("a folder download killed at half way resumes after a restart, fetchin
   assert.deepEqual(await describeTree(join(out, "album")), await describeTree(tree));
   assert.deepEqual([...Deno.readDirSync(out)].map((e) => e.name), ["album"], "nothing left over");
   assert.deepEqual([...Deno.readDirSync(join(dataDir, "downloads"))], [], "no resume state left");
+});
+
+Deno.test("a tampered staging folder is repaired on resume: damaged chunks fetched again, strays removed", async () => {
+  await using ctx = await startCluster("p2pft-folder-");
+  const tree = join(ctx.dir, "album");
+  await Deno.mkdir(tree);
+  const chunks = 8;
+  // One file per chunk: chunk i is f<i>.bin.
+  for (let i = 0; i < chunks; i++) {
+    await writeRandomFile(join(tree, `f${i}.bin`), 4 * MIB, { seed: 70 + i });
+  }
+  const { id } = await ctx.rogue(tree, "slow:120");
+  const out = join(ctx.dir, "out");
+  const dataDir = join(ctx.dir, "state");
+  {
+    await using first = downloader(ctx.server.address, [
+      "--data-dir",
+      dataDir,
+      "-d",
+      id,
+      "-o",
+      out,
+    ]);
+    await waitUntil(async () => await journalChunks(dataDir) >= 3, "3 verified chunks");
+    await first.stop("SIGKILL");
+  }
+  const [staging] = [...Deno.readDirSync(out)].map((e) => e.name);
+  for (const index of await journalled(dataDir, id)) {
+    using file = await Deno.open(join(out, staging, `f${index}.bin`), { write: true });
+    await file.write(new Uint8Array([0xde, 0xad]));
+  }
+  await Deno.writeTextFile(join(out, staging, "stray.txt"), "not in the tree");
+  await Deno.symlink("/etc", join(out, staging, "link"));
+  await using again = downloader(ctx.server.address, ["--data-dir", dataDir]);
+  const status = await again.exit();
+  assert.equal(status.code, 0, again.stderr.text);
+  assert.match(again.stderr.text, /resuming album: 0 of 8 chunks already verified/);
+  assert.deepEqual(await describeTree(join(out, "album")), await describeTree(tree));
+  assert.deepEqual([...Deno.readDirSync(out)].map((e) => e.name), ["album"], "nothing left over");
+});
+
+Deno.test("one file of a folder killed at half way resumes after a restart, fetching only what is missing", async () => {
+  await using ctx = await startCluster("p2pft-folder-");
+  const tree = join(ctx.dir, "album");
+  await Deno.mkdir(join(tree, "sub"), { recursive: true });
+  await writeRandomFile(join(tree, "first.bin"), 9 * MIB, { seed: 61 });
+  await writeRandomFile(join(tree, "sub/middle.bin"), 21 * MIB, { seed: 62 });
+  await writeRandomFile(join(tree, "zlast.bin"), 3 * MIB, { seed: 63 });
+  // middle.bin is bytes 9 MiB to 30 MiB of the stream: chunks 2 to 7 of 4 MiB, of which
+  // 2 and 7 hold bytes of its neighbours too (not kept, so fetched again after a restart).
+  const wanted = [2, 3, 4, 5, 6, 7];
+  const { rogue: seeder, id } = await ctx.rogue(tree, "slow:120");
+  const out = join(ctx.dir, "out");
+  const dataDir = join(ctx.dir, "state");
+  const query = `${id}:sub/middle.bin`;
+  {
+    await using first = downloader(ctx.server.address, [
+      "--data-dir",
+      dataDir,
+      "-d",
+      query,
+      "-o",
+      out,
+    ]);
+    await waitUntil(async () => await journalChunks(dataDir) >= 3, "half of the chunks");
+    await first.stop("SIGKILL");
+  }
+  const [staging, ...others] = [...Deno.readDirSync(out)].map((e) => e.name);
+  assert.match(staging, STAGING_FILE, "the staging file is kept");
+  assert.deepEqual(others, [], "no .part file as large as the folder");
+  assert.ok((await Deno.stat(join(out, staging))).size <= 21 * MIB, "only the file's bytes");
+  const recorded = await journalled(dataDir, `${id}-1`);
+  const kept = wanted.filter((index) => recorded.has(index) && index !== 2 && index !== 7);
+  const askedBefore = seeder.stdout.lines.length;
+  await using last = downloader(ctx.server.address, ["--data-dir", dataDir]);
+  const status = await last.exit();
+  assert.equal(status.code, 0, last.stderr.text);
+  assert.match(
+    last.stderr.text,
+    new RegExp(`resuming album:sub/middle\\.bin: ${kept.length} of 6 chunks already verified`),
+  );
+  const asked = askedFor(seeder.stdout.lines.slice(askedBefore));
+  const missing = wanted.filter((index) => !kept.includes(index));
+  assert.deepEqual([...new Set(asked)].sort((a, b) => a - b), missing, "only missing chunks");
+  assert.equal(
+    await sha256File(join(out, "middle.bin")),
+    await sha256File(join(tree, "sub/middle.bin")),
+  );
+  assert.deepEqual([...Deno.readDirSync(out)].map((e) => e.name), ["middle.bin"]);
+  assert.deepEqual([...Deno.readDirSync(join(dataDir, "downloads"))], [], "no resume state left");
+});
+
+Deno.test("what a crashed folder download left, and no journal resumes, is removed at the next start; others' are kept", async () => {
+  await using ctx = await startCluster("p2pft-folder-");
+  const tree = join(ctx.dir, "album");
+  await Deno.mkdir(tree);
+  await writeRandomFile(join(tree, "big.bin"), 10 * 4 * MIB, { seed: 81 });
+  const { id } = await ctx.rogue(tree, "slow:120");
+  const out = join(ctx.dir, "out");
+  const dataDir = join(ctx.dir, "state");
+  {
+    await using first = downloader(ctx.server.address, [
+      "--data-dir",
+      dataDir,
+      ...["-d", id, "-d", `${id}:big.bin`, "-o", out],
+    ]);
+    const journals = () => {
+      try {
+        return [...Deno.readDirSync(join(dataDir, "downloads"))];
+      } catch {
+        return [];
+      }
+    };
+    await waitUntil(
+      () => Promise.resolve(journals().filter((e) => e.name.endsWith(".chunks")).length === 2),
+      "both downloads journalled",
+    );
+    await first.stop("SIGKILL");
+    for (const entry of journals()) await Deno.remove(join(dataDir, "downloads", entry.name));
+  }
+  const left = [...Deno.readDirSync(out)].map((e) => e.name).sort();
+  assert.equal(left.length, 2, left.join(", "));
+  assert.match(left[0], STAGING_FILE);
+  assert.match(left[1], STAGING_FOLDER);
+  const others = [".p2pft-zzzzzzzz-01234567.partdir", "photo.jpg.part"];
+  await Deno.mkdir(join(out, others[0]));
+  await Deno.writeTextFile(join(out, others[1]), "another program's download");
+  await using again = downloader(ctx.server.address, ["--data-dir", dataDir, "-o", out]);
+  const status = await again.exit();
+  assert.equal(status.code, 0, again.stderr.text);
+  assert.equal(
+    again.stderr.lines.filter((line) => /removed .*, left by a download of this peer/.test(line))
+      .length,
+    2,
+    again.stderr.text,
+  );
+  assert.deepEqual([...Deno.readDirSync(out)].map((e) => e.name).sort(), others);
 });
 
 Deno.test("one file of a folder is fetched alone with -d ID:path, asking only for its chunks", async () => {
