@@ -65,6 +65,11 @@ export interface PeerOptions {
    * whole once done, remembered for the next start); default true.
    */
   reshare?: boolean;
+  /**
+   * Whether to download and serve through the server's relay when neither
+   * peer can be dialled; default true (`--no-relay` turns it off).
+   */
+  relay?: boolean;
   log?: Logger;
 }
 
@@ -131,6 +136,14 @@ export class PeerNode {
       ask: (peerId) => this.#link!.request({ t: "reverse", peerId }),
       credentials,
       serve: (connection) => this.#chunkServer.serveDialled(connection),
+      relay: options.relay === false ? undefined : {
+        serverHost: () => this.#link?.serverHost,
+        ask: async (peerId) => {
+          const reply = await this.#link!.request({ t: "relay", peerId });
+          return { token: String(reply.token), port: Number(reply.port) };
+        },
+        answer: (socket) => this.#chunkServer.acceptRelayed(socket),
+      },
       log: log.child("reverse"),
     });
     this.#pool = new PeerPool(credentials, { log: log.child("pool"), reverser: this.#reversal });
@@ -142,7 +155,7 @@ export class PeerNode {
       listenHost: options.hostname,
       shares: () => this.#shares.entries(),
       onNotice: (notice) => {
-        if (notice.t === "reverse") {
+        if (notice.t === "reverse" || notice.t === "relay") {
           this.#reversal?.dialBack(notice);
           return;
         }

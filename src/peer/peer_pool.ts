@@ -4,7 +4,8 @@
  * share one connection attempt. Each connection is pinned: the peer at the
  * address must prove the ID it was announced with, or the attempt fails with
  * an `IdentityMismatchError`. A source that cannot be dialled is asked to
- * dial this peer instead, when it can (see reversal.ts).
+ * dial this peer instead, when it can, or through the server's relay when
+ * neither can be dialled (see reversal.ts).
  *
  * @module
  */
@@ -17,7 +18,7 @@ import type { ReversedConnection } from "./reversal.ts";
 
 /** Connections that sources dial back at this peer's request (a {@linkcode Reversal} outside tests). */
 export interface Reverser {
-  /** True when `peerId` should be asked to dial back rather than be dialled. */
+  /** True when `peerId` should be asked to dial back (straight or relayed) rather than be dialled. */
   wanted(peerId: string): boolean;
   /** Asks `peerId` to dial back and resolves to its connection. */
   open(peerId: string): Promise<ReversedConnection>;
@@ -29,8 +30,8 @@ export class PeerPool {
   #credentials: Credentials;
   #log: Logger;
   #reverser: Reverser | undefined;
-  /** Keys of the connections sources dialled back, and those connections. */
-  #reversed = new Map<string, Connection>();
+  /** Keys of the connections sources dialled back, those connections and how they came. */
+  #reversed = new Map<string, { connection: Connection; way: "reversed" | "relayed" }>();
 
   /** An empty pool dialling as `credentials`, asking for reversal through `options.reverser`. */
   constructor(credentials: Credentials, options: { log?: Logger; reverser?: Reverser } = {}) {
@@ -39,9 +40,12 @@ export class PeerPool {
     this.#reverser = options.reverser;
   }
 
-  /** Whether the connection to `peerId` at `address` was dialled back by it (reversal), or by us. */
-  way(address: string, peerId: string): "direct" | "reversed" {
-    return this.#reversed.has(poolKey(address, peerId)) ? "reversed" : "direct";
+  /**
+   * Whether the connection to `peerId` at `address` was dialled by us, or
+   * back by it (reversal), straight or through the relay.
+   */
+  way(address: string, peerId: string): "direct" | "reversed" | "relayed" {
+    return this.#reversed.get(poolKey(address, peerId))?.way ?? "direct";
   }
 
   /** The connection to peer `peerId` at `address`, opened (and handshaken) on first use. */
@@ -82,9 +86,12 @@ export class PeerPool {
     const key = poolKey(address, peerId);
     if (this.#reverser?.wanted(peerId)) {
       try {
-        const { connection, ended } = await this.#reverser.open(peerId);
-        this.#reversed.set(key, connection);
-        this.#log.info(`peer ${peerId} cannot be dialled: it dialled this peer back (reversal)`);
+        const { connection, ended, way } = await this.#reverser.open(peerId);
+        this.#reversed.set(key, { connection, way });
+        this.#log.info(
+          `peer ${peerId} cannot be dialled: it dialled this peer back` +
+            (way === "relayed" ? " through the server's relay" : " (reversal)"),
+        );
         this.#forgetWhenEnded(key, connection, ended);
         return connection;
       } catch (error) {
@@ -107,7 +114,7 @@ export class PeerPool {
 
   #forgetWhenEnded(key: string, connection: Connection, ended: Promise<void>): void {
     ended.finally(() => {
-      if (this.#reversed.get(key) === connection) this.#reversed.delete(key);
+      if (this.#reversed.get(key)?.connection === connection) this.#reversed.delete(key);
       this.#connections.get(key)?.then((current) => {
         if (current === connection) this.#connections.delete(key);
       }, () => {});

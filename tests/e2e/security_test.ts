@@ -7,7 +7,6 @@
  */
 
 import assert from "node:assert/strict";
-import { Buffer } from "node:buffer";
 import { join } from "node:path";
 import {
   Child,
@@ -28,6 +27,7 @@ import { createIdentity } from "../../src/security/identity.ts";
 import { generateNetworkKey, parseNetworkKey } from "../../src/security/network_key.ts";
 import { testCredentials } from "../../src/test_credentials.ts";
 import { canCreateNamespaces } from "../discovery/agent.ts";
+import { holds, settled } from "../helpers/capture.ts";
 import { fileIds, freePort, startCluster, tempDir } from "../helpers/cluster.ts";
 import { createLan } from "../../scripts/netns.ts";
 
@@ -253,25 +253,6 @@ if (noCapture) console.log(`packet capture test skipped: ${noCapture}`);
 
 /** Kernel buffer of the capture: room for the whole transfer, so no packet is dropped. */
 const CAPTURE_BUFFER_KIB = 32 * 1024;
-
-/** Time a capture file must stay the same size to be taken as complete. */
-const CAPTURE_SETTLE_MS = 300;
-
-/** Waits until the file at `path` has stopped growing (tcpdump has written what it saw). */
-async function settled(path: string): Promise<void> {
-  let size = -1;
-  while (true) {
-    const now = (await Deno.stat(path)).size;
-    if (now === size) return;
-    size = now;
-    await new Promise((resolve) => setTimeout(resolve, CAPTURE_SETTLE_MS));
-  }
-}
-
-/** Whether `haystack` holds the bytes of `needle`. */
-function holds(haystack: Uint8Array, needle: string | Uint8Array): boolean {
-  return Buffer.from(haystack.buffer, haystack.byteOffset, haystack.length).includes(needle);
-}
 
 Deno.test({
   name: "a packet capture of a transfer shows no file bytes, no messages and no file name",
