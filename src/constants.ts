@@ -365,6 +365,9 @@ export const RELAY_TOTAL_BYTES_PER_SECOND = 64 * 1024 * 1024;
 /** Relayed links the server holds at once, by default (`--relay-links`). */
 export const MAX_RELAY_LINKS = 32;
 
+/** Relayed links one peer may take part in at once. */
+export const MAX_RELAY_LINKS_PER_PEER = 8;
+
 /** Silence after which the server closes a relayed link. */
 export const RELAY_IDLE_TIMEOUT_MS = 60_000;
 

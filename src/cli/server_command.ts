@@ -10,6 +10,7 @@ import {
   BYTES_PER_MIB as MIB,
   DEFAULT_SERVER_LISTEN,
   MAX_RELAY_LINKS,
+  MAX_RELAY_LINKS_PER_PEER,
   RELAY_PEER_BYTES_PER_SECOND,
   RELAY_TOTAL_BYTES_PER_SECOND,
 } from "../constants.ts";
@@ -108,6 +109,7 @@ export function serverCommand() {
             totalBytesPerSecond: (options.relayTotalRate ?? RELAY_TOTAL_BYTES_PER_SECOND / MIB) *
               MIB,
             links: Math.floor(options.relayLinks ?? MAX_RELAY_LINKS),
+            linksPerPeer: MAX_RELAY_LINKS_PER_PEER,
           },
         },
       });

@@ -16,6 +16,7 @@
 import type net from "node:net";
 import {
   MAX_RELAY_LINKS,
+  MAX_RELAY_LINKS_PER_PEER,
   RELAY_IDLE_TIMEOUT_MS,
   RELAY_PAIRING_TIMEOUT_MS,
   RELAY_PEER_BYTES_PER_SECOND,
@@ -34,6 +35,7 @@ export const DEFAULT_RELAY_LIMITS: RelayLimits = {
   peerBytesPerSecond: RELAY_PEER_BYTES_PER_SECOND,
   totalBytesPerSecond: RELAY_TOTAL_BYTES_PER_SECOND,
   links: MAX_RELAY_LINKS,
+  linksPerPeer: MAX_RELAY_LINKS_PER_PEER,
 };
 
 /** Options of {@linkcode Relay.open}. */
@@ -89,7 +91,7 @@ export class Relay {
    * a link between `peers`; undefined when the relay holds all the links it may.
    */
   issue(peers: [string, string]): string | undefined {
-    if (!this.#budget.openLink()) return undefined;
+    if (!this.#budget.openLink(peers)) return undefined;
     const token = Array.from(
       crypto.getRandomValues(new Uint8Array(RELAY_TOKEN_BYTES)),
       (byte) => byte.toString(16).padStart(2, "0"),
@@ -99,7 +101,7 @@ export class Relay {
       if (!pending) return;
       this.#pending.delete(token);
       for (const half of pending.halves) half.socket.destroy();
-      this.#budget.closeLink();
+      this.#budget.closeLink(peers);
       this.#options.log.debug(`relay between ${peers.join(" and ")}: not joined in time`);
     }, this.#options.pairingMs ?? RELAY_PAIRING_TIMEOUT_MS);
     this.#pending.set(token, { peers, halves: [], timer });
@@ -158,7 +160,7 @@ export class Relay {
     this.#options.log.info(`relaying between peers ${peers.join(" and ")}`);
     let open = 2;
     const closed = () => {
-      if (--open === 0) this.#budget.closeLink();
+      if (--open === 0) this.#budget.closeLink(peers);
     };
     const idleMs = this.#options.idleMs ?? RELAY_IDLE_TIMEOUT_MS;
     for (const [from, to] of [[a, b], [b, a]]) {

@@ -16,6 +16,8 @@ export interface RelayLimits {
   totalBytesPerSecond: number;
   /** Links held at once (pending or spliced). */
   links: number;
+  /** Links one peer may take part in at once. */
+  linksPerPeer: number;
 }
 
 /** A byte bucket holding at most one second's worth, that may go into debt. */
@@ -51,6 +53,7 @@ export class RelayBudget {
   #total: ByteBucket;
   #peers = new Map<string, ByteBucket>();
   #links = 0;
+  #linksOf = new Map<string, number>();
 
   /** Full budgets at `now` under `limits`. */
   constructor(limits: RelayLimits, now: number) {
@@ -63,16 +66,27 @@ export class RelayBudget {
     return this.#links;
   }
 
-  /** Holds one more link; false when the relay already holds as many as it may. */
-  openLink(): boolean {
+  /**
+   * Holds one more link between `peers`; false when the relay already holds
+   * as many as it may, in all or for one of them.
+   */
+  openLink(peers: string[]): boolean {
     if (this.#links >= this.#limits.links) return false;
+    const held = (peerId: string) => this.#linksOf.get(peerId) ?? 0;
+    if (peers.some((peerId) => held(peerId) >= this.#limits.linksPerPeer)) return false;
     this.#links++;
+    for (const peerId of peers) this.#linksOf.set(peerId, held(peerId) + 1);
     return true;
   }
 
-  /** Lets a link go. */
-  closeLink(): void {
+  /** Lets a link between `peers` go. */
+  closeLink(peers: string[]): void {
     this.#links = Math.max(0, this.#links - 1);
+    for (const peerId of peers) {
+      const left = (this.#linksOf.get(peerId) ?? 1) - 1;
+      if (left > 0) this.#linksOf.set(peerId, left);
+      else this.#linksOf.delete(peerId);
+    }
   }
 
   /**

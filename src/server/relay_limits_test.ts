@@ -1,14 +1,28 @@
 import assert from "node:assert/strict";
 import { RelayBudget } from "./relay_limits.ts";
 
-const limits = { peerBytesPerSecond: 1000, totalBytesPerSecond: 3000, links: 2 };
+const limits = { peerBytesPerSecond: 1000, totalBytesPerSecond: 3000, links: 2, linksPerPeer: 1 };
 
 Deno.test("relay budget: links past the cap are refused until one closes", () => {
   const budget = new RelayBudget(limits, 0);
-  assert.deepEqual([budget.openLink(), budget.openLink(), budget.openLink()], [true, true, false]);
-  budget.closeLink();
-  assert.deepEqual(budget.openLink(), true);
+  assert.deepEqual(
+    [budget.openLink(["a", "b"]), budget.openLink(["c", "d"]), budget.openLink(["e", "f"])],
+    [true, true, false],
+  );
+  budget.closeLink(["c", "d"]);
+  assert.deepEqual(budget.openLink(["e", "f"]), true);
   assert.deepEqual(budget.links, 2);
+});
+
+Deno.test("relay budget: one peer takes part in at most its share of links", () => {
+  const budget = new RelayBudget({ ...limits, links: 10, linksPerPeer: 2 }, 0);
+  assert.deepEqual(
+    [budget.openLink(["a", "b"]), budget.openLink(["a", "c"]), budget.openLink(["d", "a"])],
+    [true, true, false],
+  );
+  assert.deepEqual(budget.openLink(["d", "e"]), true, "others are not held back");
+  budget.closeLink(["a", "b"]);
+  assert.deepEqual(budget.openLink(["d", "a"]), true);
 });
 
 Deno.test("relay budget: one peer's bytes past its rate wait for the debt", () => {

@@ -9,7 +9,12 @@ import { testCredentials } from "../test_credentials.ts";
 import { Relay } from "./relay.ts";
 import { CentralServer } from "./server.ts";
 
-const limits = { peerBytesPerSecond: 1 << 20, totalBytesPerSecond: 1 << 20, links: 1 };
+const limits = {
+  peerBytesPerSecond: 1 << 20,
+  totalBytesPerSecond: 1 << 20,
+  links: 1,
+  linksPerPeer: 1,
+};
 
 /** A connection to the relay that sends `token` first; resolves once connected. */
 async function half(relay: Relay, token: string): Promise<net.Socket> {
@@ -73,6 +78,21 @@ Deno.test("a half the other never joins is cut, and its link let go", async () =
     const alone = await half(relay, relay.issue(["a", "b"])!);
     await closed(alone);
     assert.equal(relay.links, 0);
+  } finally {
+    await relay.close();
+  }
+});
+
+Deno.test("a spliced link silent for the idle time is closed", async () => {
+  const relay = await Relay.open({ host: "127.0.0.1", port: 0 }, {
+    limits,
+    idleMs: 50,
+    log: silentLogger(),
+  });
+  try {
+    const token = relay.issue(["a", "b"])!;
+    const [a, b] = [await half(relay, token), await half(relay, token)];
+    await Promise.all([closed(a), closed(b)]);
   } finally {
     await relay.close();
   }
