@@ -7,15 +7,13 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { Child } from "../../scripts/process_harness.ts";
 import { sha256File } from "../../scripts/sample_files.ts";
 import { createLan } from "../../scripts/netns.ts";
-import { canCreateNamespaces } from "../discovery/agent.ts";
-import { holds, settled } from "../helpers/capture.ts";
+import { captureUnavailable, holds, settled, startCapture } from "../helpers/capture.ts";
 import { fileIds, p2pftOn, tempDir } from "../helpers/cluster.ts";
 import { addNatHost, hasNftables } from "../helpers/nat.ts";
 
-const ignore = !canCreateNamespaces() || !hasNftables();
+const ignore = !hasNftables() || captureUnavailable() !== undefined;
 const SERVER_PORT = 8000;
 const RELAY_PORT = 8002;
 const MIB = 1024 * 1024;
@@ -37,30 +35,10 @@ Deno.test({
     await Deno.writeTextFile(path, marker.repeat(Math.ceil(size / marker.length)).slice(0, size));
     const pcap = join(dir.path, "relay.pcap");
     const serverHost = lan.hosts[0];
-    await using capture = new Child([
-      "ip",
-      "netns",
-      "exec",
-      serverHost.ns,
-      "tcpdump",
-      "-i",
-      serverHost.iface,
-      "-n",
-      "--immediate-mode",
-      "-B",
-      String(32 * 1024),
-      "-U",
-      "-s",
-      "0",
-      "-Z",
-      "root",
-      "-w",
+    await using capture = await startCapture(serverHost, {
       pcap,
-      "tcp",
-      "port",
-      String(RELAY_PORT),
-    ], { name: "tcpdump" });
-    await capture.stderr.waitFor(/listening on/);
+      filter: ["tcp", "port", String(RELAY_PORT)],
+    });
     const server = `${serverHost.ip}:${SERVER_PORT}`;
     await using central = p2pftOn(lan, 0, [
       "server",

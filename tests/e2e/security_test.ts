@@ -9,7 +9,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
-  Child,
   NETWORK_KEY,
   P2pftProcess,
   peerArgs,
@@ -26,8 +25,7 @@ import { encodePreamble, IdentityMismatchError } from "../../src/protocol/secure
 import { createIdentity } from "../../src/security/identity.ts";
 import { generateNetworkKey, parseNetworkKey } from "../../src/security/network_key.ts";
 import { testCredentials } from "../../src/test_credentials.ts";
-import { canCreateNamespaces } from "../discovery/agent.ts";
-import { holds, settled } from "../helpers/capture.ts";
+import { captureUnavailable, holds, settled, startCapture } from "../helpers/capture.ts";
 import { fileIds, freePort, startCluster, tempDir } from "../helpers/cluster.ts";
 import { createLan } from "../../scripts/netns.ts";
 
@@ -236,23 +234,8 @@ Deno.test("the server prints its ID, key and join command, and keeps them in its
   await member.stderr.waitFor(/connected to server/);
 });
 
-/** Why the packet capture cannot run here, or `undefined` when it can. */
-function captureUnavailable(): string | undefined {
-  if (!canCreateNamespaces()) return "it needs root, to make network namespaces";
-  try {
-    new Deno.Command("tcpdump", { args: ["--version"], stdout: "null", stderr: "null" })
-      .outputSync();
-  } catch {
-    return "tcpdump is not installed (apt-get install -y tcpdump)";
-  }
-  return undefined;
-}
-
 const noCapture = captureUnavailable();
 if (noCapture) console.log(`packet capture test skipped: ${noCapture}`);
-
-/** Kernel buffer of the capture: room for the whole transfer, so no packet is dropped. */
-const CAPTURE_BUFFER_KIB = 32 * 1024;
 
 Deno.test({
   name: "a packet capture of a transfer shows no file bytes, no messages and no file name",
@@ -267,27 +250,7 @@ Deno.test({
     await Deno.writeTextFile(path, marker.repeat(Math.ceil(size / marker.length)).slice(0, size));
     const pcap = join(dir.path, "transfer.pcap");
     // On the bridge every host is plugged into: it sees every packet of the LAN.
-    await using capture = new Child([
-      "ip",
-      "netns",
-      "exec",
-      lan.switchNs,
-      "tcpdump",
-      "-i",
-      "br0",
-      "-n",
-      "--immediate-mode",
-      "-B",
-      String(CAPTURE_BUFFER_KIB),
-      "-U",
-      "-s",
-      "0",
-      "-Z",
-      "root",
-      "-w",
-      pcap,
-    ], { name: "tcpdump" });
-    await capture.stderr.waitFor(/listening on br0/);
+    await using capture = await startCapture({ ns: lan.switchNs, iface: "br0" }, { pcap });
     const p2pft = (host: number, args: string[]) =>
       new P2pftProcess(args, { launch: (cmd, options) => lan.exec(host, cmd, options) });
     const [serverIp, seederIp, downloaderIp] = lan.hosts.map((host) => host.ip);
