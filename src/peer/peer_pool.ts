@@ -18,8 +18,12 @@ import type { ReversedConnection } from "./reversal.ts";
 
 /** Connections that sources dial back at this peer's request (a {@linkcode Reversal} outside tests). */
 export interface Reverser {
-  /** True when `peerId` should be asked to dial back (straight or relayed) rather than be dialled. */
-  wanted(peerId: string): boolean;
+  /**
+   * How `peerId` should reach this peer instead of being dialled: asked to
+   * dial back (`reversed`), or, when a direct dial fails, through the relay
+   * (`relayed`); undefined: just dial it.
+   */
+  wanted(peerId: string): "reversed" | "relayed" | undefined;
   /** Asks `peerId` to dial back and resolves to its connection. */
   open(peerId: string): Promise<ReversedConnection>;
 }
@@ -84,21 +88,38 @@ export class PeerPool {
 
   async #open(address: string, peerId: string): Promise<Connection> {
     const key = poolKey(address, peerId);
-    if (this.#reverser?.wanted(peerId)) {
+    const wanted = this.#reverser?.wanted(peerId);
+    if (wanted === "reversed") {
       try {
-        const { connection, ended, way } = await this.#reverser.open(peerId);
-        this.#reversed.set(key, { connection, way });
-        this.#log.info(
-          `peer ${peerId} cannot be dialled: it dialled this peer back` +
-            (way === "relayed" ? " through the server's relay" : " (reversal)"),
-        );
-        this.#forgetWhenEnded(key, connection, ended);
-        return connection;
+        return await this.#dialledBack(key, peerId);
       } catch (error) {
         // An older peer ignores the request; one on our side of its NAT may still be dialled.
         this.#log.debug(`peer ${peerId} did not dial back (${errorMessage(error)}); dialling it`);
       }
     }
+    try {
+      return await this.#dial(key, address, peerId);
+    } catch (error) {
+      // Peers behind one NAT reach each other directly: the relay only when that fails.
+      if (wanted !== "relayed") throw error;
+      this.#log.debug(`cannot dial peer ${peerId} (${errorMessage(error)}); asking for a relay`);
+      return await this.#dialledBack(key, peerId);
+    }
+  }
+
+  /** Has `peerId` dial this peer back, straight or through the relay. */
+  async #dialledBack(key: string, peerId: string): Promise<Connection> {
+    const { connection, ended, way } = await this.#reverser!.open(peerId);
+    this.#reversed.set(key, { connection, way });
+    this.#log.info(
+      `peer ${peerId} cannot be dialled: it dialled this peer back` +
+        (way === "relayed" ? " through the server's relay" : " (reversal)"),
+    );
+    this.#forgetWhenEnded(key, connection, ended);
+    return connection;
+  }
+
+  async #dial(key: string, address: string, peerId: string): Promise<Connection> {
     const connection = await dial(parseHostPort(address), {
       role: "peer",
       accept: ["peer"],

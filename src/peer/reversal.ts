@@ -106,11 +106,12 @@ export class Reversal {
   }
 
   /**
-   * True when `peerId` cannot be dialled but can reach this peer: straight
-   * when this peer can be dialled, else through the relay (when allowed).
+   * How `peerId`, which the server cannot dial, can reach this peer instead:
+   * `reversed` when this peer can be dialled, `relayed` (through the
+   * server's relay, when allowed) when it cannot; undefined otherwise.
    */
-  wanted(peerId: string): boolean {
-    return this.#unreachable.has(peerId) && this.#way() !== undefined;
+  wanted(peerId: string): ReversedConnection["way"] | undefined {
+    return this.#unreachable.has(peerId) ? this.#way() : undefined;
   }
 
   #way(): ReversedConnection["way"] | undefined {
