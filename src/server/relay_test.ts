@@ -98,11 +98,12 @@ Deno.test("a spliced link silent for the idle time is closed", async () => {
   }
 });
 
-Deno.test("the server relays only between two registered peers it cannot dial, named by ID", async () => {
+Deno.test("the server relays only between two registered peers it cannot dial, named by ID, up to its link cap", async () => {
   const server = await CentralServer.start({
     hostname: "127.0.0.1",
     port: 0,
     credentials: await testCredentials(),
+    relay: { limits },
   });
   const notices: Record<string, unknown>[] = [];
   const link = (credentials: Credentials, listenPort: number) =>
@@ -144,6 +145,8 @@ Deno.test("the server relays only between two registered peers it cannot dial, n
       token: reply.token,
       port: server.relayPort,
     }]);
+    await refused(source, downloaderCredentials.identity.id, "busy");
+    assert.equal(notices.length, 1, "a link past the cap is not passed on");
   } finally {
     for (const peer of [downloader, source, reachable]) await peer.close();
     await chunkServer.close();
