@@ -57,6 +57,9 @@ interface Pending {
 
 const TOKEN_CHARS = RELAY_TOKEN_BYTES * 2;
 
+/** Connections the relay holds per link it may hold: its two halves, and room for strangers. */
+const SOCKETS_PER_LINK = 4;
+
 /** The relay port of a server. */
 export class Relay {
   /** Port it listens on. */
@@ -66,12 +69,15 @@ export class Relay {
   #budget: RelayBudget;
   #pending = new Map<string, Pending>();
   #sockets = new Set<net.Socket>();
+  #maxSockets: number;
 
   private constructor(server: net.Server, port: number, options: RelayOptions) {
     this.#server = server;
     this.port = port;
     this.#options = options;
-    this.#budget = new RelayBudget(options.limits ?? DEFAULT_RELAY_LIMITS, Date.now());
+    const limits = options.limits ?? DEFAULT_RELAY_LIMITS;
+    this.#budget = new RelayBudget(limits, Date.now());
+    this.#maxSockets = limits.links * SOCKETS_PER_LINK;
     server.on("connection", (socket: net.Socket) => this.#admit(socket));
   }
 
@@ -118,6 +124,10 @@ export class Relay {
   }
 
   #admit(socket: net.Socket): void {
+    if (this.#sockets.size >= this.#maxSockets) {
+      socket.destroy();
+      return;
+    }
     this.#sockets.add(socket);
     socket.once("close", () => this.#sockets.delete(socket));
     socket.on("error", () => socket.destroy());

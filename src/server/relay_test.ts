@@ -83,6 +83,20 @@ Deno.test("a half the other never joins is cut, and its link let go", async () =
   }
 });
 
+Deno.test("connections to the relay past four per link it may hold are cut at once", async () => {
+  const relay = await Relay.open({ host: "127.0.0.1", port: 0 }, { limits, log: silentLogger() });
+  const silent: net.Socket[] = [];
+  try {
+    for (let i = 0; i < 4; i++) silent.push(await half(relay, ""));
+    const past = await half(relay, "");
+    await closed(past);
+    assert.ok(silent.every((socket) => !socket.destroyed && socket.readyState === "open"));
+  } finally {
+    for (const socket of silent) socket.destroy();
+    await relay.close();
+  }
+});
+
 Deno.test("a spliced link silent for the idle time is closed", async () => {
   const relay = await Relay.open({ host: "127.0.0.1", port: 0 }, {
     limits,
