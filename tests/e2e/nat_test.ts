@@ -150,3 +150,50 @@ Deno.test({
     assert.ok(!holds(captured, '"t":'), "no protocol messages in the clear");
   },
 });
+
+Deno.test({
+  name: "a swarm mixing the three ways completes: a public peer fetches from a seeder behind " +
+    "NAT by reversal, and a peer behind another NAT fetches from both, relayed and direct",
+  ignore,
+  async fn() {
+    // Host 0: the server; host 1: a public peer; hosts 2 and 3: routers, each with a peer behind.
+    await using lan = await createLan(4);
+    await using seederNat = await addNatHost(lan, { router: 2, subnet: 1 });
+    await using downloaderNat = await addNatHost(lan, { router: 3, subnet: 2 });
+    await using dir = await tempDir("p2pft-mixed-");
+    const path = join(dir.path, "shared.bin");
+    await writeRandomFile(path, 17 * MIB + 3, { seed: 72 });
+    const server = `${lan.hosts[0].ip}:${SERVER_PORT}`;
+    await using central = p2pftOn(lan, 0, [
+      "server",
+      "--addr",
+      `0.0.0.0:${SERVER_PORT}`,
+      "--relay-rate",
+      "4",
+    ]);
+    await central.listening();
+    await using seeder = seederOn(lan, seederNat.host.index, { server, dir: dir.path, path });
+    const [id] = await fileIds(seeder);
+    await seeder.stderr.waitFor(/not reachable from the server/);
+
+    await using reverser = p2pftOn(lan, 1, [
+      ...["peer", "-s", server, "--data-dir", join(dir.path, "public"), "--json"],
+      ...["-d", id, "-o", join(dir.path, "public-out")],
+    ]);
+    const fetched = await reverser.waitForEvent("downloaded", DOWNLOAD_TIMEOUT_MS);
+    assert.equal(await sha256File(fetched.path), await sha256File(path));
+    assert.match(reverser.stderr.text, /dialled this peer back \(reversal\)/);
+
+    await using downloader = downloaderOn(lan, downloaderNat.host.index, {
+      server,
+      dir: dir.path,
+      id,
+    });
+    assert.equal((await downloader.exit(DOWNLOAD_TIMEOUT_MS)).code, 0, downloader.describe());
+    const downloaded = await downloader.waitForEvent("downloaded", 0);
+    assert.equal(await sha256File(downloaded.path), await sha256File(path));
+    assert.match(downloader.stderr.text, /dialled this peer back through the server's relay/);
+    await reverser.stop();
+    assert.ok((await reverser.uploaded()).bytes > 0, "the public peer served directly");
+  },
+});
