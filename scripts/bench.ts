@@ -22,6 +22,9 @@
  *   namespace whose link `tc` caps at `--rate` (200mbit) each way, against
  *   one downloader alone, and aria2c over BitTorrent on the same network
  *   (see bench_shaped.ts); needs root.
+ * - `relay`: one source to one downloader of a `--swarm-size` file through
+ *   the server's relay, against the same download direct (see
+ *   bench_relay.ts).
  * - `folder`: a tree of `--folder-files` small files (10,000) against
  *   `tar c | nc` into `tar x` over loopback, and a folder of eight
  *   `--folder-part` files (128 MiB) against one file of their total size
@@ -69,6 +72,7 @@ import { summariseProfiles } from "./bench_profile.ts";
 import { MICROSECONDS_PER_MS } from "../src/constants.ts";
 import { folder, FOLDER_PARTS } from "./bench_folder.ts";
 import { shaped } from "./bench_shaped.ts";
+import { relay } from "./bench_relay.ts";
 import { deleteOwnNamespaces } from "./netns.ts";
 import { parseRate } from "./bench_shaped_plan.ts";
 import {
@@ -131,10 +135,10 @@ const INTERRUPTED_EXIT_CODE = 130;
 
 const USAGE = `usage: deno task bench [options]
 
-  --scenario single|swarm|shaped|folder|all
+  --scenario single|swarm|shaped|relay|folder|all
                                what to run (default all)
   --size SIZE                  file of the single-source case (default ${DEFAULT_SIZE})
-  --swarm-size SIZE            file of the swarm case (default ${DEFAULT_SWARM_SIZE})
+  --swarm-size SIZE            file of the swarm and relay cases (default ${DEFAULT_SWARM_SIZE})
   --shaped-size SIZE           file of the shaped-network case (default ${DEFAULT_SHAPED_SIZE})
   --rate RATE                  every link of the shaped network, each way, in tc's units
                                (default ${DEFAULT_RATE})
@@ -153,7 +157,7 @@ const USAGE = `usage: deno task bench [options]
 
 SIZE: a byte count or a number with K, M or G (binary units), e.g. 256M.`;
 
-const SCENARIOS = ["single", "swarm", "shaped", "folder", "all"] as const;
+const SCENARIOS = ["single", "swarm", "shaped", "relay", "folder", "all"] as const;
 type Scenario = typeof SCENARIOS[number];
 
 interface Options {
@@ -193,7 +197,9 @@ function readOptions(): Options | null {
   if (values.help) return null;
   const scenario = values.scenario;
   if (!SCENARIOS.includes(scenario as Scenario)) {
-    throw new Error(`--scenario must be single, swarm, shaped, folder or all, not "${scenario}"`);
+    throw new Error(
+      `--scenario must be single, swarm, shaped, relay, folder or all, not "${scenario}"`,
+    );
   }
   const folderFiles = Number(
     values["folder-files"] ?? (values.quick ? QUICK_FOLDER_FILES : DEFAULT_FOLDER_FILES),
@@ -724,6 +730,11 @@ async function main(): Promise<void> {
           work,
         }),
       );
+    }
+    if (runs("relay")) {
+      const source = join(work, "relay.bin");
+      await generate(source, options.swarmSize);
+      rows.push(...await relay(source, { size: options.swarmSize, runs: options.runs, work }));
     }
     if (runs("folder")) {
       rows.push(

@@ -23,6 +23,8 @@ const RANDOM_FILL_BYTES = 65_536;
 export interface BenchServer {
   /** `host:port` of the server. */
   server: string;
+  /** Arguments every peer gets besides (a later `--addr` replaces the loopback one). */
+  peerArgs?: string[];
 }
 
 /** A p2pft peer registered with the bench's server, its memory and CPU time sampled. */
@@ -31,7 +33,8 @@ export function peer(
   name: string,
   options: { args: string[]; denoFlags?: string[] },
 ) {
-  return new P2pftProcess(peerArgs(bench.server, ["--log-level", "info", ...options.args]), {
+  const args = ["--log-level", "info", ...bench.peerArgs ?? [], ...options.args];
+  return new P2pftProcess(peerArgs(bench.server, args), {
     name,
     denoFlags: options.denoFlags,
     watchUsage: true,

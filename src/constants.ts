@@ -352,3 +352,27 @@ export const DEFAULT_MAX_RECEIVERS = 1;
 
 /** DNS-SD service type a sender advertises its nameplate under on a LAN with no server. */
 export const SEND_SERVICE_TYPE = "_p2pft-send._tcp.local";
+
+/** Bytes in a mebibyte, as rates are given on the command line. */
+export const BYTES_PER_MIB = 1024 * 1024;
+
+/** Bytes a second the server relays for one peer, by default (`--relay-rate`, in MiB/s). */
+export const RELAY_PEER_BYTES_PER_SECOND = 16 * 1024 * 1024;
+
+/** Bytes a second the server relays in all, by default (`--relay-total-rate`, in MiB/s). */
+export const RELAY_TOTAL_BYTES_PER_SECOND = 64 * 1024 * 1024;
+
+/** Relayed links the server holds at once, by default (`--relay-links`). */
+export const MAX_RELAY_LINKS = 32;
+
+/** Relayed links one peer may take part in at once. */
+export const MAX_RELAY_LINKS_PER_PEER = 8;
+
+/** Silence after which the server closes a relayed link. */
+export const RELAY_IDLE_TIMEOUT_MS = 60_000;
+
+/** Time the server holds one half of a relayed link for the other to arrive. */
+export const RELAY_PAIRING_TIMEOUT_MS = 10_000;
+
+/** Bytes of a relay token, as the peers send it first on a relay connection (hex). */
+export const RELAY_TOKEN_BYTES = 16;

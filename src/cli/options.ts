@@ -47,6 +47,15 @@ export function secondsOption(value: string): number {
   return seconds;
 }
 
+/** Parses a positive number (a rate, a count). */
+export function positiveOption(value: string): number {
+  const number = Number(value);
+  if (!Number.isFinite(number) || number <= 0) {
+    throw new InvalidArgumentError(`expected a positive number, got "${value}"`);
+  }
+  return number;
+}
+
 const LOG_LEVELS: LogLevel[] = ["debug", "info", "warn", "error", "silent"];
 
 /** Parses `--log-level`. */

@@ -37,6 +37,8 @@ export type CliEvent =
     sources?: number;
     /** Of the sources, the ones that dialled this peer back (reversal); absent when none. */
     reversed?: number;
+    /** Of the sources, the ones reached through the server's relay; absent when none. */
+    relayed?: number;
     /** Of a folder: files whole so far, and in all. */
     filesDone?: number;
     filesTotal?: number;

@@ -91,6 +91,11 @@ export function peerCommand() {
     )
     .option("--no-resume", "do not resume the unfinished downloads of the data folder")
     .option(
+      "--no-relay",
+      "never download or serve through the server's relay (used only when neither peer can " +
+        "be dialled)",
+    )
+    .option(
       "--no-reshare",
       "keep this run's downloads to this peer; by default a peer shares what it downloads, as " +
         "BitTorrent does: the chunks it has while it runs, the whole once done, and again at " +
@@ -159,6 +164,7 @@ export function peerCommand() {
         resume: options.resume,
         reshare: options.reshare,
         outDir: options.out,
+        relay: options.relay,
         networkKey,
         log,
       });

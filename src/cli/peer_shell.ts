@@ -20,7 +20,7 @@ import type { FileSummary, PeerSummary } from "../protocol/messages.ts";
 import { type ArgumentCandidates, fileCandidates, pathCandidates } from "./completion.ts";
 import { formatBytes, formatDuration, formatRate, listedAddress, listedName } from "./format.ts";
 import { type OutputMode, Reporter } from "./output.ts";
-import { percentDone } from "./progress.ts";
+import { percentDone, waysText } from "./progress.ts";
 import { type ProgressDisplay, progressDisplay, StatusLines } from "./progress_display.ts";
 import { type Shell, type ShellIo, untilAborted } from "./shell.ts";
 import { shellProgram } from "./shell_program.ts";
@@ -367,9 +367,7 @@ export function downloadRows(downloads: Download[], elapsed: Map<number, number>
       `${percentDone(progress.bytesDone, progress.bytesTotal)}%`,
       formatBytes(progress.bytesTotal),
       formatRate(progress.bytesDone, elapsedMs),
-      progress.reversed
-        ? `${progress.sources} (${progress.reversed} reversed)`
-        : String(progress.sources),
+      `${progress.sources}${waysText(progress)}`,
       progress.name,
       progress.message ?? progress.path ?? "",
     ];

@@ -44,6 +44,8 @@ export interface TaskFigures {
   sources?: number;
   /** Of those, the ones that dialled this peer back (reversal), when some did. */
   reversed?: number;
+  /** Of those, the ones reached through the server's relay, when some are. */
+  relayed?: number;
   /** Of a folder: its files, and how many are whole so far. */
   files?: { done: number; total: number };
   /** Local download number (downloads only). */
@@ -101,10 +103,24 @@ export function percentDone(bytesDone: number, bytesTotal: number): number {
   return Math.floor((bytesDone / bytesTotal) * PERCENT);
 }
 
-/** `1 source` / `3 sources`, and `(1 reversed)` when some dialled this peer back. */
-export function sourcesText(count: number, reversed = 0): string {
-  const ways = reversed > 0 ? ` (${reversed} reversed)` : "";
-  return `${count} ${count === 1 ? "source" : "sources"}${ways}`;
+/**
+ * `1 source` / `3 sources`, and `(1 reversed)` / `(1 relayed)` when some
+ * dialled this peer back, straight or through the relay.
+ */
+export function sourcesText(
+  count: number,
+  ways: { reversed?: number; relayed?: number } = {},
+): string {
+  return `${count} ${count === 1 ? "source" : "sources"}${waysText(ways)}`;
+}
+
+/** ` (1 reversed, 2 relayed)`: the sources that dialled this peer back; empty when none did. */
+export function waysText(ways: { reversed?: number; relayed?: number }): string {
+  const parts = [
+    ways.reversed ? `${ways.reversed} reversed` : "",
+    ways.relayed ? `${ways.relayed} relayed` : "",
+  ].filter((part) => part !== "");
+  return parts.length > 0 ? ` (${parts.join(", ")})` : "";
 }
 
 /** The text fields of a progress line, named as the bar formats use them. */
@@ -135,9 +151,7 @@ export function progressFields(figures: TaskFigures): ProgressFields {
       (figures.files ? `, ${figures.files.done}/${figures.files.total} files` : ""),
     rateText: `${formatBytes(Math.round(figures.rate))}/s`,
     etaText: formatEta(etaSeconds(figures.bytesTotal - figures.bytesDone, figures.rate)),
-    sourcesText: figures.sources === undefined
-      ? ""
-      : ` | ${sourcesText(figures.sources, figures.reversed)}`,
+    sourcesText: figures.sources === undefined ? "" : ` | ${sourcesText(figures.sources, figures)}`,
   };
 }
 
@@ -186,9 +200,7 @@ export function barOptions(): cliProgress.Options {
 /** A plain progress line for logs and pipes, e.g. `big.iso: 45% 12.1 MiB/27.0 MiB, 8.1 MiB/s, ETA 2s, 2 sources`. */
 export function plainProgressLine(figures: TaskFigures): string {
   const fields = progressFields(figures);
-  const sources = figures.sources === undefined
-    ? ""
-    : `, ${sourcesText(figures.sources, figures.reversed)}`;
+  const sources = figures.sources === undefined ? "" : `, ${sourcesText(figures.sources, figures)}`;
   return `${fields.label}: ${percentDone(figures.bytesDone, figures.bytesTotal)}% ` +
     `${fields.doneText}/${fields.sizeText}, ${fields.rateText}, ETA ${fields.etaText}${sources}`;
 }
@@ -236,6 +248,7 @@ export function progressEvent(figures: TaskFigures): CliEvent {
     etaSeconds: etaSeconds(figures.bytesTotal - figures.bytesDone, figures.rate) ?? null,
     ...(figures.sources === undefined ? {} : { sources: figures.sources }),
     ...(figures.reversed === undefined ? {} : { reversed: figures.reversed }),
+    ...(figures.relayed === undefined ? {} : { relayed: figures.relayed }),
     ...(figures.files ? { filesDone: figures.files.done, filesTotal: figures.files.total } : {}),
     ...(figures.downloadId === undefined ? {} : { download: figures.downloadId }),
     ...(figures.fileId === undefined ? {} : { fileId: figures.fileId }),
@@ -253,6 +266,7 @@ export function downloadFigures(progress: DownloadProgress, rate: number): TaskF
     rate,
     sources: progress.sources,
     ...(progress.reversed === undefined ? {} : { reversed: progress.reversed }),
+    ...(progress.relayed === undefined ? {} : { relayed: progress.relayed }),
     downloadId: progress.id,
     fileId: progress.fileId,
     ...(progress.files ? { files: progress.files } : {}),

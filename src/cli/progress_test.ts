@@ -125,4 +125,7 @@ Deno.test("sources that dialled this peer back are counted apart, in lines and i
   assert(barLine(reversed).endsWith(" | 2 sources (1 reversed)"));
   assertEquals((progressEvent(reversed) as Record<string, unknown>).reversed, 1);
   assertEquals("reversed" in progressEvent(figures), false);
+  const relayed = { ...figures, reversed: 1, relayed: 1 };
+  assert(plainProgressLine(relayed).endsWith(", 2 sources (1 reversed, 1 relayed)"));
+  assertEquals((progressEvent(relayed) as Record<string, unknown>).relayed, 1);
 });

@@ -29,8 +29,8 @@ export interface ConnectionSource {
   get(address: string, peerId: string): Promise<ChunkConnection>;
   /** Closes and forgets the connection to peer `peerId` at `address`. */
   drop(address: string, peerId: string): void;
-  /** Whether the peer dialled the connection back at our request (reversal), or we dialled it. */
-  way?(address: string, peerId: string): "direct" | "reversed";
+  /** Whether we dialled the connection, or the peer dialled it back at our request, straight or relayed. */
+  way?(address: string, peerId: string): "direct" | "reversed" | "relayed";
 }
 
 /** What {@linkcode ChunkRequests} works with. */

@@ -15,6 +15,7 @@ import {
   UPLOAD_SLOTS_PER_REQUESTER,
   UPLOAD_WRITE_GRACE_MS,
 } from "../constants.ts";
+import type net from "node:net";
 import { errorMessage, type Logger, silentLogger } from "../log.ts";
 import { Acceptor } from "../protocol/acceptor.ts";
 import type { Credentials } from "../protocol/dial.ts";
@@ -151,6 +152,15 @@ export class ChunkServer {
   async close(): Promise<void> {
     for (const connection of this.#dialled) connection.close("peer shutting down");
     await this.#acceptor.close("peer shutting down");
+  }
+
+  /**
+   * Answers, over `socket` (opened to the server's relay), a source that
+   * dials this peer through the relay: the usual handshake, then the
+   * source's `reversed` hands the connection to the download waiting for it.
+   */
+  acceptRelayed(socket: net.Socket): void {
+    this.#acceptor.adopt(socket);
   }
 
   /**

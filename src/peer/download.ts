@@ -65,6 +65,8 @@ export interface DownloadProgress {
   sources: number;
   /** Of those, the ones that dialled this peer back at its request (reversal); absent when none. */
   reversed?: number;
+  /** Of those, the ones reached through the server's relay; absent when none. */
+  relayed?: number;
   /**
    * Where the file goes: the final path once done; until then the path its
    * `.part` file sits beside (the final name is the first free one at the end).
@@ -244,7 +246,7 @@ export class Download {
       bytesDone: this.#bytesDone,
       bytesTotal: this.#bytesTotal,
       sources: this.#scheduler.usableSources().length,
-      ...this.#reversed(),
+      ...this.#ways(),
       path: this.#path,
       message: this.#message,
       elapsedMs: Date.now() - this.#started,
@@ -252,14 +254,14 @@ export class Download {
     };
   }
 
-  /** How many usable sources dialled this peer back, when some did. */
-  #reversed(): Pick<DownloadProgress, "reversed"> {
+  /** How many usable sources dialled this peer back, straight or relayed, when some did. */
+  #ways(): Pick<DownloadProgress, "reversed" | "relayed"> {
     const pool = this.#options.pool;
-    const count = this.#sources.reversedCount(
+    const { reversed, relayed } = this.#sources.countWays(
       this.#scheduler.usableSources(),
       (address, peerId) => pool.way?.(address, peerId),
     );
-    return count > 0 ? { reversed: count } : {};
+    return { ...(reversed > 0 ? { reversed } : {}), ...(relayed > 0 ? { relayed } : {}) };
   }
 
   /** The files of a whole-folder download, whole and in all. */

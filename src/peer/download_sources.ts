@@ -108,15 +108,21 @@ export class DownloadSources {
     return true;
   }
 
-  /** How many of `peerIds` are reached over connections they dialled back, as `way` says. */
-  reversedCount(
+  /**
+   * How many of `peerIds` are reached over connections they dialled back,
+   * straight (reversed) or through the relay, as `way` says.
+   */
+  countWays(
     peerIds: string[],
-    way: (address: string, peerId: string) => "direct" | "reversed" | undefined,
-  ): number {
-    return peerIds.filter((peerId) => {
+    way: (address: string, peerId: string) => "direct" | "reversed" | "relayed" | undefined,
+  ): { reversed: number; relayed: number } {
+    const counts = { reversed: 0, relayed: 0 };
+    for (const peerId of peerIds) {
       const address = this.#addresses.get(peerId);
-      return address !== undefined && way(address, peerId) === "reversed";
-    }).length;
+      const found = address === undefined ? undefined : way(address, peerId);
+      if (found === "reversed" || found === "relayed") counts[found]++;
+    }
+    return counts;
   }
 
   /** `address` served a verified chunk: its failures so far are forgiven. */

@@ -131,14 +131,18 @@ Deno.test("a lost address is reported once per download, however often it fails 
   assert.equal(book.lost("b", "10.0.0.2:2"), true, "another address is news");
 });
 
-Deno.test("reversedCount counts the known sources the pool reaches over dialled-back connections", () => {
+Deno.test("countWays counts the known sources the pool reaches over dialled-back connections", () => {
   const scheduler = new Scheduler(4);
   const sources = new DownloadSources(scheduler, "me");
   sources.update([
     { peerId: "a", address: "10.0.0.1:1" },
     { peerId: "b", address: "10.0.0.2:1" },
+    { peerId: "c", address: "10.0.0.3:1" },
   ]);
-  const way = (address: string) =>
-    address === "10.0.0.2:1" ? "reversed" as const : "direct" as const;
-  assert.equal(sources.reversedCount(["a", "b", "unknown"], way), 1);
+  const ways = { "10.0.0.2:1": "reversed", "10.0.0.3:1": "relayed" } as const;
+  const way = (address: string) => ways[address as keyof typeof ways] ?? "direct";
+  assert.deepEqual(sources.countWays(["a", "b", "c", "unknown"], way), {
+    reversed: 1,
+    relayed: 1,
+  });
 });

@@ -70,6 +70,11 @@ export interface PeerOptions {
    * downloads left there, and nothing resumes, is removed at start.
    */
   outDir?: string;
+  /**
+   * Whether to download and serve through the server's relay when neither
+   * peer can be dialled; default true (`--no-relay` turns it off).
+   */
+  relay?: boolean;
   log?: Logger;
 }
 
@@ -136,6 +141,14 @@ export class PeerNode {
       ask: (peerId) => this.#link!.request({ t: "reverse", peerId }),
       credentials,
       serve: (connection) => this.#chunkServer.serveDialled(connection),
+      relay: options.relay === false ? undefined : {
+        serverHost: () => this.#link?.serverHost,
+        ask: async (peerId) => {
+          const reply = await this.#link!.request({ t: "relay", peerId });
+          return { token: String(reply.token), port: Number(reply.port) };
+        },
+        answer: (socket) => this.#chunkServer.acceptRelayed(socket),
+      },
       log: log.child("reverse"),
     });
     this.#pool = new PeerPool(credentials, { log: log.child("pool"), reverser: this.#reversal });
@@ -147,7 +160,7 @@ export class PeerNode {
       listenHost: options.hostname,
       shares: () => this.#shares.entries(),
       onNotice: (notice) => {
-        if (notice.t === "reverse") {
+        if (notice.t === "reverse" || notice.t === "relay") {
           this.#reversal?.dialBack(notice);
           return;
         }

@@ -4,7 +4,8 @@
  * share one connection attempt. Each connection is pinned: the peer at the
  * address must prove the ID it was announced with, or the attempt fails with
  * an `IdentityMismatchError`. A source that cannot be dialled is asked to
- * dial this peer instead, when it can (see reversal.ts).
+ * dial this peer instead, when it can, or through the server's relay when
+ * neither can be dialled (see reversal.ts).
  *
  * @module
  */
@@ -17,8 +18,12 @@ import type { ReversedConnection } from "./reversal.ts";
 
 /** Connections that sources dial back at this peer's request (a {@linkcode Reversal} outside tests). */
 export interface Reverser {
-  /** True when `peerId` should be asked to dial back rather than be dialled. */
-  wanted(peerId: string): boolean;
+  /**
+   * How `peerId` should reach this peer instead of being dialled: asked to
+   * dial back (`reversed`), or, when a direct dial fails, through the relay
+   * (`relayed`); undefined: just dial it.
+   */
+  wanted(peerId: string): "reversed" | "relayed" | undefined;
   /** Asks `peerId` to dial back and resolves to its connection. */
   open(peerId: string): Promise<ReversedConnection>;
 }
@@ -29,8 +34,8 @@ export class PeerPool {
   #credentials: Credentials;
   #log: Logger;
   #reverser: Reverser | undefined;
-  /** Keys of the connections sources dialled back, and those connections. */
-  #reversed = new Map<string, Connection>();
+  /** Keys of the connections sources dialled back, those connections and how they came. */
+  #reversed = new Map<string, { connection: Connection; way: "reversed" | "relayed" }>();
 
   /** An empty pool dialling as `credentials`, asking for reversal through `options.reverser`. */
   constructor(credentials: Credentials, options: { log?: Logger; reverser?: Reverser } = {}) {
@@ -39,9 +44,12 @@ export class PeerPool {
     this.#reverser = options.reverser;
   }
 
-  /** Whether the connection to `peerId` at `address` was dialled back by it (reversal), or by us. */
-  way(address: string, peerId: string): "direct" | "reversed" {
-    return this.#reversed.has(poolKey(address, peerId)) ? "reversed" : "direct";
+  /**
+   * Whether the connection to `peerId` at `address` was dialled by us, or
+   * back by it (reversal), straight or through the relay.
+   */
+  way(address: string, peerId: string): "direct" | "reversed" | "relayed" {
+    return this.#reversed.get(poolKey(address, peerId))?.way ?? "direct";
   }
 
   /** The connection to peer `peerId` at `address`, opened (and handshaken) on first use. */
@@ -80,18 +88,38 @@ export class PeerPool {
 
   async #open(address: string, peerId: string): Promise<Connection> {
     const key = poolKey(address, peerId);
-    if (this.#reverser?.wanted(peerId)) {
+    const wanted = this.#reverser?.wanted(peerId);
+    if (wanted === "reversed") {
       try {
-        const { connection, ended } = await this.#reverser.open(peerId);
-        this.#reversed.set(key, connection);
-        this.#log.info(`peer ${peerId} cannot be dialled: it dialled this peer back (reversal)`);
-        this.#forgetWhenEnded(key, connection, ended);
-        return connection;
+        return await this.#dialledBack(key, peerId);
       } catch (error) {
         // An older peer ignores the request; one on our side of its NAT may still be dialled.
         this.#log.debug(`peer ${peerId} did not dial back (${errorMessage(error)}); dialling it`);
       }
     }
+    try {
+      return await this.#dial(key, address, peerId);
+    } catch (error) {
+      // Peers behind one NAT reach each other directly: the relay only when that fails.
+      if (wanted !== "relayed") throw error;
+      this.#log.debug(`cannot dial peer ${peerId} (${errorMessage(error)}); asking for a relay`);
+      return await this.#dialledBack(key, peerId);
+    }
+  }
+
+  /** Has `peerId` dial this peer back, straight or through the relay. */
+  async #dialledBack(key: string, peerId: string): Promise<Connection> {
+    const { connection, ended, way } = await this.#reverser!.open(peerId);
+    this.#reversed.set(key, { connection, way });
+    this.#log.info(
+      `peer ${peerId} cannot be dialled: it dialled this peer back` +
+        (way === "relayed" ? " through the server's relay" : " (reversal)"),
+    );
+    this.#forgetWhenEnded(key, connection, ended);
+    return connection;
+  }
+
+  async #dial(key: string, address: string, peerId: string): Promise<Connection> {
     const connection = await dial(parseHostPort(address), {
       role: "peer",
       accept: ["peer"],
@@ -107,7 +135,7 @@ export class PeerPool {
 
   #forgetWhenEnded(key: string, connection: Connection, ended: Promise<void>): void {
     ended.finally(() => {
-      if (this.#reversed.get(key) === connection) this.#reversed.delete(key);
+      if (this.#reversed.get(key)?.connection === connection) this.#reversed.delete(key);
       this.#connections.get(key)?.then((current) => {
         if (current === connection) this.#connections.delete(key);
       }, () => {});

@@ -10,12 +10,19 @@
  * of a source it is waiting for. See "Connection reversal" in
  * docs/protocol.md.
  *
+ * When this peer cannot be dialled either, the same conversation runs
+ * through the server's relay: the downloader asks for a relay (`relay`),
+ * both peers connect to the relay port and send the token the server
+ * issued, and over that spliced connection the source dials as above while
+ * the downloader's chunk port answers it (see "Relay" in docs/protocol.md).
+ *
  * @module
  */
 
+import net from "node:net";
 import { CONNECT_TIMEOUT_MS, MAX_REVERSED_CONNECTIONS, REVERSAL_TIMEOUT_MS } from "../constants.ts";
 import { errorMessage, type Logger, silentLogger } from "../log.ts";
-import { parseHostPort } from "../protocol/channel.ts";
+import { type HostPort, parseHostPort, writeAll } from "../protocol/channel.ts";
 import type { Connection } from "../protocol/connection.ts";
 import { type Credentials, dial } from "../protocol/dial.ts";
 import { withTimeout } from "../protocol/timeouts.ts";
@@ -28,6 +35,24 @@ export interface ReversedConnection {
   connection: Connection;
   /** Resolves once the connection has ended. */
   ended: Promise<void>;
+  /** How it came: dialled back straight, or through the server's relay. */
+  way: "reversed" | "relayed";
+}
+
+/** A relay the server set up: its port on the server's host, and the token to send first. */
+export interface RelayTicket {
+  token: string;
+  port: number;
+}
+
+/** What relaying needs of the peer; absent with `--no-relay`. */
+export interface RelayAccess {
+  /** The host of the server, where its relay listens; undefined while unknown. */
+  serverHost: () => string | undefined;
+  /** Asks the server to relay to `peerId`; rejects when the server refuses. */
+  ask: (peerId: string) => Promise<RelayTicket>;
+  /** Answers, over `socket`, the source that dials this peer through the relay. */
+  answer: (socket: net.Socket) => void;
 }
 
 /** Options of {@linkcode Reversal}. */
@@ -40,6 +65,8 @@ export interface ReversalOptions {
   credentials: Credentials;
   /** Serves chunks over a connection this peer dialled back, until it ends. */
   serve: (connection: Connection) => Promise<void>;
+  /** The server's relay, for when neither peer can be dialled; none: never relay. */
+  relay?: RelayAccess;
   /** Time to wait for a source to dial back; default {@linkcode REVERSAL_TIMEOUT_MS}. */
   timeoutMs?: number;
   log?: Logger;
@@ -47,7 +74,7 @@ export interface ReversalOptions {
 
 interface Waiter {
   promise: Promise<ReversedConnection>;
-  resolve: (reversed: ReversedConnection) => void;
+  resolve: (reversed: Omit<ReversedConnection, "way">) => void;
 }
 
 /** Both sides of reversal for one peer: the downloads' waits and the dial-backs asked of it. */
@@ -78,36 +105,66 @@ export class Reversal {
     }
   }
 
-  /** True when `peerId` cannot be dialled but can dial this peer: ask it to. */
-  wanted(peerId: string): boolean {
-    return this.#unreachable.has(peerId) && this.#options.selfReachable() === true;
+  /**
+   * How `peerId`, which the server cannot dial, can reach this peer instead:
+   * `reversed` when this peer can be dialled, `relayed` (through the
+   * server's relay, when allowed) when it cannot; undefined otherwise.
+   */
+  wanted(peerId: string): ReversedConnection["way"] | undefined {
+    return this.#unreachable.has(peerId) ? this.#way() : undefined;
+  }
+
+  #way(): ReversedConnection["way"] | undefined {
+    const reachable = this.#options.selfReachable();
+    if (reachable === true) return "reversed";
+    return reachable === false && this.#options.relay ? "relayed" : undefined;
   }
 
   /**
-   * Asks the server to have `peerId` dial this peer, and resolves to the
-   * connection once it arrives; rejects when the server refuses or the
-   * source does not dial in time. Callers asking for one source at once
-   * share one wait.
+   * Asks the server to have `peerId` dial this peer (through the relay when
+   * this peer cannot be dialled either), and resolves to the connection
+   * once it arrives; rejects when the server refuses or the source does not
+   * dial in time. Callers asking for one source at once share one wait.
    */
   open(peerId: string): Promise<ReversedConnection> {
     const known = this.#waiting.get(peerId);
     if (known) return known.promise;
-    const waiter = { resolve: (_: ReversedConnection) => {} } as Waiter;
-    const arrived = new Promise<ReversedConnection>((done) => waiter.resolve = done);
+    const waiter = { resolve: (_) => {} } as Waiter;
+    const arrived = new Promise<Omit<ReversedConnection, "way">>((done) => waiter.resolve = done);
     const ms = this.#options.timeoutMs ?? REVERSAL_TIMEOUT_MS;
+    const way = this.#way() ?? "reversed";
     waiter.promise = (async () => {
       try {
-        await this.#options.ask(peerId);
-        return await withTimeout(arrived, {
+        if (way === "relayed") await this.#openRelay(peerId);
+        else await this.#options.ask(peerId);
+        const reversed = await withTimeout(arrived, {
           ms,
           what: `waiting for peer ${peerId}, which cannot be dialled, to dial this peer`,
         });
+        return { ...reversed, way };
       } finally {
         if (this.#waiting.get(peerId) === waiter) this.#waiting.delete(peerId);
       }
     })();
     this.#waiting.set(peerId, waiter);
     return waiter.promise;
+  }
+
+  /** Asks for a relay to `peerId` and connects this peer's half, answered by its chunk port. */
+  async #openRelay(peerId: string): Promise<void> {
+    const relay = this.#options.relay!;
+    const ticket = await relay.ask(peerId);
+    const host = relay.serverHost();
+    if (host === undefined) throw new Error("not connected to a server, so no relay");
+    const socket = net.connect({ host, port: ticket.port, noDelay: true });
+    await new Promise<void>((resolve, reject) => {
+      socket.once("connect", resolve);
+      socket.once("error", reject);
+    });
+    socket.pause();
+    socket.write(ticket.token);
+    relay.answer(socket);
+    this.#log.info(`peer ${peerId} and this peer cannot be dialled: relaying through the server`);
   }
 
   /**
@@ -123,22 +180,34 @@ export class Reversal {
   }
 
   /**
-   * Dials peer `request.peerId` back at `request.address` (it must prove
-   * that ID), says `reversed` and serves it chunks until the connection
-   * ends. At most one such connection per peer, and
-   * {@linkcode MAX_REVERSED_CONNECTIONS} in all; failures are logged.
+   * Dials peer `request.peerId` back at `request.address`, or through the
+   * server's relay with `request.token` (it must prove that ID either way),
+   * says `reversed` and serves it chunks until the connection ends. At most
+   * one such connection per peer, and {@linkcode MAX_REVERSED_CONNECTIONS}
+   * in all; a relay request is ignored with `--no-relay`; failures are logged.
    */
-  async dialBack(request: { peerId: string; address: string }): Promise<void> {
-    const { peerId, address } = request;
+  async dialBack(
+    request: { peerId: string; address: string } | { peerId: string } & RelayTicket,
+  ): Promise<void> {
+    const { peerId } = request;
+    const relay = this.#options.relay;
+    const relayed = "token" in request;
+    if (relayed && !relay) return;
     if (this.#dialled.has(peerId) || this.#dialled.size >= MAX_REVERSED_CONNECTIONS) return;
     this.#dialled.add(peerId);
+    const host = relayed ? relay!.serverHost() : undefined;
+    const address = relayed ? `the relay (port ${request.port})` : request.address;
     try {
-      const connection = await dial(parseHostPort(address), {
+      const target: HostPort = relayed
+        ? { host: host ?? "", port: request.port }
+        : parseHostPort(request.address);
+      const connection = await dial(target, {
         role: "peer",
         accept: ["peer"],
         credentials: this.#options.credentials,
         expectId: peerId,
         timeoutMs: CONNECT_TIMEOUT_MS,
+        connect: relayed ? () => connectRelay(target, request.token) : undefined,
       });
       await connection.send({ t: "reversed" });
       this.#log.info(`dialled peer ${peerId} back at ${address} to serve it chunks`);
@@ -149,4 +218,16 @@ export class Reversal {
       this.#dialled.delete(peerId);
     }
   }
+}
+
+/** Connects to the relay at `target` and sends `token`, ready for the dial through it. */
+async function connectRelay(target: HostPort, token: string): Promise<Deno.TcpConn> {
+  const conn = await Deno.connect({ hostname: target.host, port: target.port });
+  try {
+    await writeAll(conn, new TextEncoder().encode(token));
+  } catch (error) {
+    conn.close();
+    throw error;
+  }
+  return conn;
 }

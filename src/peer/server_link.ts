@@ -122,6 +122,12 @@ export class ServerLink {
       : formatHostPort(server.host, server.port);
   }
 
+  /** Host of the server (the last one found, where its relay listens); undefined before. */
+  get serverHost(): string | undefined {
+    const server = this.#current ?? this.#options.server;
+    return typeof server === "function" ? undefined : server.host;
+  }
+
   /** True while registered with the server. */
   get connected(): boolean {
     return this.#connection !== undefined && !this.#connection.closed;

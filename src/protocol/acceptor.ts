@@ -114,6 +114,20 @@ export class Acceptor {
     await closed;
   }
 
+  /**
+   * Serves `socket`, a connection this side opened (to a relay, which joins
+   * it to a peer that dials us), as if that peer had dialled in: the same
+   * secure handshake, then the same handler.
+   */
+  adopt(socket: net.Socket): void {
+    this.#sockets.add(socket);
+    socket.once("close", () => this.#sockets.delete(socket));
+    socket.on("error", () => {});
+    this.#serve(socket, plainHost(socket.remoteAddress ?? "?")).catch((error) =>
+      this.#options.log.error(`connection: ${errorMessage(error)}`)
+    );
+  }
+
   #admit(socket: net.Socket): void {
     const host = plainHost(socket.remoteAddress ?? "?");
     const count = this.#perAddress.get(host) ?? 0;

@@ -11,7 +11,7 @@ import type { Identity } from "../security/identity.ts";
 import type { HostPort } from "./channel.ts";
 import type { Connection } from "./connection.ts";
 import { handshake, type HandshakeOptions } from "./handshake.ts";
-import { dialSecure } from "./secure_channel.ts";
+import { type ConnectTcp, dialSecure } from "./secure_channel.ts";
 
 /** Who we are on the wire, and the network we belong to. */
 export interface Credentials {
@@ -29,6 +29,8 @@ export interface DialOptions extends Pick<HandshakeOptions, "role" | "accept" | 
   expectId?: string;
   /** Time allowed for everything up to a usable connection. */
   timeoutMs?: number;
+  /** Opens the TCP connection instead of connecting to the target (a relay). */
+  connect?: ConnectTcp;
 }
 
 /**
@@ -40,6 +42,7 @@ export async function dial(target: HostPort, options: DialOptions): Promise<Conn
   const link = await dialSecure(target, {
     expectId: options.expectId,
     timeoutMs: options.timeoutMs ?? CONNECT_TIMEOUT_MS,
+    connect: options.connect,
   });
   return await handshake(link, {
     role: options.role,

@@ -15,6 +15,7 @@ import {
   MAX_FILE_NAME_BYTES,
   MAX_FOLDER_DEPTH,
   MAX_FOLDER_ENTRIES,
+  RELAY_TOKEN_BYTES,
 } from "../constants.ts";
 import { checkFolderEntries } from "../storage/folder_paths.ts";
 import { ProtocolError } from "./frame.ts";
@@ -216,10 +217,15 @@ export const peerToServerSchema = z.discriminatedUnion("t", [
   z.object({ t: z.literal("bye") }),
   /** Asks the server to have peer `peerId`, which cannot be dialled, dial this peer (reversal). */
   z.object({ t: z.literal("reverse"), id, peerId: text.min(1) }),
+  /** Asks the server to relay to peer `peerId`, when neither peer can be dialled (relay). */
+  z.object({ t: z.literal("relay"), id, peerId: text.min(1) }),
 ]);
 
 /** A message from a peer to the server. */
 export type PeerToServer = z.infer<typeof peerToServerSchema>;
+
+/** A one-time relay token, as hex. */
+export const relayTokenSchema = z.string().regex(/^[0-9a-f]+$/).length(RELAY_TOKEN_BYTES * 2);
 
 /** Messages the server sends a peer unasked. */
 export const serverToPeerSchema = z.discriminatedUnion("t", [
@@ -233,6 +239,13 @@ export const serverToPeerSchema = z.discriminatedUnion("t", [
   }),
   /** Peer `peerId` asks to be dialled at `address` to download from this peer (reversal). */
   z.object({ t: z.literal("reverse"), peerId: text.min(1), address: text }),
+  /** Peer `peerId` downloads from this peer through the relay on `port`: connect and send `token` (relay). */
+  z.object({
+    t: z.literal("relay"),
+    peerId: text.min(1),
+    token: relayTokenSchema,
+    port: z.number().int().min(1).max(65_535),
+  }),
 ]);
 
 /** A message from the server that is not an answer. */

@@ -119,7 +119,8 @@ export function openingProblem(opening: Opening): string | undefined {
 }
 
 /**
- * Dials `target`, exchanges preambles (the listener's carries its
+ * Dials `target` (or opens the TCP connection with `options.connect`, as
+ * through a relay), exchanges preambles (the listener's carries its
  * certificate) and runs TLS as the client, pinned to that certificate. With
  * `expectId`, a listener whose certificate has another ID is refused with
  * {@linkcode IdentityMismatchError} before TLS starts. The dialer's own
@@ -132,12 +133,14 @@ export function openingProblem(opening: Opening): string | undefined {
  */
 export async function dialSecure(
   target: HostPort,
-  options: { expectId?: string; timeoutMs?: number },
+  options: { expectId?: string; timeoutMs?: number; connect?: ConnectTcp },
 ): Promise<SecureLink> {
   const address = formatHostPort(target.host, target.port);
   let conn: Deno.TcpConn | Deno.TlsConn | undefined;
+  const connect = options.connect ??
+    (() => Deno.connect({ hostname: target.host, port: target.port }));
   const work = async (): Promise<SecureLink> => {
-    conn = await Deno.connect({ hostname: target.host, port: target.port }).catch((error) => {
+    conn = await connect().catch((error) => {
       throw new UnreachableError(address, errorMessage(error));
     });
     conn.setNoDelay(true);
@@ -164,6 +167,9 @@ export async function dialSecure(
     close: () => conn?.close(),
   });
 }
+
+/** Opens the TCP connection a dial runs over, when it is not a plain connect to the target. */
+export type ConnectTcp = () => Promise<Deno.TcpConn>;
 
 /** What a listener needs to answer dialers: its TLS context and its certificate. */
 export interface ListenerCredentials {

@@ -38,6 +38,8 @@ import { isLoopbackHost } from "../discovery/addresses.ts";
 import { advertiseServer } from "../discovery/services.ts";
 import { seenBy } from "./seen_address.ts";
 import { passReversal, REVERSAL_RATE } from "./reversals.ts";
+import { passRelay, Relay } from "./relay.ts";
+import type { RelayLimits } from "./relay_limits.ts";
 import { probeReachable } from "./reachability.ts";
 import {
   DEFAULT_REQUEST_RATE,
@@ -59,6 +61,11 @@ export interface ServerOptions {
   peerTimeoutMs?: number;
   /** Requests one connection may send; default `MAX_REQUESTS_PER_SECOND`, burst `MAX_REQUEST_BURST`. */
   requestRate?: RequestRateLimits;
+  /**
+   * The relay for peers that can be dialled neither way: its port (0 for
+   * any free one, the default) and limits; `false` relays nothing.
+   */
+  relay?: false | { port?: number; limits?: RelayLimits; idleMs?: number };
 }
 
 /** What the server knows of one connection. */
@@ -66,7 +73,7 @@ interface Session {
   /** Set by `register`. */
   peerId?: string;
   rate: RequestRate;
-  /** Reversal requests it may still pass on. */
+  /** Reversal and relay requests it may still pass on. */
   reversals: RequestRate;
 }
 
@@ -101,9 +108,11 @@ export class CentralServer {
   #credentials: Credentials;
   /** Peer ID -> whether the server could dial its chunk port when it registered. */
   #reachable = new Map<string, boolean>();
+  #relay: Relay | undefined;
 
-  private constructor(acceptor: Acceptor, options: ServerOptions) {
+  private constructor(acceptor: Acceptor, options: ServerOptions, relay: Relay | undefined) {
     this.#acceptor = acceptor;
+    this.#relay = relay;
     this.#hostname = options.hostname;
     this.#credentials = options.credentials;
     this.#requestRate = options.requestRate ?? DEFAULT_REQUEST_RATE;
@@ -125,7 +134,17 @@ export class CentralServer {
       log: options.log ?? silentLogger(),
       onConnection: (connection) => server!.#serve(connection),
     });
-    server = new CentralServer(acceptor, options);
+    let relay: Relay | undefined;
+    try {
+      relay = options.relay === false ? undefined : await Relay.open(
+        { host: options.hostname, port: options.relay?.port ?? 0 },
+        { ...options.relay, log: (options.log ?? silentLogger()).child("relay") },
+      );
+    } catch (error) {
+      await acceptor.close("server failed to start");
+      throw error;
+    }
+    server = new CentralServer(acceptor, options, relay);
     return server;
   }
 
@@ -167,6 +186,12 @@ export class CentralServer {
     clearInterval(this.#sweeper);
     await this.#advertisement?.close();
     await this.#acceptor.close("server shutting down");
+    await this.#relay?.close();
+  }
+
+  /** The port the relay listens on; undefined when the server relays nothing. */
+  get relayPort(): number | undefined {
+    return this.#relay?.port;
   }
 
   async #serve(connection: Connection): Promise<void> {
@@ -320,6 +345,18 @@ export class CentralServer {
           reachable: (peerId) => this.#reachable.get(peerId),
           connectionOf: (peerId) => this.#connections.get(peerId),
           addressOf: (peerId) => this.#index.addressOf(peerId),
+          log: this.#log,
+        });
+        return;
+      case "relay":
+        await passRelay(connection, {
+          request: message,
+          requester: session.peerId!,
+          rate: session.reversals,
+        }, {
+          relay: this.#relay,
+          reachable: (peerId) => this.#reachable.get(peerId),
+          connectionOf: (peerId) => this.#connections.get(peerId),
           log: this.#log,
         });
         return;

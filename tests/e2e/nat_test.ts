@@ -3,21 +3,51 @@
  * the server dials each registering peer back and tells it whether it is
  * reachable, and a seeder behind the NAT, which nobody can dial, serves a
  * downloader on the public side over a connection it dials itself at the
- * server's request (connection reversal).
+ * server's request (connection reversal). Two peers behind different NATs,
+ * which neither can dial, exchange a file through the server's relay, and a
+ * packet capture on the server shows the relay carries no file bytes.
  */
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { sha256File, writeRandomFile } from "../../scripts/sample_files.ts";
+import { captureUnavailable, holds, settled, startCapture } from "../helpers/capture.ts";
 import { fileIds, p2pftOn, tempDir } from "../helpers/cluster.ts";
-import { createLan } from "../../scripts/netns.ts";
+import { createLan, type Lan } from "../../scripts/netns.ts";
 import { addNatHost, hasNftables } from "../helpers/nat.ts";
 import { canCreateNamespaces } from "../discovery/agent.ts";
 
 const ignore = !canCreateNamespaces() || !hasNftables();
 const SERVER_PORT = 8000;
+const RELAY_PORT = 8002;
 const MIB = 1024 * 1024;
 const DOWNLOAD_TIMEOUT_MS = 60_000;
+
+/** A peer on host `host` of `lan` that shares `path`, its data in `dir`. */
+function seederOn(lan: Lan, host: number, options: { server: string; dir: string; path: string }) {
+  const dataDir = join(options.dir, "seeder");
+  return p2pftOn(lan, host, [
+    "peer",
+    "-s",
+    options.server,
+    "--data-dir",
+    dataDir,
+    "-r",
+    options.path,
+  ]);
+}
+
+/** A peer on host `host` of `lan` that downloads file `id` into `dir/out` and exits (`--json`). */
+function downloaderOn(
+  lan: Lan,
+  host: number,
+  options: { server: string; dir: string; id: string },
+) {
+  return p2pftOn(lan, host, [
+    ...["peer", "-s", options.server, "--data-dir", join(options.dir, "downloader"), "--json"],
+    ...["-d", options.id, "-o", join(options.dir, "out"), "--exit-when-done"],
+  ]);
+}
 
 Deno.test({
   name: "a seeder behind NAT is reported unreachable, a public peer reachable, and the public " +
@@ -34,33 +64,12 @@ Deno.test({
     await using central = p2pftOn(lan, 0, ["server", "--addr", `0.0.0.0:${SERVER_PORT}`]);
     await central.listening();
 
-    await using seeder = p2pftOn(lan, nat.host.index, [
-      "peer",
-      "-s",
-      server,
-      "--data-dir",
-      join(dir.path, "seeder"),
-      "-r",
-      path,
-    ]);
+    await using seeder = seederOn(lan, nat.host.index, { server, dir: dir.path, path });
     const [id] = await fileIds(seeder);
     const seenAt = `${nat.publicIp.replaceAll(".", "\\.")}:8001`;
     await seeder.stderr.waitFor(new RegExp(`not reachable from the server at ${seenAt}:`));
 
-    const out = join(dir.path, "out");
-    await using downloader = p2pftOn(lan, 1, [
-      "peer",
-      "-s",
-      server,
-      "--data-dir",
-      join(dir.path, "downloader"),
-      "--json",
-      "-d",
-      id,
-      "-o",
-      out,
-      "--exit-when-done",
-    ]);
+    await using downloader = downloaderOn(lan, 1, { server, dir: dir.path, id });
     const status = await downloader.exit(DOWNLOAD_TIMEOUT_MS);
     assert.equal(status.code, 0, downloader.describe());
     const publicIp = lan.hosts[1].ip.replaceAll(".", "\\.");
@@ -74,5 +83,117 @@ Deno.test({
       (await seeder.uploaded()).bytes >= 9 * MIB,
       "the seeder behind the NAT served it all",
     );
+  },
+});
+
+Deno.test({
+  name: "a seeder and a downloader behind different NATs exchange a file through the " +
+    "server's relay, which carries no file bytes in the clear",
+  ignore: ignore || captureUnavailable() !== undefined,
+  async fn() {
+    // Host 0: the server; hosts 1 and 2: routers, each with a peer behind it.
+    await using lan = await createLan(3);
+    await using seederNat = await addNatHost(lan, { router: 1, subnet: 1 });
+    await using downloaderNat = await addNatHost(lan, { router: 2, subnet: 2 });
+    await using dir = await tempDir("p2pft-relay-");
+    const marker = `p2pft-relay-marker-${crypto.randomUUID()}`;
+    const path = join(dir.path, "shared.txt");
+    const size = 9 * MIB + 5;
+    await Deno.writeTextFile(path, marker.repeat(Math.ceil(size / marker.length)).slice(0, size));
+    const pcap = join(dir.path, "relay.pcap");
+    const serverHost = lan.hosts[0];
+    await using capture = await startCapture(serverHost, {
+      pcap,
+      filter: ["tcp", "port", String(RELAY_PORT)],
+    });
+    const server = `${serverHost.ip}:${SERVER_PORT}`;
+    await using central = p2pftOn(lan, 0, [
+      "server",
+      "--addr",
+      `0.0.0.0:${SERVER_PORT}`,
+      "--relay-port",
+      String(RELAY_PORT),
+      // Slow enough to hold: 9 MiB at 4 MiB/s (a second's worth at once) takes over a second.
+      "--relay-rate",
+      "4",
+    ]);
+    await central.listening();
+
+    await using seeder = seederOn(lan, seederNat.host.index, { server, dir: dir.path, path });
+    const [id] = await fileIds(seeder);
+    await seeder.stderr.waitFor(/not reachable from the server/);
+
+    await using downloader = downloaderOn(lan, downloaderNat.host.index, {
+      server,
+      dir: dir.path,
+      id,
+    });
+    const status = await downloader.exit(DOWNLOAD_TIMEOUT_MS);
+    assert.equal(status.code, 0, downloader.describe());
+    assert.match(downloader.stderr.text, /not reachable from the server/);
+    const downloaded = await downloader.waitForEvent("downloaded", 0);
+    assert.equal(await sha256File(downloaded.path), await sha256File(path));
+    assert.ok(downloaded.elapsedMs >= 1_000, `the relay's rate holds (${downloaded.elapsedMs} ms)`);
+    assert.match(downloader.stderr.text, /dialled this peer back through the server's relay/);
+    assert.ok(
+      downloader.stdout.text.includes('"relayed":1'),
+      "--json progress counts the relayed source:\n" + downloader.stdout.text,
+    );
+    assert.match(central.stderr.text, /relaying between peers/);
+
+    await settled(pcap);
+    await capture.stop("SIGINT");
+    const captured = await Deno.readFile(pcap);
+    assert.match(capture.stderr.text, /^0 packets dropped by kernel$/m, "the capture is complete");
+    assert.ok(captured.length > 2 * size, `the capture holds both halves (${captured.length} B)`);
+    assert.ok(!holds(captured, marker.slice(0, 24)), "no file bytes in the clear");
+    assert.ok(!holds(captured, '"t":'), "no protocol messages in the clear");
+  },
+});
+
+Deno.test({
+  name: "a swarm mixing the three ways completes: a public peer fetches from a seeder behind " +
+    "NAT by reversal, and a peer behind another NAT fetches from both, relayed and direct",
+  ignore,
+  async fn() {
+    // Host 0: the server; host 1: a public peer; hosts 2 and 3: routers, each with a peer behind.
+    await using lan = await createLan(4);
+    await using seederNat = await addNatHost(lan, { router: 2, subnet: 1 });
+    await using downloaderNat = await addNatHost(lan, { router: 3, subnet: 2 });
+    await using dir = await tempDir("p2pft-mixed-");
+    const path = join(dir.path, "shared.bin");
+    await writeRandomFile(path, 17 * MIB + 3, { seed: 72 });
+    const server = `${lan.hosts[0].ip}:${SERVER_PORT}`;
+    await using central = p2pftOn(lan, 0, [
+      "server",
+      "--addr",
+      `0.0.0.0:${SERVER_PORT}`,
+      "--relay-rate",
+      "4",
+    ]);
+    await central.listening();
+    await using seeder = seederOn(lan, seederNat.host.index, { server, dir: dir.path, path });
+    const [id] = await fileIds(seeder);
+    await seeder.stderr.waitFor(/not reachable from the server/);
+
+    await using reverser = p2pftOn(lan, 1, [
+      ...["peer", "-s", server, "--data-dir", join(dir.path, "public"), "--json"],
+      ...["-d", id, "-o", join(dir.path, "public-out")],
+    ]);
+    const fetched = await reverser.waitForEvent("downloaded", DOWNLOAD_TIMEOUT_MS);
+    assert.equal(await sha256File(fetched.path), await sha256File(path));
+    assert.match(reverser.stderr.text, /dialled this peer back \(reversal\)/);
+
+    await using downloader = downloaderOn(lan, downloaderNat.host.index, {
+      server,
+      dir: dir.path,
+      id,
+    });
+    assert.equal((await downloader.exit(DOWNLOAD_TIMEOUT_MS)).code, 0, downloader.describe());
+    const downloaded = await downloader.waitForEvent("downloaded", 0);
+    assert.equal(await sha256File(downloaded.path), await sha256File(path));
+    assert.match(downloader.stderr.text, /dialled this peer back through the server's relay/);
+    await reverser.stop();
+    assert.ok((await reverser.uploaded()).bytes > 0, "the public peer served directly");
   },
 });

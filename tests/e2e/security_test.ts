@@ -7,10 +7,8 @@
  */
 
 import assert from "node:assert/strict";
-import { Buffer } from "node:buffer";
 import { join } from "node:path";
 import {
-  Child,
   NETWORK_KEY,
   P2pftProcess,
   peerArgs,
@@ -27,7 +25,7 @@ import { encodePreamble, IdentityMismatchError } from "../../src/protocol/secure
 import { createIdentity } from "../../src/security/identity.ts";
 import { generateNetworkKey, parseNetworkKey } from "../../src/security/network_key.ts";
 import { testCredentials } from "../../src/test_credentials.ts";
-import { canCreateNamespaces } from "../discovery/agent.ts";
+import { captureUnavailable, holds, settled, startCapture } from "../helpers/capture.ts";
 import { fileIds, freePort, startCluster, tempDir } from "../helpers/cluster.ts";
 import { createLan } from "../../scripts/netns.ts";
 
@@ -236,42 +234,8 @@ Deno.test("the server prints its ID, key and join command, and keeps them in its
   await member.stderr.waitFor(/connected to server/);
 });
 
-/** Why the packet capture cannot run here, or `undefined` when it can. */
-function captureUnavailable(): string | undefined {
-  if (!canCreateNamespaces()) return "it needs root, to make network namespaces";
-  try {
-    new Deno.Command("tcpdump", { args: ["--version"], stdout: "null", stderr: "null" })
-      .outputSync();
-  } catch {
-    return "tcpdump is not installed (apt-get install -y tcpdump)";
-  }
-  return undefined;
-}
-
 const noCapture = captureUnavailable();
 if (noCapture) console.log(`packet capture test skipped: ${noCapture}`);
-
-/** Kernel buffer of the capture: room for the whole transfer, so no packet is dropped. */
-const CAPTURE_BUFFER_KIB = 32 * 1024;
-
-/** Time a capture file must stay the same size to be taken as complete. */
-const CAPTURE_SETTLE_MS = 300;
-
-/** Waits until the file at `path` has stopped growing (tcpdump has written what it saw). */
-async function settled(path: string): Promise<void> {
-  let size = -1;
-  while (true) {
-    const now = (await Deno.stat(path)).size;
-    if (now === size) return;
-    size = now;
-    await new Promise((resolve) => setTimeout(resolve, CAPTURE_SETTLE_MS));
-  }
-}
-
-/** Whether `haystack` holds the bytes of `needle`. */
-function holds(haystack: Uint8Array, needle: string | Uint8Array): boolean {
-  return Buffer.from(haystack.buffer, haystack.byteOffset, haystack.length).includes(needle);
-}
 
 Deno.test({
   name: "a packet capture of a transfer shows no file bytes, no messages and no file name",
@@ -286,27 +250,7 @@ Deno.test({
     await Deno.writeTextFile(path, marker.repeat(Math.ceil(size / marker.length)).slice(0, size));
     const pcap = join(dir.path, "transfer.pcap");
     // On the bridge every host is plugged into: it sees every packet of the LAN.
-    await using capture = new Child([
-      "ip",
-      "netns",
-      "exec",
-      lan.switchNs,
-      "tcpdump",
-      "-i",
-      "br0",
-      "-n",
-      "--immediate-mode",
-      "-B",
-      String(CAPTURE_BUFFER_KIB),
-      "-U",
-      "-s",
-      "0",
-      "-Z",
-      "root",
-      "-w",
-      pcap,
-    ], { name: "tcpdump" });
-    await capture.stderr.waitFor(/listening on br0/);
+    await using capture = await startCapture({ ns: lan.switchNs, iface: "br0" }, { pcap });
     const p2pft = (host: number, args: string[]) =>
       new P2pftProcess(args, { launch: (cmd, options) => lan.exec(host, cmd, options) });
     const [serverIp, seederIp, downloaderIp] = lan.hosts.map((host) => host.ip);

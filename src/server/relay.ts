@@ -1,0 +1,260 @@
+/**
+ * The server's relay, for two peers that can dial neither each other nor be
+ * dialled (both behind NAT): the downloader asks for a relay to a source
+ * (`relay`), the server issues a one-time token, tells the source over its
+ * server connection, and both open a connection to the relay port and send
+ * the token first. The relay pairs the two and splices their bytes both
+ * ways, raw: inside, the peers run the usual secure channel and handshake
+ * (TLS, pinned IDs, network-key proof), so the relay carries ciphertext
+ * only. It joins only registered peers, never an address a peer names, and
+ * holds to its limits: links at once, bytes a second per peer and in all,
+ * and an idle timeout. See "Relay" in docs/protocol.md.
+ *
+ * @module
+ */
+
+import type net from "node:net";
+import {
+  MAX_RELAY_LINKS,
+  MAX_RELAY_LINKS_PER_PEER,
+  RELAY_IDLE_TIMEOUT_MS,
+  RELAY_PAIRING_TIMEOUT_MS,
+  RELAY_PEER_BYTES_PER_SECOND,
+  RELAY_TOKEN_BYTES,
+  RELAY_TOTAL_BYTES_PER_SECOND,
+} from "../constants.ts";
+import type { Logger } from "../log.ts";
+import { listenTcp } from "../protocol/acceptor.ts";
+import type { HostPort } from "../protocol/channel.ts";
+import type { Connection } from "../protocol/connection.ts";
+import type { RequestRate } from "../protocol/request_rate.ts";
+import { RelayBudget, type RelayLimits } from "./relay_limits.ts";
+
+/** The relay's limits by default. */
+export const DEFAULT_RELAY_LIMITS: RelayLimits = {
+  peerBytesPerSecond: RELAY_PEER_BYTES_PER_SECOND,
+  totalBytesPerSecond: RELAY_TOTAL_BYTES_PER_SECOND,
+  links: MAX_RELAY_LINKS,
+  linksPerPeer: MAX_RELAY_LINKS_PER_PEER,
+};
+
+/** Options of {@linkcode Relay.open}. */
+export interface RelayOptions {
+  limits?: RelayLimits;
+  /** Silence after which a link is closed; default {@linkcode RELAY_IDLE_TIMEOUT_MS}. */
+  idleMs?: number;
+  /** Time one half waits for the other; default {@linkcode RELAY_PAIRING_TIMEOUT_MS}. */
+  pairingMs?: number;
+  log: Logger;
+}
+
+/** One link the relay expects: its two peers and the halves that arrived. */
+interface Pending {
+  peers: [string, string];
+  halves: { socket: net.Socket; early: Buffer }[];
+  timer: ReturnType<typeof setTimeout>;
+}
+
+const TOKEN_CHARS = RELAY_TOKEN_BYTES * 2;
+
+/** Connections the relay holds per link it may hold: its two halves, and room for strangers. */
+const SOCKETS_PER_LINK = 4;
+
+/** The relay port of a server. */
+export class Relay {
+  /** Port it listens on. */
+  readonly port: number;
+  #server: net.Server;
+  #options: RelayOptions;
+  #budget: RelayBudget;
+  #pending = new Map<string, Pending>();
+  #sockets = new Set<net.Socket>();
+  #maxSockets: number;
+
+  private constructor(server: net.Server, port: number, options: RelayOptions) {
+    this.#server = server;
+    this.port = port;
+    this.#options = options;
+    const limits = options.limits ?? DEFAULT_RELAY_LIMITS;
+    this.#budget = new RelayBudget(limits, Date.now());
+    this.#maxSockets = limits.links * SOCKETS_PER_LINK;
+    server.on("connection", (socket: net.Socket) => this.#admit(socket));
+  }
+
+  /** Listens on `address` (the option `--relay-port` sets its port). */
+  static async open(address: HostPort, options: RelayOptions): Promise<Relay> {
+    const listener = await listenTcp(address, "--relay-port");
+    return new Relay(listener.server, listener.addr.port, options);
+  }
+
+  /** Links held now, pending or spliced. */
+  get links(): number {
+    return this.#budget.links;
+  }
+
+  /**
+   * A one-time token that joins the next two connections presenting it, for
+   * a link between `peers`; undefined when the relay holds all the links it may.
+   */
+  issue(peers: [string, string]): string | undefined {
+    if (!this.#budget.openLink(peers)) return undefined;
+    const token = Array.from(
+      crypto.getRandomValues(new Uint8Array(RELAY_TOKEN_BYTES)),
+      (byte) => byte.toString(16).padStart(2, "0"),
+    ).join("");
+    const timer = setTimeout(() => {
+      const pending = this.#pending.get(token);
+      if (!pending) return;
+      this.#pending.delete(token);
+      for (const half of pending.halves) half.socket.destroy();
+      this.#budget.closeLink(peers);
+      this.#options.log.debug(`relay between ${peers.join(" and ")}: not joined in time`);
+    }, this.#options.pairingMs ?? RELAY_PAIRING_TIMEOUT_MS);
+    this.#pending.set(token, { peers, halves: [], timer });
+    return token;
+  }
+
+  /** Stops listening and closes every link. */
+  async close(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    for (const pending of this.#pending.values()) clearTimeout(pending.timer);
+    this.#pending.clear();
+    for (const socket of this.#sockets) socket.destroy();
+    await closed;
+  }
+
+  #admit(socket: net.Socket): void {
+    if (this.#sockets.size >= this.#maxSockets) {
+      socket.destroy();
+      return;
+    }
+    this.#sockets.add(socket);
+    socket.once("close", () => this.#sockets.delete(socket));
+    socket.on("error", () => socket.destroy());
+    const late = setTimeout(
+      () => socket.destroy(),
+      this.#options.pairingMs ?? RELAY_PAIRING_TIMEOUT_MS,
+    );
+    let received = Buffer.alloc(0);
+    const onData = (data: Buffer) => {
+      received = Buffer.concat([received, data]);
+      if (received.length < TOKEN_CHARS) return;
+      socket.off("data", onData);
+      socket.pause();
+      clearTimeout(late);
+      this.#join(socket, {
+        token: received.subarray(0, TOKEN_CHARS).toString("latin1"),
+        early: received.subarray(TOKEN_CHARS),
+      });
+    };
+    socket.on("data", onData);
+    socket.resume();
+  }
+
+  #join(socket: net.Socket, presented: { token: string; early: Buffer }): void {
+    const pending = this.#pending.get(presented.token);
+    if (!pending) {
+      socket.destroy();
+      return;
+    }
+    pending.halves.push({ socket, early: presented.early });
+    if (pending.halves.length < 2) return;
+    this.#pending.delete(presented.token);
+    clearTimeout(pending.timer);
+    this.#splice(pending);
+  }
+
+  #splice(pending: Pending): void {
+    const [a, b] = pending.halves;
+    const { peers } = pending;
+    this.#options.log.info(`relaying between peers ${peers.join(" and ")}`);
+    let open = 2;
+    const closed = () => {
+      if (--open === 0) this.#budget.closeLink(peers);
+    };
+    const idleMs = this.#options.idleMs ?? RELAY_IDLE_TIMEOUT_MS;
+    for (const [from, to] of [[a, b], [b, a]]) {
+      from.socket.once("close", () => {
+        to.socket.end();
+        closed();
+      });
+      from.socket.setTimeout(idleMs, () => {
+        a.socket.destroy();
+        b.socket.destroy();
+      });
+      if (from.early.length > 0) to.socket.write(from.early);
+      from.socket.on(
+        "data",
+        (data: Buffer) => this.#pass(data, { from: from.socket, to: to.socket, peers }),
+      );
+      from.socket.resume();
+    }
+  }
+
+  /** Passes `data` on, pausing its stream while the budget is in debt or the other side full. */
+  #pass(data: Buffer, link: { from: net.Socket; to: net.Socket; peers: string[] }): void {
+    const wait = this.#budget.pass(link.peers, data.length, Date.now());
+    const flushed = link.to.write(data);
+    if (wait === 0 && flushed) return;
+    link.from.pause();
+    let waiting = (wait > 0 ? 1 : 0) + (flushed ? 0 : 1);
+    const resume = () => {
+      if (--waiting === 0 && !link.from.destroyed) link.from.resume();
+    };
+    if (wait > 0) setTimeout(resume, wait);
+    if (!flushed) link.to.once("drain", resume);
+  }
+}
+
+/** What the server knows that a relay request needs. */
+export interface RelayDesk {
+  /** The relay; undefined when the server relays nothing (`--no-relay`). */
+  relay: Relay | undefined;
+  /** Whether the server could dial peer `peerId` back; undefined when not registered. */
+  reachable: (peerId: string) => boolean | undefined;
+  /** The connection of registered peer `peerId`. */
+  connectionOf: (peerId: string) => Connection | undefined;
+  log: Logger;
+}
+
+/**
+ * Answers `request` from `requester` on `connection`: refused when the
+ * server does not relay, over the requester's `rate`, when either peer can
+ * be dialled (go direct, or ask for reversal), when the source is not a
+ * registered peer, or when the relay is full; otherwise the source is sent
+ * `relay {peerId, token, port}` and the request answered with `{token, port}`.
+ */
+export async function passRelay(
+  connection: Connection,
+  asked: { request: { id: number; peerId: string }; requester: string; rate: RequestRate },
+  desk: RelayDesk,
+): Promise<void> {
+  const { request, requester } = asked;
+  const refuse = (code: string, message: string) =>
+    connection.replyError(request.id, { code, message });
+  const relay = desk.relay;
+  if (!relay) {
+    return await refuse("relay-off", "this server does not relay (--no-relay): forward a port");
+  }
+  if (!asked.rate.take(Date.now())) {
+    return await refuse("rate-limited", "too many relay requests; wait a moment and ask again");
+  }
+  const target = request.peerId === requester ? undefined : desk.connectionOf(request.peerId);
+  if (!target) {
+    return await refuse("not-found", `peer ${request.peerId} is not connected to the server`);
+  }
+  if (desk.reachable(requester) !== false || desk.reachable(request.peerId) !== false) {
+    return await refuse(
+      "reachable",
+      "the server relays only between two peers it cannot dial: dial the source, " +
+        "or ask it to dial back (reverse)",
+    );
+  }
+  const token = relay.issue([requester, request.peerId]);
+  if (!token) {
+    return await refuse("busy", "the relay holds all the links it may; try again later");
+  }
+  desk.log.debug(`relay asked from ${requester} to ${request.peerId}`);
+  target.send({ t: "relay", peerId: requester, token, port: relay.port }).catch(() => {});
+  await connection.reply(request.id, { token, port: relay.port });
+}
