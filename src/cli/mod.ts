@@ -14,7 +14,10 @@ import { serverCommand } from "./server_command.ts";
 /** Builds the command tree (also used by the interactive shells for completion). */
 export function buildProgram(): Command {
   return new Command("p2pft")
-    .description("Peer-to-peer file transfer: a central index server and peers that swap chunks")
+    .description(
+      "Peer-to-peer file transfer: send and get with a short code, or a network of peers " +
+        "around an index server",
+    )
     .version(`p2pft ${PROGRAM_VERSION}`, "-V, --version", "print the version")
     .showHelpAfterError("(run with --help for usage)")
     .addCommand(serverCommand())
