@@ -122,7 +122,7 @@ export interface CreateLanOptions {
 }
 
 /** Runs `ip` (or `tc`) with `args`; throws with its stderr if it fails. */
-async function ip(args: string[], command = "ip"): Promise<string> {
+export async function ip(args: string[], command = "ip"): Promise<string> {
   const out = await new Deno.Command(command, { args, stdout: "piped", stderr: "piped" }).output();
   const decoder = new TextDecoder();
   if (!out.success) {
@@ -132,6 +132,27 @@ async function ip(args: string[], command = "ip"): Promise<string> {
     );
   }
   return decoder.decode(out.stdout);
+}
+
+/**
+ * Creates a veth pair: `port` in namespace `ns`, its other end in namespace
+ * `into` as {@linkcode HOST_INTERFACE}.
+ */
+export async function addVeth(ns: string, port: string, into: string): Promise<void> {
+  await ip([
+    "-n",
+    ns,
+    "link",
+    "add",
+    port,
+    "type",
+    "veth",
+    "peer",
+    "name",
+    HOST_INTERFACE,
+    "netns",
+    into,
+  ]);
 }
 
 /** Sets `qdisc` as the root queueing discipline of `dev` in namespace `ns`. */
@@ -261,20 +282,7 @@ export async function createLan(hostCount: number, options: CreateLanOptions = {
       const port = `p${index}`;
       await ip(["netns", "add", ns]);
       created.push(ns);
-      await ip([
-        "-n",
-        switchNs,
-        "link",
-        "add",
-        port,
-        "type",
-        "veth",
-        "peer",
-        "name",
-        HOST_INTERFACE,
-        "netns",
-        ns,
-      ]);
+      await addVeth(switchNs, port, ns);
       await ip(["-n", switchNs, "link", "set", port, "master", "br0"]);
       await ip(["-n", switchNs, "link", "set", port, "up"]);
       await ip(["-n", ns, "link", "set", "lo", "up"]);

@@ -11,7 +11,14 @@
  * @module
  */
 
-import { HOST_INTERFACE, type Lan, type LanHost, NETNS_PREFIX } from "../../scripts/netns.ts";
+import {
+  addVeth,
+  HOST_INTERFACE,
+  ip,
+  type Lan,
+  type LanHost,
+  NETNS_PREFIX,
+} from "../../scripts/netns.ts";
 
 /** Addresses of the private segment: `10.214.<subnet>.0/24`, the router at `.1`. */
 const PRIVATE_NETWORK_PREFIX = "10.214";
@@ -55,21 +62,6 @@ export function hasNftables(): boolean {
   return false;
 }
 
-async function run(cmd: string[]): Promise<void> {
-  const out = await new Deno.Command(cmd[0], {
-    args: cmd.slice(1),
-    stdout: "null",
-    stderr: "piped",
-  })
-    .output();
-  if (!out.success) {
-    throw new Error(
-      `"${cmd.join(" ")}" failed: ${new TextDecoder().decode(out.stderr).trim()}; NAT tests ` +
-        "need root, iproute2 and nftables",
-    );
-  }
-}
-
 /**
  * Turns host `router` of `lan` into a NAT router and puts a new host behind
  * it, on `10.214.<subnet>.0/24`. Closing it deletes the private host's
@@ -83,39 +75,25 @@ export async function addNatHost(
   const prefix = `${PRIVATE_NETWORK_PREFIX}.${options.subnet ?? 0}`;
   const ns = `${NETNS_PREFIX}${lan.id}-nat${options.router}`;
   const close = async () => {
-    await run(["ip", "netns", "delete", ns]).catch(() => undefined);
+    await ip(["netns", "delete", ns]).catch(() => undefined);
   };
   try {
-    await run(["ip", "netns", "add", ns]);
-    await run([
-      "ip",
-      "-n",
-      router.ns,
-      "link",
-      "add",
-      ROUTER_PRIVATE_INTERFACE,
-      "type",
-      "veth",
-      "peer",
-      "name",
-      HOST_INTERFACE,
-      "netns",
-      ns,
-    ]);
-    await run(["ip", "-n", router.ns, "addr", "add", `${prefix}.1/24`, "dev", "eth1"]);
-    await run(["ip", "-n", router.ns, "link", "set", ROUTER_PRIVATE_INTERFACE, "up"]);
-    await run(["ip", "netns", "exec", router.ns, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1"]);
+    await ip(["netns", "add", ns]);
+    await addVeth(router.ns, ROUTER_PRIVATE_INTERFACE, ns);
+    await ip(["-n", router.ns, "addr", "add", `${prefix}.1/24`, "dev", "eth1"]);
+    await ip(["-n", router.ns, "link", "set", ROUTER_PRIVATE_INTERFACE, "up"]);
+    await ip(["netns", "exec", router.ns, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1"]);
     const rules = await Deno.makeTempFile({ suffix: ".nft" });
     try {
       await Deno.writeTextFile(rules, RULESET);
-      await run(["ip", "netns", "exec", router.ns, "nft", "-f", rules]);
+      await ip(["netns", "exec", router.ns, "nft", "-f", rules]);
     } finally {
       await Deno.remove(rules);
     }
-    await run(["ip", "-n", ns, "link", "set", "lo", "up"]);
-    await run(["ip", "-n", ns, "addr", "add", `${prefix}.2/24`, "dev", HOST_INTERFACE]);
-    await run(["ip", "-n", ns, "link", "set", HOST_INTERFACE, "up"]);
-    await run(["ip", "-n", ns, "route", "add", "default", "via", `${prefix}.1`]);
+    await ip(["-n", ns, "link", "set", "lo", "up"]);
+    await ip(["-n", ns, "addr", "add", `${prefix}.2/24`, "dev", HOST_INTERFACE]);
+    await ip(["-n", ns, "link", "set", HOST_INTERFACE, "up"]);
+    await ip(["-n", ns, "route", "add", "default", "via", `${prefix}.1`]);
   } catch (error) {
     await close();
     throw error;
