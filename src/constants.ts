@@ -376,3 +376,9 @@ export const RELAY_PAIRING_TIMEOUT_MS = 10_000;
 
 /** Bytes of a relay token, as the peers send it first on a relay connection (hex). */
 export const RELAY_TOKEN_BYTES = 16;
+
+/** Peers' relays the server asks in turn for one relayed link, when its own is off or full. */
+export const MAX_PEER_RELAYS_ASKED = 3;
+
+/** Time a peer's relay may take to accept a link the server asks it to join. */
+export const PEER_RELAY_ASK_TIMEOUT_MS = 3_000;

@@ -37,7 +37,7 @@ export type CliEvent =
     sources?: number;
     /** Of the sources, the ones that dialled this peer back (reversal); absent when none. */
     reversed?: number;
-    /** Of the sources, the ones reached through the server's relay; absent when none. */
+    /** Of the sources, the ones reached through a relay; absent when none. */
     relayed?: number;
     /** Of a folder: files whole so far, and in all. */
     filesDone?: number;

@@ -44,7 +44,7 @@ export interface TaskFigures {
   sources?: number;
   /** Of those, the ones that dialled this peer back (reversal), when some did. */
   reversed?: number;
-  /** Of those, the ones reached through the server's relay, when some are. */
+  /** Of those, the ones reached through a relay, when some are. */
   relayed?: number;
   /** Of a folder: its files, and how many are whole so far. */
   files?: { done: number; total: number };

@@ -65,7 +65,7 @@ export interface DownloadProgress {
   sources: number;
   /** Of those, the ones that dialled this peer back at its request (reversal); absent when none. */
   reversed?: number;
-  /** Of those, the ones reached through the server's relay; absent when none. */
+  /** Of those, the ones reached through a relay (the server's or a peer's); absent when none. */
   relayed?: number;
   /**
    * Where the file goes: the final path once done; until then the path its

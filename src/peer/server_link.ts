@@ -45,6 +45,8 @@ export interface ServerLinkOptions {
   checkServer?: (address: string, serverId: string) => Promise<void>;
   /** Port this peer serves chunks on. */
   listenPort: number;
+  /** Port this peer relays on, when it offers to relay (`--relay`). */
+  relayPort?: number;
   /**
    * Interface this peer serves chunks on: a loopback one while the server
    * is reached over the network is warned about (no other machine can
@@ -54,9 +56,20 @@ export interface ServerLinkOptions {
   /** Everything this peer shares, sent after each (re)registration. */
   shares: () => SharedFileEntry[];
   /** Told of what the server sends unasked (news of other peers' chunks). */
-  onNotice?: (notice: ServerToPeer) => void;
+  onNotice?: (notice: ServerNotice) => void;
+  /**
+   * Answers what the server asks (to join a relayed link): resolves to the
+   * reply's fields, or rejects with a {@linkcode RemoteError} to refuse.
+   */
+  onRequest?: (request: ServerRequest) => Promise<Record<string, unknown>>;
   log?: Logger;
 }
+
+/** A request the server sends a peer. */
+export type ServerRequest = Extract<ServerToPeer, { id: number }>;
+
+/** A notification the server sends a peer. */
+export type ServerNotice = Exclude<ServerToPeer, { id: number }>;
 
 type Outgoing = PeerToServer extends infer M ? M extends { id: number } ? Omit<M, "id"> : M
   : never;
@@ -107,6 +120,11 @@ export class ServerLink {
    * registered; `undefined` before that, or with a server that does not check.
    */
   reachable: boolean | undefined;
+  /**
+   * Whether the server took this peer's offer to relay when it last
+   * registered; `undefined` when it offers none, or the server did not say.
+   */
+  relaying: boolean | undefined;
 
   /** A link; call {@linkcode start} to connect. */
   constructor(options: ServerLinkOptions) {
@@ -295,6 +313,17 @@ export class ServerLink {
     );
   }
 
+  /** Answers the server's `request` on `connection`, or refuses it with the reason. */
+  async #answer(connection: Connection, request: ServerRequest): Promise<void> {
+    try {
+      if (!this.#options.onRequest) throw new Error(`this peer does not answer "${request.t}"`);
+      await connection.reply(request.id, await this.#options.onRequest(request));
+    } catch (error) {
+      const code = error instanceof RemoteError ? error.code : "refused";
+      await connection.replyError(request.id, { code, message: errorMessage(error) });
+    }
+  }
+
   async #session(): Promise<void> {
     const server = this.#options.server;
     this.#current = typeof server === "function" ? await server() : server;
@@ -311,8 +340,10 @@ export class ServerLink {
       throw error;
     }
     if (this.#closed) connection.close("peer shutting down");
-    const running = connection.run((raw) => {
-      this.#options.onNotice?.(parseMessage(serverToPeerSchema, raw));
+    const running = connection.run(async (raw) => {
+      const message = parseMessage(serverToPeerSchema, raw);
+      if ("id" in message) await this.#answer(connection, message);
+      else this.#options.onNotice?.(message);
     });
     let heartbeat: ReturnType<typeof setInterval> | undefined;
     try {
@@ -320,11 +351,13 @@ export class ServerLink {
         connection.request({
           t: "register",
           listenPort: this.#options.listenPort,
+          ...(this.#options.relayPort ? { relayPort: this.#options.relayPort } : {}),
         }),
         { ms: REQUEST_TIMEOUT_MS, what: "registration" },
       );
       this.dialAddress = String(reply.address);
       this.reachable = typeof reply.reachable === "boolean" ? reply.reachable : undefined;
+      this.relaying = typeof reply.relaying === "boolean" ? reply.relaying : undefined;
       this.#warnIfLoopback(connection);
       // Connected before the snapshot of shares: a file registered from now on
       // is shared on its own, one registered before is in the snapshot.
@@ -343,7 +376,8 @@ export class ServerLink {
       }
       this.#lastError = "connected";
       this.#reports.succeeded();
-      const sharing = shares.length > 0 ? `, sharing ${shares.length} file(s)` : "";
+      const sharing = (shares.length > 0 ? `, sharing ${shares.length} file(s)` : "") +
+        relayingText(this.relaying, this.#options.relayPort);
       if (this.reachable === false) {
         this.#log.warn(
           `connected to server ${this.serverAddress}${sharing}; not reachable from the server at ` +
@@ -377,4 +411,14 @@ export class ServerLink {
       if (this.#live === connection) this.#live = undefined;
     }
   }
+}
+
+/** What registering said of this peer's offer to relay on `port`, for the log. */
+function relayingText(relaying: boolean | undefined, port: number | undefined): string {
+  if (port === undefined) return "";
+  if (relaying === true) return `; relaying for others on port ${port}`;
+  if (relaying === false) {
+    return `; the server cannot reach this peer's relay on port ${port}, so hands it to nobody`;
+  }
+  return "; the server does not hand out peers' relays";
 }

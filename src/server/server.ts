@@ -38,8 +38,9 @@ import { isLoopbackHost } from "../discovery/addresses.ts";
 import { advertiseServer } from "../discovery/services.ts";
 import { seenBy } from "./seen_address.ts";
 import { passReversal, REVERSAL_RATE } from "./reversals.ts";
-import { passRelay, Relay } from "./relay.ts";
-import type { RelayLimits } from "./relay_limits.ts";
+import { offeredRelay, passRelay, PeerRelays } from "./relays.ts";
+import { Relay } from "../protocol/relay.ts";
+import type { RelayLimits } from "../protocol/relay_limits.ts";
 import { probeReachable } from "./reachability.ts";
 import {
   DEFAULT_REQUEST_RATE,
@@ -109,6 +110,7 @@ export class CentralServer {
   /** Peer ID -> whether the server could dial its chunk port when it registered. */
   #reachable = new Map<string, boolean>();
   #relay: Relay | undefined;
+  #peerRelays = new PeerRelays();
 
   private constructor(acceptor: Acceptor, options: ServerOptions, relay: Relay | undefined) {
     this.#acceptor = acceptor;
@@ -213,8 +215,7 @@ export class CentralServer {
       this.#nameplates.release(connection);
       if (session.peerId && this.#connections.get(session.peerId) === connection) {
         this.#connections.delete(session.peerId);
-        this.#reachable.delete(session.peerId);
-        this.#index.removePeer(session.peerId);
+        this.#forget(session.peerId);
         this.#log.info(`peer ${session.peerId} left (${connection.remote})`);
       }
     }
@@ -263,6 +264,7 @@ export class CentralServer {
           { host: observed.hostname, port: message.listenPort },
           { credentials: this.#credentials, peerId },
         );
+        const relay = await offeredRelay({ ...message, host: observed.hostname, reachable });
         if (connection.closed) return;
         const previous = this.#connections.get(peerId);
         if (previous && previous !== connection) previous.close("replaced by a new connection");
@@ -270,6 +272,7 @@ export class CentralServer {
         this.#connections.set(peerId, connection);
         this.#reachable.set(peerId, reachable);
         this.#index.addPeer(peerId, { address, now: Date.now() });
+        if (relay) this.#peerRelays.offer(peerId, relay);
         this.#log.info(
           `peer ${peerId} registered at ${address}` +
             (reachable ? "" : " (not reachable from here)"),
@@ -279,6 +282,7 @@ export class CentralServer {
           reachable,
           heartbeatMs: HEARTBEAT_INTERVAL_MS,
           timeoutMs: this.#peerTimeoutMs,
+          ...(message.relayPort ? { relaying: relay !== undefined } : {}),
         });
         return;
       }
@@ -337,29 +341,19 @@ export class CentralServer {
         return;
       }
       case "reverse":
-        await passReversal(connection, {
-          request: message,
-          requester: session.peerId!,
-          rate: session.reversals,
-        }, {
+      case "relay": {
+        const asked = { request: message, requester: session.peerId!, rate: session.reversals };
+        const pass = message.t === "reverse" ? passReversal : passRelay;
+        await pass(connection, asked, {
+          relay: this.#relay,
+          peerRelays: this.#peerRelays,
           reachable: (peerId) => this.#reachable.get(peerId),
           connectionOf: (peerId) => this.#connections.get(peerId),
           addressOf: (peerId) => this.#index.addressOf(peerId),
           log: this.#log,
         });
         return;
-      case "relay":
-        await passRelay(connection, {
-          request: message,
-          requester: session.peerId!,
-          rate: session.reversals,
-        }, {
-          relay: this.#relay,
-          reachable: (peerId) => this.#reachable.get(peerId),
-          connectionOf: (peerId) => this.#connections.get(peerId),
-          log: this.#log,
-        });
-        return;
+      }
       case "heartbeat":
         return;
       case "bye":
@@ -382,6 +376,13 @@ export class CentralServer {
       const notice = { t: "have", fileId: message.fileId, ...seen, chunks: message.chunks };
       connection.send(notice).catch(() => {});
     }
+  }
+
+  /** Forgets peer `peerId`: its files, reachability and relay. */
+  #forget(peerId: string): void {
+    this.#index.removePeer(peerId);
+    this.#reachable.delete(peerId);
+    this.#peerRelays.withdraw(peerId);
   }
 
   /** `entries` with `reachable: false` on the peers the server could not dial back. */
@@ -431,8 +432,7 @@ export class CentralServer {
       this.#log.info(
         `peer ${peerId} dropped: no heartbeat for ${this.#peerTimeoutMs / MS_PER_SECOND} s`,
       );
-      this.#index.removePeer(peerId);
-      this.#reachable.delete(peerId);
+      this.#forget(peerId);
       const connection = this.#connections.get(peerId);
       this.#connections.delete(peerId);
       connection?.close("heartbeat timeout");

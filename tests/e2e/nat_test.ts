@@ -134,12 +134,13 @@ Deno.test({
     const downloaded = await downloader.waitForEvent("downloaded", 0);
     assert.equal(await sha256File(downloaded.path), await sha256File(path));
     assert.ok(downloaded.elapsedMs >= 1_000, `the relay's rate holds (${downloaded.elapsedMs} ms)`);
-    assert.match(downloader.stderr.text, /dialled this peer back through the server's relay/);
+    assert.match(downloader.stderr.text, /dialled this peer back through a relay/);
     assert.ok(
       downloader.stdout.text.includes('"relayed":1'),
       "--json progress counts the relayed source:\n" + downloader.stdout.text,
     );
     assert.match(central.stderr.text, /relaying between peers/);
+    assert.match(downloader.stderr.text, /relaying through the server/);
 
     await settled(pcap);
     await capture.stop("SIGINT");
@@ -192,8 +193,70 @@ Deno.test({
     assert.equal((await downloader.exit(DOWNLOAD_TIMEOUT_MS)).code, 0, downloader.describe());
     const downloaded = await downloader.waitForEvent("downloaded", 0);
     assert.equal(await sha256File(downloaded.path), await sha256File(path));
-    assert.match(downloader.stderr.text, /dialled this peer back through the server's relay/);
+    assert.match(downloader.stderr.text, /dialled this peer back through a relay/);
     await reverser.stop();
     assert.ok((await reverser.uploaded()).bytes > 0, "the public peer served directly");
+  },
+});
+
+Deno.test({
+  name: "with the server relaying nothing, a seeder and a downloader behind different NATs " +
+    "exchange a file through a public peer's relay, which carries no file bytes in the clear",
+  ignore: ignore || captureUnavailable() !== undefined,
+  async fn() {
+    // Host 0: the server; host 1: the relaying peer; hosts 2 and 3: routers, a peer behind each.
+    await using lan = await createLan(4);
+    await using seederNat = await addNatHost(lan, { router: 2, subnet: 1 });
+    await using downloaderNat = await addNatHost(lan, { router: 3, subnet: 2 });
+    await using dir = await tempDir("p2pft-peer-relay-");
+    const marker = `p2pft-peer-relay-marker-${crypto.randomUUID()}`;
+    const path = join(dir.path, "shared.txt");
+    const size = 9 * MIB + 5;
+    await Deno.writeTextFile(path, marker.repeat(Math.ceil(size / marker.length)).slice(0, size));
+    const pcap = join(dir.path, "relay.pcap");
+    const relayHost = lan.hosts[1];
+    await using capture = await startCapture(relayHost, {
+      pcap,
+      filter: ["tcp", "port", String(RELAY_PORT)],
+    });
+    const server = `${lan.hosts[0].ip}:${SERVER_PORT}`;
+    await using central = p2pftOn(lan, 0, [
+      ...["server", "--addr", `0.0.0.0:${SERVER_PORT}`, "--no-relay"],
+    ]);
+    await central.listening();
+    await using relayer = p2pftOn(lan, 1, [
+      ...["peer", "-s", server, "--data-dir", join(dir.path, "relayer"), "--relay"],
+      ...["--relay-port", String(RELAY_PORT), "--relay-rate", "4"],
+    ]);
+    await relayer.stderr.waitFor(new RegExp(`relaying for others on port ${RELAY_PORT}`));
+
+    await using seeder = seederOn(lan, seederNat.host.index, { server, dir: dir.path, path });
+    const [id] = await fileIds(seeder);
+    await seeder.stderr.waitFor(/not reachable from the server/);
+    await using downloader = downloaderOn(lan, downloaderNat.host.index, {
+      server,
+      dir: dir.path,
+      id,
+    });
+    assert.equal((await downloader.exit(DOWNLOAD_TIMEOUT_MS)).code, 0, downloader.describe());
+    const downloaded = await downloader.waitForEvent("downloaded", 0);
+    assert.equal(await sha256File(downloaded.path), await sha256File(path));
+    assert.ok(downloaded.elapsedMs >= 1_000, `the peer's rate holds (${downloaded.elapsedMs} ms)`);
+    const relayAt = `${relayHost.ip.replaceAll(".", "\\.")}:${RELAY_PORT}`;
+    assert.match(
+      downloader.stderr.text,
+      new RegExp(`relaying through a peer's relay at ${relayAt}`),
+    );
+    assert.match(downloader.stderr.text, /dialled this peer back through a relay/);
+    assert.match(relayer.stderr.text, /relaying between peers/);
+    assert.doesNotMatch(central.stderr.text, /relaying between peers/);
+
+    await settled(pcap);
+    await capture.stop("SIGINT");
+    const captured = await Deno.readFile(pcap);
+    assert.match(capture.stderr.text, /^0 packets dropped by kernel$/m, "the capture is complete");
+    assert.ok(captured.length > 2 * size, `the capture holds both halves (${captured.length} B)`);
+    assert.ok(!holds(captured, marker.slice(0, 24)), "no file bytes in the clear");
+    assert.ok(!holds(captured, '"t":'), "no protocol messages in the clear");
   },
 });

@@ -1,12 +1,9 @@
 import assert from "node:assert/strict";
-import net from "node:net";
 import { emptyChunkServer } from "../peer/test_chunk_server.ts";
 import { ServerLink } from "../peer/server_link.ts";
 import { RemoteError } from "../protocol/connection.ts";
 import type { Credentials } from "../protocol/dial.ts";
-import { silentLogger } from "../log.ts";
 import { testCredentials } from "../test_credentials.ts";
-import { Relay } from "./relay.ts";
 import { CentralServer } from "./server.ts";
 
 const limits = {
@@ -15,102 +12,6 @@ const limits = {
   links: 1,
   linksPerPeer: 1,
 };
-
-/** A connection to the relay that sends `token` first; resolves once connected. */
-async function half(relay: Relay, token: string): Promise<net.Socket> {
-  const socket = net.connect({ host: "127.0.0.1", port: relay.port });
-  await new Promise((resolve) => socket.once("connect", resolve));
-  socket.write(token);
-  return socket;
-}
-
-function received(socket: net.Socket, bytes: number): Promise<string> {
-  let text = "";
-  return new Promise((resolve) => {
-    socket.on("data", (data: Buffer) => {
-      text += data.toString();
-      if (text.length >= bytes) resolve(text);
-    });
-  });
-}
-
-function closed(socket: net.Socket): Promise<void> {
-  return new Promise((resolve) => socket.once("close", () => resolve()));
-}
-
-Deno.test("the relay joins the two halves that present one token and no third; other tokens are cut", async () => {
-  const relay = await Relay.open({ host: "127.0.0.1", port: 0 }, { limits, log: silentLogger() });
-  try {
-    const token = relay.issue(["a", "b"])!;
-    assert.equal(relay.issue(["c", "d"]), undefined, "one link at most");
-    const stranger = await half(relay, "0".repeat(token.length));
-    await closed(stranger);
-    const a = await half(relay, token);
-    a.write("early ");
-    const b = await half(relay, token);
-    const third = await half(relay, token);
-    await closed(third);
-    const atB = received(b, "early hello".length);
-    a.write("hello");
-    assert.equal(await atB, "early hello");
-    const atA = received(a, 4);
-    b.write("back");
-    assert.equal(await atA, "back");
-    a.destroy();
-    await closed(b);
-    for (let tries = 0; relay.links > 0 && tries < 100; tries++) {
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    assert.equal(relay.links, 0, "the link is let go");
-    assert.notEqual(relay.issue(["c", "d"]), undefined);
-  } finally {
-    await relay.close();
-  }
-});
-
-Deno.test("a half the other never joins is cut, and its link let go", async () => {
-  const relay = await Relay.open({ host: "127.0.0.1", port: 0 }, {
-    limits,
-    pairingMs: 50,
-    log: silentLogger(),
-  });
-  try {
-    const alone = await half(relay, relay.issue(["a", "b"])!);
-    await closed(alone);
-    assert.equal(relay.links, 0);
-  } finally {
-    await relay.close();
-  }
-});
-
-Deno.test("connections to the relay past four per link it may hold are cut at once", async () => {
-  const relay = await Relay.open({ host: "127.0.0.1", port: 0 }, { limits, log: silentLogger() });
-  const silent: net.Socket[] = [];
-  try {
-    for (let i = 0; i < 4; i++) silent.push(await half(relay, ""));
-    const past = await half(relay, "");
-    await closed(past);
-    assert.ok(silent.every((socket) => !socket.destroyed && socket.readyState === "open"));
-  } finally {
-    for (const socket of silent) socket.destroy();
-    await relay.close();
-  }
-});
-
-Deno.test("a spliced link silent for the idle time is closed", async () => {
-  const relay = await Relay.open({ host: "127.0.0.1", port: 0 }, {
-    limits,
-    idleMs: 50,
-    log: silentLogger(),
-  });
-  try {
-    const token = relay.issue(["a", "b"])!;
-    const [a, b] = [await half(relay, token), await half(relay, token)];
-    await Promise.all([closed(a), closed(b)]);
-  } finally {
-    await relay.close();
-  }
-});
 
 Deno.test("the server relays only between two registered peers it cannot dial, named by ID, up to its link cap", async () => {
   const server = await CentralServer.start({
