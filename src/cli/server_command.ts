@@ -26,7 +26,6 @@ import {
   givenNetworkKey,
   hostPortOption,
   onShutdownSignal,
-  positiveOption,
   withKeyOptions,
   withOutputOptions,
 } from "./options.ts";

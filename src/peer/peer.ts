@@ -171,7 +171,7 @@ export class PeerNode {
       listenPort: this.#chunkServer.port,
       listenHost: options.hostname,
       relayPort: relay?.port,
-      onRequest: async (request) => relay ? answerRelayLink(relay, request) : {},
+      onRequest: relay && ((request) => answerRelayLink(relay, request)),
       shares: () => this.#shares.entries(),
       onNotice: (notice) => {
         if (notice.t === "reverse" || notice.t === "relay") {

@@ -61,7 +61,9 @@ export interface ServerLinkOptions {
    * Answers what the server asks (to join a relayed link): resolves to the
    * reply's fields, or rejects with a {@linkcode RemoteError} to refuse.
    */
-  onRequest?: (request: ServerRequest) => Promise<Record<string, unknown>>;
+  onRequest?: (
+    request: ServerRequest,
+  ) => Record<string, unknown> | Promise<Record<string, unknown>>;
   log?: Logger;
 }
 
