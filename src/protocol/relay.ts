@@ -59,6 +59,12 @@ const TOKEN_CHARS = RELAY_TOKEN_BYTES * 2;
 /** Connections the relay holds per link it may hold: its two halves, and room for strangers. */
 const SOCKETS_PER_LINK = 4;
 
+/**
+ * Connections one IP may hold before they present a token, per link one
+ * peer may take part in: strangers on one host cannot fill every slot.
+ */
+const UNREAD_PER_HOST_PER_LINK = 2;
+
 /** A relay port: the server's, or that of a peer offering to relay. */
 export class Relay {
   /** Port it listens on. */
@@ -69,6 +75,9 @@ export class Relay {
   #pending = new Map<string, Pending>();
   #sockets = new Set<net.Socket>();
   #maxSockets: number;
+  /** IP -> connections from it not yet past their token. */
+  #unread = new Map<string, number>();
+  #maxUnreadPerHost: number;
 
   private constructor(server: net.Server, port: number, options: RelayOptions) {
     this.#server = server;
@@ -77,6 +86,7 @@ export class Relay {
     const limits = options.limits ?? DEFAULT_RELAY_LIMITS;
     this.#budget = new RelayBudget(limits, Date.now());
     this.#maxSockets = limits.links * SOCKETS_PER_LINK;
+    this.#maxUnreadPerHost = limits.linksPerPeer * UNREAD_PER_HOST_PER_LINK;
     server.on("connection", (socket: net.Socket) => this.#admit(socket));
   }
 
@@ -130,12 +140,26 @@ export class Relay {
   }
 
   #admit(socket: net.Socket): void {
-    if (this.#sockets.size >= this.#maxSockets) {
+    const host = socket.remoteAddress ?? "";
+    const unread = this.#unread.get(host) ?? 0;
+    if (this.#sockets.size >= this.#maxSockets || unread >= this.#maxUnreadPerHost) {
       socket.destroy();
       return;
     }
     this.#sockets.add(socket);
-    socket.once("close", () => this.#sockets.delete(socket));
+    this.#unread.set(host, unread + 1);
+    let counted = true;
+    const read = () => {
+      if (!counted) return;
+      counted = false;
+      const left = (this.#unread.get(host) ?? 1) - 1;
+      if (left > 0) this.#unread.set(host, left);
+      else this.#unread.delete(host);
+    };
+    socket.once("close", () => {
+      this.#sockets.delete(socket);
+      read();
+    });
     socket.on("error", () => socket.destroy());
     const late = setTimeout(
       () => socket.destroy(),
@@ -148,6 +172,7 @@ export class Relay {
       socket.off("data", onData);
       socket.pause();
       clearTimeout(late);
+      read();
       this.#join(socket, {
         token: received.subarray(0, TOKEN_CHARS).toString("latin1"),
         early: received.subarray(TOKEN_CHARS),

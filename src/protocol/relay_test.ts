@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import net from "node:net";
 import { silentLogger } from "../log.ts";
-import { Relay } from "./relay.ts";
+import { Relay, relayToken } from "./relay.ts";
 
 const limits = {
   peerBytesPerSecond: 1 << 20,
@@ -11,8 +11,8 @@ const limits = {
 };
 
 /** A connection to the relay that sends `token` first; resolves once connected. */
-async function half(relay: Relay, token: string): Promise<net.Socket> {
-  const socket = net.connect({ host: "127.0.0.1", port: relay.port });
+async function half(relay: Relay, token: string, localAddress = "127.0.0.1"): Promise<net.Socket> {
+  const socket = net.connect({ host: "127.0.0.1", port: relay.port, localAddress });
   await new Promise((resolve) => socket.once("connect", resolve));
   socket.write(token);
   return socket;
@@ -81,8 +81,8 @@ Deno.test("connections to the relay past four per link it may hold are cut at on
   const relay = await Relay.open({ host: "127.0.0.1", port: 0 }, { limits, log: silentLogger() });
   const silent: net.Socket[] = [];
   try {
-    for (let i = 0; i < 4; i++) silent.push(await half(relay, ""));
-    const past = await half(relay, "");
+    for (let i = 0; i < 4; i++) silent.push(await half(relay, "", `127.0.0.${2 + i}`));
+    const past = await half(relay, "", "127.0.0.9");
     await closed(past);
     assert.ok(silent.every((socket) => !socket.destroyed && socket.readyState === "open"));
   } finally {
@@ -101,6 +101,44 @@ Deno.test("a spliced link silent for the idle time is closed", async () => {
     const token = relay.issue(["a", "b"])!;
     const [a, b] = [await half(relay, token), await half(relay, token)];
     await Promise.all([closed(a), closed(b)]);
+  } finally {
+    await relay.close();
+  }
+});
+
+Deno.test("silent connections from one host past two per link a peer may take are cut at once", async () => {
+  const relay = await Relay.open({ host: "127.0.0.1", port: 0 }, {
+    limits: { ...limits, links: 8 },
+    log: silentLogger(),
+  });
+  const held: net.Socket[] = [];
+  try {
+    for (let i = 0; i < 2; i++) held.push(await half(relay, "", "127.0.0.2"));
+    await closed(await half(relay, "", "127.0.0.2"));
+    const token = relay.issue(["a", "b"])!;
+    const [a, b] = [await half(relay, token), await half(relay, token)];
+    held.push(a, b);
+    const atB = received(b, 2);
+    a.write("ok");
+    assert.equal(await atB, "ok", "another host's link still joins");
+    assert.ok(held.every((socket) => !socket.destroyed));
+  } finally {
+    for (const socket of held) socket.destroy();
+    await relay.close();
+  }
+});
+
+Deno.test("the relay expects only well-formed tokens it does not expect already", async () => {
+  const relay = await Relay.open({ host: "127.0.0.1", port: 0 }, {
+    limits: { ...limits, links: 4, linksPerPeer: 4 },
+    log: silentLogger(),
+  });
+  try {
+    const token = relayToken();
+    assert.equal(relay.expect("abc", ["a", "b"]), false);
+    assert.equal(relay.expect(token, ["a", "b"]), true);
+    assert.equal(relay.expect(token, ["c", "d"]), false, "one link per token");
+    assert.equal(relay.links, 1);
   } finally {
     await relay.close();
   }
