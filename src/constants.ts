@@ -382,3 +382,9 @@ export const MAX_PEER_RELAYS_ASKED = 3;
 
 /** Time a peer's relay may take to accept a link the server asks it to join. */
 export const PEER_RELAY_ASK_TIMEOUT_MS = 3_000;
+
+/** Local networks a peer gives the server when it registers, at most. */
+export const MAX_LOCAL_NETWORKS = 16;
+
+/** Characters of one local network as a peer gives it (`255.255.255.255/32` is 18). */
+export const MAX_NETWORK_CHARS = 18;

@@ -57,3 +57,18 @@ export function isLoopbackHost(host: string): boolean {
 export function isLocalOnly(address: string): boolean {
   return isLoopbackHost(address) || /^fe[89ab][0-9a-f]:/i.test(unbracket(address));
 }
+
+/**
+ * The local IPv4 networks (`ip/prefix`) a peer listening on `host` serves
+ * on: every non-loopback one for a wildcard host, else the one of `host`.
+ */
+export function localNetworks(
+  host: string,
+  interfaces: Deno.NetworkInterfaceInfo[] = Deno.networkInterfaces(),
+): string[] {
+  const networks = interfaces
+    .filter((info) => info.family === "IPv4" && !isLoopbackHost(info.address))
+    .filter((info) => isWildcardHost(host) || info.address === unbracket(host))
+    .map((info) => info.cidr);
+  return [...new Set(networks)];
+}

@@ -10,11 +10,12 @@ import {
   HEARTBEAT_INTERVAL_MS,
   LINK_REPORT_MAX_GAP_MS,
   LINK_REPORT_MIN_GAP_MS,
+  MAX_LOCAL_NETWORKS,
   MS_PER_SECOND,
   REQUEST_TIMEOUT_MS,
 } from "../constants.ts";
 import { errorMessage, type Logger, silentLogger } from "../log.ts";
-import { isLoopbackHost } from "../discovery/addresses.ts";
+import { isLoopbackHost, localNetworks } from "../discovery/addresses.ts";
 import { formatHostPort, type HostPort } from "../protocol/channel.ts";
 import { type Connection, RemoteError } from "../protocol/connection.ts";
 import { MembershipError } from "../protocol/handshake.ts";
@@ -354,6 +355,7 @@ export class ServerLink {
           t: "register",
           listenPort: this.#options.listenPort,
           ...(this.#options.relayPort ? { relayPort: this.#options.relayPort } : {}),
+          localNetworks: localNetworks(this.#options.listenHost ?? "").slice(0, MAX_LOCAL_NETWORKS),
         }),
         { ms: REQUEST_TIMEOUT_MS, what: "registration" },
       );

@@ -15,6 +15,8 @@ import {
   MAX_FILE_NAME_BYTES,
   MAX_FOLDER_DEPTH,
   MAX_FOLDER_ENTRIES,
+  MAX_LOCAL_NETWORKS,
+  MAX_NETWORK_CHARS,
   RELAY_TOKEN_BYTES,
 } from "../constants.ts";
 import { checkFolderEntries } from "../storage/folder_paths.ts";
@@ -207,6 +209,8 @@ export const peerToServerSchema = z.discriminatedUnion("t", [
     listenPort: z.number().int().min(1).max(65_535),
     /** The port this peer relays on, when it offers to relay (`--relay`). */
     relayPort: z.number().int().min(1).max(65_535).optional(),
+    /** This peer's local IPv4 networks, as `ip/prefix`, so peers behind one NAT go direct. */
+    localNetworks: z.array(z.string().max(MAX_NETWORK_CHARS)).max(MAX_LOCAL_NETWORKS).optional(),
   }),
   z.object({ t: z.literal("share"), id, files: z.array(sharedFileSchema) }),
   z.object({ t: z.literal("unshare"), id, fileId: fileIdSchema }),

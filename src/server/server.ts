@@ -39,6 +39,7 @@ import { advertiseServer } from "../discovery/services.ts";
 import { seenBy } from "./seen_address.ts";
 import { passReversal, REVERSAL_RATE } from "./reversals.ts";
 import { offeredRelay, passRelay, PeerRelays } from "./relays.ts";
+import { ReachTable } from "./reach_table.ts";
 import { Relay } from "../protocol/relay.ts";
 import type { RelayLimits } from "../protocol/relay_limits.ts";
 import { probeReachable } from "./reachability.ts";
@@ -107,8 +108,8 @@ export class CentralServer {
   /** Transfer codes' nameplates, claimed by senders and resolved by anyone (see nameplates.ts). */
   #nameplates = new Nameplates();
   #credentials: Credentials;
-  /** Peer ID -> whether the server could dial its chunk port when it registered. */
-  #reachable = new Map<string, boolean>();
+  /** Whether the server could dial each peer's chunk port when it registered, and from where. */
+  #reach = new ReachTable();
   #relay: Relay | undefined;
   #peerRelays = new PeerRelays();
 
@@ -175,7 +176,7 @@ export class CentralServer {
 
   /** The live peers, one line each, by address, with the age of their last message. */
   peers(): PeerSummary[] {
-    return this.#flagged(this.#index.peers(Date.now()).peers);
+    return this.#reach.flagged(this.#index.peers(Date.now()).peers);
   }
 
   /** Current totals, address and uptime. */
@@ -270,7 +271,8 @@ export class CentralServer {
         if (previous && previous !== connection) previous.close("replaced by a new connection");
         session.peerId = peerId;
         this.#connections.set(peerId, connection);
-        this.#reachable.set(peerId, reachable);
+        const networks = message.localNetworks ?? [];
+        this.#reach.note(peerId, { reachable, publicHost: observed.hostname, networks });
         this.#index.addPeer(peerId, { address, now: Date.now() });
         if (relay) this.#peerRelays.offer(peerId, relay);
         this.#log.info(
@@ -317,7 +319,7 @@ export class CentralServer {
         const found = this.#index.sources(message.fileId);
         await connection.reply(message.id, {
           ...found,
-          sources: this.#flagged(seenBy(connection, found.sources)),
+          sources: this.#reach.flagged(seenBy(connection, found.sources), session.peerId),
         });
         return;
       }
@@ -325,7 +327,7 @@ export class CentralServer {
         const found = this.#index.lookup(message.query);
         await connection.reply(message.id, {
           ...found,
-          sources: this.#flagged(seenBy(connection, found.sources)),
+          sources: this.#reach.flagged(seenBy(connection, found.sources), session.peerId),
         });
         return;
       }
@@ -336,7 +338,7 @@ export class CentralServer {
         const listed = this.#index.peers(Date.now(), listingPage(message));
         await connection.reply(message.id, {
           ...listed,
-          peers: this.#flagged(seenBy(connection, listed.peers)),
+          peers: this.#reach.flagged(seenBy(connection, listed.peers), session.peerId),
         });
         return;
       }
@@ -347,7 +349,7 @@ export class CentralServer {
         await pass(connection, asked, {
           relay: this.#relay,
           peerRelays: this.#peerRelays,
-          reachable: (peerId) => this.#reachable.get(peerId),
+          reachable: (peerId) => this.#reach.reachable(peerId),
           connectionOf: (peerId) => this.#connections.get(peerId),
           addressOf: (peerId) => this.#index.addressOf(peerId),
           log: this.#log,
@@ -372,7 +374,7 @@ export class CentralServer {
     for (const other of this.#index.downloaders(message.fileId, peerId)) {
       const connection = this.#connections.get(other);
       if (!connection) continue;
-      const [seen] = this.#flagged(seenBy(connection, [{ peerId, address }]));
+      const [seen] = this.#reach.flagged(seenBy(connection, [{ peerId, address }]), other);
       const notice = { t: "have", fileId: message.fileId, ...seen, chunks: message.chunks };
       connection.send(notice).catch(() => {});
     }
@@ -381,15 +383,8 @@ export class CentralServer {
   /** Forgets peer `peerId`: its files, reachability and relay. */
   #forget(peerId: string): void {
     this.#index.removePeer(peerId);
-    this.#reachable.delete(peerId);
+    this.#reach.forget(peerId);
     this.#peerRelays.withdraw(peerId);
-  }
-
-  /** `entries` with `reachable: false` on the peers the server could not dial back. */
-  #flagged<T extends { peerId: string }>(entries: T[]): (T & { reachable?: false })[] {
-    return entries.map((entry) =>
-      this.#reachable.get(entry.peerId) === false ? { ...entry, reachable: false } : entry
-    );
   }
 
   /**

@@ -260,3 +260,39 @@ Deno.test({
     assert.ok(!holds(captured, '"t":'), "no protocol messages in the clear");
   },
 });
+
+Deno.test({
+  name: "two peers behind the same NAT router reach each other directly: no reversal, no relay",
+  ignore,
+  async fn() {
+    // Host 0: the server; host 1: a router with two peers behind it.
+    await using lan = await createLan(2);
+    await using nat = await addNatHost(lan, { router: 1, subnet: 3, count: 2 });
+    await using dir = await tempDir("p2pft-same-nat-");
+    const path = join(dir.path, "shared.bin");
+    await writeRandomFile(path, 9 * MIB + 7, { seed: 73 });
+    const server = `${lan.hosts[0].ip}:${SERVER_PORT}`;
+    await using central = p2pftOn(lan, 0, ["server", "--addr", `0.0.0.0:${SERVER_PORT}`]);
+    await central.listening();
+    const [seederHost, downloaderHost] = nat.hosts;
+    await using seeder = seederOn(lan, seederHost.index, { server, dir: dir.path, path });
+    const [id] = await fileIds(seeder);
+    await seeder.stderr.waitFor(/not reachable from the server/);
+
+    await using downloader = downloaderOn(lan, downloaderHost.index, {
+      server,
+      dir: dir.path,
+      id,
+    });
+    assert.equal((await downloader.exit(DOWNLOAD_TIMEOUT_MS)).code, 0, downloader.describe());
+    const downloaded = await downloader.waitForEvent("downloaded", 0);
+    assert.equal(await sha256File(downloaded.path), await sha256File(path));
+    assert.match(downloader.stderr.text, /not reachable from the server/);
+    assert.doesNotMatch(downloader.stderr.text, /dialled this peer back|relaying through/);
+    assert.doesNotMatch(central.stderr.text, /relaying between/);
+    assert.ok(!/"(relayed|reversed)":/.test(downloader.stdout.text), downloader.stdout.text);
+    await seeder.stop();
+    assert.doesNotMatch(seeder.stderr.text, /dialled peer \S+ back/);
+    assert.ok((await seeder.uploaded()).bytes >= 9 * MIB, "the seeder served it all");
+  },
+});
