@@ -4,8 +4,10 @@
  * reachable, and a seeder behind the NAT, which nobody can dial, serves a
  * downloader on the public side over a connection it dials itself at the
  * server's request (connection reversal). Two peers behind different NATs,
- * which neither can dial, exchange a file through the server's relay, and a
- * packet capture on the server shows the relay carries no file bytes.
+ * which neither can dial, exchange a file through the server's relay, or a
+ * public peer's (`--relay`), and a packet capture on the relay shows it
+ * carries no file bytes. Two peers behind one router go direct, and a
+ * relayed download takes up a direct source that appears.
  */
 
 import assert from "node:assert/strict";
@@ -294,5 +296,48 @@ Deno.test({
     await seeder.stop();
     assert.doesNotMatch(seeder.stderr.text, /dialled peer \S+ back/);
     assert.ok((await seeder.uploaded()).bytes >= 9 * MIB, "the seeder served it all");
+  },
+});
+
+Deno.test({
+  name: "a relayed download takes up a direct source that appears while it runs",
+  ignore,
+  async fn() {
+    // Host 0: the server; host 1: a public seeder, started later; hosts 2 and 3: routers.
+    await using lan = await createLan(4);
+    await using seederNat = await addNatHost(lan, { router: 2, subnet: 1 });
+    await using downloaderNat = await addNatHost(lan, { router: 3, subnet: 2 });
+    await using dir = await tempDir("p2pft-relay-to-direct-");
+    const path = join(dir.path, "shared.bin");
+    await writeRandomFile(path, 21 * MIB + 1, { seed: 74 });
+    const server = `${lan.hosts[0].ip}:${SERVER_PORT}`;
+    // The relay at 1 MiB/s a peer: over 20 s for the whole file alone.
+    await using central = p2pftOn(lan, 0, [
+      ...["server", "--addr", `0.0.0.0:${SERVER_PORT}`, "--relay-rate", "1"],
+    ]);
+    await central.listening();
+    await using seeder = seederOn(lan, seederNat.host.index, { server, dir: dir.path, path });
+    const [id] = await fileIds(seeder);
+    await seeder.stderr.waitFor(/not reachable from the server/);
+    await using downloader = downloaderOn(lan, downloaderNat.host.index, {
+      server,
+      dir: dir.path,
+      id,
+    });
+    await downloader.stderr.waitFor(/dialled this peer back through a relay/);
+
+    await using direct = p2pftOn(lan, 1, [
+      ...["peer", "-s", server, "--data-dir", join(dir.path, "direct"), "-r", path],
+    ]);
+    assert.equal((await downloader.exit(DOWNLOAD_TIMEOUT_MS)).code, 0, downloader.describe());
+    const downloaded = await downloader.waitForEvent("downloaded", 0);
+    assert.equal(await sha256File(downloaded.path), await sha256File(path));
+    assert.ok(
+      downloaded.elapsedMs < 20_000,
+      `faster than the relay alone: ${downloaded.elapsedMs} ms`,
+    );
+    await direct.stop();
+    const uploaded = (await direct.uploaded()).bytes;
+    assert.ok(uploaded >= 8 * MIB, `the direct source served most of it (${uploaded} B)`);
   },
 });
