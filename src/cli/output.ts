@@ -39,6 +39,8 @@ export type CliEvent =
     reversed?: number;
     /** Of the sources, the ones reached through a relay; absent when none. */
     relayed?: number;
+    /** Each source's address and how it is reached: `direct`, `reversed` or `relayed`. */
+    via?: { address: string; way: "direct" | "reversed" | "relayed" }[];
     /** Of a folder: files whole so far, and in all. */
     filesDone?: number;
     filesTotal?: number;

@@ -141,6 +141,8 @@ Deno.test({
       downloader.stdout.text.includes('"relayed":1'),
       "--json progress counts the relayed source:\n" + downloader.stdout.text,
     );
+    const via = JSON.stringify({ address: `${seederNat.publicIp}:8001`, way: "relayed" });
+    assert.ok(downloader.stdout.text.includes(via), `--json progress has ${via}`);
     assert.match(central.stderr.text, /relaying between peers/);
     assert.match(downloader.stderr.text, /relaying through the server/);
 
