@@ -388,3 +388,15 @@ export const MAX_LOCAL_NETWORKS = 16;
 
 /** Characters of one local network as a peer gives it (`255.255.255.255/32` is 18). */
 export const MAX_NETWORK_CHARS = 18;
+
+/** Reachability probes (dial-backs) the server runs at once. */
+export const MAX_REACHABILITY_PROBES = 32;
+
+/** Reachability probes the server runs at once to one IP. */
+export const MAX_REACHABILITY_PROBES_PER_HOST = 8;
+
+/** Registrations waiting for a reachability probe at most; past it, a peer registers unchecked. */
+export const MAX_REACHABILITY_PROBES_WAITING = 256;
+
+/** Time a registration waits for its reachability probe to start before it goes unchecked. */
+export const REACHABILITY_PROBE_WAIT_MS = 5_000;

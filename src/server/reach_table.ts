@@ -13,8 +13,8 @@ import { type NatSide, nearAddress } from "./same_nat.ts";
 
 /** How the server found a registering peer. */
 export interface Reach extends NatSide {
-  /** Whether the server could dial its chunk port back. */
-  reachable: boolean;
+  /** Whether the server could dial its chunk port back; undefined when it did not try. */
+  reachable: boolean | undefined;
 }
 
 /** Reachability of the registered peers, by peer ID. */

@@ -62,10 +62,10 @@ export class PeerRelays {
  * (`connects`); undefined otherwise.
  */
 export async function offeredRelay(
-  offer: { host: string; relayPort?: number; reachable: boolean },
+  offer: { host: string; relayPort?: number; reachable: boolean | undefined },
   connects: (target: HostPort) => Promise<boolean> = canConnect,
 ): Promise<string | undefined> {
-  if (offer.relayPort === undefined || !offer.reachable) return undefined;
+  if (offer.relayPort === undefined || offer.reachable !== true) return undefined;
   const target = { host: offer.host, port: offer.relayPort };
   return await connects(target) ? formatHostPort(target.host, target.port) : undefined;
 }

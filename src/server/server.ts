@@ -40,9 +40,10 @@ import { seenBy } from "./seen_address.ts";
 import { passReversal, REVERSAL_RATE } from "./reversals.ts";
 import { offeredRelay, passRelay, PeerRelays } from "./relays.ts";
 import { ReachTable } from "./reach_table.ts";
+import { ProbeGate } from "./probe_gate.ts";
 import { Relay } from "../protocol/relay.ts";
 import type { RelayLimits } from "../protocol/relay_limits.ts";
-import { probeReachable } from "./reachability.ts";
+import { probeReachable, reachabilityNote } from "./reachability.ts";
 import {
   DEFAULT_REQUEST_RATE,
   RequestRate,
@@ -110,6 +111,7 @@ export class CentralServer {
   #credentials: Credentials;
   /** Whether the server could dial each peer's chunk port when it registered, and from where. */
   #reach = new ReachTable();
+  #probes = new ProbeGate();
   #relay: Relay | undefined;
   #peerRelays = new PeerRelays();
 
@@ -261,10 +263,11 @@ export class CentralServer {
         // cannot point downloaders at an address of its choosing.
         const address = formatHostPort(observed.hostname, message.listenPort);
         const peerId = connection.remoteId;
-        const reachable = await probeReachable(
-          { host: observed.hostname, port: message.listenPort },
-          { credentials: this.#credentials, peerId },
-        );
+        const reachable = await this.#probes.run(observed.hostname, () =>
+          probeReachable(
+            { host: observed.hostname, port: message.listenPort },
+            { credentials: this.#credentials, peerId },
+          ));
         const relay = await offeredRelay({ ...message, host: observed.hostname, reachable });
         if (connection.closed) return;
         const previous = this.#connections.get(peerId);
@@ -276,8 +279,7 @@ export class CentralServer {
         this.#index.addPeer(peerId, { address, now: Date.now() });
         if (relay) this.#peerRelays.offer(peerId, relay);
         this.#log.info(
-          `peer ${peerId} registered at ${address}` +
-            (reachable ? "" : " (not reachable from here)"),
+          `peer ${peerId} registered at ${address}${reachabilityNote(reachable)}`,
         );
         await connection.reply(message.id, {
           address,
