@@ -28,7 +28,7 @@ import { LanPeers } from "./lan_peers.ts";
 import { Library, type ServedFile } from "./library.ts";
 import { type Listing, NetworkLookup } from "./network_lookup.ts";
 import { PeerPool } from "./peer_pool.ts";
-import { Reversal } from "./reversal.ts";
+import { relayTicket, Reversal } from "./reversal.ts";
 import { answerRelayLink, openRelayOffer, type RelayOfferOptions } from "./relay_offer.ts";
 import type { Relay } from "../protocol/relay.ts";
 import { checkServer, credentialsOf, openKnownServers } from "./credentials.ts";
@@ -151,14 +151,7 @@ export class PeerNode {
       serve: (connection) => this.#chunkServer.serveDialled(connection),
       relay: options.relay === false ? undefined : {
         serverHost: () => this.#link?.serverHost,
-        ask: async (peerId) => {
-          const { token, port, host } = await this.#link!.request({ t: "relay", peerId });
-          return {
-            token: String(token),
-            port: Number(port),
-            host: host ? String(host) : undefined,
-          };
-        },
+        ask: async (peerId) => relayTicket(await this.#link!.request({ t: "relay", peerId })),
         answer: (socket) => this.#chunkServer.acceptRelayed(socket),
       },
       log: log.child("reverse"),

@@ -45,3 +45,13 @@ export function answerRelayLink(relay: Relay, request: ServerRequest): Record<st
   }
   return {};
 }
+
+/** What registering said of this peer's offer to relay on `port`, for the log. */
+export function relayOfferNote(relaying: boolean | undefined, port: number | undefined): string {
+  if (port === undefined) return "";
+  if (relaying === true) return `; relaying for others on port ${port}`;
+  if (relaying === false) {
+    return `; the server cannot reach this peer's relay on port ${port}, so hands it to nobody`;
+  }
+  return "; the server does not hand out peers' relays";
+}

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { silentLogger } from "../log.ts";
 import { RemoteError } from "../protocol/connection.ts";
 import { relayToken } from "../protocol/relay.ts";
-import { answerRelayLink, openRelayOffer } from "./relay_offer.ts";
+import { answerRelayLink, openRelayOffer, relayOfferNote } from "./relay_offer.ts";
 
 const limits = {
   peerBytesPerSecond: 1 << 20,
@@ -25,4 +25,11 @@ Deno.test("a peer's relay expects the tokens its server names, up to its own lin
   } finally {
     await relay.close();
   }
+});
+
+Deno.test("the log says whether the server took the peer's relay", () => {
+  assert.equal(relayOfferNote(undefined, undefined), "");
+  assert.equal(relayOfferNote(true, 8002), "; relaying for others on port 8002");
+  assert.match(relayOfferNote(false, 8002), /cannot reach this peer's relay on port 8002/);
+  assert.match(relayOfferNote(undefined, 8002), /does not hand out peers' relays/);
 });

@@ -47,6 +47,12 @@ export interface RelayTicket {
   host?: string;
 }
 
+/** The ticket in the server's reply to `relay`. */
+export function relayTicket(reply: Record<string, unknown>): RelayTicket {
+  const { token, port, host } = reply;
+  return { token: String(token), port: Number(port), host: host ? String(host) : undefined };
+}
+
 /** What relaying needs of the peer; absent with `--no-relay`. */
 export interface RelayAccess {
   /** The host of the server, where its own relay listens; undefined while unknown. */

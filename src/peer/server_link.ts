@@ -28,6 +28,7 @@ import {
   type SharedFileEntry,
 } from "../protocol/messages.ts";
 import { nextBackoff, withTimeout } from "../protocol/timeouts.ts";
+import { relayOfferNote } from "./relay_offer.ts";
 import { RetryReports } from "./retry_reports.ts";
 
 /** Options of {@linkcode ServerLink}. */
@@ -381,7 +382,7 @@ export class ServerLink {
       this.#lastError = "connected";
       this.#reports.succeeded();
       const sharing = (shares.length > 0 ? `, sharing ${shares.length} file(s)` : "") +
-        relayingText(this.relaying, this.#options.relayPort);
+        relayOfferNote(this.relaying, this.#options.relayPort);
       if (this.reachable === false) {
         this.#log.warn(
           `connected to server ${this.serverAddress}${sharing}; not reachable from the server at ` +
@@ -415,14 +416,4 @@ export class ServerLink {
       if (this.#live === connection) this.#live = undefined;
     }
   }
-}
-
-/** What registering said of this peer's offer to relay on `port`, for the log. */
-function relayingText(relaying: boolean | undefined, port: number | undefined): string {
-  if (port === undefined) return "";
-  if (relaying === true) return `; relaying for others on port ${port}`;
-  if (relaying === false) {
-    return `; the server cannot reach this peer's relay on port ${port}, so hands it to nobody`;
-  }
-  return "; the server does not hand out peers' relays";
 }
