@@ -60,15 +60,25 @@ export function isLocalOnly(address: string): boolean {
 
 /**
  * The local IPv4 networks (`ip/prefix`) a peer listening on `host` serves
- * on: every non-loopback one for a wildcard host, else the one of `host`.
+ * on: every non-loopback one for a wildcard host, else the one of `host`;
+ * none when the system will not list its interfaces.
  */
 export function localNetworks(
   host: string,
-  interfaces: Deno.NetworkInterfaceInfo[] = Deno.networkInterfaces(),
+  interfaces: Deno.NetworkInterfaceInfo[] = systemInterfaces(),
 ): string[] {
   const networks = interfaces
     .filter((info) => info.family === "IPv4" && !isLoopbackHost(info.address))
     .filter((info) => isWildcardHost(host) || info.address === unbracket(host))
     .map((info) => info.cidr);
   return [...new Set(networks)];
+}
+
+/** The system's network interfaces; none when it will not list them (no permission, say). */
+function systemInterfaces(): Deno.NetworkInterfaceInfo[] {
+  try {
+    return Deno.networkInterfaces();
+  } catch {
+    return [];
+  }
 }
