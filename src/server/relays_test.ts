@@ -211,3 +211,42 @@ Deno.test("with its own relay off, the server asks a peer's relay to expect the 
     await server.close();
   }
 });
+
+Deno.test("with its own relay full, the server hands out a peer's relay instead", async () => {
+  const server = await CentralServer.start({
+    hostname: "127.0.0.1",
+    port: 0,
+    credentials: await testCredentials(),
+    relay: { limits },
+  });
+  const relay = await Relay.open({ host: "127.0.0.1", port: 0 }, { limits, log: silentLogger() });
+  const link = (credentials: Credentials, listenPort: number, relayPort?: number) =>
+    new ServerLink({
+      server: { host: "127.0.0.1", port: server.port },
+      credentials,
+      listenPort,
+      relayPort,
+      shares: () => [],
+      onRequest: (request) => answerRelayLink(relay, request),
+    });
+  const credentials = await Promise.all([1, 2, 3, 4].map(() => testCredentials()));
+  const [a, b, c, d] = credentials.map((each) => link(each, 9));
+  const { server: chunkServer, credentials: relayerCredentials } = await emptyChunkServer();
+  const relayer = link(relayerCredentials, chunkServer.port, relay.port);
+  const all = [a, b, c, d, relayer];
+  try {
+    for (const peer of all) peer.start();
+    for (const peer of all) await peer.waitConnected(5_000);
+    const own = await a.request({ t: "relay", peerId: credentials[1].identity.id });
+    assert.equal(own.port, server.relayPort);
+    assert.equal(own.host, undefined, "the server's own relay first");
+    const theirs = await c.request({ t: "relay", peerId: credentials[3].identity.id });
+    assert.equal(theirs.port, relay.port);
+    assert.equal(theirs.host, "127.0.0.1", "then the peer's");
+  } finally {
+    for (const peer of all) await peer.close();
+    await chunkServer.close();
+    await relay.close();
+    await server.close();
+  }
+});
