@@ -376,3 +376,27 @@ export const RELAY_PAIRING_TIMEOUT_MS = 10_000;
 
 /** Bytes of a relay token, as the peers send it first on a relay connection (hex). */
 export const RELAY_TOKEN_BYTES = 16;
+
+/** Peers' relays the server asks in turn for one relayed link, when its own is off or full. */
+export const MAX_PEER_RELAYS_ASKED = 3;
+
+/** Time a peer's relay may take to accept a link the server asks it to join. */
+export const PEER_RELAY_ASK_TIMEOUT_MS = 3_000;
+
+/** Local networks a peer gives the server when it registers, at most. */
+export const MAX_LOCAL_NETWORKS = 16;
+
+/** Characters of one local network as a peer gives it (`255.255.255.255/32` is 18). */
+export const MAX_NETWORK_CHARS = 18;
+
+/** Reachability probes (dial-backs) the server runs at once. */
+export const MAX_REACHABILITY_PROBES = 32;
+
+/** Reachability probes the server runs at once to one IP. */
+export const MAX_REACHABILITY_PROBES_PER_HOST = 8;
+
+/** Registrations waiting for a reachability probe at most; past it, a peer registers unchecked. */
+export const MAX_REACHABILITY_PROBES_WAITING = 256;
+
+/** Time a registration waits for its reachability probe to start before it goes unchecked. */
+export const REACHABILITY_PROBE_WAIT_MS = 5_000;

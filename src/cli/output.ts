@@ -37,8 +37,10 @@ export type CliEvent =
     sources?: number;
     /** Of the sources, the ones that dialled this peer back (reversal); absent when none. */
     reversed?: number;
-    /** Of the sources, the ones reached through the server's relay; absent when none. */
+    /** Of the sources, the ones reached through a relay; absent when none. */
     relayed?: number;
+    /** Each source's address and how it is reached: `direct`, `reversed` or `relayed`. */
+    via?: { address: string; way: "direct" | "reversed" | "relayed" }[];
     /** Of a folder: files whole so far, and in all. */
     filesDone?: number;
     filesTotal?: number;

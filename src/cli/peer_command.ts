@@ -44,6 +44,7 @@ import { closingLine, cpuMilliseconds } from "./peer_summary.ts";
 import { BarsDisplay, progressDisplay } from "./progress_display.ts";
 import { printRemembered } from "./shared_list.ts";
 import { Shell } from "./shell.ts";
+import { relaySettings, withRelayOptions } from "./relay_options.ts";
 import { checkStartupPaths } from "./startup_paths.ts";
 import {
   registerWithProgress,
@@ -84,16 +85,23 @@ export function peerCommand() {
       [],
     )
     .option("-o, --out <dir>", "folder downloads are saved in", ".")
-    .option("--exit-when-done", "exit after the start-up downloads: 0 if all verified, 1 otherwise")
+    .option(
+      "--exit-when-done",
+      "exit after the start-up downloads: 0 if all verified, 1 otherwise",
+    )
     .option(
       "--data-dir <dir>",
       "folder for this peer's state (default: per user and listen address; none with port 0)",
     )
     .option("--no-resume", "do not resume the unfinished downloads of the data folder")
     .option(
+      "--relay",
+      "relay for the network's peers that cannot be dialled, when the server hands this " +
+        "peer's relay out (it must be reachable; see --relay-port and README)",
+    )
+    .option(
       "--no-relay",
-      "never download or serve through the server's relay (used only when neither peer can " +
-        "be dialled)",
+      "never download or serve through a relay (used only when neither peer can be dialled)",
     )
     .option(
       "--no-reshare",
@@ -126,7 +134,7 @@ export function peerCommand() {
         "or the one of --addr), then exit; contacts no server",
     );
   return withOutputOptions(
-    withKeyOptions(base),
+    withKeyOptions(withRelayOptions(base)),
     "print results only: no progress, only warnings and errors logged",
   )
     .action(async (options, command) => {
@@ -164,7 +172,8 @@ export function peerCommand() {
         resume: options.resume,
         reshare: options.reshare,
         outDir: options.out,
-        relay: options.relay,
+        relay: options.relay !== false,
+        offerRelay: options.relay === true ? relaySettings(options) : undefined,
         networkKey,
         log,
       });

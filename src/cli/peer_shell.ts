@@ -14,7 +14,7 @@ import {
   REQUEST_TIMEOUT_MS,
   SERVER_UNREACHABLE_MS,
 } from "../constants.ts";
-import { type Download, isActive } from "../peer/download.ts";
+import { type Download, type DownloadProgress, isActive } from "../peer/download.ts";
 import type { PeerNode } from "../peer/peer.ts";
 import type { FileSummary, PeerSummary } from "../protocol/messages.ts";
 import { type ArgumentCandidates, fileCandidates, pathCandidates } from "./completion.ts";
@@ -241,7 +241,16 @@ async function showStatus(state: PeerShellState, io: ShellIo): Promise<void> {
     ["files shared", String(status.shared)],
     ["transfers", `${status.downloadsRunning} running, ${finished} finished`],
     ["uploaded", formatBytes(status.uploadedBytes)],
+    ...sourceLines(state.peer.downloads().map((download) => download.progress())),
   ]));
+}
+
+/** `status` lines of the running downloads' sources: each one's address and way. */
+export function sourceLines(downloads: DownloadProgress[]): [string, string][] {
+  return downloads.filter((progress) => isActive(progress.state)).map((progress) => [
+    `#${progress.id} sources`,
+    progress.via?.map((source) => `${source.address} ${source.way}`).join(", ") || "none yet",
+  ]);
 }
 
 /** The status line about the central server, or its absence in LAN mode. */

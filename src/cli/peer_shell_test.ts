@@ -9,6 +9,7 @@ import {
   peerRows,
   reachabilityLine,
   serverLine,
+  sourceLines,
 } from "./peer_shell.ts";
 
 Deno.test("the status names the server, or says the peer works in LAN mode", () => {
@@ -125,5 +126,38 @@ Deno.test("status says whether the server could dial this peer back, and where",
   assert.match(
     reachabilityLine({ reachable: false, seenAt: "10.0.0.2:8001" }),
     /^no: .*10\.0\.0\.2:8001/,
+  );
+});
+
+Deno.test("status shows each running download's sources, with address and way", () => {
+  const progress = (fields: Partial<DownloadProgress>): DownloadProgress => ({
+    id: 1,
+    fileId: "f".repeat(64),
+    name: "big.iso",
+    state: "running",
+    bytesDone: 0,
+    bytesTotal: 10,
+    sources: 0,
+    path: undefined,
+    message: undefined,
+    elapsedMs: 0,
+    ...fields,
+  });
+  assert.deepEqual(
+    sourceLines([
+      progress({
+        sources: 2,
+        via: [
+          { address: "10.213.0.2:8001", way: "relayed" },
+          { address: "10.213.0.3:8001", way: "direct" },
+        ],
+      }),
+      progress({ id: 2 }),
+      progress({ id: 3, state: "done", via: [{ address: "10.0.0.1:1", way: "direct" }] }),
+    ]),
+    [
+      ["#1 sources", "10.213.0.2:8001 relayed, 10.213.0.3:8001 direct"],
+      ["#2 sources", "none yet"],
+    ],
   );
 });

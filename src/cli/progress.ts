@@ -11,6 +11,7 @@ import { MS_PER_SECOND } from "../constants.ts";
 import { printable } from "../printable.ts";
 import { formatBytes, formatDuration, formatRate } from "./format.ts";
 import type { DownloadProgress } from "../peer/download.ts";
+import type { SourceWay } from "../peer/download_sources.ts";
 import type { CliEvent } from "./output.ts";
 
 /** Span of recent samples a rate is measured over, in milliseconds. */
@@ -44,8 +45,10 @@ export interface TaskFigures {
   sources?: number;
   /** Of those, the ones that dialled this peer back (reversal), when some did. */
   reversed?: number;
-  /** Of those, the ones reached through the server's relay, when some are. */
+  /** Of those, the ones reached through a relay, when some are. */
   relayed?: number;
+  /** Each usable source's address and how it is reached (downloads with sources only). */
+  via?: SourceWay[];
   /** Of a folder: its files, and how many are whole so far. */
   files?: { done: number; total: number };
   /** Local download number (downloads only). */
@@ -249,6 +252,7 @@ export function progressEvent(figures: TaskFigures): CliEvent {
     ...(figures.sources === undefined ? {} : { sources: figures.sources }),
     ...(figures.reversed === undefined ? {} : { reversed: figures.reversed }),
     ...(figures.relayed === undefined ? {} : { relayed: figures.relayed }),
+    ...(figures.via === undefined ? {} : { via: figures.via }),
     ...(figures.files ? { filesDone: figures.files.done, filesTotal: figures.files.total } : {}),
     ...(figures.downloadId === undefined ? {} : { download: figures.downloadId }),
     ...(figures.fileId === undefined ? {} : { fileId: figures.fileId }),
@@ -267,6 +271,7 @@ export function downloadFigures(progress: DownloadProgress, rate: number): TaskF
     sources: progress.sources,
     ...(progress.reversed === undefined ? {} : { reversed: progress.reversed }),
     ...(progress.relayed === undefined ? {} : { relayed: progress.relayed }),
+    ...(progress.via === undefined ? {} : { via: progress.via }),
     downloadId: progress.id,
     fileId: progress.fileId,
     ...(progress.files ? { files: progress.files } : {}),

@@ -129,3 +129,27 @@ Deno.test("sources that dialled this peer back are counted apart, in lines and i
   assert(plainProgressLine(relayed).endsWith(", 2 sources (1 reversed, 1 relayed)"));
   assertEquals((progressEvent(relayed) as Record<string, unknown>).relayed, 1);
 });
+
+Deno.test("each source's address and way go into --json progress, from the download's snapshot", () => {
+  const via = [
+    { address: "10.213.0.2:8001", way: "relayed" as const },
+    { address: "10.213.0.3:8001", way: "direct" as const },
+  ];
+  const figures = downloadFigures({
+    id: 1,
+    fileId: "f".repeat(64),
+    name: "big.iso",
+    state: "running",
+    bytesDone: 0,
+    bytesTotal: 10,
+    sources: 2,
+    relayed: 1,
+    via,
+    path: undefined,
+    message: undefined,
+    elapsedMs: 0,
+  }, 0);
+  assertEquals((progressEvent(figures) as Record<string, unknown>).via, via);
+  assert(plainProgressLine(figures).endsWith(", 2 sources (1 relayed)"));
+  assertEquals("via" in progressEvent({ ...figures, via: undefined }), false);
+});

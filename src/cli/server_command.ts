@@ -6,14 +6,7 @@
  */
 
 import { Command, Option } from "@commander-js/extra-typings";
-import {
-  BYTES_PER_MIB as MIB,
-  DEFAULT_SERVER_LISTEN,
-  MAX_RELAY_LINKS,
-  MAX_RELAY_LINKS_PER_PEER,
-  RELAY_PEER_BYTES_PER_SECOND,
-  RELAY_TOTAL_BYTES_PER_SECOND,
-} from "../constants.ts";
+import { DEFAULT_SERVER_LISTEN } from "../constants.ts";
 import { errorMessage } from "../log.ts";
 import { isLoopbackHost, isWildcardHost } from "../discovery/addresses.ts";
 import { formatHostPort, parseHostPort } from "../protocol/channel.ts";
@@ -33,11 +26,11 @@ import {
   givenNetworkKey,
   hostPortOption,
   onShutdownSignal,
-  positiveOption,
   withKeyOptions,
   withOutputOptions,
 } from "./options.ts";
 import { effectiveLogLevel, outputMode, Reporter, stdConsole } from "./output.ts";
+import { relaySettings, withRelayOptions } from "./relay_options.ts";
 import { runServerShell, SERVER_PROMPT } from "./server_shell.ts";
 import { Shell } from "./shell.ts";
 
@@ -56,26 +49,6 @@ export function serverCommand() {
     .option("--no-mdns", "do not advertise the server on the LAN over mDNS/DNS-SD")
     .option("--no-relay", "relay nothing between peers that cannot be dialled (see README)")
     .option(
-      "--relay-port <port>",
-      "port of the relay on the listen host (default: any free one; peers learn it)",
-      (value) => hostPortOption(`0.0.0.0:${value}`).port,
-    )
-    .option(
-      "--relay-rate <MiB/s>",
-      `relayed bytes a second per peer (default ${RELAY_PEER_BYTES_PER_SECOND / MIB})`,
-      positiveOption,
-    )
-    .option(
-      "--relay-total-rate <MiB/s>",
-      `relayed bytes a second in all (default ${RELAY_TOTAL_BYTES_PER_SECOND / MIB})`,
-      positiveOption,
-    )
-    .option(
-      "--relay-links <n>",
-      `relayed links at once (default ${MAX_RELAY_LINKS})`,
-      positiveOption,
-    )
-    .option(
       "--data-dir <dir>",
       "folder for the server's identity and network key " +
         "(default: per user and listen address; none with port 0)",
@@ -85,7 +58,7 @@ export function serverCommand() {
       "run an open network: no network key, anyone who reaches the port may list and fetch",
     );
   return withOutputOptions(
-    withKeyOptions(base),
+    withKeyOptions(withRelayOptions(base)),
     "print results only; only warnings and errors logged",
   )
     .action(async ({ p, ...options }) => {
@@ -102,16 +75,7 @@ export function serverCommand() {
         port: options.addr.port,
         credentials,
         log,
-        relay: options.relay && {
-          port: options.relayPort,
-          limits: {
-            peerBytesPerSecond: (options.relayRate ?? RELAY_PEER_BYTES_PER_SECOND / MIB) * MIB,
-            totalBytesPerSecond: (options.relayTotalRate ?? RELAY_TOTAL_BYTES_PER_SECOND / MIB) *
-              MIB,
-            links: Math.floor(options.relayLinks ?? MAX_RELAY_LINKS),
-            linksPerPeer: MAX_RELAY_LINKS_PER_PEER,
-          },
-        },
+        relay: options.relay && relaySettings(options),
       });
       const reporter = new Reporter(mode, shell ?? stdConsole());
       reporter.emit({ event: "listening", role: "server", address: server.address });

@@ -57,3 +57,28 @@ export function isLoopbackHost(host: string): boolean {
 export function isLocalOnly(address: string): boolean {
   return isLoopbackHost(address) || /^fe[89ab][0-9a-f]:/i.test(unbracket(address));
 }
+
+/**
+ * The local IPv4 networks (`ip/prefix`) a peer listening on `host` serves
+ * on: every non-loopback one for a wildcard host, else the one of `host`;
+ * none when the system will not list its interfaces.
+ */
+export function localNetworks(
+  host: string,
+  interfaces: Deno.NetworkInterfaceInfo[] = systemInterfaces(),
+): string[] {
+  const networks = interfaces
+    .filter((info) => info.family === "IPv4" && !isLoopbackHost(info.address))
+    .filter((info) => isWildcardHost(host) || info.address === unbracket(host))
+    .map((info) => info.cidr);
+  return [...new Set(networks)];
+}
+
+/** The system's network interfaces; none when it will not list them (no permission, say). */
+function systemInterfaces(): Deno.NetworkInterfaceInfo[] {
+  try {
+    return Deno.networkInterfaces();
+  } catch {
+    return [];
+  }
+}

@@ -5,6 +5,7 @@ import {
   isLocalOnly,
   isLoopbackHost,
   isWildcardHost,
+  localNetworks,
   unbracket,
 } from "./addresses.ts";
 
@@ -56,4 +57,25 @@ Deno.test("unbracket strips URL-style brackets only", () => {
     "::1",
     "10.0.0.1",
   ]);
+});
+
+Deno.test("a peer's local networks: every non-loopback IPv4 one on a wildcard host, else its own", () => {
+  const info = (address: string, cidr: string, family: "IPv4" | "IPv6" = "IPv4") => ({
+    family,
+    name: "eth0",
+    address,
+    netmask: "",
+    scopeid: null,
+    cidr,
+    mac: "",
+  });
+  const interfaces = [
+    info("127.0.0.1", "127.0.0.1/8"),
+    info("10.0.0.5", "10.0.0.5/24"),
+    info("192.168.1.9", "192.168.1.9/16"),
+    info("fd00::5", "fd00::5/64", "IPv6"),
+  ];
+  assertEquals(localNetworks("0.0.0.0", interfaces), ["10.0.0.5/24", "192.168.1.9/16"]);
+  assertEquals(localNetworks("192.168.1.9", interfaces), ["192.168.1.9/16"]);
+  assertEquals(localNetworks("127.0.0.1", interfaces), []);
 });

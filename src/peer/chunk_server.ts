@@ -155,7 +155,7 @@ export class ChunkServer {
   }
 
   /**
-   * Answers, over `socket` (opened to the server's relay), a source that
+   * Answers, over `socket` (opened to a relay), a source that
    * dials this peer through the relay: the usual handshake, then the
    * source's `reversed` hands the connection to the download waiting for it.
    */

@@ -39,7 +39,7 @@ import { ChunkRequests, type ConnectionSource } from "./chunk_requests.ts";
 import { DownloadError } from "./download_failures.ts";
 import { findPresentFolder, finishStaging, openStaging } from "./download_folder.ts";
 import { finishPart, openPart } from "./download_part.ts";
-import { DownloadSources } from "./download_sources.ts";
+import { DownloadSources, type SourceWay } from "./download_sources.ts";
 import { Scheduler } from "./scheduler.ts";
 
 /** Where a download stands. */
@@ -65,8 +65,10 @@ export interface DownloadProgress {
   sources: number;
   /** Of those, the ones that dialled this peer back at its request (reversal); absent when none. */
   reversed?: number;
-  /** Of those, the ones reached through the server's relay; absent when none. */
+  /** Of those, the ones reached through a relay (the server's or a peer's); absent when none. */
   relayed?: number;
+  /** Each usable source's address and how it is reached; absent when there is none. */
+  via?: SourceWay[];
   /**
    * Where the file goes: the final path once done; until then the path its
    * `.part` file sits beside (the final name is the first free one at the end).
@@ -254,14 +256,20 @@ export class Download {
     };
   }
 
-  /** How many usable sources dialled this peer back, straight or relayed, when some did. */
-  #ways(): Pick<DownloadProgress, "reversed" | "relayed"> {
+  /** How each usable source is reached, and how many dialled this peer back, straight or relayed. */
+  #ways(): Pick<DownloadProgress, "reversed" | "relayed" | "via"> {
     const pool = this.#options.pool;
-    const { reversed, relayed } = this.#sources.countWays(
+    const via = this.#sources.ways(
       this.#scheduler.usableSources(),
       (address, peerId) => pool.way?.(address, peerId),
     );
-    return { ...(reversed > 0 ? { reversed } : {}), ...(relayed > 0 ? { relayed } : {}) };
+    const count = (way: SourceWay["way"]) => via.filter((source) => source.way === way).length;
+    const [reversed, relayed] = [count("reversed"), count("relayed")];
+    return {
+      ...(reversed > 0 ? { reversed } : {}),
+      ...(relayed > 0 ? { relayed } : {}),
+      ...(via.length > 0 ? { via } : {}),
+    };
   }
 
   /** The files of a whole-folder download, whole and in all. */

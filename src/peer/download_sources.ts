@@ -11,6 +11,14 @@ import type { Source } from "../protocol/messages.ts";
 import { Bitfield } from "../storage/bitfield.ts";
 import type { Scheduler } from "./scheduler.ts";
 
+/** How a download reaches one of its sources. */
+export interface SourceWay {
+  /** `host:port` the source was announced at. */
+  address: string;
+  /** Dialled by this peer, dialled back by the source (reversal), or through a relay. */
+  way: "direct" | "reversed" | "relayed";
+}
+
 /** Who holds which chunks of one download, and how to reach them. */
 export class DownloadSources {
   #scheduler: Scheduler;
@@ -109,20 +117,18 @@ export class DownloadSources {
   }
 
   /**
-   * How many of `peerIds` are reached over connections they dialled back,
-   * straight (reversed) or through the relay, as `way` says.
+   * How each of `peerIds` whose address is known is reached, as `way` says
+   * (direct when it does not say): dialled by this peer, or over a
+   * connection it dialled back, straight (reversed) or through a relay.
    */
-  countWays(
+  ways(
     peerIds: string[],
-    way: (address: string, peerId: string) => "direct" | "reversed" | "relayed" | undefined,
-  ): { reversed: number; relayed: number } {
-    const counts = { reversed: 0, relayed: 0 };
-    for (const peerId of peerIds) {
+    way: (address: string, peerId: string) => SourceWay["way"] | undefined,
+  ): SourceWay[] {
+    return peerIds.flatMap((peerId) => {
       const address = this.#addresses.get(peerId);
-      const found = address === undefined ? undefined : way(address, peerId);
-      if (found === "reversed" || found === "relayed") counts[found]++;
-    }
-    return counts;
+      return address === undefined ? [] : [{ address, way: way(address, peerId) ?? "direct" }];
+    });
   }
 
   /** `address` served a verified chunk: its failures so far are forgiven. */

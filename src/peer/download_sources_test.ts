@@ -131,7 +131,7 @@ Deno.test("a lost address is reported once per download, however often it fails 
   assert.equal(book.lost("b", "10.0.0.2:2"), true, "another address is news");
 });
 
-Deno.test("countWays counts the known sources the pool reaches over dialled-back connections", () => {
+Deno.test("ways says how the pool reaches each known source: direct, reversed or relayed", () => {
   const scheduler = new Scheduler(4);
   const sources = new DownloadSources(scheduler, "me");
   sources.update([
@@ -140,9 +140,10 @@ Deno.test("countWays counts the known sources the pool reaches over dialled-back
     { peerId: "c", address: "10.0.0.3:1" },
   ]);
   const ways = { "10.0.0.2:1": "reversed", "10.0.0.3:1": "relayed" } as const;
-  const way = (address: string) => ways[address as keyof typeof ways] ?? "direct";
-  assert.deepEqual(sources.countWays(["a", "b", "c", "unknown"], way), {
-    reversed: 1,
-    relayed: 1,
-  });
+  const way = (address: string) => ways[address as keyof typeof ways];
+  assert.deepEqual(sources.ways(["a", "b", "c", "unknown"], way), [
+    { address: "10.0.0.1:1", way: "direct" },
+    { address: "10.0.0.2:1", way: "reversed" },
+    { address: "10.0.0.3:1", way: "relayed" },
+  ]);
 });

@@ -28,7 +28,9 @@ import { LanPeers } from "./lan_peers.ts";
 import { Library, type ServedFile } from "./library.ts";
 import { type Listing, NetworkLookup } from "./network_lookup.ts";
 import { PeerPool } from "./peer_pool.ts";
-import { Reversal } from "./reversal.ts";
+import { relayTicket, Reversal } from "./reversal.ts";
+import { answerRelayLink, openRelayOffer, type RelayOfferOptions } from "./relay_offer.ts";
+import type { Relay } from "../protocol/relay.ts";
 import { checkServer, credentialsOf, openKnownServers } from "./credentials.ts";
 import { ServerLink } from "./server_link.ts";
 import { type Registered, Shares } from "./shares.ts";
@@ -71,10 +73,12 @@ export interface PeerOptions {
    */
   outDir?: string;
   /**
-   * Whether to download and serve through the server's relay when neither
+   * Whether to download and serve through a relay when neither
    * peer can be dialled; default true (`--no-relay` turns it off).
    */
   relay?: boolean;
+  /** Relay for other members' peers that cannot be dialled (`--relay`); none: do not. */
+  offerRelay?: RelayOfferOptions;
   log?: Logger;
 }
 
@@ -113,6 +117,8 @@ interface Parts {
   library: Library;
   log: Logger;
   chunkServer: ChunkServer;
+  /** The relay this peer offers, if it does. */
+  offered?: Relay;
 }
 
 /** A running peer. */
@@ -129,6 +135,7 @@ export class PeerNode {
   #network: NetworkLookup;
   #downloads: Downloads;
   #reversal: Reversal | undefined;
+  #relay: Relay | undefined;
 
   private constructor(options: PeerOptions & Parts) {
     const { credentials, known, library, log } = options;
@@ -136,6 +143,7 @@ export class PeerNode {
     this.#state = options.state;
     this.#log = log;
     this.#chunkServer = options.chunkServer;
+    const relay = this.#relay = options.offered;
     this.#reversal = options.server === undefined ? undefined : new Reversal({
       selfReachable: () => this.#link?.reachable,
       ask: (peerId) => this.#link!.request({ t: "reverse", peerId }),
@@ -143,10 +151,7 @@ export class PeerNode {
       serve: (connection) => this.#chunkServer.serveDialled(connection),
       relay: options.relay === false ? undefined : {
         serverHost: () => this.#link?.serverHost,
-        ask: async (peerId) => {
-          const reply = await this.#link!.request({ t: "relay", peerId });
-          return { token: String(reply.token), port: Number(reply.port) };
-        },
+        ask: async (peerId) => relayTicket(await this.#link!.request({ t: "relay", peerId })),
         answer: (socket) => this.#chunkServer.acceptRelayed(socket),
       },
       log: log.child("reverse"),
@@ -158,6 +163,8 @@ export class PeerNode {
       checkServer: known && ((address, id) => checkServer(known, { address, id, log })),
       listenPort: this.#chunkServer.port,
       listenHost: options.hostname,
+      relayPort: relay?.port,
+      onRequest: relay && ((request) => answerRelayLink(relay, request)),
       shares: () => this.#shares.entries(),
       onNotice: (notice) => {
         if (notice.t === "reverse" || notice.t === "relay") {
@@ -221,7 +228,16 @@ export class PeerNode {
             peer !== undefined && peer.#reversal?.offer(connection, ended) === true,
         },
       });
-      peer = new PeerNode({ ...options, credentials, state, known, library, log, chunkServer });
+      const relay = options.offerRelay &&
+        await openRelayOffer(options.hostname, { ...options.offerRelay, log: log.child("relay") })
+          .catch(async (error) => {
+            await chunkServer.close();
+            throw error;
+          });
+      peer = new PeerNode({
+        ...options,
+        ...{ credentials, state, known, library, log, chunkServer, offered: relay },
+      });
       try {
         if (options.mdns) await peer.#advertise(options.hostname);
         await peer.#lan?.start();
@@ -381,6 +397,7 @@ export class PeerNode {
     await this.#link?.close();
     await this.#pool.close();
     await this.#chunkServer.close();
+    await this.#relay?.close();
     this.#shares.close();
     await this.#state?.close();
   }

@@ -4,7 +4,7 @@
  * share one connection attempt. Each connection is pinned: the peer at the
  * address must prove the ID it was announced with, or the attempt fails with
  * an `IdentityMismatchError`. A source that cannot be dialled is asked to
- * dial this peer instead, when it can, or through the server's relay when
+ * dial this peer instead, when it can, or through a relay when
  * neither can be dialled (see reversal.ts).
  *
  * @module
@@ -113,7 +113,7 @@ export class PeerPool {
     this.#reversed.set(key, { connection, way });
     this.#log.info(
       `peer ${peerId} cannot be dialled: it dialled this peer back` +
-        (way === "relayed" ? " through the server's relay" : " (reversal)"),
+        (way === "relayed" ? " through a relay" : " (reversal)"),
     );
     this.#forgetWhenEnded(key, connection, ended);
     return connection;

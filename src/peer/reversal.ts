@@ -11,9 +11,9 @@
  * docs/protocol.md.
  *
  * When this peer cannot be dialled either, the same conversation runs
- * through the server's relay: the downloader asks for a relay (`relay`),
- * both peers connect to the relay port and send the token the server
- * issued, and over that spliced connection the source dials as above while
+ * through a relay (the server's, or one a peer offers): the downloader asks
+ * for a relay (`relay`), both peers connect to the relay port the server
+ * names and send the token it issued, and over that spliced connection the source dials as above while
  * the downloader's chunk port answers it (see "Relay" in docs/protocol.md).
  *
  * @module
@@ -22,7 +22,7 @@
 import net from "node:net";
 import { CONNECT_TIMEOUT_MS, MAX_REVERSED_CONNECTIONS, REVERSAL_TIMEOUT_MS } from "../constants.ts";
 import { errorMessage, type Logger, silentLogger } from "../log.ts";
-import { type HostPort, parseHostPort, writeAll } from "../protocol/channel.ts";
+import { formatHostPort, type HostPort, parseHostPort, writeAll } from "../protocol/channel.ts";
 import type { Connection } from "../protocol/connection.ts";
 import { type Credentials, dial } from "../protocol/dial.ts";
 import { withTimeout } from "../protocol/timeouts.ts";
@@ -35,19 +35,27 @@ export interface ReversedConnection {
   connection: Connection;
   /** Resolves once the connection has ended. */
   ended: Promise<void>;
-  /** How it came: dialled back straight, or through the server's relay. */
+  /** How it came: dialled back straight, or through a relay. */
   way: "reversed" | "relayed";
 }
 
-/** A relay the server set up: its port on the server's host, and the token to send first. */
+/** A relay the server set up: where it listens, and the token to send first. */
 export interface RelayTicket {
   token: string;
   port: number;
+  /** The host of a peer's relay; absent: the server's relay, on the server's host. */
+  host?: string;
+}
+
+/** The ticket in the server's reply to `relay`. */
+export function relayTicket(reply: Record<string, unknown>): RelayTicket {
+  const { token, port, host } = reply;
+  return { token: String(token), port: Number(port), host: host ? String(host) : undefined };
 }
 
 /** What relaying needs of the peer; absent with `--no-relay`. */
 export interface RelayAccess {
-  /** The host of the server, where its relay listens; undefined while unknown. */
+  /** The host of the server, where its own relay listens; undefined while unknown. */
   serverHost: () => string | undefined;
   /** Asks the server to relay to `peerId`; rejects when the server refuses. */
   ask: (peerId: string) => Promise<RelayTicket>;
@@ -65,7 +73,7 @@ export interface ReversalOptions {
   credentials: Credentials;
   /** Serves chunks over a connection this peer dialled back, until it ends. */
   serve: (connection: Connection) => Promise<void>;
-  /** The server's relay, for when neither peer can be dialled; none: never relay. */
+  /** Relaying, for when neither peer can be dialled; none: never relay. */
   relay?: RelayAccess;
   /** Time to wait for a source to dial back; default {@linkcode REVERSAL_TIMEOUT_MS}. */
   timeoutMs?: number;
@@ -154,7 +162,7 @@ export class Reversal {
   async #openRelay(peerId: string): Promise<void> {
     const relay = this.#options.relay!;
     const ticket = await relay.ask(peerId);
-    const host = relay.serverHost();
+    const host = ticket.host ?? relay.serverHost();
     if (host === undefined) throw new Error("not connected to a server, so no relay");
     const socket = net.connect({ host, port: ticket.port, noDelay: true });
     await new Promise<void>((resolve, reject) => {
@@ -164,7 +172,10 @@ export class Reversal {
     socket.pause();
     socket.write(ticket.token);
     relay.answer(socket);
-    this.#log.info(`peer ${peerId} and this peer cannot be dialled: relaying through the server`);
+    this.#log.info(
+      `peer ${peerId} and this peer cannot be dialled: relaying through ` +
+        (ticket.host ? `a peer's relay at ${formatHostPort(host, ticket.port)}` : "the server"),
+    );
   }
 
   /**
@@ -195,8 +206,10 @@ export class Reversal {
     if (relayed && !relay) return;
     if (this.#dialled.has(peerId) || this.#dialled.size >= MAX_REVERSED_CONNECTIONS) return;
     this.#dialled.add(peerId);
-    const host = relayed ? relay!.serverHost() : undefined;
-    const address = relayed ? `the relay (port ${request.port})` : request.address;
+    const host = relayed ? request.host ?? relay!.serverHost() : undefined;
+    const address = relayed
+      ? `the relay at ${formatHostPort(host ?? "", request.port)}`
+      : request.address;
     try {
       const target: HostPort = relayed
         ? { host: host ?? "", port: request.port }

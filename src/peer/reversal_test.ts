@@ -7,7 +7,7 @@ import { tempDir } from "../test_dir.ts";
 import { ChunkServer } from "./chunk_server.ts";
 import { Library, sharedFile } from "./library.ts";
 import { PeerPool } from "./peer_pool.ts";
-import { Reversal, type ReversalOptions } from "./reversal.ts";
+import { relayTicket, Reversal, type ReversalOptions } from "./reversal.ts";
 
 /** A peer's chunk port, its reversal and its pool; `ask` stands for the server. */
 async function side(
@@ -146,4 +146,17 @@ Deno.test("the relay is wanted for an unreachable source while this peer is unre
   assert.equal(relaying.wanted("a"), "relayed");
   assert.equal(relaying.wanted("b"), undefined, "a reachable source is dialled");
   assert.equal(noRelay.wanted("a"), undefined, "--no-relay");
+});
+
+Deno.test("a relay ticket names a peer's relay host only when the server gave one", () => {
+  assert.deepEqual(relayTicket({ token: "ab", port: 8002 }), {
+    token: "ab",
+    port: 8002,
+    host: undefined,
+  });
+  assert.deepEqual(relayTicket({ token: "ab", port: 8002, host: "10.0.0.5" }), {
+    token: "ab",
+    port: 8002,
+    host: "10.0.0.5",
+  });
 });

@@ -10,11 +10,12 @@ import {
   HEARTBEAT_INTERVAL_MS,
   LINK_REPORT_MAX_GAP_MS,
   LINK_REPORT_MIN_GAP_MS,
+  MAX_LOCAL_NETWORKS,
   MS_PER_SECOND,
   REQUEST_TIMEOUT_MS,
 } from "../constants.ts";
 import { errorMessage, type Logger, silentLogger } from "../log.ts";
-import { isLoopbackHost } from "../discovery/addresses.ts";
+import { isLoopbackHost, localNetworks } from "../discovery/addresses.ts";
 import { formatHostPort, type HostPort } from "../protocol/channel.ts";
 import { type Connection, RemoteError } from "../protocol/connection.ts";
 import { MembershipError } from "../protocol/handshake.ts";
@@ -27,6 +28,7 @@ import {
   type SharedFileEntry,
 } from "../protocol/messages.ts";
 import { nextBackoff, withTimeout } from "../protocol/timeouts.ts";
+import { relayOfferNote } from "./relay_offer.ts";
 import { RetryReports } from "./retry_reports.ts";
 
 /** Options of {@linkcode ServerLink}. */
@@ -45,6 +47,8 @@ export interface ServerLinkOptions {
   checkServer?: (address: string, serverId: string) => Promise<void>;
   /** Port this peer serves chunks on. */
   listenPort: number;
+  /** Port this peer relays on, when it offers to relay (`--relay`). */
+  relayPort?: number;
   /**
    * Interface this peer serves chunks on: a loopback one while the server
    * is reached over the network is warned about (no other machine can
@@ -54,9 +58,22 @@ export interface ServerLinkOptions {
   /** Everything this peer shares, sent after each (re)registration. */
   shares: () => SharedFileEntry[];
   /** Told of what the server sends unasked (news of other peers' chunks). */
-  onNotice?: (notice: ServerToPeer) => void;
+  onNotice?: (notice: ServerNotice) => void;
+  /**
+   * Answers what the server asks (to join a relayed link): resolves to the
+   * reply's fields, or rejects with a {@linkcode RemoteError} to refuse.
+   */
+  onRequest?: (
+    request: ServerRequest,
+  ) => Record<string, unknown> | Promise<Record<string, unknown>>;
   log?: Logger;
 }
+
+/** A request the server sends a peer. */
+export type ServerRequest = Extract<ServerToPeer, { id: number }>;
+
+/** A notification the server sends a peer. */
+export type ServerNotice = Exclude<ServerToPeer, { id: number }>;
 
 type Outgoing = PeerToServer extends infer M ? M extends { id: number } ? Omit<M, "id"> : M
   : never;
@@ -107,6 +124,11 @@ export class ServerLink {
    * registered; `undefined` before that, or with a server that does not check.
    */
   reachable: boolean | undefined;
+  /**
+   * Whether the server took this peer's offer to relay when it last
+   * registered; `undefined` when it offers none, or the server did not say.
+   */
+  relaying: boolean | undefined;
 
   /** A link; call {@linkcode start} to connect. */
   constructor(options: ServerLinkOptions) {
@@ -295,6 +317,17 @@ export class ServerLink {
     );
   }
 
+  /** Answers the server's `request` on `connection`, or refuses it with the reason. */
+  async #answer(connection: Connection, request: ServerRequest): Promise<void> {
+    try {
+      if (!this.#options.onRequest) throw new Error(`this peer does not answer "${request.t}"`);
+      await connection.reply(request.id, await this.#options.onRequest(request));
+    } catch (error) {
+      const code = error instanceof RemoteError ? error.code : "refused";
+      await connection.replyError(request.id, { code, message: errorMessage(error) });
+    }
+  }
+
   async #session(): Promise<void> {
     const server = this.#options.server;
     this.#current = typeof server === "function" ? await server() : server;
@@ -311,8 +344,10 @@ export class ServerLink {
       throw error;
     }
     if (this.#closed) connection.close("peer shutting down");
-    const running = connection.run((raw) => {
-      this.#options.onNotice?.(parseMessage(serverToPeerSchema, raw));
+    const running = connection.run(async (raw) => {
+      const message = parseMessage(serverToPeerSchema, raw);
+      if ("id" in message) await this.#answer(connection, message);
+      else this.#options.onNotice?.(message);
     });
     let heartbeat: ReturnType<typeof setInterval> | undefined;
     try {
@@ -320,11 +355,14 @@ export class ServerLink {
         connection.request({
           t: "register",
           listenPort: this.#options.listenPort,
+          ...(this.#options.relayPort ? { relayPort: this.#options.relayPort } : {}),
+          localNetworks: localNetworks(this.#options.listenHost ?? "").slice(0, MAX_LOCAL_NETWORKS),
         }),
         { ms: REQUEST_TIMEOUT_MS, what: "registration" },
       );
       this.dialAddress = String(reply.address);
       this.reachable = typeof reply.reachable === "boolean" ? reply.reachable : undefined;
+      this.relaying = typeof reply.relaying === "boolean" ? reply.relaying : undefined;
       this.#warnIfLoopback(connection);
       // Connected before the snapshot of shares: a file registered from now on
       // is shared on its own, one registered before is in the snapshot.
@@ -343,7 +381,8 @@ export class ServerLink {
       }
       this.#lastError = "connected";
       this.#reports.succeeded();
-      const sharing = shares.length > 0 ? `, sharing ${shares.length} file(s)` : "";
+      const sharing = (shares.length > 0 ? `, sharing ${shares.length} file(s)` : "") +
+        relayOfferNote(this.relaying, this.#options.relayPort);
       if (this.reachable === false) {
         this.#log.warn(
           `connected to server ${this.serverAddress}${sharing}; not reachable from the server at ` +

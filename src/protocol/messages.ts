@@ -15,6 +15,8 @@ import {
   MAX_FILE_NAME_BYTES,
   MAX_FOLDER_DEPTH,
   MAX_FOLDER_ENTRIES,
+  MAX_LOCAL_NETWORKS,
+  MAX_NETWORK_CHARS,
   RELAY_TOKEN_BYTES,
 } from "../constants.ts";
 import { checkFolderEntries } from "../storage/folder_paths.ts";
@@ -205,6 +207,10 @@ export const peerToServerSchema = z.discriminatedUnion("t", [
     t: z.literal("register"),
     id,
     listenPort: z.number().int().min(1).max(65_535),
+    /** The port this peer relays on, when it offers to relay (`--relay`). */
+    relayPort: z.number().int().min(1).max(65_535).optional(),
+    /** This peer's local IPv4 networks, as `ip/prefix`, so peers behind one NAT go direct. */
+    localNetworks: z.array(z.string().max(MAX_NETWORK_CHARS)).max(MAX_LOCAL_NETWORKS).optional(),
   }),
   z.object({ t: z.literal("share"), id, files: z.array(sharedFileSchema) }),
   z.object({ t: z.literal("unshare"), id, fileId: fileIdSchema }),
@@ -239,16 +245,27 @@ export const serverToPeerSchema = z.discriminatedUnion("t", [
   }),
   /** Peer `peerId` asks to be dialled at `address` to download from this peer (reversal). */
   z.object({ t: z.literal("reverse"), peerId: text.min(1), address: text }),
-  /** Peer `peerId` downloads from this peer through the relay on `port`: connect and send `token` (relay). */
+  /**
+   * Peer `peerId` downloads from this peer through the relay on `port`: connect and send
+   * `token` (relay). The relay listens on `host` (a peer's relay), or on the server's host.
+   */
   z.object({
     t: z.literal("relay"),
     peerId: text.min(1),
     token: relayTokenSchema,
     port: z.number().int().min(1).max(65_535),
+    host: text.min(1).optional(),
+  }),
+  /** Asks a peer that offers to relay to join the two connections that present `token`. */
+  z.object({
+    t: z.literal("relay-link"),
+    id,
+    token: relayTokenSchema,
+    peers: z.tuple([text.min(1), text.min(1)]),
   }),
 ]);
 
-/** A message from the server that is not an answer. */
+/** A message from the server that is not an answer (a `relay-link` request, or a notification). */
 export type ServerToPeer = z.infer<typeof serverToPeerSchema>;
 
 /** Messages a peer sends to another peer. */

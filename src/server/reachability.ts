@@ -46,3 +46,9 @@ export async function probeReachable(target: HostPort, options: ProbeOptions): P
     return false;
   }
 }
+
+/** What the server's log adds to a registration about its dial-back (none when it succeeded). */
+export function reachabilityNote(reachable: boolean | undefined): string {
+  if (reachable === undefined) return " (not checked: too many dial-backs at once)";
+  return reachable ? "" : " (not reachable from here)";
+}

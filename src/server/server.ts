@@ -38,9 +38,12 @@ import { isLoopbackHost } from "../discovery/addresses.ts";
 import { advertiseServer } from "../discovery/services.ts";
 import { seenBy } from "./seen_address.ts";
 import { passReversal, REVERSAL_RATE } from "./reversals.ts";
-import { passRelay, Relay } from "./relay.ts";
-import type { RelayLimits } from "./relay_limits.ts";
-import { probeReachable } from "./reachability.ts";
+import { offeredRelay, passRelay, PeerRelays } from "./relays.ts";
+import { ReachTable } from "./reach_table.ts";
+import { ProbeGate } from "./probe_gate.ts";
+import { Relay } from "../protocol/relay.ts";
+import type { RelayLimits } from "../protocol/relay_limits.ts";
+import { probeReachable, reachabilityNote } from "./reachability.ts";
 import {
   DEFAULT_REQUEST_RATE,
   RequestRate,
@@ -106,9 +109,11 @@ export class CentralServer {
   /** Transfer codes' nameplates, claimed by senders and resolved by anyone (see nameplates.ts). */
   #nameplates = new Nameplates();
   #credentials: Credentials;
-  /** Peer ID -> whether the server could dial its chunk port when it registered. */
-  #reachable = new Map<string, boolean>();
+  /** Whether the server could dial each peer's chunk port when it registered, and from where. */
+  #reach = new ReachTable();
+  #probes = new ProbeGate();
   #relay: Relay | undefined;
+  #peerRelays = new PeerRelays();
 
   private constructor(acceptor: Acceptor, options: ServerOptions, relay: Relay | undefined) {
     this.#acceptor = acceptor;
@@ -173,7 +178,7 @@ export class CentralServer {
 
   /** The live peers, one line each, by address, with the age of their last message. */
   peers(): PeerSummary[] {
-    return this.#flagged(this.#index.peers(Date.now()).peers);
+    return this.#reach.flagged(this.#index.peers(Date.now()).peers);
   }
 
   /** Current totals, address and uptime. */
@@ -213,8 +218,7 @@ export class CentralServer {
       this.#nameplates.release(connection);
       if (session.peerId && this.#connections.get(session.peerId) === connection) {
         this.#connections.delete(session.peerId);
-        this.#reachable.delete(session.peerId);
-        this.#index.removePeer(session.peerId);
+        this.#forget(session.peerId);
         this.#log.info(`peer ${session.peerId} left (${connection.remote})`);
       }
     }
@@ -259,26 +263,30 @@ export class CentralServer {
         // cannot point downloaders at an address of its choosing.
         const address = formatHostPort(observed.hostname, message.listenPort);
         const peerId = connection.remoteId;
-        const reachable = await probeReachable(
-          { host: observed.hostname, port: message.listenPort },
-          { credentials: this.#credentials, peerId },
-        );
+        const reachable = await this.#probes.run(observed.hostname, () =>
+          probeReachable(
+            { host: observed.hostname, port: message.listenPort },
+            { credentials: this.#credentials, peerId },
+          ));
+        const relay = await offeredRelay({ ...message, host: observed.hostname, reachable });
         if (connection.closed) return;
         const previous = this.#connections.get(peerId);
         if (previous && previous !== connection) previous.close("replaced by a new connection");
         session.peerId = peerId;
         this.#connections.set(peerId, connection);
-        this.#reachable.set(peerId, reachable);
+        const networks = message.localNetworks ?? [];
+        this.#reach.note(peerId, { reachable, publicHost: observed.hostname, networks });
         this.#index.addPeer(peerId, { address, now: Date.now() });
+        if (relay) this.#peerRelays.offer(peerId, relay);
         this.#log.info(
-          `peer ${peerId} registered at ${address}` +
-            (reachable ? "" : " (not reachable from here)"),
+          `peer ${peerId} registered at ${address}${reachabilityNote(reachable)}`,
         );
         await connection.reply(message.id, {
           address,
           reachable,
           heartbeatMs: HEARTBEAT_INTERVAL_MS,
           timeoutMs: this.#peerTimeoutMs,
+          ...(message.relayPort ? { relaying: relay !== undefined } : {}),
         });
         return;
       }
@@ -313,7 +321,7 @@ export class CentralServer {
         const found = this.#index.sources(message.fileId);
         await connection.reply(message.id, {
           ...found,
-          sources: this.#flagged(seenBy(connection, found.sources)),
+          sources: this.#reach.flagged(seenBy(connection, found.sources), session.peerId),
         });
         return;
       }
@@ -321,7 +329,7 @@ export class CentralServer {
         const found = this.#index.lookup(message.query);
         await connection.reply(message.id, {
           ...found,
-          sources: this.#flagged(seenBy(connection, found.sources)),
+          sources: this.#reach.flagged(seenBy(connection, found.sources), session.peerId),
         });
         return;
       }
@@ -332,34 +340,24 @@ export class CentralServer {
         const listed = this.#index.peers(Date.now(), listingPage(message));
         await connection.reply(message.id, {
           ...listed,
-          peers: this.#flagged(seenBy(connection, listed.peers)),
+          peers: this.#reach.flagged(seenBy(connection, listed.peers), session.peerId),
         });
         return;
       }
       case "reverse":
-        await passReversal(connection, {
-          request: message,
-          requester: session.peerId!,
-          rate: session.reversals,
-        }, {
-          reachable: (peerId) => this.#reachable.get(peerId),
+      case "relay": {
+        const asked = { request: message, requester: session.peerId!, rate: session.reversals };
+        const pass = message.t === "reverse" ? passReversal : passRelay;
+        await pass(connection, asked, {
+          relay: this.#relay,
+          peerRelays: this.#peerRelays,
+          reachable: (peerId) => this.#reach.reachable(peerId),
           connectionOf: (peerId) => this.#connections.get(peerId),
           addressOf: (peerId) => this.#index.addressOf(peerId),
           log: this.#log,
         });
         return;
-      case "relay":
-        await passRelay(connection, {
-          request: message,
-          requester: session.peerId!,
-          rate: session.reversals,
-        }, {
-          relay: this.#relay,
-          reachable: (peerId) => this.#reachable.get(peerId),
-          connectionOf: (peerId) => this.#connections.get(peerId),
-          log: this.#log,
-        });
-        return;
+      }
       case "heartbeat":
         return;
       case "bye":
@@ -378,17 +376,17 @@ export class CentralServer {
     for (const other of this.#index.downloaders(message.fileId, peerId)) {
       const connection = this.#connections.get(other);
       if (!connection) continue;
-      const [seen] = this.#flagged(seenBy(connection, [{ peerId, address }]));
+      const [seen] = this.#reach.flagged(seenBy(connection, [{ peerId, address }]), other);
       const notice = { t: "have", fileId: message.fileId, ...seen, chunks: message.chunks };
       connection.send(notice).catch(() => {});
     }
   }
 
-  /** `entries` with `reachable: false` on the peers the server could not dial back. */
-  #flagged<T extends { peerId: string }>(entries: T[]): (T & { reachable?: false })[] {
-    return entries.map((entry) =>
-      this.#reachable.get(entry.peerId) === false ? { ...entry, reachable: false } : entry
-    );
+  /** Forgets peer `peerId`: its files, reachability and relay. */
+  #forget(peerId: string): void {
+    this.#index.removePeer(peerId);
+    this.#reach.forget(peerId);
+    this.#peerRelays.withdraw(peerId);
   }
 
   /**
@@ -431,8 +429,7 @@ export class CentralServer {
       this.#log.info(
         `peer ${peerId} dropped: no heartbeat for ${this.#peerTimeoutMs / MS_PER_SECOND} s`,
       );
-      this.#index.removePeer(peerId);
-      this.#reachable.delete(peerId);
+      this.#forget(peerId);
       const connection = this.#connections.get(peerId);
       this.#connections.delete(peerId);
       connection?.close("heartbeat timeout");

@@ -4,8 +4,10 @@
  * reachable, and a seeder behind the NAT, which nobody can dial, serves a
  * downloader on the public side over a connection it dials itself at the
  * server's request (connection reversal). Two peers behind different NATs,
- * which neither can dial, exchange a file through the server's relay, and a
- * packet capture on the server shows the relay carries no file bytes.
+ * which neither can dial, exchange a file through the server's relay, or a
+ * public peer's (`--relay`), and a packet capture on the relay shows it
+ * carries no file bytes. Two peers behind one router go direct, and a
+ * relayed download takes up a direct source that appears.
  */
 
 import assert from "node:assert/strict";
@@ -134,12 +136,15 @@ Deno.test({
     const downloaded = await downloader.waitForEvent("downloaded", 0);
     assert.equal(await sha256File(downloaded.path), await sha256File(path));
     assert.ok(downloaded.elapsedMs >= 1_000, `the relay's rate holds (${downloaded.elapsedMs} ms)`);
-    assert.match(downloader.stderr.text, /dialled this peer back through the server's relay/);
+    assert.match(downloader.stderr.text, /dialled this peer back through a relay/);
     assert.ok(
       downloader.stdout.text.includes('"relayed":1'),
       "--json progress counts the relayed source:\n" + downloader.stdout.text,
     );
+    const via = JSON.stringify({ address: `${seederNat.publicIp}:8001`, way: "relayed" });
+    assert.ok(downloader.stdout.text.includes(via), `--json progress has ${via}`);
     assert.match(central.stderr.text, /relaying between peers/);
+    assert.match(downloader.stderr.text, /relaying through the server/);
 
     await settled(pcap);
     await capture.stop("SIGINT");
@@ -192,8 +197,149 @@ Deno.test({
     assert.equal((await downloader.exit(DOWNLOAD_TIMEOUT_MS)).code, 0, downloader.describe());
     const downloaded = await downloader.waitForEvent("downloaded", 0);
     assert.equal(await sha256File(downloaded.path), await sha256File(path));
-    assert.match(downloader.stderr.text, /dialled this peer back through the server's relay/);
+    assert.match(downloader.stderr.text, /dialled this peer back through a relay/);
     await reverser.stop();
     assert.ok((await reverser.uploaded()).bytes > 0, "the public peer served directly");
+  },
+});
+
+Deno.test({
+  name: "with the server relaying nothing, a seeder and a downloader behind different NATs " +
+    "exchange a file through a public peer's relay, which carries no file bytes in the clear",
+  ignore: ignore || captureUnavailable() !== undefined,
+  async fn() {
+    // Host 0: the server; host 1: the relaying peer; hosts 2 and 3: routers, a peer behind each.
+    await using lan = await createLan(4);
+    await using seederNat = await addNatHost(lan, { router: 2, subnet: 1 });
+    await using downloaderNat = await addNatHost(lan, { router: 3, subnet: 2 });
+    await using dir = await tempDir("p2pft-peer-relay-");
+    const marker = `p2pft-peer-relay-marker-${crypto.randomUUID()}`;
+    const path = join(dir.path, "shared.txt");
+    const size = 9 * MIB + 5;
+    await Deno.writeTextFile(path, marker.repeat(Math.ceil(size / marker.length)).slice(0, size));
+    const pcap = join(dir.path, "relay.pcap");
+    const relayHost = lan.hosts[1];
+    await using capture = await startCapture(relayHost, {
+      pcap,
+      filter: ["tcp", "port", String(RELAY_PORT)],
+    });
+    const server = `${lan.hosts[0].ip}:${SERVER_PORT}`;
+    await using central = p2pftOn(lan, 0, [
+      ...["server", "--addr", `0.0.0.0:${SERVER_PORT}`, "--no-relay"],
+    ]);
+    await central.listening();
+    await using relayer = p2pftOn(lan, 1, [
+      ...["peer", "-s", server, "--data-dir", join(dir.path, "relayer"), "--relay"],
+      ...["--relay-port", String(RELAY_PORT), "--relay-rate", "4"],
+    ]);
+    await relayer.stderr.waitFor(new RegExp(`relaying for others on port ${RELAY_PORT}`));
+
+    await using seeder = seederOn(lan, seederNat.host.index, { server, dir: dir.path, path });
+    const [id] = await fileIds(seeder);
+    await seeder.stderr.waitFor(/not reachable from the server/);
+    await using downloader = downloaderOn(lan, downloaderNat.host.index, {
+      server,
+      dir: dir.path,
+      id,
+    });
+    assert.equal((await downloader.exit(DOWNLOAD_TIMEOUT_MS)).code, 0, downloader.describe());
+    const downloaded = await downloader.waitForEvent("downloaded", 0);
+    assert.equal(await sha256File(downloaded.path), await sha256File(path));
+    assert.ok(downloaded.elapsedMs >= 1_000, `the peer's rate holds (${downloaded.elapsedMs} ms)`);
+    const relayAt = `${relayHost.ip.replaceAll(".", "\\.")}:${RELAY_PORT}`;
+    assert.match(
+      downloader.stderr.text,
+      new RegExp(`relaying through a peer's relay at ${relayAt}`),
+    );
+    assert.match(downloader.stderr.text, /dialled this peer back through a relay/);
+    assert.match(relayer.stderr.text, /relaying between peers/);
+    assert.doesNotMatch(central.stderr.text, /relaying between peers/);
+
+    await settled(pcap);
+    await capture.stop("SIGINT");
+    const captured = await Deno.readFile(pcap);
+    assert.match(capture.stderr.text, /^0 packets dropped by kernel$/m, "the capture is complete");
+    assert.ok(captured.length > 2 * size, `the capture holds both halves (${captured.length} B)`);
+    assert.ok(!holds(captured, marker.slice(0, 24)), "no file bytes in the clear");
+    assert.ok(!holds(captured, '"t":'), "no protocol messages in the clear");
+  },
+});
+
+Deno.test({
+  name: "two peers behind the same NAT router reach each other directly: no reversal, no relay",
+  ignore,
+  async fn() {
+    // Host 0: the server; host 1: a router with two peers behind it.
+    await using lan = await createLan(2);
+    await using nat = await addNatHost(lan, { router: 1, subnet: 3, count: 2 });
+    await using dir = await tempDir("p2pft-same-nat-");
+    const path = join(dir.path, "shared.bin");
+    await writeRandomFile(path, 9 * MIB + 7, { seed: 73 });
+    const server = `${lan.hosts[0].ip}:${SERVER_PORT}`;
+    await using central = p2pftOn(lan, 0, ["server", "--addr", `0.0.0.0:${SERVER_PORT}`]);
+    await central.listening();
+    const [seederHost, downloaderHost] = nat.hosts;
+    await using seeder = seederOn(lan, seederHost.index, { server, dir: dir.path, path });
+    const [id] = await fileIds(seeder);
+    await seeder.stderr.waitFor(/not reachable from the server/);
+
+    await using downloader = downloaderOn(lan, downloaderHost.index, {
+      server,
+      dir: dir.path,
+      id,
+    });
+    assert.equal((await downloader.exit(DOWNLOAD_TIMEOUT_MS)).code, 0, downloader.describe());
+    const downloaded = await downloader.waitForEvent("downloaded", 0);
+    assert.equal(await sha256File(downloaded.path), await sha256File(path));
+    assert.match(downloader.stderr.text, /not reachable from the server/);
+    assert.doesNotMatch(downloader.stderr.text, /dialled this peer back|relaying through/);
+    assert.doesNotMatch(central.stderr.text, /relaying between/);
+    assert.ok(!/"(relayed|reversed)":/.test(downloader.stdout.text), downloader.stdout.text);
+    await seeder.stop();
+    assert.doesNotMatch(seeder.stderr.text, /dialled peer \S+ back/);
+    assert.ok((await seeder.uploaded()).bytes >= 9 * MIB, "the seeder served it all");
+  },
+});
+
+Deno.test({
+  name: "a relayed download takes up a direct source that appears while it runs",
+  ignore,
+  async fn() {
+    // Host 0: the server; host 1: a public seeder, started later; hosts 2 and 3: routers.
+    await using lan = await createLan(4);
+    await using seederNat = await addNatHost(lan, { router: 2, subnet: 1 });
+    await using downloaderNat = await addNatHost(lan, { router: 3, subnet: 2 });
+    await using dir = await tempDir("p2pft-relay-to-direct-");
+    const path = join(dir.path, "shared.bin");
+    await writeRandomFile(path, 21 * MIB + 1, { seed: 74 });
+    const server = `${lan.hosts[0].ip}:${SERVER_PORT}`;
+    // The relay at 1 MiB/s a peer: over 20 s for the whole file alone.
+    await using central = p2pftOn(lan, 0, [
+      ...["server", "--addr", `0.0.0.0:${SERVER_PORT}`, "--relay-rate", "1"],
+    ]);
+    await central.listening();
+    await using seeder = seederOn(lan, seederNat.host.index, { server, dir: dir.path, path });
+    const [id] = await fileIds(seeder);
+    await seeder.stderr.waitFor(/not reachable from the server/);
+    await using downloader = downloaderOn(lan, downloaderNat.host.index, {
+      server,
+      dir: dir.path,
+      id,
+    });
+    await downloader.stderr.waitFor(/dialled this peer back through a relay/);
+
+    await using direct = p2pftOn(lan, 1, [
+      ...["peer", "-s", server, "--data-dir", join(dir.path, "direct"), "-r", path],
+    ]);
+    assert.equal((await downloader.exit(DOWNLOAD_TIMEOUT_MS)).code, 0, downloader.describe());
+    const downloaded = await downloader.waitForEvent("downloaded", 0);
+    assert.equal(await sha256File(downloaded.path), await sha256File(path));
+    assert.ok(
+      downloaded.elapsedMs < 20_000,
+      `faster than the relay alone: ${downloaded.elapsedMs} ms`,
+    );
+    await direct.stop();
+    const uploaded = (await direct.uploaded()).bytes;
+    assert.ok(uploaded >= 8 * MIB, `the direct source served most of it (${uploaded} B)`);
   },
 });

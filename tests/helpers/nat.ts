@@ -1,10 +1,12 @@
 /**
- * A host behind a NAT router, for tests of reachability and reversal: one
- * host of a {@linkcode Lan} (the "public" segment) becomes a router, and a
- * new namespace sits behind it on a private segment of its own. The router
+ * Hosts behind a NAT router, for tests of reachability and reversal: one
+ * host of a {@linkcode Lan} (the "public" segment) becomes a router, and
+ * new namespaces sit behind it on a private segment of their own (a bridge
+ * on the router). The router
  * masquerades what leaves through its public interface (nftables) and
  * forwards inbound only what belongs to connections opened from inside, as
- * a home router does: the private host can dial anyone, nobody can dial it.
+ * a home router does: the private hosts can dial anyone and each other,
+ * nobody outside can dial them.
  *
  * Needs root, iproute2 and nftables (`apt-get install nftables`).
  *
@@ -23,8 +25,8 @@ import {
 /** Addresses of the private segment: `10.214.<subnet>.0/24`, the router at `.1`. */
 const PRIVATE_NETWORK_PREFIX = "10.214";
 
-/** The router's interface on the private segment. */
-const ROUTER_PRIVATE_INTERFACE = "eth1";
+/** The router's bridge on the private segment. */
+const ROUTER_PRIVATE_INTERFACE = "br1";
 
 /** The router's rules: masquerade outbound, forward inbound only what answers the inside. */
 const RULESET = `
@@ -37,14 +39,17 @@ table ip p2pft_nat {
     type filter hook forward priority filter; policy drop;
     ct state established,related accept
     iifname "${ROUTER_PRIVATE_INTERFACE}" oifname "${HOST_INTERFACE}" accept
+    iifname "${ROUTER_PRIVATE_INTERFACE}" oifname "${ROUTER_PRIVATE_INTERFACE}" accept
   }
 }
 `;
 
-/** A host behind NAT; dispose of it before the {@linkcode Lan} it hangs off. */
+/** Hosts behind NAT; dispose of them before the {@linkcode Lan} they hang off. */
 export interface NatHost extends AsyncDisposable {
-  /** The host, also appended to `lan.hosts`, so `lan.exec(host.index, ...)` runs there. */
+  /** The first host, also appended to `lan.hosts`, so `lan.exec(host.index, ...)` runs there. */
   host: LanHost;
+  /** Every host behind the router (the first is `host`), all appended to `lan.hosts`. */
+  hosts: LanHost[];
   /** The router's address on the public segment: where others see the private host. */
   publicIp: string;
 }
@@ -63,24 +68,28 @@ export function hasNftables(): boolean {
 }
 
 /**
- * Turns host `router` of `lan` into a NAT router and puts a new host behind
- * it, on `10.214.<subnet>.0/24`. Closing it deletes the private host's
- * namespace (its processes are stopped by `lan.close()`).
+ * Turns host `router` of `lan` into a NAT router and puts `count` new hosts
+ * (default 1) behind it, on `10.214.<subnet>.0/24` from `.2` on. Closing it
+ * deletes the private hosts' namespaces (their processes are stopped by
+ * `lan.close()`).
  */
 export async function addNatHost(
   lan: Lan,
-  options: { router: number; subnet?: number },
+  options: { router: number; subnet?: number; count?: number },
 ): Promise<NatHost> {
   const router = lan.hosts[options.router];
   const prefix = `${PRIVATE_NETWORK_PREFIX}.${options.subnet ?? 0}`;
-  const ns = `${NETNS_PREFIX}${lan.id}-nat${options.router}`;
+  const names = Array.from(
+    { length: options.count ?? 1 },
+    (_, i) => `${NETNS_PREFIX}${lan.id}-nat${options.router}-${i}`,
+  );
   const close = async () => {
-    await ip(["netns", "delete", ns]).catch(() => undefined);
+    for (const ns of names) await ip(["netns", "delete", ns]).catch(() => undefined);
   };
+  const hosts: LanHost[] = [];
   try {
-    await ip(["netns", "add", ns]);
-    await addVeth(router.ns, ROUTER_PRIVATE_INTERFACE, ns);
-    await ip(["-n", router.ns, "addr", "add", `${prefix}.1/24`, "dev", "eth1"]);
+    await ip(["-n", router.ns, "link", "add", ROUTER_PRIVATE_INTERFACE, "type", "bridge"]);
+    await ip(["-n", router.ns, "addr", "add", `${prefix}.1/24`, "dev", ROUTER_PRIVATE_INTERFACE]);
     await ip(["-n", router.ns, "link", "set", ROUTER_PRIVATE_INTERFACE, "up"]);
     await ip(["netns", "exec", router.ns, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1"]);
     const rules = await Deno.makeTempFile({ suffix: ".nft" });
@@ -90,15 +99,27 @@ export async function addNatHost(
     } finally {
       await Deno.remove(rules);
     }
-    await ip(["-n", ns, "link", "set", "lo", "up"]);
-    await ip(["-n", ns, "addr", "add", `${prefix}.2/24`, "dev", HOST_INTERFACE]);
-    await ip(["-n", ns, "link", "set", HOST_INTERFACE, "up"]);
-    await ip(["-n", ns, "route", "add", "default", "via", `${prefix}.1`]);
+    for (const [i, ns] of names.entries()) {
+      const port = `pv${i}`;
+      await ip(["netns", "add", ns]);
+      await addVeth(router.ns, port, ns);
+      await ip(["-n", router.ns, "link", "set", port, "master", ROUTER_PRIVATE_INTERFACE]);
+      await ip(["-n", router.ns, "link", "set", port, "up"]);
+      await ip(["-n", ns, "link", "set", "lo", "up"]);
+      await ip(["-n", ns, "addr", "add", `${prefix}.${2 + i}/24`, "dev", HOST_INTERFACE]);
+      await ip(["-n", ns, "link", "set", HOST_INTERFACE, "up"]);
+      await ip(["-n", ns, "route", "add", "default", "via", `${prefix}.1`]);
+      hosts.push({
+        index: lan.hosts.length + i,
+        ns,
+        ip: `${prefix}.${2 + i}`,
+        iface: HOST_INTERFACE,
+      });
+    }
   } catch (error) {
     await close();
     throw error;
   }
-  const host: LanHost = { index: lan.hosts.length, ns, ip: `${prefix}.2`, iface: HOST_INTERFACE };
-  lan.hosts.push(host);
-  return { host, publicIp: router.ip, [Symbol.asyncDispose]: close };
+  lan.hosts.push(...hosts);
+  return { host: hosts[0], hosts, publicIp: router.ip, [Symbol.asyncDispose]: close };
 }

@@ -1,14 +1,15 @@
 /**
- * The server's relay, for two peers that can dial neither each other nor be
- * dialled (both behind NAT): the downloader asks for a relay to a source
- * (`relay`), the server issues a one-time token, tells the source over its
- * server connection, and both open a connection to the relay port and send
- * the token first. The relay pairs the two and splices their bytes both
+ * A relay, for two peers that can dial neither each other nor be dialled
+ * (both behind NAT): run by the server, or by a peer that offers it
+ * (`p2pft peer --relay`). The server issues a one-time token for a link
+ * between two registered peers (the relay learns it from the server, never
+ * from a peer), both peers open a connection to the relay port and send the
+ * token first, and the relay pairs the two and splices their bytes both
  * ways, raw: inside, the peers run the usual secure channel and handshake
  * (TLS, pinned IDs, network-key proof), so the relay carries ciphertext
- * only. It joins only registered peers, never an address a peer names, and
- * holds to its limits: links at once, bytes a second per peer and in all,
- * and an idle timeout. See "Relay" in docs/protocol.md.
+ * only. It never dials anyone, and holds to its limits: links at once, bytes
+ * a second per peer and in all, and an idle timeout. See "Relay" in
+ * docs/protocol.md.
  *
  * @module
  */
@@ -24,10 +25,8 @@ import {
   RELAY_TOTAL_BYTES_PER_SECOND,
 } from "../constants.ts";
 import type { Logger } from "../log.ts";
-import { listenTcp } from "../protocol/acceptor.ts";
-import type { HostPort } from "../protocol/channel.ts";
-import type { Connection } from "../protocol/connection.ts";
-import type { RequestRate } from "../protocol/request_rate.ts";
+import { listenTcp } from "./acceptor.ts";
+import type { HostPort } from "./channel.ts";
 import { RelayBudget, type RelayLimits } from "./relay_limits.ts";
 
 /** The relay's limits by default. */
@@ -60,7 +59,13 @@ const TOKEN_CHARS = RELAY_TOKEN_BYTES * 2;
 /** Connections the relay holds per link it may hold: its two halves, and room for strangers. */
 const SOCKETS_PER_LINK = 4;
 
-/** The relay port of a server. */
+/**
+ * Connections one IP may hold before they present a token, per link one
+ * peer may take part in: strangers on one host cannot fill every slot.
+ */
+const UNREAD_PER_HOST_PER_LINK = 2;
+
+/** A relay port: the server's, or that of a peer offering to relay. */
 export class Relay {
   /** Port it listens on. */
   readonly port: number;
@@ -70,6 +75,9 @@ export class Relay {
   #pending = new Map<string, Pending>();
   #sockets = new Set<net.Socket>();
   #maxSockets: number;
+  /** IP -> connections from it not yet past their token. */
+  #unread = new Map<string, number>();
+  #maxUnreadPerHost: number;
 
   private constructor(server: net.Server, port: number, options: RelayOptions) {
     this.#server = server;
@@ -78,6 +86,7 @@ export class Relay {
     const limits = options.limits ?? DEFAULT_RELAY_LIMITS;
     this.#budget = new RelayBudget(limits, Date.now());
     this.#maxSockets = limits.links * SOCKETS_PER_LINK;
+    this.#maxUnreadPerHost = limits.linksPerPeer * UNREAD_PER_HOST_PER_LINK;
     server.on("connection", (socket: net.Socket) => this.#admit(socket));
   }
 
@@ -97,11 +106,18 @@ export class Relay {
    * a link between `peers`; undefined when the relay holds all the links it may.
    */
   issue(peers: [string, string]): string | undefined {
-    if (!this.#budget.openLink(peers)) return undefined;
-    const token = Array.from(
-      crypto.getRandomValues(new Uint8Array(RELAY_TOKEN_BYTES)),
-      (byte) => byte.toString(16).padStart(2, "0"),
-    ).join("");
+    const token = relayToken();
+    return this.expect(token, peers) ? token : undefined;
+  }
+
+  /**
+   * Joins the next two connections presenting `token` (a server issued it),
+   * for a link between `peers`; false when the relay holds all the links it
+   * may, or the token is malformed or already expected.
+   */
+  expect(token: string, peers: [string, string]): boolean {
+    if (token.length !== TOKEN_CHARS || this.#pending.has(token)) return false;
+    if (!this.#budget.openLink(peers)) return false;
     const timer = setTimeout(() => {
       const pending = this.#pending.get(token);
       if (!pending) return;
@@ -111,7 +127,7 @@ export class Relay {
       this.#options.log.debug(`relay between ${peers.join(" and ")}: not joined in time`);
     }, this.#options.pairingMs ?? RELAY_PAIRING_TIMEOUT_MS);
     this.#pending.set(token, { peers, halves: [], timer });
-    return token;
+    return true;
   }
 
   /** Stops listening and closes every link. */
@@ -124,12 +140,26 @@ export class Relay {
   }
 
   #admit(socket: net.Socket): void {
-    if (this.#sockets.size >= this.#maxSockets) {
+    const host = socket.remoteAddress ?? "";
+    const unread = this.#unread.get(host) ?? 0;
+    if (this.#sockets.size >= this.#maxSockets || unread >= this.#maxUnreadPerHost) {
       socket.destroy();
       return;
     }
     this.#sockets.add(socket);
-    socket.once("close", () => this.#sockets.delete(socket));
+    this.#unread.set(host, unread + 1);
+    let counted = true;
+    const read = () => {
+      if (!counted) return;
+      counted = false;
+      const left = (this.#unread.get(host) ?? 1) - 1;
+      if (left > 0) this.#unread.set(host, left);
+      else this.#unread.delete(host);
+    };
+    socket.once("close", () => {
+      this.#sockets.delete(socket);
+      read();
+    });
     socket.on("error", () => socket.destroy());
     const late = setTimeout(
       () => socket.destroy(),
@@ -142,6 +172,7 @@ export class Relay {
       socket.off("data", onData);
       socket.pause();
       clearTimeout(late);
+      read();
       this.#join(socket, {
         token: received.subarray(0, TOKEN_CHARS).toString("latin1"),
         early: received.subarray(TOKEN_CHARS),
@@ -206,55 +237,10 @@ export class Relay {
   }
 }
 
-/** What the server knows that a relay request needs. */
-export interface RelayDesk {
-  /** The relay; undefined when the server relays nothing (`--no-relay`). */
-  relay: Relay | undefined;
-  /** Whether the server could dial peer `peerId` back; undefined when not registered. */
-  reachable: (peerId: string) => boolean | undefined;
-  /** The connection of registered peer `peerId`. */
-  connectionOf: (peerId: string) => Connection | undefined;
-  log: Logger;
-}
-
-/**
- * Answers `request` from `requester` on `connection`: refused when the
- * server does not relay, over the requester's `rate`, when either peer can
- * be dialled (go direct, or ask for reversal), when the source is not a
- * registered peer, or when the relay is full; otherwise the source is sent
- * `relay {peerId, token, port}` and the request answered with `{token, port}`.
- */
-export async function passRelay(
-  connection: Connection,
-  asked: { request: { id: number; peerId: string }; requester: string; rate: RequestRate },
-  desk: RelayDesk,
-): Promise<void> {
-  const { request, requester } = asked;
-  const refuse = (code: string, message: string) =>
-    connection.replyError(request.id, { code, message });
-  const relay = desk.relay;
-  if (!relay) {
-    return await refuse("relay-off", "this server does not relay (--no-relay): forward a port");
-  }
-  if (!asked.rate.take(Date.now())) {
-    return await refuse("rate-limited", "too many relay requests; wait a moment and ask again");
-  }
-  const target = request.peerId === requester ? undefined : desk.connectionOf(request.peerId);
-  if (!target) {
-    return await refuse("not-found", `peer ${request.peerId} is not connected to the server`);
-  }
-  if (desk.reachable(requester) !== false || desk.reachable(request.peerId) !== false) {
-    return await refuse(
-      "reachable",
-      "the server relays only between two peers it cannot dial: dial the source, " +
-        "or ask it to dial back (reverse)",
-    );
-  }
-  const token = relay.issue([requester, request.peerId]);
-  if (!token) {
-    return await refuse("busy", "the relay holds all the links it may; try again later");
-  }
-  desk.log.debug(`relay asked from ${requester} to ${request.peerId}`);
-  target.send({ t: "relay", peerId: requester, token, port: relay.port }).catch(() => {});
-  await connection.reply(request.id, { token, port: relay.port });
+/** A fresh one-time relay token: {@linkcode RELAY_TOKEN_BYTES} random bytes, as hex. */
+export function relayToken(): string {
+  return Array.from(
+    crypto.getRandomValues(new Uint8Array(RELAY_TOKEN_BYTES)),
+    (byte) => byte.toString(16).padStart(2, "0"),
+  ).join("");
 }
