@@ -68,7 +68,10 @@ export class Downloads {
   /** Work done after a download ends (sharing the result), awaited on close. */
   #settling = new Set<Promise<void>>();
   #nextId = 1;
-  /** Download key -> the `.part` a failed download left, taken up by the next download of it. */
+  /**
+   * Download key -> the `.part` a failed or stopped download left, taken up
+   * by the next download of it.
+   */
   #failed = new Map<string, { path: string; chunks: number[] }>();
   #hasher = new ChunkHasher();
   #buffers = new BufferPool(MAX_CHUNKS_IN_MEMORY, CHUNK_SIZE);
@@ -189,7 +192,9 @@ export class Downloads {
     download.cancel();
     await download.done.catch(() => {});
     const { fileId, manifest, inside } = download;
-    await this.#options.state?.endDownload(downloadKey({ fileId, manifest, inside }));
+    const key = downloadKey({ fileId, manifest, inside });
+    this.#failed.delete(key);
+    await this.#options.state?.endDownload(key);
     if (download.partPath) {
       await Deno.remove(download.partPath, { recursive: true }).catch(() => {});
     }
@@ -310,7 +315,7 @@ export class Downloads {
       () => {
         if (whole) shares.dropPartial(fileId);
         const { state, path } = download.progress();
-        if (state === "failed" && path) {
+        if ((state === "failed" || state === "cancelled") && path && download.partPath) {
           this.#failed.set(key, { path, chunks: download.verifiedChunks() });
         }
       },
