@@ -109,6 +109,7 @@ export class Downloads {
    * `resume` names (a journal's, read by the caller). With `inside`, only
    * that file of the folder is fetched; throws when the folder has none.
    * `sources`: who the lookup found holding it, if it was just looked up.
+   * `inOrder`: fetch its chunks in file order (it is streamed as it comes).
    */
   start(
     fileId: string,
@@ -119,9 +120,10 @@ export class Downloads {
       localCopy?: string;
       resume?: { path: string; chunks: number[] };
       sources?: FoundSources;
+      inOrder?: boolean;
     },
   ): Download {
-    const { outDir, inside, localCopy, sources } = options;
+    const { outDir, inside, localCopy, sources, inOrder } = options;
     const running = this.find(fileId, inside);
     if (running) {
       this.#log.info(`${manifest.name} is already being downloaded`);
@@ -132,7 +134,7 @@ export class Downloads {
     this.#failed.delete(key);
     const resume = options.resume ??
       (failed && dirname(failed.path) === outDir ? failed : undefined);
-    return this.#start(fileId, manifest, { outDir, inside, resume, sources, localCopy });
+    return this.#start(fileId, manifest, { outDir, inside, resume, sources, localCopy, inOrder });
   }
 
   /**
@@ -276,7 +278,10 @@ export class Downloads {
   #start(
     fileId: string,
     manifest: Manifest,
-    options: Pick<DownloadOptions, "outDir" | "resume" | "inside" | "sources" | "localCopy">,
+    options: Pick<
+      DownloadOptions,
+      "outDir" | "resume" | "inside" | "sources" | "localCopy" | "inOrder"
+    >,
     id = this.#nextId++,
   ): Download {
     const { shares, state } = this.#options;

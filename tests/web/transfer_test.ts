@@ -134,6 +134,36 @@ Deno.test("a file streams to the browser from the swarm with its bytes verified,
   assert.match(String(unknown.error), /ab/);
 });
 
+Deno.test("a file streams to the browser as its chunks arrive, in order", async () => {
+  await using cluster = await startCluster("p2pft-web-stream-");
+  const path = await cluster.file("slow.bin", { size: 32 * MIB, seed: 16 });
+  const { id } = await cluster.rogue(path, "slow:300");
+  const page = await startWebPeer(cluster, "web");
+  const response = await page.fetch(`/files/${id}/slow.bin`);
+  const reader = response.body!.getReader();
+  const first = await reader.read();
+  assert.ok(first.value && first.value.length > 0);
+  const { downloads } = await page.json<{ downloads: DownloadView[] }>("/api/downloads");
+  assert.equal(downloads[0].state, "running", "bytes come before the download is done");
+  assert.ok(downloads[0].done <= 8 * MIB, `chunks come in order: ${downloads[0].done} bytes done`);
+  const rest = new Uint8Array(await new Response(streamRest(reader)).arrayBuffer());
+  const got = new Uint8Array(first.value.length + rest.length);
+  got.set(first.value);
+  got.set(rest, first.value.length);
+  assert.deepEqual(got, await Deno.readFile(path));
+});
+
+/** The rest of what `reader` reads, as a stream. */
+function streamRest(reader: ReadableStreamDefaultReader<Uint8Array>): ReadableStream<Uint8Array> {
+  return new ReadableStream({
+    async pull(controller) {
+      const { value, done } = await reader.read();
+      if (done) controller.close();
+      else controller.enqueue(value);
+    },
+  });
+}
+
 Deno.test("a folder comes as a zip, a file of it alone by ID:path", async () => {
   await using cluster = await startCluster("p2pft-web-zip-");
   const folder = join(cluster.dir, "album");
