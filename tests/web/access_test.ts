@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { NETWORK_KEY } from "../../scripts/process_harness.ts";
+import { eventsNamed, NETWORK_KEY, peerArgs, runP2pft } from "../../scripts/process_harness.ts";
 import { startCluster } from "../helpers/cluster.ts";
 import { startWebPeer, TOKEN } from "./web_peer.ts";
 
@@ -86,3 +86,28 @@ async function rawStatus(port: number, host: string, path: string) {
   const text = await new Response(connection.readable).text();
   return { status: Number(text.split(" ")[1]), text };
 }
+
+Deno.test("the shell's web command prints the page's URL again, and says when there is none", async () => {
+  await using cluster = await startCluster("p2pft-web-shell-");
+  const withWeb = await runP2pft(
+    peerArgs(cluster.server.address, [
+      "-i",
+      "--web",
+      "127.0.0.1:0",
+      "--web-token",
+      TOKEN,
+      "--json",
+    ]),
+    { input: "web\nexit\n" },
+  );
+  assert.equal(withWeb.code, 0, withWeb.stderr);
+  const urls = eventsNamed(withWeb.events, "web").map((event) => event.urls);
+  assert.equal(urls.length, 2, "printed at start and by web");
+  assert.deepEqual(urls[0], urls[1]);
+  assert.match(urls[0][0], new RegExp(`^http://127\\.0\\.0\\.1:\\d+/\\?token=${TOKEN}$`));
+  const without = await runP2pft(peerArgs(cluster.server.address, ["-i"]), {
+    input: "web\nexit\n",
+  });
+  assert.equal(without.code, 1);
+  assert.match(without.stderr, /this peer serves no web page: start it with --web/);
+});
