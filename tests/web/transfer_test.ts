@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { startCluster } from "../helpers/cluster.ts";
+import { freePort, startCluster } from "../helpers/cluster.ts";
 import { waitUntil } from "../helpers/resume.ts";
 import { jsonPost, readEvents, startWebPeer } from "./web_peer.ts";
 
@@ -93,8 +93,8 @@ Deno.test("a download stopped from the page keeps its part and resumes under its
   assert.ok(running.some((d) => d.sources.length === 1), "and its source");
   assert.deepEqual(await Deno.readFile(join(page.out, "slow.bin")), await Deno.readFile(path));
   assert.equal(
-    (await page.json(`/api/downloads/99/resume`, { method: "POST", status: 400 })).error,
-    "no download number 99; see the list of downloads",
+    (await page.json(`/api/downloads/99/resume`, { method: "POST", status: 404 })).error,
+    "no download number 99; GET /api/downloads lists them",
   );
 });
 
@@ -199,4 +199,15 @@ Deno.test("a folder comes as a zip, a file of it alone by ID:path", async () => 
       new TextDecoder().decode(python.stderr),
     );
   }
+});
+
+Deno.test("without its server the page answers 503, saying why", async () => {
+  await using cluster = await startCluster("p2pft-web-noserver-");
+  const page = await startWebPeer(cluster, "web", {
+    args: ["--server", `127.0.0.1:${freePort()}`],
+  });
+  const files = await page.json("/api/files", { status: 503 });
+  assert.match(String(files.error), /127\.0\.0\.1/);
+  const state = await page.json<{ server: { connected: boolean } }>("/api/state");
+  assert.equal(state.server.connected, false);
 });
