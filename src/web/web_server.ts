@@ -23,6 +23,9 @@ export const DEFAULT_WEB_LISTEN = "127.0.0.1:8080";
 /** Default largest upload: 4 GiB. */
 export const DEFAULT_UPLOAD_LIMIT = 4 * 1024 ** 3;
 
+/** How long closing waits for requests still running (file downloads) to end. */
+const CLOSE_WAIT_MS = 1_000;
+
 /** Options of {@linkcode startWebServer}. */
 export interface WebServerOptions {
   hostname: string;
@@ -89,7 +92,11 @@ export function startWebServer(peer: PeerNode, options: WebServerOptions): WebSe
     urls,
     async close() {
       hub.close();
-      await server.shutdown();
+      // A browser still downloading would hold a graceful shutdown open: give it a moment only.
+      await Promise.race([
+        server.shutdown(),
+        new Promise((done) => setTimeout(done, CLOSE_WAIT_MS)),
+      ]);
     },
   };
 }

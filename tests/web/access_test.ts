@@ -35,6 +35,11 @@ Deno.test("the web page needs the token, on loopback too, and only answers to it
   assert.equal(state.server.address, cluster.server.address);
   assert.match(state.peer.fingerprint, /^[a-z2-7]{8}$/);
   assert.equal(state.web.urls[0], `${page.base}/?token=${TOKEN}`);
+  const staleLink = await bare("/api/state?token=old", {
+    headers: { cookie: cookie.split(";")[0] },
+  });
+  assert.equal(staleLink.status, 200, "a valid cookie is enough beside a stale token");
+  await staleLink.body?.cancel();
   const byQuery = await bare(`/api/shared?token=${TOKEN}`);
   assert.deepEqual(await byQuery.json(), { shared: [] });
   const byKey = await bare("/api/shared", { headers: { authorization: `Bearer ${NETWORK_KEY}` } });
