@@ -116,3 +116,16 @@ Deno.test("the shell's web command prints the page's URL again, and says when th
   assert.equal(without.code, 1);
   assert.match(without.stderr, /this peer serves no web page: start it with --web/);
 });
+
+Deno.test("a taken web port is refused with what to do, and the peer stops", async () => {
+  await using cluster = await startCluster("p2pft-web-taken-");
+  using taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const result = await runP2pft(
+    peerArgs(cluster.server.address, ["--web", `127.0.0.1:${taken.addr.port}`]),
+  );
+  assert.equal(result.code, 1);
+  assert.match(
+    result.stderr,
+    /cannot serve the web page on 127\.0\.0\.1:\d+: that port is taken: give another with --web/,
+  );
+});
