@@ -5,7 +5,7 @@
  * @module
  */
 
-import { Command } from "@commander-js/extra-typings";
+import { Command, Option } from "@commander-js/extra-typings";
 import {
   DEFAULT_DISCOVER_TIMEOUT_MS,
   DEFAULT_PEER_LISTEN,
@@ -129,16 +129,18 @@ export function peerCommand() {
         `${DEFAULT_WEB_LISTEN}; 0.0.0.0:PORT for phones on the LAN; port 0 = any free port); ` +
         "the URL it prints carries the access token",
     )
-    .option("--web-token <token>", "the web page's access token (default: a random one)")
+    .option(
+      "--web-token <token>",
+      "the web page's access token (default: a random one; the network key works too)",
+    )
     .option(
       "--web-uploads <dir>",
       "folder files uploaded from the web page land in (default: <--out>/uploads)",
     )
-    .option(
-      "--web-upload-limit <size>",
-      "largest file the web page accepts (4G, 500M, bytes)",
-      sizeOption,
-      DEFAULT_UPLOAD_LIMIT,
+    .addOption(
+      new Option("--web-upload-limit <size>", "largest file the web page accepts (4G, 500M, bytes)")
+        .argParser(sizeOption)
+        .default(DEFAULT_UPLOAD_LIMIT, "4G"),
     )
     .option(
       "--shared",
