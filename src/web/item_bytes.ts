@@ -11,6 +11,7 @@
 import type { Download } from "../peer/download.ts";
 import { HEX_QUERY, splitQuery } from "../peer/file_query.ts";
 import type { Manifest } from "../protocol/messages.ts";
+import { SourceChangedError } from "../storage/chunk_source.ts";
 import { folderFile } from "../storage/folder_file.ts";
 import type { StreamFile } from "../storage/folder_stream.ts";
 import { chunkLength } from "../storage/manifest.ts";
@@ -157,7 +158,9 @@ class ItemReader {
   async #readFile(path: string, position: number, end: number): Promise<Uint8Array> {
     if (!this.#file || this.#file.path !== path) {
       this.close();
-      this.#file = { path, handle: await Deno.open(path, { read: true }), at: -1 };
+      const handle = await Deno.open(path, { read: true });
+      this.#file = { path, handle, at: -1 };
+      this.#checkUnchanged(path, await handle.stat());
     }
     const file = this.#file;
     if (file.at !== position) await file.handle.seek(position, Deno.SeekMode.Start);
@@ -171,6 +174,21 @@ class ItemReader {
     if (filled === 0) throw new Error(`${path} is shorter than the file it should hold`);
     file.at = position + filled;
     return buffer.subarray(0, filled);
+  }
+
+  /**
+   * Throws when the file at `path` is not as it was shared or downloaded:
+   * its size differs, or (a shared file) it was modified since it was hashed.
+   */
+  #checkUnchanged(path: string, info: Deno.FileInfo): void {
+    if (info.size !== this.#item.size) {
+      throw new SourceChangedError(path, `changed size (${info.size} bytes now)`);
+    }
+    const served = this.#context.peer.served(this.#item.fileId);
+    const hashedAt = served?.path === path ? served.record?.mtimeMs : undefined;
+    if (hashedAt !== undefined && (info.mtime?.getTime() ?? 0) !== hashedAt) {
+      throw new SourceChangedError(path, "was modified");
+    }
   }
 
   /** Starts the download when none runs, or waits a little for the next chunk. */

@@ -58,6 +58,25 @@ Deno.test("a file held whole is read from disk, by range", async () => {
   assert.equal(await text(itemStream(context, ITEM, { start: 3, end: 6 })), "3456");
 });
 
+Deno.test("a shared file changed since it was hashed is not streamed", async () => {
+  await using dir = await tempDir();
+  const path = join(dir.path, "n.txt");
+  await Deno.writeFile(path, BYTES);
+  const mtimeMs = (await Deno.stat(path)).mtime!.getTime();
+  const record = { path, fileId: "f1", mtimeMs: mtimeMs - 1000, manifest: MANIFEST };
+  const modified = { ...partial(new Bitfield(3)), path, chunks: undefined, record };
+  await assert.rejects(
+    () => text(itemStream(contextOf({ served: () => modified }), ITEM, { start: 0, end: 9 })),
+    /n\.txt was modified since it was registered; register it again/,
+  );
+  await Deno.writeFile(path, BYTES.subarray(0, 7));
+  const shorter = { ...modified, record: undefined };
+  await assert.rejects(
+    () => text(itemStream(contextOf({ served: () => shorter }), ITEM, { start: 0, end: 9 })),
+    /n\.txt changed size \(7 bytes now\)/,
+  );
+});
+
 Deno.test("a download's chunks stream in order as each is verified", async () => {
   const held = new Bitfield(3);
   held.set(2);
