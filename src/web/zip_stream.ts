@@ -11,6 +11,7 @@
 
 import { crc32 } from "node:zlib";
 import type { FolderEntry } from "../protocol/messages.ts";
+import { SourceChangedError } from "../storage/chunk_source.ts";
 import type { Item } from "./item_bytes.ts";
 import type { WebContext } from "./web_context.ts";
 
@@ -84,38 +85,48 @@ export function folderZip(context: WebContext, item: Item) {
   };
 }
 
-/** The folder's path on disk once whole here: shared, or downloaded now. */
-async function folderPath(context: WebContext, item: Item): Promise<string> {
+/** Where a folder lies on disk, and when it was hashed (a shared one: its files must be older). */
+export interface FolderOnDisk {
+  path: string;
+  hashedAt?: number;
+}
+
+/** The folder on disk once whole here: shared, or downloaded now. */
+async function folderPath(context: WebContext, item: Item): Promise<FolderOnDisk> {
   const served = context.peer.served(item.fileId);
-  if (served && served.chunks === undefined) return served.path;
+  if (served && served.chunks === undefined) {
+    return { path: served.path, hashedAt: served.record?.mtimeMs };
+  }
   const download = await context.peer.download(item.fileId, context.outDir);
   context.changed("downloads");
-  return (await download.done).path;
+  return { path: (await download.done).path };
 }
 
 /** The bytes of the zip laid out as `layout`, reading the files under the folder `root` gives. */
 export function zipStream(
   layout: ReturnType<typeof zipLayout>,
-  root: () => Promise<string>,
+  root: () => Promise<FolderOnDisk>,
 ): ReadableStream<Uint8Array> {
   return ReadableStream.from(zipPieces(layout, root));
 }
 
 async function* zipPieces(
   layout: ReturnType<typeof zipLayout>,
-  root: () => Promise<string>,
+  root: () => Promise<FolderOnDisk>,
 ): AsyncGenerator<Uint8Array> {
   const folder = await root();
   for (const entry of layout.entries) {
     yield localHeader(entry);
     let crc = 0;
     if (!entry.folder && entry.size > 0) {
-      using file = await Deno.open(`${folder}/${entry.path}`, { read: true });
+      const path = `${folder.path}/${entry.path}`;
+      using file = await Deno.open(path, { read: true });
+      checkFile(path, await file.stat(), { size: entry.size, hashedAt: folder.hashedAt });
       let left = entry.size;
       while (left > 0) {
         const buffer = new Uint8Array(Math.min(READ_BYTES, left));
         const count = await file.read(buffer);
-        if (count === null) throw new Error(`${entry.path} is shorter than when it was shared`);
+        if (count === null) throw new SourceChangedError(path, "was truncated");
         const piece = buffer.subarray(0, count);
         crc = crc32(piece, crc);
         left -= count;
@@ -131,6 +142,16 @@ async function* zipPieces(
     (layout.zip64 ? ZIP64_END : 0);
   if (layout.zip64) yield zip64End(layout.entries.length, centralSize, layout.centralStart);
   yield endRecord(layout.entries.length, centralSize, layout.centralStart);
+}
+
+/** Throws {@linkcode SourceChangedError} unless the file is as the manifest says. */
+function checkFile(path: string, info: Deno.FileInfo, was: { size: number; hashedAt?: number }) {
+  if (info.size !== was.size) {
+    throw new SourceChangedError(path, `changed size (${info.size} bytes now)`);
+  }
+  if (was.hashedAt !== undefined && (info.mtime?.getTime() ?? 0) > was.hashedAt) {
+    throw new SourceChangedError(path, "was modified");
+  }
 }
 
 function localHeader(entry: ZipEntry): Uint8Array {

@@ -46,7 +46,7 @@ Deno.test("a folder's zip has its exact announced size, its files stored with th
   const layout = zipLayout("Fotos ü", entries);
   assert.equal(layout.zip64, false);
   const zip = new Uint8Array(
-    await new Response(zipStream(layout, () => Promise.resolve(dir.path))).arrayBuffer(),
+    await new Response(zipStream(layout, () => Promise.resolve({ path: dir.path }))).arrayBuffer(),
   );
   assert.equal(zip.length, layout.size);
   const text = new TextEncoder();
@@ -68,12 +68,17 @@ Deno.test("a file of 4 GiB or more takes Zip64 fields, and the zip its Zip64 end
   assert.equal(large.size - small.size, 2 ** 32 - 10 + 20 + 8 + 20 + 76);
 });
 
-Deno.test("a file shorter on disk than shared fails the zip stream", async () => {
+Deno.test("a file changed on disk since it was shared fails the zip stream", async () => {
   await using dir = await tempDir();
   await Deno.writeTextFile(join(dir.path, "a"), "abc");
-  const layout = zipLayout("f", [{ path: "a", kind: "file", size: 10 }]);
-  await assert.rejects(
-    () => new Response(zipStream(layout, () => Promise.resolve(dir.path))).arrayBuffer(),
-    /a is shorter than when it was shared/,
-  );
+  const zip = (size: number, hashedAt?: number) =>
+    new Response(
+      zipStream(
+        zipLayout("f", [{ path: "a", kind: "file", size }]),
+        () => Promise.resolve({ path: dir.path, hashedAt }),
+      ),
+    ).arrayBuffer();
+  await assert.rejects(() => zip(10), /a changed size \(3 bytes now\) since it was registered/);
+  await assert.rejects(() => zip(3, 0), /a was modified since it was registered/);
+  assert.equal((await zip(3, Date.now() + 60_000)).byteLength > 3, true);
 });

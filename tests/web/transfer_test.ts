@@ -192,6 +192,12 @@ Deno.test("a folder comes as a zip, a file of it alone by ID:path", async () => 
       file,
     ],
   }).output().catch(() => undefined);
+  const again = await page.fetch(`/files/${id}/album.zip`);
+  assert.deepEqual(
+    new Uint8Array(await again.arrayBuffer()),
+    bytes,
+    "the same zip from the folder now held here",
+  );
   if (python) {
     assert.equal(
       new TextDecoder().decode(python.stdout).trim(),
