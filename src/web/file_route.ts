@@ -26,6 +26,7 @@ export async function fileRoute(
     ),
     "x-content-type-options": "nosniff",
     "cache-control": "no-store",
+    "content-security-policy": "sandbox; default-src 'none'",
   });
   if (item.manifest.entries && !item.inside) {
     const zip = folderZip(context, item);
@@ -33,7 +34,7 @@ export async function fileRoute(
     headers.set("content-length", String(zip.size));
     return new Response(request.method === "HEAD" ? null : zip.stream(), { headers });
   }
-  headers.set("content-type", contentType(item.name));
+  headers.set("content-type", downloadType(item.name));
   headers.set("accept-ranges", "bytes");
   const range = parseRange(request.headers.get("range"), item.size);
   if (range === "unsatisfiable") {
@@ -45,4 +46,14 @@ export async function fileRoute(
   if (range) headers.set("content-range", contentRange(range, item.size));
   const body = request.method === "HEAD" ? null : itemStream(context, item, wanted);
   return new Response(body, { status: range ? 206 : 200, headers });
+}
+
+/**
+ * The content type a network file is sent with: by its extension (so a
+ * phone can open a photo or a PDF), but never one a browser would run as
+ * part of this page (HTML, SVG, XML, scripts): those go as plain bytes.
+ */
+export function downloadType(name: string): string {
+  const type = contentType(name);
+  return /html|xml|svg|javascript|json/.test(type) ? "application/octet-stream" : type;
 }
