@@ -162,6 +162,8 @@ export interface DownloadOptions {
    * while the download gets ready, instead of asking for them again first.
    */
   sources?: FoundSources;
+  /** Fetch chunks in file order (to stream the file as it comes), not rarest first. */
+  inOrder?: boolean;
   /** A request unanswered this long is asked elsewhere; default {@linkcode STALL_TIMEOUT_MS}. */
   stallTimeoutMs?: number;
   /**
@@ -222,10 +224,18 @@ export class Download {
       ? target.chunks.indexes().reduce((sum, index) => sum + chunkLength(manifest, index), 0)
       : manifest.size;
     this.#chunksWanted = target?.chunks.count ?? manifest.chunkHashes.length;
-    this.#scheduler = new Scheduler(manifest.chunkHashes.length, { wanted: target?.chunks });
+    this.#scheduler = new Scheduler(manifest.chunkHashes.length, {
+      wanted: target?.chunks,
+      inOrder: options.inOrder,
+    });
     this.#sources = new DownloadSources(this.#scheduler, options.selfId);
     this.done = this.#run();
     this.done.catch(() => {});
+  }
+
+  /** The folder it was asked to save into. */
+  get outDir(): string {
+    return this.#options.outDir;
   }
 
   /** Path of its `.part` file (or staging folder or file), once it has one. */
@@ -256,13 +266,18 @@ export class Download {
     };
   }
 
-  /** How each usable source is reached, and how many dialled this peer back, straight or relayed. */
-  #ways(): Pick<DownloadProgress, "reversed" | "relayed" | "via"> {
+  /** The usable sources now: at which address each is, and how it was reached. */
+  sourceList(): SourceWay[] {
     const pool = this.#options.pool;
-    const via = this.#sources.ways(
+    return this.#sources.ways(
       this.#scheduler.usableSources(),
       (address, peerId) => pool.way?.(address, peerId),
     );
+  }
+
+  /** How each usable source is reached, and how many dialled this peer back, straight or relayed. */
+  #ways(): Pick<DownloadProgress, "reversed" | "relayed" | "via"> {
+    const via = this.sourceList();
     const count = (way: SourceWay["way"]) => via.filter((source) => source.way === way).length;
     const [reversed, relayed] = [count("reversed"), count("relayed")];
     return {

@@ -136,10 +136,14 @@ export class PeerNode {
   #downloads: Downloads;
   #reversal: Reversal | undefined;
   #relay: Relay | undefined;
+  #library: Library;
+  #networkKey: Uint8Array | undefined;
 
   private constructor(options: PeerOptions & Parts) {
     const { credentials, known, library, log } = options;
     this.peerId = credentials.identity.id;
+    this.#library = library;
+    this.#networkKey = credentials.networkKey;
     this.#state = options.state;
     this.#log = log;
     this.#chunkServer = options.chunkServer;
@@ -257,6 +261,11 @@ export class PeerNode {
     }
   }
 
+  /** The network key this peer uses (given or remembered), if any. */
+  get networkKey(): Uint8Array | undefined {
+    return this.#networkKey;
+  }
+
   /** The data folder, when state is kept. */
   get dataDir(): string | undefined {
     return this.#state?.dir;
@@ -317,9 +326,14 @@ export class PeerNode {
    * Starts downloading the file `query` names (ID, unique prefix, or name:
    * see file_query.ts) into `outDir`; `ID:path/inside` or
    * `folder/:path/inside` fetches one file of a folder alone. Resolves once
-   * the download runs; await its `done` for the end.
+   * the download runs; await its `done` for the end. `options.inOrder`
+   * fetches its chunks in file order (to stream it as it comes).
    */
-  async download(query: string, outDir: string): Promise<Download> {
+  async download(
+    query: string,
+    outDir: string,
+    options: { inOrder?: boolean } = {},
+  ): Promise<Download> {
     const { query: asked, inside } = splitQuery(query);
     this.#downloads.prepare();
     const id = HEX_QUERY.test(asked) ? asked : await this.#network.resolveName(asked);
@@ -329,6 +343,7 @@ export class PeerNode {
       inside,
       localCopy: this.#shares.wholePath(fileId),
       sources: { sources, complete: total <= sources.length },
+      inOrder: options.inOrder,
     });
   }
 
@@ -340,9 +355,30 @@ export class PeerNode {
     return this.#downloads.cancel(id);
   }
 
+  /**
+   * Stops download number `id`, keeping its `.part` file and record so that
+   * {@linkcode resumeDownload} (or the next start) takes it up again.
+   */
+  stopDownload(id: number): Promise<Download> {
+    return this.#downloads.stop(id);
+  }
+
+  /** Takes up again download number `id`, stopped or failed, under the same number. */
+  resumeDownload(id: number): Download {
+    return this.#downloads.restart(id);
+  }
+
   /** Every download started by this peer, oldest first. */
   downloads(): Download[] {
     return this.#downloads.list();
+  }
+
+  /**
+   * What this peer serves of `fileId`: the whole file or folder, or the
+   * verified chunks of its download in progress (its `chunks`).
+   */
+  served(fileId: string): ServedFile | undefined {
+    return this.#library.get(fileId);
   }
 
   /** What this peer serves. */
