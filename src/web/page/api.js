@@ -35,30 +35,35 @@
  * @property {string} [path]
  * @property {boolean} [folder]
  * @property {number} [fileCount]
+ * @property {boolean} [complete] false while a download of it still runs
  */
 
 /** @typedef {{ address: string, way: string }} Source */
 
 /**
  * @typedef {object} Download
- * @property {string} id
+ * @property {number} id this peer's number for the download
+ * @property {string} fileId the network file it fetches
  * @property {string} name
  * @property {number} size
  * @property {number} done bytes written so far
  * @property {number} rate bytes per second
  * @property {number | null} [eta] seconds left
- * @property {string} state
+ * @property {string} state `running`, `done`, `cancelled` or `failed`
+ * @property {string} [phase] of a running one: `starting`, `running` or `waiting` (for sources)
  * @property {Source[]} sources
- * @property {string} [path]
- * @property {string} [error]
+ * @property {string | null} [path]
+ * @property {string} [error] why it failed, or what it waits for
+ * @property {{ done: number, total: number }} [files] of a folder: its files whole so far
  */
 
 /**
  * @typedef {object} Peer
- * @property {string} [id]
+ * @property {string} id
  * @property {string} address
- * @property {boolean} [reachable]
+ * @property {boolean | null} [reachable] false when the server could not dial it back
  * @property {number} [files]
+ * @property {boolean} [self] true for this peer
  */
 
 /** An API answer other than 2xx; `status` 401 means the token is missing or wrong. */
@@ -144,13 +149,13 @@ export function startDownload(/** @type {string} */ id) {
 }
 
 /** Cancels the download `id` (what it wrote stays, to resume). */
-export function cancelDownload(/** @type {string} */ id) {
-  return call(`/api/downloads/${encodeURIComponent(id)}`, { method: "DELETE" });
+export function cancelDownload(/** @type {number} */ id) {
+  return call(`/api/downloads/${id}`, { method: "DELETE" });
 }
 
 /** Resumes the cancelled or failed download `id`. */
-export function resumeDownload(/** @type {string} */ id) {
-  return call(`/api/downloads/${encodeURIComponent(id)}/resume`, { method: "POST" });
+export function resumeDownload(/** @type {number} */ id) {
+  return call(`/api/downloads/${id}/resume`, { method: "POST" });
 }
 
 /** @returns {Promise<Peer[]>} */

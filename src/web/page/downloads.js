@@ -15,10 +15,10 @@ import { describeWay, fileLink, formatEta, formatRate, formatSize, percent } fro
 /** @typedef {import("./notices.js").Notices} Notices */
 
 /** States in which a download moves or waits its turn: it can be cancelled. */
-const ACTIVE = new Set(["queued", "starting", "running", "downloading", "waiting"]);
+const ACTIVE = new Set(["running"]);
 
 /** States a download stopped in before the end: it can be resumed. */
-const STOPPED = new Set(["cancelled", "canceled", "failed", "paused", "stopped", "interrupted"]);
+const STOPPED = new Set(["cancelled", "failed"]);
 
 /** The figures line: `45% · 45.0 MiB of 100.0 MiB · 12.0 MiB/s · 5 s left`. */
 export function figures(/** @type {Download} */ download) {
@@ -32,6 +32,17 @@ export function figures(/** @type {Download} */ download) {
     if (eta) parts.push(`${eta} left`);
   }
   return parts.join(" · ");
+}
+
+/** The state in words: `waiting for sources`, `done`, `3 of 8 files`… */
+function stateText(/** @type {Download} */ download) {
+  if (download.state === "running" && download.phase && download.phase !== "running") {
+    return download.phase === "waiting" ? "waiting for sources" : download.phase;
+  }
+  if (download.state === "running" && download.files) {
+    return `${download.files.done} of ${download.files.total} files`;
+  }
+  return download.state;
 }
 
 /** One source in words: `127.0.0.1:4000, direct`. */
@@ -74,7 +85,7 @@ export function mountDownloads(section, options) {
     });
     const save = h("a", {
       class: "button save",
-      href: fileLink(download.id, download.name),
+      href: fileLink(download.fileId, download.name),
       download: download.name,
       "aria-label": `Save to this device: ${download.name}`,
       text: "Save to this device",
@@ -106,7 +117,7 @@ export function mountDownloads(section, options) {
     const done = percent(download.done, download.size);
     if (progress.value !== done) progress.value = done;
     row.dataset.state = download.state;
-    setText(find(".state"), download.state);
+    setText(find(".state"), stateText(download));
     setText(find(".figures"), figures(download));
     const sources = find(".sources");
     syncList(sources, download.sources, {
@@ -134,7 +145,7 @@ export function mountDownloads(section, options) {
 
   /** Shows `downloads`, newest first as the API orders them. */
   function render(/** @type {Download[]} */ downloads) {
-    syncList(list, downloads, { key: (download) => download.id, create, update });
+    syncList(list, downloads, { key: (download) => String(download.id), create, update });
     empty.hidden = downloads.length > 0;
   }
 

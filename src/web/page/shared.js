@@ -19,6 +19,7 @@ import { countFiles, formatSize, percent } from "./format.js";
 function details(/** @type {SharedItem} */ item) {
   const parts = [formatSize(item.size)];
   if (item.folder) parts.push(`folder of ${countFiles(item.fileCount ?? 0)}`);
+  if (item.complete === false) parts.push("downloading");
   if (item.path) parts.push(item.path);
   return parts.join(" · ");
 }

@@ -10,6 +10,7 @@
 
 import { getPeers, getState } from "./api.js";
 import { h, setText, syncList } from "./dom.js";
+import { countFiles } from "./format.js";
 
 /** @typedef {import("./api.js").PeerState} PeerState */
 /** @typedef {import("./api.js").Peer} Peer */
@@ -24,9 +25,9 @@ function reachability(/** @type {boolean | null | undefined} */ reachable) {
 
 /** One line about a peer: its address, reachability and files. */
 function peerText(/** @type {Peer} */ peer) {
-  const parts = [peer.address];
+  const parts = [peer.self ? `${peer.address} (this peer)` : peer.address];
   if (peer.reachable === false) parts.push("unreachable");
-  if (peer.files !== undefined) parts.push(`${peer.files} shared`);
+  if (peer.files !== undefined) parts.push(`${countFiles(peer.files)} shared`);
   return parts.join(" · ");
 }
 
@@ -72,7 +73,7 @@ export function mountStatus(sections, options) {
   /** Shows `peers`. */
   function renderPeers(/** @type {Peer[]} */ peers) {
     syncList(peerList, peers, {
-      key: (peer) => peer.id ?? peer.address,
+      key: (peer) => peer.id,
       create: () => h("li", { class: "item" }, h("span", { class: "name" })),
       update: (row, peer) => setText(/** @type {Element} */ (row.firstChild), peerText(peer)),
     });
