@@ -1,5 +1,4 @@
 // @ts-check
-/// <reference lib="dom" />
 /**
  * The peer's HTTP API as the page calls it (see docs/web_api.md): typed
  * reads and actions, uploads with progress, and the live event stream. The
@@ -11,9 +10,9 @@
 
 /**
  * @typedef {object} PeerState
- * @property {{ id: string, fingerprint: string, listen: string, reachable?: boolean | null,
- *   seenAs?: string | null }} peer
- * @property {{ address: string, connected: boolean }} server
+ * @property {{ id: string, fingerprint: string | null, listen: string,
+ *   reachable?: boolean | null, seenAs?: string | null }} peer
+ * @property {{ address: string | null, connected: boolean, lan?: boolean }} server
  * @property {{ uploadLimit: number, uploadDir: string }} web
  */
 

@@ -1,9 +1,8 @@
 // @ts-check
-/// <reference lib="dom" />
 /**
- * The page's entry: mounts each section, reads everything once, then keeps
- * it live from the event stream (`downloads`, `shared`, `files`) and a
- * slow poll of the peer's state and the peers.
+ * The page's entry: mounts each section and keeps it live from the event
+ * stream (`downloads`, `shared`, `files`), and from a slow poll of the
+ * peer's state and the peers.
  *
  * @module
  */
@@ -43,40 +42,28 @@ function start() {
     limit: () => status.state()?.web.uploadLimit ?? 0,
   });
   const live = /** @type {HTMLElement} */ (header.querySelector('[data-field="live"]'));
-  let cutOff = false;
 
+  // The stream sends every list when it opens (and reopens), then each change.
   listen(["downloads", "shared", "files"], {
     onEvent(name, data) {
-      if (name === "downloads" && Array.isArray(data?.downloads)) {
-        downloads.render(data.downloads);
-      } else if (name === "downloads") {
-        downloads.refresh();
+      if (name === "downloads") {
+        Array.isArray(data?.downloads) ? downloads.render(data.downloads) : downloads.refresh();
       } else if (name === "shared") {
-        shared.refresh();
+        Array.isArray(data?.shared) ? shared.render(data.shared) : shared.refresh();
       } else {
-        files.refresh();
+        files.changed(Array.isArray(data?.files) ? data.files : null);
       }
     },
     onOpen() {
       live.textContent = "Live";
       header.dataset.live = "true";
-      if (!cutOff) return;
-      // Events may have been missed while the stream was down.
-      cutOff = false;
-      downloads.refresh();
-      shared.refresh();
-      files.refresh();
     },
     onError() {
       live.textContent = "Reconnecting…";
       header.dataset.live = "false";
-      cutOff = true;
     },
   });
   status.refresh();
-  downloads.refresh();
-  shared.refresh();
-  files.refresh();
   setInterval(status.refresh, STATE_POLL_MS);
 }
 

@@ -1,5 +1,4 @@
 // @ts-check
-/// <reference lib="dom" />
 /**
  * The page's two DOM helpers: {@linkcode h} builds an element, and
  * {@linkcode syncList} brings a list up to date in place, so live updates

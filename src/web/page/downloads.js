@@ -1,5 +1,4 @@
 // @ts-check
-/// <reference lib="dom" />
 /**
  * This peer's downloads, live: progress, rate, time left, each source and
  * how its bytes come (direct, reversed, relayed), with cancel and resume.

@@ -1,5 +1,4 @@
 // @ts-check
-/// <reference lib="dom" />
 /**
  * The network's files: a search box, and per file its size and sources, a
  * button that has this peer download it, and a link that saves it straight
@@ -100,6 +99,19 @@ export function mountFiles(section, options) {
     }
   }
 
+  /**
+   * Shows the network's new list of files (null when the event carried none):
+   * as is with an empty search box, else asked again with the search.
+   */
+  function changed(/** @type {NetworkFile[] | null} */ files) {
+    if (files && !input.value.trim()) {
+      asked++;
+      render(files);
+    } else {
+      refresh();
+    }
+  }
+
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     clearTimeout(timer);
@@ -109,5 +121,5 @@ export function mountFiles(section, options) {
     clearTimeout(timer);
     timer = setTimeout(refresh, SEARCH_DELAY_MS);
   });
-  return { refresh };
+  return { refresh, changed };
 }

@@ -1,5 +1,4 @@
 // @ts-check
-/// <reference lib="dom" />
 /**
  * What the page tells the user about their actions: a polite status line
  * for what went well, an alert for what failed, and the banner that asks
@@ -48,15 +47,18 @@ export class Notices {
   }
 
   /**
-   * Runs `action` with `button` disabled meanwhile; says `done` after it,
-   * or reports its failure. Resolves to whether it went well.
+   * Runs `action` with `button` marked busy meanwhile (clicks on it then do
+   * nothing); says `done` after it, or reports its failure. Resolves to
+   * whether it went well. Busy is `aria-disabled`, not `disabled`, so the
+   * button keeps the keyboard focus.
    *
    * @param {HTMLButtonElement | null} button
    * @param {() => Promise<unknown>} action
    * @param {string} [done]
    */
   async run(button, action, done) {
-    if (button) button.disabled = true;
+    if (button?.getAttribute("aria-disabled") === "true") return false;
+    button?.setAttribute("aria-disabled", "true");
     try {
       await action();
       if (done) this.say(done);
@@ -65,7 +67,7 @@ export class Notices {
       this.fail(error);
       return false;
     } finally {
-      if (button) button.disabled = false;
+      button?.removeAttribute("aria-disabled");
     }
   }
 

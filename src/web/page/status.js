@@ -1,5 +1,4 @@
 // @ts-check
-/// <reference lib="dom" />
 /**
  * Who is who: this peer's ID, network fingerprint and addresses, the
  * server's address and whether this peer is connected to it, and the other
@@ -53,12 +52,16 @@ export function mountStatus(sections, options) {
   function render(/** @type {PeerState} */ state) {
     last = state;
     setText(field(sections.self, "id"), state.peer.id);
-    setText(field(sections.self, "fingerprint"), state.peer.fingerprint);
+    setText(
+      field(sections.self, "fingerprint"),
+      state.peer.fingerprint ?? "none: an open network, without a key",
+    );
     setText(field(sections.self, "listen"), state.peer.listen);
     setText(field(sections.self, "reachable"), reachability(state.peer.reachable));
     setText(field(sections.self, "seenAs"), state.peer.seenAs || "not known yet");
     setText(field(sections.self, "uploadDir"), state.web.uploadDir);
-    setText(field(sections.network, "server"), state.server.address);
+    const server = state.server.address ?? (state.server.lan ? "none: LAN mode" : "none");
+    setText(field(sections.network, "server"), server);
     setText(
       field(sections.network, "connected"),
       state.server.connected ? "connected" : "not connected: retrying",
@@ -66,7 +69,7 @@ export function mountStatus(sections, options) {
     sections.header.dataset.connected = String(state.server.connected);
     setText(
       field(sections.header, "server"),
-      state.server.connected ? `Server ${state.server.address}` : "Server not connected",
+      state.server.connected ? `Server ${server}` : "Server not connected",
     );
   }
 
