@@ -110,6 +110,12 @@ export function resolveTargets(values: readonly string[]): Target[] {
   return chosen;
 }
 
+/**
+ * Folders of files the program reads at run time, embedded with
+ * `--include`: the peer's web page (`p2pft peer --web`).
+ */
+export const ASSET_FOLDERS: readonly string[] = ["src/web/page"];
+
 const WORKER_PATTERN =
   /new\s+Worker\s*\(\s*new\s+URL\s*\(\s*(["'])([^"']+)\1\s*,\s*import\.meta\.url\s*\)/g;
 
@@ -243,7 +249,10 @@ export interface CompileOptions {
   outDir: string;
   /** Time allowed for one target, in milliseconds. */
   timeoutMs?: number;
-  /** Modules passed with `--include` (default: {@linkcode findWorkerModules}). */
+  /**
+   * Modules and folders passed with `--include` (default: {@linkcode findWorkerModules}
+   * and {@linkcode ASSET_FOLDERS}).
+   */
   includes?: readonly string[];
   /** Entry module, relative to `cwd` (default: main.ts). */
   entry?: string;
@@ -260,7 +269,8 @@ export async function compileTarget(
 ): Promise<CompileResult> {
   const outFile = resolve(options.outDir, outputName(target));
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_SECONDS * 1000;
-  const includes = options.includes ?? await findWorkerModules(options.cwd ?? REPO_ROOT);
+  const includes = options.includes ??
+    [...await findWorkerModules(options.cwd ?? REPO_ROOT), ...ASSET_FOLDERS];
   const [command, ...rest] = compileArgs(target, outFile, { includes, entry: options.entry });
   const env: Record<string, string> = { ...Deno.env.toObject(), NO_COLOR: "1" };
   // deno compile takes DENORT_BIN as the base for any --target: keep it to the host.

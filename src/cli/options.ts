@@ -56,6 +56,24 @@ export function positiveOption(value: string): number {
   return number;
 }
 
+const SIZE_UNITS: Record<string, number> = {
+  "": 1,
+  k: 1024,
+  m: 1024 ** 2,
+  g: 1024 ** 3,
+  t: 1024 ** 4,
+};
+
+/** Parses a size in bytes, with an optional K, M, G or T suffix (powers of 1024): `4G`, `500M`. */
+export function sizeOption(value: string): number {
+  const match = value.trim().match(/^(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?$/i);
+  const bytes = match ? Math.floor(Number(match[1]) * SIZE_UNITS[match[2].toLowerCase()]) : NaN;
+  if (!Number.isSafeInteger(bytes) || bytes <= 0) {
+    throw new InvalidArgumentError(`expected a size such as 4G, 500M or 1048576, got "${value}"`);
+  }
+  return bytes;
+}
+
 const LOG_LEVELS: LogLevel[] = ["debug", "info", "warn", "error", "silent"];
 
 /** Parses `--log-level`. */

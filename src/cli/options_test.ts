@@ -6,6 +6,7 @@ import {
   hostPortOption,
   logLevelOption,
   secondsOption,
+  sizeOption,
   withOutputOptions,
 } from "./options.ts";
 
@@ -15,6 +16,12 @@ Deno.test("option values are parsed, or refused with what was expected", () => {
   assert.equal(secondsOption("2.5"), 2.5);
   for (const bad of ["0", "-1", "soon"]) {
     assert.throws(() => secondsOption(bad), /expected a positive number of seconds/);
+  }
+  assert.equal(sizeOption("4G"), 4 * 1024 ** 3);
+  assert.equal(sizeOption("500 MiB"), 500 * 1024 ** 2);
+  assert.equal(sizeOption("1024"), 1024);
+  for (const bad of ["0", "-1", "lots", "4X"]) {
+    assert.throws(() => sizeOption(bad), /expected a size/);
   }
   assert.equal(logLevelOption("warn"), "warn");
   assert.throws(() => logLevelOption("loud"), /expected one of debug, info, warn, error, silent/);

@@ -60,6 +60,7 @@ export type CliEvent =
   | { event: "shared"; fileId: string; name: string; size: number; from: string; path: string }
   | { event: "code"; code: string; command: string }
   | { event: "receiver"; state: "joined" | "finished" | "left" | "refused"; address: string }
+  | { event: "web"; urls: string[] }
   | { event: "error"; message: string };
 
 const encoder = new TextEncoder();
@@ -108,6 +109,8 @@ export function resultLine(event: CliEvent): string | undefined {
       return `${event.alreadyPresent ? "Already present" : "Downloaded"}: ${event.path}`;
     case "code":
       return `Code: ${event.code}\nOn the other side run: ${event.command}`;
+    case "web":
+      return event.urls.map((url) => `Web page: ${url}`).join("\n");
     default:
       return undefined;
   }

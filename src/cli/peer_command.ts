@@ -28,6 +28,7 @@ import {
   onShutdownSignal,
   secondsOption,
   SIGNAL_EXIT_CODES,
+  sizeOption,
   withKeyOptions,
   withOutputOptions,
 } from "./options.ts";
@@ -52,6 +53,8 @@ import {
   watchDownload,
 } from "./transfers.ts";
 import { escapeWord } from "./words.ts";
+import { startWeb } from "./web_cli.ts";
+import { DEFAULT_UPLOAD_LIMIT, DEFAULT_WEB_LISTEN, type WebServer } from "../web/web_server.ts";
 
 /** The `peer` command. */
 export function peerCommand() {
@@ -121,6 +124,23 @@ export function peerCommand() {
     )
     .option("--no-mdns", "do not advertise this peer on the LAN over mDNS/DNS-SD")
     .option(
+      "--web [host:port]",
+      `serve a web page to browse, download, share and upload from a browser (default ` +
+        `${DEFAULT_WEB_LISTEN}; 0.0.0.0:PORT for phones on the LAN; port 0 = any free port); ` +
+        "the URL it prints carries the access token",
+    )
+    .option("--web-token <token>", "the web page's access token (default: a random one)")
+    .option(
+      "--web-uploads <dir>",
+      "folder files uploaded from the web page land in (default: <--out>/uploads)",
+    )
+    .option(
+      "--web-upload-limit <size>",
+      "largest file the web page accepts (4G, 500M, bytes)",
+      sizeOption,
+      DEFAULT_UPLOAD_LIMIT,
+    )
+    .option(
       "--shared",
       "list what this peer shares, as the shell's shared does, from its data folder (--data-dir, " +
         "or the one of --addr), then exit; contacts no server",
@@ -178,13 +198,23 @@ export function peerCommand() {
         };
       const reporter = new Reporter(mode, console);
       reporter.emit({ event: "listening", role: "peer", address: peer.address });
+      let web: WebServer | undefined;
+      try {
+        web = options.web === undefined
+          ? undefined
+          : startWeb(peer, { ...options, web: options.web, reporter, log });
+      } catch (error) {
+        await peer.close();
+        throw error;
+      }
       if (shell) {
         shell.enqueue(
           ...options.unshare.map((item) => `unshare ${escapeWord(item)}`),
           ...options.register.map((path) => `register ${escapeWord(path)}`),
           ...options.download.map((query) => `download ${escapeWord(query)}`),
         );
-        await runPeerShell({ peer, shell, mode, outDir: options.out });
+        await runPeerShell({ peer, shell, mode, outDir: options.out, web });
+        await web?.close();
         await closePeer(peer, log);
         Deno.exit(shell.exitCode);
       }
@@ -201,11 +231,13 @@ export function peerCommand() {
       const outcome = await Promise.race([work, stopped]);
       if (outcome !== "stopped" && options.exitWhenDone) {
         display.stop();
+        await web?.close();
         await closePeer(peer, log);
         Deno.exit(outcome ? 0 : 1);
       }
       await stopped;
       const interrupted = reportStopped(peer, log);
+      await web?.close();
       await closePeer(peer, log);
       const cut = outcome === "stopped" && (options.exitWhenDone || interrupted > 0);
       Deno.exit(cut ? SIGNAL_EXIT_CODES[signal] ?? 1 : 0);

@@ -29,6 +29,8 @@ import { expandPaths } from "./shell_paths.ts";
 import { sharedTable } from "./shared_list.ts";
 import { ownSummary } from "../peer/file_query.ts";
 import { registerWithProgress, watchDownload } from "./transfers.ts";
+import type { WebServer } from "../web/web_server.ts";
+import { printWeb } from "./web_cli.ts";
 
 /** Hex digits of a file ID shown in lists. */
 export const SHOWN_ID_LENGTH = 12;
@@ -49,6 +51,8 @@ export interface PeerShellContext {
   mode: OutputMode;
   /** Default folder of downloads. */
   outDir: string;
+  /** The web page, when the peer serves one (`--web`). */
+  web?: WebServer;
 }
 
 /** The shell state shared by every line: progress and watched downloads. */
@@ -186,6 +190,12 @@ function peerShellProgram(state: PeerShellState, io: ShellIo): Command {
         .action(async (n) => {
           const download = await state.peer.cancelDownload(downloadNumber(n));
           io.out(`cancelled #${n} ${download.manifest.name}`);
+        });
+      program.command("web")
+        .description("print the web page's URL (with its access token) and a QR code of it")
+        .action(() => {
+          if (!state.web) throw new Error("this peer serves no web page: start it with --web");
+          printWeb(state.web, new Reporter(state.mode, { out: io.out, err: io.err }));
         });
       program.command("wait")
         .description("wait until the running downloads (or download n) end; Ctrl-C stops waiting")

@@ -226,6 +226,11 @@ export class Download {
     this.done.catch(() => {});
   }
 
+  /** The folder it was asked to save into. */
+  get outDir(): string {
+    return this.#options.outDir;
+  }
+
   /** Path of its `.part` file (or staging folder or file), once it has one. */
   get partPath(): string | undefined {
     return this.#partPath;
@@ -252,6 +257,16 @@ export class Download {
       elapsedMs: Date.now() - this.#started,
       ...this.#files(),
     };
+  }
+
+  /** The usable sources now: who, at which address, and how they were reached. */
+  sourceList(): { peerId: string; address: string; way: "direct" | "reversed" | "relayed" }[] {
+    const pool = this.#options.pool;
+    return this.#scheduler.usableSources().flatMap((peerId) => {
+      const address = this.#sources.addressOf(peerId);
+      if (address === undefined) return [];
+      return [{ peerId, address, way: pool.way?.(address, peerId) ?? "direct" }];
+    });
   }
 
   /** How many usable sources dialled this peer back, straight or relayed, when some did. */

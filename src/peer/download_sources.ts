@@ -125,6 +125,11 @@ export class DownloadSources {
     return counts;
   }
 
+  /** The address source `peerId` was last listed at, if it is known. */
+  addressOf(peerId: string): string | undefined {
+    return this.#addresses.get(peerId);
+  }
+
   /** `address` served a verified chunk: its failures so far are forgiven. */
   served(address: string): void {
     this.#failures.delete(address);

@@ -185,10 +185,7 @@ export class Downloads {
    * deleted and it will not be resumed.
    */
   async cancel(id: number): Promise<Download> {
-    const download = this.#list.find((d) => d.progress().id === id);
-    if (!download) throw new Error(`no download number ${id}; see the list of downloads`);
-    const { state } = download.progress();
-    if (!isActive(state)) throw new Error(`download ${id} is already ${state}`);
+    const download = this.#active(id);
     download.cancel();
     await download.done.catch(() => {});
     const { fileId, manifest, inside } = download;
@@ -196,6 +193,43 @@ export class Downloads {
     if (download.partPath) {
       await Deno.remove(download.partPath, { recursive: true }).catch(() => {});
     }
+    return download;
+  }
+
+  /**
+   * Stops download number `id`, keeping its `.part` file (or staging) and its
+   * record: {@linkcode restart} takes it up again, as does the next start of
+   * a peer with the same data folder.
+   */
+  async stop(id: number): Promise<Download> {
+    const download = this.#active(id);
+    download.cancel();
+    await download.done.catch(() => {});
+    return download;
+  }
+
+  /**
+   * Takes up again download number `id`, stopped or failed, under the same
+   * number: its `.part` file is re-verified and completed. Returns the
+   * download running it (the one already running, if it is).
+   */
+  restart(id: number): Download {
+    const at = this.#list.findIndex((d) => d.progress().id === id);
+    if (at < 0) throw new Error(`no download number ${id}; see the list of downloads`);
+    const old = this.#list[at];
+    const { state, path } = old.progress();
+    if (isActive(state)) return old;
+    if (state === "done") throw new Error(`download ${id} is done: there is nothing to resume`);
+    const { fileId, manifest, inside } = old;
+    const running = this.find(fileId, inside);
+    if (running) return running;
+    const key = downloadKey({ fileId, manifest, inside });
+    this.#failed.delete(key);
+    const resume = old.partPath && path ? { path, chunks: old.verifiedChunks() } : undefined;
+    const outDir = path ? dirname(path) : old.outDir;
+    const download = this.#start(fileId, manifest, { outDir, inside, resume }, id);
+    this.#list.splice(this.#list.indexOf(download), 1);
+    this.#list[at] = download;
     return download;
   }
 
@@ -219,8 +253,17 @@ export class Downloads {
     }
   }
 
+  /** Download number `id`, which must be running; throws a clear error otherwise. */
+  #active(id: number): Download {
+    const download = this.#list.find((d) => d.progress().id === id);
+    if (!download) throw new Error(`no download number ${id}; see the list of downloads`);
+    const { state } = download.progress();
+    if (!isActive(state)) throw new Error(`download ${id} is already ${state}`);
+    return download;
+  }
+
   /**
-   * Starts a download; one of a whole file or folder is served while it
+   * Starts a download (numbered `id`, default the next number); one of a whole file or folder is served while it
    * runs and shared once done (unless the peer does not re-share), one file
    * of a folder neither (see the module documentation). Throws when
    * `inside` is not a file of the folder.
@@ -229,6 +272,7 @@ export class Downloads {
     fileId: string,
     manifest: Manifest,
     options: Pick<DownloadOptions, "outDir" | "resume" | "inside" | "sources" | "localCopy">,
+    id = this.#nextId++,
   ): Download {
     const { shares, state } = this.#options;
     const reshare = this.#options.reshare ?? true;
@@ -239,7 +283,7 @@ export class Downloads {
     this.#hasher.prepare();
     const download = new Download(fileId, manifest, {
       ...options,
-      id: this.#nextId++,
+      id,
       pool: this.#options.pool,
       hasher: this.#hasher,
       buffers: this.#buffers,

@@ -129,10 +129,14 @@ export class PeerNode {
   #network: NetworkLookup;
   #downloads: Downloads;
   #reversal: Reversal | undefined;
+  #library: Library;
+  #networkKey: Uint8Array | undefined;
 
   private constructor(options: PeerOptions & Parts) {
     const { credentials, known, library, log } = options;
     this.peerId = credentials.identity.id;
+    this.#library = library;
+    this.#networkKey = credentials.networkKey;
     this.#state = options.state;
     this.#log = log;
     this.#chunkServer = options.chunkServer;
@@ -241,6 +245,11 @@ export class PeerNode {
     }
   }
 
+  /** The network key this peer uses (given or remembered), if any. */
+  get networkKey(): Uint8Array | undefined {
+    return this.#networkKey;
+  }
+
   /** The data folder, when state is kept. */
   get dataDir(): string | undefined {
     return this.#state?.dir;
@@ -324,9 +333,30 @@ export class PeerNode {
     return this.#downloads.cancel(id);
   }
 
+  /**
+   * Stops download number `id`, keeping its `.part` file and record so that
+   * {@linkcode resumeDownload} (or the next start) takes it up again.
+   */
+  stopDownload(id: number): Promise<Download> {
+    return this.#downloads.stop(id);
+  }
+
+  /** Takes up again download number `id`, stopped or failed, under the same number. */
+  resumeDownload(id: number): Download {
+    return this.#downloads.restart(id);
+  }
+
   /** Every download started by this peer, oldest first. */
   downloads(): Download[] {
     return this.#downloads.list();
+  }
+
+  /**
+   * What this peer serves of `fileId`: the whole file or folder, or the
+   * verified chunks of its download in progress (its `chunks`).
+   */
+  served(fileId: string): ServedFile | undefined {
+    return this.#library.get(fileId);
   }
 
   /** What this peer serves. */

@@ -1,0 +1,119 @@
+/**
+ * `p2pft peer --web`: the peer's web page and API on `Deno.serve`. Every
+ * request needs the access token (a random one, or `--web-token`; the
+ * network key works too), whether the server listens on loopback or on the
+ * LAN; the URLs it prints carry it.
+ *
+ * @module
+ */
+
+import { formatNetworkKey } from "../security/network_key.ts";
+import { isIpv6, isWildcardHost } from "../discovery/addresses.ts";
+import type { Logger } from "../log.ts";
+import type { PeerNode } from "../peer/peer.ts";
+import { newToken } from "./access.ts";
+import { webApp } from "./app.ts";
+import { EventHub } from "./events.ts";
+import { RateMeters } from "./views.ts";
+import type { WebContext } from "./web_context.ts";
+
+/** Default address of `--web` given without one. */
+export const DEFAULT_WEB_LISTEN = "127.0.0.1:8080";
+
+/** Default largest upload: 4 GiB. */
+export const DEFAULT_UPLOAD_LIMIT = 4 * 1024 ** 3;
+
+/** Options of {@linkcode startWebServer}. */
+export interface WebServerOptions {
+  hostname: string;
+  /** Port, 0 for any free one. */
+  port: number;
+  /** The access token; default a random one. */
+  token?: string;
+  /** Folder downloads started from the page go to. */
+  outDir: string;
+  /** Folder uploads land in. */
+  uploadDir: string;
+  /** Largest upload, in bytes; default {@linkcode DEFAULT_UPLOAD_LIMIT}. */
+  uploadLimit?: number;
+  log: Logger;
+}
+
+/** A running web server. */
+export interface WebServer {
+  /** `host:port` it listens on. */
+  address: string;
+  /** The access token. */
+  token: string;
+  /** The page's URLs with the token: the bound address, or each LAN address for a wildcard. */
+  urls(): string[];
+  /** Ends the event streams and stops serving. */
+  close(): Promise<void>;
+}
+
+/** Serves `peer`'s web page and API. */
+export function startWebServer(peer: PeerNode, options: WebServerOptions): WebServer {
+  const token = options.token ?? newToken();
+  let port = options.port;
+  const urls = () => pageUrls(options.hostname, port, token);
+  const context: WebContext = {
+    peer,
+    outDir: options.outDir,
+    uploadDir: options.uploadDir,
+    uploadLimit: options.uploadLimit ?? DEFAULT_UPLOAD_LIMIT,
+    meters: new RateMeters(),
+    urls,
+    changed: (topic) => hub.changed(topic),
+  };
+  const hub = new EventHub(context, options.log);
+  const key = peer.networkKey;
+  const gate = {
+    secrets: [token, ...(key ? [formatNetworkKey(key)] : [])],
+    hostNames: hostNames(),
+  };
+  const app = webApp(context, { gate, hub, log: options.log });
+  const server = Deno.serve({
+    hostname: options.hostname,
+    port: options.port,
+    onListen: () => {},
+    onError: (error) => {
+      options.log.warn(`web: ${error instanceof Error ? error.message : String(error)}`);
+      return Response.json({ error: "internal error: see the peer's log" }, { status: 500 });
+    },
+  }, app.fetch);
+  port = server.addr.port;
+  const host = isIpv6(options.hostname) ? `[${options.hostname}]` : options.hostname;
+  return {
+    address: `${host}:${port}`,
+    token,
+    urls,
+    async close() {
+      hub.close();
+      await server.shutdown();
+    },
+  };
+}
+
+/** This machine's names a browser on the LAN may use: its host name, and that name `.local`. */
+function hostNames(): string[] {
+  try {
+    const name = Deno.hostname().toLowerCase();
+    return [name, `${name}.local`];
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The page's URLs: at `hostname`, or for a wildcard address at each of
+ * this machine's IPv4 addresses (loopback last).
+ */
+export function pageUrls(hostname: string, port: number, token: string): string[] {
+  const url = (host: string) =>
+    `http://${isIpv6(host) ? `[${host}]` : host}:${port}/?token=${encodeURIComponent(token)}`;
+  if (!isWildcardHost(hostname)) return [url(hostname)];
+  const lan = Deno.networkInterfaces()
+    .filter((face) => face.family === "IPv4" && !face.address.startsWith("127."))
+    .map((face) => face.address);
+  return [...new Set(lan), "127.0.0.1"].map(url);
+}
