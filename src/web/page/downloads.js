@@ -8,7 +8,15 @@
 
 import { cancelDownload, getDownloads, resumeDownload } from "./api.js";
 import { h, setText, syncList, toggle } from "./dom.js";
-import { describeWay, fileLink, formatEta, formatRate, formatSize, percent } from "./format.js";
+import {
+  describeWay,
+  fileLink,
+  formatEta,
+  formatRate,
+  formatSize,
+  percent,
+  savedName,
+} from "./format.js";
 
 /** @typedef {import("./api.js").Download} Download */
 /** @typedef {import("./notices.js").Notices} Notices */
@@ -82,10 +90,11 @@ export function mountDownloads(section, options) {
       options.notices.run(resume, () => resumeDownload(download.id), `Resuming ${download.name}`)
         .then(refresh);
     });
+    const saved = savedName(download.name, download.files !== undefined);
     const save = h("a", {
       class: "button save",
-      href: fileLink(download.fileId, download.name),
-      download: download.name,
+      href: fileLink(download.fileId, saved),
+      download: saved,
       "aria-label": `Save to this device: ${download.name}`,
       text: "Save to this device",
     });

@@ -9,7 +9,7 @@
 
 import { getFiles, startDownload } from "./api.js";
 import { h, setText, syncList } from "./dom.js";
-import { countFiles, countSources, fileLink, formatSize } from "./format.js";
+import { countFiles, countSources, fileLink, formatSize, savedName } from "./format.js";
 
 /** @typedef {import("./api.js").NetworkFile} NetworkFile */
 /** @typedef {import("./notices.js").Notices} Notices */
@@ -55,10 +55,11 @@ export function mountFiles(section, options) {
         options.onStarted();
       }, `Downloading ${file.name}`);
     });
-    const save = file.folder ? null : h("a", {
+    const saved = savedName(file.name, file.folder ?? false);
+    const save = h("a", {
       class: "button",
-      href: fileLink(file.id, file.name),
-      download: file.name,
+      href: fileLink(file.id, saved),
+      download: saved,
       "aria-label": `Save to this device: ${file.name}`,
       text: "Save to this device",
     });

@@ -78,6 +78,11 @@ export function describeWay(/** @type {string} */ way) {
   }
 }
 
+/** The name a saved item gets on this device: a folder comes as `NAME.zip`. */
+export function savedName(/** @type {string} */ name, /** @type {boolean} */ folder) {
+  return folder ? `${name}.zip` : name;
+}
+
 /** The path part of a `/files/ID/NAME` link that saves a network file to this device. */
 export function fileLink(/** @type {string} */ id, /** @type {string} */ name) {
   return `/files/${encodeURIComponent(id)}/${encodeURIComponent(name)}`;

@@ -8,6 +8,7 @@ import {
   formatRate,
   formatSize,
   percent,
+  savedName,
 } from "./format.js";
 
 Deno.test("formatSize uses binary units with one decimal past bytes", () => {
@@ -59,4 +60,9 @@ Deno.test("describeWay says how the bytes come and passes unknown ways through",
 
 Deno.test("fileLink escapes the ID and the name", () => {
   assert.equal(fileLink("ab", "a b#?.txt"), "/files/ab/a%20b%23%3F.txt");
+});
+
+Deno.test("savedName gives a folder the .zip the peer sends it as", () => {
+  assert.equal(savedName("photos", true), "photos.zip");
+  assert.equal(savedName("a.txt", false), "a.txt");
 });
