@@ -182,11 +182,17 @@ Deno.test({
     await page.getByRole("searchbox").focus();
     await page.keyboard.type("big");
     await page.keyboard.press("Enter");
-    await page.getByRole("button", { name: "Download small.bin" }).waitFor({ state: "detached" });
+    await page.locator("#files li", { hasText: "small.bin" }).waitFor({ state: "detached" });
+    // The peer holds big.bin now (the browser's save fetched it): no Download button then.
+    await page.locator("#files li", { hasText: "big.bin" }).filter({ hasText: "on this peer" })
+      .waitFor();
     await page.keyboard.press("Tab");
     assert.equal(await focusedName(page), "Search");
     await page.keyboard.press("Tab");
-    assert.equal(await focusedName(page), "Download big.bin");
+    assert.equal(
+      await focusedName(page),
+      "Save to this device: big.bin",
+    );
     const outline = await inPage(page, "getComputedStyle(document.activeElement).outlineStyle");
     assert.notEqual(outline, "none", "the focused button shows it");
   });
@@ -195,7 +201,8 @@ Deno.test({
     const phone = await browser.context.newPage();
     await phone.setViewportSize(PHONE);
     await phone.goto(`${web.origin}/`);
-    await phone.getByRole("button", { name: "Download big.bin" }).waitFor();
+    await phone.locator("#files").getByRole("link", { name: "Save to this device: big.bin" })
+      .waitFor();
     await phone.locator('#this-peer [data-field="id"]', { hasText: state.peer.id }).waitFor();
     const width = await inPage<number>(phone, "document.documentElement.scrollWidth");
     assert.ok(width <= PHONE.width, `no sideways scrolling: the page is ${width} px wide`);

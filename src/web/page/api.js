@@ -23,7 +23,8 @@
  * @property {number} size
  * @property {boolean} [folder]
  * @property {number} [fileCount]
- * @property {number} sources
+ * @property {number} sources peers holding it, whole or in part
+ * @property {boolean} [mine] true when this peer holds it (whole or downloading)
  */
 
 /**

@@ -8,7 +8,7 @@
  */
 
 import { getFiles, startDownload } from "./api.js";
-import { h, setText, syncList } from "./dom.js";
+import { h, setText, syncList, toggle } from "./dom.js";
 import { countFiles, countSources, fileLink, formatSize, savedName } from "./format.js";
 
 /** @typedef {import("./api.js").NetworkFile} NetworkFile */
@@ -17,11 +17,12 @@ import { countFiles, countSources, fileLink, formatSize, savedName } from "./for
 /** Pause after the last key press before searching, in milliseconds. */
 const SEARCH_DELAY_MS = 250;
 
-/** One line under a file's name: size, files of a folder, sources. */
+/** One line under a file's name: size, files of a folder, sources, whether this peer has it. */
 function details(/** @type {NetworkFile} */ file) {
   const parts = [formatSize(file.size)];
   if (file.folder) parts.push(`folder of ${countFiles(file.fileCount ?? 0)}`);
   parts.push(countSources(file.sources));
+  if (file.mine) parts.push("on this peer");
   return parts.join(" · ");
 }
 
@@ -75,6 +76,8 @@ export function mountFiles(section, options) {
   function update(row, file) {
     setText(/** @type {Element} */ (row.querySelector(".name")), file.name);
     setText(/** @type {Element} */ (row.querySelector(".meta")), details(file));
+    const download = /** @type {HTMLElement} */ (row.querySelector("button"));
+    toggle(download, !file.mine, /** @type {HTMLElement} */ (row.querySelector("a")));
   }
 
   /** Shows `files`. */
