@@ -28,7 +28,8 @@
  * - `web`: the page a peer serves with `--web`, in chromium: its first
  *   load (in the browser, till the files show) against its `load` event, and
  *   a `--swarm-size` file saved to the browser from `/files` against `curl`
- *   on the same address (see bench_web.ts).
+ *   on the same address and against the browser from a plain HTTP server
+ *   (see bench_web.ts).
  * - `folder`: a tree of `--folder-files` small files (10,000) against
  *   `tar c | nc` into `tar x` over loopback, and a folder of eight
  *   `--folder-part` files (128 MiB) against one file of their total size

@@ -9,7 +9,9 @@
  * - download to the browser: the page's "Save to this device" link of a
  *   `size` file (the peer's own, so that the figure is the HTTP path, not
  *   the swarm), clicked until the browser has written the whole file,
- *   against `curl` on the same `/files` address into the same folder.
+ *   against `curl` on the same `/files` address into the same folder; and
+ *   against the same browser saving the same file from a plain HTTP server
+ *   (`Deno.serve` streaming the file), the browser's own ceiling here.
  *
  * @module
  */
@@ -33,8 +35,8 @@ import { output } from "./process_harness.ts";
 /** Most time from navigation to the files shown on loopback, in milliseconds. */
 const TARGET_FIRST_LOAD_MS = 1_000;
 
-/** Browser download rate wanted, as a share of curl's on the same address. */
-const TARGET_BROWSER_VS_CURL = 0.8;
+/** Browser download rate from /files wanted, as a share of its rate from a plain HTTP server. */
+const TARGET_BROWSER_VS_PLAIN = 0.8;
 
 /** How long the peer may take to hash and share the file. */
 const SHARE_TIMEOUT_MS = 300_000;
@@ -62,12 +64,15 @@ async function firstLoad(web: WebPeer): Promise<{ loadMs: number; filesMs: numbe
   return { loadMs, filesMs };
 }
 
-/** Downloads `name` with the page's link into `dir`; ms from the click to the whole file written. */
-async function browserDownload(web: WebPeer, name: string, dir: string): Promise<number> {
+/**
+ * Opens `url` in a fresh browser and saves `name` into `dir` with the link
+ * `Save to this device: NAME`; ms from the click to the whole file written.
+ */
+async function browserDownload(url: string, name: string, dir: string): Promise<number> {
   await using browser = await launchBrowser({ downloadsPath: dir });
   browser.context.setDefaultTimeout(DOWNLOAD_TIMEOUT_MS);
   const page = await browser.context.newPage();
-  await page.goto(web.url);
+  await page.goto(url);
   const link = page.getByRole("link", { name: `Save to this device: ${name}` });
   await link.waitFor();
   await settle();
@@ -93,6 +98,30 @@ async function curlDownload(web: WebPeer, file: { id: string; name: string }, di
 }
 
 /**
+ * A plain HTTP server on loopback: `/` is a page with a link that saves
+ * `source` as `name` (named as the web page names its links), `/file` the
+ * file's bytes as they are read. Disposing of it stops it.
+ */
+function plainServer(source: string, name: string) {
+  const page = `<!doctype html><a href="/file" download="${name}" ` +
+    `aria-label="Save to this device: ${name}">save</a>`;
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
+    if (new URL(req.url).pathname !== "/file") {
+      return new Response(page, { headers: { "content-type": "text/html" } });
+    }
+    const file = await Deno.open(source);
+    const { size } = await file.stat();
+    return new Response(file.readable, {
+      headers: { "content-type": "application/octet-stream", "content-length": String(size) },
+    });
+  });
+  return {
+    url: `http://127.0.0.1:${server.addr.port}/`,
+    [Symbol.asyncDispose]: () => server.shutdown(),
+  };
+}
+
+/**
  * Runs the scenario: `runs` rounds of each figure, with a peer of `server`
  * sharing `source` (a `size` file, made already); work in `work`; its rows.
  */
@@ -114,6 +143,8 @@ export async function web(
   const shown: number[] = [];
   const browserMs: number[] = [];
   const curlMs: number[] = [];
+  const plainMs: number[] = [];
+  await using plain = plainServer(source, name);
   try {
     const id = (await peer.peer.stdout.waitForLine(parseFileId, SHARE_TIMEOUT_MS)).value;
     const dir = join(options.work, "web-dl");
@@ -121,16 +152,16 @@ export async function web(
       const load = await firstLoad(peer);
       loads.push(load.loadMs);
       shown.push(load.filesMs);
-      for (
-        const [times, fetch] of [
-          [curlMs, () => curlDownload(peer, { id, name }, dir)],
-          [browserMs, () => browserDownload(peer, name, dir)],
-        ] as const
-      ) {
+      const downloads: [number[], () => Promise<number>][] = [
+        [curlMs, () => curlDownload(peer, { id, name }, dir)],
+        [browserMs, () => browserDownload(peer.url, name, dir)],
+        [plainMs, () => browserDownload(plain.url, name, dir)],
+      ];
+      for (const [times, download] of downloads) {
         await emptyDir(dir);
-        times.push(await fetch());
+        times.push(await download());
         if (!await sameBytes(source, join(dir, name))) {
-          throw new Error(`a download from ${peer.origin}/files differs from the source`);
+          throw new Error(`a download of ${name} differs from the source`);
         }
       }
       await emptyDir(dir);
@@ -139,14 +170,20 @@ export async function web(
     await peer.peer.stop();
   }
   const [loadTimes, shownTimes] = [spread(loads), spread(shown)];
-  const [browserTimes, curlTimes] = [spread(browserMs), spread(curlMs)];
+  const [browserTimes, curlTimes, plainTimes] = [
+    spread(browserMs),
+    spread(curlMs),
+    spread(plainMs),
+  ];
   const rate = (ms: number) => formatRate(megabytesPerSecond(options.size, ms));
   console.log(summaryLine("web: the page on loopback", [
     `loaded ${formatSpread(loadTimes, formatMs)}`,
     `files shown ${formatSpread(shownTimes, formatMs)}`,
     `browser download ${formatSpread(browserTimes, rate)}`,
     `curl ${formatSpread(curlTimes, rate)}`,
+    `browser from a plain server ${formatSpread(plainTimes, rate)}`,
   ]));
+  const size = formatSize(options.size);
   return [
     compareRow({
       scenario: "web page first load (files shown, loopback)",
@@ -157,12 +194,19 @@ export async function web(
       target: { on: "figure", comparison: "<", limit: TARGET_FIRST_LOAD_MS },
     }),
     compareRow({
-      scenario: `${formatSize(options.size)} web: browser download from /files`,
+      scenario: `${size} web: browser download from /files`,
       value: megabytesPerSecond(options.size, browserTimes.min),
       baselineValue: megabytesPerSecond(options.size, curlTimes.min),
       format: formatRate,
       baselineName: "curl",
-      target: { on: "ratio", comparison: ">=", limit: TARGET_BROWSER_VS_CURL },
+    }),
+    compareRow({
+      scenario: `${size} web: browser from /files vs a plain server`,
+      value: megabytesPerSecond(options.size, browserTimes.min),
+      baselineValue: megabytesPerSecond(options.size, plainTimes.min),
+      format: formatRate,
+      baselineName: "plain",
+      target: { on: "ratio", comparison: ">=", limit: TARGET_BROWSER_VS_PLAIN },
     }),
   ];
 }
