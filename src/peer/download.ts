@@ -160,6 +160,8 @@ export interface DownloadOptions {
    * while the download gets ready, instead of asking for them again first.
    */
   sources?: FoundSources;
+  /** Fetch chunks in file order (to stream the file as it comes), not rarest first. */
+  inOrder?: boolean;
   /** A request unanswered this long is asked elsewhere; default {@linkcode STALL_TIMEOUT_MS}. */
   stallTimeoutMs?: number;
   /**
@@ -220,7 +222,10 @@ export class Download {
       ? target.chunks.indexes().reduce((sum, index) => sum + chunkLength(manifest, index), 0)
       : manifest.size;
     this.#chunksWanted = target?.chunks.count ?? manifest.chunkHashes.length;
-    this.#scheduler = new Scheduler(manifest.chunkHashes.length, { wanted: target?.chunks });
+    this.#scheduler = new Scheduler(manifest.chunkHashes.length, {
+      wanted: target?.chunks,
+      inOrder: options.inOrder,
+    });
     this.#sources = new DownloadSources(this.#scheduler, options.selfId);
     this.done = this.#run();
     this.done.catch(() => {});

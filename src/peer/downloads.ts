@@ -68,7 +68,10 @@ export class Downloads {
   /** Work done after a download ends (sharing the result), awaited on close. */
   #settling = new Set<Promise<void>>();
   #nextId = 1;
-  /** Download key -> the `.part` a failed download left, taken up by the next download of it. */
+  /**
+   * Download key -> the `.part` a failed or stopped download left, taken up
+   * by the next download of it.
+   */
   #failed = new Map<string, { path: string; chunks: number[] }>();
   #hasher = new ChunkHasher();
   #buffers = new BufferPool(MAX_CHUNKS_IN_MEMORY, CHUNK_SIZE);
@@ -106,6 +109,7 @@ export class Downloads {
    * `resume` names (a journal's, read by the caller). With `inside`, only
    * that file of the folder is fetched; throws when the folder has none.
    * `sources`: who the lookup found holding it, if it was just looked up.
+   * `inOrder`: fetch its chunks in file order (it is streamed as it comes).
    */
   start(
     fileId: string,
@@ -116,9 +120,10 @@ export class Downloads {
       localCopy?: string;
       resume?: { path: string; chunks: number[] };
       sources?: FoundSources;
+      inOrder?: boolean;
     },
   ): Download {
-    const { outDir, inside, localCopy, sources } = options;
+    const { outDir, inside, localCopy, sources, inOrder } = options;
     const running = this.find(fileId, inside);
     if (running) {
       this.#log.info(`${manifest.name} is already being downloaded`);
@@ -129,7 +134,7 @@ export class Downloads {
     this.#failed.delete(key);
     const resume = options.resume ??
       (failed && dirname(failed.path) === outDir ? failed : undefined);
-    return this.#start(fileId, manifest, { outDir, inside, resume, sources, localCopy });
+    return this.#start(fileId, manifest, { outDir, inside, resume, sources, localCopy, inOrder });
   }
 
   /**
@@ -189,7 +194,9 @@ export class Downloads {
     download.cancel();
     await download.done.catch(() => {});
     const { fileId, manifest, inside } = download;
-    await this.#options.state?.endDownload(downloadKey({ fileId, manifest, inside }));
+    const key = downloadKey({ fileId, manifest, inside });
+    this.#failed.delete(key);
+    await this.#options.state?.endDownload(key);
     if (download.partPath) {
       await Deno.remove(download.partPath, { recursive: true }).catch(() => {});
     }
@@ -271,7 +278,10 @@ export class Downloads {
   #start(
     fileId: string,
     manifest: Manifest,
-    options: Pick<DownloadOptions, "outDir" | "resume" | "inside" | "sources" | "localCopy">,
+    options: Pick<
+      DownloadOptions,
+      "outDir" | "resume" | "inside" | "sources" | "localCopy" | "inOrder"
+    >,
     id = this.#nextId++,
   ): Download {
     const { shares, state } = this.#options;
@@ -310,7 +320,7 @@ export class Downloads {
       () => {
         if (whole) shares.dropPartial(fileId);
         const { state, path } = download.progress();
-        if (state === "failed" && path) {
+        if ((state === "failed" || state === "cancelled") && path && download.partPath) {
           this.#failed.set(key, { path, chunks: download.verifiedChunks() });
         }
       },

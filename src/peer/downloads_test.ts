@@ -119,6 +119,53 @@ Deno.test("a cancelled download loses its .part and is not resumed", async () =>
   await state.close();
 });
 
+Deno.test("a stopped download keeps its .part and record, and resumes under its number", async () => {
+  await using dir = await tempDir();
+  const file = await oneChunkFile(dir.path, "a.bin", [1, 2]);
+  let serving = false;
+  const { list, state } = await downloads(dir.path, () => serving ? file.bytes : undefined);
+  const out = join(dir.path, "out");
+  const download = list.start(file.fileId, file.manifest, { outDir: out });
+  await waitFor(() => download.progress().state === "running");
+  await waitFor(async () => (await state.loadDownloads()).length === 1);
+  assert.equal(await list.stop(1), download);
+  assert.equal(download.progress().state, "cancelled");
+  assert.ok(await pathExists(join(out, "a.bin.part")), "the .part file is kept");
+  assert.equal((await state.loadDownloads()).length, 1, "still recorded for the next start");
+  await assert.rejects(list.stop(1), /download 1 is already cancelled/);
+  serving = true;
+  const resumed = list.restart(1);
+  assert.notEqual(resumed, download);
+  assert.equal(resumed.progress().id, 1);
+  assert.deepEqual(list.list(), [resumed], "it takes the stopped one's place");
+  assert.equal(list.restart(1), resumed, "restarting a running one gives it back");
+  assert.equal((await resumed.done).path, join(out, "a.bin"));
+  assert.throws(() => list.restart(1), /download 1 is done: there is nothing to resume/);
+  assert.throws(() => list.restart(7), /no download number 7/);
+  await list.close();
+  await state.close();
+});
+
+Deno.test("a download started again after a stop takes up the stopped one's .part", async () => {
+  await using dir = await tempDir();
+  const file = await oneChunkFile(dir.path, "a.bin", [1, 2]);
+  let serving = false;
+  const { list, state } = await downloads(dir.path, () => serving ? file.bytes : undefined);
+  const out = join(dir.path, "out");
+  const first = list.start(file.fileId, file.manifest, { outDir: out });
+  await waitFor(() => first.progress().state === "running");
+  await list.stop(1);
+  serving = true;
+  const again = list.start(file.fileId, file.manifest, { outDir: out });
+  assert.equal((await again.done).path, join(out, "a.bin"), "not a.bin (1): the .part was reused");
+  assert.deepEqual(
+    (await Array.fromAsync(Deno.readDir(out))).map((entry) => entry.name),
+    ["a.bin"],
+  );
+  await list.close();
+  await state.close();
+});
+
 Deno.test("one file of a folder is recorded but not served or shared, and runs beside the whole folder", async () => {
   await using dir = await tempDir();
   const folder = join(dir.path, "album");

@@ -310,9 +310,14 @@ export class PeerNode {
    * Starts downloading the file `query` names (ID, unique prefix, or name:
    * see file_query.ts) into `outDir`; `ID:path/inside` or
    * `folder/:path/inside` fetches one file of a folder alone. Resolves once
-   * the download runs; await its `done` for the end.
+   * the download runs; await its `done` for the end. `options.inOrder`
+   * fetches its chunks in file order (to stream it as it comes).
    */
-  async download(query: string, outDir: string): Promise<Download> {
+  async download(
+    query: string,
+    outDir: string,
+    options: { inOrder?: boolean } = {},
+  ): Promise<Download> {
     const { query: asked, inside } = splitQuery(query);
     this.#downloads.prepare();
     const id = HEX_QUERY.test(asked) ? asked : await this.#network.resolveName(asked);
@@ -322,6 +327,7 @@ export class PeerNode {
       inside,
       localCopy: this.#shares.wholePath(fileId),
       sources: { sources, complete: total <= sources.length },
+      inOrder: options.inOrder,
     });
   }
 

@@ -79,6 +79,11 @@ export interface SchedulerOptions {
   random?: () => number;
   /** Clock, in ms; default `Date.now`. */
   now?: () => number;
+  /**
+   * Ask for chunks in file order, not rarest first (a download streamed to
+   * a browser as it comes); default false.
+   */
+  inOrder?: boolean;
 }
 
 /** Chunk selection state for one download. */
@@ -94,6 +99,7 @@ export class Scheduler {
   #requestedAt = new Map<number, number>();
   #random: () => number;
   #now: () => number;
+  #inOrder: boolean;
   /** Where a lone source's walk through the file starts. */
   #origin: number;
   /** The chunks to fetch; `undefined` means all of them. */
@@ -113,7 +119,8 @@ export class Scheduler {
     this.#now = options.now ?? Date.now;
     const first = options.wanted?.indexes()[0] ?? 0;
     const span = options.wanted ? options.wanted.count : chunkCount;
-    this.#origin = first + Math.floor(this.#random() * span);
+    this.#inOrder = options.inOrder ?? false;
+    this.#origin = this.#inOrder ? first : first + Math.floor(this.#random() * span);
   }
 
   get chunkCount(): number {
@@ -382,6 +389,7 @@ export class Scheduler {
   }
 
   #rarest(candidates: number[], score: (index: number) => number): number {
+    if (this.#inOrder) return candidates.reduce((a, b) => b < a ? b : a);
     let best: number[] = [];
     let bestScore = Infinity;
     for (const index of candidates) {

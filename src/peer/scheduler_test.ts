@@ -41,6 +41,19 @@ Deno.test("rarest first breaks ties at random, spreading a swarm over the file",
   assert.deepEqual([...first].sort(), [0, 1, 2, 3]);
 });
 
+Deno.test("in order: chunks go in file order whatever their rarity, from the first", () => {
+  const scheduler = new Scheduler(4, { random: () => 0.9, inOrder: true });
+  scheduler.updateSource("seeder", Bitfield.full(4));
+  scheduler.updateSource("a", field(4, [0, 1, 2]));
+  const order: number[] = [];
+  for (let i = 0; i < INITIAL_WINDOW; i++) {
+    const index = scheduler.pick("seeder")!;
+    scheduler.markRequested("seeder", index);
+    order.push(index);
+  }
+  assert.deepEqual(order, [0, 1, 2, 3].slice(0, INITIAL_WINDOW));
+});
+
 Deno.test("a peer is only asked for chunks it holds and that are not done", () => {
   const scheduler = new Scheduler(3, { done: field(3, [0]) });
   scheduler.updateSource("p", field(3, [0, 2]));

@@ -24,6 +24,9 @@ export const HEARTBEAT_MS = 15_000;
 /** How often the network's files are asked for while a page listens. */
 export const FILES_POLL_MS = 5_000;
 
+/** Bytes queued for a page that reads nothing past which its stream is closed (it reconnects). */
+export const MAX_QUEUED_BYTES = 4 * 1024 * 1024;
+
 /** One `text/event-stream` event. */
 export function sseEvent(event: string, data: unknown): string {
   return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
@@ -60,7 +63,7 @@ export class EventHub {
         this.#start();
       },
       cancel: () => this.#drop(self),
-    });
+    }, new ByteLengthQueuingStrategy({ highWaterMark: 64 * 1024 }));
     return new Response(body, {
       headers: {
         "content-type": "text/event-stream; charset=utf-8",
@@ -154,9 +157,15 @@ export class EventHub {
     for (const client of this.#clients) this.#send(client, text);
   }
 
+  /** Queues `text` for `client`; one that reads nothing for long (a sleeping phone) is dropped. */
   #send(client: ReadableStreamDefaultController<Uint8Array>, text: string): void {
     if (!this.#clients.has(client)) return;
     try {
+      if ((client.desiredSize ?? 0) < -MAX_QUEUED_BYTES) {
+        client.close();
+        this.#drop(client);
+        return;
+      }
       client.enqueue(this.#encoder.encode(text));
     } catch {
       this.#drop(client);

@@ -166,7 +166,9 @@ class ItemReader {
     if (download === undefined && notServed) {
       const { fileId, inside } = this.#item;
       const query = inside === undefined ? fileId : `${fileId}:${inside.path}`;
-      this.#download = await this.#context.peer.download(query, this.#context.outDir);
+      this.#download = await this.#context.peer.download(query, this.#context.outDir, {
+        inOrder: true,
+      });
       this.#context.changed("downloads");
       return;
     }
