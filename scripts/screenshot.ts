@@ -61,6 +61,7 @@ async function main(): Promise<void> {
   }
   await page.getByRole("img", { name: "QR code of this page's address" }).waitFor();
   await page.locator("#network li", { hasText: "this peer" }).waitFor();
+  await page.locator("#notice").waitFor({ state: "hidden" });
   await page.screenshot({ path: join(DOCS, "web.png"), fullPage: true });
   await page.setViewportSize(PHONE);
   await page.screenshot({ path: join(DOCS, "web_phone.png") });
