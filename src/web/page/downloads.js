@@ -8,15 +8,8 @@
 
 import { cancelDownload, getDownloads, resumeDownload } from "./api.js";
 import { h, setText, syncList, toggle } from "./dom.js";
-import {
-  describeWay,
-  fileLink,
-  formatEta,
-  formatRate,
-  formatSize,
-  percent,
-  savedName,
-} from "./format.js";
+import { saveLink } from "./files.js";
+import { describeWay, formatEta, formatRate, formatSize, percent } from "./format.js";
 
 /** @typedef {import("./api.js").Download} Download */
 /** @typedef {import("./notices.js").Notices} Notices */
@@ -90,14 +83,12 @@ export function mountDownloads(section, options) {
       options.notices.run(resume, () => resumeDownload(download.id), `Resuming ${download.name}`)
         .then(refresh);
     });
-    const saved = savedName(download.name, download.files !== undefined);
-    const save = h("a", {
-      class: "button save",
-      href: fileLink(download.fileId, saved),
-      download: saved,
-      "aria-label": `Save to this device: ${download.name}`,
-      text: "Save to this device",
+    const save = saveLink({
+      id: download.fileId,
+      name: download.name,
+      folder: download.files !== undefined,
     });
+    save.classList.add("save");
     return h(
       "li",
       { class: "item download" },
@@ -151,19 +142,15 @@ export function mountDownloads(section, options) {
     find(".save").hidden = download.state !== "done";
   }
 
-  /** Shows `downloads`, newest first as the API orders them. */
+  /** Shows `downloads`, in the API's order (oldest first). */
   function render(/** @type {Download[]} */ downloads) {
     syncList(list, downloads, { key: (download) => String(download.id), create, update });
     empty.hidden = downloads.length > 0;
   }
 
   /** Fetches the downloads and shows them. */
-  async function refresh() {
-    try {
-      render(await getDownloads());
-    } catch (error) {
-      options.notices.fail(error);
-    }
+  function refresh() {
+    return options.notices.load(getDownloads, render);
   }
 
   return { render, refresh };

@@ -27,6 +27,23 @@ function details(/** @type {NetworkFile} */ file) {
 }
 
 /**
+ * The link that saves the network's item `id` to the browser's device,
+ * through the peer (`/files/ID/NAME`; a folder comes as `NAME.zip`).
+ *
+ * @param {{ id: string, name: string, folder: boolean }} item
+ */
+export function saveLink(item) {
+  const saved = savedName(item.name, item.folder);
+  return h("a", {
+    class: "button",
+    href: fileLink(item.id, saved),
+    download: saved,
+    "aria-label": `Save to this device: ${item.name}`,
+    text: "Save to this device",
+  });
+}
+
+/**
  * Fills the files section (`#files`) and keeps it to the search box.
  * `onStarted` runs after a download started.
  *
@@ -56,14 +73,7 @@ export function mountFiles(section, options) {
         options.onStarted();
       }, `Downloading ${file.name}`);
     });
-    const saved = savedName(file.name, file.folder ?? false);
-    const save = h("a", {
-      class: "button",
-      href: fileLink(file.id, saved),
-      download: saved,
-      "aria-label": `Save to this device: ${file.name}`,
-      text: "Save to this device",
-    });
+    const save = saveLink({ id: file.id, name: file.name, folder: file.folder ?? false });
     return h(
       "li",
       { class: "item" },

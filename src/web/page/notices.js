@@ -71,6 +71,22 @@ export class Notices {
     }
   }
 
+  /**
+   * Reads with `read` and shows what it gives with `render`; a failure is
+   * reported instead.
+   *
+   * @template T
+   * @param {() => Promise<T>} read
+   * @param {(value: T) => void} render
+   */
+  async load(read, render) {
+    try {
+      render(await read());
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
   #show(/** @type {HTMLElement} */ element, /** @type {string} */ message) {
     element.textContent = message;
     clearTimeout(this.#timer);

@@ -72,12 +72,8 @@ export function mountShared(section, options) {
   }
 
   /** Fetches the shared items and shows them. */
-  async function refresh() {
-    try {
-      render(await getShared());
-    } catch (error) {
-      options.notices.fail(error);
-    }
+  function refresh() {
+    return options.notices.load(getShared, render);
   }
 
   shareForm.addEventListener("submit", (event) => {
