@@ -31,13 +31,12 @@ export function sameSecret(given: string, expected: string): boolean {
   return diff === 0;
 }
 
-/** The token a request carries: in its cookie, its `Authorization: Bearer` header or `?token=`. */
-export function requestToken(request: Request): string | undefined {
+/** The tokens a request carries: its `Authorization: Bearer` header, `?token=`, its cookie. */
+export function requestTokens(request: Request): string[] {
   const bearer = request.headers.get("authorization")?.match(/^Bearer\s+(\S+)$/i)?.[1];
-  if (bearer) return bearer;
   const query = new URL(request.url).searchParams.get("token");
-  if (query) return query;
-  return cookieValue(request.headers.get("cookie") ?? "", TOKEN_COOKIE);
+  const cookie = cookieValue(request.headers.get("cookie") ?? "", TOKEN_COOKIE);
+  return [bearer, query, cookie].filter((token): token is string => !!token);
 }
 
 /** The value of cookie `name` in a `Cookie` header, if set. */
@@ -50,12 +49,16 @@ export function cookieValue(header: string, name: string): string | undefined {
   return undefined;
 }
 
-/** True when `given` is one of `secrets` (each compared in constant time). */
-export function acceptsToken(given: string | undefined, secrets: readonly string[]): boolean {
-  if (given === undefined) return false;
-  let ok = false;
-  for (const secret of secrets) ok = sameSecret(given, secret) || ok;
-  return ok;
+/** The first of `given` that is one of `secrets` (each compared in constant time), if any. */
+export function acceptedToken(
+  given: readonly string[],
+  secrets: readonly string[],
+): string | undefined {
+  let found: string | undefined;
+  for (const token of given) {
+    for (const secret of secrets) if (sameSecret(token, secret)) found ??= token;
+  }
+  return found;
 }
 
 /** The host name of a `Host` header (`name`, `name:port`, `[v6]:port`), lowercased. */

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import {
-  acceptsToken,
+  acceptedToken,
   cookieValue,
   hostAllowed,
   hostName,
   newToken,
-  requestToken,
+  requestTokens,
   sameSecret,
 } from "./access.ts";
 
@@ -25,22 +25,17 @@ Deno.test("sameSecret compares whole strings", () => {
   assert(sameSecret("", ""));
 });
 
-Deno.test("acceptsToken accepts any of the secrets, never a missing token", () => {
-  assert(acceptsToken("k", ["t", "k"]));
-  assert.ok(!acceptsToken("x", ["t", "k"]));
-  assert.ok(!acceptsToken(undefined, ["t"]));
+Deno.test("acceptedToken finds a valid one among those given, never among none", () => {
+  assert.equal(acceptedToken(["x", "k"], ["t", "k"]), "k");
+  assert.equal(acceptedToken(["x"], ["t", "k"]), undefined);
+  assert.equal(acceptedToken([], ["t"]), undefined);
 });
 
-Deno.test("requestToken reads the bearer header, the query, then the cookie", () => {
+Deno.test("requestTokens reads the bearer header, the query and the cookie", () => {
   const url = "http://127.0.0.1:1/api/state";
-  assert.deepEqual(
-    requestToken(new Request(url, { headers: { authorization: "Bearer b1" } })),
-    "b1",
-  );
-  assert.deepEqual(requestToken(new Request(`${url}?token=q1`)), "q1");
-  const cookie = { cookie: "other=1; p2pft_web=c1; x=y" };
-  assert.deepEqual(requestToken(new Request(url, { headers: cookie })), "c1");
-  assert.deepEqual(requestToken(new Request(url)), undefined);
+  const headers = { authorization: "Bearer b1", cookie: "other=1; p2pft_web=c1; x=y" };
+  assert.deepEqual(requestTokens(new Request(`${url}?token=q1`, { headers })), ["b1", "q1", "c1"]);
+  assert.deepEqual(requestTokens(new Request(url)), []);
   assert.deepEqual(cookieValue("a=1;b = 2", "b"), "2");
 });
 

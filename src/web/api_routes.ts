@@ -9,6 +9,8 @@
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { Hono } from "hono";
+import { errorMessage } from "../log.ts";
+import type { ServedFile } from "../peer/library.ts";
 import { keyFingerprint } from "../security/network_key.ts";
 import { ApiError, downloadNumber, jsonBody, stringField } from "./api_errors.ts";
 import { connected, type WebContext } from "./web_context.ts";
@@ -34,7 +36,13 @@ export function apiRoutes(context: WebContext): Hono {
     return c.json(sharedView(peer.served(registered.fileId)!), 201);
   });
   app.delete("/shared/:id", async (c) => {
-    const file = await peer.unshare(c.req.param("id"));
+    const query = c.req.param("id");
+    let file: ServedFile;
+    try {
+      file = await peer.unshare(query);
+    } catch (error) {
+      throw sharesAny(peer.shared(), query) ? error : new ApiError(404, errorMessage(error));
+    }
     context.changed("shared");
     context.changed("files");
     return c.json(sharedView(file));
@@ -48,7 +56,7 @@ export function apiRoutes(context: WebContext): Hono {
     return c.json(downloadView(download, context.meters), 201);
   });
   app.delete("/downloads/:n", async (c) => {
-    const n = downloadNumber(c.req.param("n"));
+    const n = knownDownload(context, c.req.param("n"));
     const discard = c.req.query("discard");
     const download = discard === "1" || discard === "true"
       ? await peer.cancelDownload(n)
@@ -57,7 +65,7 @@ export function apiRoutes(context: WebContext): Hono {
     return c.json(downloadView(download, context.meters));
   });
   app.post("/downloads/:n/resume", (c) => {
-    const download = peer.resumeDownload(downloadNumber(c.req.param("n")));
+    const download = peer.resumeDownload(knownDownload(context, c.req.param("n")));
     context.changed("downloads");
     return c.json(downloadView(download, context.meters));
   });
@@ -112,6 +120,24 @@ export async function networkFiles(context: WebContext, query = "") {
 /** Every download's view, oldest first. */
 export function downloadViews(context: WebContext) {
   return context.peer.downloads().map((download) => downloadView(download, context.meters));
+}
+
+/** The download number `text` names; throws a 404 {@linkcode ApiError} when there is none. */
+function knownDownload(context: WebContext, text: string): number {
+  const n = downloadNumber(text);
+  if (!context.peer.downloads().some((download) => download.progress().id === n)) {
+    throw new ApiError(404, `no download number ${n}; GET /api/downloads lists them`);
+  }
+  return n;
+}
+
+/** True when some of `items` could be what `query` names (an ID prefix or a name). */
+function sharesAny(items: { fileId: string; manifest: { name: string } }[], query: string) {
+  const prefix = query.trim().toLowerCase();
+  return items.some((item) =>
+    item.fileId.startsWith(prefix) || item.manifest.name === query ||
+    `${item.manifest.name}/` === query
+  );
 }
 
 /** A path typed in the page: `~` is the home folder, a relative one is from the peer's folder. */

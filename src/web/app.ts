@@ -10,7 +10,7 @@
 
 import { Hono } from "hono";
 import type { Logger } from "../log.ts";
-import { acceptsToken, hostAllowed, requestToken, TOKEN_COOKIE } from "./access.ts";
+import { acceptedToken, hostAllowed, requestTokens, TOKEN_COOKIE } from "./access.ts";
 import { errorResponse, errorStatus } from "./api_errors.ts";
 import { apiRoutes } from "./api_routes.ts";
 import type { EventHub } from "./events.ts";
@@ -52,8 +52,8 @@ export function webApp(context: WebContext, options: { gate: Gate; hub: EventHub
         "this address is not the peer's: open the URL the peer printed (its IP address)";
       return api ? c.json({ error }, 403) : c.text(error, 403);
     }
-    const token = requestToken(c.req.raw);
-    if (!acceptsToken(token, gate.secrets)) {
+    const token = acceptedToken(requestTokens(c.req.raw), gate.secrets);
+    if (token === undefined) {
       if (api) {
         const error = "give the access token the peer printed: ?token=, a cookie, or " +
           "Authorization: Bearer";

@@ -20,6 +20,13 @@ import { connected, type WebContext } from "./web_context.ts";
 /** How often a reader looks whether the chunk it waits for is verified. */
 export const CHUNK_POLL_MS = 50;
 
+/**
+ * Reads of a verified chunk of a download that may fail in a row (polled
+ * {@linkcode CHUNK_POLL_MS} apart) while the download ends and its file is
+ * shared whole, before the stream fails.
+ */
+const MAX_MISSES = 100;
+
 /** Bytes read from disk at a time. */
 const READ_BYTES = 1 << 20;
 
@@ -86,6 +93,8 @@ class ItemReader {
   #download: Download | undefined;
   #file: { path: string; handle: Deno.FsFile; at: number } | undefined;
   #offset: number;
+  /** Failed reads of a download's chunks in a row. */
+  #misses = 0;
 
   constructor(context: WebContext, item: Item) {
     this.#context = context;
@@ -103,7 +112,15 @@ class ItemReader {
       const index = Math.floor(streamAt / this.#item.manifest.chunkSize);
       if (served?.chunks?.has(index)) {
         const chunk = new Uint8Array(chunkLength(this.#item.manifest, index));
-        await served.read(index, chunk);
+        try {
+          await served.read(index, chunk);
+          this.#misses = 0;
+        } catch (error) {
+          // The download just ended: its .part is renamed and closed, the whole file not yet shared.
+          if (++this.#misses > MAX_MISSES) throw error;
+          await new Promise((resolve) => setTimeout(resolve, CHUNK_POLL_MS));
+          continue;
+        }
         const from = streamAt - index * this.#item.manifest.chunkSize;
         const length = Math.min(chunk.length - from, end - position + 1);
         return chunk.subarray(from, from + length);

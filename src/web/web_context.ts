@@ -7,7 +7,9 @@
  */
 
 import { REQUEST_TIMEOUT_MS, SERVER_UNREACHABLE_MS } from "../constants.ts";
+import { errorMessage } from "../log.ts";
 import type { PeerNode } from "../peer/peer.ts";
+import { ApiError } from "./api_errors.ts";
 import type { RateMeters } from "./views.ts";
 
 /** What the event stream can be told changed. */
@@ -29,9 +31,16 @@ export interface WebContext {
   changed: (topic: Topic) => void;
 }
 
-/** Waits until the peer is registered with its server (if it has one), for calls that ask it. */
+/**
+ * Waits until the peer is registered with its server (if it has one), for
+ * calls that ask it; throws a 503 {@linkcode ApiError} saying why it is not.
+ */
 export async function connected(peer: PeerNode): Promise<void> {
   const status = peer.status();
   if (status.connected || status.server === undefined) return;
-  await peer.waitConnected(REQUEST_TIMEOUT_MS, { failFastMs: SERVER_UNREACHABLE_MS });
+  try {
+    await peer.waitConnected(REQUEST_TIMEOUT_MS, { failFastMs: SERVER_UNREACHABLE_MS });
+  } catch (error) {
+    throw new ApiError(503, errorMessage(error));
+  }
 }

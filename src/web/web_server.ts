@@ -9,7 +9,7 @@
 
 import { formatNetworkKey } from "../security/network_key.ts";
 import { isIpv6, isWildcardHost } from "../discovery/addresses.ts";
-import type { Logger } from "../log.ts";
+import { errorMessage, type Logger } from "../log.ts";
 import type { PeerNode } from "../peer/peer.ts";
 import { newToken } from "./access.ts";
 import { webApp } from "./app.ts";
@@ -22,6 +22,9 @@ export const DEFAULT_WEB_LISTEN = "127.0.0.1:8080";
 
 /** Default largest upload: 4 GiB. */
 export const DEFAULT_UPLOAD_LIMIT = 4 * 1024 ** 3;
+
+/** How long closing waits for requests still running (file downloads) to end. */
+const CLOSE_WAIT_MS = 1_000;
 
 /** Options of {@linkcode startWebServer}. */
 export interface WebServerOptions {
@@ -72,15 +75,13 @@ export function startWebServer(peer: PeerNode, options: WebServerOptions): WebSe
     hostNames: hostNames(),
   };
   const app = webApp(context, { gate, hub, log: options.log });
-  const server = Deno.serve({
-    hostname: options.hostname,
-    port: options.port,
-    onListen: () => {},
+  const server = listen(options, {
     onError: (error) => {
       options.log.warn(`web: ${error instanceof Error ? error.message : String(error)}`);
       return Response.json({ error: "internal error: see the peer's log" }, { status: 500 });
     },
-  }, app.fetch);
+    handler: app.fetch,
+  });
   port = server.addr.port;
   const host = isIpv6(options.hostname) ? `[${options.hostname}]` : options.hostname;
   return {
@@ -89,9 +90,36 @@ export function startWebServer(peer: PeerNode, options: WebServerOptions): WebSe
     urls,
     async close() {
       hub.close();
-      await server.shutdown();
+      // A browser still downloading would hold a graceful shutdown open: give it a moment only.
+      await Promise.race([
+        server.shutdown(),
+        new Promise((done) => setTimeout(done, CLOSE_WAIT_MS)),
+      ]);
     },
   };
+}
+
+/** `Deno.serve` on `options`' address, with an error that says what to do when it cannot. */
+function listen(
+  options: { hostname: string; port: number },
+  serve: Pick<Deno.ServeTcpOptions, "onError"> & { handler: Deno.ServeHandler },
+): Deno.HttpServer<Deno.NetAddr> {
+  try {
+    return Deno.serve({
+      hostname: options.hostname,
+      port: options.port,
+      onListen: () => {},
+      onError: serve.onError,
+    }, serve.handler);
+  } catch (error) {
+    const where = `${options.hostname}:${options.port}`;
+    const why = error instanceof Deno.errors.AddrInUse
+      ? "that port is taken: give another with --web HOST:PORT (port 0 takes any free one)"
+      : error instanceof Deno.errors.AddrNotAvailable
+      ? "this machine has no such address: give one of its own, 127.0.0.1 or 0.0.0.0"
+      : errorMessage(error);
+    throw new Error(`cannot serve the web page on ${where}: ${why}`);
+  }
 }
 
 /** This machine's names a browser on the LAN may use: its host name, and that name `.local`. */

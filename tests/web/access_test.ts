@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { NETWORK_KEY } from "../../scripts/process_harness.ts";
+import { eventsNamed, NETWORK_KEY, peerArgs, runP2pft } from "../../scripts/process_harness.ts";
 import { startCluster } from "../helpers/cluster.ts";
 import { startWebPeer, TOKEN } from "./web_peer.ts";
 
@@ -35,6 +35,11 @@ Deno.test("the web page needs the token, on loopback too, and only answers to it
   assert.equal(state.server.address, cluster.server.address);
   assert.match(state.peer.fingerprint, /^[a-z2-7]{8}$/);
   assert.equal(state.web.urls[0], `${page.base}/?token=${TOKEN}`);
+  const staleLink = await bare("/api/state?token=old", {
+    headers: { cookie: cookie.split(";")[0] },
+  });
+  assert.equal(staleLink.status, 200, "a valid cookie is enough beside a stale token");
+  await staleLink.body?.cancel();
   const byQuery = await bare(`/api/shared?token=${TOKEN}`);
   assert.deepEqual(await byQuery.json(), { shared: [] });
   const byKey = await bare("/api/shared", { headers: { authorization: `Bearer ${NETWORK_KEY}` } });
@@ -86,3 +91,41 @@ async function rawStatus(port: number, host: string, path: string) {
   const text = await new Response(connection.readable).text();
   return { status: Number(text.split(" ")[1]), text };
 }
+
+Deno.test("the shell's web command prints the page's URL again, and says when there is none", async () => {
+  await using cluster = await startCluster("p2pft-web-shell-");
+  const withWeb = await runP2pft(
+    peerArgs(cluster.server.address, [
+      "-i",
+      "--web",
+      "127.0.0.1:0",
+      "--web-token",
+      TOKEN,
+      "--json",
+    ]),
+    { input: "web\nexit\n" },
+  );
+  assert.equal(withWeb.code, 0, withWeb.stderr);
+  const urls = eventsNamed(withWeb.events, "web").map((event) => event.urls);
+  assert.equal(urls.length, 2, "printed at start and by web");
+  assert.deepEqual(urls[0], urls[1]);
+  assert.match(urls[0][0], new RegExp(`^http://127\\.0\\.0\\.1:\\d+/\\?token=${TOKEN}$`));
+  const without = await runP2pft(peerArgs(cluster.server.address, ["-i"]), {
+    input: "web\nexit\n",
+  });
+  assert.equal(without.code, 1);
+  assert.match(without.stderr, /this peer serves no web page: start it with --web/);
+});
+
+Deno.test("a taken web port is refused with what to do, and the peer stops", async () => {
+  await using cluster = await startCluster("p2pft-web-taken-");
+  using taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const result = await runP2pft(
+    peerArgs(cluster.server.address, ["--web", `127.0.0.1:${taken.addr.port}`]),
+  );
+  assert.equal(result.code, 1);
+  assert.match(
+    result.stderr,
+    /cannot serve the web page on 127\.0\.0\.1:\d+: that port is taken: give another with --web/,
+  );
+});

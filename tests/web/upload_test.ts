@@ -41,6 +41,11 @@ Deno.test("a file uploaded from the browser is shared, and another peer download
   });
   assert.equal(removed.id, item.id);
   assert.deepEqual((await page.json("/api/shared")).shared, []);
+  const gone = await page.json(`/api/shared/${item.id.slice(0, 8)}`, {
+    method: "DELETE",
+    status: 404,
+  });
+  assert.match(String(gone.error), /this peer shares nothing named/);
 });
 
 Deno.test("hostile upload names land inside the upload folder, renamed as downloads are", async () => {
