@@ -5,7 +5,7 @@
  * page is refused without the token; with it, it lists the network's
  * files, downloads one to 100 %, cancels and resumes another (the focus
  * moving from Cancel to Resume), uploads a file that another peer then
- * downloads from the network, saves a 100 MiB file to the browser's device
+ * downloads from the network, shares a path and stops sharing it, saves a 100 MiB file to the browser's device
  * (bytes checked), works from the keyboard, and fits a phone's screen (the
  * screenshot is kept in `artifacts/web_phone.png`, which git ignores).
  *
@@ -63,7 +63,7 @@ function progressValue(bar: Locator): Promise<number> {
 
 Deno.test({
   name:
-    "web page: token, files, download, cancel and resume, upload, save 100 MiB, keyboard, phone",
+    "web page: token, files, download, cancel and resume, upload, share, save 100 MiB, keyboard, phone",
   ignore: missing !== null,
   // playwright-core keeps its own pipes and timers to the browser between calls.
   sanitizeOps: false,
@@ -167,6 +167,17 @@ Deno.test({
       assert.equal(await sha256File(join(elsewhere, "photo.jpg")), await sha256File(photo));
     },
   );
+
+  await t.step("a path on the peer's disk is shared from the page, then no longer", async () => {
+    const notes = join(cluster.dir, "notes.txt");
+    await Deno.writeTextFile(notes, "shared from the page\n");
+    await page.getByLabel("Share a file or folder on the peer's computer").fill(notes);
+    await page.keyboard.press("Enter");
+    const stop = page.getByRole("button", { name: "Stop sharing notes.txt" });
+    await stop.click();
+    await stop.waitFor({ state: "detached" });
+    await page.getByRole("status").filter({ hasText: "Stopped sharing notes.txt" }).waitFor();
+  });
 
   await t.step("a 100 MiB file saved to the browser's device is the same bytes", async () => {
     const [download] = await Promise.all([
