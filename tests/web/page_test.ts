@@ -29,6 +29,9 @@ const PHONE_SHOT = fileURLToPath(new URL("../../artifacts/web_phone.png", import
 /** A phone's viewport (an iPhone 12 to 15's CSS pixels). */
 const PHONE = { width: 390, height: 844 };
 
+/** The narrowest phone screen the page is made for. */
+const SMALL_PHONE = { width: 360, height: 740 };
+
 /** Delay of the rogue source before each chunk: slow enough to cancel mid-way. */
 const SLOW_CHUNK_MS = 700;
 
@@ -219,6 +222,9 @@ Deno.test({
     assert.ok(width <= PHONE.width, `no sideways scrolling: the page is ${width} px wide`);
     await Deno.mkdir(join(PHONE_SHOT, ".."), { recursive: true });
     await phone.screenshot({ path: PHONE_SHOT, fullPage: true });
+    await phone.setViewportSize(SMALL_PHONE);
+    const narrow = await inPage<number>(phone, "document.documentElement.scrollWidth");
+    assert.ok(narrow <= SMALL_PHONE.width, `none at 360 px either: the page is ${narrow} px wide`);
     await phone.close();
   });
 
