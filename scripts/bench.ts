@@ -25,6 +25,11 @@
  * - `relay`: one source to one downloader of a `--swarm-size` file through
  *   the server's relay, against the same download direct (see
  *   bench_relay.ts).
+ * - `web`: the page a peer serves with `--web`, in chromium: its first
+ *   load (in the browser, till the files show) against its `load` event, and
+ *   a `--swarm-size` file saved to the browser from `/files` against `curl`
+ *   on the same address and against the browser from a plain HTTP server
+ *   (see bench_web.ts).
  * - `folder`: a tree of `--folder-files` small files (10,000) against
  *   `tar c | nc` into `tar x` over loopback, and a folder of eight
  *   `--folder-part` files (128 MiB) against one file of their total size
@@ -73,6 +78,7 @@ import { MICROSECONDS_PER_MS } from "../src/constants.ts";
 import { folder, FOLDER_PARTS } from "./bench_folder.ts";
 import { shaped } from "./bench_shaped.ts";
 import { relay } from "./bench_relay.ts";
+import { web } from "./bench_web.ts";
 import { deleteOwnNamespaces } from "./netns.ts";
 import { parseRate } from "./bench_shaped_plan.ts";
 import {
@@ -135,10 +141,10 @@ const INTERRUPTED_EXIT_CODE = 130;
 
 const USAGE = `usage: deno task bench [options]
 
-  --scenario single|swarm|shaped|relay|folder|all
+  --scenario single|swarm|shaped|relay|web|folder|all
                                what to run (default all)
   --size SIZE                  file of the single-source case (default ${DEFAULT_SIZE})
-  --swarm-size SIZE            file of the swarm and relay cases (default ${DEFAULT_SWARM_SIZE})
+  --swarm-size SIZE            file of the swarm, relay and web cases (default ${DEFAULT_SWARM_SIZE})
   --shaped-size SIZE           file of the shaped-network case (default ${DEFAULT_SHAPED_SIZE})
   --rate RATE                  every link of the shaped network, each way, in tc's units
                                (default ${DEFAULT_RATE})
@@ -157,7 +163,7 @@ const USAGE = `usage: deno task bench [options]
 
 SIZE: a byte count or a number with K, M or G (binary units), e.g. 256M.`;
 
-const SCENARIOS = ["single", "swarm", "shaped", "relay", "folder", "all"] as const;
+const SCENARIOS = ["single", "swarm", "shaped", "relay", "web", "folder", "all"] as const;
 type Scenario = typeof SCENARIOS[number];
 
 interface Options {
@@ -198,7 +204,7 @@ function readOptions(): Options | null {
   const scenario = values.scenario;
   if (!SCENARIOS.includes(scenario as Scenario)) {
     throw new Error(
-      `--scenario must be single, swarm, shaped, relay, folder or all, not "${scenario}"`,
+      `--scenario must be single, swarm, shaped, relay, web, folder or all, not "${scenario}"`,
     );
   }
   const folderFiles = Number(
@@ -735,6 +741,12 @@ async function main(): Promise<void> {
       const source = join(work, "relay.bin");
       await generate(source, options.swarmSize);
       rows.push(...await relay(source, { size: options.swarmSize, runs: options.runs, work }));
+    }
+    if (runs("web")) {
+      const source = join(work, "web.bin");
+      await generate(source, options.swarmSize);
+      const sizes = { size: options.swarmSize, runs: options.runs };
+      rows.push(...await web(source, { ...sizes, work, server: server.address }));
     }
     if (runs("folder")) {
       rows.push(
