@@ -99,6 +99,18 @@ async function peers(server: string, range: { first: number; count: number }, op
 }): Promise<void> {
   const started = performance.now();
   const connections: Connection[] = [];
+  // Heartbeats start with the first registration: registering them all may
+  // take longer than the server waits for a peer's first heartbeat.
+  const heartbeat = encodeControlFrame({ t: "heartbeat" });
+  let tick = 0;
+  const beat = setInterval(() => {
+    const { from, to } = heartbeatSlice(tick++, {
+      count: connections.length,
+      tickMs: TICK_MS,
+      heartbeatMs: options.heartbeatMs,
+    });
+    for (let i = from; i < to; i++) connections[i].sendRaw(heartbeat).catch(() => {});
+  }, TICK_MS);
   let failed = 0;
   let firstError: string | undefined;
   let next = range.first;
@@ -121,17 +133,6 @@ async function peers(server: string, range: { first: number; count: number }, op
     ms: performance.now() - started,
     ...(firstError ? { firstError } : {}),
   });
-
-  const heartbeat = encodeControlFrame({ t: "heartbeat" });
-  let tick = 0;
-  const beat = setInterval(() => {
-    const { from, to } = heartbeatSlice(tick++, {
-      count: connections.length,
-      tickMs: TICK_MS,
-      heartbeatMs: options.heartbeatMs,
-    });
-    for (let i = from; i < to; i++) connections[i].sendRaw(heartbeat).catch(() => {});
-  }, TICK_MS);
 
   Deno.addSignalListener("SIGUSR1", () => {
     day(connections.slice(0, options.dayPeers), options.dayHeartbeats).catch((error) =>

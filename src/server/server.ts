@@ -335,7 +335,12 @@ export class CentralServer {
         return;
       }
       case "files":
-        await connection.reply(message.id, { ...this.#index.files(listingPage(message)) });
+        await connection.reply(message.id, {
+          ...this.#index.files(listingPage(message), {
+            idPrefix: message.idPrefix,
+            namePrefix: message.namePrefix,
+          }),
+        });
         return;
       case "peers": {
         const listed = this.#index.peers(Date.now(), listingPage(message));
