@@ -10,6 +10,13 @@
 
 import type { Socket } from "node:net";
 import type { ByteChannel } from "./channel.ts";
+import { PacedQueue } from "./paced_queue.ts";
+
+/**
+ * Sockets are let go in slices: a burst of closes (every peer of a server
+ * leaving at once) would otherwise hold the event loop for all of them.
+ */
+const closing = new PacedQueue({ budgetMs: 5 });
 
 /** Longest wait for a goodbye to go out before a closed socket is let go. */
 const CLOSE_GRACE_MS = 1_000;
@@ -93,6 +100,10 @@ export class SocketChannel implements ByteChannel {
   close(): void {
     this.#ended = true;
     this.#wake();
+    closing.push(() => this.#release());
+  }
+
+  #release(): void {
     if (!this.#socket.writable) {
       this.#socket.destroy();
       return;
