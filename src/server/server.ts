@@ -51,6 +51,13 @@ import { type IndexChange, IndexStore } from "./index_store.ts";
 import { RateRefusals } from "./rate_refusals.ts";
 import { PacedQueue } from "../protocol/paced_queue.ts";
 
+/**
+ * Bytes the server reads from one peer ahead of handling them: requests are
+ * small, so a peer that sends faster than the server answers waits (TCP
+ * flow control) instead of filling the server's memory.
+ */
+const SERVER_READ_AHEAD_BYTES = 64 * 1024;
+
 /** Longest the server spends on departures before it answers other peers again. */
 const DEPARTURE_SLICE_MS = 5;
 
@@ -148,6 +155,7 @@ export class CentralServer {
       credentials: options.credentials,
       log: options.log ?? silentLogger(),
       limits: options.limits,
+      readAheadBytes: SERVER_READ_AHEAD_BYTES,
       onConnection: (connection) => server!.#serve(connection),
     });
     let relay: Relay | undefined;
