@@ -6,7 +6,7 @@
  */
 
 import { Command, Option } from "@commander-js/extra-typings";
-import { DEFAULT_SERVER_LISTEN } from "../constants.ts";
+import { DEFAULT_SERVER_LISTEN, MAX_CONNECTIONS_PER_ADDRESS } from "../constants.ts";
 import { errorMessage } from "../log.ts";
 import { isLoopbackHost, isWildcardHost } from "../discovery/addresses.ts";
 import { formatHostPort, parseHostPort } from "../protocol/channel.ts";
@@ -18,6 +18,7 @@ import {
   loadOrCreateNetworkKey,
   parseNetworkKey,
 } from "../security/network_key.ts";
+import { DESCRIPTOR_RESERVE } from "../protocol/admission.ts";
 import { CentralServer } from "../server/server.ts";
 import { defaultServerDataDir } from "../storage/data_dir.ts";
 import {
@@ -26,6 +27,7 @@ import {
   givenNetworkKey,
   hostPortOption,
   onShutdownSignal,
+  positiveOption,
   withKeyOptions,
   withOutputOptions,
 } from "./options.ts";
@@ -48,6 +50,17 @@ export function serverCommand() {
     .addOption(new Option("-p <host:port>").argParser(hostPortOption).hideHelp())
     .option("--no-mdns", "do not advertise the server on the LAN over mDNS/DNS-SD")
     .option("--no-relay", "relay nothing between peers that cannot be dialled (see README)")
+    .option(
+      "--max-connections <n>",
+      `connections held at once; newcomers past it are told so and closed ` +
+        `(default: the descriptor limit less ${DESCRIPTOR_RESERVE})`,
+      positiveOption,
+    )
+    .option(
+      "--max-per-address <n>",
+      `connections held at once from one IP address (default ${MAX_CONNECTIONS_PER_ADDRESS})`,
+      positiveOption,
+    )
     .option(
       "--data-dir <dir>",
       "folder for the server's identity and network key " +
@@ -75,6 +88,10 @@ export function serverCommand() {
         port: options.addr.port,
         credentials,
         log,
+        limits: {
+          ...(options.maxConnections ? { total: Math.floor(options.maxConnections) } : {}),
+          ...(options.maxPerAddress ? { perAddress: Math.floor(options.maxPerAddress) } : {}),
+        },
         relay: options.relay && relaySettings(options),
       });
       const reporter = new Reporter(mode, shell ?? stdConsole());

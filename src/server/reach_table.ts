@@ -20,6 +20,15 @@ export interface Reach extends NatSide {
 /** Reachability of the registered peers, by peer ID. */
 export class ReachTable {
   #peers = new Map<string, Reach>();
+  #elsewhere: (peerId: string) => boolean | undefined;
+
+  /**
+   * `elsewhere` answers for peers not noted here (those of other server
+   * replicas), whose networks this server does not know.
+   */
+  constructor(elsewhere: (peerId: string) => boolean | undefined = () => undefined) {
+    this.#elsewhere = elsewhere;
+  }
 
   /** Notes how peer `peerId` was found when it registered. */
   note(peerId: string, reach: Reach): void {
@@ -48,7 +57,10 @@ export class ReachTable {
     const asking = requester === undefined ? undefined : this.#peers.get(requester);
     return entries.map((entry) => {
       const source = this.#peers.get(entry.peerId);
-      if (source?.reachable !== false) return entry;
+      if (source === undefined) {
+        return this.#elsewhere(entry.peerId) === false ? { ...entry, reachable: false } : entry;
+      }
+      if (source.reachable !== false) return entry;
       const ip = asking && entry.peerId !== requester ? nearAddress(source, asking) : undefined;
       if (ip === undefined) return { ...entry, reachable: false };
       return { ...entry, address: formatHostPort(ip, parseHostPort(entry.address).port) };

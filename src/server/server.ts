@@ -14,11 +14,11 @@ import {
   MS_PER_SECOND,
   PEER_SWEEP_INTERVAL_MS,
   PEER_TIMEOUT_MS,
-  RATE_LIMIT_LOG_INTERVAL_MS,
 } from "../constants.ts";
 import { errorMessage, type Logger, silentLogger } from "../log.ts";
 import { formatHostPort } from "../protocol/channel.ts";
 import { Acceptor } from "../protocol/acceptor.ts";
+import type { ConnectionLimits } from "../protocol/admission.ts";
 import type { Credentials } from "../protocol/dial.ts";
 import type { Connection } from "../protocol/connection.ts";
 import { ProtocolError } from "../protocol/frame.ts";
@@ -31,7 +31,7 @@ import {
 } from "../protocol/messages.ts";
 import { Bitfield } from "../storage/bitfield.ts";
 import { computeFileId } from "../storage/manifest.ts";
-import { FileIndex, type IndexStats, LookupError, type Page } from "../storage/file_index.ts";
+import { type IndexStats, LookupError, type Page } from "../storage/file_index.ts";
 import { ShareLimitError } from "../storage/share_limits.ts";
 import type { Advertisement } from "../discovery/advertiser.ts";
 import { isLoopbackHost } from "../discovery/addresses.ts";
@@ -50,6 +50,19 @@ import {
   type RequestRateLimits,
 } from "../protocol/request_rate.ts";
 import { answerNameplateRequest, Nameplates, serveGuest } from "./nameplates.ts";
+import { type IndexChange, IndexStore } from "./index_store.ts";
+import { RateRefusals } from "./rate_refusals.ts";
+import { PacedQueue } from "../protocol/paced_queue.ts";
+
+/**
+ * Bytes the server reads from one peer ahead of handling them: requests are
+ * small, so a peer that sends faster than the server answers waits (TCP
+ * flow control) instead of filling the server's memory.
+ */
+const SERVER_READ_AHEAD_BYTES = 64 * 1024;
+
+/** Longest the server spends on departures before it answers other peers again. */
+const DEPARTURE_SLICE_MS = 5;
 
 /** Options of {@linkcode startServer}. */
 export interface ServerOptions {
@@ -62,6 +75,8 @@ export interface ServerOptions {
   credentials: Credentials;
   /** Silence after which a peer is dropped; default 15 s. */
   peerTimeoutMs?: number;
+  /** Connections held at once, in all and per address; default: see admission.ts. */
+  limits?: Partial<ConnectionLimits>;
   /** Requests one connection may send; default `MAX_REQUESTS_PER_SECOND`, burst `MAX_REQUEST_BURST`. */
   requestRate?: RequestRateLimits;
   /**
@@ -94,7 +109,7 @@ export class CentralServer {
   readonly address: string;
   /** Port it really listens on. */
   readonly port: number;
-  #index = new FileIndex();
+  #index: IndexStore;
   #acceptor: Acceptor;
   #log: Logger;
   #peerTimeoutMs: number;
@@ -104,13 +119,13 @@ export class CentralServer {
   #hostname: string;
   #advertisement: Advertisement | undefined;
   #requestRate: RequestRateLimits;
-  /** Peer ID -> when its last line about its request rate was logged, and refusals since. */
-  #rateLogged = new Map<string, { at: number; since: number }>();
+  #refusals: RateRefusals;
+  #departures: PacedQueue;
   /** Transfer codes' nameplates, claimed by senders and resolved by anyone (see nameplates.ts). */
   #nameplates = new Nameplates();
   #credentials: Credentials;
   /** Whether the server could dial each peer's chunk port when it registered, and from where. */
-  #reach = new ReachTable();
+  #reach = new ReachTable((peerId) => this.#index.reachable(peerId));
   #probes = new ProbeGate();
   #relay: Relay | undefined;
   #peerRelays = new PeerRelays();
@@ -122,10 +137,22 @@ export class CentralServer {
     this.#credentials = options.credentials;
     this.#requestRate = options.requestRate ?? DEFAULT_REQUEST_RATE;
     this.#log = options.log ?? silentLogger();
+    this.#refusals = new RateRefusals(this.#requestRate, this.#log);
+    this.#departures = new PacedQueue({
+      budgetMs: DEPARTURE_SLICE_MS,
+      onError: (error) => this.#log.error(`a departure failed: ${errorMessage(error)}`),
+    });
     this.#peerTimeoutMs = options.peerTimeoutMs ?? PEER_TIMEOUT_MS;
+    this.#index = new IndexStore({ timeoutMs: this.#peerTimeoutMs });
+    this.#index.onChange((change) => {
+      if (change.type === "peerLeft") this.#forgetReach(change.peerId);
+      this.#forwardHave(change);
+    });
     this.#sweeper = setInterval(() => this.#sweep(), PEER_SWEEP_INTERVAL_MS);
     this.address = this.#acceptor.address;
     this.port = this.#acceptor.addr.port;
+    const { total, perAddress } = acceptor.limits;
+    this.#log.info(`holding at most ${total} connections, ${perAddress} from one address`);
   }
 
   /** Starts listening. Throws a clear error when the address is taken. */
@@ -137,6 +164,8 @@ export class CentralServer {
       guests: true,
       credentials: options.credentials,
       log: options.log ?? silentLogger(),
+      limits: options.limits,
+      readAheadBytes: SERVER_READ_AHEAD_BYTES,
       onConnection: (connection) => server!.#serve(connection),
     });
     let relay: Relay | undefined;
@@ -192,6 +221,12 @@ export class CentralServer {
     await this.#advertisement?.close();
     await this.#acceptor.close("server shutting down");
     await this.#relay?.close();
+    while (this.#departures.pending > 0) await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+
+  /** The index state, with its change feed (see index_store.ts): what a replica mirrors. */
+  get store(): IndexStore {
+    return this.#index;
   }
 
   /** The port the relay listens on; undefined when the server relays nothing. */
@@ -216,11 +251,10 @@ export class CentralServer {
     } finally {
       clearTimeout(unregistered);
       this.#nameplates.release(connection);
-      if (session.peerId && this.#connections.get(session.peerId) === connection) {
-        this.#connections.delete(session.peerId);
-        this.#forget(session.peerId);
-        this.#log.info(`peer ${session.peerId} left (${connection.remote})`);
-      }
+      const peerId = session.peerId;
+      // Thousands may leave at once: their departures go in slices, so
+      // that answers to the peers that stay are not held up behind them.
+      if (peerId) this.#departures.push(() => this.#depart(peerId, connection));
     }
   }
 
@@ -230,7 +264,7 @@ export class CentralServer {
     raw: Record<string, unknown>,
   ): Promise<void> {
     if (!session.rate.take(Date.now())) {
-      await this.#refuseOverRate(connection, raw);
+      await this.#refusals.refuse(connection, raw, Date.now());
       return;
     }
     const desk = { nameplates: this.#nameplates, log: this.#log };
@@ -239,7 +273,7 @@ export class CentralServer {
     if (message.t !== "register" && !session.peerId) {
       throw new ProtocolError(`"${message.t}" before "register"`);
     }
-    if (session.peerId) this.#index.touch(session.peerId, Date.now());
+    if (session.peerId) this.#index.seen(session.peerId, Date.now());
     try {
       await this.#dispatch(connection, session, message);
     } catch (error) {
@@ -276,7 +310,7 @@ export class CentralServer {
         this.#connections.set(peerId, connection);
         const networks = message.localNetworks ?? [];
         this.#reach.note(peerId, { reachable, publicHost: observed.hostname, networks });
-        this.#index.addPeer(peerId, { address, now: Date.now() });
+        this.#index.join(peerId, { address, reachable, now: Date.now() });
         if (relay) this.#peerRelays.offer(peerId, relay);
         this.#log.info(
           `peer ${peerId} registered at ${address}${reachabilityNote(reachable)}`,
@@ -315,7 +349,6 @@ export class CentralServer {
         return;
       case "have":
         this.#index.have(session.peerId!, message);
-        this.#forwardHave(session.peerId!, message);
         return;
       case "sources": {
         const found = this.#index.sources(message.fileId);
@@ -334,7 +367,12 @@ export class CentralServer {
         return;
       }
       case "files":
-        await connection.reply(message.id, { ...this.#index.files(listingPage(message)) });
+        await connection.reply(message.id, {
+          ...this.#index.files(listingPage(message), {
+            idPrefix: message.idPrefix,
+            namePrefix: message.namePrefix,
+          }),
+        });
         return;
       case "peers": {
         const listed = this.#index.peers(Date.now(), listingPage(message));
@@ -351,7 +389,7 @@ export class CentralServer {
         await pass(connection, asked, {
           relay: this.#relay,
           peerRelays: this.#peerRelays,
-          reachable: (peerId) => this.#reach.reachable(peerId),
+          reachable: (peerId) => this.#index.reachable(peerId),
           connectionOf: (peerId) => this.#connections.get(peerId),
           addressOf: (peerId) => this.#index.addressOf(peerId),
           log: this.#log,
@@ -366,11 +404,22 @@ export class CentralServer {
     }
   }
 
+  /** Forgets `peerId`, gone with `connection`, unless it registered again on another. */
+  #depart(peerId: string, connection: Connection): void {
+    if (this.#connections.get(peerId) !== connection) return;
+    this.#connections.delete(peerId);
+    this.#index.leave(peerId, "left");
+    this.#log.info(`peer ${peerId} left (${connection.remote})`);
+  }
+
   /**
-   * Tells the other peers downloading the same file at once, so swarms learn
-   * who has what without waiting for their next lookup.
+   * Tells the other peers downloading the same file at once of a `have`
+   * (made here or, on a replica, at another server), so swarms learn who has
+   * what without waiting for their next lookup.
    */
-  #forwardHave(peerId: string, message: { fileId: string; chunks: number[] }): void {
+  #forwardHave(change: IndexChange): void {
+    if (change.type !== "have") return;
+    const { peerId, ...message } = change;
     const address = this.#index.addressOf(peerId);
     if (!address) return;
     for (const other of this.#index.downloaders(message.fileId, peerId)) {
@@ -382,54 +431,19 @@ export class CentralServer {
     }
   }
 
-  /** Forgets peer `peerId`: its files, reachability and relay. */
-  #forget(peerId: string): void {
-    this.#index.removePeer(peerId);
+  /** Forgets what the server knew of how to reach peer `peerId`, and its relay offer. */
+  #forgetReach(peerId: string): void {
     this.#reach.forget(peerId);
     this.#peerRelays.withdraw(peerId);
   }
 
-  /**
-   * Answers a request past the connection's rate with `rate-limited`, unread;
-   * a notification is dropped. The first refusal is logged at once, later
-   * ones counted and reported by the sweep once per interval.
-   */
-  async #refuseOverRate(connection: Connection, raw: Record<string, unknown>): Promise<void> {
-    const peerId = connection.remoteId;
-    const logged = this.#rateLogged.get(peerId);
-    if (logged) {
-      logged.since++;
-    } else {
-      this.#log.warn(
-        `peer ${peerId} (${connection.remote}) sends more than ${this.#requestRate.perSecond} ` +
-          `requests a second: refusing the excess (counted once a minute from now on)`,
-      );
-      this.#rateLogged.set(peerId, { at: Date.now(), since: 0 });
-    }
-    if (typeof raw.id !== "number") return;
-    await connection.replyError(raw.id, {
-      code: "rate-limited",
-      message: `too many requests: the server takes ${this.#requestRate.perSecond} a second ` +
-        `(bursts of ${this.#requestRate.burst}) from one peer; wait a moment and ask again`,
-    });
-  }
-
   #sweep(): void {
     const now = Date.now();
-    for (const [peerId, logged] of this.#rateLogged) {
-      if (now - logged.at < RATE_LIMIT_LOG_INTERVAL_MS) continue;
-      if (logged.since === 0) {
-        this.#rateLogged.delete(peerId);
-        continue;
-      }
-      this.#log.warn(`peer ${peerId}: ${logged.since} more requests refused over the rate`);
-      this.#rateLogged.set(peerId, { at: now, since: 0 });
-    }
-    for (const peerId of this.#index.expired(now, this.#peerTimeoutMs)) {
+    this.#refusals.sweep(now);
+    for (const peerId of this.#index.expire(now)) {
       this.#log.info(
         `peer ${peerId} dropped: no heartbeat for ${this.#peerTimeoutMs / MS_PER_SECOND} s`,
       );
-      this.#forget(peerId);
       const connection = this.#connections.get(peerId);
       this.#connections.delete(peerId);
       connection?.close("heartbeat timeout");

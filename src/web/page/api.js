@@ -1,4 +1,3 @@
-// @ts-check
 /**
  * The peer's HTTP API as the page calls it (see docs/web_api.md): typed
  * reads and actions, uploads with progress, and the live event stream. The

@@ -1,4 +1,3 @@
-// @ts-check
 /**
  * The page's entry: mounts each section and keeps it live from the event
  * stream (`downloads`, `shared`, `files`), and from a slow poll of the

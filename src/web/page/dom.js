@@ -1,4 +1,3 @@
-// @ts-check
 /**
  * The page's two DOM helpers: {@linkcode h} builds an element, and
  * {@linkcode syncList} brings a list up to date in place, so live updates

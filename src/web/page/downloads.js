@@ -1,4 +1,3 @@
-// @ts-check
 /**
  * This peer's downloads, live: progress, rate, time left, each source and
  * how its bytes come (direct, reversed, relayed), with cancel and resume.

@@ -1,4 +1,3 @@
-// @ts-check
 /**
  * The network's files: a search box, and per file its size and sources, a
  * button that has this peer download it, and a link that saves it straight

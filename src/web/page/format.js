@@ -1,4 +1,3 @@
-// @ts-check
 /**
  * Sizes, rates, times left and source kinds as the page shows them, in the
  * same units as the terminal (binary: KiB, MiB, GiB).

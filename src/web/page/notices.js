@@ -1,4 +1,3 @@
-// @ts-check
 /**
  * What the page tells the user about their actions: a polite status line
  * for what went well, an alert for what failed, and the banner that asks

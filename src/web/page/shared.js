@@ -1,4 +1,3 @@
-// @ts-check
 /**
  * What this peer shares: share a path on the peer's disk, stop sharing an
  * item, and upload files from the browser's device (each with its progress)

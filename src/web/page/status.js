@@ -1,4 +1,3 @@
-// @ts-check
 /**
  * Who is who: this peer's ID, network fingerprint and addresses, the
  * server's address and whether this peer is connected to it, and the other
