@@ -32,8 +32,13 @@ const REQUEST_ID_BYTES = 4;
 /** Everything before the payload of a data frame. */
 export const DATA_HEADER_BYTES = FRAME_HEADER_BYTES + REQUEST_ID_BYTES;
 
-/** Size of the reader's own buffer, which holds control frames and headers. */
-const READ_BUFFER_BYTES = 256 * 1024;
+/**
+ * Size of the reader's own buffer, which holds headers and small control
+ * frames: it is all a connection keeps between frames, so it stays small (a
+ * server holds one per peer). A larger frame is read into storage of its own
+ * that grows with the bytes that arrive and is let go once the frame is read.
+ */
+export const READ_BUFFER_BYTES = 4 * 1024;
 
 /** Thrown when the other side breaks the framing rules; the connection must close. */
 export class ProtocolError extends Error {
@@ -280,7 +285,12 @@ export class FrameReader {
   /** Ensures `count` bytes are buffered; false on end of stream (clean only if allowed). */
   async #fill(count: number, cleanEndAllowed: boolean): Promise<boolean> {
     if (this.#end - this.#start >= count) return true;
-    if (this.#buffer.length - this.#start < count) {
+    if (this.#start === this.#end) {
+      // Reads start over at the front whenever the buffer empties, so a
+      // stream of small frames touches the same few bytes.
+      this.#start = 0;
+      this.#end = 0;
+    } else if (this.#buffer.length - this.#start < count) {
       this.#buffer.copyWithin(0, this.#start, this.#end);
       this.#end -= this.#start;
       this.#start = 0;

@@ -11,6 +11,7 @@ import {
   FrameWriter,
   looksLikeHttp,
   ProtocolError,
+  READ_BUFFER_BYTES,
   writeDataHeader,
 } from "./frame.ts";
 
@@ -201,3 +202,49 @@ Deno.test("large control frames of any size arriving in pieces are read whole", 
     assert.deepEqual(await reader.next(), { kind: "control", message }, `${size} bytes`);
   }
 });
+
+/** A channel that hands out `segments` one per read, recording where each read landed. */
+function segmentChannel(segments: Uint8Array[]) {
+  const reads: { offset: number; capacity: number }[] = [];
+  const channel = memoryChannel(new Uint8Array(0));
+  const pending = [...segments];
+  channel.read = (buffer) => {
+    reads.push({ offset: buffer.byteOffset, capacity: buffer.buffer.byteLength });
+    const head = pending.shift();
+    if (!head) return Promise.resolve(null);
+    const count = Math.min(head.length, buffer.length);
+    buffer.set(head.subarray(0, count));
+    if (count < head.length) pending.unshift(head.subarray(count));
+    return Promise.resolve(count);
+  };
+  return { channel, reads };
+}
+
+Deno.test("small frames reuse the front of a small buffer; a large one borrows storage and lets it go", async () => {
+  const heartbeat = encodeControlFrame({ t: "heartbeat" });
+  const large = encodeControlFrame({ t: "files", pad: "x".repeat(1024 * 1024) });
+  const segments = [
+    ...Array.from({ length: 1_000 }, () => heartbeat),
+    large,
+    ...Array.from({ length: 1_000 }, () => heartbeat),
+  ];
+  const { channel, reads } = segmentChannel(segments);
+  const reader = new FrameReader(channel);
+  for (let i = 0; i < 1_000; i++) assert.deepEqual(await reader.next(), heartbeatMessage());
+  const before = reads.length;
+  const frame = await reader.next();
+  assert.equal((frame as { message: { pad: string } }).message.pad.length, 1024 * 1024);
+  const borrowed = reads.slice(before).filter((read) => read.capacity > READ_BUFFER_BYTES);
+  assert.ok(borrowed.length > 0, "the large frame was read into storage of its own");
+  const during = reads.length;
+  for (let i = 0; i < 1_000; i++) assert.deepEqual(await reader.next(), heartbeatMessage());
+  assert.equal(await reader.next(), null);
+  for (const read of [...reads.slice(0, before), ...reads.slice(during)]) {
+    assert.equal(read.capacity, READ_BUFFER_BYTES, "between large frames only the small buffer");
+    assert.equal(read.offset, 0, "each frame that arrives alone is read at the buffer's front");
+  }
+});
+
+function heartbeatMessage() {
+  return { kind: "control", message: { t: "heartbeat" } };
+}

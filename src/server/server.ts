@@ -31,7 +31,7 @@ import {
 } from "../protocol/messages.ts";
 import { Bitfield } from "../storage/bitfield.ts";
 import { computeFileId } from "../storage/manifest.ts";
-import { FileIndex, type IndexStats, LookupError, type Page } from "../storage/file_index.ts";
+import { type IndexStats, LookupError, type Page } from "../storage/file_index.ts";
 import { ShareLimitError } from "../storage/share_limits.ts";
 import type { Advertisement } from "../discovery/advertiser.ts";
 import { isLoopbackHost } from "../discovery/addresses.ts";
@@ -47,6 +47,7 @@ import {
   type RequestRateLimits,
 } from "../protocol/request_rate.ts";
 import { answerNameplateRequest, Nameplates, serveGuest } from "./nameplates.ts";
+import { type IndexChange, IndexStore } from "./index_store.ts";
 
 /** Options of {@linkcode startServer}. */
 export interface ServerOptions {
@@ -91,7 +92,7 @@ export class CentralServer {
   readonly address: string;
   /** Port it really listens on. */
   readonly port: number;
-  #index = new FileIndex();
+  #index: IndexStore;
   #acceptor: Acceptor;
   #log: Logger;
   #peerTimeoutMs: number;
@@ -106,8 +107,6 @@ export class CentralServer {
   /** Transfer codes' nameplates, claimed by senders and resolved by anyone (see nameplates.ts). */
   #nameplates = new Nameplates();
   #credentials: Credentials;
-  /** Peer ID -> whether the server could dial its chunk port when it registered. */
-  #reachable = new Map<string, boolean>();
   #relay: Relay | undefined;
 
   private constructor(acceptor: Acceptor, options: ServerOptions, relay: Relay | undefined) {
@@ -118,6 +117,8 @@ export class CentralServer {
     this.#requestRate = options.requestRate ?? DEFAULT_REQUEST_RATE;
     this.#log = options.log ?? silentLogger();
     this.#peerTimeoutMs = options.peerTimeoutMs ?? PEER_TIMEOUT_MS;
+    this.#index = new IndexStore({ timeoutMs: this.#peerTimeoutMs });
+    this.#index.onChange((change) => this.#forwardHave(change));
     this.#sweeper = setInterval(() => this.#sweep(), PEER_SWEEP_INTERVAL_MS);
     this.address = this.#acceptor.address;
     this.port = this.#acceptor.addr.port;
@@ -189,6 +190,11 @@ export class CentralServer {
     await this.#relay?.close();
   }
 
+  /** The index state, with its change feed (see index_store.ts): what a replica mirrors. */
+  get store(): IndexStore {
+    return this.#index;
+  }
+
   /** The port the relay listens on; undefined when the server relays nothing. */
   get relayPort(): number | undefined {
     return this.#relay?.port;
@@ -213,8 +219,7 @@ export class CentralServer {
       this.#nameplates.release(connection);
       if (session.peerId && this.#connections.get(session.peerId) === connection) {
         this.#connections.delete(session.peerId);
-        this.#reachable.delete(session.peerId);
-        this.#index.removePeer(session.peerId);
+        this.#index.leave(session.peerId, "left");
         this.#log.info(`peer ${session.peerId} left (${connection.remote})`);
       }
     }
@@ -235,7 +240,7 @@ export class CentralServer {
     if (message.t !== "register" && !session.peerId) {
       throw new ProtocolError(`"${message.t}" before "register"`);
     }
-    if (session.peerId) this.#index.touch(session.peerId, Date.now());
+    if (session.peerId) this.#index.seen(session.peerId, Date.now());
     try {
       await this.#dispatch(connection, session, message);
     } catch (error) {
@@ -268,8 +273,7 @@ export class CentralServer {
         if (previous && previous !== connection) previous.close("replaced by a new connection");
         session.peerId = peerId;
         this.#connections.set(peerId, connection);
-        this.#reachable.set(peerId, reachable);
-        this.#index.addPeer(peerId, { address, now: Date.now() });
+        this.#index.join(peerId, { address, reachable, now: Date.now() });
         this.#log.info(
           `peer ${peerId} registered at ${address}` +
             (reachable ? "" : " (not reachable from here)"),
@@ -307,7 +311,6 @@ export class CentralServer {
         return;
       case "have":
         this.#index.have(session.peerId!, message);
-        this.#forwardHave(session.peerId!, message);
         return;
       case "sources": {
         const found = this.#index.sources(message.fileId);
@@ -342,7 +345,7 @@ export class CentralServer {
           requester: session.peerId!,
           rate: session.reversals,
         }, {
-          reachable: (peerId) => this.#reachable.get(peerId),
+          reachable: (peerId) => this.#index.reachable(peerId),
           connectionOf: (peerId) => this.#connections.get(peerId),
           addressOf: (peerId) => this.#index.addressOf(peerId),
           log: this.#log,
@@ -355,7 +358,7 @@ export class CentralServer {
           rate: session.reversals,
         }, {
           relay: this.#relay,
-          reachable: (peerId) => this.#reachable.get(peerId),
+          reachable: (peerId) => this.#index.reachable(peerId),
           connectionOf: (peerId) => this.#connections.get(peerId),
           log: this.#log,
         });
@@ -369,10 +372,13 @@ export class CentralServer {
   }
 
   /**
-   * Tells the other peers downloading the same file at once, so swarms learn
-   * who has what without waiting for their next lookup.
+   * Tells the other peers downloading the same file at once of a `have`
+   * (made here or, on a replica, at another server), so swarms learn who has
+   * what without waiting for their next lookup.
    */
-  #forwardHave(peerId: string, message: { fileId: string; chunks: number[] }): void {
+  #forwardHave(change: IndexChange): void {
+    if (change.type !== "have") return;
+    const { peerId, ...message } = change;
     const address = this.#index.addressOf(peerId);
     if (!address) return;
     for (const other of this.#index.downloaders(message.fileId, peerId)) {
@@ -387,7 +393,7 @@ export class CentralServer {
   /** `entries` with `reachable: false` on the peers the server could not dial back. */
   #flagged<T extends { peerId: string }>(entries: T[]): (T & { reachable?: false })[] {
     return entries.map((entry) =>
-      this.#reachable.get(entry.peerId) === false ? { ...entry, reachable: false } : entry
+      this.#index.reachable(entry.peerId) === false ? { ...entry, reachable: false } : entry
     );
   }
 
@@ -427,12 +433,10 @@ export class CentralServer {
       this.#log.warn(`peer ${peerId}: ${logged.since} more requests refused over the rate`);
       this.#rateLogged.set(peerId, { at: now, since: 0 });
     }
-    for (const peerId of this.#index.expired(now, this.#peerTimeoutMs)) {
+    for (const peerId of this.#index.expire(now)) {
       this.#log.info(
         `peer ${peerId} dropped: no heartbeat for ${this.#peerTimeoutMs / MS_PER_SECOND} s`,
       );
-      this.#index.removePeer(peerId);
-      this.#reachable.delete(peerId);
       const connection = this.#connections.get(peerId);
       this.#connections.delete(peerId);
       connection?.close("heartbeat timeout");

@@ -156,11 +156,24 @@ export class FileIndex {
     if (entry) entry.lastSeen = now;
   }
 
-  /** Peers silent for longer than `timeoutMs` at `now`. */
-  expired(now: number, timeoutMs: number): string[] {
-    return [...this.#peers.values()]
-      .filter((entry) => now - entry.lastSeen > timeoutMs)
-      .map((entry) => entry.peerId);
+  /** IDs of the registered peers, in no particular order. */
+  peerIds(): IterableIterator<string> {
+    return this.#peers.keys();
+  }
+
+  /** What `peerId` shares: each file with its manifest and the chunks it holds (a copy). */
+  holdingsOf(peerId: string): { fileId: string; manifest: Manifest; chunks: Bitfield }[] {
+    const entry = this.#peers.get(peerId);
+    if (!entry) return [];
+    return [...entry.files].map((fileId) => {
+      const file = this.#files.get(fileId)!;
+      const held = file.holdings.get(peerId)!;
+      return {
+        fileId,
+        manifest: file.manifest,
+        chunks: Bitfield.fromBase64(held.toBase64(), held.size),
+      };
+    });
   }
 
   /**

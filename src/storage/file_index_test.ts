@@ -75,16 +75,33 @@ Deno.test("ambiguous, unknown, short and non-hex queries fail clearly", () => {
   );
 });
 
-Deno.test("files disappear with their last holder; silent peers expire", () => {
+Deno.test("files disappear with their last holder", () => {
   const files = index();
-  files.touch("p1", 10_000);
-  assert.deepEqual(files.expired(16_000, 15_000), ["p2"]);
   files.removePeer("p2");
   assert.equal(files.hasPeer("p2"), false);
   expectLookupError(() => files.lookup(ID_B), "not-found", /no file/);
   files.unshare("p1", ID_A);
   assert.deepEqual(files.files(), { files: [], total: 0 });
   assert.deepEqual(files.stats(), { peers: 1, files: 0, bytesIndexed: 0 });
+});
+
+Deno.test("a peer's holdings are listed as copies", () => {
+  const files = index();
+  files.have("p2", { fileId: ID_A, chunks: [2] });
+  const held = files.holdingsOf("p2");
+  assert.deepEqual(held.map((entry) => [entry.fileId, entry.chunks.indexes()]), [
+    [ID_A, [2]],
+    [ID_B, [0, 1, 2]],
+  ]);
+  held[0].chunks.set(0);
+  const partial = files.sources(ID_A).sources.find((source) => source.peerId === "p2")!;
+  assert.deepEqual(
+    Bitfield.fromBase64(partial.chunks!, 3).indexes(),
+    [2],
+    "the index is untouched",
+  );
+  assert.deepEqual(files.holdingsOf("nobody"), []);
+  assert.deepEqual([...files.peerIds()], ["p1", "p2"]);
 });
 
 Deno.test("summaries count sources, seeders, files and bytes", () => {
