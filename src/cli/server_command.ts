@@ -11,6 +11,7 @@ import {
   DEFAULT_SERVER_LISTEN,
   MAX_RELAY_LINKS,
   MAX_RELAY_LINKS_PER_PEER,
+  PEER_TIMEOUT_MS,
   RELAY_PEER_BYTES_PER_SECOND,
   RELAY_TOTAL_BYTES_PER_SECOND,
 } from "../constants.ts";
@@ -25,6 +26,7 @@ import {
   loadOrCreateNetworkKey,
   parseNetworkKey,
 } from "../security/network_key.ts";
+import { Replica } from "../server/replica.ts";
 import { CentralServer } from "../server/server.ts";
 import { defaultServerDataDir } from "../storage/data_dir.ts";
 import {
@@ -81,6 +83,11 @@ export function serverCommand() {
         "(default: per user and listen address; none with port 0)",
     )
     .option(
+      "--redis <url>",
+      "share one network among several servers (replicas) through Redis at redis://HOST:PORT: " +
+        "peers may register with any of them (see README)",
+    )
+    .option(
       "--open",
       "run an open network: no network key, anyone who reaches the port may list and fetch",
     );
@@ -113,6 +120,18 @@ export function serverCommand() {
           },
         },
       });
+      let replica: Replica | undefined;
+      try {
+        replica = options.redis === undefined ? undefined : await Replica.start({
+          store: server.store,
+          url: options.redis,
+          timeoutMs: PEER_TIMEOUT_MS,
+          log: log.child("redis"),
+        });
+      } catch (error) {
+        await server.close();
+        throw error;
+      }
       const reporter = new Reporter(mode, shell ?? stdConsole());
       reporter.emit({ event: "listening", role: "server", address: server.address });
       reporter.emit({
@@ -143,6 +162,7 @@ export function serverCommand() {
           });
         });
       }
+      await replica?.close();
       await server.close();
       Deno.exit(shell?.exitCode ?? 0);
     });

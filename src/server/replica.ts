@@ -1,0 +1,409 @@
+/**
+ * A server replica on Redis (`p2pft server --redis redis://HOST:PORT`):
+ * several servers share one network. Each keeps its fast in-memory
+ * {@linkcode IndexStore} as a mirror of the whole network and:
+ *
+ * - writes its own peers' changes to Redis (see replica_records.ts: peer
+ *   records and their shares as keys expiring after the peer timeout, as
+ *   Kraken's peer store does, refreshed in batches for the peers heard
+ *   from, once a second) and publishes them on the replicas' channel;
+ * - applies what the other replicas publish (so lookups, `sources` and
+ *   listings answer for the whole network, and a `have` reaches downloaders
+ *   connected to any replica);
+ * - loads the current state from Redis when it starts.
+ *
+ * The peers of a replica that dies expire: their records in Redis when
+ * their time-to-live runs out, and in the other replicas' stores when no
+ * batch says they were heard from. When Redis is away a replica keeps
+ * serving what it holds (its own peers, what it knew of the others), logs
+ * it once, and once Redis is back writes its own peers back and loads the
+ * others again.
+ *
+ * @module
+ */
+
+import { MS_PER_SECOND } from "../constants.ts";
+import { errorMessage, type Logger, silentLogger } from "../log.ts";
+import type { Manifest } from "../protocol/messages.ts";
+import { Bitfield } from "../storage/bitfield.ts";
+import type { IndexChange, IndexStore } from "./index_store.ts";
+import { type RedisClient, RedisLink } from "./redis_link.ts";
+import {
+  parsePeerRecord,
+  parseReplicaMessage,
+  type PeerRecord,
+  type ReplicaKeys,
+  replicaKeys,
+} from "./replica_records.ts";
+
+/** Default prefix of every key and channel of a network in Redis. */
+export const DEFAULT_REDIS_PREFIX = "p2pft:";
+
+/** How often the peers heard from are refreshed in Redis and announced. */
+const REFRESH_INTERVAL_MS = MS_PER_SECOND;
+
+/** How long a manifest stays in Redis after a holder's replica last refreshed it. */
+const MANIFEST_TTL_MS = 10 * 60 * MS_PER_SECOND;
+
+/** Peer records read from Redis per round trip when loading. */
+const LOAD_BATCH = 500;
+
+/** Options of {@linkcode Replica.start}. */
+export interface ReplicaOptions {
+  /** The server's store to mirror. */
+  store: IndexStore;
+  /** `redis://HOST:PORT`. */
+  url: string;
+  /** Silence after which a peer expires: the time-to-live of its records. */
+  timeoutMs: number;
+  /** Prefix of keys and channel; default {@linkcode DEFAULT_REDIS_PREFIX}. */
+  prefix?: string;
+  log?: Logger;
+}
+
+/** A local peer's files: file ID -> the chunks it holds, `undefined` for all. */
+type Holdings = Map<string, Bitfield | undefined>;
+
+/** One replica's mirror of the network through Redis. */
+export class Replica {
+  /** This replica's name in the peer records (random, new at each start). */
+  readonly id = crypto.randomUUID();
+  #store: IndexStore;
+  #keys: ReplicaKeys;
+  #timeoutMs: number;
+  #log: Logger;
+  #redis!: RedisLink;
+  /** Peers connected here, with what they share. */
+  #local = new Map<string, Holdings>();
+  /** Local changes not yet written and published. */
+  #outbox: IndexChange[] = [];
+  #flushing: Promise<void> | undefined;
+  /** Local peers heard from since the last refresh. */
+  #seen = new Set<string>();
+  /** File ID -> when its manifest's time-to-live was last renewed. */
+  #manifestRenewed = new Map<string, number>();
+  #refresher: ReturnType<typeof setInterval> | undefined;
+  #stopFeed = () => {};
+  /** Messages from other replicas, applied one after the other. */
+  #incoming: Promise<void> = Promise.resolve();
+
+  private constructor(options: ReplicaOptions) {
+    this.#store = options.store;
+    this.#keys = replicaKeys(options.prefix ?? DEFAULT_REDIS_PREFIX);
+    this.#timeoutMs = options.timeoutMs;
+    this.#log = options.log ?? silentLogger();
+  }
+
+  /**
+   * Connects to Redis, subscribes to the other replicas' changes, loads the
+   * network's current state into the store, and from then on mirrors it.
+   * Throws `RedisUnreachableError` (saying what to do) when Redis cannot be
+   * reached.
+   */
+  static async start(options: ReplicaOptions): Promise<Replica> {
+    const replica = new Replica(options);
+    replica.#redis = await RedisLink.open(options.url, {
+      channel: replica.#keys.channel,
+      onMessage: (text) => replica.#receive(text),
+      onBack: () => replica.#resync(),
+      log: replica.#log,
+    });
+    replica.#stopFeed = options.store.onChange((change, origin) => {
+      if (origin === "local") replica.#onLocal(change);
+    });
+    replica.#writeBack({ all: true });
+    const loaded = await replica.#load();
+    replica.#log.info(
+      `replica ${replica.id} on Redis at ${options.url}: ${loaded} peer(s) of other replicas loaded`,
+    );
+    replica.#refresher = setInterval(() => replica.#refresh(), REFRESH_INTERVAL_MS);
+    return replica;
+  }
+
+  /** Stops mirroring: this replica's peers are removed from Redis, and the link closed. */
+  async close(): Promise<void> {
+    clearInterval(this.#refresher);
+    this.#stopFeed();
+    await this.#flushing;
+    if (this.#redis.up && this.#local.size > 0) {
+      const batch = this.#redis.client.multi();
+      const changes: IndexChange[] = [];
+      for (const peerId of this.#local.keys()) {
+        batch.del([this.#keys.peer(peerId), this.#keys.shares(peerId)]);
+        changes.push({ type: "peerLeft", peerId, reason: "left" });
+      }
+      batch.publish(this.#keys.channel, JSON.stringify({ from: this.id, changes }));
+      await batch.execAsPipeline().catch(() => {});
+    }
+    await this.#redis.close();
+  }
+
+  /** Takes a change made here: tracked, then written and published soon. */
+  #onLocal(change: IndexChange): void {
+    const holdings = this.#local.get(change.peerId);
+    switch (change.type) {
+      case "peerJoined":
+        this.#local.set(change.peerId, new Map());
+        break;
+      case "peerLeft":
+        if (!this.#local.delete(change.peerId)) {
+          // A peer of another replica left here (it moved, or its batches are
+          // late): it may still be in Redis.
+          this.#reloadPeer(change.peerId);
+          return;
+        }
+        this.#seen.delete(change.peerId);
+        break;
+      case "seen":
+        if (holdings) this.#seen.add(change.peerId);
+        return;
+      case "shared":
+        if (!holdings) return;
+        holdings.set(change.fileId, heldChunks(change));
+        break;
+      case "unshared":
+        if (!holdings) return;
+        holdings.delete(change.fileId);
+        break;
+      case "have": {
+        const chunks = holdings?.get(change.fileId);
+        if (!chunks) return;
+        for (const index of change.chunks) chunks.set(index);
+        if (chunks.complete) holdings!.set(change.fileId, undefined);
+        break;
+      }
+    }
+    this.#outbox.push(change);
+    this.#flushing ??= Promise.resolve().then(() => this.#flush());
+  }
+
+  /** Writes the outbox to Redis and publishes it, in one round trip. */
+  async #flush(): Promise<void> {
+    const changes = this.#outbox.splice(0);
+    try {
+      if (!this.#redis.up) return;
+      const batch = this.#redis.client.multi();
+      for (const change of changes) this.#write(batch, change);
+      batch.publish(this.#keys.channel, JSON.stringify({ from: this.id, changes }));
+      await batch.execAsPipeline();
+    } catch (error) {
+      this.#log.debug(`changes not written to Redis: ${errorMessage(error)}`);
+    } finally {
+      this.#flushing = undefined;
+      if (this.#outbox.length > 0) this.#flushing = Promise.resolve().then(() => this.#flush());
+    }
+  }
+
+  /** Adds the writes of `change` to `batch`. */
+  #write(batch: Batch, change: IndexChange): void {
+    const keys = this.#keys;
+    const ttl = this.#timeoutMs;
+    switch (change.type) {
+      case "peerJoined": {
+        const record: PeerRecord = {
+          address: change.address,
+          reachable: change.reachable,
+          replica: this.id,
+        };
+        batch.set(keys.peer(change.peerId), JSON.stringify(record), { PX: ttl });
+        batch.del([keys.shares(change.peerId)]);
+        return;
+      }
+      case "peerLeft":
+        batch.del([keys.peer(change.peerId), keys.shares(change.peerId)]);
+        return;
+      case "shared":
+        this.#writeManifest(batch, change.fileId, change.manifest);
+        batch.hSet(keys.shares(change.peerId), change.fileId, change.chunks ?? "");
+        batch.pExpire(keys.shares(change.peerId), ttl);
+        return;
+      case "unshared":
+        batch.hDel(keys.shares(change.peerId), change.fileId);
+        return;
+      case "have": {
+        const chunks = this.#local.get(change.peerId)?.get(change.fileId);
+        batch.hSet(keys.shares(change.peerId), change.fileId, chunks?.toBase64() ?? "");
+        return;
+      }
+      case "seen":
+        return;
+    }
+  }
+
+  #writeManifest(batch: Batch, fileId: string, manifest: Manifest): void {
+    batch.set(this.#keys.manifest(fileId), JSON.stringify(manifest), { PX: MANIFEST_TTL_MS });
+    this.#manifestRenewed.set(fileId, Date.now());
+  }
+
+  /**
+   * Renews in Redis the records of the local peers heard from since the
+   * last refresh (and, now and then, their manifests), and tells the other
+   * replicas they are alive: one round trip for all of them.
+   */
+  async #refresh(): Promise<void> {
+    if (this.#seen.size === 0 || !this.#redis.up) return;
+    const seen = [...this.#seen];
+    this.#seen.clear();
+    const now = Date.now();
+    const batch = this.#redis.client.multi();
+    for (const peerId of seen) {
+      batch.pExpire(this.#keys.peer(peerId), this.#timeoutMs);
+      batch.pExpire(this.#keys.shares(peerId), this.#timeoutMs);
+      for (const fileId of this.#local.get(peerId)?.keys() ?? []) {
+        const renewed = this.#manifestRenewed.get(fileId) ?? 0;
+        if (now - renewed < MANIFEST_TTL_MS / 4) continue;
+        batch.pExpire(this.#keys.manifest(fileId), MANIFEST_TTL_MS);
+        this.#manifestRenewed.set(fileId, now);
+      }
+    }
+    batch.publish(this.#keys.channel, JSON.stringify({ from: this.id, seen }));
+    await batch.execAsPipeline().catch((error) => {
+      this.#log.debug(`peers not refreshed in Redis: ${errorMessage(error)}`);
+    });
+  }
+
+  /** Queues a message of the channel; those of this replica are ignored. */
+  #receive(text: string): void {
+    const message = parseReplicaMessage(text);
+    if (!message) {
+      this.#log.debug(`ignored a message on ${this.#keys.channel} that is not a replica's`);
+      return;
+    }
+    if (message.from === this.id) return;
+    this.#incoming = this.#incoming.then(() => this.#applyMessage(message));
+  }
+
+  #applyMessage(message: { seen: string[] } | { changes: IndexChange[] }): void {
+    const now = Date.now();
+    if ("seen" in message) {
+      for (const peerId of message.seen) {
+        // One not known here was missed (Redis was away, or it joined during a load).
+        if (!this.#store.apply({ type: "seen", peerId, at: now })) this.#reloadPeer(peerId);
+      }
+      return;
+    }
+    for (const change of message.changes) {
+      if (change.type === "peerJoined") {
+        // The peer registered with another replica: it is that one's now.
+        this.#local.delete(change.peerId);
+        this.#seen.delete(change.peerId);
+        this.#store.apply({ ...change, at: now });
+      } else if (change.type === "peerLeft" && this.#local.has(change.peerId)) {
+        // Another replica's view of a peer connected here: ours stands.
+        continue;
+      } else {
+        this.#store.apply(change);
+      }
+    }
+  }
+
+  /**
+   * Reads every peer record in Redis and applies those of other replicas
+   * (with their shares) to the store; records left by an earlier life of
+   * this replica's peers are deleted. Resolves to the peers applied.
+   */
+  async #load(): Promise<number> {
+    let applied = 0;
+    const client = this.#redis.client;
+    for await (const keys of client.scanIterator({ MATCH: this.#keys.peerPattern, COUNT: 1_000 })) {
+      for (let start = 0; start < keys.length; start += LOAD_BATCH) {
+        const peerIds = keys.slice(start, start + LOAD_BATCH).map((key) =>
+          this.#keys.peerIdOf(key)
+        );
+        applied += await this.#loadPeers(client, peerIds);
+      }
+    }
+    return applied;
+  }
+
+  /** Loads `peerIds` from Redis into the store; resolves to how many were applied. */
+  async #loadPeers(client: RedisClient, peerIds: string[]): Promise<number> {
+    const read = client.multi();
+    for (const peerId of peerIds) {
+      read.get(this.#keys.peer(peerId));
+      read.hGetAll(this.#keys.shares(peerId));
+    }
+    const replies = await read.execAsPipeline() as unknown[];
+    const peers: { peerId: string; record: PeerRecord; shares: Record<string, string> }[] = [];
+    for (const [i, peerId] of peerIds.entries()) {
+      const record = parsePeerRecord(replies[2 * i] as string | null);
+      if (!record || this.#local.has(peerId)) continue;
+      peers.push({ peerId, record, shares: (replies[2 * i + 1] ?? {}) as Record<string, string> });
+    }
+    const fileIds = [...new Set(peers.flatMap((peer) => Object.keys(peer.shares)))];
+    const manifests = new Map<string, Manifest>();
+    if (fileIds.length > 0) {
+      const texts = await client.mGet(fileIds.map((fileId) => this.#keys.manifest(fileId)));
+      for (const [i, text] of texts.entries()) {
+        if (typeof text === "string") manifests.set(fileIds[i], JSON.parse(text));
+      }
+    }
+    const now = Date.now();
+    for (const { peerId, record, shares } of peers) {
+      const { address, reachable } = record;
+      this.#store.apply({ type: "peerJoined", peerId, address, reachable, at: now });
+      for (const [fileId, chunks] of Object.entries(shares)) {
+        const manifest = manifests.get(fileId);
+        if (!manifest) continue;
+        this.#store.apply({
+          type: "shared",
+          peerId,
+          fileId,
+          manifest,
+          ...(chunks === "" ? {} : { chunks }),
+        });
+      }
+    }
+    return peers.length;
+  }
+
+  /** Loads one peer again from Redis, if it is there (a peer of another replica). */
+  #reloadPeer(peerId: string): void {
+    if (!this.#redis.up) return;
+    this.#incoming = this.#incoming
+      .then(() => this.#loadPeers(this.#redis.client, [peerId]))
+      .then(
+        () => {},
+        (error) => this.#log.debug(`cannot reload ${peerId}: ${errorMessage(error)}`),
+      );
+  }
+
+  /**
+   * Queues this replica's peers and their files for writing and publishing:
+   * every peer that joined the store here (`all`, at start: those that
+   * registered before the replica was attached are taken as this
+   * replica's), or only those known as this replica's.
+   */
+  #writeBack(options: { all: boolean }): void {
+    for (const change of this.#store.snapshot({ now: Date.now() })) {
+      if (options.all && change.type === "peerJoined") this.#local.set(change.peerId, new Map());
+      const holdings = this.#local.get(change.peerId);
+      if (!holdings) continue;
+      if (options.all && change.type === "shared") holdings.set(change.fileId, heldChunks(change));
+      this.#outbox.push(change);
+    }
+    this.#flushing ??= Promise.resolve().then(() => this.#flush());
+  }
+
+  /**
+   * Redis is back (it may have restarted empty): this replica's peers are
+   * written back and announced, then the others loaded again.
+   */
+  #resync(): void {
+    this.#writeBack({ all: false });
+    this.#incoming = this.#incoming
+      .then(() => this.#flushing)
+      .then(() => this.#load())
+      .then((loaded) => this.#log.info(`resynced with Redis: ${loaded} peer(s) of other replicas`))
+      .catch((error) => this.#log.warn(`cannot resync with Redis: ${errorMessage(error)}`));
+  }
+}
+
+/** A pipeline of commands being put together. */
+type Batch = ReturnType<RedisClient["multi"]>;
+
+/** The chunks a `shared` change says the peer holds; `undefined` for all. */
+function heldChunks(change: Extract<IndexChange, { type: "shared" }>): Bitfield | undefined {
+  const count = change.manifest.chunkHashes.length;
+  return change.chunks === undefined ? undefined : Bitfield.fromBase64(change.chunks, count);
+}
