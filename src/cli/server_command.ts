@@ -9,6 +9,7 @@ import { Command, Option } from "@commander-js/extra-typings";
 import {
   BYTES_PER_MIB as MIB,
   DEFAULT_SERVER_LISTEN,
+  MAX_CONNECTIONS_PER_ADDRESS,
   MAX_RELAY_LINKS,
   MAX_RELAY_LINKS_PER_PEER,
   PEER_TIMEOUT_MS,
@@ -27,6 +28,7 @@ import {
   parseNetworkKey,
 } from "../security/network_key.ts";
 import { Replica } from "../server/replica.ts";
+import { DESCRIPTOR_RESERVE } from "../protocol/admission.ts";
 import { CentralServer } from "../server/server.ts";
 import { defaultServerDataDir } from "../storage/data_dir.ts";
 import {
@@ -78,6 +80,17 @@ export function serverCommand() {
       positiveOption,
     )
     .option(
+      "--max-connections <n>",
+      `connections held at once; newcomers past it are told so and closed ` +
+        `(default: the descriptor limit less ${DESCRIPTOR_RESERVE})`,
+      positiveOption,
+    )
+    .option(
+      "--max-per-address <n>",
+      `connections held at once from one IP address (default ${MAX_CONNECTIONS_PER_ADDRESS})`,
+      positiveOption,
+    )
+    .option(
       "--data-dir <dir>",
       "folder for the server's identity and network key " +
         "(default: per user and listen address; none with port 0)",
@@ -109,6 +122,10 @@ export function serverCommand() {
         port: options.addr.port,
         credentials,
         log,
+        limits: {
+          ...(options.maxConnections ? { total: Math.floor(options.maxConnections) } : {}),
+          ...(options.maxPerAddress ? { perAddress: Math.floor(options.maxPerAddress) } : {}),
+        },
         relay: options.relay && {
           port: options.relayPort,
           limits: {

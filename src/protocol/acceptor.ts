@@ -7,17 +7,19 @@
  */
 
 import net from "node:net";
-import {
-  MAX_CONNECTIONS,
-  MAX_CONNECTIONS_PER_ADDRESS,
-  REFUSAL_LOG_INTERVAL_MS,
-} from "../constants.ts";
+import { MAX_CONNECTIONS, REFUSAL_LOG_INTERVAL_MS } from "../constants.ts";
 import { errorMessage, type Logger } from "../log.ts";
 import { formatHostPort, type HostPort } from "./channel.ts";
 import type { Connection } from "./connection.ts";
 import { handshake, type HandshakeOptions } from "./handshake.ts";
 import { plainHost } from "./socket_channel.ts";
-import { acceptSecure, type ListenerCredentials, listenerCredentials } from "./secure_channel.ts";
+import {
+  acceptSecure,
+  type ListenerCredentials,
+  listenerCredentials,
+  refuseSecure,
+} from "./secure_channel.ts";
+import { admit, type ConnectionLimits, processLimits, refusalReason } from "./admission.ts";
 import type { Credentials } from "./dial.ts";
 
 /** A listening TCP server, ready for an {@linkcode Acceptor}. */
@@ -61,17 +63,21 @@ export interface AcceptorOptions extends Pick<HandshakeOptions, "role" | "accept
   log: Logger;
   /** Runs one handshaken connection until it ends; a rejection is logged as the reason. */
   onConnection: (connection: Connection) => Promise<void>;
-  /** Connections held at once, in all and from one address; default the constants. */
-  limits?: { total: number; perAddress: number };
+  /**
+   * Connections held at once, in all and from one address; default: the
+   * descriptor limit less a reserve, and `MAX_CONNECTIONS_PER_ADDRESS` (see admission.ts).
+   */
+  limits?: Partial<ConnectionLimits>;
 }
 
 /**
  * Accepts and serves connections on a listener until closed. Every newcomer
  * must finish the secure handshake (preamble, TLS, hello, network-key proof)
- * within the handshake time; connections past {@linkcode MAX_CONNECTIONS} in
- * all or {@linkcode MAX_CONNECTIONS_PER_ADDRESS} from one address are closed
- * at once. Refusals are logged once per reason and address, then at most once
- * per {@linkcode REFUSAL_LOG_INTERVAL_MS} with a count.
+ * within the handshake time; connections past its limits (in all, from one
+ * address) are told so and closed, or past a few such refusals at once
+ * closed without a word (see admission.ts). Refusals are logged once per
+ * reason and address, then at most once per {@linkcode REFUSAL_LOG_INTERVAL_MS}
+ * with a count.
  */
 export class Acceptor {
   /** `host:port` it listens on. */
@@ -85,12 +91,16 @@ export class Acceptor {
   #sockets = new Set<net.Socket>();
   #perAddress = new Map<string, number>();
   #refusals = new Map<string, { last: number; since: number }>();
+  #limits: ConnectionLimits;
+  /** Newcomers being refused. */
+  #refusing = new Set<net.Socket>();
 
   /** Starts accepting on `listener`. */
   constructor(listener: Listener, options: AcceptorOptions) {
     this.#server = listener.server;
     this.#options = options;
     this.#listener = listenerCredentials(options.credentials.identity);
+    this.#limits = { ...processLimits(), ...options.limits };
     this.addr = listener.addr;
     this.address = formatHostPort(listener.addr.hostname, listener.addr.port);
     this.#server.on("connection", (socket: net.Socket) => this.#admit(socket));
@@ -99,6 +109,11 @@ export class Acceptor {
   /** Listens on `address` (the option `--addr` sets it) and accepts there as `options` say. */
   static async open(address: HostPort, options: AcceptorOptions): Promise<Acceptor> {
     return new Acceptor(await listenTcp(address, "--addr"), options);
+  }
+
+  /** The limits it holds to. */
+  get limits(): ConnectionLimits {
+    return this.#limits;
   }
 
   /** Connections currently open (past the handshake). */
@@ -110,7 +125,7 @@ export class Acceptor {
   async close(reason: string): Promise<void> {
     const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
     for (const connection of this.#open) connection.close(reason);
-    for (const socket of this.#sockets) socket.destroy();
+    for (const socket of [...this.#sockets, ...this.#refusing]) socket.destroy();
     await closed;
   }
 
@@ -131,11 +146,18 @@ export class Acceptor {
   #admit(socket: net.Socket): void {
     const host = plainHost(socket.remoteAddress ?? "?");
     const count = this.#perAddress.get(host) ?? 0;
-    const limits = this.#options.limits ??
-      { total: MAX_CONNECTIONS, perAddress: MAX_CONNECTIONS_PER_ADDRESS };
-    if (this.#sockets.size >= limits.total || count >= limits.perAddress) {
-      socket.destroy();
-      this.#refused(host, "too many connections", "limit");
+    const held = { open: this.#sockets.size, fromAddress: count, refusing: this.#refusing.size };
+    const admission = admit(held, this.#limits);
+    if (admission !== "serve") {
+      const reason = refusalReason(this.#limits, count >= this.#limits.perAddress);
+      this.#refused(host, reason, "limit");
+      if (admission === "drop") {
+        socket.destroy();
+        return;
+      }
+      socket.on("error", () => {});
+      this.#refusing.add(socket);
+      refuseSecure(socket, reason).finally(() => this.#refusing.delete(socket));
       return;
     }
     this.#sockets.add(socket);

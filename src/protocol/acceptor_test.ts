@@ -4,6 +4,7 @@ import { createLogger } from "../log.ts";
 import { testCredentials } from "../test_credentials.ts";
 import { Acceptor, listenTcp } from "./acceptor.ts";
 import { dial } from "./dial.ts";
+import { RefusedError } from "./secure_channel.ts";
 
 Deno.test("an address in use is refused with advice that names the port", async () => {
   const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -58,7 +59,7 @@ Deno.test("the acceptor serves handshaken connections and logs why others were c
   await acceptor.close("done");
 });
 
-Deno.test("connections past the per-address limit are closed at once and logged once", async () => {
+Deno.test("silent connections past the per-address limit are closed soon and logged once", async () => {
   const lines: string[] = [];
   const acceptor = new Acceptor(await listenTcp({ host: "127.0.0.1", port: 0 }, "--addr"), {
     role: "server",
@@ -77,13 +78,53 @@ Deno.test("connections past the per-address limit are closed at once and logged 
     const closed = await Promise.all(sockets.map((socket) =>
       Promise.race([
         new Promise<boolean>((resolve) => socket.once("close", () => resolve(true))),
-        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 1_000)),
+        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 3_000)),
       ])
     ));
     assert.equal(closed.filter((was) => was).length, 3, "the three past the limit are closed");
-    assert.equal(lines.filter((line) => /too many connections/.test(line)).length, 1);
+    assert.equal(lines.filter((line) => /too many connections from your/.test(line)).length, 1);
   } finally {
     for (const socket of sockets) socket.destroy();
     await acceptor.close("done");
   }
+});
+
+Deno.test("a dialer past the limit is told why, and the listener keeps serving", async () => {
+  const acceptor = new Acceptor(await listenTcp({ host: "127.0.0.1", port: 0 }, "--addr"), {
+    role: "server",
+    accept: ["peer"],
+    credentials: await testCredentials(),
+    log: createLogger("t", { sink: () => {} }),
+    onConnection: (connection) => connection.run(() => Promise.resolve()),
+    limits: { total: 1, perAddress: 10 },
+  });
+  const target = { host: "127.0.0.1", port: acceptor.addr.port };
+  const options = {
+    role: "peer" as const,
+    accept: ["server" as const],
+    credentials: await testCredentials(),
+  };
+  const first = await dial(target, options);
+  try {
+    await assert.rejects(
+      dial(target, options),
+      (error: Error) => {
+        assert.ok(error instanceof RefusedError, String(error));
+        assert.match(
+          error.message,
+          /refused the connection: .*limit of 1 connections.*--max-connections/,
+        );
+        return true;
+      },
+    );
+  } finally {
+    first.close();
+  }
+  const deadline = Date.now() + 5_000;
+  while (acceptor.connections > 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  const again = await dial(target, options);
+  again.close();
+  await acceptor.close("done");
 });

@@ -73,6 +73,20 @@ export class UnreachableError extends Error {
   }
 }
 
+/** A listener turned the connection away (at its connection limit), saying why. */
+export class RefusedError extends Error {
+  /** Creates the error naming the address and the listener's reason. */
+  constructor(address: string, reason: string) {
+    super(`${address} refused the connection: ${reason}`);
+    this.name = "RefusedError";
+  }
+}
+
+/** Longest refusal reason read or sent, in bytes. */
+const MAX_REASON_BYTES = 1024;
+/** Time a refused newcomer has to send its preamble and read the refusal. */
+const REFUSAL_MS = 2_000;
+
 /** Encodes the preamble of protocol `version`. */
 export function encodePreamble(version: number = PROTOCOL_VERSION): Uint8Array {
   const bytes = new Uint8Array(PREAMBLE_BYTES);
@@ -256,12 +270,55 @@ async function readListenerOpening(conn: Deno.TcpConn, address: string): Promise
   if (problem) throw new ProtocolError(problem.replace("the other side", address));
   await readExactly(conn, head.subarray(PREAMBLE_BYTES), address);
   const length = new DataView(head.buffer).getUint16(PREAMBLE_BYTES);
-  if (length === 0 || length > MAX_CERTIFICATE_BYTES) {
+  if (length === 0) throw new RefusedError(address, await readReason(conn, address));
+  if (length > MAX_CERTIFICATE_BYTES) {
     throw new ProtocolError(`${address} sent a certificate of ${length} bytes`);
   }
   const certificate = new Uint8Array(length);
   await readExactly(conn, certificate, address);
   return certificate;
+}
+
+/** The reason that follows a refusal: a 2-byte length, then UTF-8. */
+async function readReason(conn: Deno.TcpConn, address: string): Promise<string> {
+  const head = new Uint8Array(2);
+  await readExactly(conn, head, address);
+  const length = Math.min(new DataView(head.buffer).getUint16(0), MAX_REASON_BYTES);
+  const text = new Uint8Array(length);
+  await readExactly(conn, text, address);
+  return new TextDecoder().decode(text);
+}
+
+/**
+ * Turns away a newcomer on `raw`: reads its preamble, answers a p2pft
+ * dialer of our version with our preamble, a certificate length of 0 and
+ * then `reason` (a 2-byte length, then UTF-8), which it reports as
+ * {@linkcode RefusedError}, and closes. Anything else is just closed. Takes
+ * at most a couple of seconds; never throws.
+ */
+export async function refuseSecure(raw: net.Socket, reason: string): Promise<void> {
+  const text = new TextEncoder().encode(reason).subarray(0, MAX_REASON_BYTES);
+  const grace = setTimeout(() => raw.destroy(), REFUSAL_MS);
+  try {
+    const opening = await readOpening(raw);
+    if (opening.kind !== "p2pft" || openingProblem(opening)) return;
+    const answer = new Uint8Array(PREAMBLE_BYTES + CERTIFICATE_LENGTH_BYTES + 2 + text.length);
+    answer.set(encodePreamble());
+    new DataView(answer.buffer).setUint16(PREAMBLE_BYTES + CERTIFICATE_LENGTH_BYTES, text.length);
+    answer.set(text, PREAMBLE_BYTES + CERTIFICATE_LENGTH_BYTES + 2);
+    await new Promise<void>((resolve) => raw.end(answer, () => resolve()));
+    // Wait for the dialer to close first, so the refusal is not lost to a reset.
+    if (raw.destroyed) return;
+    await new Promise<void>((resolve) => {
+      raw.once("close", () => resolve());
+      raw.resume();
+    });
+  } catch {
+    // Gone before it could be told: nothing more to do.
+  } finally {
+    clearTimeout(grace);
+    raw.destroy();
+  }
 }
 
 async function readExactly(conn: Deno.TcpConn, target: Uint8Array, address: string): Promise<void> {
@@ -301,6 +358,7 @@ function readOpening(socket: net.Socket): Promise<Opening> {
     const done = (error?: Error, opening?: Opening) => {
       socket.off("data", onData);
       socket.off("end", onEnd);
+      socket.off("close", onEnd);
       socket.off("error", done);
       socket.pause();
       if (error) reject(error);
@@ -308,6 +366,7 @@ function readOpening(socket: net.Socket): Promise<Opening> {
     };
     socket.on("data", onData);
     socket.once("end", onEnd);
+    socket.once("close", onEnd);
     socket.once("error", done);
     socket.resume();
   });

@@ -19,6 +19,7 @@ import {
 import { errorMessage, type Logger, silentLogger } from "../log.ts";
 import { formatHostPort } from "../protocol/channel.ts";
 import { Acceptor } from "../protocol/acceptor.ts";
+import type { ConnectionLimits } from "../protocol/admission.ts";
 import type { Credentials } from "../protocol/dial.ts";
 import type { Connection } from "../protocol/connection.ts";
 import { ProtocolError } from "../protocol/frame.ts";
@@ -60,6 +61,8 @@ export interface ServerOptions {
   credentials: Credentials;
   /** Silence after which a peer is dropped; default 15 s. */
   peerTimeoutMs?: number;
+  /** Connections held at once, in all and per address; default: see admission.ts. */
+  limits?: Partial<ConnectionLimits>;
   /** Requests one connection may send; default `MAX_REQUESTS_PER_SECOND`, burst `MAX_REQUEST_BURST`. */
   requestRate?: RequestRateLimits;
   /**
@@ -122,6 +125,8 @@ export class CentralServer {
     this.#sweeper = setInterval(() => this.#sweep(), PEER_SWEEP_INTERVAL_MS);
     this.address = this.#acceptor.address;
     this.port = this.#acceptor.addr.port;
+    const { total, perAddress } = acceptor.limits;
+    this.#log.info(`holding at most ${total} connections, ${perAddress} from one address`);
   }
 
   /** Starts listening. Throws a clear error when the address is taken. */
@@ -133,6 +138,7 @@ export class CentralServer {
       guests: true,
       credentials: options.credentials,
       log: options.log ?? silentLogger(),
+      limits: options.limits,
       onConnection: (connection) => server!.#serve(connection),
     });
     let relay: Relay | undefined;

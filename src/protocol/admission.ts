@@ -1,0 +1,90 @@
+/**
+ * Who a listener lets in, decided without I/O so the rule is tested alone.
+ * A listener holds at most its connection limit (by default the process's
+ * descriptor limit less a reserve); past it a newcomer is refused with a
+ * message that says so (see `refuseSecure` in secure_channel.ts), as long as
+ * few refusals are under way; past those it is dropped at once, so that a
+ * flood costs neither descriptors nor memory.
+ *
+ * Failed `accept` calls themselves (EMFILE when the descriptors run out
+ * anyway) never reach this code: the runtime's `node:net` listener retries
+ * them after a delay that doubles from 5 ms to 1 s, so they cannot spin.
+ *
+ * @module
+ */
+
+import { MAX_CONNECTIONS, MAX_CONNECTIONS_PER_ADDRESS } from "../constants.ts";
+
+/** Descriptors kept free below the process limit: refusals, files, the relay, the runtime. */
+export const DESCRIPTOR_RESERVE = 512;
+/** Refusals under way at once; newcomers past them are dropped without a word. */
+export const MAX_REFUSING = 256;
+/** Fewest connections a limit derived from the descriptor limit allows. */
+const MIN_DERIVED_LIMIT = 64;
+
+/** Connections a listener holds at once, in all and from one address. */
+export interface ConnectionLimits {
+  total: number;
+  perAddress: number;
+}
+
+/** What happens to a newcomer: served, refused with a message, or dropped at once. */
+export type Admission = "serve" | "refuse" | "drop";
+
+/** What a listener holds when a newcomer arrives. */
+export interface Occupancy {
+  /** Connections it serves (handshaking or past it). */
+  open: number;
+  /** Of those, from the newcomer's address. */
+  fromAddress: number;
+  /** Refusals under way. */
+  refusing: number;
+}
+
+/** What to do with a newcomer, given what the listener holds and its limits. */
+export function admit(held: Occupancy, limits: ConnectionLimits): Admission {
+  if (held.open < limits.total && held.fromAddress < limits.perAddress) return "serve";
+  return held.refusing < MAX_REFUSING ? "refuse" : "drop";
+}
+
+/**
+ * The soft limit on open files, from the text of `/proc/self/limits`;
+ * undefined when it is missing or unlimited.
+ */
+export function parseDescriptorLimit(limits: string): number | undefined {
+  const match = /^Max open files\s+(\d+|unlimited)/m.exec(limits);
+  if (!match || match[1] === "unlimited") return undefined;
+  return Number(match[1]);
+}
+
+/**
+ * The default connection limits: in all, the descriptor limit less
+ * {@linkcode DESCRIPTOR_RESERVE} (`MAX_CONNECTIONS` when it is unknown), per
+ * address `MAX_CONNECTIONS_PER_ADDRESS` (or the total, if lower).
+ */
+export function defaultLimits(descriptors: number | undefined): ConnectionLimits {
+  const total = descriptors === undefined
+    ? MAX_CONNECTIONS
+    : Math.max(MIN_DERIVED_LIMIT, descriptors - DESCRIPTOR_RESERVE);
+  return { total, perAddress: Math.min(total, MAX_CONNECTIONS_PER_ADDRESS) };
+}
+
+/** This process's default limits (see {@linkcode defaultLimits}). */
+export function processLimits(): ConnectionLimits {
+  let text = "";
+  try {
+    text = Deno.readTextFileSync("/proc/self/limits");
+  } catch {
+    // Not Linux, or no /proc: the fixed default.
+  }
+  return defaultLimits(parseDescriptorLimit(text));
+}
+
+/** The refusal sent to a newcomer past the limit: what happened and what to do. */
+export function refusalReason(limits: ConnectionLimits, fromAddress: boolean): string {
+  return fromAddress
+    ? `too many connections from your address (the limit is ${limits.perAddress}): ` +
+      `close some, or ask the operator to raise --max-per-address`
+    : `the server holds its limit of ${limits.total} connections: try again later, or ask ` +
+      `the operator to raise --max-connections`;
+}

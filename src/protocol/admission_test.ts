@@ -1,0 +1,43 @@
+import assert from "node:assert/strict";
+import { MAX_CONNECTIONS, MAX_CONNECTIONS_PER_ADDRESS } from "../constants.ts";
+import {
+  admit,
+  defaultLimits,
+  DESCRIPTOR_RESERVE,
+  MAX_REFUSING,
+  parseDescriptorLimit,
+  refusalReason,
+} from "./admission.ts";
+
+const LIMITS = { total: 10, perAddress: 3 };
+
+Deno.test("newcomers are served under the limits, refused past them, dropped past the refusals", () => {
+  assert.equal(admit({ open: 9, fromAddress: 2, refusing: 0 }, LIMITS), "serve");
+  assert.equal(admit({ open: 10, fromAddress: 0, refusing: 0 }, LIMITS), "refuse");
+  assert.equal(admit({ open: 4, fromAddress: 3, refusing: 0 }, LIMITS), "refuse");
+  assert.equal(admit({ open: 10, fromAddress: 0, refusing: MAX_REFUSING - 1 }, LIMITS), "refuse");
+  assert.equal(admit({ open: 10, fromAddress: 0, refusing: MAX_REFUSING }, LIMITS), "drop");
+});
+
+Deno.test("the descriptor limit is read from /proc/self/limits", () => {
+  const text = "Limit                     Soft Limit           Hard Limit           Units     \n" +
+    "Max cpu time              unlimited            unlimited            seconds   \n" +
+    "Max open files            20000                20000                files     \n";
+  assert.equal(parseDescriptorLimit(text), 20_000);
+  assert.equal(parseDescriptorLimit(text.replace("20000  ", "unlimited")), undefined);
+  assert.equal(parseDescriptorLimit(""), undefined);
+});
+
+Deno.test("the default limit keeps a reserve under the descriptor limit", () => {
+  assert.deepEqual(defaultLimits(20_000), {
+    total: 20_000 - DESCRIPTOR_RESERVE,
+    perAddress: MAX_CONNECTIONS_PER_ADDRESS,
+  });
+  assert.deepEqual(defaultLimits(undefined).total, MAX_CONNECTIONS);
+  assert.deepEqual(defaultLimits(100), { total: 64, perAddress: 64 });
+});
+
+Deno.test("a refusal names the limit and the flag that raises it", () => {
+  assert.match(refusalReason(LIMITS, false), /limit of 10 connections: .*--max-connections/);
+  assert.match(refusalReason(LIMITS, true), /limit is 3\): .*--max-per-address/);
+});
