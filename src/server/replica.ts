@@ -28,8 +28,8 @@ import type { Manifest } from "../protocol/messages.ts";
 import { Bitfield } from "../storage/bitfield.ts";
 import type { IndexChange, IndexStore } from "./index_store.ts";
 import { type RedisClient, RedisLink } from "./redis_link.ts";
+import { readPeers, scanPeerIds } from "./replica_load.ts";
 import {
-  parsePeerRecord,
   parseReplicaMessage,
   type PeerRecord,
   type ReplicaKeys,
@@ -44,9 +44,6 @@ const REFRESH_INTERVAL_MS = MS_PER_SECOND;
 
 /** How long a manifest stays in Redis after a holder's replica last refreshed it. */
 const MANIFEST_TTL_MS = 10 * 60 * MS_PER_SECOND;
-
-/** Peer records read from Redis per round trip when loading. */
-const LOAD_BATCH = 500;
 
 /** Options of {@linkcode Replica.start}. */
 export interface ReplicaOptions {
@@ -299,69 +296,31 @@ export class Replica {
 
   /**
    * Reads every peer record in Redis and applies those of other replicas
-   * (with their shares) to the store; records left by an earlier life of
-   * this replica's peers are deleted. Resolves to the peers applied.
+   * (with their shares) to the store. Resolves to the peers applied.
    */
   async #load(): Promise<number> {
     let applied = 0;
-    const client = this.#redis.client;
-    for await (const keys of client.scanIterator({ MATCH: this.#keys.peerPattern, COUNT: 1_000 })) {
-      for (let start = 0; start < keys.length; start += LOAD_BATCH) {
-        const peerIds = keys.slice(start, start + LOAD_BATCH).map((key) =>
-          this.#keys.peerIdOf(key)
-        );
-        applied += await this.#loadPeers(client, peerIds);
-      }
+    for await (const peerIds of scanPeerIds(this.#redis.client, this.#keys)) {
+      applied += await this.#loadPeers(peerIds);
     }
     return applied;
   }
 
-  /** Loads `peerIds` from Redis into the store; resolves to how many were applied. */
-  async #loadPeers(client: RedisClient, peerIds: string[]): Promise<number> {
-    const read = client.multi();
-    for (const peerId of peerIds) {
-      read.get(this.#keys.peer(peerId));
-      read.hGetAll(this.#keys.shares(peerId));
-    }
-    const replies = await read.execAsPipeline() as unknown[];
-    const peers: { peerId: string; record: PeerRecord; shares: Record<string, string> }[] = [];
-    for (const [i, peerId] of peerIds.entries()) {
-      const record = parsePeerRecord(replies[2 * i] as string | null);
-      if (!record || this.#local.has(peerId)) continue;
-      peers.push({ peerId, record, shares: (replies[2 * i + 1] ?? {}) as Record<string, string> });
-    }
-    const fileIds = [...new Set(peers.flatMap((peer) => Object.keys(peer.shares)))];
-    const manifests = new Map<string, Manifest>();
-    if (fileIds.length > 0) {
-      const texts = await client.mGet(fileIds.map((fileId) => this.#keys.manifest(fileId)));
-      for (const [i, text] of texts.entries()) {
-        if (typeof text === "string") manifests.set(fileIds[i], JSON.parse(text));
-      }
-    }
-    const now = Date.now();
-    for (const { peerId, record, shares } of peers) {
-      const { address, reachable } = record;
-      this.#store.apply({ type: "peerJoined", peerId, address, reachable, at: now });
-      for (const [fileId, chunks] of Object.entries(shares)) {
-        const manifest = manifests.get(fileId);
-        if (!manifest) continue;
-        this.#store.apply({
-          type: "shared",
-          peerId,
-          fileId,
-          manifest,
-          ...(chunks === "" ? {} : { chunks }),
-        });
-      }
-    }
-    return peers.length;
+  /** Loads `peerIds` (those not of this replica) from Redis into the store. */
+  async #loadPeers(peerIds: string[]): Promise<number> {
+    const read = await readPeers(this.#redis.client, this.#keys, {
+      peerIds: peerIds.filter((peerId) => !this.#local.has(peerId)),
+      now: Date.now(),
+    });
+    for (const change of read.changes) this.#store.apply(change);
+    return read.peers;
   }
 
   /** Loads one peer again from Redis, if it is there (a peer of another replica). */
   #reloadPeer(peerId: string): void {
     if (!this.#redis.up) return;
     this.#incoming = this.#incoming
-      .then(() => this.#loadPeers(this.#redis.client, [peerId]))
+      .then(() => this.#loadPeers([peerId]))
       .then(
         () => {},
         (error) => this.#log.debug(`cannot reload ${peerId}: ${errorMessage(error)}`),
