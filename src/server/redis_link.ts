@@ -49,6 +49,8 @@ export class RedisLink {
   #subscriber: RedisClient;
   #log: Logger;
   #up = true;
+  /** Set once open: a first connection that fails is the error of `open`, not a lost Redis. */
+  #opened = false;
   #closing = false;
 
   private constructor(
@@ -95,6 +97,7 @@ export class RedisLink {
       );
     }
     opened = true;
+    link.#opened = true;
     return link;
   }
 
@@ -124,14 +127,14 @@ export class RedisLink {
   }
 
   #down(error: Error): void {
-    if (this.#closing || !this.#up) {
+    if (this.#closing || !this.#opened || !this.#up) {
       this.#log.debug(`redis: ${error.message}`);
       return;
     }
     this.#up = false;
     this.#log.warn(
-      `lost Redis at ${this.url} (${error.message}): serving this replica's own peers and ` +
-        `what it knew of the others, without news from other replicas; reconnecting, and ` +
+      `lost Redis at ${this.url} (${error.message}): serving this replica's own peers (those ` +
+        `of other replicas are dropped once silent past the peer timeout); reconnecting, and ` +
         `resyncing once Redis is back`,
     );
   }

@@ -17,13 +17,16 @@ async function until(check: () => boolean, what: string, ms = 10_000): Promise<v
 
 Deno.test("a Redis that is not there is an error that says what to do", async () => {
   const url = `redis://127.0.0.1:${freePort()}`;
+  const lines: string[] = [];
+  const log = createLogger("redis", { level: "info", sink: (line) => lines.push(line) });
   await assert.rejects(
-    RedisLink.open(url, { channel: "c", onMessage: () => {} }),
+    RedisLink.open(url, { channel: "c", onMessage: () => {}, log }),
     (error) =>
       error instanceof RedisUnreachableError &&
       /cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+ .*start redis-server there, or give .*--redis redis:\/\/HOST:PORT/
         .test(error.message),
   );
+  assert.deepEqual(lines, [], "the error says it all; no line about a lost Redis");
 });
 
 Deno.test({

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import {
   P2pftProcess,
   peerArgs,
+  runP2pft,
   runPeer,
   startPeer,
   startServer,
@@ -21,7 +22,7 @@ import { CentralServer } from "../../src/server/server.ts";
 import { Bitfield } from "../../src/storage/bitfield.ts";
 import { computeFileId } from "../../src/storage/manifest.ts";
 import { testCredentials } from "../../src/test_credentials.ts";
-import { fileIds, startRogue, tempDir } from "../helpers/cluster.ts";
+import { fileIds, freePort, startRogue, tempDir } from "../helpers/cluster.ts";
 import { hasRedisServer, type RedisServer, startRedis } from "../helpers/redis.ts";
 
 const ignore = !hasRedisServer();
@@ -192,4 +193,12 @@ Deno.test({
       await stack.disposeAsync();
     }
   },
+});
+
+Deno.test("a server given a Redis that is not there exits and says what to do", async () => {
+  const url = `redis://127.0.0.1:${freePort()}`;
+  const result = await runP2pft(["server", "--addr", "127.0.0.1:0", "--redis", url]);
+  assert.equal(result.code, 1, result.stderr);
+  assert.match(result.stderr, /cannot reach Redis at .*start redis-server there/);
+  assert.doesNotMatch(result.stderr, /lost Redis/);
 });
