@@ -108,7 +108,7 @@ export class Replica {
     replica.#stopFeed = options.store.onChange((change, origin) => {
       if (origin === "local") replica.#onLocal(change);
     });
-    replica.#writeBack({ all: true });
+    replica.#adopt();
     const loaded = await replica.#load();
     replica.#log.info(
       `replica ${replica.id} on Redis at ${options.url}: ${loaded} peer(s) of other replicas loaded`,
@@ -220,6 +220,7 @@ export class Replica {
       case "have": {
         const chunks = this.#local.get(change.peerId)?.get(change.fileId);
         batch.hSet(keys.shares(change.peerId), change.fileId, chunks?.toBase64() ?? "");
+        batch.pExpire(keys.shares(change.peerId), ttl);
         return;
       }
       case "seen":
@@ -243,20 +244,53 @@ export class Replica {
     this.#seen.clear();
     const now = Date.now();
     const batch = this.#redis.client.multi();
+    /** Per peer, the replies that say whether its keys were still there. */
+    const checks: { peerId: string; replies: number[] }[] = [];
+    let replies = 0;
     for (const peerId of seen) {
+      const check = { peerId, replies: [replies] };
       batch.pExpire(this.#keys.peer(peerId), this.#timeoutMs);
       batch.pExpire(this.#keys.shares(peerId), this.#timeoutMs);
+      replies += 2;
       for (const fileId of this.#local.get(peerId)?.keys() ?? []) {
         const renewed = this.#manifestRenewed.get(fileId) ?? 0;
         if (now - renewed < MANIFEST_TTL_MS / 4) continue;
         batch.pExpire(this.#keys.manifest(fileId), MANIFEST_TTL_MS);
         this.#manifestRenewed.set(fileId, now);
+        check.replies.push(replies++);
       }
+      checks.push(check);
     }
     batch.publish(this.#keys.channel, JSON.stringify({ from: this.id, seen }));
-    await batch.execAsPipeline().catch((error) => {
+    try {
+      const results = await batch.execAsPipeline() as unknown[];
+      // Keys gone while their peer lives (Redis restarted or lost them): written again.
+      for (const { peerId, replies } of checks) {
+        if (replies.some((index) => results[index] === 0)) this.#rewrite(peerId);
+      }
+    } catch (error) {
       this.#log.debug(`peers not refreshed in Redis: ${errorMessage(error)}`);
-    });
+    }
+  }
+
+  /** Queues local peer `peerId` and its files, as the store has them, for writing again. */
+  #rewrite(peerId: string): void {
+    const holdings = this.#local.get(peerId);
+    const address = this.#store.addressOf(peerId);
+    if (!holdings || address === undefined) return;
+    const reachable = this.#store.reachable(peerId) ?? false;
+    this.#outbox.push({ type: "peerJoined", peerId, address, reachable, at: Date.now() });
+    for (const [fileId, chunks] of holdings) {
+      const { manifest } = this.#store.lookup(fileId);
+      this.#outbox.push({
+        type: "shared",
+        peerId,
+        fileId,
+        manifest,
+        ...(chunks ? { chunks: chunks.toBase64() } : {}),
+      });
+    }
+    this.#flushing ??= Promise.resolve().then(() => this.#flush());
   }
 
   /** Queues a message of the channel; those of this replica are ignored. */
@@ -328,20 +362,16 @@ export class Replica {
   }
 
   /**
-   * Queues this replica's peers and their files for writing and publishing:
-   * every peer that joined the store here (`all`, at start: those that
-   * registered before the replica was attached are taken as this
-   * replica's), or only those known as this replica's.
+   * At start: the peers that registered before the replica was attached
+   * are this replica's; they are written and published.
    */
-  #writeBack(options: { all: boolean }): void {
+  #adopt(): void {
     for (const change of this.#store.snapshot({ now: Date.now() })) {
-      if (options.all && change.type === "peerJoined") this.#local.set(change.peerId, new Map());
-      const holdings = this.#local.get(change.peerId);
-      if (!holdings) continue;
-      if (options.all && change.type === "shared") holdings.set(change.fileId, heldChunks(change));
-      this.#outbox.push(change);
+      if (change.type === "peerJoined") this.#local.set(change.peerId, new Map());
+      if (change.type !== "shared") continue;
+      this.#local.get(change.peerId)?.set(change.fileId, heldChunks(change));
     }
-    this.#flushing ??= Promise.resolve().then(() => this.#flush());
+    for (const peerId of this.#local.keys()) this.#rewrite(peerId);
   }
 
   /**
@@ -349,7 +379,7 @@ export class Replica {
    * written back and announced, then the others loaded again.
    */
   #resync(): void {
-    this.#writeBack({ all: false });
+    for (const peerId of this.#local.keys()) this.#rewrite(peerId);
     this.#incoming = this.#incoming
       .then(() => this.#flushing)
       .then(() => this.#load())

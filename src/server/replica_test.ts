@@ -104,3 +104,35 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "a peer whose record Redis lost is written again at its next refresh",
+  ignore,
+  async fn() {
+    await using redis = await startRedis();
+    await using a = await replicaOn(redis);
+    a.store.join("p1", { address: "10.0.0.1:1", reachable: true, now: Date.now() });
+    a.store.share("p1", { fileId: FILE, manifest });
+    const client = createClient({ url: redis.url });
+    await client.connect();
+    try {
+      for (let tries = 0; (await client.keys("p2pft:peer:*")).length === 0; tries++) {
+        assert.ok(tries < 100, "the peer written");
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await client.flushAll();
+      a.store.seen("p1", Date.now());
+      for (let tries = 0; (await redisKeys(redis)).length < 3; tries++) {
+        assert.ok(tries < 200, `written again: ${await redisKeys(redis)}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      assert.deepEqual(await redisKeys(redis), [
+        `p2pft:manifest:${FILE}`,
+        "p2pft:peer:p1",
+        "p2pft:shares:p1",
+      ]);
+    } finally {
+      client.destroy();
+    }
+  },
+});
