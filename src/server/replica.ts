@@ -12,12 +12,9 @@
  *   connected to any replica);
  * - loads the current state from Redis when it starts.
  *
- * The peers of a replica that dies expire: their records in Redis when
- * their time-to-live runs out, and in the other replicas' stores when no
- * batch says they were heard from. When Redis is away a replica keeps
- * serving what it holds (its own peers, what it knew of the others), logs
- * it once, and once Redis is back writes its own peers back and loads the
- * others again.
+ * The peers of a replica that dies expire, in Redis and in the other
+ * replicas' stores. While Redis is away a replica serves its own peers;
+ * once Redis is back it writes them back and loads the others again.
  *
  * @module
  */
@@ -41,6 +38,9 @@ export const DEFAULT_REDIS_PREFIX = "p2pft:";
 
 /** How often the peers heard from are refreshed in Redis and announced. */
 const REFRESH_INTERVAL_MS = MS_PER_SECOND;
+
+/** Most changes written and published in one round trip. */
+const FLUSH_BATCH = 500;
 
 /** How long a manifest stays in Redis after a holder's replica last refreshed it. */
 const MANIFEST_TTL_MS = 10 * 60 * MS_PER_SECOND;
@@ -121,17 +121,10 @@ export class Replica {
   async close(): Promise<void> {
     clearInterval(this.#refresher);
     this.#stopFeed();
-    await this.#flushing;
-    if (this.#redis.up && this.#local.size > 0) {
-      const batch = this.#redis.client.multi();
-      const changes: IndexChange[] = [];
-      for (const peerId of this.#local.keys()) {
-        batch.del([this.#keys.peer(peerId), this.#keys.shares(peerId)]);
-        changes.push({ type: "peerLeft", peerId, reason: "left" });
-      }
-      batch.publish(this.#keys.channel, JSON.stringify({ from: this.id, changes }));
-      await batch.execAsPipeline().catch(() => {});
+    for (const peerId of this.#local.keys()) {
+      this.#queue({ type: "peerLeft", peerId, reason: "left" });
     }
+    while (this.#flushing) await this.#flushing;
     await this.#redis.close();
   }
 
@@ -170,13 +163,22 @@ export class Replica {
         break;
       }
     }
+    this.#queue(change);
+  }
+
+  /** Queues `change` for writing and publishing soon. */
+  #queue(change: IndexChange): void {
     this.#outbox.push(change);
     this.#flushing ??= Promise.resolve().then(() => this.#flush());
   }
 
-  /** Writes the outbox to Redis and publishes it, in one round trip. */
+  /**
+   * Writes the outbox to Redis and publishes it, up to
+   * {@linkcode FLUSH_BATCH} changes a round trip (a message stays well
+   * under what Redis lets a subscriber fall behind by).
+   */
   async #flush(): Promise<void> {
-    const changes = this.#outbox.splice(0);
+    const changes = this.#outbox.splice(0, FLUSH_BATCH);
     try {
       if (!this.#redis.up) return;
       const batch = this.#redis.client.multi();
@@ -279,10 +281,10 @@ export class Replica {
     const address = this.#store.addressOf(peerId);
     if (!holdings || address === undefined) return;
     const reachable = this.#store.reachable(peerId) ?? false;
-    this.#outbox.push({ type: "peerJoined", peerId, address, reachable, at: Date.now() });
+    this.#queue({ type: "peerJoined", peerId, address, reachable, at: Date.now() });
     for (const [fileId, chunks] of holdings) {
       const { manifest } = this.#store.lookup(fileId);
-      this.#outbox.push({
+      this.#queue({
         type: "shared",
         peerId,
         fileId,
@@ -290,7 +292,6 @@ export class Replica {
         ...(chunks ? { chunks: chunks.toBase64() } : {}),
       });
     }
-    this.#flushing ??= Promise.resolve().then(() => this.#flush());
   }
 
   /** Queues a message of the channel; those of this replica are ignored. */
