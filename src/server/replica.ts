@@ -39,7 +39,7 @@ export const DEFAULT_REDIS_PREFIX = "p2pft:";
 /** How often the peers heard from are refreshed in Redis and announced. */
 const REFRESH_INTERVAL_MS = MS_PER_SECOND;
 
-/** Most changes written and published in one round trip. */
+/** Most changes written and published in one round trip (one message stays small). */
 const FLUSH_BATCH = 500;
 
 /** How long a manifest stays in Redis after a holder's replica last refreshed it. */
@@ -172,17 +172,15 @@ export class Replica {
     this.#flushing ??= Promise.resolve().then(() => this.#flush());
   }
 
-  /**
-   * Writes the outbox to Redis and publishes it, up to
-   * {@linkcode FLUSH_BATCH} changes a round trip (a message stays well
-   * under what Redis lets a subscriber fall behind by).
-   */
+  /** Writes the outbox to Redis and publishes it, {@linkcode FLUSH_BATCH} changes a round trip. */
   async #flush(): Promise<void> {
     const changes = this.#outbox.splice(0, FLUSH_BATCH);
     try {
       if (!this.#redis.up) return;
       const batch = this.#redis.client.multi();
-      for (const change of changes) this.#write(batch, change);
+      const touched = new Set<string>();
+      for (const change of changes) this.#write(batch, change, touched);
+      for (const key of touched) batch.pExpire(key, this.#timeoutMs);
       batch.publish(this.#keys.channel, JSON.stringify({ from: this.id, changes }));
       await batch.execAsPipeline();
     } catch (error) {
@@ -193,8 +191,8 @@ export class Replica {
     }
   }
 
-  /** Adds the writes of `change` to `batch`. */
-  #write(batch: Batch, change: IndexChange): void {
+  /** Adds the writes of `change` to `batch`; the shares keys it writes to `touched`. */
+  #write(batch: Batch, change: IndexChange, touched: Set<string>): void {
     const keys = this.#keys;
     const ttl = this.#timeoutMs;
     switch (change.type) {
@@ -214,7 +212,7 @@ export class Replica {
       case "shared":
         this.#writeManifest(batch, change.fileId, change.manifest);
         batch.hSet(keys.shares(change.peerId), change.fileId, change.chunks ?? "");
-        batch.pExpire(keys.shares(change.peerId), ttl);
+        touched.add(keys.shares(change.peerId));
         return;
       case "unshared":
         batch.hDel(keys.shares(change.peerId), change.fileId);
@@ -222,7 +220,7 @@ export class Replica {
       case "have": {
         const chunks = this.#local.get(change.peerId)?.get(change.fileId);
         batch.hSet(keys.shares(change.peerId), change.fileId, chunks?.toBase64() ?? "");
-        batch.pExpire(keys.shares(change.peerId), ttl);
+        touched.add(keys.shares(change.peerId));
         return;
       }
       case "seen":
@@ -230,7 +228,10 @@ export class Replica {
     }
   }
 
+  /** Writes a manifest unless it was written or renewed lately. */
   #writeManifest(batch: Batch, fileId: string, manifest: Manifest): void {
+    const renewed = this.#manifestRenewed.get(fileId);
+    if (renewed !== undefined && Date.now() - renewed < MANIFEST_TTL_MS / 4) return;
     batch.set(this.#keys.manifest(fileId), JSON.stringify(manifest), { PX: MANIFEST_TTL_MS });
     this.#manifestRenewed.set(fileId, Date.now());
   }
@@ -280,6 +281,7 @@ export class Replica {
     const holdings = this.#local.get(peerId);
     const address = this.#store.addressOf(peerId);
     if (!holdings || address === undefined) return;
+    for (const fileId of holdings.keys()) this.#manifestRenewed.delete(fileId);
     const reachable = this.#store.reachable(peerId) ?? false;
     this.#queue({ type: "peerJoined", peerId, address, reachable, at: Date.now() });
     for (const [fileId, chunks] of holdings) {
@@ -362,10 +364,7 @@ export class Replica {
       );
   }
 
-  /**
-   * At start: the peers that registered before the replica was attached
-   * are this replica's; they are written and published.
-   */
+  /** At start: peers that registered before the replica was attached are its own too. */
   #adopt(): void {
     for (const change of this.#store.snapshot({ now: Date.now() })) {
       if (change.type === "peerJoined") this.#local.set(change.peerId, new Map());
