@@ -29,6 +29,10 @@
  *   `tar c | nc` into `tar x` over loopback, and a folder of eight
  *   `--folder-part` files (128 MiB) against one file of their total size
  *   (see bench_folder.ts).
+ * - `index`: one server holding `--index-peers` (2,000) simulated peers
+ *   over the real protocol: registration rate, RSS per peer, lookup and
+ *   `sources` latency at 200 a second, a day of heartbeats, everyone
+ *   leaving at once (see bench_index.ts).
  *
  * Run `deno task bench --help` for the options.
  *
@@ -73,6 +77,7 @@ import { MICROSECONDS_PER_MS } from "../src/constants.ts";
 import { folder, FOLDER_PARTS } from "./bench_folder.ts";
 import { shaped } from "./bench_shaped.ts";
 import { relay } from "./bench_relay.ts";
+import { indexScenario } from "./bench_index.ts";
 import { deleteOwnNamespaces } from "./netns.ts";
 import { parseRate } from "./bench_shaped_plan.ts";
 import {
@@ -109,6 +114,13 @@ const DEFAULT_FOLDER_PART = "128M";
 const QUICK_FOLDER_FILES = 1_000;
 const QUICK_FOLDER_PART = "16M";
 const SWARM_DOWNLOADERS = 4;
+const DEFAULT_INDEX_PEERS = 2_000;
+const QUICK_INDEX_PEERS = 500;
+const DEFAULT_INDEX_SECONDS = 20;
+const QUICK_INDEX_SECONDS = 5;
+const INDEX_RATE = 200;
+/** Peers that send a day of heartbeats in the index scenario, at most. */
+const INDEX_DAY_PEERS = 100;
 /** Rounds of each measurement; figures are the best round, spreads are printed. */
 const DEFAULT_RUNS = 3;
 const QUICK_RUNS = 1;
@@ -135,7 +147,7 @@ const INTERRUPTED_EXIT_CODE = 130;
 
 const USAGE = `usage: deno task bench [options]
 
-  --scenario single|swarm|shaped|relay|folder|all
+  --scenario single|swarm|shaped|relay|folder|index|all
                                what to run (default all)
   --size SIZE                  file of the single-source case (default ${DEFAULT_SIZE})
   --swarm-size SIZE            file of the swarm and relay cases (default ${DEFAULT_SWARM_SIZE})
@@ -145,10 +157,15 @@ const USAGE = `usage: deno task bench [options]
   --folder-files N             small files of the folder case (default ${DEFAULT_FOLDER_FILES})
   --folder-part SIZE           each of the ${FOLDER_PARTS} files of the big folder, compared with one file
                                of ${FOLDER_PARTS}x that size (default ${DEFAULT_FOLDER_PART})
+  --index-peers N              simulated peers of the index case (default ${DEFAULT_INDEX_PEERS}; the
+                               server needs a descriptor for each, so at most the descriptor
+                               limit less 512)
+  --index-seconds N            seconds of lookups at ${INDEX_RATE}/s in the index case (default ${DEFAULT_INDEX_SECONDS})
   --runs N                     rounds of every measurement, interleaved; the table shows the
                                best, the summary lines the spread (default ${DEFAULT_RUNS})
   --quick                      small sizes (${QUICK_SIZE}, ${QUICK_SWARM_SIZE}, ${QUICK_FOLDER_FILES} files, ${FOLDER_PARTS} x ${QUICK_FOLDER_PART})
-                               and ${QUICK_RUNS} round, about a minute (shaped: ${QUICK_SHAPED_SIZE})
+                               and ${QUICK_RUNS} round, about a minute (shaped: ${QUICK_SHAPED_SIZE}; index:
+                               ${QUICK_INDEX_PEERS} peers, ${QUICK_INDEX_SECONDS} s)
   --disk-dir DIR               disk folder for the disk destination (default .bench/ in the repo)
   --keep                       keep the generated data and downloads
   --profile DIR                run the single-source peers with --cpu-prof into DIR and list
@@ -157,7 +174,7 @@ const USAGE = `usage: deno task bench [options]
 
 SIZE: a byte count or a number with K, M or G (binary units), e.g. 256M.`;
 
-const SCENARIOS = ["single", "swarm", "shaped", "relay", "folder", "all"] as const;
+const SCENARIOS = ["single", "swarm", "shaped", "relay", "folder", "index", "all"] as const;
 type Scenario = typeof SCENARIOS[number];
 
 interface Options {
@@ -169,6 +186,8 @@ interface Options {
   rate: number;
   folderFiles: number;
   folderPart: number;
+  indexPeers: number;
+  indexSeconds: number;
   diskDir: string;
   keep: boolean;
   profileDir: string | null;
@@ -186,6 +205,8 @@ function readOptions(): Options | null {
       rate: { type: "string", default: DEFAULT_RATE },
       "folder-files": { type: "string" },
       "folder-part": { type: "string" },
+      "index-peers": { type: "string" },
+      "index-seconds": { type: "string" },
       quick: { type: "boolean", default: false },
       "disk-dir": { type: "string", default: DEFAULT_DISK_DIR },
       keep: { type: "boolean", default: false },
@@ -198,7 +219,7 @@ function readOptions(): Options | null {
   const scenario = values.scenario;
   if (!SCENARIOS.includes(scenario as Scenario)) {
     throw new Error(
-      `--scenario must be single, swarm, shaped, relay, folder or all, not "${scenario}"`,
+      `--scenario must be single, swarm, shaped, relay, folder, index or all, not "${scenario}"`,
     );
   }
   const folderFiles = Number(
@@ -206,6 +227,17 @@ function readOptions(): Options | null {
   );
   if (!Number.isInteger(folderFiles) || folderFiles < 1) {
     throw new Error(`--folder-files must be a positive integer`);
+  }
+  const indexPeers = Number(
+    values["index-peers"] ?? (values.quick ? QUICK_INDEX_PEERS : DEFAULT_INDEX_PEERS),
+  );
+  const indexSeconds = Number(
+    values["index-seconds"] ?? (values.quick ? QUICK_INDEX_SECONDS : DEFAULT_INDEX_SECONDS),
+  );
+  for (const [flag, value] of [["index-peers", indexPeers], ["index-seconds", indexSeconds]]) {
+    if (!Number.isInteger(value) || (value as number) < 1) {
+      throw new Error(`--${flag} must be a positive integer`);
+    }
   }
   const runs = Number(values.runs ?? (values.quick ? QUICK_RUNS : DEFAULT_RUNS));
   if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a positive integer`);
@@ -224,6 +256,8 @@ function readOptions(): Options | null {
     folderPart: parseSize(
       values["folder-part"] ?? (values.quick ? QUICK_FOLDER_PART : DEFAULT_FOLDER_PART),
     ),
+    indexPeers,
+    indexSeconds,
     diskDir: values["disk-dir"],
     keep: values.keep,
     profileDir: values.profile ?? null,
@@ -742,6 +776,16 @@ async function main(): Promise<void> {
           files: options.folderFiles,
           partSize: options.folderPart,
           runs: options.runs,
+        }),
+      );
+    }
+    if (runs("index")) {
+      rows.push(
+        ...await indexScenario({
+          peers: options.indexPeers,
+          rate: INDEX_RATE,
+          seconds: options.indexSeconds,
+          dayPeers: Math.min(INDEX_DAY_PEERS, options.indexPeers),
         }),
       );
     }

@@ -107,6 +107,9 @@ export function leaveQuestion(running: number, dataDir: string | undefined): str
     "Press Ctrl-D again or y to leave, any other key to stay";
 }
 
+/** Most files of each kind (by ID, by name) the server sends for one completion. */
+const COMPLETION_LIMIT = 200;
+
 /** Completion candidates of the peer shell's arguments. */
 function peerCandidates(state: PeerShellState): ArgumentCandidates {
   return async (command, { arg, partial }) => {
@@ -114,8 +117,7 @@ function peerCandidates(state: PeerShellState): ArgumentCandidates {
     if (arg === "dir") return await pathCandidates(partial, { foldersOnly: true });
     if (arg === "item") return fileCandidates(state.peer.shared().map(ownSummary), partial);
     if (arg === "file") {
-      const files = await state.peer.networkFiles().then(
-        (listing) => listing.entries,
+      const files = await state.peer.matchingFiles(partial, COMPLETION_LIMIT).catch(
         () => [] as FileSummary[],
       );
       return fileCandidates(files, partial);

@@ -161,6 +161,38 @@ export class NetworkLookup {
     return (await this.#files()).listing;
   }
 
+  /**
+   * Files whose ID or name starts with `partial`, for completion: the
+   * server sends only those, one page of each (at most `limit`), instead of
+   * its whole list; the LAN's files are filtered here. A server too old to
+   * filter sends its first page, which the caller filters anyway.
+   */
+  async matchingFiles(partial: string, limit: number): Promise<FileSummary[]> {
+    const server = this.#server;
+    const ask = async (match: { idPrefix: string } | { namePrefix: string }) =>
+      server
+        ? parseMessage(
+          filesReplySchema,
+          await server.request({ t: "files", limit, ...match }),
+        ).files
+        : [];
+    const hex = /^[0-9a-f]+$/i.test(partial);
+    const [byName, byId, fromLan] = await Promise.all([
+      ask({ namePrefix: partial }),
+      hex ? ask({ idPrefix: partial }) : [],
+      this.#lan?.index("") ?? undefined,
+    ]);
+    const lower = partial.toLowerCase();
+    const lan = (fromLan?.files().files ?? []).filter((file) =>
+      file.name.startsWith(partial) || file.fileId.startsWith(lower)
+    );
+    const merged = new Map<string, FileSummary>();
+    for (const file of [...byName, ...byId, ...lan]) {
+      if (!merged.has(file.fileId)) merged.set(file.fileId, file);
+    }
+    return [...merged.values()];
+  }
+
   /** {@linkcode files}, and how many LAN peers answered (0 outside LAN mode). */
   async #files(): Promise<{ listing: Listing<FileSummary>; lanAnswered: number }> {
     const server = this.#server;

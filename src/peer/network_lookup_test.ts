@@ -279,3 +279,41 @@ Deno.test("entries that shift between pages are listed once", async () => {
   const fetched = await fetchListing((offset) => Promise.resolve(pages[offset / 2]), (e) => e);
   assert.deepEqual(fetched, { entries: ["a", "b", "c", "d"], cut: 0 });
 });
+
+Deno.test("completion asks the server only for files that match, by name and by ID, merged with the LAN's", async () => {
+  const asked: Record<string, unknown>[] = [];
+  const summary = (id: string, name: string) => ({
+    fileId: id,
+    name,
+    size: 4,
+    sources: 1,
+    seeders: 1,
+  });
+  const byName = summary("1".repeat(64), "abc.txt");
+  const byId = summary("abc" + "2".repeat(61), "other.txt");
+  const network = new NetworkLookup({
+    server: {
+      request: (message) => {
+        asked.push(message);
+        const files = "namePrefix" in message ? [byName] : [byId, byName];
+        return Promise.resolve({ files, total: files.length });
+      },
+    },
+    lan: lan([lanSource]),
+    discoverTimeoutMs: 1_000,
+  });
+  const files = await network.matchingFiles("abc", 20);
+  assert.deepEqual(asked, [
+    { t: "files", limit: 20, namePrefix: "abc" },
+    { t: "files", limit: 20, idPrefix: "abc" },
+  ]);
+  assert.deepEqual(files.map((file) => file.name), ["abc.txt", "other.txt"], "each file once");
+  asked.length = 0;
+  const lanOnly = await network.matchingFiles("a.b", 20);
+  assert.deepEqual(
+    asked,
+    [{ t: "files", limit: 20, namePrefix: "a.b" }],
+    "no ID search for a name",
+  );
+  assert.ok(lanOnly.some((file) => file.name === "a.bin"), "the LAN's matching files join in");
+});

@@ -354,6 +354,14 @@ export class PeerNode {
     return this.#network.files();
   }
 
+  /**
+   * The network's files whose ID or name starts with `partial`, at most
+   * about `limit` of each kind: what completion offers, without the whole list.
+   */
+  matchingFiles(partial: string, limit: number): Promise<FileSummary[]> {
+    return this.#network.matchingFiles(partial, limit);
+  }
+
   /** Every peer the server knows, and the LAN peers seen; `cut` as in {@linkcode networkFiles}. */
   networkPeers(): Promise<Listing<PeerSummary>> {
     return this.#network.peers();

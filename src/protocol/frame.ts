@@ -38,7 +38,7 @@ export const DATA_HEADER_BYTES = FRAME_HEADER_BYTES + REQUEST_ID_BYTES;
  * server holds one per peer). A larger frame is read into storage of its own
  * that grows with the bytes that arrive and is let go once the frame is read.
  */
-export const READ_BUFFER_BYTES = 4 * 1024;
+export const READ_BUFFER_BYTES = 1024;
 
 /** Thrown when the other side breaks the framing rules; the connection must close. */
 export class ProtocolError extends Error {

@@ -211,7 +211,18 @@ export const peerToServerSchema = z.discriminatedUnion("t", [
   z.object({ t: z.literal("have"), fileId: fileIdSchema, chunks: z.array(id) }),
   z.object({ t: z.literal("lookup"), id, query: text }),
   z.object({ t: z.literal("sources"), id, fileId: fileIdSchema }),
-  z.object({ t: z.literal("files"), id, ...page }),
+  /**
+   * A page of the file list: all files by name, or (for completion) only
+   * those whose ID starts with `idPrefix`, by ID, or whose name starts
+   * with `namePrefix`, by name; `total` counts the files matched.
+   */
+  z.object({
+    t: z.literal("files"),
+    id,
+    ...page,
+    idPrefix: text.optional(),
+    namePrefix: text.optional(),
+  }),
   z.object({ t: z.literal("peers"), id, ...page }),
   z.object({ t: z.literal("heartbeat") }),
   z.object({ t: z.literal("bye") }),

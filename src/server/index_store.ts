@@ -50,7 +50,7 @@ import type {
   SourcesResult,
 } from "../protocol/messages.ts";
 import { Bitfield } from "../storage/bitfield.ts";
-import { FileIndex, type IndexStats, type Page } from "../storage/file_index.ts";
+import { FileIndex, type FileMatch, type IndexStats, type Page } from "../storage/file_index.ts";
 import type { Random } from "../storage/random_bag.ts";
 import { Deadlines } from "./deadlines.ts";
 
@@ -244,9 +244,9 @@ export class IndexStore {
     return this.#index.downloaders(fileId, except);
   }
 
-  /** A page of the files, by name, and their total. */
-  files(page?: Page): { files: FileSummary[]; total: number } {
-    return this.#index.files(page);
+  /** A page of the files `match` takes (all, by name, by default), and their total. */
+  files(page?: Page, match?: FileMatch): { files: FileSummary[]; total: number } {
+    return this.#index.files(page, match);
   }
 
   /** A page of the peers, by address, with their silence at `now`, and their total. */

@@ -14,7 +14,6 @@ import {
   MS_PER_SECOND,
   PEER_SWEEP_INTERVAL_MS,
   PEER_TIMEOUT_MS,
-  RATE_LIMIT_LOG_INTERVAL_MS,
 } from "../constants.ts";
 import { errorMessage, type Logger, silentLogger } from "../log.ts";
 import { formatHostPort } from "../protocol/channel.ts";
@@ -49,6 +48,7 @@ import {
 } from "../protocol/request_rate.ts";
 import { answerNameplateRequest, Nameplates, serveGuest } from "./nameplates.ts";
 import { type IndexChange, IndexStore } from "./index_store.ts";
+import { RateRefusals } from "./rate_refusals.ts";
 
 /** Options of {@linkcode startServer}. */
 export interface ServerOptions {
@@ -105,8 +105,7 @@ export class CentralServer {
   #hostname: string;
   #advertisement: Advertisement | undefined;
   #requestRate: RequestRateLimits;
-  /** Peer ID -> when its last line about its request rate was logged, and refusals since. */
-  #rateLogged = new Map<string, { at: number; since: number }>();
+  #refusals: RateRefusals;
   /** Transfer codes' nameplates, claimed by senders and resolved by anyone (see nameplates.ts). */
   #nameplates = new Nameplates();
   #credentials: Credentials;
@@ -119,6 +118,7 @@ export class CentralServer {
     this.#credentials = options.credentials;
     this.#requestRate = options.requestRate ?? DEFAULT_REQUEST_RATE;
     this.#log = options.log ?? silentLogger();
+    this.#refusals = new RateRefusals(this.#requestRate, this.#log);
     this.#peerTimeoutMs = options.peerTimeoutMs ?? PEER_TIMEOUT_MS;
     this.#index = new IndexStore({ timeoutMs: this.#peerTimeoutMs });
     this.#index.onChange((change) => this.#forwardHave(change));
@@ -237,7 +237,7 @@ export class CentralServer {
     raw: Record<string, unknown>,
   ): Promise<void> {
     if (!session.rate.take(Date.now())) {
-      await this.#refuseOverRate(connection, raw);
+      await this.#refusals.refuse(connection, raw, Date.now());
       return;
     }
     const desk = { nameplates: this.#nameplates, log: this.#log };
@@ -335,7 +335,12 @@ export class CentralServer {
         return;
       }
       case "files":
-        await connection.reply(message.id, { ...this.#index.files(listingPage(message)) });
+        await connection.reply(message.id, {
+          ...this.#index.files(listingPage(message), {
+            idPrefix: message.idPrefix,
+            namePrefix: message.namePrefix,
+          }),
+        });
         return;
       case "peers": {
         const listed = this.#index.peers(Date.now(), listingPage(message));
@@ -403,42 +408,9 @@ export class CentralServer {
     );
   }
 
-  /**
-   * Answers a request past the connection's rate with `rate-limited`, unread;
-   * a notification is dropped. The first refusal is logged at once, later
-   * ones counted and reported by the sweep once per interval.
-   */
-  async #refuseOverRate(connection: Connection, raw: Record<string, unknown>): Promise<void> {
-    const peerId = connection.remoteId;
-    const logged = this.#rateLogged.get(peerId);
-    if (logged) {
-      logged.since++;
-    } else {
-      this.#log.warn(
-        `peer ${peerId} (${connection.remote}) sends more than ${this.#requestRate.perSecond} ` +
-          `requests a second: refusing the excess (counted once a minute from now on)`,
-      );
-      this.#rateLogged.set(peerId, { at: Date.now(), since: 0 });
-    }
-    if (typeof raw.id !== "number") return;
-    await connection.replyError(raw.id, {
-      code: "rate-limited",
-      message: `too many requests: the server takes ${this.#requestRate.perSecond} a second ` +
-        `(bursts of ${this.#requestRate.burst}) from one peer; wait a moment and ask again`,
-    });
-  }
-
   #sweep(): void {
     const now = Date.now();
-    for (const [peerId, logged] of this.#rateLogged) {
-      if (now - logged.at < RATE_LIMIT_LOG_INTERVAL_MS) continue;
-      if (logged.since === 0) {
-        this.#rateLogged.delete(peerId);
-        continue;
-      }
-      this.#log.warn(`peer ${peerId}: ${logged.since} more requests refused over the rate`);
-      this.#rateLogged.set(peerId, { at: now, since: 0 });
-    }
+    this.#refusals.sweep(now);
     for (const peerId of this.#index.expire(now)) {
       this.#log.info(
         `peer ${peerId} dropped: no heartbeat for ${this.#peerTimeoutMs / MS_PER_SECOND} s`,

@@ -121,6 +121,29 @@ Deno.test("listings come in capped pages with their totals, and a peer fetches e
   );
   assert.deepEqual([sources.sources.length, sources.total], [1, 1]);
   assert.equal((await network.lookup(shares[0].fileId)).total, 1);
+
+  const named = parseMessage(
+    filesReplySchema,
+    await link.request({ t: "files", namePrefix: "f12", limit: 3 }),
+  );
+  assert.deepEqual(named.files.map((file) => file.name), ["f12.bin", "f120.bin", "f121.bin"]);
+  assert.equal(named.total, 11, "f12 and f120 to f129");
+  const id = shares[0].fileId.slice(0, 6);
+  const byId = parseMessage(filesReplySchema, await link.request({ t: "files", idPrefix: id }));
+  assert.ok(byId.files.every((file) => file.fileId.startsWith(id)) && byId.total >= 1);
+  const completion = await network.matchingFiles("f59", 10);
+  assert.deepEqual(completion.map((file) => file.name).sort(), [
+    "f59.bin",
+    "f590.bin",
+    "f591.bin",
+    "f592.bin",
+    "f593.bin",
+    "f594.bin",
+    "f595.bin",
+    "f596.bin",
+    "f597.bin",
+    "f598.bin",
+  ]);
 });
 
 Deno.test("shares past MAX_FILES_PER_PEER are refused with what to do; the rest stays indexed", async () => {

@@ -82,6 +82,16 @@ export interface Page {
   limit?: number;
 }
 
+/**
+ * Which files a listing holds: those whose ID starts with `idPrefix`
+ * (hex, any case), in ID order; else those whose name starts with
+ * `namePrefix` (exactly), in name order; else all, by name.
+ */
+export interface FileMatch {
+  idPrefix?: string;
+  namePrefix?: string;
+}
+
 /** Options of {@linkcode FileIndex}. */
 export interface FileIndexOptions {
   /** Picks the sources sampled when more than `MAX_SOURCES_PER_REPLY` hold a file; default `Math.random`. */
@@ -110,6 +120,10 @@ export class FileIndex {
   #ids = new SortedList<string>(compareText);
   #filesByName = new SortedList<FileEntry>((a, b) =>
     byName.compare(a.manifest.name, b.manifest.name) || compareText(a.fileId, b.fileId)
+  );
+  /** By name in plain code-unit order, where a prefix is one range. */
+  #filesByPlainName = new SortedList<FileEntry>((a, b) =>
+    compareText(a.manifest.name, b.manifest.name) || compareText(a.fileId, b.fileId)
   );
   #peersByAddress = new SortedList<PeerEntry>((a, b) =>
     byName.compare(a.address, b.address) || compareText(a.peerId, b.peerId)
@@ -297,17 +311,32 @@ export class FileIndex {
     return shown[0];
   }
 
-  /** A page of the indexed files, one line each, by name, and how many there are in all. */
-  files(page: Page = {}): { files: FileSummary[]; total: number } {
-    const files = this.#filesByName.slice(page.offset ?? 0, page.limit ?? Infinity).map((file) => ({
-      fileId: file.fileId,
-      name: file.manifest.name,
-      size: file.manifest.size,
-      sources: file.holdings.size,
-      seeders: file.seeders.size,
-      ...(file.fileCount === undefined ? {} : { files: file.fileCount }),
-    }));
-    return { files, total: this.#files.size };
+  /**
+   * A page of the indexed files that `match` takes (all by default), one
+   * line each, and how many it takes in all. Costs the page, plus a binary
+   * search for a prefix: never a walk over the index.
+   */
+  files(page: Page = {}, match: FileMatch = {}): { files: FileSummary[]; total: number } {
+    const offset = page.offset ?? 0;
+    const limit = page.limit ?? Infinity;
+    let entries: FileEntry[];
+    let total: number;
+    if (match.idPrefix !== undefined) {
+      const prefix = match.idPrefix.toLowerCase();
+      const start = this.#ids.rank(prefix);
+      total = this.#ids.rank(prefix + PAST_HEX) - start;
+      entries = this.#ids.slice(start + offset, Math.min(limit, total - offset))
+        .map((id) => this.#files.get(id)!);
+    } else if (match.namePrefix) {
+      const probe = (name: string) => ({ manifest: { name }, fileId: "" }) as FileEntry;
+      const start = this.#filesByPlainName.rank(probe(match.namePrefix));
+      total = this.#filesByPlainName.rank(probe(pastPrefix(match.namePrefix))) - start;
+      entries = this.#filesByPlainName.slice(start + offset, Math.min(limit, total - offset));
+    } else {
+      total = this.#files.size;
+      entries = this.#filesByName.slice(offset, limit);
+    }
+    return { files: entries.map(summary), total };
   }
 
   /** A page of the live peers, by address, with the age of their last message at `now`, and how many there are. */
@@ -356,6 +385,7 @@ export class FileIndex {
     this.#files.set(fileId, file);
     this.#ids.add(fileId);
     this.#filesByName.add(file);
+    this.#filesByPlainName.add(file);
     this.#bytesIndexed += manifest.size;
     return file;
   }
@@ -371,8 +401,27 @@ export class FileIndex {
     this.#files.delete(fileId);
     this.#ids.delete(fileId);
     this.#filesByName.delete(file);
+    this.#filesByPlainName.delete(file);
     this.#bytesIndexed -= file.manifest.size;
   }
+}
+
+/** The first string past every string that starts with `prefix` (not empty), in code-unit order. */
+function pastPrefix(prefix: string): string {
+  const last = prefix.length - 1;
+  return prefix.slice(0, last) + String.fromCharCode(prefix.charCodeAt(last) + 1);
+}
+
+/** The listing line of `file`. */
+function summary(file: FileEntry): FileSummary {
+  return {
+    fileId: file.fileId,
+    name: file.manifest.name,
+    size: file.manifest.size,
+    sources: file.holdings.size,
+    seeders: file.seeders.size,
+    ...(file.fileCount === undefined ? {} : { files: file.fileCount }),
+  };
 }
 
 /** Files the holder of `holding` under the bag its progress belongs to. */

@@ -343,3 +343,26 @@ Deno.test("a peer is refused manifests past MAX_MANIFEST_BYTES_PER_PEER; one man
   assert.equal(files.lookup(idOf(0, "f")).manifest.name, "big0");
   assert.deepEqual(files.stats(), { peers: 1, files: 1, bytesIndexed: hashes * 4 });
 });
+
+Deno.test("files by ID prefix or name prefix: a range of the sorted index, paged, with its total", () => {
+  const files = new FileIndex();
+  files.addPeer("p", { address: "10.0.0.1:1", now: 0 });
+  const names = ["beta.txt", "Alpha.txt", "alpha.bin", "alps.iso", "zeta"];
+  const ids = ["abcd", "abce", "abd0", "ff00", "abcd9"].map((start) => start.padEnd(64, "1"));
+  names.forEach((name, i) => files.share("p", { fileId: ids[i], manifest: manifest(name) }));
+  const named = (match: { idPrefix?: string; namePrefix?: string }, page = {}) => {
+    const listed = files.files(page, match);
+    return [listed.files.map((file) => file.name), listed.total];
+  };
+  assert.deepEqual(named({ namePrefix: "al" }), [["alpha.bin", "alps.iso"], 2]);
+  assert.deepEqual(named({ namePrefix: "alp" }, { offset: 1, limit: 5 }), [["alps.iso"], 2]);
+  assert.deepEqual(named({ namePrefix: "A" }), [["Alpha.txt"], 1], "name prefixes are exact");
+  assert.deepEqual(named({ namePrefix: "q" }), [[], 0]);
+  assert.deepEqual(named({ idPrefix: "ABC" }), [["beta.txt", "zeta", "Alpha.txt"], 3]);
+  assert.deepEqual(named({ idPrefix: "abc" }, { limit: 1 }), [["beta.txt"], 3]);
+  assert.deepEqual(named({ idPrefix: "abc" }, { offset: 5 }), [[], 3]);
+  assert.deepEqual(named({ idPrefix: "" }).at(1), 5);
+  assert.deepEqual(named({}).at(1), 5);
+  files.removePeer("p");
+  assert.deepEqual(named({ namePrefix: "al" }), [[], 0], "departures leave the name index too");
+});
