@@ -1,0 +1,180 @@
+/**
+ * The `replicas` scenario of `deno task bench`: the `index` scenario's
+ * simulated peers (bench_index_load.ts) split between two server replicas
+ * on a Redis of the bench's own (`p2pft server --redis`), every replica
+ * holding all of them in memory. Measured:
+ *
+ * 1. registration: peers held and the rate they registered at, until both
+ *    replicas list every peer; each replica's RSS per peer of the network;
+ *    Redis's memory per peer;
+ * 2. lookups: separate clients ask `lookup` and `sources` of random peers'
+ *    files (most registered with the other replica), half of `--index-rate`
+ *    at each replica, at once; p50 and p99 of each.
+ *
+ * Every process runs on 127.0.0.1; the replicas run an open network with no
+ * per-address limit and log warnings only.
+ *
+ * @module
+ */
+
+import { createClient } from "@redis/client";
+import { type Child, type P2pftProcess, startServer } from "./process_harness.ts";
+import { formatMegabytes, formatSeconds, type Row, summaryLine } from "./bench_report.ts";
+import { splitPeers } from "./bench_index_plan.ts";
+import {
+  figureRow,
+  kilobytes,
+  loadEvent,
+  loadProcess,
+  milliseconds,
+  MINUTE_MS,
+  PEERS_PER_PROCESS,
+  peersProcess,
+  REGISTER_MS_PER_PEER,
+  rssOf,
+  SETTLE_MS,
+  sleep,
+  TARGET_LOOKUP_P99_MS,
+  TARGET_RSS_PER_PEER_BYTES,
+} from "./bench_index.ts";
+import { startRedis } from "../tests/helpers/redis.ts";
+import { MS_PER_SECOND } from "../src/constants.ts";
+import { dial } from "../src/protocol/dial.ts";
+import { parseHostPort } from "../src/protocol/channel.ts";
+import { testCredentials } from "../src/test_credentials.ts";
+
+/** Options of {@linkcode replicasScenario}. */
+export interface ReplicasOptions {
+  /** Simulated peers, in all. */
+  peers: number;
+  /** Lookups and `sources` a second, in all. */
+  rate: number;
+  /** Seconds of lookups. */
+  seconds: number;
+}
+
+/** Pause between two counts of the peers a replica lists. */
+const COUNT_PAUSE_MS = 500;
+
+/**
+ * Resolves once the server at `address` lists at least `peers` peers
+ * besides the one counting (registered with it or with another replica).
+ */
+async function listed(address: string, peers: number, timeoutMs: number): Promise<void> {
+  const connection = await dial(parseHostPort(address), {
+    role: "peer",
+    accept: ["server"],
+    credentials: await testCredentials({ open: true }),
+  });
+  const running = connection.run(() => {});
+  try {
+    await connection.request({ t: "register", listenPort: 1 });
+    const deadline = Date.now() + timeoutMs;
+    while (true) {
+      const reply = await connection.request({ t: "peers", limit: 1 }) as { total: number };
+      if (reply.total > peers) return;
+      if (Date.now() > deadline) {
+        throw new Error(`${address} lists ${reply.total - 1} of ${peers} peers`);
+      }
+      await sleep(COUNT_PAUSE_MS);
+    }
+  } finally {
+    connection.close();
+    await running.catch(() => {});
+  }
+}
+
+/** Redis's `used_memory`, in bytes. */
+async function redisMemory(url: string): Promise<number> {
+  const client = createClient({ url });
+  await client.connect();
+  try {
+    const info = await client.info("memory");
+    return Number(/^used_memory:(\d+)/m.exec(info)?.[1] ?? NaN);
+  } finally {
+    client.destroy();
+  }
+}
+
+/** Runs the scenario against two replicas and a Redis of its own; its rows. */
+export async function replicasScenario(options: ReplicasOptions): Promise<Row[]> {
+  await using redis = await startRedis();
+  const args = ["--open", "--max-per-address", "1000000", "--log-level", "warn", "--no-relay"];
+  const replicas: P2pftProcess[] = [];
+  for (const name of ["a", "b"]) {
+    replicas.push(
+      await startServer({
+        name: `replica ${name}`,
+        key: false,
+        watchUsage: true,
+        args: [...args, "--redis", redis.url],
+      }),
+    );
+  }
+  const loads: Child[] = [];
+  try {
+    await sleep(SETTLE_MS);
+    const rssBefore = replicas.map((replica) => rssOf(replica.pid));
+    const redisBefore = await redisMemory(redis.url);
+    const ranges = splitPeers(options.peers, 2 * Math.ceil(options.peers / 2 / PEERS_PER_PROCESS));
+    const started = performance.now();
+    loads.push(
+      ...ranges.map((range, i) => peersProcess(replicas[i % 2].address, range, 0)),
+    );
+    const timeout = MINUTE_MS + options.peers * REGISTER_MS_PER_PEER;
+    const registered = await Promise.all(
+      loads.map((load) => loadEvent(load, "registered", timeout)),
+    );
+    const held = registered.reduce((sum, event) => sum + event.peers, 0);
+    const failed = registered.reduce((sum, event) => sum + event.failed, 0);
+    await Promise.all(replicas.map((replica) => listed(replica.address, held, timeout)));
+    const registerMs = performance.now() - started;
+    await sleep(SETTLE_MS);
+    const perPeer = replicas.map((replica, i) => (rssOf(replica.pid) - rssBefore[i]) / held);
+    const redisPerPeer = (await redisMemory(redis.url) - redisBefore) / held;
+    console.log(summaryLine(`replicas: ${held} peers held by two replicas on Redis`, [
+      `both list all after ${formatSeconds(registerMs)} (${
+        (held / (registerMs / MS_PER_SECOND)).toFixed(0)
+      }/s), ${failed} failed`,
+      `RSS per peer ${perPeer.map(kilobytes).join(" and ")}`,
+      `Redis ${kilobytes(redisPerPeer)} per peer (${formatMegabytes(redisPerPeer * held)})`,
+    ]));
+
+    const clients = replicas.map((replica, i) =>
+      loadProcess(`replicas lookups ${i}`, [
+        "lookups",
+        replica.address,
+        ...["--peers", String(options.peers), "--rate", String(options.rate / 2)],
+        ...["--seconds", String(options.seconds)],
+      ])
+    );
+    const lookups = await Promise.all(
+      clients.map((client) =>
+        loadEvent(client, "lookups", options.seconds * MS_PER_SECOND + MINUTE_MS)
+      ),
+    );
+    await Promise.all(clients.map((client) => client.exited));
+    console.log(summaryLine(`replicas: lookups and sources at ${options.rate}/s over both`, [
+      ...lookups.map((one, i) =>
+        `replica ${i}: ${one.requests} asked, ${one.errors} failed, p50 ` +
+        `${milliseconds(one.p50)}, p99 ${milliseconds(one.p99)}`
+      ),
+    ]));
+    const label = `replicas ${held} peers`;
+    return [
+      figureRow(`${label}: replica RSS per peer`, Math.max(...perPeer), {
+        format: kilobytes,
+        comparison: "<=",
+        limit: TARGET_RSS_PER_PEER_BYTES,
+      }),
+      figureRow(
+        `${label}: lookup/sources p99 at ${options.rate}/s`,
+        Math.max(...lookups.map((one) => one.p99)),
+        { format: milliseconds, comparison: "<", limit: TARGET_LOOKUP_P99_MS },
+      ),
+    ];
+  } finally {
+    await Promise.all(loads.map((load) => load.stop()));
+    for (const replica of replicas) await replica.stop();
+  }
+}
