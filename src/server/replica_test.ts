@@ -33,6 +33,12 @@ async function replicaOn(redis: RedisServer) {
   return { store, replica, remote, [Symbol.asyncDispose]: () => replica.close() };
 }
 
+/** Registers `peerId` on `store`, sharing the whole of FILE. */
+function sharesFile(store: IndexStore, peerId: string): void {
+  store.join(peerId, { address: "10.0.0.1:1", reachable: true, now: Date.now() });
+  store.share(peerId, { fileId: FILE, manifest });
+}
+
 async function redisKeys(redis: RedisServer): Promise<string[]> {
   const client = createClient({ url: redis.url });
   await client.connect();
@@ -50,8 +56,7 @@ Deno.test({
     await using redis = await startRedis();
     await using a = await replicaOn(redis);
     await using b = await replicaOn(redis);
-    a.store.join("p1", { address: "10.0.0.1:1", reachable: true, now: Date.now() });
-    a.store.share("p1", { fileId: FILE, manifest });
+    sharesFile(a.store, "p1");
     b.store.join("p2", { address: "10.0.0.2:2", reachable: false, now: Date.now() });
     const held = new Bitfield(3);
     held.set(0);
@@ -90,8 +95,7 @@ Deno.test({
     await using redis = await startRedis();
     await using a = await replicaOn(redis);
     await using b = await replicaOn(redis);
-    a.store.join("p1", { address: "10.0.0.1:1", reachable: true, now: Date.now() });
-    a.store.share("p1", { fileId: FILE, manifest });
+    sharesFile(a.store, "p1");
     await until(() => b.store.hasPeer("p1"), "the peer to cross");
     await redis.kill();
     a.store.join("p3", { address: "10.0.0.3:3", reachable: true, now: Date.now() });
@@ -111,8 +115,7 @@ Deno.test({
   async fn() {
     await using redis = await startRedis();
     await using a = await replicaOn(redis);
-    a.store.join("p1", { address: "10.0.0.1:1", reachable: true, now: Date.now() });
-    a.store.share("p1", { fileId: FILE, manifest });
+    sharesFile(a.store, "p1");
     const client = createClient({ url: redis.url });
     await client.connect();
     try {
