@@ -53,34 +53,50 @@ export interface ReplicasOptions {
   seconds: number;
 }
 
-/** Pause between two counts of the peers a replica lists. */
-const COUNT_PAUSE_MS = 500;
+/** Pause between two counts of the peers the replicas list. */
+const COUNT_PAUSE_MS = 1_000;
 
-/**
- * Resolves once the server at `address` lists at least `peers` peers
- * besides the one counting (registered with it or with another replica).
- */
-async function listed(address: string, peers: number, timeoutMs: number): Promise<void> {
+/** A client registered with the server at `address`, to count the peers it lists. */
+async function counter(address: string) {
   const connection = await dial(parseHostPort(address), {
     role: "peer",
     accept: ["server"],
     credentials: await testCredentials({ open: true }),
   });
-  const running = connection.run(() => {});
+  const running = connection.run(() => {}).catch(() => {});
+  await connection.request({ t: "register", listenPort: 1 });
+  return {
+    /** Peers listed, the counter itself left out. */
+    count: async () =>
+      (await connection.request({ t: "peers", limit: 1 }) as { total: number }).total - 1,
+    close: async () => {
+      connection.close();
+      await running;
+    },
+  };
+}
+
+/**
+ * Resolves to how many peers every server of `addresses` lists, once they
+ * all list `peers`, or list the same number twice in a row (peers dropped
+ * meanwhile), or `timeoutMs` has passed.
+ */
+async function listed(addresses: string[], peers: number, timeoutMs: number): Promise<number> {
+  const counters = await Promise.all(addresses.map(counter));
   try {
-    await connection.request({ t: "register", listenPort: 1 });
     const deadline = Date.now() + timeoutMs;
+    let last = -1;
     while (true) {
-      const reply = await connection.request({ t: "peers", limit: 1 }) as { total: number };
-      if (reply.total > peers) return;
-      if (Date.now() > deadline) {
-        throw new Error(`${address} lists ${reply.total - 1} of ${peers} peers`);
+      const counts = await Promise.all(counters.map((one) => one.count()));
+      const agreed = counts.every((count) => count === counts[0]) ? counts[0] : -1;
+      if (agreed === peers || (agreed >= 0 && agreed === last) || Date.now() > deadline) {
+        return Math.min(...counts);
       }
+      last = agreed;
       await sleep(COUNT_PAUSE_MS);
     }
   } finally {
-    connection.close();
-    await running.catch(() => {});
+    await Promise.all(counters.map((one) => one.close()));
   }
 }
 
@@ -125,9 +141,10 @@ export async function replicasScenario(options: ReplicasOptions): Promise<Row[]>
     const registered = await Promise.all(
       loads.map((load) => loadEvent(load, "registered", timeout)),
     );
-    const held = registered.reduce((sum, event) => sum + event.peers, 0);
+    const registeredPeers = registered.reduce((sum, event) => sum + event.peers, 0);
     const failed = registered.reduce((sum, event) => sum + event.failed, 0);
-    await Promise.all(replicas.map((replica) => listed(replica.address, held, timeout)));
+    const addresses = replicas.map((replica) => replica.address);
+    const held = await listed(addresses, registeredPeers, timeout);
     const registerMs = performance.now() - started;
     await sleep(SETTLE_MS);
     const perPeer = replicas.map((replica, i) => (rssOf(replica.pid) - rssBefore[i]) / held);
@@ -135,7 +152,7 @@ export async function replicasScenario(options: ReplicasOptions): Promise<Row[]>
     console.log(summaryLine(`replicas: ${held} peers held by two replicas on Redis`, [
       `both list all after ${formatSeconds(registerMs)} (${
         (held / (registerMs / MS_PER_SECOND)).toFixed(0)
-      }/s), ${failed} failed`,
+      }/s), ${failed} failed, ${registeredPeers - held} dropped since`,
       `RSS per peer ${perPeer.map(kilobytes).join(" and ")}`,
       `Redis ${kilobytes(redisPerPeer)} per peer (${formatMegabytes(redisPerPeer * held)})`,
     ]));
