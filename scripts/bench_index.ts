@@ -203,6 +203,7 @@ export async function indexScenario(options: IndexOptions): Promise<Row[]> {
     const serverCpu = cpuMs([server]) - serverCpuBefore;
     const loadCpu = cpuMs(loads) - loadCpuBefore + client.usage.cpuMs;
     console.log(summaryLine(`index: lookups and sources at ${options.rate}/s`, [
+      `server holds ${lookups.peersHeld} peers`,
       `${lookups.requests} asked, ${lookups.errors} failed` +
       (lookups.firstError ? ` (first: ${lookups.firstError})` : ""),
       `p50 ${milliseconds(lookups.p50)}, p99 ${milliseconds(lookups.p99)}, ` +

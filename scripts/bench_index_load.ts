@@ -36,7 +36,7 @@ import { testCredentials } from "../src/test_credentials.ts";
 import {
   FILES_PER_PEER,
   heartbeatBatches,
-  heartbeatSlice,
+  heartbeatTurn,
   type LoadEvent,
   quantile,
   simulatedManifest,
@@ -104,12 +104,12 @@ async function peers(server: string, range: { first: number; count: number }, op
   const heartbeat = encodeControlFrame({ t: "heartbeat" });
   let tick = 0;
   const beat = setInterval(() => {
-    const { from, to } = heartbeatSlice(tick++, {
+    const turn = heartbeatTurn(tick++, {
       count: connections.length,
       tickMs: TICK_MS,
       heartbeatMs: options.heartbeatMs,
     });
-    for (let i = from; i < to; i++) connections[i].sendRaw(heartbeat).catch(() => {});
+    for (const i of turn) connections[i].sendRaw(heartbeat).catch(() => {});
   }, TICK_MS);
   let failed = 0;
   let firstError: string | undefined;
@@ -208,8 +208,10 @@ async function lookups(server: string, options: {
     );
   }
   await Promise.all(pending);
+  const listed = await clients[0].request({ t: "peers", limit: 1 }) as { total: number };
   emit({
     event: "lookups",
+    peersHeld: listed.total - clients.length,
     requests: total,
     errors,
     p50: quantile(latencies, 0.5),

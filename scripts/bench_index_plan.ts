@@ -50,20 +50,20 @@ export function splitPeers(peers: number, processes: number): PeerRange[] {
 }
 
 /**
- * Which peers (indexes into `count`) send their heartbeat at tick `tick`,
+ * Which peers (indexes below `count`) send their heartbeat at tick `tick`,
  * with ticks every `tickMs` and a heartbeat every `heartbeatMs` per peer:
- * each tick takes the next slice, so heartbeats are spread evenly.
+ * those whose index is the tick's number modulo the ticks per interval, so
+ * heartbeats are spread evenly and a peer keeps its turn while `count`
+ * grows (peers still registering).
  */
-export function heartbeatSlice(
+export function heartbeatTurn(
   tick: number,
   options: { count: number; tickMs: number; heartbeatMs: number },
-): { from: number; to: number } {
+): number[] {
   const ticks = Math.max(1, Math.round(options.heartbeatMs / options.tickMs));
-  const step = tick % ticks;
-  return {
-    from: Math.floor(options.count * step / ticks),
-    to: Math.floor(options.count * (step + 1) / ticks),
-  };
+  const turn: number[] = [];
+  for (let i = tick % ticks; i < options.count; i += ticks) turn.push(i);
+  return turn;
 }
 
 /**
@@ -101,6 +101,8 @@ export type LoadEvent =
   | { event: "left"; peers: number }
   | {
     event: "lookups";
+    /** Simulated peers the server held when the lookups ended. */
+    peersHeld: number;
     requests: number;
     errors: number;
     p50: number;

@@ -4,7 +4,7 @@ import { computeFileId } from "../src/storage/manifest.ts";
 import {
   FILES_PER_PEER,
   heartbeatBatches,
-  heartbeatSlice,
+  heartbeatTurn,
   parseLoadEvent,
   quantile,
   simulatedManifest,
@@ -32,16 +32,25 @@ Deno.test("peers are split evenly over the load processes", () => {
   assert.deepEqual(splitPeers(2, 4), [{ first: 0, count: 1 }, { first: 1, count: 1 }]);
 });
 
-Deno.test("each peer heartbeats once per interval, spread over the ticks", () => {
-  const options = { count: 1_000, tickMs: 100, heartbeatMs: 5_000 };
+Deno.test("each peer heartbeats once per interval, spread over the ticks, also while peers join", () => {
   const seen = new Array(1_000).fill(0);
   for (let tick = 0; tick < 50; tick++) {
-    const { from, to } = heartbeatSlice(tick, options);
-    assert.ok(to - from <= 20);
-    for (let i = from; i < to; i++) seen[i]++;
+    const turn = heartbeatTurn(tick, { count: 1_000, tickMs: 100, heartbeatMs: 5_000 });
+    assert.ok(turn.length <= 20);
+    for (const i of turn) seen[i]++;
   }
   assert.ok(seen.every((count) => count === 1));
-  assert.deepEqual(heartbeatSlice(50, options), heartbeatSlice(0, options));
+  const last = new Array(1_000).fill(-1);
+  for (let tick = 0; tick < 200; tick++) {
+    const count = Math.min(1_000, tick * 10);
+    for (const i of heartbeatTurn(tick, { count, tickMs: 100, heartbeatMs: 5_000 })) {
+      assert.ok(
+        last[i] === -1 || tick - last[i] === 50,
+        `peer ${i} waited ${tick - last[i]} ticks`,
+      );
+      last[i] = tick;
+    }
+  }
 });
 
 Deno.test("a day of heartbeats goes in batches the request rate allows", () => {

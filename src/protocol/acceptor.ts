@@ -68,6 +68,11 @@ export interface AcceptorOptions extends Pick<HandshakeOptions, "role" | "accept
    * descriptor limit less a reserve, and `MAX_CONNECTIONS_PER_ADDRESS` (see admission.ts).
    */
   limits?: Partial<ConnectionLimits>;
+  /**
+   * Bytes read from a connection ahead of its handler at most; default
+   * enough to stream chunks. A server that only takes requests keeps it small.
+   */
+  readAheadBytes?: number;
 }
 
 /**
@@ -181,6 +186,7 @@ export class Acceptor {
       const link = await acceptSecure(socket, {
         credentials: this.#listener,
         role: this.#options.role,
+        readAheadBytes: this.#options.readAheadBytes,
       });
       connection = await handshake(link, {
         ...this.#options,

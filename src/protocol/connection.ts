@@ -203,6 +203,7 @@ export class Connection {
     } catch {
       // Already closed by the other side: nothing left to release.
     }
+    if (this.#pending.size === 0) return;
     const error = new ConnectionClosedError(this.remote, reason);
     for (const pending of this.#pending.values()) pending.reject(error);
     this.#pending.clear();

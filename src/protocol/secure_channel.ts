@@ -214,7 +214,13 @@ export function listenerCredentials(identity: Identity): ListenerCredentials {
  */
 export async function acceptSecure(
   raw: net.Socket,
-  options: { credentials: ListenerCredentials; timeoutMs?: number; role: "peer" | "server" },
+  options: {
+    credentials: ListenerCredentials;
+    timeoutMs?: number;
+    role: "peer" | "server";
+    /** Bytes read ahead of the reader at most (see `SocketChannel`). */
+    readAheadBytes?: number;
+  },
 ): Promise<SecureLink> {
   const work = async (): Promise<SecureLink> => {
     raw.setNoDelay(true);
@@ -249,7 +255,11 @@ export async function acceptSecure(
       secureContext: options.credentials.context,
     });
     await secured(socket);
-    return { channel: new SocketChannel(socket, addressesOf(raw)), remoteId: undefined };
+    const channel = new SocketChannel(socket, {
+      ...addressesOf(raw),
+      readAheadBytes: options.readAheadBytes,
+    });
+    return { channel, remoteId: undefined };
   };
   return await within(work(), {
     ms: options.timeoutMs ?? HANDSHAKE_TIMEOUT_MS,

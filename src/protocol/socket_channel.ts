@@ -10,12 +10,22 @@
 
 import type { Socket } from "node:net";
 import type { ByteChannel } from "./channel.ts";
+import { PacedQueue } from "./paced_queue.ts";
+
+/**
+ * Sockets are let go in slices: a burst of closes (every peer of a server
+ * leaving at once) would otherwise hold the event loop for all of them.
+ */
+const closing = new PacedQueue({ budgetMs: 5 });
 
 /** Longest wait for a goodbye to go out before a closed socket is let go. */
 const CLOSE_GRACE_MS = 1_000;
 
-/** Bytes queued before the socket is paused; enough to keep a 4 MiB chunk streaming. */
-const HIGH_WATER_BYTES = 8 * 1024 * 1024;
+/**
+ * Bytes queued before the socket is paused, by default: enough to keep a
+ * 4 MiB chunk streaming (a reversed download receives chunks this way).
+ */
+export const DEFAULT_READ_AHEAD_BYTES = 8 * 1024 * 1024;
 
 /** A byte channel over a connected node socket. */
 export class SocketChannel implements ByteChannel {
@@ -27,16 +37,26 @@ export class SocketChannel implements ByteChannel {
   #ended = false;
   #error: Error | undefined;
   #waiter: (() => void) | undefined;
+  #readAhead: number;
 
-  /** Takes over `socket`'s reading; `remote`/`local` default to the socket's own addresses. */
-  constructor(socket: Socket, options: { remote?: Deno.NetAddr; local?: Deno.NetAddr } = {}) {
+  /**
+   * Takes over `socket`'s reading; `remote`/`local` default to the socket's
+   * own addresses. At most `readAheadBytes` (default
+   * {@linkcode DEFAULT_READ_AHEAD_BYTES}) are queued unread before the
+   * socket is paused and the sender waits.
+   */
+  constructor(
+    socket: Socket,
+    options: { remote?: Deno.NetAddr; local?: Deno.NetAddr; readAheadBytes?: number } = {},
+  ) {
     this.#socket = socket;
+    this.#readAhead = options.readAheadBytes ?? DEFAULT_READ_AHEAD_BYTES;
     this.remoteAddr = options.remote ?? netAddr(socket.remoteAddress, socket.remotePort);
     this.localAddr = options.local ?? netAddr(socket.localAddress, socket.localPort);
     socket.on("data", (data: Uint8Array) => {
       this.#queue.push(data);
       this.#queued += data.length;
-      if (this.#queued >= HIGH_WATER_BYTES) socket.pause();
+      if (this.#queued >= this.#readAhead) socket.pause();
       this.#wake();
     });
     socket.on("end", () => {
@@ -71,7 +91,7 @@ export class SocketChannel implements ByteChannel {
       else this.#queue[0] = head.subarray(take);
     }
     this.#queued -= copied;
-    if (this.#queued < HIGH_WATER_BYTES && this.#socket.isPaused()) this.#socket.resume();
+    if (this.#queued < this.#readAhead && this.#socket.isPaused()) this.#socket.resume();
     return copied;
   }
 
@@ -93,6 +113,10 @@ export class SocketChannel implements ByteChannel {
   close(): void {
     this.#ended = true;
     this.#wake();
+    closing.push(() => this.#release());
+  }
+
+  #release(): void {
     if (!this.#socket.writable) {
       this.#socket.destroy();
       return;

@@ -41,3 +41,33 @@ Deno.test("a socket channel reads into the caller's buffers, whatever the pieces
     await new Promise((resolve) => server.close(resolve));
   }
 });
+
+Deno.test("a socket channel reads at most its read-ahead before the sender must wait", async () => {
+  const sent = new Uint8Array(4 * 1024 * 1024);
+  let written = false;
+  const server = net.createServer((socket) => {
+    socket.on("error", () => {});
+    socket.end(sent, () => written = true);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const socket = net.connect({
+    host: "127.0.0.1",
+    port: (server.address() as net.AddressInfo).port,
+  });
+  await new Promise((resolve) => socket.once("connect", resolve));
+  const channel = new SocketChannel(socket, { readAheadBytes: 64 * 1024 });
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(socket.isPaused(), true, "paused past the read-ahead");
+    assert.equal(written, false, "the rest waits in the kernel and at the sender");
+    let received = 0;
+    const buffer = new Uint8Array(256 * 1024);
+    for (let n = await channel.read(buffer); n !== null; n = await channel.read(buffer)) {
+      received += n;
+    }
+    assert.equal(received, sent.length, "reading resumes the socket until the end");
+  } finally {
+    channel.close();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});

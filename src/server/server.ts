@@ -49,6 +49,17 @@ import {
 import { answerNameplateRequest, Nameplates, serveGuest } from "./nameplates.ts";
 import { type IndexChange, IndexStore } from "./index_store.ts";
 import { RateRefusals } from "./rate_refusals.ts";
+import { PacedQueue } from "../protocol/paced_queue.ts";
+
+/**
+ * Bytes the server reads from one peer ahead of handling them: requests are
+ * small, so a peer that sends faster than the server answers waits (TCP
+ * flow control) instead of filling the server's memory.
+ */
+const SERVER_READ_AHEAD_BYTES = 64 * 1024;
+
+/** Longest the server spends on departures before it answers other peers again. */
+const DEPARTURE_SLICE_MS = 5;
 
 /** Options of {@linkcode startServer}. */
 export interface ServerOptions {
@@ -106,6 +117,7 @@ export class CentralServer {
   #advertisement: Advertisement | undefined;
   #requestRate: RequestRateLimits;
   #refusals: RateRefusals;
+  #departures: PacedQueue;
   /** Transfer codes' nameplates, claimed by senders and resolved by anyone (see nameplates.ts). */
   #nameplates = new Nameplates();
   #credentials: Credentials;
@@ -119,6 +131,10 @@ export class CentralServer {
     this.#requestRate = options.requestRate ?? DEFAULT_REQUEST_RATE;
     this.#log = options.log ?? silentLogger();
     this.#refusals = new RateRefusals(this.#requestRate, this.#log);
+    this.#departures = new PacedQueue({
+      budgetMs: DEPARTURE_SLICE_MS,
+      onError: (error) => this.#log.error(`a departure failed: ${errorMessage(error)}`),
+    });
     this.#peerTimeoutMs = options.peerTimeoutMs ?? PEER_TIMEOUT_MS;
     this.#index = new IndexStore({ timeoutMs: this.#peerTimeoutMs });
     this.#index.onChange((change) => this.#forwardHave(change));
@@ -139,6 +155,7 @@ export class CentralServer {
       credentials: options.credentials,
       log: options.log ?? silentLogger(),
       limits: options.limits,
+      readAheadBytes: SERVER_READ_AHEAD_BYTES,
       onConnection: (connection) => server!.#serve(connection),
     });
     let relay: Relay | undefined;
@@ -194,6 +211,7 @@ export class CentralServer {
     await this.#advertisement?.close();
     await this.#acceptor.close("server shutting down");
     await this.#relay?.close();
+    while (this.#departures.pending > 0) await new Promise((resolve) => setTimeout(resolve, 1));
   }
 
   /** The index state, with its change feed (see index_store.ts): what a replica mirrors. */
@@ -223,11 +241,10 @@ export class CentralServer {
     } finally {
       clearTimeout(unregistered);
       this.#nameplates.release(connection);
-      if (session.peerId && this.#connections.get(session.peerId) === connection) {
-        this.#connections.delete(session.peerId);
-        this.#index.leave(session.peerId, "left");
-        this.#log.info(`peer ${session.peerId} left (${connection.remote})`);
-      }
+      const peerId = session.peerId;
+      // Thousands may leave at once: their departures go in slices, so
+      // that answers to the peers that stay are not held up behind them.
+      if (peerId) this.#departures.push(() => this.#depart(peerId, connection));
     }
   }
 
@@ -380,6 +397,14 @@ export class CentralServer {
         connection.close("peer said goodbye");
         return;
     }
+  }
+
+  /** Forgets `peerId`, gone with `connection`, unless it registered again on another. */
+  #depart(peerId: string, connection: Connection): void {
+    if (this.#connections.get(peerId) !== connection) return;
+    this.#connections.delete(peerId);
+    this.#index.leave(peerId, "left");
+    this.#log.info(`peer ${peerId} left (${connection.remote})`);
   }
 
   /**

@@ -1,0 +1,66 @@
+import assert from "node:assert/strict";
+import { PacedQueue } from "./paced_queue.ts";
+
+/** A queue on a fake clock whose slices run when `runSlice` says. */
+function fakeQueue(budgetMs: number) {
+  let now = 0;
+  const slices: (() => void)[] = [];
+  const errors: unknown[] = [];
+  const queue = new PacedQueue({
+    budgetMs,
+    now: () => now,
+    schedule: (slice) => slices.push(slice),
+    onError: (error) => errors.push(error),
+  });
+  return {
+    queue,
+    errors,
+    slices,
+    runSlice: () => slices.shift()!(),
+    advance: (ms: number) => now += ms,
+  };
+}
+
+Deno.test("tasks wait for a slice, run in order, and a slice stops at its budget", () => {
+  const fake = fakeQueue(5);
+  const done: number[] = [];
+  for (let i = 0; i < 10; i++) {
+    fake.queue.push(() => {
+      done.push(i);
+      fake.advance(2);
+    });
+  }
+  assert.deepEqual(done, [], "nothing runs at once");
+  assert.equal(fake.slices.length, 1, "one slice scheduled for the whole burst");
+  fake.runSlice();
+  assert.deepEqual(done, [0, 1, 2], "2 ms each: three fit in 5 ms (the third starts at 4)");
+  assert.equal(fake.queue.pending, 7);
+  while (fake.slices.length) fake.runSlice();
+  assert.deepEqual(done, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  assert.equal(fake.queue.pending, 0);
+});
+
+Deno.test("a task that throws is reported and the rest still run; a later push schedules anew", () => {
+  const fake = fakeQueue(5);
+  const done: string[] = [];
+  fake.queue.push(() => {
+    throw new Error("boom");
+  });
+  fake.queue.push(() => done.push("after"));
+  fake.runSlice();
+  assert.deepEqual(done, ["after"]);
+  assert.equal(fake.errors.length, 1);
+  assert.equal(fake.slices.length, 0);
+  fake.queue.push(() => done.push("later"));
+  assert.equal(fake.slices.length, 1);
+  fake.runSlice();
+  assert.deepEqual(done, ["after", "later"]);
+});
+
+Deno.test("a burst of 100,000 tasks costs linear time and lets go of them", async () => {
+  const queue = new PacedQueue({ budgetMs: 5 });
+  let count = 0;
+  for (let i = 0; i < 100_000; i++) queue.push(() => count++);
+  while (queue.pending > 0) await new Promise((resolve) => setTimeout(resolve, 1));
+  assert.equal(count, 100_000);
+});
