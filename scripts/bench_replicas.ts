@@ -143,6 +143,7 @@ export async function replicasScenario(options: ReplicasOptions): Promise<Row[]>
     );
     const registeredPeers = registered.reduce((sum, event) => sum + event.peers, 0);
     const failed = registered.reduce((sum, event) => sum + event.failed, 0);
+    const firstFailure = registered.find((event) => event.firstError)?.firstError;
     const addresses = replicas.map((replica) => replica.address);
     const held = await listed(addresses, registeredPeers, timeout);
     const registerMs = performance.now() - started;
@@ -152,7 +153,8 @@ export async function replicasScenario(options: ReplicasOptions): Promise<Row[]>
     console.log(summaryLine(`replicas: ${held} peers held by two replicas on Redis`, [
       `both list all after ${formatSeconds(registerMs)} (${
         (held / (registerMs / MS_PER_SECOND)).toFixed(0)
-      }/s), ${failed} failed, ${registeredPeers - held} dropped since`,
+      }/s), ${failed} failed${firstFailure ? ` (first: ${firstFailure})` : ""}, ` +
+      `${registeredPeers - held} dropped since`,
       `RSS per peer ${perPeer.map(kilobytes).join(" and ")}`,
       `Redis ${kilobytes(redisPerPeer)} per peer (${formatMegabytes(redisPerPeer * held)})`,
     ]));

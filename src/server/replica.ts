@@ -25,7 +25,7 @@ import type { Manifest } from "../protocol/messages.ts";
 import { Bitfield } from "../storage/bitfield.ts";
 import type { IndexChange, IndexStore } from "./index_store.ts";
 import { type RedisClient, RedisLink } from "./redis_link.ts";
-import { readPeers, scanPeerIds } from "./replica_load.ts";
+import { PeerLoader } from "./replica_load.ts";
 import {
   parseReplicaMessage,
   type PeerRecord,
@@ -83,6 +83,7 @@ export class Replica {
   #stopFeed = () => {};
   /** Messages from other replicas, applied one after the other. */
   #incoming: Promise<void> = Promise.resolve();
+  #loader!: PeerLoader;
 
   private constructor(options: ReplicaOptions) {
     this.#store = options.store;
@@ -109,7 +110,13 @@ export class Replica {
       if (origin === "local") replica.#onLocal(change);
     });
     replica.#adopt();
-    const loaded = await replica.#load();
+    replica.#loader = new PeerLoader(replica.#redis, {
+      keys: replica.#keys,
+      store: options.store,
+      skip: (peerId) => replica.#local.has(peerId),
+      log: replica.#log,
+    });
+    const loaded = await replica.#loader.loadAll();
     replica.#log.info(
       `replica ${replica.id} on Redis at ${options.url}: ${loaded} peer(s) of other replicas loaded`,
     );
@@ -139,7 +146,7 @@ export class Replica {
         if (!this.#local.delete(change.peerId)) {
           // A peer of another replica left here (it moved, or its batches are
           // late): it may still be in Redis.
-          this.#reloadPeer(change.peerId);
+          this.#loader.reload(change.peerId);
           return;
         }
         this.#seen.delete(change.peerId);
@@ -312,7 +319,7 @@ export class Replica {
     if ("seen" in message) {
       for (const peerId of message.seen) {
         // One not known here was missed (Redis was away, or it joined during a load).
-        if (!this.#store.apply({ type: "seen", peerId, at: now })) this.#reloadPeer(peerId);
+        if (!this.#store.apply({ type: "seen", peerId, at: now })) this.#loader.reload(peerId);
       }
       return;
     }
@@ -329,39 +336,6 @@ export class Replica {
         this.#store.apply(change);
       }
     }
-  }
-
-  /**
-   * Reads every peer record in Redis and applies those of other replicas
-   * (with their shares) to the store. Resolves to the peers applied.
-   */
-  async #load(): Promise<number> {
-    let applied = 0;
-    for await (const peerIds of scanPeerIds(this.#redis.client, this.#keys)) {
-      applied += await this.#loadPeers(peerIds);
-    }
-    return applied;
-  }
-
-  /** Loads `peerIds` (those not of this replica) from Redis into the store. */
-  async #loadPeers(peerIds: string[]): Promise<number> {
-    const read = await readPeers(this.#redis.client, this.#keys, {
-      peerIds: peerIds.filter((peerId) => !this.#local.has(peerId)),
-      now: Date.now(),
-    });
-    for (const change of read.changes) this.#store.apply(change);
-    return read.peers;
-  }
-
-  /** Loads one peer again from Redis, if it is there (a peer of another replica). */
-  #reloadPeer(peerId: string): void {
-    if (!this.#redis.up) return;
-    this.#incoming = this.#incoming
-      .then(() => this.#loadPeers([peerId]))
-      .then(
-        () => {},
-        (error) => this.#log.debug(`cannot reload ${peerId}: ${errorMessage(error)}`),
-      );
   }
 
   /** At start: peers that registered before the replica was attached are its own too. */
@@ -382,7 +356,7 @@ export class Replica {
     for (const peerId of this.#local.keys()) this.#rewrite(peerId);
     this.#incoming = this.#incoming
       .then(() => this.#flushing)
-      .then(() => this.#load())
+      .then(() => this.#loader.loadAll())
       .then((loaded) => this.#log.info(`resynced with Redis: ${loaded} peer(s) of other replicas`))
       .catch((error) => this.#log.warn(`cannot resync with Redis: ${errorMessage(error)}`));
   }

@@ -6,13 +6,80 @@
  * @module
  */
 
+import { errorMessage, type Logger } from "../log.ts";
 import type { Manifest } from "../protocol/messages.ts";
-import type { IndexChange } from "./index_store.ts";
-import type { RedisClient } from "./redis_link.ts";
+import type { IndexChange, IndexStore } from "./index_store.ts";
+import type { RedisClient, RedisLink } from "./redis_link.ts";
 import { parsePeerRecord, type ReplicaKeys } from "./replica_records.ts";
 
 /** Peer records read per round trip. */
 const LOAD_BATCH = 500;
+
+/** Reads the peers of other replicas from Redis into a store: all of them, or a few again. */
+export class PeerLoader {
+  #redis: RedisLink;
+  #options: { keys: ReplicaKeys; store: IndexStore; skip: (peerId: string) => boolean };
+  #log: Logger;
+  #reloads = new Set<string>();
+  #reloading: Promise<void> | undefined;
+
+  /** A loader through `redis` into `options.store`, leaving out the peers `skip` says are local. */
+  constructor(
+    redis: RedisLink,
+    options: {
+      keys: ReplicaKeys;
+      store: IndexStore;
+      skip: (peerId: string) => boolean;
+      log: Logger;
+    },
+  ) {
+    this.#redis = redis;
+    this.#options = options;
+    this.#log = options.log;
+  }
+
+  /** Applies every peer in Redis (not skipped) to the store; resolves to how many. */
+  async loadAll(): Promise<number> {
+    let applied = 0;
+    for await (const peerIds of scanPeerIds(this.#redis.client, this.#options.keys)) {
+      applied += await this.#load(peerIds);
+    }
+    return applied;
+  }
+
+  /**
+   * Reads `peerId` again soon, if it is in Redis (a peer of another replica
+   * that a replica may have missed): with the others asked for meanwhile,
+   * {@linkcode LOAD_BATCH} a round trip.
+   */
+  reload(peerId: string): void {
+    if (!this.#redis.up) return;
+    this.#reloads.add(peerId);
+    this.#reloading ??= this.#drain();
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#reloads.size > 0 && this.#redis.up) {
+      const peerIds = [...this.#reloads].slice(0, LOAD_BATCH);
+      for (const peerId of peerIds) this.#reloads.delete(peerId);
+      await this.#load(peerIds).catch((error) => {
+        this.#log.debug(`cannot read ${peerIds.length} peer(s) again: ${errorMessage(error)}`);
+      });
+    }
+    this.#reloads.clear();
+    this.#reloading = undefined;
+  }
+
+  async #load(peerIds: string[]): Promise<number> {
+    const { keys, store, skip } = this.#options;
+    const read = await readPeers(this.#redis.client, keys, {
+      peerIds: peerIds.filter((peerId) => !skip(peerId)),
+      now: Date.now(),
+    });
+    for (const change of read.changes) store.apply(change);
+    return read.peers;
+  }
+}
 
 /** The IDs of every peer with a record in Redis, a batch at a time. */
 export async function* scanPeerIds(

@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
 import { createClient } from "@redis/client";
 import { hasRedisServer, startRedis } from "../../tests/helpers/redis.ts";
-import { readPeers, scanPeerIds } from "./replica_load.ts";
+import { silentLogger } from "../log.ts";
+import { IndexStore } from "./index_store.ts";
+import { RedisLink } from "./redis_link.ts";
+import { PeerLoader, readPeers, scanPeerIds } from "./replica_load.ts";
 import { replicaKeys } from "./replica_records.ts";
 
 const FILE = "ab".repeat(32);
@@ -33,6 +36,38 @@ Deno.test({
       ]);
     } finally {
       client.destroy();
+    }
+  },
+});
+
+Deno.test({
+  name: "a loader reads peers asked for again, the local ones left out",
+  ignore: !hasRedisServer(),
+  async fn() {
+    await using redis = await startRedis();
+    const keys = replicaKeys("t:");
+    const link = await RedisLink.open(redis.url, { channel: "t:changes", onMessage: () => {} });
+    try {
+      for (const peerId of ["p1", "p2", "mine"]) {
+        const record = { address: "10.0.0.1:1", reachable: true, replica: "r" };
+        await link.client.set(keys.peer(peerId), JSON.stringify(record));
+      }
+      const store = new IndexStore({ timeoutMs: 15_000 });
+      const loader = new PeerLoader(link, {
+        keys,
+        store,
+        skip: (peerId) => peerId === "mine",
+        log: silentLogger(),
+      });
+      for (const peerId of ["p1", "p2", "gone", "mine"]) loader.reload(peerId);
+      for (let tries = 0; !(store.hasPeer("p1") && store.hasPeer("p2")); tries++) {
+        assert.ok(tries < 100, "both read again");
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      assert.equal(store.hasPeer("mine"), false);
+      assert.equal(await loader.loadAll(), 2);
+    } finally {
+      await link.close();
     }
   },
 });
