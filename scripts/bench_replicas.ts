@@ -56,8 +56,12 @@ export interface ReplicasOptions {
 /** Pause between two counts of the peers the replicas list. */
 const COUNT_PAUSE_MS = 1_000;
 
-/** A client registered with the server at `address`, to count the peers it lists. */
-async function counter(address: string) {
+/**
+ * A client registered with the server at `address`, to count the peers it
+ * lists; `others` counters (registered with the other replicas) are listed
+ * too, and left out.
+ */
+async function counter(address: string, others: number) {
   const connection = await dial(parseHostPort(address), {
     role: "peer",
     accept: ["server"],
@@ -66,9 +70,10 @@ async function counter(address: string) {
   const running = connection.run(() => {}).catch(() => {});
   await connection.request({ t: "register", listenPort: 1 });
   return {
-    /** Peers listed, the counter itself left out. */
+    /** Peers listed, the counters left out. */
     count: async () =>
-      (await connection.request({ t: "peers", limit: 1 }) as { total: number }).total - 1,
+      (await connection.request({ t: "peers", limit: 1 }) as { total: number }).total - 1 -
+      others,
     close: async () => {
       connection.close();
       await running;
@@ -82,7 +87,9 @@ async function counter(address: string) {
  * meanwhile), or `timeoutMs` has passed.
  */
 async function listed(addresses: string[], peers: number, timeoutMs: number): Promise<number> {
-  const counters = await Promise.all(addresses.map(counter));
+  const counters = await Promise.all(
+    addresses.map((address) => counter(address, addresses.length - 1)),
+  );
   try {
     const deadline = Date.now() + timeoutMs;
     let last = -1;
