@@ -45,8 +45,11 @@ const LOAD_SCRIPT = fileURLToPath(new URL("./bench_index_load.ts", import.meta.u
 export const PEERS_PER_PROCESS = 5_000;
 /** Heartbeats of one peer in a day at one per `HEARTBEAT_INTERVAL_MS`. */
 export const DAY_HEARTBEATS = 24 * 60 * 60 * MS_PER_SECOND / HEARTBEAT_INTERVAL_MS;
-/** Time for the server to settle (a heartbeat round, garbage collected) before its RSS is read. */
+/** Quiet time over which the server's RSS is sampled (its least is taken). */
 export const SETTLE_MS = 2 * HEARTBEAT_INTERVAL_MS;
+/** Quiet time after a half day of heartbeats: long enough for V8's memory reducer to collect. */
+const DAY_SETTLE_MS = 6 * HEARTBEAT_INTERVAL_MS;
+const RSS_SAMPLE_MS = 500;
 /** Time allowed per peer to register, on top of a fixed minute. */
 export const REGISTER_MS_PER_PEER = 20;
 /** A minute: the fixed part of the time allowed to each phase. */
@@ -75,6 +78,20 @@ export interface IndexOptions {
 /** Resident memory of process `pid` now, in bytes (Linux). */
 export function rssOf(pid: number): number {
   return parseProcStatus(Deno.readTextFileSync(`/proc/${pid}/status`))?.rss ?? NaN;
+}
+
+/**
+ * The smallest RSS of `pid` sampled over `ms` of quiet: V8 collects its old
+ * generation lazily (when idle, or when it has grown), so one reading may
+ * hold garbage of the phase before.
+ */
+export async function quietRss(pid: number, ms: number): Promise<number> {
+  let least = rssOf(pid);
+  for (let waited = 0; waited < ms; waited += RSS_SAMPLE_MS) {
+    await sleep(RSS_SAMPLE_MS);
+    least = Math.min(least, rssOf(pid));
+  }
+  return least;
 }
 
 /** Resolves after `ms`. */
@@ -160,8 +177,7 @@ export async function indexScenario(options: IndexOptions): Promise<Row[]> {
   });
   const loads: Child[] = [];
   try {
-    await sleep(SETTLE_MS);
-    const rssBefore = rssOf(server.pid);
+    const rssBefore = await quietRss(server.pid, SETTLE_MS);
 
     const ranges = splitPeers(options.peers, Math.ceil(options.peers / PEERS_PER_PROCESS));
     const perProcessDay = splitPeers(options.dayPeers, ranges.length);
@@ -179,8 +195,7 @@ export async function indexScenario(options: IndexOptions): Promise<Row[]> {
     const held = registered.reduce((sum, event) => sum + event.peers, 0);
     const failed = registered.reduce((sum, event) => sum + event.failed, 0);
     const firstFailure = registered.find((event) => event.firstError)?.firstError;
-    await sleep(SETTLE_MS);
-    const rssHeld = rssOf(server.pid);
+    const rssHeld = await quietRss(server.pid, SETTLE_MS);
     const perPeer = (rssHeld - rssBefore) / held;
     console.log(summaryLine(`index: ${held} peers held`, [
       `registered in ${formatSeconds(registerMs)} (${
@@ -223,9 +238,8 @@ export async function indexScenario(options: IndexOptions): Promise<Row[]> {
         loads.map((load) => loadEvent(load, "day", DAY_HEARTBEATS * 10 + MINUTE_MS, half)),
       );
       const ms = performance.now() - halfStarted;
-      await sleep(SETTLE_MS);
       const heartbeats = days.reduce((sum, event) => sum + event.heartbeats, 0);
-      halves.push({ ms, heartbeats, rss: rssOf(server.pid) });
+      halves.push({ ms, heartbeats, rss: await quietRss(server.pid, DAY_SETTLE_MS) });
     }
     const dayGrowth = halves[1].rss - halves[0].rss;
     console.log(summaryLine(`index: a day of heartbeats, in two halves`, [

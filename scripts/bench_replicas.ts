@@ -30,8 +30,8 @@ import {
   MINUTE_MS,
   PEERS_PER_PROCESS,
   peersProcess,
+  quietRss,
   REGISTER_MS_PER_PEER,
-  rssOf,
   SETTLE_MS,
   sleep,
   TARGET_LOOKUP_P99_MS,
@@ -136,8 +136,9 @@ export async function replicasScenario(options: ReplicasOptions): Promise<Row[]>
   }
   const loads: Child[] = [];
   try {
-    await sleep(SETTLE_MS);
-    const rssBefore = replicas.map((replica) => rssOf(replica.pid));
+    const rssBefore = await Promise.all(
+      replicas.map((replica) => quietRss(replica.pid, SETTLE_MS)),
+    );
     const redisBefore = await redisMemory(redis.url);
     const ranges = splitPeers(options.peers, 2 * Math.ceil(options.peers / 2 / PEERS_PER_PROCESS));
     const started = performance.now();
@@ -154,8 +155,10 @@ export async function replicasScenario(options: ReplicasOptions): Promise<Row[]>
     const addresses = replicas.map((replica) => replica.address);
     const held = await listed(addresses, registeredPeers, timeout);
     const registerMs = performance.now() - started;
-    await sleep(SETTLE_MS);
-    const perPeer = replicas.map((replica, i) => (rssOf(replica.pid) - rssBefore[i]) / held);
+    const rssHeld = await Promise.all(
+      replicas.map((replica) => quietRss(replica.pid, SETTLE_MS)),
+    );
+    const perPeer = rssHeld.map((rss, i) => (rss - rssBefore[i]) / held);
     const redisPerPeer = (await redisMemory(redis.url) - redisBefore) / held;
     console.log(summaryLine(`replicas: ${held} peers held by two replicas on Redis`, [
       `both list all after ${formatSeconds(registerMs)} (${
