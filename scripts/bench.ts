@@ -38,6 +38,11 @@
  *   over the real protocol: registration rate, RSS per peer, lookup and
  *   `sources` latency at 200 a second, a day of heartbeats, everyone
  *   leaving at once (see bench_index.ts).
+ * - `replicas`: the index case's `--index-peers` split between two server
+ *   replicas on a Redis of its own: registration until both list every
+ *   peer, RSS per peer of each, Redis memory per peer, lookup and `sources`
+ *   latency at 200 a second over both (see bench_replicas.ts; skipped
+ *   without redis-server).
  *
  * Run `deno task bench --help` for the options.
  *
@@ -84,6 +89,8 @@ import { shaped } from "./bench_shaped.ts";
 import { relay } from "./bench_relay.ts";
 import { web } from "./bench_web.ts";
 import { indexScenario } from "./bench_index.ts";
+import { replicasScenario } from "./bench_replicas.ts";
+import { hasRedisServer } from "../tests/helpers/redis.ts";
 import { deleteOwnNamespaces } from "./netns.ts";
 import { parseRate } from "./bench_shaped_plan.ts";
 import {
@@ -153,7 +160,7 @@ const INTERRUPTED_EXIT_CODE = 130;
 
 const USAGE = `usage: deno task bench [options]
 
-  --scenario single|swarm|shaped|relay|web|folder|index|all
+  --scenario single|swarm|shaped|relay|web|folder|index|replicas|all
                                what to run (default all)
   --size SIZE                  file of the single-source case (default ${DEFAULT_SIZE})
   --swarm-size SIZE            file of the swarm, relay and web cases (default ${DEFAULT_SWARM_SIZE})
@@ -167,6 +174,8 @@ const USAGE = `usage: deno task bench [options]
                                server needs a descriptor for each, so at most the descriptor
                                limit less 512)
   --index-seconds N            seconds of lookups at ${INDEX_RATE}/s in the index case (default ${DEFAULT_INDEX_SECONDS})
+                               (both also size the replicas case: the peers split between two
+                               replicas, each of which holds them all)
   --runs N                     rounds of every measurement, interleaved; the table shows the
                                best, the summary lines the spread (default ${DEFAULT_RUNS})
   --quick                      small sizes (${QUICK_SIZE}, ${QUICK_SWARM_SIZE}, ${QUICK_FOLDER_FILES} files, ${FOLDER_PARTS} x ${QUICK_FOLDER_PART})
@@ -180,7 +189,17 @@ const USAGE = `usage: deno task bench [options]
 
 SIZE: a byte count or a number with K, M or G (binary units), e.g. 256M.`;
 
-const SCENARIOS = ["single", "swarm", "shaped", "relay", "web", "folder", "index", "all"] as const;
+const SCENARIOS = [
+  "single",
+  "swarm",
+  "shaped",
+  "relay",
+  "web",
+  "folder",
+  "index",
+  "replicas",
+  "all",
+] as const;
 type Scenario = typeof SCENARIOS[number];
 
 interface Options {
@@ -225,7 +244,8 @@ function readOptions(): Options | null {
   const scenario = values.scenario;
   if (!SCENARIOS.includes(scenario as Scenario)) {
     throw new Error(
-      `--scenario must be single, swarm, shaped, relay, web, folder, index or all, not "${scenario}"`,
+      `--scenario must be single, swarm, shaped, relay, web, folder, index, replicas or all, ` +
+        `not "${scenario}"`,
     );
   }
   const folderFiles = Number(
@@ -798,6 +818,19 @@ async function main(): Promise<void> {
           rate: INDEX_RATE,
           seconds: options.indexSeconds,
           dayPeers: Math.min(INDEX_DAY_PEERS, options.indexPeers),
+        }),
+      );
+    }
+    if (runs("replicas") && !hasRedisServer()) {
+      console.log(
+        "replicas: skipped, redis-server is not installed (apt-get install redis-server)",
+      );
+    } else if (runs("replicas")) {
+      rows.push(
+        ...await replicasScenario({
+          peers: options.indexPeers,
+          rate: INDEX_RATE,
+          seconds: options.indexSeconds,
         }),
       );
     }

@@ -42,20 +42,23 @@ import { HEARTBEAT_INTERVAL_MS, MS_PER_SECOND } from "../src/constants.ts";
 const LOAD_SCRIPT = fileURLToPath(new URL("./bench_index_load.ts", import.meta.url));
 
 /** Most simulated peers one load process holds (it needs a descriptor for each). */
-const PEERS_PER_PROCESS = 5_000;
+export const PEERS_PER_PROCESS = 5_000;
 /** Heartbeats of one peer in a day at one per `HEARTBEAT_INTERVAL_MS`. */
 export const DAY_HEARTBEATS = 24 * 60 * 60 * MS_PER_SECOND / HEARTBEAT_INTERVAL_MS;
 /** Quiet time over which the server's RSS is sampled (its least is taken). */
-const SETTLE_MS = 2 * HEARTBEAT_INTERVAL_MS;
+export const SETTLE_MS = 2 * HEARTBEAT_INTERVAL_MS;
 /** Quiet time after a half day of heartbeats: long enough for V8's memory reducer to collect. */
 const DAY_SETTLE_MS = 6 * HEARTBEAT_INTERVAL_MS;
 const RSS_SAMPLE_MS = 500;
 /** Time allowed per peer to register, on top of a fixed minute. */
-const REGISTER_MS_PER_PEER = 20;
-const MINUTE_MS = 60_000;
+export const REGISTER_MS_PER_PEER = 20;
+/** A minute: the fixed part of the time allowed to each phase. */
+export const MINUTE_MS = 60_000;
 
-const TARGET_LOOKUP_P99_MS = 20;
-const TARGET_RSS_PER_PEER_BYTES = 20_000;
+/** The issue's target for lookup and `sources` p99 at 200 a second. */
+export const TARGET_LOOKUP_P99_MS = 20;
+/** The issue's target for server memory per registered peer. */
+export const TARGET_RSS_PER_PEER_BYTES = 20_000;
 const TARGET_STALL_MS = 100;
 /** Growth over the day allowed: noise of the heap, not a per-heartbeat cost. */
 const TARGET_DAY_GROWTH_BYTES = 20e6;
@@ -72,7 +75,8 @@ export interface IndexOptions {
   dayPeers: number;
 }
 
-function rssOf(pid: number): number {
+/** Resident memory of process `pid` now, in bytes (Linux). */
+export function rssOf(pid: number): number {
   return parseProcStatus(Deno.readTextFileSync(`/proc/${pid}/status`))?.rss ?? NaN;
 }
 
@@ -81,7 +85,7 @@ function rssOf(pid: number): number {
  * generation lazily (when idle, or when it has grown), so one reading may
  * hold garbage of the phase before.
  */
-async function quietRss(pid: number, ms: number): Promise<number> {
+export async function quietRss(pid: number, ms: number): Promise<number> {
   let least = rssOf(pid);
   for (let waited = 0; waited < ms; waited += RSS_SAMPLE_MS) {
     await sleep(RSS_SAMPLE_MS);
@@ -90,11 +94,13 @@ async function quietRss(pid: number, ms: number): Promise<number> {
   return least;
 }
 
-function sleep(ms: number): Promise<void> {
+/** Resolves after `ms`. */
+export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-function loadProcess(name: string, args: string[]): Child {
+/** Starts bench_index_load.ts with `args`, its CPU time and memory watched. */
+export function loadProcess(name: string, args: string[]): Child {
   return new Child([Deno.execPath(), ...RUN_FLAGS, LOAD_SCRIPT, ...args], {
     name,
     watchUsage: true,
@@ -102,7 +108,7 @@ function loadProcess(name: string, args: string[]): Child {
 }
 
 /** The `skip`+1st event named `name` that `child` prints (past or future). */
-async function loadEvent<E extends LoadEvent["event"]>(
+export async function loadEvent<E extends LoadEvent["event"]>(
   child: Child,
   name: E,
   timeoutMs: number,
@@ -121,7 +127,8 @@ async function loadEvent<E extends LoadEvent["event"]>(
   }
 }
 
-function cpuMs(children: Child[]): number {
+/** CPU time of `children` so far, in milliseconds, summed (sampled now). */
+export function cpuMs(children: Child[]): number {
   return children.reduce((sum, child) => {
     child.sample();
     return sum + child.usage.cpuMs;
@@ -129,7 +136,7 @@ function cpuMs(children: Child[]): number {
 }
 
 /** A row with a figure and a target but no baseline. */
-function figureRow(
+export function figureRow(
   scenario: string,
   value: number,
   options: { format: (value: number) => string; comparison: Comparison; limit: number },
@@ -144,10 +151,13 @@ function figureRow(
   };
 }
 
-const milliseconds = (ms: number) => `${ms.toFixed(1)} ms`;
-const kilobytes = (bytes: number) => `${(bytes / 1000).toFixed(1)} kB`;
+/** `12.3 ms`. */
+export const milliseconds = (ms: number) => `${ms.toFixed(1)} ms`;
+/** `12.3 kB`. */
+export const kilobytes = (bytes: number) => `${(bytes / 1000).toFixed(1)} kB`;
 
-function peersProcess(server: string, range: PeerRange, dayPeers: number): Child {
+/** A load process of simulated peers `range` registered with `server`; `dayPeers` of them send a day of heartbeats on SIGUSR1. */
+export function peersProcess(server: string, range: PeerRange, dayPeers: number): Child {
   return loadProcess(`index peers ${range.first}+${range.count}`, [
     "peers",
     server,

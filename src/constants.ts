@@ -63,6 +63,12 @@ export const RECONNECT_MIN_DELAY_MS = 250;
 /** Longest delay between two reconnection attempts, in milliseconds. */
 export const RECONNECT_MAX_DELAY_MS = 5_000;
 
+/**
+ * How long a peer given several servers avoids one that failed while
+ * another has not: it is tried again at once after that.
+ */
+export const SERVER_RETRY_AFTER_MS = 10_000;
+
 /** Time allowed for a handshake (and, on the server, the registration after it) before the connection is closed. */
 export const HANDSHAKE_TIMEOUT_MS = 5_000;
 

@@ -33,6 +33,23 @@ export function addressOption<const Flags extends string>(
     .default(hostPortOption(options.fallback), options.fallback);
 }
 
+/** Parses `HOST:PORT[,HOST:PORT...]` (several servers of one network) for commander. */
+export function hostPortListOption(value: string): HostPort[] {
+  const items = value.split(",").map((item) => item.trim()).filter((item) => item !== "");
+  if (items.length === 0) throw new InvalidArgumentError(`expected HOST:PORT, got "${value}"`);
+  return items.map(hostPortOption);
+}
+
+/** A `HOST:PORT[,HOST:PORT...]` option whose default shows as given in `--help`. */
+export function addressListOption<const Flags extends string>(
+  flags: Flags,
+  options: { description: string; fallback: string },
+) {
+  return new Option(flags, options.description)
+    .argParser(hostPortListOption)
+    .default(hostPortListOption(options.fallback), options.fallback);
+}
+
 /** Collects a repeatable option into an array. */
 export function collect(value: string, previous: string[]): string[] {
   return [...previous, value];

@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError } from "@commander-js/extra-typings";
 import {
   addressOption,
   collect,
+  hostPortListOption,
   hostPortOption,
   logLevelOption,
   secondsOption,
@@ -13,6 +14,12 @@ import {
 Deno.test("option values are parsed, or refused with what was expected", () => {
   assert.deepEqual(hostPortOption("127.0.0.1:8000"), { host: "127.0.0.1", port: 8000 });
   assert.throws(() => hostPortOption("nowhere"), InvalidArgumentError);
+  assert.deepEqual(hostPortListOption("a:1, b:2,"), [{ host: "a", port: 1 }, {
+    host: "b",
+    port: 2,
+  }]);
+  assert.throws(() => hostPortListOption(","), /expected HOST:PORT/);
+  assert.throws(() => hostPortListOption("a:1,b"), InvalidArgumentError);
   assert.equal(secondsOption("2.5"), 2.5);
   for (const bad of ["0", "-1", "soon"]) {
     assert.throws(() => secondsOption(bad), /expected a positive number of seconds/);

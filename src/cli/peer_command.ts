@@ -21,6 +21,7 @@ import { type Download, isActive } from "../peer/download.ts";
 import { PeerNode } from "../peer/peer.ts";
 import { adoptLegacyPeerDataDir, defaultPeerDataDir } from "../storage/data_dir.ts";
 import {
+  addressListOption,
   addressOption,
   cliLogger,
   collect,
@@ -68,8 +69,9 @@ export function peerCommand() {
       }),
     )
     .addOption(
-      addressOption("-s, --server <host:port>", {
-        description: "central server to register with",
+      addressListOption("-s, --server <host:port>", {
+        description: "central server to register with; several, comma-separated (replicas of " +
+          "one network, or a name with several addresses), to fail over between",
         fallback: DEFAULT_SERVER_ADDRESS,
       }),
     )
@@ -397,14 +399,14 @@ async function startupWork(
  */
 export async function chooseServer(
   options: {
-    server: HostPort;
+    server: HostPort[];
     explicit: boolean;
     autoDiscover?: boolean;
     lan?: boolean;
     discoverTimeout: number;
     log: Logger;
   },
-): Promise<HostPort | (() => Promise<HostPort>) | undefined> {
+): Promise<HostPort[] | (() => Promise<HostPort>) | undefined> {
   if (options.autoDiscover && options.explicit) {
     throw new Error("give either --server or --auto-discover, not both");
   }

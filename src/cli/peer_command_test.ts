@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { silentLogger } from "../log.ts";
 import { chooseServer } from "./peer_command.ts";
 
-const server = { host: "10.0.0.1", port: 8000 };
+const server = [{ host: "10.0.0.1", port: 8000 }];
 const base = { server, explicit: false, discoverTimeout: 1, log: silentLogger() };
 
 Deno.test("a peer uses --server, or none in LAN mode unless --server is given", async () => {

@@ -6,7 +6,11 @@
  */
 
 import { Command, Option } from "@commander-js/extra-typings";
-import { DEFAULT_SERVER_LISTEN, MAX_CONNECTIONS_PER_ADDRESS } from "../constants.ts";
+import {
+  DEFAULT_SERVER_LISTEN,
+  MAX_CONNECTIONS_PER_ADDRESS,
+  PEER_TIMEOUT_MS,
+} from "../constants.ts";
 import { errorMessage } from "../log.ts";
 import { isLoopbackHost, isWildcardHost } from "../discovery/addresses.ts";
 import { formatHostPort, parseHostPort } from "../protocol/channel.ts";
@@ -18,6 +22,7 @@ import {
   loadOrCreateNetworkKey,
   parseNetworkKey,
 } from "../security/network_key.ts";
+import { Replica } from "../server/replica.ts";
 import { DESCRIPTOR_RESERVE } from "../protocol/admission.ts";
 import { CentralServer } from "../server/server.ts";
 import { defaultServerDataDir } from "../storage/data_dir.ts";
@@ -67,6 +72,11 @@ export function serverCommand() {
         "(default: per user and listen address; none with port 0)",
     )
     .option(
+      "--redis <url>",
+      "share one network among several servers (replicas) through Redis at redis://HOST:PORT: " +
+        "peers may register with any of them (see README)",
+    )
+    .option(
       "--open",
       "run an open network: no network key, anyone who reaches the port may list and fetch",
     );
@@ -94,6 +104,18 @@ export function serverCommand() {
         },
         relay: options.relay && relaySettings(options),
       });
+      let replica: Replica | undefined;
+      try {
+        replica = options.redis === undefined ? undefined : await Replica.start({
+          store: server.store,
+          url: options.redis,
+          timeoutMs: PEER_TIMEOUT_MS,
+          log: log.child("redis"),
+        });
+      } catch (error) {
+        await server.close();
+        throw error;
+      }
       const reporter = new Reporter(mode, shell ?? stdConsole());
       reporter.emit({ event: "listening", role: "server", address: server.address });
       reporter.emit({
@@ -124,6 +146,7 @@ export function serverCommand() {
           });
         });
       }
+      await replica?.close();
       await server.close();
       Deno.exit(shell?.exitCode ?? 0);
     });

@@ -14,7 +14,6 @@ import type { Advertisement } from "../discovery/advertiser.ts";
 import { isLoopbackHost } from "../discovery/addresses.ts";
 import { advertisePeer } from "../discovery/services.ts";
 import { errorMessage, type Logger, silentLogger } from "../log.ts";
-import type { HostPort } from "../protocol/channel.ts";
 import type { Credentials } from "../protocol/dial.ts";
 import type { KnownServers } from "../security/known_servers.ts";
 import type { FileSummary, LookupResult, PeerSummary } from "../protocol/messages.ts";
@@ -32,6 +31,7 @@ import { relayTicket, Reversal } from "./reversal.ts";
 import { answerRelayLink, openRelayOffer, type RelayOfferOptions } from "./relay_offer.ts";
 import type { Relay } from "../protocol/relay.ts";
 import { checkServer, credentialsOf, openKnownServers } from "./credentials.ts";
+import type { ServerSpec } from "./server_addresses.ts";
 import { ServerLink } from "./server_link.ts";
 import { type Registered, Shares } from "./shares.ts";
 import { LookupError } from "../storage/file_index.ts";
@@ -44,8 +44,11 @@ export interface PeerOptions {
   hostname: string;
   /** Port to serve chunks on, 0 for any free one. */
   port: number;
-  /** The central server, or a function that finds it; none in serverless LAN mode. */
-  server?: HostPort | (() => Promise<HostPort>);
+  /**
+   * The central server, several to fail over between (replicas of one
+   * network), or a function that finds it; none in serverless LAN mode.
+   */
+  server?: ServerSpec;
   /** Advertise this peer over mDNS (ignored when it listens on loopback). */
   mdns?: boolean;
   /** Find other peers over mDNS and look files up by asking them (serverless LAN mode). */

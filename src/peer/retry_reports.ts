@@ -2,11 +2,13 @@
  * When a link that keeps failing is worth a line in the log: the first
  * failure of a streak at once, then ever more seldom (the gap between two
  * reports doubles, up to a bound), so a peer whose server is away says so
- * within a second and keeps saying it without flooding the log. Time is
- * given by the caller.
+ * within a second and keeps saying it without flooding the log; and what
+ * the line says. Time is given by the caller.
  *
  * @module
  */
+
+import { MS_PER_SECOND } from "../constants.ts";
 
 /** What to report about a failed attempt. */
 export interface RetryReport {
@@ -58,4 +60,39 @@ export class RetryReports {
   succeeded(): void {
     this.#since = undefined;
   }
+}
+
+/**
+ * The log line of `report` about the server at `server`, failing for
+ * `reason`, one of `servers` the link may use (more than one: it tries
+ * the others).
+ */
+export function failureLine(
+  report: RetryReport,
+  link: { server: string; reason: string; servers: number },
+): { level: "warn" | "info"; text: string } {
+  const { server, reason, servers } = link;
+  const seconds = Math.round(report.failingMs / MS_PER_SECOND);
+  if (report.first && servers > 1) {
+    return {
+      level: "warn",
+      text: `cannot reach the server at ${server} (${reason}); trying the others of the ` +
+        `${servers} servers (--server HOST:PORT,HOST:PORT sets them)`,
+    };
+  }
+  if (report.first) {
+    return {
+      level: "warn",
+      text: `cannot reach the server at ${server} (${reason}); is it running? ` +
+        `--server HOST:PORT sets its address; retrying`,
+    };
+  }
+  return {
+    level: "info",
+    text: servers > 1
+      ? `still cannot reach any of the ${servers} servers after ${report.failures} attempts ` +
+        `in ${seconds} s (last ${server}: ${reason}); retrying`
+      : `still cannot reach the server at ${server} after ${report.failures} attempts in ` +
+        `${seconds} s (${reason}); retrying`,
+  };
 }

@@ -1,7 +1,10 @@
 /**
  * A peer's link to the central server: connects, registers, shares all it
  * holds, sends heartbeats, and when the link drops reconnects with
- * exponential backoff and re-registers everything by itself.
+ * exponential backoff and re-registers everything by itself. Given several
+ * servers (replicas of one network), it fails over: when its server dies
+ * it registers at once with another (see server_choice.ts) and shares
+ * everything there again.
  *
  * @module
  */
@@ -11,7 +14,6 @@ import {
   LINK_REPORT_MAX_GAP_MS,
   LINK_REPORT_MIN_GAP_MS,
   MAX_LOCAL_NETWORKS,
-  MS_PER_SECOND,
   REQUEST_TIMEOUT_MS,
 } from "../constants.ts";
 import { errorMessage, type Logger, silentLogger } from "../log.ts";
@@ -29,15 +31,19 @@ import {
 } from "../protocol/messages.ts";
 import { nextBackoff, withTimeout } from "../protocol/timeouts.ts";
 import { relayOfferNote } from "./relay_offer.ts";
-import { RetryReports } from "./retry_reports.ts";
+import { failureLine, RetryReports } from "./retry_reports.ts";
+import { ServerList, type ServerSpec } from "./server_addresses.ts";
 
 /** Options of {@linkcode ServerLink}. */
 export interface ServerLinkOptions {
   /**
-   * Where the server is, or a function that finds it (called before every
-   * connection attempt, so a server that moved is found again).
+   * Where the server is; several servers (replicas of one network) to fail
+   * over between, a name with several addresses standing for each (see
+   * server_addresses.ts); or a function that finds it. Names are resolved
+   * and the function called before every connection attempt, so a server
+   * that moved is found again.
    */
-  server: HostPort | (() => Promise<HostPort>);
+  server: ServerSpec;
   /** Our identity and the network key. */
   credentials: Credentials;
   /**
@@ -116,6 +122,7 @@ export class ServerLink {
   #lastError = "not connected yet";
   #fatal: Error | undefined;
   #current: HostPort | undefined;
+  #servers: ServerList;
   #warnedLoopback = false;
   /** The address the server says others reach us at. */
   dialAddress: string | undefined;
@@ -134,20 +141,21 @@ export class ServerLink {
   constructor(options: ServerLinkOptions) {
     this.#options = options;
     this.#log = options.log ?? silentLogger();
+    this.#servers = new ServerList(options.server);
   }
 
-  /** `host:port` of the server (the last one found, when it is discovered). */
+  /**
+   * `host:port` of the server (the last one dialled, when it is discovered
+   * or one of several; all of them, comma-separated, before the first).
+   */
   get serverAddress(): string {
-    const server = this.#current ?? this.#options.server;
-    return typeof server === "function"
-      ? "(not found yet)"
-      : formatHostPort(server.host, server.port);
+    const list = this.#current ? [this.#current] : this.#servers.given;
+    return list?.map((one) => formatHostPort(one.host, one.port)).join(",") ?? "(not found yet)";
   }
 
-  /** Host of the server (the last one found, where its relay listens); undefined before. */
+  /** Host of the server (the last one dialled, where its relay listens); undefined before. */
   get serverHost(): string | undefined {
-    const server = this.#current ?? this.#options.server;
-    return typeof server === "function" ? undefined : server.host;
+    return this.#current?.host ?? this.#servers.given?.[0]?.host;
   }
 
   /** True while registered with the server. */
@@ -198,8 +206,11 @@ export class ServerLink {
       await withTimeout(ready, { ms: timeoutMs, what: "connecting" });
     } catch {
       throw new Error(
-        `cannot reach the server at ${this.serverAddress} (${this.#lastError}); ` +
-          `is it running? Set its address with --server HOST:PORT`,
+        (this.#servers.given?.length ?? 1) > 1
+          ? `cannot reach any of the servers ${this.serverAddress} (${this.#lastError}); ` +
+            `are they running? Set their addresses with --server HOST:PORT,HOST:PORT`
+          : `cannot reach the server at ${this.serverAddress} (${this.#lastError}); ` +
+            `is it running? Set its address with --server HOST:PORT`,
       );
     } finally {
       stop();
@@ -247,8 +258,16 @@ export class ServerLink {
   async #run(): Promise<void> {
     let delay = 0;
     while (!this.#closed) {
+      let target: HostPort | undefined;
       try {
-        await this.#session();
+        const pick = await this.#servers.pick();
+        if (!pick.fresh) {
+          delay = nextBackoff(delay);
+          await this.#pause(delay);
+          if (this.#closed) break;
+        }
+        target = pick.server;
+        await this.#session(target);
         delay = 0;
       } catch (error) {
         if (this.#closed) break;
@@ -261,16 +280,19 @@ export class ServerLink {
         }
         this.#reportFailure();
       }
-      if (this.#closed) break;
-      delay = nextBackoff(delay);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, delay);
-        this.#wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
+      if (target) this.#servers.failed(target);
     }
+  }
+
+  /** Waits `ms`, or less when the link is closed meanwhile. */
+  async #pause(ms: number): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.#wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
   }
 
   /**
@@ -280,20 +302,15 @@ export class ServerLink {
    */
   #reportFailure(): void {
     const report = this.#reports.failed(Date.now());
-    const reason = this.#lastError;
-    if (!report) {
-      this.#log.debug(`server link: ${reason}`);
-    } else if (report.first) {
-      this.#log.warn(
-        `cannot reach the server at ${this.serverAddress} (${reason}); is it running? ` +
-          `--server HOST:PORT sets its address; retrying`,
-      );
+    if (report) {
+      const line = failureLine(report, {
+        server: this.serverAddress,
+        reason: this.#lastError,
+        servers: this.#servers.count,
+      });
+      this.#log[line.level](line.text);
     } else {
-      const seconds = Math.round(report.failingMs / MS_PER_SECOND);
-      this.#log.info(
-        `still cannot reach the server at ${this.serverAddress} after ${report.failures} ` +
-          `attempts in ${seconds} s (${reason}); retrying`,
-      );
+      this.#log.debug(`server link: ${this.#lastError}`);
     }
     for (const waiter of [...this.#failureWaiters]) waiter();
   }
@@ -328,9 +345,8 @@ export class ServerLink {
     }
   }
 
-  async #session(): Promise<void> {
-    const server = this.#options.server;
-    this.#current = typeof server === "function" ? await server() : server;
+  async #session(server: HostPort): Promise<void> {
+    this.#current = server;
     const connection = await dial(this.#current, {
       role: "peer",
       accept: ["server"],
@@ -381,6 +397,7 @@ export class ServerLink {
       }
       this.#lastError = "connected";
       this.#reports.succeeded();
+      this.#servers.succeeded(server);
       const sharing = (shares.length > 0 ? `, sharing ${shares.length} file(s)` : "") +
         relayOfferNote(this.relaying, this.#options.relayPort);
       if (this.reachable === false) {

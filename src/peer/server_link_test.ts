@@ -5,6 +5,7 @@ import type { Connection } from "../protocol/connection.ts";
 import { MembershipError } from "../protocol/handshake.ts";
 import { withTimeout } from "../protocol/timeouts.ts";
 import { testCredentials } from "../test_credentials.ts";
+import type { SharedFileEntry } from "../protocol/messages.ts";
 import { ServerIdentityError, ServerLink } from "./server_link.ts";
 
 /** A bare server end that hands each handshaken connection to `serve`. */
@@ -151,4 +152,70 @@ Deno.test("a fail-fast wait still waits for a server that is slow to answer", as
   await l.waitConnected(5_000, { failFastMs: 100 });
   assert.equal(l.connected, true);
   await l.close();
+});
+
+/** A server that registers peers and records what each shares; `close` drops them all. */
+async function recordingServer() {
+  const shared: string[] = [];
+  const server = await fakeServer(async (connection) => {
+    await connection.run(async (message) => {
+      if (message.t === "register") {
+        await connection.reply(message.id as number, { address: "127.0.0.1:1" });
+      } else if (message.t === "share") {
+        const files = message.files as { fileId: string }[];
+        shared.push(...files.map((file) => file.fileId));
+        await connection.reply(message.id as number);
+      }
+    });
+  });
+  return { ...server, shared };
+}
+
+Deno.test("a link given several servers fails over to another when its own dies, sharing again", async () => {
+  const servers = [await recordingServer(), await recordingServer()];
+  const entry = { fileId: "ab".repeat(32), manifest: {} } as unknown as SharedFileEntry;
+  const l = await link(0, {
+    server: servers.map((server) => ({ host: "127.0.0.1", port: server.port })),
+    shares: () => [entry],
+  });
+  try {
+    l.start();
+    await l.waitConnected(5_000);
+    const first = servers.findIndex((server) => l.serverAddress.endsWith(`:${server.port}`));
+    assert.notEqual(first, -1, l.serverAddress);
+    assert.deepEqual(servers[first].shared, [entry.fileId]);
+    await servers[first][Symbol.asyncDispose]();
+    const other = servers[1 - first];
+    const started = Date.now();
+    while (!(l.connected && l.serverAddress.endsWith(`:${other.port}`))) {
+      assert.ok(Date.now() - started < 3_000, `still on ${l.serverAddress}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.ok(Date.now() - started < 1_000, `failed over in ${Date.now() - started} ms`);
+    assert.deepEqual(other.shared, [entry.fileId]);
+  } finally {
+    await l.close();
+    for (const server of servers) await server[Symbol.asyncDispose]();
+  }
+});
+
+Deno.test("a link given several servers none of which answers names them all", async () => {
+  const ports: number[] = [];
+  for (let i = 0; i < 2; i++) {
+    const gone = await fakeServer(async () => {});
+    ports.push(gone.port);
+    await gone[Symbol.asyncDispose]();
+  }
+  const lines: string[] = [];
+  const l = await link(0, {
+    server: ports.map((port) => ({ host: "127.0.0.1", port })),
+    log: createLogger("link", { level: "info", sink: (line) => lines.push(line) }),
+  });
+  l.start();
+  await assert.rejects(
+    l.waitConnected(5_000, { failFastMs: 300 }),
+    /cannot reach any of the servers .*--server HOST:PORT,HOST:PORT/,
+  );
+  await l.close();
+  assert.match(lines[0], /cannot reach the server at .*; trying the others of the 2 servers/);
 });
