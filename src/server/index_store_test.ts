@@ -187,7 +187,9 @@ Deno.test("a listener removed hears nothing more", () => {
   assert.equal(heard, 1);
 });
 
-Deno.test("everyone leaving at once costs what they held", () => {
+// How long this takes is measured by `deno task bench --scenario index`
+// ("all leave"), never asserted here.
+Deno.test("everyone leaving at once empties the store", () => {
   const store = new IndexStore({ timeoutMs: TIMEOUT_MS });
   const peers = 20_000;
   for (let p = 0; p < peers; p++) {
@@ -197,9 +199,6 @@ Deno.test("everyone leaving at once costs what they held", () => {
       store.share(`p${p}`, { fileId, manifest: manifest(`f${p}-${f}`) });
     }
   }
-  const started = performance.now();
   for (let p = 0; p < peers; p++) store.leave(`p${p}`, "left");
-  const elapsed = performance.now() - started;
-  assert.equal(store.stats().files, 0);
-  assert.ok(elapsed < 2_000, `20,000 departures took ${elapsed} ms`);
+  assert.deepEqual(store.stats(), { peers: 0, files: 0, bytesIndexed: 0 });
 });
