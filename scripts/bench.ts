@@ -90,7 +90,7 @@ import { relay } from "./bench_relay.ts";
 import { web } from "./bench_web.ts";
 import { indexScenario } from "./bench_index.ts";
 import { replicasScenario } from "./bench_replicas.ts";
-import { hasRedisServer } from "../tests/helpers/redis.ts";
+import { hasRedisServer } from "./redis_server.ts";
 import { deleteOwnNamespaces } from "./netns.ts";
 import { parseRate } from "./bench_shaped_plan.ts";
 import {

@@ -16,7 +16,7 @@
  */
 
 import { basename, join } from "node:path";
-import { Child, output } from "./process_harness.ts";
+import { Child, freePort, output } from "./process_harness.ts";
 import {
   type BenchServer,
   type Download,
@@ -40,7 +40,7 @@ import {
   spread,
   summaryLine,
 } from "./bench_report.ts";
-import { findProgram, freePort } from "./bench_ssh.ts";
+import { findProgram } from "./bench_ssh.ts";
 import {
   ncMissingReason,
   plannedFolders,

@@ -37,7 +37,7 @@ import {
   TARGET_LOOKUP_P99_MS,
   TARGET_RSS_PER_PEER_BYTES,
 } from "./bench_index.ts";
-import { startRedis } from "../tests/helpers/redis.ts";
+import { startRedis } from "./redis_server.ts";
 import { MS_PER_SECOND } from "../src/constants.ts";
 import { dial } from "../src/protocol/dial.ts";
 import { parseHostPort } from "../src/protocol/channel.ts";

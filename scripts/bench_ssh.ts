@@ -23,7 +23,7 @@
  */
 
 import { join } from "node:path";
-import { Child, output } from "./process_harness.ts";
+import { Child, freePort, output } from "./process_harness.ts";
 import {
   compareRow,
   formatRate,
@@ -91,14 +91,6 @@ export interface Sshd extends SshTarget, AsyncDisposable {
   dir: string;
   /** The sshd process (its stderr is its log). */
   child: Child;
-}
-
-/** A free TCP port on 127.0.0.1 (free when asked; bind it right after). */
-export function freePort(): number {
-  const listener = Deno.listen({ hostname: LOOPBACK, port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
 }
 
 /** Creates sshd's privilege separation folder if missing; resolves to whether it did. */

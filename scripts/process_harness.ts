@@ -385,6 +385,14 @@ export async function stopAll(): Promise<void> {
  */
 export const NETWORK_KEY = formatNetworkKey(TEST_NETWORK_KEY);
 
+/** A TCP port on 127.0.0.1 that was free a moment ago (bind it right after). */
+export function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = listener.addr.port;
+  listener.close();
+  return port;
+}
+
 /** Options of {@linkcode P2pftProcess}. */
 export interface P2pftOptions extends ChildOptions {
   /** Deno flags added before the entry point (e.g. `--cpu-prof`). */

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createLogger } from "../log.ts";
 import { freePort } from "../../tests/helpers/cluster.ts";
-import { hasRedisServer, startRedis } from "../../tests/helpers/redis.ts";
+import { hasRedisServer, startRedis } from "../../scripts/redis_server.ts";
 import { RedisLink, RedisUnreachableError } from "./redis_link.ts";
 
 const ignore = !hasRedisServer();

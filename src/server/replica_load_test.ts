@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createClient } from "@redis/client";
-import { hasRedisServer, startRedis } from "../../tests/helpers/redis.ts";
+import { hasRedisServer, startRedis } from "../../scripts/redis_server.ts";
 import { silentLogger } from "../log.ts";
 import { IndexStore } from "./index_store.ts";
 import { RedisLink } from "./redis_link.ts";

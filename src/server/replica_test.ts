@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createClient } from "@redis/client";
 import { Bitfield } from "../storage/bitfield.ts";
-import { hasRedisServer, type RedisServer, startRedis } from "../../tests/helpers/redis.ts";
+import { hasRedisServer, type RedisServer, startRedis } from "../../scripts/redis_server.ts";
 import { type IndexChange, IndexStore } from "./index_store.ts";
 import { Replica } from "./replica.ts";
 

@@ -23,7 +23,7 @@ import { Bitfield } from "../../src/storage/bitfield.ts";
 import { computeFileId } from "../../src/storage/manifest.ts";
 import { testCredentials } from "../../src/test_credentials.ts";
 import { fileIds, freePort, startRogue, tempDir } from "../helpers/cluster.ts";
-import { hasRedisServer, type RedisServer, startRedis } from "../helpers/redis.ts";
+import { hasRedisServer, type RedisServer, startRedis } from "../../scripts/redis_server.ts";
 
 const ignore = !hasRedisServer();
 const MIB = 1024 * 1024;

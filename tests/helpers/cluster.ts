@@ -149,13 +149,7 @@ export function startRogue(server: string, options: { file: string; mode: string
   });
 }
 
-/** A loopback port that was free a moment ago. */
-export function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = listener.addr.port;
-  listener.close();
-  return port;
-}
+export { freePort } from "../../scripts/process_harness.ts";
 
 /** `p2pft <args>` inside host `host` of `lan` (mDNS off unless `options.mdns` says otherwise). */
 export function p2pftOn(

@@ -1,5 +1,5 @@
 /**
- * A `redis-server` of a test's own (Debian's, installed by `.ci/run`): on a
+ * A `redis-server` of a test's or the bench's own (Debian's, installed by `.ci/run`): on a
  * free loopback port, in a temporary folder, stopped when disposed of. With
  * `persist` it keeps an append-only file there, so that a restart on the
  * same folder and port finds its data again.
@@ -7,8 +7,7 @@
  * @module
  */
 
-import { Child } from "../../scripts/process_harness.ts";
-import { freePort, type TempDir, tempDir } from "./cluster.ts";
+import { Child, freePort } from "./process_harness.ts";
 
 /** Where Debian installs it. */
 export const REDIS_SERVER = "/usr/bin/redis-server";
@@ -39,7 +38,7 @@ export function hasRedisServer(): boolean {
 
 /** Starts a redis-server; `persist` keeps an append-only file across {@linkcode RedisServer.restart}. */
 export async function startRedis(options: { persist?: boolean } = {}): Promise<RedisServer> {
-  const dir: TempDir = await tempDir("p2pft-redis-");
+  const dir = await Deno.makeTempDir({ prefix: "p2pft-redis-" });
   const port = freePort();
   const args = [
     "--port",
@@ -47,7 +46,7 @@ export async function startRedis(options: { persist?: boolean } = {}): Promise<R
     "--bind",
     "127.0.0.1",
     "--dir",
-    dir.path,
+    dir,
     "--save",
     "",
     "--appendonly",
@@ -64,7 +63,7 @@ export async function startRedis(options: { persist?: boolean } = {}): Promise<R
     await start();
   } catch (error) {
     await child?.stop("SIGKILL");
-    await dir[Symbol.asyncDispose]();
+    await Deno.remove(dir, { recursive: true });
     throw error;
   }
   return {
@@ -76,7 +75,7 @@ export async function startRedis(options: { persist?: boolean } = {}): Promise<R
     restart: start,
     async [Symbol.asyncDispose]() {
       await child?.stop();
-      await dir[Symbol.asyncDispose]();
+      await Deno.remove(dir, { recursive: true });
     },
   };
 }
