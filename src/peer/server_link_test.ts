@@ -123,8 +123,12 @@ Deno.test("a link whose server is down fails a fail-fast wait early, and says so
     l.waitConnected(15_000, { failFastMs: 300 }),
     /cannot reach the server at 127\.0\.0\.1:\d+ .*--server/,
   );
-  assert.ok(Date.now() - started < 2_000, `gave up after ${Date.now() - started} ms`);
-  await new Promise((resolve) => setTimeout(resolve, 1_500));
+  // Well before the 15 s the wait was given (a loaded machine may take a few seconds).
+  assert.ok(Date.now() - started < 8_000, `gave up after ${Date.now() - started} ms`);
+  // The first summary line comes about a second after the warning; bounded wait.
+  for (let waited = 0; lines.length < 2 && waited < 10_000; waited += 100) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
   await l.close();
   assert.match(lines[0], /WARN .*cannot reach the server at 127\.0\.0\.1:\d+ .*; retrying$/);
   assert.ok(
@@ -133,9 +137,10 @@ Deno.test("a link whose server is down fails a fail-fast wait early, and says so
     ),
     lines.join("\n"),
   );
+  const attempts = Number(lines[1]?.match(/after (\d+) attempts/)?.[1]);
   assert.ok(
-    lines.length >= 2 && lines.length <= 3,
-    `a few lines, not one per attempt:\n${lines.join("\n")}`,
+    lines.length === 2 && attempts >= 2,
+    `one summary line for several attempts, not one per attempt:\n${lines.join("\n")}`,
   );
 });
 
