@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import type { Download, DownloadProgress } from "../peer/download.ts";
+import type { Download } from "../peer/download.ts";
+import type { DownloadProgress } from "../peer/download_progress.ts";
 import { MAX_LISTING_PAGE, MAX_LISTING_PAGES } from "../constants.ts";
 import {
   cutNote,

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import type { Download, DownloadProgress, DownloadResult } from "../peer/download.ts";
+import type { Download } from "../peer/download.ts";
+import type { DownloadProgress, DownloadResult } from "../peer/download_progress.ts";
 import type { PeerNode } from "../peer/peer.ts";
 import type { Manifest } from "../protocol/messages.ts";
 import { Reporter } from "./output.ts";
