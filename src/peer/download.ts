@@ -45,7 +45,8 @@ import {
 } from "./download_progress.ts";
 import { reverifyChunks } from "./download_reverify.ts";
 import { DownloadSources, type SourceWay } from "./download_sources.ts";
-import { BannedWatch, waitingMessage, Waker } from "./download_wait.ts";
+import { BannedWatch, waitingMessage } from "./download_wait.ts";
+import { Waker } from "./waker.ts";
 import { Scheduler } from "./scheduler.ts";
 
 /** A running download of one file. */

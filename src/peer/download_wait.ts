@@ -1,7 +1,6 @@
 /**
  * How a download waits while no source has what it misses: what it says
- * meanwhile, when waiting on banned peers alone becomes a failure, and a
- * sleep that news (a new source, a freed buffer, a settled request) cuts short.
+ * meanwhile, and when waiting on banned peers alone becomes a failure.
  *
  * @module
  */
@@ -40,30 +39,5 @@ export class BannedWatch {
     }
     this.#since ??= now;
     return now - this.#since >= this.#giveUpMs;
-  }
-}
-
-/** A sleep that {@linkcode Waker.wake} ends early; one sleeper at a time. */
-export class Waker {
-  #wake: (() => void) | undefined;
-
-  /** Resolves after `ms`, or sooner when woken. */
-  sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.#wake = undefined;
-        resolve();
-      }, ms);
-      this.#wake = () => {
-        clearTimeout(timer);
-        this.#wake = undefined;
-        resolve();
-      };
-    });
-  }
-
-  /** Ends the current sleep now, if there is one. */
-  wake(): void {
-    this.#wake?.();
   }
 }

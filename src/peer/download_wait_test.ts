@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { BannedWatch, waitingMessage, Waker } from "./download_wait.ts";
+import { BannedWatch, waitingMessage } from "./download_wait.ts";
 
 Deno.test("the waiting message says whether peers are banned, missing, or lack chunks", () => {
   assert.match(waitingMessage(true, 0), /banned/);
@@ -14,15 +14,4 @@ Deno.test("only banned sources for the give-up time, without a break, expire", (
   assert.equal(watch.expired(false, 1000), false, "an honest source came");
   assert.equal(watch.expired(true, 1500), false, "the clock starts again");
   assert.equal(watch.expired(true, 2500), true);
-});
-
-Deno.test("a sleep ends when woken, and a wake with no sleeper does nothing", async () => {
-  const waker = new Waker();
-  waker.wake();
-  const started = Date.now();
-  const slept = waker.sleep(60_000);
-  waker.wake();
-  await slept;
-  assert.ok(Date.now() - started < 1000);
-  await waker.sleep(1);
 });
