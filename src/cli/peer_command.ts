@@ -17,7 +17,8 @@ import {
 import { discoverServer } from "../discovery/services.ts";
 import { formatHostPort, type HostPort } from "../protocol/channel.ts";
 import { errorMessage, type Logger, type LogLevel, stderrSink } from "../log.ts";
-import { type Download, isActive } from "../peer/download.ts";
+import type { Download } from "../peer/download.ts";
+import { isActive } from "../peer/download_progress.ts";
 import { PeerNode } from "../peer/peer.ts";
 import { adoptLegacyPeerDataDir, defaultPeerDataDir } from "../storage/data_dir.ts";
 import {

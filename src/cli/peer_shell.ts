@@ -14,7 +14,8 @@ import {
   REQUEST_TIMEOUT_MS,
   SERVER_UNREACHABLE_MS,
 } from "../constants.ts";
-import { type Download, type DownloadProgress, isActive } from "../peer/download.ts";
+import type { Download } from "../peer/download.ts";
+import { type DownloadProgress, isActive } from "../peer/download_progress.ts";
 import type { PeerNode } from "../peer/peer.ts";
 import type { FileSummary, PeerSummary } from "../protocol/messages.ts";
 import { type ArgumentCandidates, fileCandidates, pathCandidates } from "./completion.ts";

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
-import type { Download, DownloadProgress } from "../peer/download.ts";
+import type { Download } from "../peer/download.ts";
+import type { DownloadProgress } from "../peer/download_progress.ts";
+import { progressSnapshot } from "../peer/test_progress.ts";
 import { MAX_LISTING_PAGE, MAX_LISTING_PAGES } from "../constants.ts";
 import {
   cutNote,
@@ -59,19 +61,15 @@ Deno.test("the network's peers are listed with this peer marked", () => {
 Deno.test("downloads are listed with their state, rate and path or reason", () => {
   const download = (progress: Partial<DownloadProgress>) =>
     ({
-      progress: () => ({
-        id: 1,
-        fileId: "f".repeat(64),
-        name: "big.iso",
-        state: "running",
-        bytesDone: 512,
-        bytesTotal: 1024,
-        sources: 2,
-        path: "/out/big.iso",
-        message: undefined,
-        elapsedMs: 1000,
-        ...progress,
-      }),
+      progress: () =>
+        progressSnapshot({
+          bytesDone: 512,
+          bytesTotal: 1024,
+          sources: 2,
+          path: "/out/big.iso",
+          elapsedMs: 1000,
+          ...progress,
+        }),
     }) as Download;
   const rows = downloadRows([
     download({}),
@@ -130,19 +128,7 @@ Deno.test("status says whether the server could dial this peer back, and where",
 });
 
 Deno.test("status shows each running download's sources, with address and way", () => {
-  const progress = (fields: Partial<DownloadProgress>): DownloadProgress => ({
-    id: 1,
-    fileId: "f".repeat(64),
-    name: "big.iso",
-    state: "running",
-    bytesDone: 0,
-    bytesTotal: 10,
-    sources: 0,
-    path: undefined,
-    message: undefined,
-    elapsedMs: 0,
-    ...fields,
-  });
+  const progress = progressSnapshot;
   assert.deepEqual(
     sourceLines([
       progress({

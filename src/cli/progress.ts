@@ -10,7 +10,7 @@ import cliProgress from "cli-progress";
 import { MS_PER_SECOND } from "../constants.ts";
 import { printable } from "../printable.ts";
 import { formatBytes, formatDuration, formatRate } from "./format.ts";
-import type { DownloadProgress } from "../peer/download.ts";
+import type { DownloadProgress } from "../peer/download_progress.ts";
 import type { SourceWay } from "../peer/download_sources.ts";
 import type { CliEvent } from "./output.ts";
 

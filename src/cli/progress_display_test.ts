@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { progressSnapshot } from "../peer/test_progress.ts";
 import { downloadFigures, type TaskFigures } from "./progress.ts";
 import {
   BarsDisplay,
@@ -10,18 +11,7 @@ import {
 } from "./progress_display.ts";
 
 function figures(bytesDone: number): TaskFigures {
-  return downloadFigures({
-    id: 1,
-    fileId: "f".repeat(64),
-    name: "big.iso",
-    state: "running",
-    bytesDone,
-    bytesTotal: 100,
-    sources: 2,
-    path: undefined,
-    message: undefined,
-    elapsedMs: 0,
-  }, 10);
+  return downloadFigures(progressSnapshot({ bytesDone, bytesTotal: 100, sources: 2 }), 10);
 }
 
 Deno.test("plain lines come at most one per task per interval, the first after one", () => {

@@ -1,4 +1,5 @@
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
+import { progressSnapshot } from "../peer/test_progress.ts";
 import {
   barLine,
   downloadFigures,
@@ -73,18 +74,13 @@ Deno.test("progressEvent and downloadFigures", () => {
     download: 1,
     fileId: "ab",
   });
-  const progress = {
-    id: 1,
+  const progress = progressSnapshot({
     fileId: "ab",
-    name: "big.iso",
-    state: "running" as const,
     bytesDone: 10 * MIB,
     bytesTotal: 40 * MIB,
     sources: 2,
-    path: undefined,
-    message: undefined,
     elapsedMs: 10,
-  };
+  });
   assertEquals(downloadFigures(progress, 5 * MIB), figures);
 });
 
@@ -135,20 +131,7 @@ Deno.test("each source's address and way go into --json progress, from the downl
     { address: "10.213.0.2:8001", way: "relayed" as const },
     { address: "10.213.0.3:8001", way: "direct" as const },
   ];
-  const figures = downloadFigures({
-    id: 1,
-    fileId: "f".repeat(64),
-    name: "big.iso",
-    state: "running",
-    bytesDone: 0,
-    bytesTotal: 10,
-    sources: 2,
-    relayed: 1,
-    via,
-    path: undefined,
-    message: undefined,
-    elapsedMs: 0,
-  }, 0);
+  const figures = downloadFigures(progressSnapshot({ sources: 2, relayed: 1, via }), 0);
   assertEquals((progressEvent(figures) as Record<string, unknown>).via, via);
   assert(plainProgressLine(figures).endsWith(", 2 sources (1 relayed)"));
   assertEquals("via" in progressEvent({ ...figures, via: undefined }), false);

@@ -7,7 +7,8 @@
  */
 
 import { basename } from "node:path";
-import type { Download, DownloadResult } from "../peer/download.ts";
+import type { Download } from "../peer/download.ts";
+import type { DownloadResult } from "../peer/download_progress.ts";
 import type { Manifest } from "../protocol/messages.ts";
 import type { PeerNode } from "../peer/peer.ts";
 import type { Registered } from "../peer/shares.ts";

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
-import type { Download, DownloadProgress, DownloadResult } from "../peer/download.ts";
+import type { Download } from "../peer/download.ts";
+import type { DownloadProgress, DownloadResult } from "../peer/download_progress.ts";
 import type { PeerNode } from "../peer/peer.ts";
+import { progressSnapshot } from "../peer/test_progress.ts";
 import type { Manifest } from "../protocol/messages.ts";
 import { Reporter } from "./output.ts";
 import { StatusLines } from "./progress_display.ts";
@@ -18,19 +20,17 @@ function fakeDownload(
     fileId: "f".repeat(64),
     manifest: options.manifest ?? manifest,
     done,
-    progress: () => ({
-      id: 7,
-      fileId: "f".repeat(64),
-      name: "big.iso",
-      state: "done",
-      bytesDone: 100,
-      bytesTotal: 100,
-      sources: 3,
-      path: "/out/big.iso",
-      message: undefined,
-      elapsedMs: 5,
-      ...progress,
-    }),
+    progress: () =>
+      progressSnapshot({
+        id: 7,
+        state: "done",
+        bytesDone: 100,
+        bytesTotal: 100,
+        sources: 3,
+        path: "/out/big.iso",
+        elapsedMs: 5,
+        ...progress,
+      }),
   } as unknown as Download;
 }
 

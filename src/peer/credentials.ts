@@ -13,7 +13,7 @@ import { createIdentity, loadOrCreateIdentity } from "../security/identity.ts";
 import { changedServerMessage, KnownServers } from "../security/known_servers.ts";
 import { formatNetworkKey, NETWORK_KEY_FILE, parseNetworkKey } from "../security/network_key.ts";
 import { readTextFileIfExists, writePrivateFile } from "../security/private_file.ts";
-import { ServerIdentityError } from "./server_link.ts";
+import { ServerIdentityError } from "./link_refusal.ts";
 
 /** Name of the file in a peer's data folder that remembers server identities. */
 export const KNOWN_SERVERS_FILE = "known_servers.json";

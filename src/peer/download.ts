@@ -24,154 +24,30 @@ import {
   STALL_TIMEOUT_MS,
 } from "../constants.ts";
 import { errorMessage, type Logger, silentLogger } from "../log.ts";
-import type { Manifest, Source } from "../protocol/messages.ts";
-import type { Bitfield } from "../storage/bitfield.ts";
-import type { ChunkHasher } from "../storage/hasher.ts";
+import type { Manifest } from "../protocol/messages.ts";
 import { folderFile } from "../storage/folder_file.ts";
 import { FolderLayout, type StreamFile } from "../storage/folder_stream.ts";
-import { chunkLength, chunkOffset, computeFileId, isFolder } from "../storage/manifest.ts";
+import { chunkLength, computeFileId, isFolder } from "../storage/manifest.ts";
 import { FolderPart } from "../storage/folder_part.ts";
 import type { ChunkStore } from "../storage/part_file.ts";
 import { findPresent, sanitizeFileName } from "../storage/safe_name.ts";
 import { ownerTag } from "../storage/staging.ts";
-import type { BufferPool } from "./buffer_pool.ts";
-import { ChunkRequests, type ConnectionSource } from "./chunk_requests.ts";
+import { ChunkRequests } from "./chunk_requests.ts";
 import { DownloadError } from "./download_failures.ts";
 import { findPresentFolder, finishStaging, openStaging } from "./download_folder.ts";
-import { finishPart, openPart } from "./download_part.ts";
+import type { DownloadOptions, FoundSources } from "./download_options.ts";
+import { finishPart, makeOutDir, openPart } from "./download_part.ts";
+import {
+  type DownloadProgress,
+  type DownloadResult,
+  type DownloadState,
+  waysSummary,
+} from "./download_progress.ts";
+import { reverifyChunks } from "./download_reverify.ts";
 import { DownloadSources, type SourceWay } from "./download_sources.ts";
+import { BannedWatch, waitingMessage } from "./download_wait.ts";
+import { Waker } from "./waker.ts";
 import { Scheduler } from "./scheduler.ts";
-
-/** Where a download stands. */
-export type DownloadState = "starting" | "running" | "waiting" | "done" | "failed" | "cancelled";
-
-/** True for the states of a download that has not ended. */
-export function isActive(state: DownloadState): boolean {
-  return state === "starting" || state === "running" || state === "waiting";
-}
-
-/** A snapshot of a download's progress. */
-export interface DownloadProgress {
-  /** Local download number, from 1. */
-  id: number;
-  fileId: string;
-  name: string;
-  state: DownloadState;
-  /** Verified bytes. */
-  bytesDone: number;
-  /** File size. */
-  bytesTotal: number;
-  /** Sources currently usable. */
-  sources: number;
-  /** Of those, the ones that dialled this peer back at its request (reversal); absent when none. */
-  reversed?: number;
-  /** Of those, the ones reached through a relay (the server's or a peer's); absent when none. */
-  relayed?: number;
-  /** Each usable source's address and how it is reached; absent when there is none. */
-  via?: SourceWay[];
-  /**
-   * Where the file goes: the final path once done; until then the path its
-   * `.part` file sits beside (the final name is the first free one at the end).
-   */
-  path: string | undefined;
-  /** Why it failed or waits, when it does. */
-  message: string | undefined;
-  /** Milliseconds since it started. */
-  elapsedMs: number;
-  /** Of a whole folder: its files, and how many are whole so far. */
-  files?: { done: number; total: number };
-}
-
-/** What a finished download produced. */
-export interface DownloadResult {
-  fileId: string;
-  /** Final path of the verified file. */
-  path: string;
-  /** File size. */
-  size: number;
-  elapsedMs: number;
-  /** Bytes received from the network (including re-fetched bad chunks). */
-  bytesReceived: number;
-  /** True when the file was already present with the same content. */
-  alreadyPresent: boolean;
-}
-
-/** Where sources come from: the server, LAN peers, or both. */
-/** Sources found for a running download. */
-export interface FoundSources {
-  /** Who holds the file (or a sample of them). */
-  sources: Source[];
-  /** False when the server sent a sample: a source missing from it has not left. */
-  complete: boolean;
-}
-
-/** Finds the sources of a file for a running download. */
-export type SourceFinder = (fileId: string) => Promise<FoundSources>;
-
-/** Told when a download has its `.part` file (or staging) and may serve its verified chunks. */
-export type PartialListener = (partial: {
-  fileId: string;
-  manifest: Manifest;
-  /** Final path of the file. */
-  path: string;
-  part: ChunkStore;
-  /** Verified chunks; filled in as the download goes on. */
-  chunks: Bitfield;
-}) => void;
-
-/** Options of {@linkcode Download}. */
-export interface DownloadOptions {
-  /** Local download number. */
-  id: number;
-  /** Folder the file goes into. */
-  outDir: string;
-  /** Connections to other peers. */
-  pool: ConnectionSource;
-  /** Hashes chunks off the main thread. */
-  hasher: ChunkHasher;
-  /** Chunk buffers, shared with the peer's other downloads. */
-  buffers: BufferPool;
-  /** Finds who holds the file. */
-  findSources: SourceFinder;
-  /** This peer's ID, so it never downloads from itself. */
-  selfId: string;
-  /** Announces a verified chunk to the network. */
-  onChunk?: (index: number) => void;
-  /** Told when the `.part` file exists, so its chunks can be served. */
-  onPartial?: PartialListener;
-  log?: Logger;
-  /**
-   * Resume the download whose `.part` file sits beside `path` (a folder's
-   * staging: see download_folder.ts), as this peer's journal records it,
-   * trusting none of the recorded chunks until re-verified.
-   */
-  resume?: { path: string; chunks: number[] };
-  /**
-   * Fetch only the file at this path of the folder (checked like a
-   * manifest's paths), saved as `outDir/<its name>`.
-   */
-  inside?: string;
-  /**
-   * Where this peer already holds the whole file (or folder), shared: the
-   * download then ends at once as already present there, fetching nothing
-   * (this peer never downloads from itself).
-   */
-  localCopy?: string;
-  /**
-   * Who the lookup found holding the file: used at once, and connected to
-   * while the download gets ready, instead of asking for them again first.
-   */
-  sources?: FoundSources;
-  /** Fetch chunks in file order (to stream the file as it comes), not rarest first. */
-  inOrder?: boolean;
-  /** A request unanswered this long is asked elsewhere; default {@linkcode STALL_TIMEOUT_MS}. */
-  stallTimeoutMs?: number;
-  /**
-   * How long only banned peers may be listed before the download fails;
-   * default {@linkcode BANNED_SOURCES_GIVE_UP_MS}.
-   */
-  bannedGiveUpMs?: number;
-}
 
 /** A running download of one file. */
 export class Download {
@@ -201,12 +77,12 @@ export class Download {
   #target: { file: StreamFile; entry: number } | undefined;
   /** Path of the `.part` file or staging, once there is one. */
   #partPath: string | undefined;
-  #wake: (() => void) | undefined;
+  #waker = new Waker();
   #controller = new AbortController();
   #lastRefresh = 0;
   #failure: DownloadError | undefined;
-  /** Since when only banned peers are listed as sources, while they are. */
-  #onlyBannedSince: number | undefined;
+  /** How long only banned peers have been listed as sources. */
+  #banned: BannedWatch;
 
   /**
    * Starts downloading `fileId` described by `manifest`. Throws at once when
@@ -229,6 +105,7 @@ export class Download {
       inOrder: options.inOrder,
     });
     this.#sources = new DownloadSources(this.#scheduler, options.selfId);
+    this.#banned = new BannedWatch(options.bannedGiveUpMs ?? BANNED_SOURCES_GIVE_UP_MS);
     this.done = this.#run();
     this.done.catch(() => {});
   }
@@ -258,7 +135,7 @@ export class Download {
       bytesDone: this.#bytesDone,
       bytesTotal: this.#bytesTotal,
       sources: this.#scheduler.usableSources().length,
-      ...this.#ways(),
+      ...waysSummary(this.sourceList()),
       path: this.#path,
       message: this.#message,
       elapsedMs: Date.now() - this.#started,
@@ -273,18 +150,6 @@ export class Download {
       this.#scheduler.usableSources(),
       (address, peerId) => pool.way?.(address, peerId),
     );
-  }
-
-  /** How each usable source is reached, and how many dialled this peer back, straight or relayed. */
-  #ways(): Pick<DownloadProgress, "reversed" | "relayed" | "via"> {
-    const via = this.sourceList();
-    const count = (way: SourceWay["way"]) => via.filter((source) => source.way === way).length;
-    const [reversed, relayed] = [count("reversed"), count("relayed")];
-    return {
-      ...(reversed > 0 ? { reversed } : {}),
-      ...(relayed > 0 ? { relayed } : {}),
-      ...(via.length > 0 ? { via } : {}),
-    };
   }
 
   /** The files of a whole-folder download, whole and in all. */
@@ -305,7 +170,7 @@ export class Download {
    */
   addChunks(peerId: string, news: { address: string; chunks: number[] }): void {
     this.#sources.addChunks(peerId, news);
-    this.#wakeUp();
+    this.#waker.wake();
   }
 
   /** Stops the download, keeping the `.part` file (or staging). */
@@ -313,7 +178,7 @@ export class Download {
     if (this.#state === "done" || this.#state === "failed") return;
     this.#state = "cancelled";
     this.#controller.abort();
-    this.#wakeUp();
+    this.#waker.wake();
   }
 
   async #run(): Promise<DownloadResult> {
@@ -348,15 +213,7 @@ export class Download {
     }
     const target = this.#target;
     const name = sanitizeFileName(target ? basename(target.file.path) : this.manifest.name);
-    await Deno.mkdir(outDir, { recursive: true }).catch((error) => {
-      const inTheWay = error instanceof Deno.errors.AlreadyExists ||
-        error instanceof Deno.errors.NotADirectory;
-      throw new DownloadError(
-        inTheWay
-          ? `cannot save into ${outDir}: a file is in the way, not a folder; pick a folder`
-          : `cannot create the folder ${outDir}: ${errorMessage(error)}`,
-      );
-    });
+    await makeOutDir(outDir);
     const folder = isFolder(this.manifest)
       ? {
         outDir,
@@ -446,21 +303,12 @@ export class Download {
 
   /** Counts the recorded chunks of a resumed `.part` file (or staging) that still hash right. */
   async #reverify(part: ChunkStore, recorded: number[]): Promise<void> {
-    const unique = [...new Set(recorded)].filter((i) =>
-      i < this.manifest.chunkHashes.length && this.#scheduler.missing(i)
-    );
-    let buffer: Uint8Array = new Uint8Array(this.manifest.chunkSize);
-    for (const index of unique) {
-      this.#controller.signal.throwIfAborted();
-      const length = chunkLength(this.manifest, index);
-      const view = buffer.subarray(0, length);
-      if (await part.read(chunkOffset(this.manifest, index), view) !== length) continue;
-      const hashed = await this.#options.hasher.hash(view);
-      buffer = new Uint8Array(hashed.data.buffer);
-      if (hashed.hash !== this.manifest.chunkHashes[index]) continue;
-      this.#scheduler.done.set(index);
-      this.#bytesDone += length;
-    }
+    this.#bytesDone += await reverifyChunks(part, recorded, {
+      manifest: this.manifest,
+      scheduler: this.#scheduler,
+      hasher: this.#options.hasher,
+      signal: this.#controller.signal,
+    });
     const what = this.inside === undefined
       ? this.manifest.name
       : `${this.manifest.name}:${this.inside}`;
@@ -493,15 +341,15 @@ export class Download {
         this.#failure = error;
         this.#controller.abort();
       },
-      onSettled: () => this.#wakeUp(),
+      onSettled: () => this.#waker.wake(),
       log: this.#log,
     });
     this.#requests = requests;
     const stallTimer = setInterval(() => {
       requests.checkStalls();
-      this.#wakeUp();
+      this.#waker.wake();
     }, stallTimeoutMs / 4);
-    const stopWaking = this.#options.buffers.onRelease(() => this.#wakeUp());
+    const stopWaking = this.#options.buffers.onRelease(() => this.#waker.wake());
     let waitMs = 0;
     try {
       while (!this.#scheduler.complete) {
@@ -514,13 +362,13 @@ export class Download {
           const declinedUntil = this.#scheduler.declinedUntil();
           if (declinedUntil !== undefined) {
             // A seeder holds chunks back for the swarm: ask it again when it lets them go.
-            await this.#sleep(Math.max(1, declinedUntil - Date.now()));
+            await this.#waker.sleep(Math.max(1, declinedUntil - Date.now()));
             continue;
           }
           this.#giveUpIfOnlyBanned();
           waitMs = Math.min(MAX_SOURCE_WAIT_MS, Math.max(SOURCE_REFRESH_MS / 4, waitMs * 2));
           this.#waiting();
-          await this.#sleep(waitMs);
+          await this.#waker.sleep(waitMs);
           this.#lastRefresh = 0;
           continue;
         }
@@ -530,7 +378,7 @@ export class Download {
           this.#message = undefined;
           this.#log.info(`${this.manifest.name}: sources found, downloading again`);
         }
-        await this.#sleep(SOURCE_REFRESH_MS);
+        await this.#waker.sleep(SOURCE_REFRESH_MS);
       }
     } catch (error) {
       if (this.#failure) throw this.#failure;
@@ -548,14 +396,8 @@ export class Download {
    * pointless, and no honest peer has come.
    */
   #giveUpIfOnlyBanned(): void {
-    if (!this.#sources.onlyBanned || this.#scheduler.usableSources().length > 0) {
-      this.#onlyBannedSince = undefined;
-      return;
-    }
-    const now = Date.now();
-    this.#onlyBannedSince ??= now;
-    const giveUpMs = this.#options.bannedGiveUpMs ?? BANNED_SOURCES_GIVE_UP_MS;
-    if (now - this.#onlyBannedSince < giveUpMs) return;
+    const onlyBanned = this.#sources.onlyBanned && this.#scheduler.usableSources().length === 0;
+    if (!this.#banned.expired(onlyBanned, Date.now())) return;
     throw new DownloadError(
       `every peer that has ${this.manifest.name} sent chunks that failed verification and ` +
         `is banned for this download; nothing was saved: have the file shared by a peer you ` +
@@ -564,11 +406,10 @@ export class Download {
   }
 
   #waiting(): void {
-    const message = this.#sources.onlyBanned
-      ? "waiting for a peer that has this file: the only ones listed sent bad data and are banned"
-      : this.#scheduler.usableSources().length === 0
-      ? "waiting for a peer that has this file"
-      : "waiting for a peer that has the missing chunks";
+    const message = waitingMessage(
+      this.#sources.onlyBanned,
+      this.#scheduler.usableSources().length,
+    );
     if (this.#state !== "waiting") this.#log.info(`${this.manifest.name}: ${message}`);
     this.#state = "waiting";
     this.#message = message;
@@ -583,23 +424,5 @@ export class Download {
       this.#message = `cannot look sources up: ${errorMessage(error)}`;
       this.#log.debug(this.#message);
     }
-  }
-
-  #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.#wake = undefined;
-        resolve();
-      }, ms);
-      this.#wake = () => {
-        clearTimeout(timer);
-        this.#wake = undefined;
-        resolve();
-      };
-    });
-  }
-
-  #wakeUp(): void {
-    this.#wake?.();
   }
 }

@@ -38,6 +38,22 @@ export interface OpenedPart {
 }
 
 /**
+ * Creates the folder a download saves into (and its parents) unless it
+ * exists; throws a {@linkcode DownloadError} saying when a file is in the way.
+ */
+export async function makeOutDir(outDir: string): Promise<void> {
+  await Deno.mkdir(outDir, { recursive: true }).catch((error) => {
+    const inTheWay = error instanceof Deno.errors.AlreadyExists ||
+      error instanceof Deno.errors.NotADirectory;
+    throw new DownloadError(
+      inTheWay
+        ? `cannot save into ${outDir}: a file is in the way, not a folder; pick a folder`
+        : `cannot create the folder ${outDir}: ${errorMessage(error)}`,
+    );
+  });
+}
+
+/**
  * Opens the `.part` file of a download: the one beside `resumePath` when
  * this peer's journal records one (and it is still there), else a new one
  * (see the module documentation). Throws a {@linkcode DownloadError}.

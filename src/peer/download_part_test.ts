@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { createLogger } from "../log.ts";
 import { Bitfield } from "../storage/bitfield.ts";
 import { tempDir } from "../test_dir.ts";
-import { finishPart, openPart } from "./download_part.ts";
+import { finishPart, makeOutDir, openPart } from "./download_part.ts";
 
 /** A place for `name` in the folder `outDir`, its log lines kept. */
 function place(outDir: string, name: string, size: number) {
@@ -63,4 +63,16 @@ Deno.test("a .part is renamed only when whole, to the first name free at the end
   assert.equal(await finishPart(part, { ...here, done }), join(dir.path, "a (1).bin"));
   assert.deepEqual([...await Deno.readFile(join(dir.path, "a (1).bin"))], [1, 2]);
   assert.match(lines.join("\n"), /a different a\.bin exists in .*; saved as a \(1\)\.bin/);
+});
+
+Deno.test("the folder to save into is made with its parents; a file in the way is named", async () => {
+  await using dir = await tempDir();
+  const nested = join(dir.path, "a", "b");
+  await makeOutDir(nested);
+  await makeOutDir(nested);
+  assert.ok((await Deno.stat(nested)).isDirectory);
+  const file = join(dir.path, "file");
+  await Deno.writeTextFile(file, "in the way");
+  await assert.rejects(makeOutDir(file), /a file is in the way, not a folder; pick a folder/);
+  await assert.rejects(makeOutDir(join(file, "below")), /a file is in the way/);
 });

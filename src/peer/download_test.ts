@@ -12,7 +12,8 @@ import { numberedName, sanitizeFileName } from "../storage/safe_name.ts";
 import { tempDir } from "../test_dir.ts";
 import { BufferPool } from "./buffer_pool.ts";
 import type { ChunkConnection, ConnectionSource } from "./chunk_requests.ts";
-import { Download, type DownloadOptions } from "./download.ts";
+import { Download } from "./download.ts";
+import type { DownloadOptions } from "./download_options.ts";
 
 const CHUNK = 1024;
 const SIZE = 10 * CHUNK + 100;

@@ -27,13 +27,9 @@ import { downloadKey, type DownloadRecord, type PeerState } from "../storage/pee
 import { ownerTag, removeLeftovers, stagingName } from "../storage/staging.ts";
 import { BufferPool } from "./buffer_pool.ts";
 import type { ConnectionSource } from "./chunk_requests.ts";
-import {
-  Download,
-  type DownloadOptions,
-  type FoundSources,
-  isActive,
-  type SourceFinder,
-} from "./download.ts";
+import { Download } from "./download.ts";
+import type { DownloadOptions, FoundSources, SourceFinder } from "./download_options.ts";
+import { isActive } from "./download_progress.ts";
 import type { Shares } from "./shares.ts";
 import type { ServerLink } from "./server_link.ts";
 

@@ -102,12 +102,26 @@ Deno.test("one download per file at a time, numbered in order", async () => {
   await state.close();
 });
 
+/**
+ * A running download of a one-chunk `a.bin` into `dir/out`, whose source
+ * holds the chunk back until `serve()` is called.
+ */
+async function heldBack(dir: string) {
+  const file = await oneChunkFile(dir, "a.bin", [1, 2]);
+  let serving = false;
+  const { list, state } = await downloads(dir, () => serving ? file.bytes : undefined);
+  const out = join(dir, "out");
+  const download = list.start(file.fileId, file.manifest, { outDir: out });
+  await waitFor(() => download.progress().state === "running");
+  const serve = () => {
+    serving = true;
+  };
+  return { file, list, state, out, download, serve };
+}
+
 Deno.test("a cancelled download loses its .part and is not resumed", async () => {
   await using dir = await tempDir();
-  const file = await oneChunkFile(dir.path, "a.bin", [1, 2]);
-  const { list, state } = await downloads(dir.path, () => undefined);
-  const download = list.start(file.fileId, file.manifest, { outDir: join(dir.path, "out") });
-  await waitFor(() => download.progress().state === "running");
+  const { list, state, download } = await heldBack(dir.path);
   await waitFor(async () => (await state.loadDownloads()).length === 1);
   assert.equal(await list.cancel(1), download);
   assert.equal(download.progress().state, "cancelled");
@@ -121,19 +135,14 @@ Deno.test("a cancelled download loses its .part and is not resumed", async () =>
 
 Deno.test("a stopped download keeps its .part and record, and resumes under its number", async () => {
   await using dir = await tempDir();
-  const file = await oneChunkFile(dir.path, "a.bin", [1, 2]);
-  let serving = false;
-  const { list, state } = await downloads(dir.path, () => serving ? file.bytes : undefined);
-  const out = join(dir.path, "out");
-  const download = list.start(file.fileId, file.manifest, { outDir: out });
-  await waitFor(() => download.progress().state === "running");
+  const { list, state, out, download, serve } = await heldBack(dir.path);
   await waitFor(async () => (await state.loadDownloads()).length === 1);
   assert.equal(await list.stop(1), download);
   assert.equal(download.progress().state, "cancelled");
   assert.ok(await pathExists(join(out, "a.bin.part")), "the .part file is kept");
   assert.equal((await state.loadDownloads()).length, 1, "still recorded for the next start");
   await assert.rejects(list.stop(1), /download 1 is already cancelled/);
-  serving = true;
+  serve();
   const resumed = list.restart(1);
   assert.notEqual(resumed, download);
   assert.equal(resumed.progress().id, 1);
@@ -148,14 +157,9 @@ Deno.test("a stopped download keeps its .part and record, and resumes under its 
 
 Deno.test("a download started again after a stop takes up the stopped one's .part", async () => {
   await using dir = await tempDir();
-  const file = await oneChunkFile(dir.path, "a.bin", [1, 2]);
-  let serving = false;
-  const { list, state } = await downloads(dir.path, () => serving ? file.bytes : undefined);
-  const out = join(dir.path, "out");
-  const first = list.start(file.fileId, file.manifest, { outDir: out });
-  await waitFor(() => first.progress().state === "running");
+  const { file, list, state, out, serve } = await heldBack(dir.path);
   await list.stop(1);
-  serving = true;
+  serve();
   const again = list.start(file.fileId, file.manifest, { outDir: out });
   assert.equal((await again.done).path, join(out, "a.bin"), "not a.bin (1): the .part was reused");
   assert.deepEqual(

@@ -8,6 +8,8 @@
  * @module
  */
 
+import { errorMessage } from "../log.ts";
+import { RemoteError } from "../protocol/connection.ts";
 import type { FileSummary, Manifest } from "../protocol/messages.ts";
 import { LookupError } from "../storage/file_index.ts";
 import { editDistance, splitInside } from "../storage/folder_file.ts";
@@ -179,4 +181,20 @@ export function didYouMean(query: string, files: FileSummary[]): string {
     `${file.fileId.slice(0, SUGGESTED_ID_DIGITS)} (${shownName(file)})`
   );
   return `; did you mean ${shown.join(" or ")}?`;
+}
+
+/** True for a lookup that failed because no one shares the file (here or on the server). */
+export function isNotFound(error: unknown): boolean {
+  return (error instanceof LookupError || error instanceof RemoteError) &&
+    error.code === "not-found";
+}
+
+/**
+ * The error to throw for a lookup of `query` that found no one sharing the
+ * file (`error`): a {@linkcode LookupError} naming the near misses among
+ * the network's `files`, or `error` itself when there are none.
+ */
+export function withNearMisses(error: unknown, query: string, files: FileSummary[]): unknown {
+  const hint = didYouMean(query, files);
+  return hint === "" ? error : new LookupError("not-found", `${errorMessage(error)}${hint}`);
 }

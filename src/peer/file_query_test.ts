@@ -1,12 +1,16 @@
 import assert from "node:assert/strict";
+import { RemoteError } from "../protocol/connection.ts";
 import type { FileSummary } from "../protocol/messages.ts";
+import { LookupError } from "../storage/file_index.ts";
 import {
   closeName,
   didYouMean,
+  isNotFound,
   nearMisses,
   resolveAmong,
   resolveName,
   splitQuery,
+  withNearMisses,
 } from "./file_query.ts";
 
 const file = (fileId: string, name: string, files?: number): FileSummary => ({
@@ -98,4 +102,16 @@ Deno.test("this peer's own items are found by ID prefix or name, with near misse
     () => resolveAmong(own, "note.txt"),
     /shares nothing named note\.txt .*; did you mean 3f2a9b002222 \(notes\.txt\)\?; shared lists/,
   );
+});
+
+Deno.test("a file no one shares, here or on the server, gets its near misses named", () => {
+  const here = new LookupError("not-found", "no file be7cc0f");
+  const remote = new RemoteError({ t: "error", code: "not-found", message: "no file be7cc0f" });
+  assert.ok(isNotFound(here) && isNotFound(remote));
+  assert.ok(!isNotFound(new LookupError("ambiguous", "two files")));
+  assert.ok(!isNotFound(new Error("not-found")));
+  const named = withNearMisses(remote, "be7cc0f", files);
+  assert.ok(named instanceof LookupError && named.code === "not-found");
+  assert.equal(named.message, "no file be7cc0f; did you mean be7ccc0f1111 (big.iso)?");
+  assert.equal(withNearMisses(here, "holiday.mov", files), here, "none near: the error itself");
 });

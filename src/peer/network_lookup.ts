@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { FoundSources } from "./download.ts";
+import type { FoundSources } from "./download_options.ts";
 import { MAX_LISTING_PAGE, MAX_LISTING_PAGES, MS_PER_SECOND } from "../constants.ts";
 import {
   filesReplySchema,

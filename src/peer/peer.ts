@@ -13,13 +13,12 @@ import { DEFAULT_DISCOVER_TIMEOUT_MS } from "../constants.ts";
 import type { Advertisement } from "../discovery/advertiser.ts";
 import { isLoopbackHost } from "../discovery/addresses.ts";
 import { advertisePeer } from "../discovery/services.ts";
-import { errorMessage, type Logger, silentLogger } from "../log.ts";
+import { type Logger, silentLogger } from "../log.ts";
 import type { Credentials } from "../protocol/dial.ts";
 import type { KnownServers } from "../security/known_servers.ts";
 import type { FileSummary, LookupResult, PeerSummary } from "../protocol/messages.ts";
 import type { HashProgress } from "../storage/hash_file.ts";
-import { DataDirInUseError, PeerState } from "../storage/peer_state.ts";
-import { listenTcp } from "../protocol/acceptor.ts";
+import type { PeerState } from "../storage/peer_state.ts";
 import { ChunkServer } from "./chunk_server.ts";
 import type { Download } from "./download.ts";
 import { Downloads } from "./downloads.ts";
@@ -28,89 +27,14 @@ import { Library, type ServedFile } from "./library.ts";
 import { type Listing, NetworkLookup } from "./network_lookup.ts";
 import { PeerPool } from "./peer_pool.ts";
 import { relayTicket, Reversal } from "./reversal.ts";
-import { answerRelayLink, openRelayOffer, type RelayOfferOptions } from "./relay_offer.ts";
+import { answerRelayLink, openRelayOffer } from "./relay_offer.ts";
 import type { Relay } from "../protocol/relay.ts";
 import { checkServer, credentialsOf, openKnownServers } from "./credentials.ts";
-import type { ServerSpec } from "./server_addresses.ts";
 import { ServerLink } from "./server_link.ts";
 import { type Registered, Shares } from "./shares.ts";
-import { LookupError } from "../storage/file_index.ts";
-import { RemoteError } from "../protocol/connection.ts";
-import { didYouMean, HEX_QUERY, resolveAmong, splitQuery } from "./file_query.ts";
-
-/** Options of {@linkcode PeerNode.start}. */
-export interface PeerOptions {
-  /** Interface to serve chunks on. */
-  hostname: string;
-  /** Port to serve chunks on, 0 for any free one. */
-  port: number;
-  /**
-   * The central server, several to fail over between (replicas of one
-   * network), or a function that finds it; none in serverless LAN mode.
-   */
-  server?: ServerSpec;
-  /** Advertise this peer over mDNS (ignored when it listens on loopback). */
-  mdns?: boolean;
-  /** Find other peers over mDNS and look files up by asking them (serverless LAN mode). */
-  lan?: boolean;
-  /** How long a LAN lookup keeps asking while no peer has the file; default 5 s. */
-  discoverTimeoutMs?: number;
-  /**
-   * The network key given by the user (`--key`, `P2PFT_KEY`, `--key-file`):
-   * used, and remembered in `dataDir`. Without it, the key remembered in
-   * `dataDir` is used; without either, the peer joins open networks only.
-   */
-  networkKey?: Uint8Array;
-  /** Folder for persistent state (shares, downloads in progress); none keeps nothing. */
-  dataDir?: string;
-  /** Resume unfinished downloads found in `dataDir`; default true. */
-  resume?: boolean;
-  /**
-   * Share what this peer downloads (its verified chunks while it runs, the
-   * whole once done, remembered for the next start); default true.
-   */
-  reshare?: boolean;
-  /**
-   * The folder downloads go to by default: what this peer's crashed folder
-   * downloads left there, and nothing resumes, is removed at start.
-   */
-  outDir?: string;
-  /**
-   * Whether to download and serve through a relay when neither
-   * peer can be dialled; default true (`--no-relay` turns it off).
-   */
-  relay?: boolean;
-  /** Relay for other members' peers that cannot be dialled (`--relay`); none: do not. */
-  offerRelay?: RelayOfferOptions;
-  log?: Logger;
-}
-
-/** What a peer's status shows. */
-export interface PeerStatus {
-  /** `host:port` this peer serves chunks on. */
-  address: string;
-  peerId: string;
-  /** `host:port` of the central server; undefined in serverless LAN mode. */
-  server: string | undefined;
-  /** True when peers are also found over mDNS (LAN mode). */
-  lan: boolean;
-  /** True while registered with the server. */
-  connected: boolean;
-  /**
-   * Whether the server could dial this peer back at `seenAt` when it
-   * registered; undefined when not registered (or the server does not check).
-   */
-  reachable?: boolean;
-  /** `host:port` the server sees this peer's chunk port at. */
-  seenAt?: string;
-  /** Why the server refused this peer for good (a wrong key, a changed identity), if it did. */
-  refused?: string;
-  /** Files this peer serves (shared or partly downloaded). */
-  shared: number;
-  downloadsRunning: number;
-  /** Chunk bytes uploaded to other peers. */
-  uploadedBytes: number;
-}
+import { HEX_QUERY, isNotFound, resolveAmong, splitQuery, withNearMisses } from "./file_query.ts";
+import { openPeerState } from "./open_state.ts";
+import type { PeerOptions, PeerStatus } from "./peer_options.ts";
 
 /** What {@linkcode PeerNode.start} prepares before the node exists. */
 interface Parts {
@@ -214,7 +138,7 @@ export class PeerNode {
    * downloads (unless `resume` is false).
    */
   static async start(options: PeerOptions): Promise<PeerNode> {
-    const state = options.dataDir ? await openState(options.dataDir, options) : undefined;
+    const state = options.dataDir ? await openPeerState(options.dataDir, options) : undefined;
     try {
       const log = options.log ?? silentLogger();
       const credentials = await credentialsOf(state?.dir, options.networkKey);
@@ -319,9 +243,7 @@ export class PeerNode {
     } catch (error) {
       if (!isNotFound(error)) throw error;
       const files = await this.#network.files().catch(() => undefined);
-      const hint = files ? didYouMean(query, files.entries) : "";
-      if (hint === "") throw error;
-      throw new LookupError("not-found", `${errorMessage(error)}${hint}`);
+      throw withNearMisses(error, query, files?.entries ?? []);
     }
   }
 
@@ -461,27 +383,4 @@ export class PeerNode {
     });
     this.#log.info(`advertised on the LAN as "${this.#advertisement.instanceName}"`);
   }
-}
-
-/**
- * Opens the data folder `dir`. When another process holds it and the port
- * this peer is to serve on is taken too (a second peer on the same
- * address, whose default data folder is the same), the port is the
- * problem to name: its error says so and what to pass instead.
- */
-async function openState(dir: string, listen: { hostname: string; port: number }) {
-  try {
-    return await PeerState.open(dir);
-  } catch (error) {
-    if (!(error instanceof DataDirInUseError) || listen.port === 0) throw error;
-    const probe = await listenTcp({ host: listen.hostname, port: listen.port }, "--addr");
-    probe.server.close();
-    throw error;
-  }
-}
-
-/** True for a lookup that failed because no one shares the file (here or on the server). */
-function isNotFound(error: unknown): boolean {
-  return (error instanceof LookupError || error instanceof RemoteError) &&
-    error.code === "not-found";
 }

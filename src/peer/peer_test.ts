@@ -3,7 +3,8 @@ import { join } from "node:path";
 import { CentralServer } from "../server/server.ts";
 import { TEST_NETWORK_KEY, testCredentials } from "../test_credentials.ts";
 import { tempDir } from "../test_dir.ts";
-import { PeerNode, type PeerOptions } from "./peer.ts";
+import { PeerNode } from "./peer.ts";
+import type { PeerOptions } from "./peer_options.ts";
 
 const SIZE = 300_000;
 const CONNECT_MS = 5_000;

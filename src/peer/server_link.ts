@@ -17,10 +17,9 @@ import {
   REQUEST_TIMEOUT_MS,
 } from "../constants.ts";
 import { errorMessage, type Logger, silentLogger } from "../log.ts";
-import { isLoopbackHost, localNetworks } from "../discovery/addresses.ts";
+import { localNetworks } from "../discovery/addresses.ts";
 import { formatHostPort, type HostPort } from "../protocol/channel.ts";
 import { type Connection, RemoteError } from "../protocol/connection.ts";
-import { MembershipError } from "../protocol/handshake.ts";
 import { type Credentials, dial } from "../protocol/dial.ts";
 import {
   parseMessage,
@@ -30,9 +29,12 @@ import {
   type SharedFileEntry,
 } from "../protocol/messages.ts";
 import { nextBackoff, withTimeout } from "../protocol/timeouts.ts";
+import { connectedLine, loopbackWarning, unreachableMessage } from "./link_lines.ts";
+import { isFatalLinkError } from "./link_refusal.ts";
 import { relayOfferNote } from "./relay_offer.ts";
 import { failureLine, RetryReports } from "./retry_reports.ts";
 import { ServerList, type ServerSpec } from "./server_addresses.ts";
+import { Waker } from "./waker.ts";
 
 /** Options of {@linkcode ServerLink}. */
 export interface ServerLinkOptions {
@@ -84,23 +86,6 @@ export type ServerNotice = Exclude<ServerToPeer, { id: number }>;
 type Outgoing = PeerToServer extends infer M ? M extends { id: number } ? Omit<M, "id"> : M
   : never;
 
-/** The server proved another identity than the one remembered for its address. */
-export class ServerIdentityError extends Error {
-  /** Creates the error; `message` says what to do. */
-  constructor(message: string) {
-    super(message);
-    this.name = "ServerIdentityError";
-  }
-}
-
-/**
- * True for the failures that retrying cannot mend: a refused network key or
- * a changed server identity. The link stops and says why, loudly.
- */
-export function isFatalLinkError(error: unknown): boolean {
-  return error instanceof MembershipError || error instanceof ServerIdentityError;
-}
-
 /** A self-healing link to the central server. */
 export class ServerLink {
   #options: ServerLinkOptions;
@@ -111,7 +96,8 @@ export class ServerLink {
   #live: Connection | undefined;
   #closed = false;
   #loop: Promise<void> | undefined;
-  #wake: (() => void) | undefined;
+  /** The wait between attempts, which closing ends. */
+  #backoff = new Waker();
   #connectedWaiters: (() => void)[] = [];
   /** Told of each failed attempt, so waiters that fail fast can give up. */
   #failureWaiters = new Set<() => void>();
@@ -206,11 +192,10 @@ export class ServerLink {
       await withTimeout(ready, { ms: timeoutMs, what: "connecting" });
     } catch {
       throw new Error(
-        (this.#servers.given?.length ?? 1) > 1
-          ? `cannot reach any of the servers ${this.serverAddress} (${this.#lastError}); ` +
-            `are they running? Set their addresses with --server HOST:PORT,HOST:PORT`
-          : `cannot reach the server at ${this.serverAddress} (${this.#lastError}); ` +
-            `is it running? Set its address with --server HOST:PORT`,
+        unreachableMessage(this.serverAddress, {
+          reason: this.#lastError,
+          servers: this.#servers.given?.length ?? 1,
+        }),
       );
     } finally {
       stop();
@@ -251,7 +236,7 @@ export class ServerLink {
       if (connection === this.#connection) await connection.send({ t: "bye" }).catch(() => {});
       connection.close("peer shutting down");
     }
-    this.#wake?.();
+    this.#backoff.wake();
     await this.#loop;
   }
 
@@ -263,7 +248,7 @@ export class ServerLink {
         const pick = await this.#servers.pick();
         if (!pick.fresh) {
           delay = nextBackoff(delay);
-          await this.#pause(delay);
+          await this.#backoff.sleep(delay);
           if (this.#closed) break;
         }
         target = pick.server;
@@ -282,17 +267,6 @@ export class ServerLink {
       }
       if (target) this.#servers.failed(target);
     }
-  }
-
-  /** Waits `ms`, or less when the link is closed meanwhile. */
-  async #pause(ms: number): Promise<void> {
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.#wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
   }
 
   /**
@@ -321,17 +295,16 @@ export class ServerLink {
    * address where nothing answers.
    */
   #warnIfLoopback(connection: Connection): void {
-    const host = this.#options.listenHost;
+    if (this.#warnedLoopback) return;
     const local = connection.channel.localAddr;
     const via = "hostname" in local ? local.hostname : "";
-    if (this.#warnedLoopback || !host || !isLoopbackHost(host) || isLoopbackHost(via)) return;
-    this.#warnedLoopback = true;
-    const port = this.#options.listenPort;
-    this.#log.warn(
-      `this peer serves chunks on ${formatHostPort(host, port)} only, which other machines ` +
-        `cannot reach, though its server is on the network: others will not download from ` +
-        `it; leave --addr out or give --addr 0.0.0.0:${port} to serve every interface`,
+    const warning = loopbackWarning(
+      { host: this.#options.listenHost, port: this.#options.listenPort },
+      via,
     );
+    if (warning === undefined) return;
+    this.#warnedLoopback = true;
+    this.#log.warn(warning);
   }
 
   /** Answers the server's `request` on `connection`, or refuses it with the reason. */
@@ -400,17 +373,13 @@ export class ServerLink {
       this.#servers.succeeded(server);
       const sharing = (shares.length > 0 ? `, sharing ${shares.length} file(s)` : "") +
         relayOfferNote(this.relaying, this.#options.relayPort);
-      if (this.reachable === false) {
-        this.#log.warn(
-          `connected to server ${this.serverAddress}${sharing}; not reachable from the server at ` +
-            `${this.dialAddress}: others will need this peer to dial them (reversal); forward ` +
-            `that port to this machine or open it in the firewall to be dialled directly`,
-        );
-      } else {
-        this.#log.info(
-          `connected to server ${this.serverAddress}; reachable at ${this.dialAddress}${sharing}`,
-        );
-      }
+      const line = connectedLine({
+        server: this.serverAddress,
+        dialAddress: this.dialAddress,
+        reachable: this.reachable,
+        sharing,
+      });
+      this.#log[line.level](line.text);
       for (const waiter of this.#connectedWaiters.splice(0)) waiter();
       heartbeat = setInterval(() => {
         connection.send({ t: "heartbeat" }).catch(() => {});

@@ -6,7 +6,8 @@ import { MembershipError } from "../protocol/handshake.ts";
 import { withTimeout } from "../protocol/timeouts.ts";
 import { testCredentials } from "../test_credentials.ts";
 import type { SharedFileEntry } from "../protocol/messages.ts";
-import { ServerIdentityError, ServerLink } from "./server_link.ts";
+import { ServerIdentityError } from "./link_refusal.ts";
+import { ServerLink } from "./server_link.ts";
 
 /** A bare server end that hands each handshaken connection to `serve`. */
 async function fakeServer(

@@ -7,7 +7,8 @@
  * @module
  */
 
-import type { Download, DownloadState } from "../peer/download.ts";
+import type { Download } from "../peer/download.ts";
+import type { DownloadState } from "../peer/download_progress.ts";
 import type { ServedFile } from "../peer/library.ts";
 import type { FileSummary, PeerSummary } from "../protocol/messages.ts";
 
