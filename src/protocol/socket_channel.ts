@@ -35,6 +35,8 @@ export class SocketChannel implements ByteChannel {
   #queue: Uint8Array[] = [];
   #queued = 0;
   #ended = false;
+  /** The other side has finished sending (or the socket is gone): no goodbye round is owed. */
+  #remoteDone = false;
   #error: Error | undefined;
   #waiter: (() => void) | undefined;
   #readAhead: number;
@@ -59,14 +61,17 @@ export class SocketChannel implements ByteChannel {
       if (this.#queued >= this.#readAhead) socket.pause();
       this.#wake();
     });
-    socket.on("end", () => {
+    const done = () => {
       this.#ended = true;
+      this.#remoteDone = true;
       this.#wake();
-    });
-    socket.on("close", () => {
-      this.#ended = true;
-      this.#wake();
-    });
+    };
+    // The other side's end is not answered at once with our own (a TLS
+    // close_notify written for every socket of a burst in one tick): the
+    // socket is let go in `close`, paced, and destroyed then.
+    socket.allowHalfOpen = true;
+    socket.on("end", done);
+    socket.on("close", done);
     socket.on("error", (error: Error) => {
       this.#error ??= error;
       this.#wake();
@@ -108,7 +113,8 @@ export class SocketChannel implements ByteChannel {
 
   /**
    * Closes both directions: says goodbye (a TLS socket sends its
-   * close_notify), then lets go of the socket once that is out.
+   * close_notify), then lets go of the socket once that is out. When the
+   * other side has already ended, no goodbye is owed: the socket is destroyed.
    */
   close(): void {
     this.#ended = true;
@@ -117,7 +123,7 @@ export class SocketChannel implements ByteChannel {
   }
 
   #release(): void {
-    if (!this.#socket.writable) {
+    if (this.#remoteDone || !this.#socket.writable) {
       this.#socket.destroy();
       return;
     }

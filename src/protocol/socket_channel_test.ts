@@ -71,3 +71,69 @@ Deno.test("a socket channel reads at most its read-ahead before the sender must 
     await new Promise((resolve) => server.close(resolve));
   }
 });
+
+/** A client socket connected to a server that hands each accepted socket to `onSocket`. */
+async function connectedPair(
+  onSocket: (socket: net.Socket) => void,
+): Promise<{ socket: net.Socket; server: net.Server }> {
+  const server = net.createServer((socket) => {
+    socket.on("error", () => {});
+    onSocket(socket);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const socket = net.connect({
+    host: "127.0.0.1",
+    port: (server.address() as net.AddressInfo).port,
+  });
+  await new Promise((resolve) => socket.once("connect", resolve));
+  return { socket, server };
+}
+
+/** Counts the calls of `socket.end`: a goodbye sent, as against a plain destroy. */
+function countEnds(socket: net.Socket): { ends: number } {
+  const counter = { ends: 0 };
+  const end = socket.end.bind(socket);
+  socket.end = ((...args: Parameters<typeof end>) => {
+    counter.ends++;
+    return end(...args);
+  }) as typeof socket.end;
+  return counter;
+}
+
+Deno.test("a socket channel whose other side has ended is let go without a goodbye of its own", async () => {
+  const { socket, server } = await connectedPair((accepted) => accepted.end());
+  const counter = countEnds(socket);
+  const channel = new SocketChannel(socket);
+  try {
+    assert.equal(await channel.read(new Uint8Array(8)), null);
+    assert.equal(counter.ends, 0, "the other side's end is not answered with ours on its own");
+    const closed = new Promise((resolve) => socket.once("close", resolve));
+    channel.close();
+    await closed;
+    assert.equal(counter.ends, 0, "destroyed, not ended");
+  } finally {
+    socket.destroy();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
+
+Deno.test("a socket channel closed while the other side is there says goodbye", async () => {
+  let sawEnd!: () => void;
+  const ended = new Promise<void>((resolve) => sawEnd = resolve);
+  const { socket, server } = await connectedPair((accepted) => {
+    accepted.on("end", () => {
+      sawEnd();
+      accepted.end();
+    });
+    accepted.resume();
+  });
+  const counter = countEnds(socket);
+  const channel = new SocketChannel(socket);
+  try {
+    channel.close();
+    await ended;
+    assert.equal(counter.ends, 1, "ended: the other side reads to the end");
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
