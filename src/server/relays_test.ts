@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { emptyChunkServer } from "../peer/test_chunk_server.ts";
 import { ServerLink } from "../peer/server_link.ts";
+import { noticeLinks } from "../peer/test_server_link.ts";
 import { RemoteError } from "../protocol/connection.ts";
 import type { Credentials } from "../protocol/dial.ts";
 import { testCredentials } from "../test_credentials.ts";
@@ -25,15 +26,7 @@ Deno.test("the server relays only between two registered peers it cannot dial, n
     credentials: await testCredentials(),
     relay: { limits },
   });
-  const notices: Record<string, unknown>[] = [];
-  const link = (credentials: Credentials, listenPort: number) =>
-    new ServerLink({
-      server: { host: "127.0.0.1", port: server.port },
-      credentials,
-      listenPort,
-      shares: () => [],
-      onNotice: (notice) => notices.push(notice),
-    });
+  const { link, notices } = noticeLinks(server.port);
   // Port 9 (discard) is closed here: the server cannot dial these two back.
   const [downloaderCredentials, sourceCredentials] = [
     await testCredentials(),
@@ -137,22 +130,16 @@ Deno.test("with its own relay off, the server asks a peer's relay to expect the 
     credentials: await testCredentials(),
     relay: false,
   });
-  const notices: Record<string, unknown>[] = [];
   const asked: ServerRequest[] = [];
   const relay = await Relay.open({ host: "127.0.0.1", port: 0 }, { limits, log: silentLogger() });
+  const { link: relayingLink, notices } = noticeLinks(server.port, {
+    onRequest: (request) => {
+      asked.push(request);
+      return answerRelayLink(relay, request);
+    },
+  });
   const link = (credentials: Credentials, listenPort: number, relayPort?: number) =>
-    new ServerLink({
-      server: { host: "127.0.0.1", port: server.port },
-      credentials,
-      listenPort,
-      relayPort,
-      shares: () => [],
-      onNotice: (notice) => notices.push(notice),
-      onRequest: (request) => {
-        asked.push(request);
-        return answerRelayLink(relay, request);
-      },
-    });
+    relayingLink(credentials, listenPort, { relayPort });
   const [downloaderCredentials, sourceCredentials, lateCredentials] = [
     await testCredentials(),
     await testCredentials(),

@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
 import { emptyChunkServer } from "../peer/test_chunk_server.ts";
-import { ServerLink } from "../peer/server_link.ts";
+import { noticeLinks } from "../peer/test_server_link.ts";
 import { RemoteError } from "../protocol/connection.ts";
-import type { Credentials } from "../protocol/dial.ts";
 import { testCredentials } from "../test_credentials.ts";
 import { CentralServer } from "./server.ts";
 
@@ -13,15 +12,7 @@ Deno.test("the server passes a reversal request on to the source, with the reque
     credentials: await testCredentials(),
   });
   const { server: chunkServer, credentials: downloaderCredentials } = await emptyChunkServer();
-  const notices: Record<string, unknown>[] = [];
-  const link = (credentials: Credentials, listenPort: number) =>
-    new ServerLink({
-      server: { host: "127.0.0.1", port: server.port },
-      credentials,
-      listenPort,
-      shares: () => [],
-      onNotice: (notice) => notices.push(notice),
-    });
+  const { link, notices } = noticeLinks(server.port);
   const downloader = link(downloaderCredentials, chunkServer.port);
   const sourceCredentials = await testCredentials();
   const source = link(sourceCredentials, 9);
