@@ -1,7 +1,7 @@
 /**
- * What the server knows of how each registered peer can be reached: whether
- * its dial-back succeeded, the public IP it came from and its local
- * networks. It flags in listings the peers nobody can dial
+ * What the server knows of where each registered peer sits: the public IP
+ * it came from and its local networks. With whether its dial-back
+ * succeeded (kept by the index), it flags in listings the peers nobody can dial
  * (`reachable: false`), except to a requester behind the same NAT, which is
  * given the peer's local address instead (see same_nat.ts).
  *
@@ -11,38 +11,31 @@
 import { formatHostPort, parseHostPort } from "../protocol/channel.ts";
 import { type NatSide, nearAddress } from "./same_nat.ts";
 
-/** How the server found a registering peer. */
-export interface Reach extends NatSide {
-  /** Whether the server could dial its chunk port back; undefined when it did not try. */
-  reachable: boolean | undefined;
-}
-
-/** Reachability of the registered peers, by peer ID. */
+/**
+ * Where each registered peer sits, by peer ID: the public IP it came from and
+ * its local networks. Whether it can be dialled is asked of the index, the
+ * one place that keeps it (for the peers of other replicas too).
+ */
 export class ReachTable {
-  #peers = new Map<string, Reach>();
-  #elsewhere: (peerId: string) => boolean | undefined;
+  #peers = new Map<string, NatSide>();
+  #reachable: (peerId: string) => boolean | undefined;
 
   /**
-   * `elsewhere` answers for peers not noted here (those of other server
-   * replicas), whose networks this server does not know.
+   * `reachable` tells whether the server could dial a peer back (undefined
+   * when it did not try, or the peer is unknown).
    */
-  constructor(elsewhere: (peerId: string) => boolean | undefined = () => undefined) {
-    this.#elsewhere = elsewhere;
+  constructor(reachable: (peerId: string) => boolean | undefined) {
+    this.#reachable = reachable;
   }
 
-  /** Notes how peer `peerId` was found when it registered. */
-  note(peerId: string, reach: Reach): void {
-    this.#peers.set(peerId, reach);
+  /** Notes where peer `peerId` sits when it registers. */
+  note(peerId: string, side: NatSide): void {
+    this.#peers.set(peerId, side);
   }
 
   /** Forgets peer `peerId`. */
   forget(peerId: string): void {
     this.#peers.delete(peerId);
-  }
-
-  /** Whether the server could dial peer `peerId` back; undefined when not registered. */
-  reachable(peerId: string): boolean | undefined {
-    return this.#peers.get(peerId)?.reachable;
   }
 
   /**
@@ -56,12 +49,10 @@ export class ReachTable {
   ): (T & { reachable?: false })[] {
     const asking = requester === undefined ? undefined : this.#peers.get(requester);
     return entries.map((entry) => {
+      if (this.#reachable(entry.peerId) !== false) return entry;
       const source = this.#peers.get(entry.peerId);
-      if (source === undefined) {
-        return this.#elsewhere(entry.peerId) === false ? { ...entry, reachable: false } : entry;
-      }
-      if (source.reachable !== false) return entry;
-      const ip = asking && entry.peerId !== requester ? nearAddress(source, asking) : undefined;
+      const near = source && asking && entry.peerId !== requester;
+      const ip = near ? nearAddress(source, asking) : undefined;
       if (ip === undefined) return { ...entry, reachable: false };
       return { ...entry, address: formatHostPort(ip, parseHostPort(entry.address).port) };
     });

@@ -124,7 +124,7 @@ export class CentralServer {
   /** Transfer codes' nameplates, claimed by senders and resolved by anyone (see nameplates.ts). */
   #nameplates = new Nameplates();
   #credentials: Credentials;
-  /** Whether the server could dial each peer's chunk port when it registered, and from where. */
+  /** Where each peer sits (public IP, local networks), for peers behind the same NAT. */
   #reach = new ReachTable((peerId) => this.#index.reachable(peerId));
   #probes = new ProbeGate();
   #relay: Relay | undefined;
@@ -309,7 +309,7 @@ export class CentralServer {
         session.peerId = peerId;
         this.#connections.set(peerId, connection);
         const networks = message.localNetworks ?? [];
-        this.#reach.note(peerId, { reachable, publicHost: observed.hostname, networks });
+        this.#reach.note(peerId, { publicHost: observed.hostname, networks });
         this.#index.join(peerId, { address, reachable, now: Date.now() });
         if (relay) this.#peerRelays.offer(peerId, relay);
         this.#log.info(
