@@ -11,14 +11,10 @@
  * @module
  */
 
-import "reflect-metadata";
-import * as x509 from "@peculiar/x509";
 import { createHash, X509Certificate } from "node:crypto";
 import { join } from "node:path";
 import { encodeBase32 } from "./base32.ts";
 import { readTextFileIfExists, writePrivateFile } from "./private_file.ts";
-
-x509.cryptoProvider.set(crypto);
 
 /** A server's or peer's identity, ready for `node:tls` (`cert`, `key`). */
 export interface Identity {
@@ -125,6 +121,7 @@ export function isId(text: string): boolean {
 }
 
 async function identityOf(keys: CryptoKeyPair): Promise<Identity> {
+  const x509 = await loadX509();
   const serial = crypto.getRandomValues(new Uint8Array(SERIAL_BYTES));
   serial[0] = (serial[0] & 0x3f) | 0x40; // positive and minimally encoded in DER
   const certificate = await x509.X509CertificateGenerator.createSelfSigned({
@@ -144,13 +141,28 @@ async function identityOf(keys: CryptoKeyPair): Promise<Identity> {
   };
 }
 
+/**
+ * The certificate library, loaded on first use: only making an identity
+ * needs it, and it is the costliest package to load.
+ */
+async function loadX509(): Promise<typeof import("@peculiar/x509")> {
+  await import("reflect-metadata");
+  const x509 = await import("@peculiar/x509");
+  x509.cryptoProvider.set(crypto);
+  return x509;
+}
+
 async function importKeyPem(pem: string, path: string): Promise<CryptoKeyPair> {
   try {
-    const [pkcs8] = x509.PemConverter.decodeWithHeaders(pem)
-      .filter((block) => block.type === "PRIVATE KEY");
-    const privateKey = await crypto.subtle.importKey("pkcs8", pkcs8.rawData, ED25519, true, [
-      "sign",
-    ]);
+    const privateKey = await crypto.subtle.importKey(
+      "pkcs8",
+      pemBlock(pem, "PRIVATE KEY"),
+      ED25519,
+      true,
+      [
+        "sign",
+      ],
+    );
     const { kty, crv, x } = await crypto.subtle.exportKey("jwk", privateKey);
     const publicKey = await crypto.subtle.importKey("jwk", { kty, crv, x }, ED25519, true, [
       "verify",
@@ -162,6 +174,13 @@ async function importKeyPem(pem: string, path: string): Promise<CryptoKeyPair> {
         `it and ${CERTIFICATE_FILE} beside it to make a new identity (${NEW_IDENTITY_ADVICE})`,
     );
   }
+}
+
+/** The bytes of the first block labelled `label` in PEM text; throws when there is none. */
+function pemBlock(pem: string, label: string): Uint8Array<ArrayBuffer> {
+  const block = new RegExp(`-----BEGIN ${label}-----([^-]*)-----END ${label}-----`).exec(pem);
+  if (block === null) throw new Error(`no ${label} block`);
+  return Uint8Array.from(atob(block[1].replace(/\s/g, "")), (char) => char.charCodeAt(0));
 }
 
 function parseCertificatePem(pem: string, path: string): X509Certificate {
