@@ -7,10 +7,9 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url));
 /**
  * Packages and modules only some runs need, loaded by an `import()` where
  * they are used: a start that loaded them statically would pay for them in
- * every process (the x509 and Redis clients alone were over a third of it).
+ * every process (the Redis client alone was a fifth of it).
  */
 const LAZY_PACKAGES = [
-  "@peculiar/x509",
   "@redis/client",
   "hono",
   "multicast-dns",

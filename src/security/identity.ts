@@ -14,6 +14,7 @@
 import { createHash, X509Certificate } from "node:crypto";
 import { join } from "node:path";
 import { encodeBase32 } from "./base32.ts";
+import { decodePem, encodePem, selfSignedCertificate } from "./certificate.ts";
 import { readTextFileIfExists, writePrivateFile } from "./private_file.ts";
 
 /** A server's or peer's identity, ready for `node:tls` (`cert`, `key`). */
@@ -32,7 +33,7 @@ export const CERTIFICATE_FILE = "identity.crt";
 /** File name of the private key in a data folder. */
 export const KEY_FILE = "identity.key";
 
-const SUBJECT = "CN=p2pft";
+const COMMON_NAME = "p2pft";
 // The identity is the key, not the certificate: peers pin the key's hash and
 // never check dates, and an identity that expired would lock its owner out of
 // every peer that pinned it. The fixed, wide validity only satisfies TLS
@@ -121,42 +122,27 @@ export function isId(text: string): boolean {
 }
 
 async function identityOf(keys: CryptoKeyPair): Promise<Identity> {
-  const x509 = await loadX509();
   const serial = crypto.getRandomValues(new Uint8Array(SERIAL_BYTES));
   serial[0] = (serial[0] & 0x3f) | 0x40; // positive and minimally encoded in DER
-  const certificate = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: Array.from(serial, (byte) => byte.toString(16).padStart(2, "0")).join(""),
-    name: SUBJECT,
+  const certificate = await selfSignedCertificate(keys, {
+    serial,
+    commonName: COMMON_NAME,
     notBefore: NOT_BEFORE,
     notAfter: NOT_AFTER,
-    signingAlgorithm: ED25519,
-    keys,
-    extensions: [new x509.BasicConstraintsExtension(false, undefined, true)],
   });
-  const pkcs8 = await crypto.subtle.exportKey("pkcs8", keys.privateKey);
+  const pkcs8 = new Uint8Array(await crypto.subtle.exportKey("pkcs8", keys.privateKey));
   return {
-    id: idOfCertificate(new Uint8Array(certificate.rawData)),
-    certPem: certificate.toString("pem") + "\n",
-    keyPem: x509.PemConverter.encode(pkcs8, "PRIVATE KEY") + "\n",
+    id: idOfCertificate(certificate),
+    certPem: encodePem(certificate, "CERTIFICATE") + "\n",
+    keyPem: encodePem(pkcs8, "PRIVATE KEY") + "\n",
   };
-}
-
-/**
- * The certificate library, loaded on first use: only making an identity
- * needs it, and it is the costliest package to load.
- */
-async function loadX509(): Promise<typeof import("@peculiar/x509")> {
-  await import("reflect-metadata");
-  const x509 = await import("@peculiar/x509");
-  x509.cryptoProvider.set(crypto);
-  return x509;
 }
 
 async function importKeyPem(pem: string, path: string): Promise<CryptoKeyPair> {
   try {
     const privateKey = await crypto.subtle.importKey(
       "pkcs8",
-      pemBlock(pem, "PRIVATE KEY"),
+      decodePem(pem, "PRIVATE KEY"),
       ED25519,
       true,
       [
@@ -174,13 +160,6 @@ async function importKeyPem(pem: string, path: string): Promise<CryptoKeyPair> {
         `it and ${CERTIFICATE_FILE} beside it to make a new identity (${NEW_IDENTITY_ADVICE})`,
     );
   }
-}
-
-/** The bytes of the first block labelled `label` in PEM text; throws when there is none. */
-function pemBlock(pem: string, label: string): Uint8Array<ArrayBuffer> {
-  const block = new RegExp(`-----BEGIN ${label}-----([^-]*)-----END ${label}-----`).exec(pem);
-  if (block === null) throw new Error(`no ${label} block`);
-  return Uint8Array.from(atob(block[1].replace(/\s/g, "")), (char) => char.charCodeAt(0));
 }
 
 function parseCertificatePem(pem: string, path: string): X509Certificate {
