@@ -9,6 +9,8 @@
  * @module
  */
 
+import { decodeBase64, encodeBase64 } from "../storage/base64.ts";
+
 /** What a self-signed certificate says besides its key. */
 export interface CertificateFields {
   /** Serial number, big-endian: positive and minimally encoded (first byte 0x01-0x7f). */
@@ -73,8 +75,7 @@ export async function selfSignedCertificate(
 
 /** `bytes` as a PEM block labelled `label`: base64 in lines of 64 characters, no final newline. */
 export function encodePem(bytes: Uint8Array, label: string): string {
-  const base64 = btoa(Array.from(bytes, (byte) => String.fromCharCode(byte)).join(""));
-  const lines = base64.match(/.{1,64}/g) ?? [];
+  const lines = encodeBase64(bytes).match(/.{1,64}/g) ?? [];
   return [`-----BEGIN ${label}-----`, ...lines, `-----END ${label}-----`].join("\n");
 }
 
@@ -82,7 +83,7 @@ export function encodePem(bytes: Uint8Array, label: string): string {
 export function decodePem(pem: string, label: string): Uint8Array<ArrayBuffer> {
   const block = new RegExp(`-----BEGIN ${label}-----([^-]*)-----END ${label}-----`).exec(pem);
   if (block === null) throw new Error(`no ${label} block in the PEM text`);
-  return Uint8Array.from(atob(block[1].replace(/\s/g, "")), (char) => char.charCodeAt(0));
+  return decodeBase64(block[1].replace(/\s/g, ""));
 }
 
 /** One DER element: `tag`, its length, and `parts` one after the other (under 64 KiB in all). */
