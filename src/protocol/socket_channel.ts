@@ -100,6 +100,12 @@ export class SocketChannel implements ByteChannel {
     return copied;
   }
 
+  /** Resolves once a `read` would not wait: bytes queued, the end or an error. */
+  whenReadable(): Promise<void> {
+    if (this.#queue.length > 0 || this.#ended || this.#error) return Promise.resolve();
+    return new Promise((resolve) => this.#waiter = resolve);
+  }
+
   /** Writes all of `buffer`; resolves once the socket has taken it, so the caller may reuse it. */
   write(buffer: Uint8Array): Promise<number> {
     if (this.#error) return Promise.reject(this.#error);

@@ -105,6 +105,8 @@ export class CentralServer {
   #requestRate: RequestRateLimits;
   #refusals: RateRefusals;
   #departures: PacedQueue;
+  /** Connections that have not registered yet, with when they must have, in order of arrival. */
+  #unregistered = new Map<Connection, { session: Session; by: number }>();
   /** Transfer codes' nameplates, claimed by senders and resolved by anyone (see nameplates.ts). */
   #nameplates = new Nameplates();
   /** Where each peer sits (public IP, local networks), for peers behind the same NAT. */
@@ -239,15 +241,11 @@ export class CentralServer {
       rate: new RequestRate(Date.now(), this.#requestRate),
       reversals: new RequestRate(Date.now(), REVERSAL_RATE),
     };
-    const unregistered = setTimeout(() => {
-      if (session.peerId || this.#nameplates.holds(connection)) return;
-      this.#log.warn(`closed connection from ${connection.remote}: no "register" in time`);
-      connection.close("no register in time");
-    }, HANDSHAKE_TIMEOUT_MS);
+    this.#unregistered.set(connection, { session, by: Date.now() + HANDSHAKE_TIMEOUT_MS });
     try {
       await connection.run((raw) => this.#handle(connection, session, raw));
     } finally {
-      clearTimeout(unregistered);
+      this.#unregistered.delete(connection);
       this.#nameplates.release(connection);
       const peerId = session.peerId;
       // Thousands may leave at once: their departures go in slices, so
@@ -310,6 +308,7 @@ export class CentralServer {
   #sweep(): void {
     const now = Date.now();
     this.#refusals.sweep(now);
+    this.#closeUnregistered(now);
     for (const peerId of this.#index.expire(now)) {
       this.#log.info(
         `peer ${peerId} dropped: no heartbeat for ${this.#peerTimeoutMs / MS_PER_SECOND} s`,
@@ -317,6 +316,21 @@ export class CentralServer {
       const connection = this.#connections.get(peerId);
       this.#connections.delete(peerId);
       connection?.close("heartbeat timeout");
+    }
+  }
+
+  /**
+   * Closes the connections that sent no `register` in time: one pass of the
+   * sweep for all of them, not a timer each. They are held in order of
+   * arrival, so of deadline: the pass stops at the first still in time.
+   */
+  #closeUnregistered(now: number): void {
+    for (const [connection, { session, by }] of this.#unregistered) {
+      if (by > now) return;
+      this.#unregistered.delete(connection);
+      if (session.peerId || this.#nameplates.holds(connection)) continue;
+      this.#log.warn(`closed connection from ${connection.remote}: no "register" in time`);
+      connection.close("no register in time");
     }
   }
 }

@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
+import { HANDSHAKE_TIMEOUT_MS, PEER_SWEEP_INTERVAL_MS } from "../constants.ts";
 import { createLogger } from "../log.ts";
 import { ServerLink } from "../peer/server_link.ts";
 import { RemoteError } from "../protocol/connection.ts";
+import { dial } from "../protocol/dial.ts";
 import { computeFileId } from "../storage/manifest.ts";
 import { testCredentials } from "../test_credentials.ts";
 import { CentralServer } from "./server.ts";
@@ -65,4 +67,37 @@ Deno.test("requests past the rate are answered rate-limited unread, and logged o
   await assert.rejects(link.request({ t: "peers" }), RemoteError);
   assert.equal(link.connected, true);
   assert.equal(lines.filter((line) => line.includes("requests a second")).length, 1);
+});
+
+Deno.test("a connection that sends no register in time is closed, and logged", async () => {
+  const lines: string[] = [];
+  const server = await CentralServer.start({
+    hostname: "127.0.0.1",
+    port: 0,
+    credentials: await testCredentials(),
+    log: createLogger("server", { sink: (line) => lines.push(line) }),
+    relay: false,
+  });
+  try {
+    const started = Date.now();
+    const connection = await dial({ host: "127.0.0.1", port: server.port }, {
+      role: "peer",
+      accept: ["server"],
+      credentials: await testCredentials(),
+    });
+    const giveUp = setTimeout(
+      () => connection.close("the test gave up"),
+      HANDSHAKE_TIMEOUT_MS + 3 * PEER_SWEEP_INTERVAL_MS,
+    );
+    await connection.run(() => {}).catch(() => {});
+    clearTimeout(giveUp);
+    const waited = Date.now() - started;
+    assert.ok(
+      waited >= HANDSHAKE_TIMEOUT_MS && waited < HANDSHAKE_TIMEOUT_MS + 2 * PEER_SWEEP_INTERVAL_MS,
+      `closed after ${waited} ms`,
+    );
+    assert.ok(lines.some((line) => line.includes('no "register" in time')));
+  } finally {
+    await server.close();
+  }
 });
