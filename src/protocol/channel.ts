@@ -14,6 +14,12 @@ export interface ByteChannel {
   write(buffer: Uint8Array): Promise<number>;
   /** Closes both directions. */
   close(): void;
+  /**
+   * Resolves once a `read` would not wait (bytes arrived, or the end or an
+   * error). Optional: with it, an idle connection waits on one promise
+   * instead of a chain of pending reads.
+   */
+  whenReadable?(): Promise<void>;
   /** Address of the other end. */
   readonly remoteAddr: Deno.Addr;
   /** Address of this end. */

@@ -164,6 +164,8 @@ export class Connection {
     watchFrames(this, this.#reader);
     try {
       while (!this.#closed) {
+        const arrival = this.#reader.arrival();
+        if (arrival) await arrival;
         const frame = await this.#reader.next();
         if (frame === null) break;
         if (frame.kind === "data") {

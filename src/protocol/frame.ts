@@ -159,6 +159,17 @@ export class FrameReader {
   }
 
   /**
+   * A promise that resolves once the next frame has begun to arrive (or the
+   * stream ended), or `undefined` when bytes are already buffered or the
+   * channel cannot tell. An idle connection waits here on one promise, not
+   * on a chain of pending reads.
+   */
+  arrival(): Promise<void> | undefined {
+    if (this.#end > this.#start || this.#pendingPayload > 0) return undefined;
+    return this.#channel.whenReadable?.();
+  }
+
+  /**
    * Reads the next frame, or `null` on a clean end of stream between frames.
    * After a data frame, call {@linkcode readPayload} or {@linkcode skipPayload}
    * before the next call.

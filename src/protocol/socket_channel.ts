@@ -18,6 +18,10 @@ import { PacedQueue } from "./paced_queue.ts";
  */
 const closing = new PacedQueue({ budgetMs: 5 });
 
+/** Where a socket's shared handlers find its channel. */
+const CHANNEL = Symbol("socket channel");
+type ChannelSocket = Socket & { [CHANNEL]?: SocketChannel };
+
 /** Longest wait for a goodbye to go out before a closed socket is let go. */
 const CLOSE_GRACE_MS = 1_000;
 
@@ -55,27 +59,17 @@ export class SocketChannel implements ByteChannel {
     this.#readAhead = options.readAheadBytes ?? DEFAULT_READ_AHEAD_BYTES;
     this.remoteAddr = options.remote ?? netAddr(socket.remoteAddress, socket.remotePort);
     this.localAddr = options.local ?? netAddr(socket.localAddress, socket.localPort);
-    socket.on("data", (data: Uint8Array) => {
-      this.#queue.push(data);
-      this.#queued += data.length;
-      if (this.#queued >= this.#readAhead) socket.pause();
-      this.#wake();
-    });
-    const done = () => {
-      this.#ended = true;
-      this.#remoteDone = true;
-      this.#wake();
-    };
+    // One set of handlers for every channel (a server holds thousands),
+    // each finding its channel on the socket, rather than closures each.
+    (socket as ChannelSocket)[CHANNEL] = this;
     // The other side's end is not answered at once with our own (a TLS
     // close_notify written for every socket of a burst in one tick): the
     // socket is let go in `close`, paced, and destroyed then.
     socket.allowHalfOpen = true;
-    socket.on("end", done);
-    socket.on("close", done);
-    socket.on("error", (error: Error) => {
-      this.#error ??= error;
-      this.#wake();
-    });
+    socket.on("data", SocketChannel.#onData);
+    socket.on("end", SocketChannel.#onDone);
+    socket.on("close", SocketChannel.#onDone);
+    socket.on("error", SocketChannel.#onError);
     socket.resume();
   }
 
@@ -98,6 +92,12 @@ export class SocketChannel implements ByteChannel {
     this.#queued -= copied;
     if (this.#queued < this.#readAhead && this.#socket.isPaused()) this.#socket.resume();
     return copied;
+  }
+
+  /** Resolves once a `read` would not wait: bytes queued, the end or an error. */
+  whenReadable(): Promise<void> {
+    if (this.#queue.length > 0 || this.#ended || this.#error) return Promise.resolve();
+    return new Promise((resolve) => this.#waiter = resolve);
   }
 
   /** Writes all of `buffer`; resolves once the socket has taken it, so the caller may reuse it. */
@@ -132,6 +132,27 @@ export class SocketChannel implements ByteChannel {
     Deno.unrefTimer(timer);
     this.#socket.once("close", () => clearTimeout(timer));
   }
+
+  static #onData = function (this: ChannelSocket, data: Uint8Array): void {
+    const channel = this[CHANNEL]!;
+    channel.#queue.push(data);
+    channel.#queued += data.length;
+    if (channel.#queued >= channel.#readAhead) this.pause();
+    channel.#wake();
+  };
+
+  static #onDone = function (this: ChannelSocket): void {
+    const channel = this[CHANNEL]!;
+    channel.#ended = true;
+    channel.#remoteDone = true;
+    channel.#wake();
+  };
+
+  static #onError = function (this: ChannelSocket, error: Error): void {
+    const channel = this[CHANNEL]!;
+    channel.#error ??= error;
+    channel.#wake();
+  };
 
   #wake(): void {
     const waiter = this.#waiter;

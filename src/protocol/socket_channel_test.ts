@@ -137,3 +137,36 @@ Deno.test("a socket channel closed while the other side is there says goodbye", 
     await new Promise((resolve) => server.close(resolve));
   }
 });
+
+Deno.test("a socket channel tells when a read would not wait: bytes queued, then the end", async () => {
+  let peer: net.Socket | undefined;
+  const server = net.createServer((socket) => {
+    socket.on("error", () => {});
+    peer = socket;
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const socket = net.connect({
+    host: "127.0.0.1",
+    port: (server.address() as net.AddressInfo).port,
+  });
+  await new Promise((resolve) => socket.once("connect", resolve));
+  const channel = new SocketChannel(socket);
+  try {
+    let woken = false;
+    const readable = channel.whenReadable().then(() => woken = true);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(woken, false, "nothing arrived yet");
+    peer!.write(new Uint8Array([7]));
+    await readable;
+    const buffer = new Uint8Array(4);
+    assert.equal(await channel.read(buffer), 1);
+    const ended = channel.whenReadable();
+    peer!.end();
+    await ended;
+    assert.equal(await channel.read(buffer), null);
+  } finally {
+    channel.close();
+    peer?.destroy();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});

@@ -9,14 +9,11 @@
 
 import {
   HANDSHAKE_TIMEOUT_MS,
-  HEARTBEAT_INTERVAL_MS,
-  MAX_LISTING_PAGE,
   MS_PER_SECOND,
   PEER_SWEEP_INTERVAL_MS,
   PEER_TIMEOUT_MS,
 } from "../constants.ts";
 import { errorMessage, type Logger, silentLogger } from "../log.ts";
-import { formatHostPort } from "../protocol/channel.ts";
 import { Acceptor } from "../protocol/acceptor.ts";
 import type { ConnectionLimits } from "../protocol/admission.ts";
 import type { Credentials } from "../protocol/dial.ts";
@@ -26,24 +23,19 @@ import {
   type FileSummary,
   parseMessage,
   type PeerSummary,
-  type PeerToServer,
   peerToServerSchema,
 } from "../protocol/messages.ts";
-import { Bitfield } from "../storage/bitfield.ts";
-import { computeFileId } from "../storage/manifest.ts";
-import { type IndexStats, LookupError, type Page } from "../storage/file_index.ts";
-import { ShareLimitError } from "../storage/share_limits.ts";
+import type { IndexStats } from "../storage/file_index.ts";
 import type { Advertisement } from "../discovery/advertiser.ts";
 import { isLoopbackHost } from "../discovery/addresses.ts";
 import { advertiseServer } from "../discovery/services.ts";
 import { seenBy } from "./seen_address.ts";
-import { passReversal, REVERSAL_RATE } from "./reversals.ts";
-import { offeredRelay, passRelay, PeerRelays } from "./relays.ts";
+import { REVERSAL_RATE } from "./reversals.ts";
+import { PeerRelays } from "./relays.ts";
 import { ReachTable } from "./reach_table.ts";
 import { ProbeGate } from "./probe_gate.ts";
 import { Relay } from "../protocol/relay.ts";
 import type { RelayLimits } from "../protocol/relay_limits.ts";
-import { probeReachable, reachabilityNote } from "./reachability.ts";
 import {
   DEFAULT_REQUEST_RATE,
   RequestRate,
@@ -52,6 +44,7 @@ import {
 import { answerNameplateRequest, Nameplates, serveGuest } from "./nameplates.ts";
 import { type IndexChange, IndexStore } from "./index_store.ts";
 import { RateRefusals } from "./rate_refusals.ts";
+import { answerRequest, type RequestDesk, type Session } from "./server_requests.ts";
 import { PacedQueue } from "../protocol/paced_queue.ts";
 
 /**
@@ -86,15 +79,6 @@ export interface ServerOptions {
   relay?: false | { port?: number; limits?: RelayLimits; idleMs?: number };
 }
 
-/** What the server knows of one connection. */
-interface Session {
-  /** Set by `register`. */
-  peerId?: string;
-  rate: RequestRate;
-  /** Reversal and relay requests it may still pass on. */
-  reversals: RequestRate;
-}
-
 /** What the server's status shows. */
 export interface ServerStatus extends IndexStats {
   /** `host:port` it listens on. */
@@ -121,20 +105,23 @@ export class CentralServer {
   #requestRate: RequestRateLimits;
   #refusals: RateRefusals;
   #departures: PacedQueue;
+  /** Connections that have not registered yet, with when they must have, in order of arrival. */
+  #unregistered = new Map<Connection, { session: Session; by: number }>();
   /** Transfer codes' nameplates, claimed by senders and resolved by anyone (see nameplates.ts). */
   #nameplates = new Nameplates();
-  #credentials: Credentials;
   /** Where each peer sits (public IP, local networks), for peers behind the same NAT. */
   #reach = new ReachTable((peerId) => this.#index.reachable(peerId));
-  #probes = new ProbeGate();
   #relay: Relay | undefined;
   #peerRelays = new PeerRelays();
+  /** What requests read and change, one for all connections. */
+  #desk: RequestDesk;
+  /** What transfer-code requests need, one for all connections. */
+  #guestDesk: { nameplates: Nameplates; log: Logger };
 
   private constructor(acceptor: Acceptor, options: ServerOptions, relay: Relay | undefined) {
     this.#acceptor = acceptor;
     this.#relay = relay;
     this.#hostname = options.hostname;
-    this.#credentials = options.credentials;
     this.#requestRate = options.requestRate ?? DEFAULT_REQUEST_RATE;
     this.#log = options.log ?? silentLogger();
     this.#refusals = new RateRefusals(this.#requestRate, this.#log);
@@ -148,6 +135,18 @@ export class CentralServer {
       if (change.type === "peerLeft") this.#forgetReach(change.peerId);
       this.#forwardHave(change);
     });
+    this.#desk = {
+      index: this.#index,
+      reach: this.#reach,
+      probes: new ProbeGate(),
+      connections: this.#connections,
+      peerRelays: this.#peerRelays,
+      relay,
+      credentials: options.credentials,
+      peerTimeoutMs: this.#peerTimeoutMs,
+      log: this.#log,
+    };
+    this.#guestDesk = { nameplates: this.#nameplates, log: this.#log };
     this.#sweeper = setInterval(() => this.#sweep(), PEER_SWEEP_INTERVAL_MS);
     this.address = this.#acceptor.address;
     this.port = this.#acceptor.addr.port;
@@ -235,21 +234,18 @@ export class CentralServer {
   }
 
   async #serve(connection: Connection): Promise<void> {
-    const desk = { nameplates: this.#nameplates, log: this.#log };
-    if (connection.remoteHello.network === "code") return await serveGuest(connection, desk);
+    if (connection.remoteHello.network === "code") {
+      return await serveGuest(connection, this.#guestDesk);
+    }
     const session: Session = {
       rate: new RequestRate(Date.now(), this.#requestRate),
       reversals: new RequestRate(Date.now(), REVERSAL_RATE),
     };
-    const unregistered = setTimeout(() => {
-      if (session.peerId || this.#nameplates.holds(connection)) return;
-      this.#log.warn(`closed connection from ${connection.remote}: no "register" in time`);
-      connection.close("no register in time");
-    }, HANDSHAKE_TIMEOUT_MS);
+    this.#unregistered.set(connection, { session, by: Date.now() + HANDSHAKE_TIMEOUT_MS });
     try {
       await connection.run((raw) => this.#handle(connection, session, raw));
     } finally {
-      clearTimeout(unregistered);
+      this.#unregistered.delete(connection);
       this.#nameplates.release(connection);
       const peerId = session.peerId;
       // Thousands may leave at once: their departures go in slices, so
@@ -267,141 +263,13 @@ export class CentralServer {
       await this.#refusals.refuse(connection, raw, Date.now());
       return;
     }
-    const desk = { nameplates: this.#nameplates, log: this.#log };
-    if (await answerNameplateRequest(connection, raw, desk)) return;
+    if (await answerNameplateRequest(connection, raw, this.#guestDesk)) return;
     const message = parseMessage(peerToServerSchema, raw);
     if (message.t !== "register" && !session.peerId) {
       throw new ProtocolError(`"${message.t}" before "register"`);
     }
     if (session.peerId) this.#index.seen(session.peerId, Date.now());
-    try {
-      await this.#dispatch(connection, session, message);
-    } catch (error) {
-      if (!("id" in message)) throw error;
-      const code = error instanceof LookupError || error instanceof ShareLimitError
-        ? error.code
-        : "bad-request";
-      await connection.replyError(message.id, { code, message: errorMessage(error) });
-    }
-  }
-
-  async #dispatch(
-    connection: Connection,
-    session: Session,
-    message: PeerToServer,
-  ): Promise<void> {
-    switch (message.t) {
-      case "register": {
-        const observed = connection.channel.remoteAddr as Deno.NetAddr;
-        // Others are sent where this peer's connection came from: a peer
-        // cannot point downloaders at an address of its choosing.
-        const address = formatHostPort(observed.hostname, message.listenPort);
-        const peerId = connection.remoteId;
-        const reachable = await this.#probes.run(observed.hostname, () =>
-          probeReachable(
-            { host: observed.hostname, port: message.listenPort },
-            { credentials: this.#credentials, peerId },
-          ));
-        const relay = await offeredRelay({ ...message, host: observed.hostname, reachable });
-        if (connection.closed) return;
-        const previous = this.#connections.get(peerId);
-        if (previous && previous !== connection) previous.close("replaced by a new connection");
-        session.peerId = peerId;
-        this.#connections.set(peerId, connection);
-        const networks = message.localNetworks ?? [];
-        this.#reach.note(peerId, { publicHost: observed.hostname, networks });
-        this.#index.join(peerId, { address, reachable, now: Date.now() });
-        if (relay) this.#peerRelays.offer(peerId, relay);
-        this.#log.info(
-          `peer ${peerId} registered at ${address}${reachabilityNote(reachable)}`,
-        );
-        await connection.reply(message.id, {
-          address,
-          reachable,
-          heartbeatMs: HEARTBEAT_INTERVAL_MS,
-          timeoutMs: this.#peerTimeoutMs,
-          ...(message.relayPort ? { relaying: relay !== undefined } : {}),
-        });
-        return;
-      }
-      case "share": {
-        for (const file of message.files) {
-          if (await computeFileId(file.manifest) !== file.fileId) {
-            throw new Error(`file ID ${file.fileId} does not match its manifest`);
-          }
-          const count = file.manifest.chunkHashes.length;
-          const chunks = file.chunks === undefined
-            ? undefined
-            : Bitfield.fromBase64(file.chunks, count);
-          this.#index.share(session.peerId!, {
-            fileId: file.fileId,
-            manifest: file.manifest,
-            chunks,
-          });
-          this.#log.debug(`peer ${session.peerId} shares ${file.manifest.name} (${file.fileId})`);
-        }
-        await connection.reply(message.id);
-        return;
-      }
-      case "unshare":
-        this.#index.unshare(session.peerId!, message.fileId);
-        await connection.reply(message.id);
-        return;
-      case "have":
-        this.#index.have(session.peerId!, message);
-        return;
-      case "sources": {
-        const found = this.#index.sources(message.fileId);
-        await connection.reply(message.id, {
-          ...found,
-          sources: this.#reach.flagged(seenBy(connection, found.sources), session.peerId),
-        });
-        return;
-      }
-      case "lookup": {
-        const found = this.#index.lookup(message.query);
-        await connection.reply(message.id, {
-          ...found,
-          sources: this.#reach.flagged(seenBy(connection, found.sources), session.peerId),
-        });
-        return;
-      }
-      case "files":
-        await connection.reply(message.id, {
-          ...this.#index.files(listingPage(message), {
-            idPrefix: message.idPrefix,
-            namePrefix: message.namePrefix,
-          }),
-        });
-        return;
-      case "peers": {
-        const listed = this.#index.peers(Date.now(), listingPage(message));
-        await connection.reply(message.id, {
-          ...listed,
-          peers: this.#reach.flagged(seenBy(connection, listed.peers), session.peerId),
-        });
-        return;
-      }
-      case "reverse":
-      case "relay": {
-        const asked = { request: message, requester: session.peerId!, rate: session.reversals };
-        const pass = message.t === "reverse" ? passReversal : passRelay;
-        await pass(connection, asked, {
-          relay: this.#relay,
-          peerRelays: this.#peerRelays,
-          reachable: (peerId) => this.#index.reachable(peerId),
-          connectionOf: (peerId) => this.#connections.get(peerId),
-          addressOf: (peerId) => this.#index.addressOf(peerId),
-          log: this.#log,
-        });
-        return;
-      }
-      case "heartbeat":
-        return;
-      case "bye":
-        connection.close("peer said goodbye");
-        return;
-    }
+    await answerRequest(connection, { session, message }, this.#desk);
   }
 
   /** Forgets `peerId`, gone with `connection`, unless it registered again on another. */
@@ -440,6 +308,7 @@ export class CentralServer {
   #sweep(): void {
     const now = Date.now();
     this.#refusals.sweep(now);
+    this.#closeUnregistered(now);
     for (const peerId of this.#index.expire(now)) {
       this.#log.info(
         `peer ${peerId} dropped: no heartbeat for ${this.#peerTimeoutMs / MS_PER_SECOND} s`,
@@ -449,12 +318,19 @@ export class CentralServer {
       connection?.close("heartbeat timeout");
     }
   }
-}
 
-/** The page a listing request asks for, its size capped at `MAX_LISTING_PAGE`. */
-function listingPage(request: { offset?: number; limit?: number }): Page {
-  return {
-    offset: request.offset ?? 0,
-    limit: Math.min(request.limit ?? MAX_LISTING_PAGE, MAX_LISTING_PAGE),
-  };
+  /**
+   * Closes the connections that sent no `register` in time: one pass of the
+   * sweep for all of them, not a timer each. They are held in order of
+   * arrival, so of deadline: the pass stops at the first still in time.
+   */
+  #closeUnregistered(now: number): void {
+    for (const [connection, { session, by }] of this.#unregistered) {
+      if (by > now) return;
+      this.#unregistered.delete(connection);
+      if (session.peerId || this.#nameplates.holds(connection)) continue;
+      this.#log.warn(`closed connection from ${connection.remote}: no "register" in time`);
+      connection.close("no register in time");
+    }
+  }
 }

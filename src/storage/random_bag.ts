@@ -13,7 +13,11 @@ export type Random = () => number;
 /** An unordered set of values that can be sampled at random. */
 export class RandomBag<T> {
   #values: T[] = [];
-  #positions = new Map<T, number>();
+  /**
+   * Each value's position in `#values`; none while the bag is empty (an
+   * index holds three bags per file, most of them empty).
+   */
+  #positions: Map<T, number> | undefined;
 
   /** Number of values held. */
   get size(): number {
@@ -22,26 +26,29 @@ export class RandomBag<T> {
 
   /** True when `value` is held. */
   has(value: T): boolean {
-    return this.#positions.has(value);
+    return this.#positions?.has(value) ?? false;
   }
 
   /** Adds `value` (once). */
   add(value: T): void {
-    if (this.#positions.has(value)) return;
-    this.#positions.set(value, this.#values.length);
+    const positions = this.#positions ??= new Map();
+    if (positions.has(value)) return;
+    positions.set(value, this.#values.length);
     this.#values.push(value);
   }
 
   /** Removes `value`; false when it was not held. */
   delete(value: T): boolean {
-    const position = this.#positions.get(value);
-    if (position === undefined) return false;
+    const positions = this.#positions;
+    const position = positions?.get(value);
+    if (positions === undefined || position === undefined) return false;
     const last = this.#values.pop()!;
-    this.#positions.delete(value);
+    positions.delete(value);
     if (position < this.#values.length) {
       this.#values[position] = last;
-      this.#positions.set(last, position);
+      positions.set(last, position);
     }
+    if (this.#values.length === 0) this.#positions = undefined;
     return true;
   }
 
@@ -59,8 +66,8 @@ export class RandomBag<T> {
       const picked = values[j];
       values[j] = values[i];
       values[i] = picked;
-      this.#positions.set(values[j], j);
-      this.#positions.set(picked, i);
+      this.#positions!.set(values[j], j);
+      this.#positions!.set(picked, i);
     }
     return values.slice(0, n);
   }

@@ -50,3 +50,18 @@ Deno.test("a mix takes half from each bag and lets a short bag leave its share t
     4,
   );
 });
+
+Deno.test("a bag emptied and filled again holds what it is given", () => {
+  const bag = new RandomBag<string>();
+  assert.equal(bag.has("a"), false);
+  assert.equal(bag.delete("a"), false);
+  bag.add("a");
+  bag.add("b");
+  assert.equal(bag.delete("a"), true);
+  assert.equal(bag.delete("b"), true);
+  assert.equal(bag.size, 0);
+  assert.equal(bag.has("b"), false);
+  bag.add("c");
+  assert.deepEqual([bag.size, bag.has("c"), bag.has("a")], [1, true, false]);
+  assert.deepEqual(bag.sample(5, Math.random), ["c"]);
+});
