@@ -60,12 +60,12 @@ function isSurrogate(code: number): boolean {
   return code >= SURROGATE_FIRST && code <= SURROGATE_LAST;
 }
 
-/** Only ASCII characters: such text is its own Unicode normalisation. */
-const ASCII_ONLY = /^[\u0000-\u007f]*$/;
+/** A character other than printable ASCII, which is its own Unicode normalisation. */
+const NOT_PRINTABLE_ASCII = /[^ -~]/;
 
 /** The key two names collide under on a case-insensitive, normalising file system. */
 function foldKey(path: string): string {
-  if (ASCII_ONLY.test(path)) return path.toLowerCase();
+  if (!NOT_PRINTABLE_ASCII.test(path)) return path.toLowerCase();
   return path.normalize("NFC").toLowerCase().normalize("NFC");
 }
 
