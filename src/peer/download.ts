@@ -156,7 +156,7 @@ export class Download {
   #files(): Pick<DownloadProgress, "files"> {
     const entries = this.manifest.entries;
     if (!entries || this.inside !== undefined) return {};
-    this.#layout ??= new FolderLayout(entries);
+    this.#layout ??= FolderLayout.of(entries);
     const done = this.#layout.filesDone(
       this.manifest.chunkSize,
       (i) => this.#scheduler.done.has(i),

@@ -40,6 +40,9 @@ export interface StreamPiece {
   length: number;
 }
 
+/** Layouts made by {@linkcode FolderLayout.of}, by entries array (a manifest's never changes). */
+const layouts = new WeakMap<readonly FolderEntry[], FolderLayout>();
+
 /** The files of a folder laid out along its stream. */
 export class FolderLayout {
   /** Every file (empty ones included), in stream order. */
@@ -70,6 +73,19 @@ export class FolderLayout {
     this.files = files;
     this.folders = folders;
     this.#filled = files.filter((file) => file.size > 0);
+  }
+
+  /**
+   * The layout of `entries`, made once per entries array: the download,
+   * its staging folder and its progress share one.
+   */
+  static of(entries: readonly FolderEntry[]): FolderLayout {
+    let layout = layouts.get(entries);
+    if (!layout) {
+      layout = new FolderLayout(entries);
+      layouts.set(entries, layout);
+    }
+    return layout;
   }
 
   /** The pieces of files that the stream range `[offset, offset + length)` covers, in order. */
@@ -114,7 +130,12 @@ export class FolderLayout {
    */
   allFolders(): string[] {
     const folders = new Set<string>();
+    let previous = "";
     const addParents = (path: string) => {
+      // A file in the folder of the one before it adds no folder: the common case.
+      const last = path.lastIndexOf("/");
+      if (last < 0 || (last === previous.length && path.startsWith(previous))) return;
+      previous = path.slice(0, last);
       for (let slash = path.indexOf("/"); slash >= 0; slash = path.indexOf("/", slash + 1)) {
         folders.add(path.slice(0, slash));
       }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { FolderLayout, pathOnDisk } from "./folder_stream.ts";
+import type { FolderEntry } from "../protocol/messages.ts";
 
 const layout = new FolderLayout([
   { path: "a", kind: "file", size: 5 },
@@ -67,4 +68,26 @@ Deno.test("a path on disk is what join gives", () => {
   for (const [root, path] of [["/out/stage", "a/b.txt"], ["/", "a"], ["rel", "x/y/z"]]) {
     assert.equal(pathOnDisk(root, path), join(root, ...path.split("/")));
   }
+});
+
+Deno.test("a layout is made once per entries array", () => {
+  const entries: FolderEntry[] = [{ path: "a/x", kind: "file", size: 1 }];
+  const layout = FolderLayout.of(entries);
+  assert.equal(FolderLayout.of(entries), layout);
+  assert.notEqual(FolderLayout.of([...entries]), layout);
+  assert.deepEqual(FolderLayout.of([...entries]).files, layout.files);
+});
+
+Deno.test("every folder of files listed folder by folder is found once", () => {
+  const file = (path: string): FolderEntry => ({ path, kind: "file", size: 1 });
+  const tree = new FolderLayout([
+    file("a/b/x"),
+    file("a/b/y"),
+    file("a/c/z"),
+    file("a/d"),
+    file("ab/q"),
+    file("top"),
+    file("z/y/x/w"),
+  ]);
+  assert.deepEqual(tree.allFolders(), ["a", "a/b", "a/c", "ab", "z", "z/y", "z/y/x"]);
 });
