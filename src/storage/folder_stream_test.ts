@@ -91,3 +91,31 @@ Deno.test("every folder of files listed folder by folder is found once", () => {
   ]);
   assert.deepEqual(tree.allFolders(), ["a", "a/b", "a/c", "ab", "z", "z/y", "z/y/x"]);
 });
+
+Deno.test("whole files are counted as a look at every file counts them", () => {
+  let state = 7;
+  const random = (below: number) => {
+    state = (state * 1103515245 + 12345) % 2 ** 31;
+    return state % below;
+  };
+  for (let round = 0; round < 200; round++) {
+    const entries: FolderEntry[] = Array.from({ length: 1 + random(12) }, (_, i) => ({
+      path: `f${String(i).padStart(2, "0")}`,
+      kind: "file",
+      size: random(3) === 0 ? 0 : random(20),
+    }));
+    const tree = new FolderLayout(entries);
+    const chunkSize = 1 + random(8);
+    const verified = new Set(Array.from({ length: 30 }, () => random(30)));
+    const isVerified = (index: number) => verified.has(index);
+    const expected = tree.files.filter((file) => {
+      if (file.size === 0) return true;
+      const last = Math.floor((file.start + file.size - 1) / chunkSize);
+      for (let index = Math.floor(file.start / chunkSize); index <= last; index++) {
+        if (!isVerified(index)) return false;
+      }
+      return true;
+    }).length;
+    assert.equal(tree.filesDone(chunkSize, isVerified), expected, `round ${round}`);
+  }
+});
