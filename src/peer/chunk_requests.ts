@@ -53,7 +53,7 @@ export interface ChunkRequestsOptions {
   onVerified: (index: number, length: number) => void;
   /** Told when the download cannot go on. */
   onFatal: (error: DownloadError) => void;
-  /** Told whenever a request ends or its bytes arrive, so the download looks for more work. */
+  /** Told whenever a request ends, so the download looks for more work. */
   onSettled: () => void;
   log: Logger;
 }
@@ -160,8 +160,6 @@ export class ChunkRequests {
     );
     this.bytesReceived += data.length;
     if (scheduler.done.has(flight.index)) return;
-    scheduler.markArrived(flight.peerId, flight.index);
-    this.#options.onSettled();
     const hashed = await this.#options.hasher.hash(data);
     flight.buffer = hashed.data;
     if (hashed.hash !== manifest.chunkHashes[flight.index]) {

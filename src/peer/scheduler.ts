@@ -57,11 +57,6 @@ export interface SourceState {
   chunks: Bitfield;
   /** Requests currently in flight to it. */
   inFlight: Set<number>;
-  /**
-   * Those of its requests whose bytes have arrived and are being verified
-   * and written: out of its pipe, so not counted against its window.
-   */
-  arrived: Set<number>;
   /** In-flight window, fractional while it grows. */
   window: number;
   /** Chunks it delivered that failed verification. */
@@ -155,7 +150,6 @@ export class Scheduler {
     this.#sources.set(peerId, {
       chunks,
       inFlight: new Set(),
-      arrived: new Set(),
       window: INITIAL_WINDOW,
       badChunks: this.#strikes.get(peerId) ?? 0,
       banned: false,
@@ -229,7 +223,7 @@ export class Scheduler {
   room(peerId: string): number {
     const state = this.#sources.get(peerId);
     if (!state || state.banned) return 0;
-    return Math.max(0, effectiveWindow(state) - (state.inFlight.size - state.arrived.size));
+    return Math.max(0, effectiveWindow(state) - state.inFlight.size);
   }
 
   /** How many usable sources hold chunk `index`. */
@@ -283,17 +277,6 @@ export class Scheduler {
     requesters.add(peerId);
     this.#requested.set(index, requesters);
     this.#requestedAt.set(index, this.#now());
-  }
-
-  /**
-   * Records that the bytes of chunk `index` from `peerId` have arrived: the
-   * request still counts until it is verified ({@linkcode markDone}) or not,
-   * but no longer fills the peer's window, so the next request can go while
-   * this one is hashed and written.
-   */
-  markArrived(peerId: string, index: number): void {
-    const state = this.#sources.get(peerId);
-    if (state?.inFlight.has(index)) state.arrived.add(index);
   }
 
   /**
@@ -396,9 +379,7 @@ export class Scheduler {
   }
 
   #unrequest(peerId: string, index: number): void {
-    const state = this.#sources.get(peerId);
-    state?.inFlight.delete(index);
-    state?.arrived.delete(index);
+    this.#sources.get(peerId)?.inFlight.delete(index);
     const requesters = this.#requested.get(index);
     if (!requesters) return;
     requesters.delete(peerId);

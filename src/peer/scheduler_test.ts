@@ -135,26 +135,6 @@ Deno.test("bad chunks count for the whole download: leaving does not clear them"
   assert.deepEqual(scheduler.usableSources(), []);
 });
 
-Deno.test("a request whose bytes arrived leaves room for the next, but is not asked again", () => {
-  const scheduler = new Scheduler(8, { random: () => 0 });
-  scheduler.updateSource("p", Bitfield.full(8));
-  for (let i = 0; i < INITIAL_WINDOW; i++) scheduler.markRequested("p", scheduler.pick("p")!);
-  assert.equal(scheduler.room("p"), 0);
-  scheduler.markArrived("p", 0);
-  assert.equal(scheduler.room("p"), 1, "the arrived chunk no longer fills the window");
-  const next = scheduler.pick("p")!;
-  assert.notEqual(next, 0, "the arrived chunk is not asked for again");
-  scheduler.markRequested("p", next);
-  assert.equal(scheduler.room("p"), 0);
-  scheduler.markArrived("p", 7);
-  assert.equal(scheduler.room("p"), 0, "a chunk not requested of it changes nothing");
-  scheduler.markBad("p", 0);
-  assert.equal(scheduler.room("p"), 0, "its room was already given back on arrival");
-  assert.deepEqual(scheduler.source("p")!.arrived, new Set());
-  assert.equal(scheduler.source("p")!.inFlight.has(0), false);
-  assert.equal(scheduler.missing(0), true);
-});
-
 Deno.test("windows grow with delivered chunks, halve on a stall, and stay bounded", () => {
   const scheduler = new Scheduler(64);
   scheduler.updateSource("p", Bitfield.full(64));
