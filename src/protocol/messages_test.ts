@@ -68,14 +68,16 @@ Deno.test("manifests must be self-consistent and within limits", () => {
   assert.deepEqual(parseMessage(manifestSchema, empty), empty);
 });
 
+/** A folder manifest of one file, 1 byte. */
+const folder = {
+  name: "f",
+  size: 1,
+  chunkSize: CHUNK_SIZE,
+  chunkHashes: [HASH],
+  entries: [{ path: "ok", kind: "file", size: 1 }],
+};
+
 Deno.test("a folder manifest with a bad path or a wrong size is refused, naming the entry", () => {
-  const folder = {
-    name: "f",
-    size: 1,
-    chunkSize: CHUNK_SIZE,
-    chunkHashes: [HASH],
-    entries: [{ path: "ok", kind: "file", size: 1 }],
-  };
   assert.deepEqual(parseMessage(manifestSchema, folder), folder);
   assert.throws(
     () =>
@@ -92,13 +94,6 @@ Deno.test("a folder manifest with a bad path or a wrong size is refused, naming 
 });
 
 Deno.test("a folder manifest's entries are checked one by one, naming the bad field", () => {
-  const folder = {
-    name: "f",
-    size: 1,
-    chunkSize: CHUNK_SIZE,
-    chunkHashes: [HASH],
-    entries: [{ path: "ok", kind: "file", size: 1 }],
-  };
   const refused = (entries: unknown, reason: RegExp) =>
     assert.throws(() => parseMessage(manifestSchema, { ...folder, entries }), reason);
   refused({ path: "ok" }, /at entries: expected an array of folder entries/);
@@ -120,10 +115,7 @@ Deno.test("a folder manifest's entries are checked one by one, naming the bad fi
 
 Deno.test("a folder manifest's entries are kept without fields they should not have", () => {
   const parsed = parseMessage(manifestSchema, {
-    name: "f",
-    size: 1,
-    chunkSize: CHUNK_SIZE,
-    chunkHashes: [HASH],
+    ...folder,
     entries: [{ path: "ok", kind: "executable", size: 1, extra: "dropped" }],
   });
   assert.deepEqual(parsed.entries, [{ path: "ok", kind: "executable", size: 1 }]);

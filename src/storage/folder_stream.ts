@@ -165,24 +165,24 @@ export class FolderLayout {
 
   /** Index in `#filled` of the first file whose bytes start at or after `offset`. */
   #firstStartingFrom(offset: number): number {
-    let low = 0;
-    let high = this.#filled.length;
-    while (low < high) {
-      const middle = (low + high) >>> 1;
-      if (this.#filled[middle].start < offset) low = middle + 1;
-      else high = middle;
-    }
-    return low;
+    return this.#firstNot((file) => file.start < offset);
   }
 
   /** Index in `#filled` of the first file whose bytes end after `offset`. */
   #firstEndingAfter(offset: number): number {
+    return this.#firstNot((file) => file.start + file.size <= offset);
+  }
+
+  /**
+   * Index in `#filled` of the first file for which `before` is false, by
+   * binary search: `before` must hold for a first run of the files only.
+   */
+  #firstNot(before: (file: StreamFile) => boolean): number {
     let low = 0;
     let high = this.#filled.length;
     while (low < high) {
       const middle = (low + high) >>> 1;
-      const file = this.#filled[middle];
-      if (file.start + file.size <= offset) low = middle + 1;
+      if (before(this.#filled[middle])) low = middle + 1;
       else high = middle;
     }
     return low;
