@@ -86,17 +86,11 @@ export class NetworkLookup {
    * Finds a file by ID or unique prefix on the server and the LAN, merging
    * the sources of the first answer's file. An answer that is not the file
    * asked for (see {@linkcode checkLookupAnswer}) counts as a failure.
-   * Throws the first failure when no one knows it. `options.onSources` is
-   * given the server's sources as soon as they are read, before the
-   * manifest is checked (tens of milliseconds for a folder of thousands of
-   * files), so that connections to them can open meanwhile.
+   * Throws the first failure when no one knows it.
    */
-  async lookup(
-    query: string,
-    options: { onSources?: (sources: Source[]) => void } = {},
-  ): Promise<LookupResult> {
+  async lookup(query: string): Promise<LookupResult> {
     const found = await this.#ask(
-      this.#server && (() => this.#serverLookup(this.#server!, query, options.onSources)),
+      this.#server && (() => this.#serverLookup(this.#server!, query)),
       this.#lan && (() => this.#lanLookup(this.#lan!, query)),
     );
     const [first] = found;
@@ -270,17 +264,8 @@ export class NetworkLookup {
     return found;
   }
 
-  async #serverLookup(
-    server: ServerAsker,
-    query: string,
-    onSources?: (sources: Source[]) => void,
-  ): Promise<LookupResult> {
-    const raw = await server.request({ t: "lookup", query });
-    if (onSources) {
-      const early = sourcesReplySchema.safeParse(raw);
-      if (early.success) onSources(early.data.sources);
-    }
-    const reply = parseMessage(lookupReplySchema, raw);
+  async #serverLookup(server: ServerAsker, query: string): Promise<LookupResult> {
+    const reply = parseMessage(lookupReplySchema, await server.request({ t: "lookup", query }));
     return await checkLookupAnswer(query, reply, "server");
   }
 

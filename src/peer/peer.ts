@@ -16,7 +16,7 @@ import { advertisePeer } from "../discovery/services.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import type { Credentials } from "../protocol/dial.ts";
 import type { KnownServers } from "../security/known_servers.ts";
-import type { FileSummary, LookupResult, PeerSummary, Source } from "../protocol/messages.ts";
+import type { FileSummary, LookupResult, PeerSummary } from "../protocol/messages.ts";
 import type { HashProgress } from "../storage/hash_file.ts";
 import type { PeerState } from "../storage/peer_state.ts";
 import { ChunkServer } from "./chunk_server.ts";
@@ -235,12 +235,9 @@ export class PeerNode {
    * it is unknown everywhere, with the near misses among the network's
    * files when there are some.
    */
-  async lookup(
-    query: string,
-    options: { onSources?: (sources: Source[]) => void } = {},
-  ): Promise<LookupResult> {
+  async lookup(query: string): Promise<LookupResult> {
     try {
-      const found = await this.#network.lookup(query, options);
+      const found = await this.#network.lookup(query);
       this.#reversal?.note(found.sources);
       return found;
     } catch (error) {
@@ -280,20 +277,7 @@ export class PeerNode {
   async #find(asked: string): Promise<LookupResult> {
     return await this.lookup(
       HEX_QUERY.test(asked) ? asked : await this.#network.resolveName(asked),
-      { onSources: (sources) => this.#dialEarly(sources) },
     );
-  }
-
-  /**
-   * Opens connections to the sources a lookup found while its manifest is
-   * checked, as the download would once it starts (the same pool keeps them).
-   */
-  #dialEarly(sources: Source[]): void {
-    this.#reversal?.note(sources);
-    for (const source of sources) {
-      if (source.peerId === this.peerId) continue;
-      this.#pool.get(source.address, source.peerId).catch(() => {});
-    }
   }
 
   /**
