@@ -101,6 +101,12 @@ export const DEFAULT_PEER_LISTEN = "0.0.0.0:8001";
 /** Default server a peer connects to. */
 export const DEFAULT_SERVER_ADDRESS = "127.0.0.1:8000";
 
+/** Default address of a peer's `--web` given without one. */
+export const DEFAULT_WEB_LISTEN = "127.0.0.1:8080";
+
+/** Default largest upload the web page accepts: 4 GiB. */
+export const DEFAULT_UPLOAD_LIMIT = 4 * 1024 ** 3;
+
 /**
  * Most bytes handed to one `write` of a download's `.part` file. A verified
  * 4 MiB chunk goes out in pieces of this size: on a Linux 6.x ext4 folder,

@@ -10,6 +10,8 @@ import {
   DEFAULT_DISCOVER_TIMEOUT_MS,
   DEFAULT_PEER_LISTEN,
   DEFAULT_SERVER_ADDRESS,
+  DEFAULT_UPLOAD_LIMIT,
+  DEFAULT_WEB_LISTEN,
   MS_PER_SECOND,
   REQUEST_TIMEOUT_MS,
   SERVER_UNREACHABLE_MS,
@@ -42,7 +44,6 @@ import {
   Reporter,
   stdConsole,
 } from "./output.ts";
-import { PEER_PROMPT, runPeerShell } from "./peer_shell.ts";
 import { closingLine, cpuMilliseconds } from "./peer_summary.ts";
 import { BarsDisplay, progressDisplay } from "./progress_display.ts";
 import { printRemembered } from "./shared_list.ts";
@@ -56,8 +57,7 @@ import {
   watchDownload,
 } from "./transfers.ts";
 import { escapeWord } from "./words.ts";
-import { startWeb } from "./web_cli.ts";
-import { DEFAULT_UPLOAD_LIMIT, DEFAULT_WEB_LISTEN, type WebServer } from "../web/web_server.ts";
+import type { WebServer } from "../web/web_server.ts";
 
 /** The `peer` command. */
 export function peerCommand() {
@@ -171,7 +171,9 @@ export function peerCommand() {
         );
       }
       await checkStartupPaths(options);
-      const shell = options.interactive ? new Shell({ prompt: PEER_PROMPT }) : undefined;
+      // The shell's commands (and the web page they can print) load only for -i.
+      const shellCommands = options.interactive ? await import("./peer_shell.ts") : undefined;
+      const shell = shellCommands && new Shell({ prompt: shellCommands.PEER_PROMPT });
       const bars = !shell && mode === "text" && Deno.stderr.isTerminal();
       const std = stdConsole();
       const display = bars
@@ -214,20 +216,21 @@ export function peerCommand() {
       reporter.emit({ event: "listening", role: "peer", address: peer.address });
       let web: WebServer | undefined;
       try {
-        web = options.web === undefined
-          ? undefined
-          : startWeb(peer, { ...options, web: options.web, reporter, log });
+        if (options.web !== undefined) {
+          const { startWeb } = await import("./web_cli.ts");
+          web = startWeb(peer, { ...options, web: options.web, reporter, log });
+        }
       } catch (error) {
         await peer.close();
         throw error;
       }
-      if (shell) {
+      if (shellCommands && shell) {
         shell.enqueue(
           ...options.unshare.map((item) => `unshare ${escapeWord(item)}`),
           ...options.register.map((path) => `register ${escapeWord(path)}`),
           ...options.download.map((query) => `download ${escapeWord(query)}`),
         );
-        await runPeerShell({ peer, shell, mode, outDir: options.out, web });
+        await shellCommands.runPeerShell({ peer, shell, mode, outDir: options.out, web });
         await web?.close();
         await closePeer(peer, log);
         Deno.exit(shell.exitCode);

@@ -11,7 +11,6 @@
  */
 
 import { Command } from "@commander-js/extra-typings";
-import qrcode from "qrcode-terminal";
 import { resolve } from "node:path";
 import { DEFAULT_MAX_RECEIVERS, MAX_CODE_FAILURES, MS_PER_SECOND } from "../constants.ts";
 import { formatHostPort, type HostPort } from "../protocol/channel.ts";
@@ -104,7 +103,7 @@ export function sendCommand() {
       if (options.timeout !== undefined) host.expireIn(options.timeout * MS_PER_SECOND);
       reporter.note(sendingNote(host, options));
       reporter.emit({ event: "code", code, command });
-      if (options.qr && reporter.mode === "text") printQr(command, reporter);
+      if (options.qr && reporter.mode === "text") await printQr(command, reporter);
       const stopped = new Promise<"stopped">((resolve) => {
         onShutdownSignal(() => resolve("stopped"));
       });
@@ -258,7 +257,8 @@ function report(
   }
 }
 
-function printQr(command: string, reporter: Reporter): void {
+async function printQr(command: string, reporter: Reporter): Promise<void> {
+  const { default: qrcode } = await import("qrcode-terminal");
   qrcode.generate(command, { small: true }, (text: string) => {
     for (const line of text.split("\n")) reporter.console.out(line);
   });

@@ -38,7 +38,6 @@ import {
 } from "./options.ts";
 import { effectiveLogLevel, outputMode, Reporter, stdConsole } from "./output.ts";
 import { relaySettings, withRelayOptions } from "./relay_options.ts";
-import { runServerShell, SERVER_PROMPT } from "./server_shell.ts";
 import { Shell } from "./shell.ts";
 
 /** The `server` command. */
@@ -87,7 +86,9 @@ export function serverCommand() {
     .action(async ({ p, ...options }) => {
       if (p) options.addr = p;
       const mode = outputMode(options);
-      const shell = options.interactive ? new Shell({ prompt: SERVER_PROMPT }) : undefined;
+      // The shell's commands load only for -i.
+      const shellCommands = options.interactive ? await import("./server_shell.ts") : undefined;
+      const shell = shellCommands && new Shell({ prompt: shellCommands.SERVER_PROMPT });
       const log = cliLogger("server", effectiveLogLevel(options.logLevel, mode), {
         sink: shell?.logSink(),
       });
@@ -136,8 +137,8 @@ export function serverCommand() {
           log.warn(`cannot advertise over mDNS (${errorMessage(error)}); peers need --server`);
         });
       }
-      if (shell) {
-        await runServerShell(server, shell);
+      if (shellCommands && shell) {
+        await shellCommands.runServerShell(server, shell);
       } else {
         await new Promise<void>((resolve) => {
           onShutdownSignal(() => {

@@ -10,7 +10,8 @@ import type { Logger } from "../log.ts";
 import type { PeerNode } from "../peer/peer.ts";
 import { parseHostPort } from "../protocol/channel.ts";
 import { qrLines } from "../web/qr.ts";
-import { DEFAULT_WEB_LISTEN, startWebServer, type WebServer } from "../web/web_server.ts";
+import { DEFAULT_WEB_LISTEN } from "../constants.ts";
+import { startWebServer, type WebServer } from "../web/web_server.ts";
 import type { Reporter } from "./output.ts";
 
 /** The options of `peer` that `--web` uses. */

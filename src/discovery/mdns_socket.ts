@@ -9,8 +9,6 @@
 
 // @ts-types="@types/dns-packet"
 import type { Packet } from "dns-packet";
-// @ts-types="@types/multicast-dns"
-import mdns from "multicast-dns";
 import { isIpv4 } from "./addresses.ts";
 import { MDNS_IPV4_GROUP, MDNS_PORT } from "./constants.ts";
 import { type DnsMessage, fromPacket, type OutgoingMessage, toPacket } from "./dns_records.ts";
@@ -69,11 +67,14 @@ export function interfaceIpv4(nameOrAddress: string): string {
 /**
  * Opens an mDNS socket (UDP 5353 with address reuse, so that other
  * responders on the machine keep working) and joins the mDNS group. Throws
- * if the port cannot be bound.
+ * if the port cannot be bound. `multicast-dns` is loaded here, on first use,
+ * so that runs without mDNS never load it.
  */
-export function openMdnsSocket(options: MdnsSocketOptions = {}): Promise<MdnsSocket> {
+export async function openMdnsSocket(options: MdnsSocketOptions = {}): Promise<MdnsSocket> {
   const log: DiscoveryLog = options.log ?? (() => {});
   const iface = options.interface === undefined ? undefined : interfaceIpv4(options.interface);
+  // @ts-types="@types/multicast-dns"
+  const { default: mdns } = await import("multicast-dns");
   const instance = mdns({
     interface: iface,
     bind: "0.0.0.0",

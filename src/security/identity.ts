@@ -11,14 +11,11 @@
  * @module
  */
 
-import "reflect-metadata";
-import * as x509 from "@peculiar/x509";
 import { createHash, X509Certificate } from "node:crypto";
 import { join } from "node:path";
 import { encodeBase32 } from "./base32.ts";
+import { decodePem, encodePem, selfSignedCertificate } from "./certificate.ts";
 import { readTextFileIfExists, writePrivateFile } from "./private_file.ts";
-
-x509.cryptoProvider.set(crypto);
 
 /** A server's or peer's identity, ready for `node:tls` (`cert`, `key`). */
 export interface Identity {
@@ -36,7 +33,7 @@ export const CERTIFICATE_FILE = "identity.crt";
 /** File name of the private key in a data folder. */
 export const KEY_FILE = "identity.key";
 
-const SUBJECT = "CN=p2pft";
+const COMMON_NAME = "p2pft";
 // The identity is the key, not the certificate: peers pin the key's hash and
 // never check dates, and an identity that expired would lock its owner out of
 // every peer that pinned it. The fixed, wide validity only satisfies TLS
@@ -127,30 +124,31 @@ export function isId(text: string): boolean {
 async function identityOf(keys: CryptoKeyPair): Promise<Identity> {
   const serial = crypto.getRandomValues(new Uint8Array(SERIAL_BYTES));
   serial[0] = (serial[0] & 0x3f) | 0x40; // positive and minimally encoded in DER
-  const certificate = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: Array.from(serial, (byte) => byte.toString(16).padStart(2, "0")).join(""),
-    name: SUBJECT,
+  const certificate = await selfSignedCertificate(keys, {
+    serial,
+    commonName: COMMON_NAME,
     notBefore: NOT_BEFORE,
     notAfter: NOT_AFTER,
-    signingAlgorithm: ED25519,
-    keys,
-    extensions: [new x509.BasicConstraintsExtension(false, undefined, true)],
   });
-  const pkcs8 = await crypto.subtle.exportKey("pkcs8", keys.privateKey);
+  const pkcs8 = new Uint8Array(await crypto.subtle.exportKey("pkcs8", keys.privateKey));
   return {
-    id: idOfCertificate(new Uint8Array(certificate.rawData)),
-    certPem: certificate.toString("pem") + "\n",
-    keyPem: x509.PemConverter.encode(pkcs8, "PRIVATE KEY") + "\n",
+    id: idOfCertificate(certificate),
+    certPem: encodePem(certificate, "CERTIFICATE") + "\n",
+    keyPem: encodePem(pkcs8, "PRIVATE KEY") + "\n",
   };
 }
 
 async function importKeyPem(pem: string, path: string): Promise<CryptoKeyPair> {
   try {
-    const [pkcs8] = x509.PemConverter.decodeWithHeaders(pem)
-      .filter((block) => block.type === "PRIVATE KEY");
-    const privateKey = await crypto.subtle.importKey("pkcs8", pkcs8.rawData, ED25519, true, [
-      "sign",
-    ]);
+    const privateKey = await crypto.subtle.importKey(
+      "pkcs8",
+      decodePem(pem, "PRIVATE KEY"),
+      ED25519,
+      true,
+      [
+        "sign",
+      ],
+    );
     const { kty, crv, x } = await crypto.subtle.exportKey("jwk", privateKey);
     const publicKey = await crypto.subtle.importKey("jwk", { kty, crv, x }, ED25519, true, [
       "verify",

@@ -9,11 +9,10 @@
  * @module
  */
 
-import { createClient } from "@redis/client";
 import { errorMessage, type Logger, silentLogger } from "../log.ts";
 
 /** A node-redis client as {@linkcode RedisLink} opens it. */
-export type RedisClient = ReturnType<typeof newClient>;
+export type RedisClient = Awaited<ReturnType<typeof newClient>>;
 
 /** Time allowed to open a connection to Redis. */
 const CONNECT_TIMEOUT_MS = 2_000;
@@ -74,7 +73,7 @@ export class RedisLink {
     let opened = false;
     let client: RedisClient;
     try {
-      client = newClient(url, () => opened);
+      client = await newClient(url, () => opened);
     } catch (error) {
       throw new RedisUnreachableError(
         `cannot use ${url} as Redis (${errorMessage(error)}); give --redis redis://HOST:PORT`,
@@ -151,8 +150,10 @@ export class RedisLink {
  * A client of `url` that fails at once while Redis is away (no offline
  * queue), gives up on a first connection that fails, and once `opened()`
  * reconnects forever, backing off up to {@linkcode RECONNECT_MAX_DELAY_MS}.
+ * node-redis is loaded here, on first use: only a server given --redis needs it.
  */
-function newClient(url: string, opened: () => boolean) {
+async function newClient(url: string, opened: () => boolean) {
+  const { createClient } = await import("@redis/client");
   return createClient({
     url,
     disableOfflineQueue: true,

@@ -15,7 +15,7 @@ export function encodeBase64(bytes: Uint8Array): string {
 }
 
 /** Decodes standard base64; throws a clear error on anything else. */
-export function decodeBase64(text: string): Uint8Array {
+export function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   let binary: string;
   try {
     binary = atob(text);

@@ -107,7 +107,14 @@ export const MIN_PREFIX_LENGTH = 4;
 const AMBIGUOUS_SHOWN = 3;
 /** Digits of each match shown in an "ambiguous" error. */
 const AMBIGUOUS_DIGITS = 12;
-const byName = new Intl.Collator();
+// Made on first use: a collator costs about 10 ms of CPU to make, which
+// processes that never sort names (most peers) then do not pay at start-up.
+let collator: Intl.Collator | undefined;
+
+function byName(a: string, b: string): number {
+  collator ??= new Intl.Collator();
+  return collator.compare(a, b);
+}
 
 function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
@@ -119,14 +126,14 @@ export class FileIndex {
   #files = new Map<string, FileEntry>();
   #ids = new SortedList<string>(compareText);
   #filesByName = new SortedList<FileEntry>((a, b) =>
-    byName.compare(a.manifest.name, b.manifest.name) || compareText(a.fileId, b.fileId)
+    byName(a.manifest.name, b.manifest.name) || compareText(a.fileId, b.fileId)
   );
   /** By name in plain code-unit order, where a prefix is one range. */
   #filesByPlainName = new SortedList<FileEntry>((a, b) =>
     compareText(a.manifest.name, b.manifest.name) || compareText(a.fileId, b.fileId)
   );
   #peersByAddress = new SortedList<PeerEntry>((a, b) =>
-    byName.compare(a.address, b.address) || compareText(a.peerId, b.peerId)
+    byName(a.address, b.address) || compareText(a.peerId, b.peerId)
   );
   #bytesIndexed = 0;
   #random: Random;

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { DEFAULT_UPLOAD_LIMIT } from "../constants.ts";
 import { formatNetworkKey } from "../security/network_key.ts";
 import { isIpv6, isWildcardHost } from "../discovery/addresses.ts";
 import { errorMessage, type Logger } from "../log.ts";
@@ -16,12 +17,6 @@ import { webApp } from "./app.ts";
 import { EventHub } from "./events.ts";
 import { RateMeters } from "./views.ts";
 import type { WebContext } from "./web_context.ts";
-
-/** Default address of `--web` given without one. */
-export const DEFAULT_WEB_LISTEN = "127.0.0.1:8080";
-
-/** Default largest upload: 4 GiB. */
-export const DEFAULT_UPLOAD_LIMIT = 4 * 1024 ** 3;
 
 /** How long closing waits for requests still running (file downloads) to end. */
 const CLOSE_WAIT_MS = 1_000;
