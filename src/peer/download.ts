@@ -156,7 +156,7 @@ export class Download {
   #files(): Pick<DownloadProgress, "files"> {
     const entries = this.manifest.entries;
     if (!entries || this.inside !== undefined) return {};
-    this.#layout ??= new FolderLayout(entries);
+    this.#layout ??= FolderLayout.of(entries);
     const done = this.#layout.filesDone(
       this.manifest.chunkSize,
       (i) => this.#scheduler.done.has(i),
@@ -198,6 +198,8 @@ export class Download {
 
   async #download(): Promise<DownloadResult> {
     const { outDir, resume } = this.#options;
+    // Connections to the sources are opened while the rest gets ready.
+    this.#useSources(this.#options.sources);
     if (await computeFileId(this.manifest) !== this.fileId) {
       throw new DownloadError(
         `the manifest given for file ${this.fileId} describes another file: refusing to ` +
@@ -236,7 +238,6 @@ export class Download {
         return this.#result(present, true);
       }
     }
-    this.#useSources(this.#options.sources);
     const place = { outDir, name, size: this.manifest.size, log: this.#log };
     const { path, part, resumed } = folder
       ? await openStaging(folder, resume !== undefined)

@@ -260,9 +260,10 @@ export class PeerNode {
     options: { inOrder?: boolean } = {},
   ): Promise<Download> {
     const { query: asked, inside } = splitQuery(query);
+    const found = this.#find(asked);
+    // The hashing worker takes tens of milliseconds to start: while the lookup is on its way.
     this.#downloads.prepare();
-    const id = HEX_QUERY.test(asked) ? asked : await this.#network.resolveName(asked);
-    const { fileId, manifest, sources, total } = await this.lookup(id);
+    const { fileId, manifest, sources, total } = await found;
     return this.#downloads.start(fileId, manifest, {
       outDir: resolve(outDir),
       inside,
@@ -270,6 +271,13 @@ export class PeerNode {
       sources: { sources, complete: total <= sources.length },
       inOrder: options.inOrder,
     });
+  }
+
+  /** Looks up the file `asked` names: an ID or ID prefix, else a name resolved first. */
+  async #find(asked: string): Promise<LookupResult> {
+    return await this.lookup(
+      HEX_QUERY.test(asked) ? asked : await this.#network.resolveName(asked),
+    );
   }
 
   /**

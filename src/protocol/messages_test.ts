@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { CHUNK_SIZE } from "../constants.ts";
+import { CHUNK_SIZE, MAX_FOLDER_ENTRIES } from "../constants.ts";
 import { ProtocolError } from "./frame.ts";
 import {
   helloSchema,
@@ -68,14 +68,16 @@ Deno.test("manifests must be self-consistent and within limits", () => {
   assert.deepEqual(parseMessage(manifestSchema, empty), empty);
 });
 
+/** A folder manifest of one file, 1 byte. */
+const folder = {
+  name: "f",
+  size: 1,
+  chunkSize: CHUNK_SIZE,
+  chunkHashes: [HASH],
+  entries: [{ path: "ok", kind: "file", size: 1 }],
+};
+
 Deno.test("a folder manifest with a bad path or a wrong size is refused, naming the entry", () => {
-  const folder = {
-    name: "f",
-    size: 1,
-    chunkSize: CHUNK_SIZE,
-    chunkHashes: [HASH],
-    entries: [{ path: "ok", kind: "file", size: 1 }],
-  };
   assert.deepEqual(parseMessage(manifestSchema, folder), folder);
   assert.throws(
     () =>
@@ -89,4 +91,32 @@ Deno.test("a folder manifest with a bad path or a wrong size is refused, naming 
     () => parseMessage(manifestSchema, { ...folder, entries: [{ ...folder.entries[0], size: 2 }] }),
     /add up to 2 bytes, not 1/,
   );
+});
+
+Deno.test("a folder manifest's entries are checked one by one, naming the bad field", () => {
+  const refused = (entries: unknown, reason: RegExp) =>
+    assert.throws(() => parseMessage(manifestSchema, { ...folder, entries }), reason);
+  refused({ path: "ok" }, /at entries: expected an array of folder entries/);
+  refused(["ok"], /at entries\.0: expected an object/);
+  refused([null], /at entries\.0: expected an object/);
+  refused([{ kind: "file", size: 1 }], /at entries\.0\.path: expected a string/);
+  refused([{ path: "", kind: "file", size: 1 }], /at entries\.0\.path: expected a string/);
+  refused([{ path: "ok", kind: "link", size: 1 }], /at entries\.0\.kind: expected "file"/);
+  refused([{ path: "ok", kind: "file", size: -1 }], /at entries\.0\.size: expected a whole/);
+  refused([{ path: "ok", kind: "file", size: 0.5 }], /at entries\.0\.size: expected a whole/);
+  refused([{ path: "ok", kind: "file", size: "1" }], /at entries\.0\.size: expected a whole/);
+  const many = Array.from({ length: MAX_FOLDER_ENTRIES + 1 }, (_, i) => ({
+    path: `f${i}`,
+    kind: "file",
+    size: 0,
+  }));
+  refused(many, new RegExp(`at entries: expected at most ${MAX_FOLDER_ENTRIES} entries`));
+});
+
+Deno.test("a folder manifest's entries are kept without fields they should not have", () => {
+  const parsed = parseMessage(manifestSchema, {
+    ...folder,
+    entries: [{ path: "ok", kind: "executable", size: 1, extra: "dropped" }],
+  });
+  assert.deepEqual(parsed.entries, [{ path: "ok", kind: "executable", size: 1 }]);
 });

@@ -65,7 +65,7 @@ export function folderFile(
     );
   }
   checkFolderPath(inside);
-  const layout = new FolderLayout(manifest.entries);
+  const layout = FolderLayout.of(manifest.entries);
   const file = layout.file(inside);
   if (!file) {
     const close = closePaths(layout.files.map((f) => f.path), inside, CLOSE_NAMES_SHOWN);

@@ -68,7 +68,7 @@ export class FolderPart implements ChunkStore {
   private constructor(path: string, options: FolderPartOptions & { resumed: boolean }) {
     this.path = path;
     this.resumed = options.resumed;
-    this.#layout = new FolderLayout(options.entries);
+    this.#layout = FolderLayout.of(options.entries);
     if (options.only !== undefined) {
       this.#only = this.#layout.file(options.only);
       if (!this.#only) throw new Error(`the folder has no file "${options.only}"`);

@@ -47,6 +47,16 @@ Deno.test("a file under a folder checked earlier is still checked itself", () =>
   refused([file("A/b.txt"), file("a/c.txt")], 'collides with "A"');
 });
 
+Deno.test("an entry in the same folder as the one before it is checked as fully", () => {
+  refused([file("a/b"), file("a/c\u0000")], "control");
+  refused([file("a/b"), file("a/c.")], "dot or space");
+  refused([file("a/b"), file(`a/${"é".repeat(128)}`)], "255");
+  refused([file("a/B"), file("a/b")], 'collides with "a/B"');
+  refused([file("a/b"), file("a/b")], "listed twice");
+  refused([file("a/b"), { path: "a/c", kind: "folder", size: 1 }], "a folder has a size");
+  refused([file("d/b"), file("d/c"), file("d/c/x")], '"d/c" is both a file and a folder');
+});
+
 Deno.test("an absolute path is refused", () => refused([file("/etc/passwd")], "/etc/passwd"));
 
 Deno.test("a .. segment is refused", () => refused([file("a/../../x")], '"a/../../x"'));

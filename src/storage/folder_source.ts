@@ -32,7 +32,7 @@ export class FolderSource {
     this.path = path;
     this.manifest = options.manifest;
     this.mtimeMs = options.mtimeMs;
-    this.#layout = new FolderLayout(options.manifest.entries ?? []);
+    this.#layout = FolderLayout.of(options.manifest.entries ?? []);
   }
 
   /**

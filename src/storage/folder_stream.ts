@@ -40,6 +40,9 @@ export interface StreamPiece {
   length: number;
 }
 
+/** Layouts made by {@linkcode FolderLayout.of}, by entries array (a manifest's never changes). */
+const layouts = new WeakMap<readonly FolderEntry[], FolderLayout>();
+
 /** The files of a folder laid out along its stream. */
 export class FolderLayout {
   /** Every file (empty ones included), in stream order. */
@@ -72,6 +75,19 @@ export class FolderLayout {
     this.#filled = files.filter((file) => file.size > 0);
   }
 
+  /**
+   * The layout of `entries`, made once per entries array: the download,
+   * its staging folder and its progress share one.
+   */
+  static of(entries: readonly FolderEntry[]): FolderLayout {
+    let layout = layouts.get(entries);
+    if (!layout) {
+      layout = new FolderLayout(entries);
+      layouts.set(entries, layout);
+    }
+    return layout;
+  }
+
   /** The pieces of files that the stream range `[offset, offset + length)` covers, in order. */
   pieces(offset: number, length: number): StreamPiece[] {
     const pieces: StreamPiece[] = [];
@@ -93,19 +109,29 @@ export class FolderLayout {
 
   /**
    * How many files are whole when the chunks of `chunkSize` bytes for which
-   * `verified` is true are in (empty files always are).
+   * `verified` is true are in (empty files always are). Each run of chunks
+   * not verified takes two binary searches, not a look at every file.
    */
   filesDone(chunkSize: number, verified: (index: number) => boolean): number {
-    let done = this.files.length - this.#filled.length;
-    for (const file of this.#filled) {
-      const last = Math.floor((file.start + file.size - 1) / chunkSize);
-      let whole = true;
-      for (let index = Math.floor(file.start / chunkSize); index <= last && whole; index++) {
-        whole = verified(index);
-      }
-      if (whole) done++;
+    const filled = this.#filled;
+    if (filled.length === 0) return this.files.length;
+    const last = filled[filled.length - 1];
+    const chunks = Math.ceil((last.start + last.size) / chunkSize);
+    let missing = 0;
+    /** Files before this index in `#filled` are counted already. */
+    let counted = 0;
+    for (let index = 0; index < chunks; index++) {
+      if (verified(index)) continue;
+      let end = index + 1;
+      while (end < chunks && !verified(end)) end++;
+      // The files with bytes in chunks [index, end) are not whole.
+      const first = Math.max(counted, this.#firstEndingAfter(index * chunkSize));
+      const after = this.#firstStartingFrom(end * chunkSize);
+      if (after > first) missing += after - first;
+      counted = Math.max(counted, after);
+      index = end;
     }
-    return done;
+    return this.files.length - missing;
   }
 
   /**
@@ -114,7 +140,12 @@ export class FolderLayout {
    */
   allFolders(): string[] {
     const folders = new Set<string>();
+    let previous = "";
     const addParents = (path: string) => {
+      // A file in the folder of the one before it adds no folder: the common case.
+      const last = path.lastIndexOf("/");
+      if (last < 0 || (last === previous.length && path.startsWith(previous))) return;
+      previous = path.slice(0, last);
       for (let slash = path.indexOf("/"); slash >= 0; slash = path.indexOf("/", slash + 1)) {
         folders.add(path.slice(0, slash));
       }
@@ -132,14 +163,26 @@ export class FolderLayout {
     return this.files.find((file) => file.path === path);
   }
 
+  /** Index in `#filled` of the first file whose bytes start at or after `offset`. */
+  #firstStartingFrom(offset: number): number {
+    return this.#firstNot((file) => file.start < offset);
+  }
+
   /** Index in `#filled` of the first file whose bytes end after `offset`. */
   #firstEndingAfter(offset: number): number {
+    return this.#firstNot((file) => file.start + file.size <= offset);
+  }
+
+  /**
+   * Index in `#filled` of the first file for which `before` is false, by
+   * binary search: `before` must hold for a first run of the files only.
+   */
+  #firstNot(before: (file: StreamFile) => boolean): number {
     let low = 0;
     let high = this.#filled.length;
     while (low < high) {
       const middle = (low + high) >>> 1;
-      const file = this.#filled[middle];
-      if (file.start + file.size <= offset) low = middle + 1;
+      if (before(this.#filled[middle])) low = middle + 1;
       else high = middle;
     }
     return low;

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { FolderLayout, pathOnDisk } from "./folder_stream.ts";
+import type { FolderEntry } from "../protocol/messages.ts";
 
 const layout = new FolderLayout([
   { path: "a", kind: "file", size: 5 },
@@ -66,5 +67,55 @@ Deno.test("every folder of a tree is listed once, parents first", () => {
 Deno.test("a path on disk is what join gives", () => {
   for (const [root, path] of [["/out/stage", "a/b.txt"], ["/", "a"], ["rel", "x/y/z"]]) {
     assert.equal(pathOnDisk(root, path), join(root, ...path.split("/")));
+  }
+});
+
+Deno.test("a layout is made once per entries array", () => {
+  const entries: FolderEntry[] = [{ path: "a/x", kind: "file", size: 1 }];
+  const layout = FolderLayout.of(entries);
+  assert.equal(FolderLayout.of(entries), layout);
+  assert.notEqual(FolderLayout.of([...entries]), layout);
+  assert.deepEqual(FolderLayout.of([...entries]).files, layout.files);
+});
+
+Deno.test("every folder of files listed folder by folder is found once", () => {
+  const file = (path: string): FolderEntry => ({ path, kind: "file", size: 1 });
+  const tree = new FolderLayout([
+    file("a/b/x"),
+    file("a/b/y"),
+    file("a/c/z"),
+    file("a/d"),
+    file("ab/q"),
+    file("top"),
+    file("z/y/x/w"),
+  ]);
+  assert.deepEqual(tree.allFolders(), ["a", "a/b", "a/c", "ab", "z", "z/y", "z/y/x"]);
+});
+
+Deno.test("whole files are counted as a look at every file counts them", () => {
+  let state = 7;
+  const random = (below: number) => {
+    state = (state * 1103515245 + 12345) % 2 ** 31;
+    return state % below;
+  };
+  for (let round = 0; round < 200; round++) {
+    const entries: FolderEntry[] = Array.from({ length: 1 + random(12) }, (_, i) => ({
+      path: `f${String(i).padStart(2, "0")}`,
+      kind: "file",
+      size: random(3) === 0 ? 0 : random(20),
+    }));
+    const tree = new FolderLayout(entries);
+    const chunkSize = 1 + random(8);
+    const verified = new Set(Array.from({ length: 30 }, () => random(30)));
+    const isVerified = (index: number) => verified.has(index);
+    const expected = tree.files.filter((file) => {
+      if (file.size === 0) return true;
+      const last = Math.floor((file.start + file.size - 1) / chunkSize);
+      for (let index = Math.floor(file.start / chunkSize); index <= last; index++) {
+        if (!isVerified(index)) return false;
+      }
+      return true;
+    }).length;
+    assert.equal(tree.filesDone(chunkSize, isVerified), expected, `round ${round}`);
   }
 });

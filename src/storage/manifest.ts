@@ -125,9 +125,24 @@ export function encodeFolderCanonical(manifest: Omit<Manifest, "name">): Uint8Ar
   return out.subarray(0, offset);
 }
 
-/** The file ID of the content a manifest describes (a folder's, when it lists entries). */
+/**
+ * File IDs already computed, by manifest object. A manifest is never
+ * changed once made, so a download checks the manifest its lookup checked
+ * without hashing a 10,000-entry folder's again.
+ */
+const computed = new WeakMap<object, Promise<string>>();
+
+/**
+ * The file ID of the content a manifest describes (a folder's, when it
+ * lists entries); computed once per manifest object.
+ */
 export function computeFileId(manifest: Omit<Manifest, "name">): Promise<string> {
-  return sha256Hex(
-    isFolder(manifest) ? encodeFolderCanonical(manifest) : encodeCanonical(manifest),
-  );
+  let fileId = computed.get(manifest);
+  if (fileId === undefined) {
+    fileId = sha256Hex(
+      isFolder(manifest) ? encodeFolderCanonical(manifest) : encodeCanonical(manifest),
+    );
+    computed.set(manifest, fileId);
+  }
+  return fileId;
 }

@@ -108,3 +108,15 @@ Deno.test("a folder entry is its kind, its size as a u64, its UTF-8 path's lengt
   assert.deepEqual(entry.subarray(13, 13 + utf8.length), utf8);
   assert.equal(encoded.length, 15 + 8 + 12 + 13 + utf8.length + 262_145 * 32, "nothing more");
 });
+
+Deno.test("a manifest's ID is computed once per manifest object", async () => {
+  const folder = {
+    size: 3,
+    chunkSize: CHUNK_SIZE,
+    chunkHashes: ["ab".repeat(32)],
+    entries: [{ path: "x", kind: "file" as const, size: 3 }],
+  };
+  const first = computeFileId(folder);
+  assert.equal(computeFileId(folder), first, "the same promise, not a second hashing");
+  assert.equal(await computeFileId(structuredClone(folder)), await first);
+});
