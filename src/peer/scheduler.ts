@@ -87,6 +87,8 @@ export interface SourceState {
   deliveryIntervalMs: number | undefined;
   /** Chunk -> time (ms) before which it is not asked of this source again: it declined it. */
   declined: Map<number, number>;
+  /** True while its latest request stalled and it has delivered nothing since. */
+  stalled: boolean;
 }
 
 /** Options of {@linkcode Scheduler}. */
@@ -173,6 +175,7 @@ export class Scheduler {
       lastDeliveryAt: undefined,
       deliveryIntervalMs: undefined,
       declined: new Map(),
+      stalled: false,
     });
   }
 
@@ -317,6 +320,7 @@ export class Scheduler {
       }
       state.lastDeliveryAt = now;
       state.delivered++;
+      state.stalled = false;
       state.window = Math.min(MAX_WINDOW, state.window + WINDOW_GROWTH);
     }
     this.#unrequest(peerId, index);
@@ -396,7 +400,9 @@ export class Scheduler {
   markStalled(peerId: string, index: number): void {
     this.#unrequest(peerId, index);
     const state = this.#sources.get(peerId);
-    if (state) state.window = Math.max(1, state.window / 2);
+    if (!state) return;
+    state.window = Math.max(1, state.window / 2);
+    state.stalled = true;
   }
 
   /**
@@ -418,14 +424,13 @@ export class Scheduler {
    * True when a usable source other than `peerId` that does not hold the
    * whole file holds chunk `index` and is about as fast as `peerId`: its
    * delivery interval at most {@linkcode AS_FAST_FACTOR} times `peerId`'s, or
-   * either not measured yet.
+   * either not measured yet. One whose latest request stalled is not.
    */
   #heldByPeerAsFast(index: number, peerId: string): boolean {
     const own = this.#sources.get(peerId)?.deliveryIntervalMs;
     for (const [id, state] of this.#sources) {
-      if (id === peerId || state.banned || state.chunks.complete || !state.chunks.has(index)) {
-        continue;
-      }
+      if (id === peerId || state.banned || state.stalled || state.chunks.complete) continue;
+      if (!state.chunks.has(index)) continue;
       const interval = state.deliveryIntervalMs;
       if (own === undefined || interval === undefined || interval <= own * AS_FAST_FACTOR) {
         return true;

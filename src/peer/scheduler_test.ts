@@ -342,3 +342,19 @@ Deno.test("endgame: a seeder gets duplicates of chunks a downloader holds only t
   now = 2 * ENDGAME_LATE_MS;
   assert.equal(scheduler.pick("seeder"), 0);
 });
+
+Deno.test("a downloader whose request stalled spares the seeder nothing until it delivers again", () => {
+  const scheduler = new Scheduler(2, { random: () => 0 });
+  scheduler.updateSource("seeder", Bitfield.full(2));
+  scheduler.updateSource("stuck", field(2, [0]));
+  scheduler.markRequested("stuck", 0);
+  assert.equal(scheduler.pick("seeder"), 1);
+  scheduler.markRequested("seeder", 1);
+  assert.equal(scheduler.pick("seeder"), undefined, "chunk 0 waits for the downloader");
+  scheduler.markStalled("stuck", 0);
+  assert.equal(scheduler.source("stuck")!.stalled, true);
+  assert.equal(scheduler.pick("seeder"), 0, "it stalled: the seeder is asked");
+  scheduler.markRequested("stuck", 0);
+  scheduler.markDone("stuck", 0);
+  assert.equal(scheduler.source("stuck")!.stalled, false);
+});
