@@ -153,11 +153,12 @@ export const MAX_WINDOW = 8;
 export const MAX_CHUNKS_IN_MEMORY = 12;
 
 /**
- * Age at which a request may be duplicated to another peer in a download's
- * endgame. Duplicating at once sent the last chunks of a loopback swarm
- * twice (8-10% more bytes than the file's copies); waiting this long cut
- * that to 2-3% (`deno task bench --scenario swarm`) and still races a
- * request stuck behind a busy peer.
+ * How much older than its source's pace says (its delivery interval times
+ * its requests in flight) a request must be before it is duplicated to
+ * another peer in a download's endgame. Duplicating at once sent the last
+ * chunks of a loopback swarm twice (8-10% more bytes than the file's
+ * copies); waiting this long cut that to 2-3% (`deno task bench --scenario
+ * swarm`) and still races a request stuck behind a busy peer.
  */
 export const ENDGAME_LATE_MS = 500;
 

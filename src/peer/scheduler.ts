@@ -8,16 +8,23 @@
  *   starting chunk, so the file is written mostly sequentially (much faster
  *   on disks).
  * - Endgame: once every missing chunk is requested, idle peers duplicate the
- *   requests with the fewest copies, once they are {@linkcode ENDGAME_LATE_MS}
- *   old (a request answered in time is not sent twice); the first verified
- *   copy wins and the caller cancels the others.
+ *   requests with the fewest copies, once they are late: {@linkcode ENDGAME_LATE_MS}
+ *   older than their source, at the pace it has kept, would take for the
+ *   requests it holds (a request answered in time is not sent twice, on a
+ *   slow link either); the first verified copy wins and the caller cancels
+ *   the others.
  * - Windows: each peer gets an in-flight window that grows by half a
  *   request for every chunk it delivers and halves on a stall (AIMD), and
  *   is capped by the peer's measured speed to what it delivers in
  *   {@linkcode WINDOW_TARGET_MS}: a slow peer holds one or two requests (and
  *   buffers), a fast one keeps its pipe full.
  * - Seeders last: windows are filled from the sources holding the fewest
- *   chunks first, so the swarm's load moves off the seeders.
+ *   chunks first, so the swarm's load moves off the seeders. A source holding
+ *   the whole file is not asked for a chunk another downloader about as fast
+ *   holds (it waits for that one's window instead), and gets endgame
+ *   duplicates of such a chunk only twice as late: its link, the swarm's
+ *   scarcest, carries what no one else can give. A slow downloader does not
+ *   spare it, so a fast seeder is not held to a slow peer's pace.
  * - Wanted chunks: a download may want only some chunks (one file of a
  *   folder); the others are never asked for, and it is complete once the
  *   wanted ones are verified.
@@ -48,6 +55,15 @@ const WINDOW_GROWTH = 0.5;
 /** Work to keep queued at a peer: as many requests as it delivers in this time. */
 export const WINDOW_TARGET_MS = 500;
 
+/**
+ * How much later than usual a source holding the whole file gets an endgame
+ * duplicate of a chunk a downloader about as fast holds too.
+ */
+const WHOLE_SOURCE_LATE_FACTOR = 2;
+
+/** A source whose delivery interval is at most this many times another's counts as about as fast. */
+const AS_FAST_FACTOR = 2;
+
 /** Weight of the newest delivery interval in a peer's running average. */
 const INTERVAL_SMOOTHING = 0.25;
 
@@ -71,6 +87,8 @@ export interface SourceState {
   deliveryIntervalMs: number | undefined;
   /** Chunk -> time (ms) before which it is not asked of this source again: it declined it. */
   declined: Map<number, number>;
+  /** True while its latest request stalled and it has delivered nothing since. */
+  stalled: boolean;
 }
 
 /** Options of {@linkcode Scheduler}. */
@@ -157,6 +175,7 @@ export class Scheduler {
       lastDeliveryAt: undefined,
       deliveryIntervalMs: undefined,
       declined: new Map(),
+      stalled: false,
     });
   }
 
@@ -252,8 +271,13 @@ export class Scheduler {
       if (this.#requested.has(index)) duplicates.push(index);
       else fresh.push(index);
     }
-    if (fresh.length > 0) return this.#rarest(fresh, (i) => this.availability(i));
-    const late = duplicates.filter((i) => now - this.#requestedAt.get(i)! >= ENDGAME_LATE_MS);
+    const whole = state.chunks.complete && this.#sources.size > 1;
+    const spared = whole ? fresh.filter((i) => !this.#heldByPeerAsFast(i, peerId)) : fresh;
+    if (spared.length > 0) return this.#rarest(spared, (i) => this.availability(i));
+    const late = duplicates.filter((i) => {
+      const factor = whole && this.#heldByPeerAsFast(i, peerId) ? WHOLE_SOURCE_LATE_FACTOR : 1;
+      return now - this.#requestedAt.get(i)! >= this.#lateAfter(i) * factor;
+    });
     if (late.length > 0 && this.inEndgame()) {
       return this.#rarest(late, (i) => this.#requested.get(i)!.size);
     }
@@ -296,6 +320,7 @@ export class Scheduler {
       }
       state.lastDeliveryAt = now;
       state.delivered++;
+      state.stalled = false;
       state.window = Math.min(MAX_WINDOW, state.window + WINDOW_GROWTH);
     }
     this.#unrequest(peerId, index);
@@ -375,7 +400,43 @@ export class Scheduler {
   markStalled(peerId: string, index: number): void {
     this.#unrequest(peerId, index);
     const state = this.#sources.get(peerId);
-    if (state) state.window = Math.max(1, state.window / 2);
+    if (!state) return;
+    state.window = Math.max(1, state.window / 2);
+    state.stalled = true;
+  }
+
+  /**
+   * Age at which a request for chunk `index` may be duplicated: {@linkcode ENDGAME_LATE_MS}
+   * more than the soonest of its sources is expected to deliver it at the pace
+   * it keeps (its delivery interval times the requests it has in flight).
+   */
+  #lateAfter(index: number): number {
+    let expected = Infinity;
+    for (const peerId of this.#requested.get(index) ?? []) {
+      const state = this.#sources.get(peerId);
+      if (!state) continue;
+      expected = Math.min(expected, (state.deliveryIntervalMs ?? 0) * state.inFlight.size);
+    }
+    return ENDGAME_LATE_MS + (expected === Infinity ? 0 : expected);
+  }
+
+  /**
+   * True when a usable source other than `peerId` that does not hold the
+   * whole file holds chunk `index` and is about as fast as `peerId`: its
+   * delivery interval at most {@linkcode AS_FAST_FACTOR} times `peerId`'s, or
+   * either not measured yet. One whose latest request stalled is not.
+   */
+  #heldByPeerAsFast(index: number, peerId: string): boolean {
+    const own = this.#sources.get(peerId)?.deliveryIntervalMs;
+    for (const [id, state] of this.#sources) {
+      if (id === peerId || state.banned || state.stalled || state.chunks.complete) continue;
+      if (!state.chunks.has(index)) continue;
+      const interval = state.deliveryIntervalMs;
+      if (own === undefined || interval === undefined || interval <= own * AS_FAST_FACTOR) {
+        return true;
+      }
+    }
+    return false;
   }
 
   #unrequest(peerId: string, index: number): void {

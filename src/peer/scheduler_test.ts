@@ -16,15 +16,15 @@ function field(size: number, held: number[]): Bitfield {
 }
 
 Deno.test("rarest first: the chunk fewest sources hold is picked first", () => {
-  const scheduler = new Scheduler(4, { random: () => 0 });
-  scheduler.updateSource("seeder", Bitfield.full(4));
-  scheduler.updateSource("a", field(4, [0, 1, 2]));
-  scheduler.updateSource("b", field(4, [0, 1]));
+  const scheduler = new Scheduler(5, { random: () => 0 });
+  scheduler.updateSource("big", field(5, [0, 1, 2, 3]));
+  scheduler.updateSource("a", field(5, [0, 1, 2]));
+  scheduler.updateSource("b", field(5, [0, 1]));
   // Availability: chunk 0 = 3, 1 = 3, 2 = 2, 3 = 1.
   const order: number[] = [];
   for (let i = 0; i < 4; i++) {
-    const index = scheduler.pick("seeder")!;
-    scheduler.markRequested("seeder", index);
+    const index = scheduler.pick("big")!;
+    scheduler.markRequested("big", index);
     order.push(index);
     if (order.length === INITIAL_WINDOW) break;
   }
@@ -42,13 +42,13 @@ Deno.test("rarest first breaks ties at random, spreading a swarm over the file",
 });
 
 Deno.test("in order: chunks go in file order whatever their rarity, from the first", () => {
-  const scheduler = new Scheduler(4, { random: () => 0.9, inOrder: true });
-  scheduler.updateSource("seeder", Bitfield.full(4));
-  scheduler.updateSource("a", field(4, [0, 1, 2]));
+  const scheduler = new Scheduler(5, { random: () => 0.9, inOrder: true });
+  scheduler.updateSource("big", field(5, [0, 1, 2, 3]));
+  scheduler.updateSource("a", field(5, [0, 1, 2]));
   const order: number[] = [];
   for (let i = 0; i < INITIAL_WINDOW; i++) {
-    const index = scheduler.pick("seeder")!;
-    scheduler.markRequested("seeder", index);
+    const index = scheduler.pick("big")!;
+    scheduler.markRequested("big", index);
     order.push(index);
   }
   assert.deepEqual(order, [0, 1, 2, 3].slice(0, INITIAL_WINDOW));
@@ -266,7 +266,8 @@ Deno.test("a chunk a seeder declined is asked of the swarm, and of it again once
   assert.equal(scheduler.declinedUntil(), 1_000 + SEED_SPREAD_HOLD_MS);
   now += SEED_SPREAD_HOLD_MS;
   assert.equal(scheduler.declinedUntil(), undefined);
-  assert.equal(scheduler.pick("seeder"), 0, "the hold is over");
+  scheduler.removeSource("peer");
+  assert.equal(scheduler.pick("seeder"), 0, "the hold is over (and the swarm's holder left)");
 });
 
 Deno.test("a declined chunk no longer missing is not waited for", () => {
@@ -276,4 +277,84 @@ Deno.test("a declined chunk no longer missing is not waited for", () => {
   assert.equal(scheduler.declinedUntil(), SEED_SPREAD_HOLD_MS);
   scheduler.markDone("seeder", 0);
   assert.equal(scheduler.declinedUntil(), undefined);
+});
+
+Deno.test("a seeder is spared chunks a downloader about as fast holds; a slow one does not spare it", () => {
+  const scheduler = new Scheduler(4, { random: () => 0 });
+  scheduler.updateSource("seeder", Bitfield.full(4));
+  scheduler.updateSource("peer", field(4, [0, 1, 2]));
+  assert.equal(scheduler.pick("seeder"), 3, "only the chunk no downloader holds");
+  scheduler.markRequested("seeder", 3);
+  assert.equal(scheduler.pick("seeder"), undefined, "the rest is left to the downloader");
+  assert.equal(scheduler.inEndgame(), false);
+  // Measured: the downloader delivers one chunk in 3 s, the seeder one in 1 s.
+  for (const [i, at] of [0, 1_000, 2_000].entries()) {
+    scheduler.markDone("seeder", 3, { now: at + i });
+  }
+  scheduler.markRequested("peer", 0);
+  scheduler.markDone("peer", 0, { now: 0 });
+  scheduler.markRequested("peer", 1);
+  scheduler.markDone("peer", 1, { now: 3_000 });
+  assert.equal(scheduler.pick("seeder"), 2, "a downloader three times slower does not spare it");
+});
+
+Deno.test("with seeders alone, none is spared anything", () => {
+  const scheduler = new Scheduler(2, { random: () => 0 });
+  scheduler.updateSource("one", Bitfield.full(2));
+  scheduler.updateSource("two", Bitfield.full(2));
+  assert.equal(scheduler.pick("one"), 0);
+  scheduler.markRequested("one", 0);
+  assert.equal(scheduler.pick("two"), 1);
+});
+
+Deno.test("endgame: a request is late only once its source is behind its own pace", () => {
+  let now = 0;
+  const scheduler = new Scheduler(6, { random: () => 0, now: () => now });
+  scheduler.updateSource("slow", Bitfield.full(6));
+  scheduler.updateSource("other", Bitfield.full(6));
+  for (const [i, at] of [0, 800, 1_600].entries()) {
+    scheduler.markRequested("slow", i);
+    scheduler.markDone("slow", i, { now: at });
+  }
+  assert.equal(scheduler.source("slow")!.deliveryIntervalMs, 800);
+  now = 10_000;
+  for (let i = 3; i < 6; i++) scheduler.markRequested(i < 5 ? "slow" : "other", i);
+  assert.equal(scheduler.inEndgame(), true);
+  // "slow" has 2 requests in flight at 800 ms each: late after 1,600 ms more than usual.
+  now += ENDGAME_LATE_MS + 1_600 - 1;
+  assert.equal(scheduler.pick("other"), undefined, "still within the slow source's pace");
+  now += 1;
+  assert.equal(scheduler.pick("other"), 3);
+});
+
+Deno.test("endgame: a seeder gets duplicates of chunks a downloader holds only twice as late", () => {
+  let now = 0;
+  const scheduler = new Scheduler(2, { random: () => 0, now: () => now });
+  scheduler.updateSource("seeder", Bitfield.full(2));
+  scheduler.updateSource("a", field(2, [0]));
+  scheduler.updateSource("b", field(2, [0]));
+  scheduler.markRequested("a", 0);
+  scheduler.markRequested("seeder", 1);
+  assert.equal(scheduler.inEndgame(), true);
+  now = ENDGAME_LATE_MS;
+  assert.equal(scheduler.pick("b"), 0, "a downloader duplicates a late request at once");
+  assert.equal(scheduler.pick("seeder"), undefined, "the seeder waits");
+  now = 2 * ENDGAME_LATE_MS;
+  assert.equal(scheduler.pick("seeder"), 0);
+});
+
+Deno.test("a downloader whose request stalled spares the seeder nothing until it delivers again", () => {
+  const scheduler = new Scheduler(2, { random: () => 0 });
+  scheduler.updateSource("seeder", Bitfield.full(2));
+  scheduler.updateSource("stuck", field(2, [0]));
+  scheduler.markRequested("stuck", 0);
+  assert.equal(scheduler.pick("seeder"), 1);
+  scheduler.markRequested("seeder", 1);
+  assert.equal(scheduler.pick("seeder"), undefined, "chunk 0 waits for the downloader");
+  scheduler.markStalled("stuck", 0);
+  assert.equal(scheduler.source("stuck")!.stalled, true);
+  assert.equal(scheduler.pick("seeder"), 0, "it stalled: the seeder is asked");
+  scheduler.markRequested("stuck", 0);
+  scheduler.markDone("stuck", 0);
+  assert.equal(scheduler.source("stuck")!.stalled, false);
 });
