@@ -366,7 +366,8 @@ async function startupWork(
   const resumed = peer.downloads();
   if (options.download.length === 0 && resumed.length === 0) return ok;
   try {
-    await peer.waitConnected(REQUEST_TIMEOUT_MS, failFast);
+    // A lookup may go while the server still checks that it can dial this peer back.
+    await peer.waitConnected(REQUEST_TIMEOUT_MS, { ...failFast, asking: true });
   } catch (error) {
     options.log.error(errorMessage(error));
     options.reporter.error(errorMessage(error));

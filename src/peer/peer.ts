@@ -76,7 +76,7 @@ export class PeerNode {
     this.#chunkServer = options.chunkServer;
     const relay = this.#relay = options.offered;
     this.#reversal = options.server === undefined ? undefined : new Reversal({
-      selfReachable: () => this.#link?.reachable,
+      selfReachable: () => this.#link?.reachableWhenKnown(),
       ask: (peerId) => this.#link!.request({ t: "reverse", peerId }),
       credentials,
       serve: (connection) => this.#chunkServer.serveDialled(connection),
@@ -214,10 +214,15 @@ export class PeerNode {
   }
 
   /**
-   * Resolves once registered with the server; rejects with the reason after
-   * `timeoutMs`, or after `options.failFastMs` when every attempt fails.
+   * Resolves once registered with the server (with `options.asking`, once
+   * lookups may be sent: the registration sent, its answer not yet in);
+   * rejects with the reason after `timeoutMs`, or after
+   * `options.failFastMs` when every attempt fails.
    */
-  async waitConnected(timeoutMs: number, options: { failFastMs?: number } = {}): Promise<void> {
+  async waitConnected(
+    timeoutMs: number,
+    options: { failFastMs?: number; asking?: boolean } = {},
+  ): Promise<void> {
     await this.#link?.waitConnected(timeoutMs, options);
   }
 

@@ -23,7 +23,7 @@ export interface Reverser {
    * dial back (`reversed`), or, when a direct dial fails, through the relay
    * (`relayed`); undefined: just dial it.
    */
-  wanted(peerId: string): "reversed" | "relayed" | undefined;
+  wanted(peerId: string): Promise<"reversed" | "relayed" | undefined>;
   /** Asks `peerId` to dial back and resolves to its connection. */
   open(peerId: string): Promise<ReversedConnection>;
 }
@@ -88,7 +88,7 @@ export class PeerPool {
 
   async #open(address: string, peerId: string): Promise<Connection> {
     const key = poolKey(address, peerId);
-    const wanted = this.#reverser?.wanted(peerId);
+    const wanted = await this.#reverser?.wanted(peerId);
     if (wanted === "reversed") {
       try {
         return await this.#dialledBack(key, peerId);

@@ -65,8 +65,11 @@ export interface RelayAccess {
 
 /** Options of {@linkcode Reversal}. */
 export interface ReversalOptions {
-  /** Whether the server could dial this peer back; undefined while unknown. */
-  selfReachable: () => boolean | undefined;
+  /**
+   * Whether the server could dial this peer back (once a registration under
+   * way is answered); undefined while unknown.
+   */
+  selfReachable: () => boolean | undefined | Promise<boolean | undefined>;
   /** Asks the server to have `peerId` dial this peer; rejects when the server refuses. */
   ask: (peerId: string) => Promise<unknown>;
   /** Our identity and the network key, to dial downloaders back. */
@@ -118,12 +121,12 @@ export class Reversal {
    * `reversed` when this peer can be dialled, `relayed` (through the
    * server's relay, when allowed) when it cannot; undefined otherwise.
    */
-  wanted(peerId: string): ReversedConnection["way"] | undefined {
-    return this.#unreachable.has(peerId) ? this.#way() : undefined;
+  async wanted(peerId: string): Promise<ReversedConnection["way"] | undefined> {
+    return this.#unreachable.has(peerId) ? await this.#way() : undefined;
   }
 
-  #way(): ReversedConnection["way"] | undefined {
-    const reachable = this.#options.selfReachable();
+  async #way(): Promise<ReversedConnection["way"] | undefined> {
+    const reachable = await this.#options.selfReachable();
     if (reachable === true) return "reversed";
     return reachable === false && this.#options.relay ? "relayed" : undefined;
   }
@@ -140,9 +143,9 @@ export class Reversal {
     const waiter = { resolve: (_) => {} } as Waiter;
     const arrived = new Promise<Omit<ReversedConnection, "way">>((done) => waiter.resolve = done);
     const ms = this.#options.timeoutMs ?? REVERSAL_TIMEOUT_MS;
-    const way = this.#way() ?? "reversed";
     waiter.promise = (async () => {
       try {
+        const way = (await this.#way()) ?? "reversed";
         if (way === "relayed") await this.#openRelay(peerId);
         else await this.#options.ask(peerId);
         const reversed = await withTimeout(arrived, {

@@ -65,7 +65,7 @@ Deno.test("a source that cannot be dialled dials the downloader back and serves 
   });
   Object.assign(self, { peerId: downloader.id, address: downloader.server.address });
   downloader.reversal.note([{ peerId: source.id, reachable: false }]);
-  assert.equal(downloader.reversal.wanted(source.id), "reversed");
+  assert.equal(await downloader.reversal.wanted(source.id), "reversed");
   // The address is never dialled: nothing listens there.
   const connection = await downloader.pool.get("127.0.0.1:9", source.id);
   assert.equal(connection.remoteId, source.id);
@@ -111,19 +111,27 @@ Deno.test("reversal is wanted only for an unreachable source while this peer is 
     serve: () => Promise.resolve(),
   });
   reversal.note([{ peerId: "a", reachable: false }, { peerId: "b" }]);
-  assert.equal(reversal.wanted("a"), undefined, "own reachability unknown");
+  assert.equal(await reversal.wanted("a"), undefined, "own reachability unknown");
   reachable = true;
-  assert.equal(reversal.wanted("a"), "reversed");
-  assert.equal(reversal.wanted("b"), undefined);
+  assert.equal(await reversal.wanted("a"), "reversed");
+  assert.equal(await reversal.wanted("b"), undefined);
   reversal.note([{ peerId: "a", reachable: true }]);
-  assert.equal(reversal.wanted("a"), undefined, "a fresher answer wins");
+  assert.equal(await reversal.wanted("a"), undefined, "a fresher answer wins");
   reversal.note([{ peerId: "a", reachable: false }]);
   reachable = false;
-  assert.equal(reversal.wanted("a"), undefined, "nobody can dial this peer either, and no relay");
+  assert.equal(
+    await reversal.wanted("a"),
+    undefined,
+    "nobody can dial this peer either, and no relay",
+  );
   reachable = true;
   reversal.note(Array.from({ length: 10_000 }, (_, i) => ({ peerId: `p${i}`, reachable: false })));
-  assert.equal(reversal.wanted("a"), undefined, "the earliest noted are forgotten past the cap");
-  assert.equal(reversal.wanted("p9999"), "reversed");
+  assert.equal(
+    await reversal.wanted("a"),
+    undefined,
+    "the earliest noted are forgotten past the cap",
+  );
+  assert.equal(await reversal.wanted("p9999"), "reversed");
 });
 
 Deno.test("the relay is wanted for an unreachable source while this peer is unreachable too, unless turned off", async () => {
@@ -143,9 +151,29 @@ Deno.test("the relay is wanted for an unreachable source while this peer is unre
   for (const reversal of [relaying, noRelay]) {
     reversal.note([{ peerId: "a", reachable: false }, { peerId: "b" }]);
   }
-  assert.equal(relaying.wanted("a"), "relayed");
-  assert.equal(relaying.wanted("b"), undefined, "a reachable source is dialled");
-  assert.equal(noRelay.wanted("a"), undefined, "--no-relay");
+  assert.equal(await relaying.wanted("a"), "relayed");
+  assert.equal(await relaying.wanted("b"), undefined, "a reachable source is dialled");
+  assert.equal(await noRelay.wanted("a"), undefined, "--no-relay");
+});
+
+Deno.test("the way to an unreachable source waits until this peer's registration says whether it can be dialled", async () => {
+  let answer = (_: boolean) => {};
+  const known = new Promise<boolean>((resolve) => answer = resolve);
+  const reversal = new Reversal({
+    selfReachable: () => known,
+    ask: () => Promise.resolve(),
+    credentials: await testCredentials(),
+    serve: () => Promise.resolve(),
+    relay: {
+      serverHost: () => "127.0.0.1",
+      ask: () => Promise.resolve({ token: "00", port: 9 }),
+      answer: () => {},
+    },
+  });
+  reversal.note([{ peerId: "a", reachable: false }]);
+  const wanted = reversal.wanted("a");
+  answer(false);
+  assert.equal(await wanted, "relayed", "not a reversal this peer cannot take");
 });
 
 Deno.test("a relay ticket names a peer's relay host only when the server gave one", () => {

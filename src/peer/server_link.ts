@@ -24,6 +24,7 @@ import { type Credentials, dial } from "../protocol/dial.ts";
 import {
   parseMessage,
   type PeerToServer,
+  READS_INDEX,
   type ServerToPeer,
   serverToPeerSchema,
   type SharedFileEntry,
@@ -92,6 +93,8 @@ export class ServerLink {
   #log: Logger;
   /** The connection once registered. */
   #connection: Connection | undefined;
+  /** The connection from its `register` on: requests that only read the index may go on it. */
+  #asking: Connection | undefined;
   /** The connection from its handshake on, so that closing ends a session still setting up. */
   #live: Connection | undefined;
   #closed = false;
@@ -99,6 +102,8 @@ export class ServerLink {
   /** The wait between attempts, which closing ends. */
   #backoff = new Waker();
   #connectedWaiters: (() => void)[] = [];
+  /** Waiting for a connection to ask on (see {@linkcode waitConnected}'s `asking`). */
+  #askingWaiters: (() => void)[] = [];
   /** Told of each failed attempt, so waiters that fail fast can give up. */
   #failureWaiters = new Set<() => void>();
   #reports = new RetryReports({
@@ -168,10 +173,16 @@ export class ServerLink {
    * Resolves once registered, or rejects with the reason the link is down:
    * after `timeoutMs`, or from `failFastMs` on as soon as every attempt
    * has been failing (a server down or a wrong port), while one that is
-   * merely slow to answer is waited for.
+   * merely slow to answer is waited for. With `options.asking`, it resolves
+   * as soon as the registration is sent, when requests that only read the
+   * index (a lookup) may be sent, before the server has dialled this peer
+   * back and answered.
    */
-  async waitConnected(timeoutMs: number, options: { failFastMs?: number } = {}): Promise<void> {
-    if (this.connected) return;
+  async waitConnected(
+    timeoutMs: number,
+    options: { failFastMs?: number; asking?: boolean } = {},
+  ): Promise<void> {
+    if (this.connected || (options.asking && this.#asking && !this.#asking.closed)) return;
     if (this.#fatal) throw this.#fatal;
     const failFastMs = options.failFastMs ?? timeoutMs;
     const deadline = Date.now() + failFastMs;
@@ -181,7 +192,7 @@ export class ServerLink {
         if (this.#reports.failingSince !== undefined && Date.now() >= deadline) reject();
       };
       const timer = setTimeout(check, failFastMs);
-      this.#connectedWaiters.push(resolve);
+      (options.asking ? this.#askingWaiters : this.#connectedWaiters).push(resolve);
       this.#failureWaiters.add(check);
       stop = () => {
         clearTimeout(timer);
@@ -203,9 +214,17 @@ export class ServerLink {
     if (this.#fatal) throw this.#fatal;
   }
 
-  /** Sends a request to the server and resolves to its reply. */
+  /**
+   * Sends a request to the server and resolves to its reply. While the
+   * registration is under way, a request that only reads the index goes at
+   * once, any other waits for the registration.
+   */
   async request(message: Outgoing): Promise<Record<string, unknown>> {
-    const connection = this.#connection;
+    const early = READS_INDEX.has(message.t);
+    if (!this.#connection && this.#asking && !early) {
+      await this.waitConnected(REQUEST_TIMEOUT_MS).catch(() => {});
+    }
+    const connection = this.#connection ?? (early ? this.#asking : undefined);
     if (!connection || connection.closed) {
       throw new Error(`not connected to the server at ${this.serverAddress} (${this.#lastError})`);
     }
@@ -213,6 +232,17 @@ export class ServerLink {
       ms: REQUEST_TIMEOUT_MS,
       what: `request "${message.t}" to the server`,
     });
+  }
+
+  /**
+   * Whether the server could dial this peer back, once a registration under
+   * way is answered; undefined when unknown.
+   */
+  async reachableWhenKnown(): Promise<boolean | undefined> {
+    if (this.#asking && !this.connected) {
+      await this.waitConnected(REQUEST_TIMEOUT_MS).catch(() => {});
+    }
+    return this.reachable;
   }
 
   /** Sends a message that needs no answer; dropped while disconnected (re-sharing covers it). */
@@ -260,13 +290,19 @@ export class ServerLink {
         if (isFatalLinkError(error)) {
           this.#fatal = error as Error;
           this.#log.error(`server ${this.serverAddress} refused: ${this.#lastError}`);
-          for (const waiter of this.#connectedWaiters.splice(0)) waiter();
+          this.#wake();
           return;
         }
         this.#reportFailure();
       }
       if (target) this.#servers.failed(target);
     }
+  }
+
+  /** Resolves every waiter: registered, or the link failed for good. */
+  #wake(): void {
+    for (const waiter of this.#connectedWaiters.splice(0)) waiter();
+    for (const waiter of this.#askingWaiters.splice(0)) waiter();
   }
 
   /**
@@ -340,15 +376,15 @@ export class ServerLink {
     });
     let heartbeat: ReturnType<typeof setInterval> | undefined;
     try {
-      const reply = await withTimeout(
-        connection.request({
-          t: "register",
-          listenPort: this.#options.listenPort,
-          ...(this.#options.relayPort ? { relayPort: this.#options.relayPort } : {}),
-          localNetworks: localNetworks(this.#options.listenHost ?? "").slice(0, MAX_LOCAL_NETWORKS),
-        }),
-        { ms: REQUEST_TIMEOUT_MS, what: "registration" },
-      );
+      const registered = connection.request({
+        t: "register",
+        listenPort: this.#options.listenPort,
+        ...(this.#options.relayPort ? { relayPort: this.#options.relayPort } : {}),
+        localNetworks: localNetworks(this.#options.listenHost ?? "").slice(0, MAX_LOCAL_NETWORKS),
+      });
+      this.#asking = connection;
+      for (const waiter of this.#askingWaiters.splice(0)) waiter();
+      const reply = await withTimeout(registered, { ms: REQUEST_TIMEOUT_MS, what: "registration" });
       this.dialAddress = String(reply.address);
       this.reachable = typeof reply.reachable === "boolean" ? reply.reachable : undefined;
       this.relaying = typeof reply.relaying === "boolean" ? reply.relaying : undefined;
@@ -380,7 +416,7 @@ export class ServerLink {
         sharing,
       });
       this.#log[line.level](line.text);
-      for (const waiter of this.#connectedWaiters.splice(0)) waiter();
+      this.#wake();
       heartbeat = setInterval(() => {
         connection.send({ t: "heartbeat" }).catch(() => {});
       }, HEARTBEAT_INTERVAL_MS);
@@ -400,6 +436,7 @@ export class ServerLink {
       clearInterval(heartbeat);
       if (this.#connection === connection) this.#connection = undefined;
       if (this.#live === connection) this.#live = undefined;
+      if (this.#asking === connection) this.#asking = undefined;
     }
   }
 }

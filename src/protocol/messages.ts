@@ -285,6 +285,19 @@ export const peerToServerSchema = z.discriminatedUnion("t", [
 /** A message from a peer to the server. */
 export type PeerToServer = z.infer<typeof peerToServerSchema>;
 
+/**
+ * Requests that only read the index: a peer may send them right after its
+ * `register`, without waiting for the reply, and the server answers them
+ * while the registration's reachability probe runs (a download's first
+ * lookup need not wait for the server to dial the peer back).
+ */
+export const READS_INDEX: ReadonlySet<PeerToServer["t"]> = new Set([
+  "lookup",
+  "sources",
+  "files",
+  "peers",
+]);
+
 /** A one-time relay token, as hex. */
 export const relayTokenSchema = z.string().regex(/^[0-9a-f]+$/).length(RELAY_TOKEN_BYTES * 2);
 

@@ -42,12 +42,16 @@ export class ReachTable {
    * `entries` with `reachable: false` on the peers the server could not
    * dial back, or, to `requester` on a local network of such a peer behind
    * the same NAT, with that peer's local address (the port unchanged).
+   * `options.side` says where the requester sits when it is not noted yet
+   * (it is still registering).
    */
   flagged<T extends { peerId: string; address: string }>(
     entries: T[],
     requester?: string,
+    options: { side?: NatSide } = {},
   ): (T & { reachable?: false })[] {
-    const asking = requester === undefined ? undefined : this.#peers.get(requester);
+    const asking = options.side ??
+      (requester === undefined ? undefined : this.#peers.get(requester));
     return entries.map((entry) => {
       if (this.#reachable(entry.peerId) !== false) return entry;
       const source = this.#peers.get(entry.peerId);

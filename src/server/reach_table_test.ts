@@ -26,6 +26,12 @@ Deno.test("peers nobody can dial are flagged, except to a requester behind the s
   assert.deepEqual(table.flagged(entries, "far"), flagged, "another NAT");
   assert.deepEqual(table.flagged(entries, "seeder"), flagged, "itself");
   assert.deepEqual(table.flagged(entries), flagged, "no requester");
+  const registering = { publicHost: nat, networks: ["10.0.0.12/24"] };
+  assert.deepEqual(
+    table.flagged(entries, "newcomer", { side: registering })[0],
+    { peerId: "seeder", address: "10.0.0.5:8001" },
+    "a requester still registering, by where its register says it sits",
+  );
   reachable.delete("seeder");
   table.forget("seeder");
   assert.deepEqual(

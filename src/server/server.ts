@@ -24,6 +24,7 @@ import {
   parseMessage,
   type PeerSummary,
   peerToServerSchema,
+  READS_INDEX,
 } from "../protocol/messages.ts";
 import type { IndexStats } from "../storage/file_index.ts";
 import type { Advertisement } from "../discovery/advertiser.ts";
@@ -265,7 +266,14 @@ export class CentralServer {
     }
     if (await answerNameplateRequest(connection, raw, this.#guestDesk)) return;
     const message = parseMessage(peerToServerSchema, raw);
-    if (message.t !== "register" && !session.peerId) {
+    if (!READS_INDEX.has(message.t)) await session.registering;
+    if (message.t === "register") {
+      // Its probe runs while the requests that only read the index are answered.
+      session.registering = answerRequest(connection, { session, message }, this.#desk)
+        .catch((error) => connection.close(errorMessage(error)));
+      return;
+    }
+    if (!session.peerId && !(session.asking && READS_INDEX.has(message.t))) {
       throw new ProtocolError(`"${message.t}" before "register"`);
     }
     if (session.peerId) this.#index.seen(session.peerId, Date.now());

@@ -27,12 +27,20 @@ import { probeReachable, reachabilityNote } from "./reachability.ts";
 import type { ReachTable } from "./reach_table.ts";
 import { offeredRelay, passRelay, type PeerRelays } from "./relays.ts";
 import { passReversal } from "./reversals.ts";
+import type { NatSide } from "./same_nat.ts";
 import { seenBy } from "./seen_address.ts";
 
 /** What the server knows of one connection. */
 export interface Session {
-  /** Set by `register`. */
+  /** Set by `register`, once it is done. */
   peerId?: string;
+  /**
+   * The peer and where it sits, from the moment its `register` arrives: the
+   * requests that only read the index are answered while its probe runs.
+   */
+  asking?: { peerId: string; side: NatSide };
+  /** The registration under way: requests that change the index wait for it. */
+  registering?: Promise<void>;
   /** Requests it may still send. */
   rate: RequestRate;
   /** Reversal and relay requests it may still pass on. */
@@ -119,7 +127,9 @@ async function dispatch(
       const found = index.sources(message.fileId);
       await connection.reply(message.id, {
         ...found,
-        sources: reach.flagged(seenBy(connection, found.sources), session.peerId),
+        sources: reach.flagged(seenBy(connection, found.sources), session.asking?.peerId, {
+          side: session.asking?.side,
+        }),
       });
       return;
     }
@@ -127,7 +137,9 @@ async function dispatch(
       const found = index.lookup(message.query);
       await connection.reply(message.id, {
         ...found,
-        sources: reach.flagged(seenBy(connection, found.sources), session.peerId),
+        sources: reach.flagged(seenBy(connection, found.sources), session.asking?.peerId, {
+          side: session.asking?.side,
+        }),
       });
       return;
     }
@@ -143,7 +155,9 @@ async function dispatch(
       const listed = index.peers(Date.now(), listingPage(message));
       await connection.reply(message.id, {
         ...listed,
-        peers: reach.flagged(seenBy(connection, listed.peers), session.peerId),
+        peers: reach.flagged(seenBy(connection, listed.peers), session.asking?.peerId, {
+          side: session.asking?.side,
+        }),
       });
       return;
     }
@@ -185,6 +199,8 @@ async function register(
   // cannot point downloaders at an address of its choosing.
   const address = formatHostPort(observed.hostname, message.listenPort);
   const peerId = connection.remoteId;
+  const networks = message.localNetworks ?? [];
+  session.asking = { peerId, side: { publicHost: observed.hostname, networks } };
   const reachable = await desk.probes.run(observed.hostname, () =>
     probeReachable(
       { host: observed.hostname, port: message.listenPort },
@@ -196,7 +212,6 @@ async function register(
   if (previous && previous !== connection) previous.close("replaced by a new connection");
   session.peerId = peerId;
   desk.connections.set(peerId, connection);
-  const networks = message.localNetworks ?? [];
   desk.reach.note(peerId, { publicHost: observed.hostname, networks });
   desk.index.join(peerId, { address, reachable, now: Date.now() });
   if (relay) desk.peerRelays.offer(peerId, relay);

@@ -7,6 +7,7 @@ import type { Credentials } from "../protocol/dial.ts";
 import { RemoteError } from "../protocol/connection.ts";
 import {
   filesReplySchema,
+  lookupReplySchema,
   parseMessage,
   peersReplySchema,
   sourcesReplySchema,
@@ -133,5 +134,40 @@ Deno.test("the server dials each registering peer back and flags the unreachable
     await hidden.close();
     await chunkServer.close();
     await server.close();
+  }
+});
+
+Deno.test("while a registration's probe runs, a lookup is answered at once and a change waits for the registration", async () => {
+  const [file] = await smallFiles(1);
+  await using running = await serverAndLink([file]);
+  // A chunk port that takes the probe's connection and never answers: the probe runs to its timeout.
+  const silent = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const held: Deno.Conn[] = [];
+  const accepting = (async () => {
+    for await (const conn of silent) held.push(conn);
+  })();
+  const newcomer = new ServerLink({
+    server: { host: "127.0.0.1", port: running.server.port },
+    credentials: await testCredentials(),
+    listenPort: silent.addr.port,
+    shares: () => [],
+  });
+  try {
+    newcomer.start();
+    await newcomer.waitConnected(5_000, { asking: true });
+    assert.equal(newcomer.connected, false, "the registration is under way");
+    const found = parseMessage(
+      lookupReplySchema,
+      await newcomer.request({ t: "lookup", query: file.fileId }),
+    );
+    assert.deepEqual([found.total, newcomer.connected], [1, false], "answered before it");
+    await newcomer.request({ t: "unshare", fileId: file.fileId });
+    assert.equal(newcomer.connected, true, "the change waited for the registration");
+    assert.equal(newcomer.reachable, false);
+  } finally {
+    await newcomer.close();
+    silent.close();
+    await accepting.catch(() => {});
+    for (const conn of held) conn.close();
   }
 });
