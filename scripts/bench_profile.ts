@@ -25,7 +25,13 @@ const PERCENT_WIDTH = 6;
 
 async function* profiles(dir: string): AsyncGenerator<string> {
   const entries = [];
-  for await (const entry of Deno.readDir(dir)) entries.push(entry);
+  try {
+    for await (const entry of Deno.readDir(dir)) entries.push(entry);
+  } catch (error) {
+    // Only the single-source scenario profiles: with another, nothing was written.
+    if (error instanceof Deno.errors.NotFound) return;
+    throw error;
+  }
   entries.sort((a, b) => a.name.localeCompare(b.name));
   for (const entry of entries) {
     const path = join(dir, entry.name);
