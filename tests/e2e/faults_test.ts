@@ -69,7 +69,9 @@ async function downloadBesideRogue(
 }
 
 Deno.test("chunks with wrong bytes are rejected, fetched elsewhere, and the liar is banned", async () => {
-  await downloadBesideRogue({ mode: "corrupt", size: 40 * MIB, seed: 5 }, ({ result }) => {
+  // Enough chunks that the liar is asked for a third before the honest peer has sent them all
+  // (with 10 the download once ended after two bad chunks).
+  await downloadBesideRogue({ mode: "corrupt", size: 96 * MIB, seed: 5 }, ({ result }) => {
     assert.match(result.stderr, /sent bad data: chunk \d+ failed verification/);
     assert.match(result.stderr, /banned for this download after repeated bad chunks/);
   });
