@@ -26,7 +26,7 @@ export interface RegisterPorts {
 }
 
 /** What the server said of a peer that registered. */
-export interface Registration {
+export interface RegistrationReply {
   /** The address the server says others reach the peer at. */
   dialAddress: string;
   /** Whether the server could dial the peer's chunk port back; undefined when it did not say. */
@@ -52,7 +52,7 @@ export function registerMessage(
 }
 
 /** What the server's `reply` to a registration says; a field of the wrong type counts as unsaid. */
-export function parseRegistration(reply: Record<string, unknown>): Registration {
+export function parseRegistration(reply: Record<string, unknown>): RegistrationReply {
   return {
     dialAddress: String(reply.address),
     reachable: typeof reply.reachable === "boolean" ? reply.reachable : undefined,
