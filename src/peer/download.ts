@@ -15,7 +15,7 @@
  * @module
  */
 
-import { basename, join } from "node:path";
+import { basename } from "node:path";
 import {
   BANNED_SOURCES_GIVE_UP_MS,
   BUSY_SOURCE_REFRESH_MS,
@@ -26,17 +26,14 @@ import {
 import { errorMessage, type Logger, silentLogger } from "../log.ts";
 import type { Manifest } from "../protocol/messages.ts";
 import { folderFile } from "../storage/folder_file.ts";
-import { FolderLayout, type StreamFile } from "../storage/folder_stream.ts";
-import { chunkLength, computeFileId, isFolder } from "../storage/manifest.ts";
-import { FolderPart } from "../storage/folder_part.ts";
+import { FolderLayout } from "../storage/folder_stream.ts";
+import { chunkLength, computeFileId } from "../storage/manifest.ts";
 import type { ChunkStore } from "../storage/part_file.ts";
-import { findPresent, sanitizeFileName } from "../storage/safe_name.ts";
-import { ownerTag } from "../storage/staging.ts";
 import { ChunkRequests } from "./chunk_requests.ts";
 import { DownloadError } from "./download_failures.ts";
-import { findPresentFolder, finishStaging, openStaging } from "./download_folder.ts";
 import type { DownloadOptions, FoundSources } from "./download_options.ts";
-import { finishPart, makeOutDir, openPart } from "./download_part.ts";
+import { DownloadOutput, type DownloadTarget, localCopyPath } from "./download_output.ts";
+import { makeOutDir } from "./download_part.ts";
 import {
   type DownloadProgress,
   type DownloadResult,
@@ -45,7 +42,7 @@ import {
 } from "./download_progress.ts";
 import { reverifyChunks } from "./download_reverify.ts";
 import { DownloadSources, type SourceWay } from "./download_sources.ts";
-import { BannedWatch, waitingMessage } from "./download_wait.ts";
+import { bannedFailure, BannedWatch, waitingMessage } from "./download_wait.ts";
 import { Waker } from "./waker.ts";
 import { Scheduler } from "./scheduler.ts";
 
@@ -74,7 +71,7 @@ export class Download {
   /** How many chunks to fetch. */
   #chunksWanted: number;
   /** The file of the folder fetched alone, if any, and its index among the entries. */
-  #target: { file: StreamFile; entry: number } | undefined;
+  #target: DownloadTarget | undefined;
   /** Path of the `.part` file or staging, once there is one. */
   #partPath: string | undefined;
   #waker = new Waker();
@@ -206,31 +203,24 @@ export class Download {
           `download it; look the file up again`,
       );
     }
-    const local = resume ? undefined : await this.#localCopy();
+    const local = resume ? undefined : await localCopyPath(this.#options.localCopy, this.#target);
     if (local) {
       this.#log.info(`this peer already shares this content as ${local}; nothing to download`);
       this.#path = local;
       this.#bytesDone = this.#bytesTotal;
       return this.#result(local, true);
     }
-    const target = this.#target;
-    const name = sanitizeFileName(target ? basename(target.file.path) : this.manifest.name);
+    const output = new DownloadOutput({
+      outDir,
+      fileId: this.fileId,
+      manifest: this.manifest,
+      selfId: this.#options.selfId,
+      target: this.#target,
+      log: this.#log,
+    });
     await makeOutDir(outDir);
-    const folder = isFolder(this.manifest)
-      ? {
-        outDir,
-        name,
-        fileId: this.fileId,
-        manifest: this.manifest,
-        log: this.#log,
-        owner: ownerTag(this.#options.selfId),
-        inside: target && { path: target.file.path, entry: target.entry },
-      }
-      : undefined;
-    if (!resume && !target) {
-      const present = folder
-        ? await findPresentFolder(folder)
-        : await findPresent(outDir, name, { fileId: this.fileId, ...this.manifest });
+    if (!resume && !this.#target) {
+      const present = await output.findPresent();
       if (present) {
         this.#log.info(`${present} already has this content; nothing to download`);
         this.#path = present;
@@ -238,10 +228,7 @@ export class Download {
         return this.#result(present, true);
       }
     }
-    const place = { outDir, name, size: this.manifest.size, log: this.#log };
-    const { path, part, resumed } = folder
-      ? await openStaging(folder, resume !== undefined)
-      : await openPart(place, resume?.path);
+    const { path, part, resumed } = await output.open(resume);
     this.#path = path;
     this.#partPath = part.path;
     try {
@@ -255,26 +242,11 @@ export class Download {
       });
       this.#state = "running";
       await this.#fetchAll(part);
-      const finalPath = part instanceof FolderPart
-        ? await finishStaging(part, folder!)
-        : await finishPart(part, { ...place, done: this.#scheduler.done });
+      const finalPath = await output.finish(part, this.#scheduler.done);
       this.#path = finalPath;
       return this.#result(finalPath, false);
     } finally {
       await part.close();
-    }
-  }
-
-  /** The path of the local copy (of the file inside, if one is asked for), if it is still there. */
-  async #localCopy(): Promise<string | undefined> {
-    const copy = this.#options.localCopy;
-    if (copy === undefined) return undefined;
-    const path = this.#target ? join(copy, ...this.#target.file.path.split("/")) : copy;
-    try {
-      await Deno.stat(path);
-      return path;
-    } catch {
-      return undefined;
     }
   }
 
@@ -399,11 +371,7 @@ export class Download {
   #giveUpIfOnlyBanned(): void {
     const onlyBanned = this.#sources.onlyBanned && this.#scheduler.usableSources().length === 0;
     if (!this.#banned.expired(onlyBanned, Date.now())) return;
-    throw new DownloadError(
-      `every peer that has ${this.manifest.name} sent chunks that failed verification and ` +
-        `is banned for this download; nothing was saved: have the file shared by a peer you ` +
-        `trust, then download it again`,
-    );
+    throw new DownloadError(bannedFailure(this.manifest.name));
   }
 
   #waiting(): void {

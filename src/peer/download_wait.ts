@@ -15,6 +15,16 @@ export function waitingMessage(onlyBanned: boolean, usableSources: number): stri
 }
 
 /**
+ * Why a download of `name` fails once only banned peers have been listed
+ * for the give-up time (see {@linkcode BannedWatch}).
+ */
+export function bannedFailure(name: string): string {
+  return `every peer that has ${name} sent chunks that failed verification and is banned ` +
+    `for this download; nothing was saved: have the file shared by a peer you trust, then ` +
+    `download it again`;
+}
+
+/**
  * Times how long only banned peers have been listed as sources, so a
  * download can give up once asking them again is pointless and no honest
  * peer has come.

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { BannedWatch, waitingMessage } from "./download_wait.ts";
+import { bannedFailure, BannedWatch, waitingMessage } from "./download_wait.ts";
 
 Deno.test("the waiting message says whether peers are banned, missing, or lack chunks", () => {
   assert.match(waitingMessage(true, 0), /banned/);
@@ -14,4 +14,12 @@ Deno.test("only banned sources for the give-up time, without a break, expire", (
   assert.equal(watch.expired(false, 1000), false, "an honest source came");
   assert.equal(watch.expired(true, 1500), false, "the clock starts again");
   assert.equal(watch.expired(true, 2500), true);
+});
+
+Deno.test("a download given up on banned peers says nothing was saved and what to do", () => {
+  assert.match(bannedFailure("a.bin"), /^every peer that has a\.bin sent chunks that failed/);
+  assert.match(
+    bannedFailure("a.bin"),
+    /nothing was saved: have the file shared by a peer you trust/,
+  );
 });

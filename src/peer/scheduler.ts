@@ -2,29 +2,19 @@
  * Which chunk to ask which peer for: the pure decision logic of a download.
  *
  * - Rarest first: among the chunks a peer can give, the ones fewest sources
- *   hold go first, random among equals, so a swarm spreads chunks around
- *   instead of everyone asking the seeder for chunk 0. With a single source
- *   there is nothing to spread: chunks then go in file order from a random
- *   starting chunk, so the file is written mostly sequentially (much faster
- *   on disks).
+ *   hold go first, random among equals; a lone source is walked in file
+ *   order from a random starting chunk (see chunk_order.ts).
  * - Endgame: once every missing chunk is requested, idle peers duplicate the
- *   requests with the fewest copies, once they are late: {@linkcode ENDGAME_LATE_MS}
- *   older than their source, at the pace it has kept, would take for the
- *   requests it holds (a request answered in time is not sent twice, on a
- *   slow link either); the first verified copy wins and the caller cancels
+ *   requests with the fewest copies, once they are late (see
+ *   endgame_rules.ts); the first verified copy wins and the caller cancels
  *   the others.
- * - Windows: each peer gets an in-flight window that grows by half a
- *   request for every chunk it delivers and halves on a stall (AIMD), and
- *   is capped by the peer's measured speed to what it delivers in
- *   {@linkcode WINDOW_TARGET_MS}: a slow peer holds one or two requests (and
- *   buffers), a fast one keeps its pipe full.
+ * - Windows: each peer gets an in-flight window that grows as it delivers,
+ *   halves on a stall, and is capped by its measured speed (see
+ *   source_state.ts).
  * - Seeders last: windows are filled from the sources holding the fewest
- *   chunks first, so the swarm's load moves off the seeders. A source holding
- *   the whole file is not asked for a chunk another downloader about as fast
- *   holds (it waits for that one's window instead), and gets endgame
- *   duplicates of such a chunk only twice as late: its link, the swarm's
- *   scarcest, carries what no one else can give. A slow downloader does not
- *   spare it, so a fast seeder is not held to a slow peer's pace.
+ *   chunks first, so the swarm's load moves off the seeders; a source holding
+ *   the whole file is spared chunks a downloader about as fast holds, and
+ *   gets endgame duplicates of them later (see endgame_rules.ts).
  * - Wanted chunks: a download may want only some chunks (one file of a
  *   folder); the others are never asked for, and it is complete once the
  *   wanted ones are verified.
@@ -40,56 +30,17 @@
  * @module
  */
 
-import {
-  BAN_AFTER_BAD_CHUNKS,
-  ENDGAME_LATE_MS,
-  INITIAL_WINDOW,
-  MAX_WINDOW,
-  SEED_SPREAD_HOLD_MS,
-} from "../constants.ts";
+import { BAN_AFTER_BAD_CHUNKS, SEED_SPREAD_HOLD_MS } from "../constants.ts";
 import { Bitfield } from "../storage/bitfield.ts";
-
-/** How much a peer's window grows for each chunk it delivers intact. */
-const WINDOW_GROWTH = 0.5;
-
-/** Work to keep queued at a peer: as many requests as it delivers in this time. */
-export const WINDOW_TARGET_MS = 500;
-
-/**
- * How much later than usual a source holding the whole file gets an endgame
- * duplicate of a chunk a downloader about as fast holds too.
- */
-const WHOLE_SOURCE_LATE_FACTOR = 2;
-
-/** A source whose delivery interval is at most this many times another's counts as about as fast. */
-const AS_FAST_FACTOR = 2;
-
-/** Weight of the newest delivery interval in a peer's running average. */
-const INTERVAL_SMOOTHING = 0.25;
-
-/** What the scheduler knows about one source. */
-export interface SourceState {
-  /** Chunks the source holds. */
-  chunks: Bitfield;
-  /** Requests currently in flight to it. */
-  inFlight: Set<number>;
-  /** In-flight window, fractional while it grows. */
-  window: number;
-  /** Chunks it delivered that failed verification. */
-  badChunks: number;
-  /** True once banned for this download. */
-  banned: boolean;
-  /** Chunks it delivered intact. */
-  delivered: number;
-  /** When it last delivered a chunk, in ms. */
-  lastDeliveryAt: number | undefined;
-  /** Running average of the time between its deliveries, in ms. */
-  deliveryIntervalMs: number | undefined;
-  /** Chunk -> time (ms) before which it is not asked of this source again: it declined it. */
-  declined: Map<number, number>;
-  /** True while its latest request stalled and it has delivered nothing since. */
-  stalled: boolean;
-}
+import { pickChunk } from "./chunk_order.ts";
+import { heldByPeerAsFast, lateAfter, WHOLE_SOURCE_LATE_FACTOR } from "./endgame_rules.ts";
+import {
+  effectiveWindow,
+  newSourceState,
+  recordDelivery,
+  recordStall,
+  type SourceState,
+} from "./source_state.ts";
 
 /** Options of {@linkcode Scheduler}. */
 export interface SchedulerOptions {
@@ -165,18 +116,7 @@ export class Scheduler {
       known.chunks = chunks;
       return;
     }
-    this.#sources.set(peerId, {
-      chunks,
-      inFlight: new Set(),
-      window: INITIAL_WINDOW,
-      badChunks: this.#strikes.get(peerId) ?? 0,
-      banned: false,
-      delivered: 0,
-      lastDeliveryAt: undefined,
-      deliveryIntervalMs: undefined,
-      declined: new Map(),
-      stalled: false,
-    });
+    this.#sources.set(peerId, newSourceState(chunks, this.#strikes.get(peerId) ?? 0));
   }
 
   /**
@@ -272,11 +212,13 @@ export class Scheduler {
       else fresh.push(index);
     }
     const whole = state.chunks.complete && this.#sources.size > 1;
-    const spared = whole ? fresh.filter((i) => !this.#heldByPeerAsFast(i, peerId)) : fresh;
+    const sparing = (index: number) => heldByPeerAsFast(this.#sources, { index, peerId });
+    const spared = whole ? fresh.filter((i) => !sparing(i)) : fresh;
     if (spared.length > 0) return this.#rarest(spared, (i) => this.availability(i));
     const late = duplicates.filter((i) => {
-      const factor = whole && this.#heldByPeerAsFast(i, peerId) ? WHOLE_SOURCE_LATE_FACTOR : 1;
-      return now - this.#requestedAt.get(i)! >= this.#lateAfter(i) * factor;
+      const factor = whole && sparing(i) ? WHOLE_SOURCE_LATE_FACTOR : 1;
+      const after = lateAfter(this.#sources, this.#requested.get(i) ?? []);
+      return now - this.#requestedAt.get(i)! >= after * factor;
     });
     if (late.length > 0 && this.inEndgame()) {
       return this.#rarest(late, (i) => this.#requested.get(i)!.size);
@@ -310,19 +252,7 @@ export class Scheduler {
    */
   markDone(peerId: string, index: number, options: { now?: number } = {}): string[] {
     const state = this.#sources.get(peerId);
-    if (state) {
-      const now = options.now ?? this.#now();
-      if (state.lastDeliveryAt !== undefined) {
-        const interval = now - state.lastDeliveryAt;
-        state.deliveryIntervalMs = state.deliveryIntervalMs === undefined
-          ? interval
-          : state.deliveryIntervalMs + INTERVAL_SMOOTHING * (interval - state.deliveryIntervalMs);
-      }
-      state.lastDeliveryAt = now;
-      state.delivered++;
-      state.stalled = false;
-      state.window = Math.min(MAX_WINDOW, state.window + WINDOW_GROWTH);
-    }
+    if (state) recordDelivery(state, options.now ?? this.#now());
     this.#unrequest(peerId, index);
     this.done.set(index);
     const others = [...(this.#requested.get(index) ?? [])];
@@ -400,43 +330,7 @@ export class Scheduler {
   markStalled(peerId: string, index: number): void {
     this.#unrequest(peerId, index);
     const state = this.#sources.get(peerId);
-    if (!state) return;
-    state.window = Math.max(1, state.window / 2);
-    state.stalled = true;
-  }
-
-  /**
-   * Age at which a request for chunk `index` may be duplicated: {@linkcode ENDGAME_LATE_MS}
-   * more than the soonest of its sources is expected to deliver it at the pace
-   * it keeps (its delivery interval times the requests it has in flight).
-   */
-  #lateAfter(index: number): number {
-    let expected = Infinity;
-    for (const peerId of this.#requested.get(index) ?? []) {
-      const state = this.#sources.get(peerId);
-      if (!state) continue;
-      expected = Math.min(expected, (state.deliveryIntervalMs ?? 0) * state.inFlight.size);
-    }
-    return ENDGAME_LATE_MS + (expected === Infinity ? 0 : expected);
-  }
-
-  /**
-   * True when a usable source other than `peerId` that does not hold the
-   * whole file holds chunk `index` and is about as fast as `peerId`: its
-   * delivery interval at most {@linkcode AS_FAST_FACTOR} times `peerId`'s, or
-   * either not measured yet. One whose latest request stalled is not.
-   */
-  #heldByPeerAsFast(index: number, peerId: string): boolean {
-    const own = this.#sources.get(peerId)?.deliveryIntervalMs;
-    for (const [id, state] of this.#sources) {
-      if (id === peerId || state.banned || state.stalled || state.chunks.complete) continue;
-      if (!state.chunks.has(index)) continue;
-      const interval = state.deliveryIntervalMs;
-      if (own === undefined || interval === undefined || interval <= own * AS_FAST_FACTOR) {
-        return true;
-      }
-    }
-    return false;
+    if (state) recordStall(state);
   }
 
   #unrequest(peerId: string, index: number): void {
@@ -450,28 +344,12 @@ export class Scheduler {
   }
 
   #rarest(candidates: number[], score: (index: number) => number): number {
-    if (this.#inOrder) return candidates.reduce((a, b) => b < a ? b : a);
-    let best: number[] = [];
-    let bestScore = Infinity;
-    for (const index of candidates) {
-      const value = score(index);
-      if (value < bestScore) {
-        bestScore = value;
-        best = [index];
-      } else if (value === bestScore) {
-        best.push(index);
-      }
-    }
-    if (this.#sources.size > 1) return best[Math.floor(this.#random() * best.length)];
-    const distance = (index: number) => (index - this.#origin + this.chunkCount) % this.chunkCount;
-    return best.reduce((a, b) => distance(b) < distance(a) ? b : a);
+    return pickChunk(candidates, score, {
+      inOrder: this.#inOrder,
+      lone: this.#sources.size <= 1,
+      origin: this.#origin,
+      chunkCount: this.chunkCount,
+      random: this.#random,
+    });
   }
-}
-
-/** A source's window in whole requests: its AIMD window, capped by its measured speed. */
-export function effectiveWindow(state: Readonly<SourceState>): number {
-  const window = Math.floor(state.window);
-  if (state.deliveryIntervalMs === undefined) return window;
-  const bySpeed = Math.ceil(WINDOW_TARGET_MS / Math.max(1, state.deliveryIntervalMs));
-  return Math.max(1, Math.min(window, bySpeed));
 }

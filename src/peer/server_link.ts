@@ -13,11 +13,9 @@ import {
   HEARTBEAT_INTERVAL_MS,
   LINK_REPORT_MAX_GAP_MS,
   LINK_REPORT_MIN_GAP_MS,
-  MAX_LOCAL_NETWORKS,
   REQUEST_TIMEOUT_MS,
 } from "../constants.ts";
 import { errorMessage, type Logger, silentLogger } from "../log.ts";
-import { localNetworks } from "../discovery/addresses.ts";
 import { formatHostPort, type HostPort } from "../protocol/channel.ts";
 import { type Connection, RemoteError } from "../protocol/connection.ts";
 import { type Credentials, dial } from "../protocol/dial.ts";
@@ -31,7 +29,9 @@ import {
 } from "../protocol/messages.ts";
 import { nextBackoff, withTimeout } from "../protocol/timeouts.ts";
 import { connectedLine, loopbackWarning, unreachableMessage } from "./link_lines.ts";
+import { parseRegistration, registerMessage, shareAll } from "./link_registration.ts";
 import { isFatalLinkError } from "./link_refusal.ts";
+import { LinkWaiters, type LinkWaitOptions } from "./link_waiters.ts";
 import { relayOfferNote } from "./relay_offer.ts";
 import { failureLine, RetryReports } from "./retry_reports.ts";
 import { ServerList, type ServerSpec } from "./server_addresses.ts";
@@ -101,11 +101,8 @@ export class ServerLink {
   #loop: Promise<void> | undefined;
   /** The wait between attempts, which closing ends. */
   #backoff = new Waker();
-  #connectedWaiters: (() => void)[] = [];
-  /** Waiting for a connection to ask on (see {@linkcode waitConnected}'s `asking`). */
-  #askingWaiters: (() => void)[] = [];
-  /** Told of each failed attempt, so waiters that fail fast can give up. */
-  #failureWaiters = new Set<() => void>();
+  /** Who waits for the link to register (or to ask on it). */
+  #waiters = new LinkWaiters(() => this.#reports.failingSince !== undefined);
   #reports = new RetryReports({
     minGapMs: LINK_REPORT_MIN_GAP_MS,
     maxGapMs: LINK_REPORT_MAX_GAP_MS,
@@ -180,27 +177,12 @@ export class ServerLink {
    */
   async waitConnected(
     timeoutMs: number,
-    options: { failFastMs?: number; asking?: boolean } = {},
+    options: LinkWaitOptions = {},
   ): Promise<void> {
     if (this.connected || (options.asking && this.#asking && !this.#asking.closed)) return;
     if (this.#fatal) throw this.#fatal;
-    const failFastMs = options.failFastMs ?? timeoutMs;
-    const deadline = Date.now() + failFastMs;
-    let stop = () => {};
-    const ready = new Promise<void>((resolve, reject) => {
-      const check = () => {
-        if (this.#reports.failingSince !== undefined && Date.now() >= deadline) reject();
-      };
-      const timer = setTimeout(check, failFastMs);
-      (options.asking ? this.#askingWaiters : this.#connectedWaiters).push(resolve);
-      this.#failureWaiters.add(check);
-      stop = () => {
-        clearTimeout(timer);
-        this.#failureWaiters.delete(check);
-      };
-    });
     try {
-      await withTimeout(ready, { ms: timeoutMs, what: "connecting" });
+      await this.#waiters.wait(timeoutMs, options);
     } catch {
       throw new Error(
         unreachableMessage(this.serverAddress, {
@@ -208,8 +190,6 @@ export class ServerLink {
           servers: this.#servers.given?.length ?? 1,
         }),
       );
-    } finally {
-      stop();
     }
     if (this.#fatal) throw this.#fatal;
   }
@@ -290,19 +270,13 @@ export class ServerLink {
         if (isFatalLinkError(error)) {
           this.#fatal = error as Error;
           this.#log.error(`server ${this.serverAddress} refused: ${this.#lastError}`);
-          this.#wake();
+          this.#waiters.wakeAll();
           return;
         }
         this.#reportFailure();
       }
       if (target) this.#servers.failed(target);
     }
-  }
-
-  /** Resolves every waiter: registered, or the link failed for good. */
-  #wake(): void {
-    for (const waiter of this.#connectedWaiters.splice(0)) waiter();
-    for (const waiter of this.#askingWaiters.splice(0)) waiter();
   }
 
   /**
@@ -322,7 +296,7 @@ export class ServerLink {
     } else {
       this.#log.debug(`server link: ${this.#lastError}`);
     }
-    for (const waiter of [...this.#failureWaiters]) waiter();
+    this.#waiters.attemptFailed();
   }
 
   /**
@@ -376,34 +350,18 @@ export class ServerLink {
     });
     let heartbeat: ReturnType<typeof setInterval> | undefined;
     try {
-      const registered = connection.request({
-        t: "register",
-        listenPort: this.#options.listenPort,
-        ...(this.#options.relayPort ? { relayPort: this.#options.relayPort } : {}),
-        localNetworks: localNetworks(this.#options.listenHost ?? "").slice(0, MAX_LOCAL_NETWORKS),
-      });
+      const registered = connection.request(registerMessage(this.#options));
       this.#asking = connection;
-      for (const waiter of this.#askingWaiters.splice(0)) waiter();
+      this.#waiters.registering();
       const reply = await withTimeout(registered, { ms: REQUEST_TIMEOUT_MS, what: "registration" });
-      this.dialAddress = String(reply.address);
-      this.reachable = typeof reply.reachable === "boolean" ? reply.reachable : undefined;
-      this.relaying = typeof reply.relaying === "boolean" ? reply.relaying : undefined;
+      ({ dialAddress: this.dialAddress, reachable: this.reachable, relaying: this.relaying } =
+        parseRegistration(reply));
       this.#warnIfLoopback(connection);
       // Connected before the snapshot of shares: a file registered from now on
       // is shared on its own, one registered before is in the snapshot.
       this.#connection = connection;
       const shares = this.#options.shares();
-      if (shares.length > 0) {
-        await withTimeout(connection.request({ t: "share", files: shares }), {
-          ms: REQUEST_TIMEOUT_MS,
-          what: "sharing",
-        }).catch((error) => {
-          // The server keeps what fitted under its per-peer caps; reconnecting
-          // would only be refused again.
-          if (!(error instanceof RemoteError && error.code === "over-limit")) throw error;
-          this.#log.warn(`the server did not index every shared file: ${error.message}`);
-        });
-      }
+      await shareAll(connection, { shares, log: this.#log });
       this.#lastError = "connected";
       this.#reports.succeeded();
       this.#servers.succeeded(server);
@@ -416,7 +374,7 @@ export class ServerLink {
         sharing,
       });
       this.#log[line.level](line.text);
-      this.#wake();
+      this.#waiters.wakeAll();
       heartbeat = setInterval(() => {
         connection.send({ t: "heartbeat" }).catch(() => {});
       }, HEARTBEAT_INTERVAL_MS);
