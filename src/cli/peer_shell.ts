@@ -16,15 +16,7 @@ import type { FileSummary } from "../protocol/messages.ts";
 import { type ArgumentCandidates, fileCandidates, pathCandidates } from "./completion.ts";
 import { formatBytes } from "./format.ts";
 import { type OutputMode, Reporter } from "./output.ts";
-import {
-  cutNote,
-  downloadRows,
-  fileRows,
-  peerRows,
-  reachabilityLine,
-  serverLine,
-  sourceLines,
-} from "./peer_shell_lines.ts";
+import { cutNote, downloadRows, fileRows, peerRows, statusFields } from "./peer_shell_lines.ts";
 import { type ProgressDisplay, progressDisplay, StatusLines } from "./progress_display.ts";
 import { type Shell, type ShellIo, untilAborted } from "./shell.ts";
 import { shellProgram } from "./shell_program.ts";
@@ -241,18 +233,8 @@ async function showStatus(state: PeerShellState, io: ShellIo): Promise<void> {
         (error) => `unknown (${error.message})`,
       );
   }
-  const finished = state.peer.downloads().length - status.downloadsRunning;
-  io.out(...formatFields([
-    ["listening on", status.address],
-    ["peer ID", status.peerId],
-    ["server", serverLine(status)],
-    ["reachable", reachabilityLine(status)],
-    ["peers known", peersKnown],
-    ["files shared", String(status.shared)],
-    ["transfers", `${status.downloadsRunning} running, ${finished} finished`],
-    ["uploaded", formatBytes(status.uploadedBytes)],
-    ...sourceLines(state.peer.downloads().map((download) => download.progress())),
-  ]));
+  const downloads = state.peer.downloads().map((download) => download.progress());
+  io.out(...formatFields(statusFields(status, { peersKnown, downloads })));
 }
 
 function listShared(state: PeerShellState, io: ShellIo): void {

@@ -1,7 +1,7 @@
 /**
  * What the peer shell prints, as pure functions of what the peer reports:
- * the status lines about the server and reachability, and the table rows of
- * the network's files and peers and of this peer's downloads.
+ * the fields of its status, and the table rows of the network's files and
+ * peers and of this peer's downloads.
  *
  * @module
  */
@@ -9,6 +9,7 @@
 import { MAX_LISTING_PAGE, MAX_LISTING_PAGES } from "../constants.ts";
 import type { Download } from "../peer/download.ts";
 import { type DownloadProgress, isActive } from "../peer/download_progress.ts";
+import type { PeerNode } from "../peer/peer.ts";
 import type { FileSummary, PeerSummary } from "../protocol/messages.ts";
 import { formatBytes, formatDuration, formatRate, listedAddress, listedName } from "./format.ts";
 import { percentDone, waysText } from "./progress.ts";
@@ -18,6 +19,28 @@ export const SHOWN_ID_LENGTH = 12;
 
 /** Characters of a peer ID shown in lists. */
 export const SHOWN_PEER_ID_LENGTH = 8;
+
+/**
+ * The fields the `status` command prints: `status`, then `peersKnown` (a
+ * count or why it is unknown), then the sources of the running `downloads`.
+ */
+export function statusFields(
+  status: ReturnType<PeerNode["status"]>,
+  options: { peersKnown: string; downloads: DownloadProgress[] },
+): [string, string][] {
+  const finished = options.downloads.length - status.downloadsRunning;
+  return [
+    ["listening on", status.address],
+    ["peer ID", status.peerId],
+    ["server", serverLine(status)],
+    ["reachable", reachabilityLine(status)],
+    ["peers known", options.peersKnown],
+    ["files shared", String(status.shared)],
+    ["transfers", `${status.downloadsRunning} running, ${finished} finished`],
+    ["uploaded", formatBytes(status.uploadedBytes)],
+    ...sourceLines(options.downloads),
+  ];
+}
 
 /** `status` lines of the running downloads' sources: each one's address and way. */
 export function sourceLines(downloads: DownloadProgress[]): [string, string][] {

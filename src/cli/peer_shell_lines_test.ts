@@ -11,6 +11,7 @@ import {
   reachabilityLine,
   serverLine,
   sourceLines,
+  statusFields,
 } from "./peer_shell_lines.ts";
 
 Deno.test("the status names the server, or says the peer works in LAN mode", () => {
@@ -130,4 +131,29 @@ Deno.test("status shows each running download's sources, with address and way", 
       ["#2 sources", "none yet"],
     ],
   );
+});
+
+Deno.test("status lists the peer's fields, then the sources of its running downloads", () => {
+  const status = {
+    address: "0.0.0.0:8001",
+    peerId: "p".repeat(52),
+    server: undefined,
+    lan: true,
+    connected: false,
+    shared: 3,
+    downloadsRunning: 1,
+    uploadedBytes: 2048,
+  };
+  const downloads = [progressSnapshot({ id: 4 }), progressSnapshot({ id: 5, state: "done" })];
+  assert.deepEqual(statusFields(status, { peersKnown: "7", downloads }), [
+    ["listening on", "0.0.0.0:8001"],
+    ["peer ID", "p".repeat(52)],
+    ["server", "none (LAN mode: peers found over mDNS)"],
+    ["reachable", "unknown (not registered with a server)"],
+    ["peers known", "7"],
+    ["files shared", "3"],
+    ["transfers", "1 running, 1 finished"],
+    ["uploaded", "2.0 KiB"],
+    ["#4 sources", "none yet"],
+  ]);
 });
