@@ -5,37 +5,13 @@
  * @module
  */
 
-import { Command, Option } from "@commander-js/extra-typings";
-import {
-  DEFAULT_DISCOVER_TIMEOUT_MS,
-  DEFAULT_PEER_LISTEN,
-  DEFAULT_SERVER_ADDRESS,
-  DEFAULT_UPLOAD_LIMIT,
-  DEFAULT_WEB_LISTEN,
-  MS_PER_SECOND,
-  REQUEST_TIMEOUT_MS,
-  SERVER_UNREACHABLE_MS,
-} from "../constants.ts";
+import { MS_PER_SECOND } from "../constants.ts";
 import { discoverServer } from "../discovery/services.ts";
 import { formatHostPort, type HostPort } from "../protocol/channel.ts";
-import { errorMessage, type Logger, type LogLevel, stderrSink } from "../log.ts";
-import type { Download } from "../peer/download.ts";
-import { isActive } from "../peer/download_progress.ts";
+import { type Logger, type LogLevel, stderrSink } from "../log.ts";
 import { PeerNode } from "../peer/peer.ts";
 import { adoptLegacyPeerDataDir, defaultPeerDataDir } from "../storage/data_dir.ts";
-import {
-  addressListOption,
-  addressOption,
-  cliLogger,
-  collect,
-  givenNetworkKey,
-  onShutdownSignal,
-  secondsOption,
-  SIGNAL_EXIT_CODES,
-  sizeOption,
-  withKeyOptions,
-  withOutputOptions,
-} from "./options.ts";
+import { cliLogger, givenNetworkKey, onShutdownSignal, SIGNAL_EXIT_CODES } from "./options.ts";
 import {
   type Console,
   effectiveLogLevel,
@@ -44,124 +20,19 @@ import {
   Reporter,
   stdConsole,
 } from "./output.ts";
-import { closingLine, cpuMilliseconds } from "./peer_summary.ts";
+import { peerCommandOptions } from "./peer_command_options.ts";
+import { closePeer, reportStopped, startupWork } from "./peer_startup.ts";
 import { BarsDisplay, progressDisplay } from "./progress_display.ts";
 import { printRemembered } from "./shared_list.ts";
 import { Shell } from "./shell.ts";
-import { relaySettings, withRelayOptions } from "./relay_options.ts";
+import { relaySettings } from "./relay_options.ts";
 import { checkStartupPaths } from "./startup_paths.ts";
-import {
-  registerWithProgress,
-  stoppedLine,
-  type TransferContext,
-  watchDownload,
-} from "./transfers.ts";
 import { escapeWord } from "./words.ts";
 import type { WebServer } from "../web/web_server.ts";
 
 /** The `peer` command. */
 export function peerCommand() {
-  const base = new Command("peer")
-    .description("run a peer: share files, serve them to others, download from others")
-    .addOption(
-      addressOption("-a, --addr <host:port>", {
-        description: "address to serve chunks on (port 0 = any free port)",
-        fallback: DEFAULT_PEER_LISTEN,
-      }),
-    )
-    .addOption(
-      addressListOption("-s, --server <host:port>", {
-        description: "central server to register with; several, comma-separated (replicas of " +
-          "one network, or a name with several addresses), to fail over between",
-        fallback: DEFAULT_SERVER_ADDRESS,
-      }),
-    )
-    .option(
-      "-r, --register <paths...>",
-      "share these files or folders at start-up (repeatable; a folder's hidden files are " +
-        "shared too, its symlinks skipped)",
-      [] as string[],
-    )
-    .option(
-      "-d, --download <id>",
-      "download this file ID, unique prefix or unique name (repeatable); ID:path/inside " +
-        "fetches one file of a folder (resumed after a restart like any download, but not " +
-        "shared: it has no ID of its own)",
-      collect,
-      [],
-    )
-    .option("-o, --out <dir>", "folder downloads are saved in", ".")
-    .option(
-      "--exit-when-done",
-      "exit after the start-up downloads: 0 if all verified, 1 otherwise",
-    )
-    .option(
-      "--data-dir <dir>",
-      "folder for this peer's state (default: per user and listen address; none with port 0)",
-    )
-    .option("--no-resume", "do not resume the unfinished downloads of the data folder")
-    .option(
-      "--relay",
-      "relay for the network's peers that cannot be dialled, when the server hands this " +
-        "peer's relay out (it must be reachable; see --relay-port and README)",
-    )
-    .option(
-      "--no-relay",
-      "never download or serve through a relay (used only when neither peer can be dialled)",
-    )
-    .option(
-      "--no-reshare",
-      "keep this run's downloads to this peer; by default a peer shares what it downloads, as " +
-        "BitTorrent does: the chunks it has while it runs, the whole once done, and again at " +
-        "later starts (the shell's shared lists them, unshare stops one)",
-    )
-    .option(
-      "--unshare <id|name>",
-      "stop sharing for good an item shared before (ID prefix or name; repeatable)",
-      collect,
-      [],
-    )
-    .option("--auto-discover", "find the central server on the LAN over mDNS instead of --server")
-    .option(
-      "--discover-timeout <seconds>",
-      "how long --auto-discover and --lan look before giving up",
-      secondsOption,
-      DEFAULT_DISCOVER_TIMEOUT_MS / MS_PER_SECOND,
-    )
-    .option(
-      "--lan",
-      "find peers on the LAN over mDNS and ask them for files; no server needed " +
-        "(a server is still used if --server or --auto-discover is given)",
-    )
-    .option("--no-mdns", "do not advertise this peer on the LAN over mDNS/DNS-SD")
-    .option(
-      "--web [host:port]",
-      `serve a web page to browse, download, share and upload from a browser (default ` +
-        `${DEFAULT_WEB_LISTEN}; 0.0.0.0:PORT for phones on the LAN; port 0 = any free port); ` +
-        "the URL it prints carries the access token",
-    )
-    .option(
-      "--web-token <token>",
-      "the web page's access token (default: a random one; the network key works too)",
-    )
-    .option(
-      "--web-uploads <dir>",
-      "folder files uploaded from the web page land in (default: <--out>/uploads)",
-    )
-    .addOption(
-      new Option("--web-upload-limit <size>", "largest file the web page accepts (4G, 500M, bytes)")
-        .argParser(sizeOption)
-        .default(DEFAULT_UPLOAD_LIMIT, "4G"),
-    )
-    .option(
-      "--shared",
-      "list what this peer shares, as the shell's shared does, from its data folder (--data-dir, " +
-        "or the one of --addr), then exit; contacts no server",
-    );
-  return withOutputOptions(
-    withKeyOptions(withRelayOptions(base)),
-    "print results only: no progress, only warnings and errors logged",
-  )
+  return peerCommandOptions()
     .action(async (options, command) => {
       const mode = outputMode(options);
       if (options.shared) return await listShared(options, mode);
@@ -306,95 +177,6 @@ async function defaultDataDir(listen: HostPort, log: Logger): Promise<string | u
     );
   }
   return dir;
-}
-
-/**
- * Says, for each download a signal stops, where it stopped and whether the
- * same command resumes it; returns how many there were.
- */
-function reportStopped(peer: PeerNode, log: Logger): number {
-  const running = peer.downloads().filter((download) => isActive(download.progress().state));
-  for (const download of running) {
-    const resumption = download.inside !== undefined
-      ? "one-file"
-      : peer.dataDir === undefined
-      ? "no-state"
-      : "same-command";
-    log.warn(stoppedLine(download, resumption));
-  }
-  return running.length;
-}
-
-/** Stops `peer` and logs its closing line (uploads and CPU time, read by the bench). */
-async function closePeer(peer: PeerNode, log: Logger): Promise<void> {
-  await peer.close();
-  log.info(closingLine(peer, cpuMilliseconds()));
-}
-
-async function startupWork(
-  peer: PeerNode,
-  options: TransferContext & {
-    unshare: string[];
-    register: string[];
-    download: string[];
-    out: string;
-    log: Logger;
-  },
-): Promise<boolean> {
-  let ok = true;
-  for (const item of options.unshare) {
-    await peer.unshare(item).catch((error) => {
-      options.log.error(`unshare ${item}: ${errorMessage(error)}`);
-      options.reporter.error(`unshare ${item}: ${errorMessage(error)}`);
-      ok = false;
-    });
-  }
-  const failFast = { failFastMs: SERVER_UNREACHABLE_MS };
-  if (options.register.length > 0) {
-    // The link says why it cannot connect, and shares all once it can.
-    await peer.waitConnected(REQUEST_TIMEOUT_MS, failFast).catch(() => {});
-  }
-  for (const path of options.register) {
-    try {
-      await registerWithProgress(peer, path, options);
-    } catch (error) {
-      options.log.error(errorMessage(error));
-      options.reporter.error(errorMessage(error));
-      ok = false;
-    }
-  }
-  const resumed = peer.downloads();
-  if (options.download.length === 0 && resumed.length === 0) return ok;
-  try {
-    // A lookup may go while the server still checks that it can dial this peer back.
-    await peer.waitConnected(REQUEST_TIMEOUT_MS, { ...failFast, asking: true });
-  } catch (error) {
-    options.log.error(errorMessage(error));
-    options.reporter.error(errorMessage(error));
-    return false;
-  }
-  const starts: { query: string; start: () => Download | Promise<Download> }[] = [
-    ...resumed.map((download) => ({ query: download.fileId, start: () => download })),
-    ...options.download.map((query) => ({
-      query,
-      start: () => peer.download(query, options.out),
-    })),
-  ];
-  const results = await Promise.all(starts.map(async ({ query, start }) => {
-    let download: Download | undefined;
-    try {
-      download = await start();
-      await watchDownload(download, options);
-      return true;
-    } catch (error) {
-      // Stopped by a signal: reportStopped says where, and how to resume.
-      if (download?.progress().state === "cancelled") return false;
-      options.log.error(`download ${query}: ${errorMessage(error)}`);
-      options.reporter.error(`download ${query}: ${errorMessage(error)}`);
-      return false;
-    }
-  }));
-  return ok && results.every(Boolean);
 }
 
 /**

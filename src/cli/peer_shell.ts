@@ -8,20 +8,15 @@
 
 import { homedir } from "node:os";
 import { Argument, type Command } from "@commander-js/extra-typings";
-import {
-  MAX_LISTING_PAGE,
-  MAX_LISTING_PAGES,
-  REQUEST_TIMEOUT_MS,
-  SERVER_UNREACHABLE_MS,
-} from "../constants.ts";
+import { REQUEST_TIMEOUT_MS, SERVER_UNREACHABLE_MS } from "../constants.ts";
 import type { Download } from "../peer/download.ts";
-import { type DownloadProgress, isActive } from "../peer/download_progress.ts";
+import { isActive } from "../peer/download_progress.ts";
 import type { PeerNode } from "../peer/peer.ts";
-import type { FileSummary, PeerSummary } from "../protocol/messages.ts";
+import type { FileSummary } from "../protocol/messages.ts";
 import { type ArgumentCandidates, fileCandidates, pathCandidates } from "./completion.ts";
-import { formatBytes, formatDuration, formatRate, listedAddress, listedName } from "./format.ts";
+import { formatBytes } from "./format.ts";
 import { type OutputMode, Reporter } from "./output.ts";
-import { percentDone, waysText } from "./progress.ts";
+import { cutNote, downloadRows, fileRows, peerRows, statusFields } from "./peer_shell_lines.ts";
 import { type ProgressDisplay, progressDisplay, StatusLines } from "./progress_display.ts";
 import { type Shell, type ShellIo, untilAborted } from "./shell.ts";
 import { shellProgram } from "./shell_program.ts";
@@ -32,12 +27,6 @@ import { ownSummary } from "../peer/file_query.ts";
 import { registerWithProgress, watchDownload } from "./transfers.ts";
 import type { WebServer } from "../web/web_server.ts";
 import { printWeb } from "./web_cli.ts";
-
-/** Hex digits of a file ID shown in lists. */
-export const SHOWN_ID_LENGTH = 12;
-
-/** Characters of a peer ID shown in lists. */
-export const SHOWN_PEER_ID_LENGTH = 8;
 
 /** The prompt of the peer shell. */
 export const PEER_PROMPT = "p2pft peer> ";
@@ -244,62 +233,12 @@ async function showStatus(state: PeerShellState, io: ShellIo): Promise<void> {
         (error) => `unknown (${error.message})`,
       );
   }
-  const finished = state.peer.downloads().length - status.downloadsRunning;
-  io.out(...formatFields([
-    ["listening on", status.address],
-    ["peer ID", status.peerId],
-    ["server", serverLine(status)],
-    ["reachable", reachabilityLine(status)],
-    ["peers known", peersKnown],
-    ["files shared", String(status.shared)],
-    ["transfers", `${status.downloadsRunning} running, ${finished} finished`],
-    ["uploaded", formatBytes(status.uploadedBytes)],
-    ...sourceLines(state.peer.downloads().map((download) => download.progress())),
-  ]));
-}
-
-/** `status` lines of the running downloads' sources: each one's address and way. */
-export function sourceLines(downloads: DownloadProgress[]): [string, string][] {
-  return downloads.filter((progress) => isActive(progress.state)).map((progress) => [
-    `#${progress.id} sources`,
-    progress.via?.map((source) => `${source.address} ${source.way}`).join(", ") || "none yet",
-  ]);
-}
-
-/** The status line about the central server, or its absence in LAN mode. */
-export function serverLine(
-  status: { server?: string; connected: boolean; lan: boolean; refused?: string },
-): string {
-  const lan = status.lan ? ", plus peers found on the LAN" : "";
-  if (status.server === undefined) return `none (LAN mode: peers found over mDNS)`;
-  const state = status.connected
-    ? "connected"
-    : status.refused
-    ? `refused: ${status.refused}`
-    : "not connected, retrying";
-  return `${status.server} (${state})${lan}`;
-}
-
-/** Whether the server could dial this peer back, and at which address. */
-export function reachabilityLine(status: { reachable?: boolean; seenAt?: string }): string {
-  if (status.reachable === undefined) return "unknown (not registered with a server)";
-  if (status.reachable) return `yes, at ${status.seenAt}`;
-  return `no: the server cannot dial ${status.seenAt}; others need this peer to dial them`;
+  const downloads = state.peer.downloads().map((download) => download.progress());
+  io.out(...formatFields(statusFields(status, { peersKnown, downloads })));
 }
 
 function listShared(state: PeerShellState, io: ShellIo): void {
   io.out(...sharedTable(state.peer.shared(), "register <path> shares a file or folder"));
-}
-
-/** Table rows of the network's files, `*` marking the ones `mine` holds. */
-export function fileRows(files: FileSummary[], mine: Set<string>): string[][] {
-  return files.map((file) => [
-    mine.has(file.fileId) ? "*" : "",
-    file.fileId.slice(0, SHOWN_ID_LENGTH),
-    listedName(file),
-    formatBytes(file.size),
-    String(file.sources),
-  ]);
 }
 
 async function listFiles(state: PeerShellState, io: ShellIo): Promise<void> {
@@ -315,24 +254,6 @@ async function listFiles(state: PeerShellState, io: ShellIo): Promise<void> {
     align: ["left", "left", "left", "right", "right"],
   }));
   if (files.cut > 0) io.out(cutNote(files.cut, "files"));
-}
-
-/** The line under a listing the server had more of than was fetched. */
-export function cutNote(cut: number, what: "files" | "peers"): string {
-  return `... and ${cut} more ${what} not listed (a listing stops at ` +
-    `${MAX_LISTING_PAGES * MAX_LISTING_PAGE}); ` +
-    (what === "files" ? "download by ID still finds any file" : "the server shell lists them all");
-}
-
-/** Table rows of the network's peers, the one with `selfId` marked. */
-export function peerRows(peers: PeerSummary[], selfId: string): string[][] {
-  return peers.map((peer) => [
-    listedAddress(peer),
-    peer.peerId.slice(0, SHOWN_PEER_ID_LENGTH),
-    String(peer.files),
-    `${formatDuration(peer.lastSeenMs)} ago`,
-    peer.peerId === selfId ? "(this peer)" : "",
-  ]);
 }
 
 async function listPeers(state: PeerShellState, io: ShellIo): Promise<void> {
@@ -375,24 +296,6 @@ function watchInBackground(state: PeerShellState, download: Download): void {
     state.shell.recordFailure();
     state.shell.err(`error: download #${id} ${name} failed: ${message}`);
     state.reporter.error(`download #${id} ${name} failed: ${message}`);
-  });
-}
-
-/** Table rows of `downloads`, oldest first; `elapsed` has the time finished ones took. */
-export function downloadRows(downloads: Download[], elapsed: Map<number, number>): string[][] {
-  return downloads.map((download) => {
-    const progress = download.progress();
-    const elapsedMs = elapsed.get(progress.id) ?? progress.elapsedMs;
-    return [
-      `#${progress.id}`,
-      progress.state,
-      `${percentDone(progress.bytesDone, progress.bytesTotal)}%`,
-      formatBytes(progress.bytesTotal),
-      formatRate(progress.bytesDone, elapsedMs),
-      `${progress.sources}${waysText(progress)}`,
-      progress.name,
-      progress.message ?? progress.path ?? "",
-    ];
   });
 }
 

@@ -11,7 +11,7 @@
 import { errorMessage } from "../log.ts";
 import { RemoteError } from "../protocol/connection.ts";
 import type { FileSummary, Manifest } from "../protocol/messages.ts";
-import { LookupError } from "../storage/file_index.ts";
+import { LookupError } from "../storage/file_lookup.ts";
 import { editDistance, splitInside } from "../storage/folder_file.ts";
 import type { Listing } from "./network_lookup.ts";
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { RemoteError } from "../protocol/connection.ts";
 import type { FileSummary } from "../protocol/messages.ts";
-import { LookupError } from "../storage/file_index.ts";
+import { LookupError } from "../storage/file_lookup.ts";
 import {
   closeName,
   didYouMean,

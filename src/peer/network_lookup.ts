@@ -21,7 +21,8 @@ import {
   type Source,
   sourcesReplySchema,
 } from "../protocol/messages.ts";
-import { type FileIndex, LookupError } from "../storage/file_index.ts";
+import type { FileIndex } from "../storage/file_index.ts";
+import { LookupError } from "../storage/file_lookup.ts";
 import { computeFileId } from "../storage/manifest.ts";
 import { resolveName } from "./file_query.ts";
 import type { LanPeer } from "./lan_peers.ts";

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import type { LookupResult, Source } from "../protocol/messages.ts";
-import { FileIndex, LookupError } from "../storage/file_index.ts";
+import { FileIndex } from "../storage/file_index.ts";
+import { LookupError } from "../storage/file_lookup.ts";
 import { computeFileId } from "../storage/manifest.ts";
 import { MAX_LISTING_PAGE, MAX_LISTING_PAGES } from "../constants.ts";
 import {

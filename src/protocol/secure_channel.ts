@@ -1,9 +1,7 @@
 /**
  * The encrypted, mutually authenticated channel under every p2pft v2
- * connection. A connection starts with an 8-byte preamble each way (the
- * protocol name and version, in the clear, so that versions and foreign
- * speakers are told apart before any cryptography), then TLS 1.3 with a
- * self-signed certificate on both sides. Each side's ID is the hash of its
+ * connection. A connection starts with an 8-byte preamble each way (see
+ * preamble.ts), then TLS 1.3 with a self-signed certificate on both sides. Each side's ID is the hash of its
  * certificate's public key, so an ID cannot be claimed without its private
  * key; the dialer may pin the ID it expects and refuses any other.
  *
@@ -16,28 +14,28 @@
 import { X509Certificate } from "node:crypto";
 import type net from "node:net";
 import tls from "node:tls";
-import { Buffer } from "node:buffer";
 import { HANDSHAKE_TIMEOUT_MS, PROGRAM_VERSION, PROTOCOL_VERSION } from "../constants.ts";
 import { type Identity, idOfCertificate } from "../security/identity.ts";
 import { errorMessage } from "../log.ts";
 import { encodeBase64 } from "../storage/base64.ts";
 import { type ByteChannel, formatHostPort, type HostPort, writeAll } from "./channel.ts";
-import { encodeControlFrame, FRAME_CONTROL, looksLikeHttp, ProtocolError } from "./frame.ts";
+import { encodeControlFrame, ProtocolError } from "./frame.ts";
+import {
+  classifyOpening,
+  encodePreamble,
+  openingProblem,
+  PREAMBLE_BYTES,
+  readOpening,
+} from "./preamble.ts";
 import { addressesOf, SocketChannel } from "./socket_channel.ts";
 import { raceTimer } from "./timeouts.ts";
 
-/** Bytes of the preamble: `P2PFT`, a zero byte, then the protocol version as a big-endian u16. */
-export const PREAMBLE_BYTES = 8;
-const MAGIC = new TextEncoder().encode("P2PFT\0");
 /** Bytes of the length of the certificate a listener sends after its preamble. */
 const CERTIFICATE_LENGTH_BYTES = 2;
 /** Largest certificate accepted (an Ed25519 certificate is about 300 bytes). */
 const MAX_CERTIFICATE_BYTES = 4096;
 /** The name TLS is run under (certificates are pinned, not checked against names). */
 const CERTIFICATE_NAME = "p2pft";
-/** Most bytes read while making sense of what a v1 program sent instead of a preamble. */
-const MAX_FOREIGN_BYTES = 4096;
-
 /** A channel after the preamble and TLS. */
 export interface SecureLink {
   /** The encrypted channel. */
@@ -86,51 +84,6 @@ export class RefusedError extends Error {
 const MAX_REASON_BYTES = 1024;
 /** Time a refused newcomer has to send its preamble and read the refusal. */
 const REFUSAL_MS = 2_000;
-
-/** Encodes the preamble of protocol `version`. */
-export function encodePreamble(version: number = PROTOCOL_VERSION): Uint8Array {
-  const bytes = new Uint8Array(PREAMBLE_BYTES);
-  bytes.set(MAGIC);
-  new DataView(bytes.buffer).setUint16(MAGIC.length, version);
-  return bytes;
-}
-
-/** What the first bytes of a connection say about the program that sent them. */
-export type Opening =
-  | { kind: "p2pft"; version: number }
-  | { kind: "v1" }
-  | { kind: "http" }
-  | { kind: "foreign" };
-
-/** Classifies the first {@linkcode PREAMBLE_BYTES} bytes of a connection. */
-export function classifyOpening(bytes: Uint8Array): Opening {
-  if (MAGIC.every((byte, index) => bytes[index] === byte)) {
-    return { kind: "p2pft", version: new DataView(bytes.buffer, bytes.byteOffset).getUint16(6) };
-  }
-  if (looksLikeHttp(bytes)) return { kind: "http" };
-  const length = new DataView(bytes.buffer, bytes.byteOffset).getUint32(0);
-  if (bytes[4] === FRAME_CONTROL && length > 1 && length < MAX_FOREIGN_BYTES) return { kind: "v1" };
-  return { kind: "foreign" };
-}
-
-/** The problem with the other side's opening, or `undefined` when it speaks our version. */
-export function openingProblem(opening: Opening): string | undefined {
-  const upgrade = "run the same p2pft version on both sides";
-  switch (opening.kind) {
-    case "p2pft":
-      return opening.version === PROTOCOL_VERSION
-        ? undefined
-        : `the other side speaks protocol v${opening.version}, ` +
-          `this program (p2pft ${PROGRAM_VERSION}) speaks v${PROTOCOL_VERSION}: ${upgrade}`;
-    case "v1":
-      return `the other side speaks protocol v1 (unencrypted), this program speaks ` +
-        `v${PROTOCOL_VERSION}: ${upgrade}`;
-    case "http":
-      return "received a plain HTTP request; this port speaks the p2pft protocol";
-    case "foreign":
-      return "the other side does not speak the p2pft protocol";
-  }
-}
 
 /**
  * Dials `target` (or opens the TCP connection with `options.connect`, as
@@ -344,42 +297,6 @@ async function readExactly(conn: Deno.TcpConn, target: Uint8Array, address: stri
 function pemOf(der: Uint8Array): string {
   const base64 = encodeBase64(der).replace(/(.{64})/g, "$1\n");
   return `-----BEGIN CERTIFICATE-----\n${base64}\n-----END CERTIFICATE-----\n`;
-}
-
-/**
- * Reads the other side's first bytes: exactly a preamble, or (from a v1
- * program, which sends its hello at once) its first frame. The socket is
- * paused again afterwards, ready to be handed to TLS.
- */
-function readOpening(socket: net.Socket): Promise<Opening> {
-  return new Promise((resolve, reject) => {
-    let received = Buffer.alloc(0);
-    const onData = (data: Buffer) => {
-      received = Buffer.concat([received, data]);
-      if (received.length < PREAMBLE_BYTES) return;
-      const opening = classifyOpening(new Uint8Array(received.subarray(0, PREAMBLE_BYTES)));
-      if (opening.kind === "p2pft" && received.length > PREAMBLE_BYTES) {
-        done(new ProtocolError("the other side sent data before its preamble was answered"));
-        return;
-      }
-      done(undefined, opening);
-    };
-    const onEnd = () => done(new ProtocolError("closed before the preamble"));
-    const done = (error?: Error, opening?: Opening) => {
-      socket.off("data", onData);
-      socket.off("end", onEnd);
-      socket.off("close", onEnd);
-      socket.off("error", done);
-      socket.pause();
-      if (error) reject(error);
-      else resolve(opening!);
-    };
-    socket.on("data", onData);
-    socket.once("end", onEnd);
-    socket.once("close", onEnd);
-    socket.once("error", done);
-    socket.resume();
-  });
 }
 
 /** Resolves once `socket` has finished its TLS handshake as the server. */

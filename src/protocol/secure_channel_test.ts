@@ -9,7 +9,8 @@ import { MembershipError } from "./handshake.ts";
 import type { Connection } from "./connection.ts";
 import { dial } from "./dial.ts";
 import { encodeControlFrame } from "./frame.ts";
-import { classifyOpening, encodePreamble, IdentityMismatchError } from "./secure_channel.ts";
+import { IdentityMismatchError } from "./secure_channel.ts";
+import { encodePreamble } from "./preamble.ts";
 
 const serverIdentity = await createIdentity();
 const peerIdentity = await createIdentity();
@@ -221,16 +222,6 @@ Deno.test("what crosses the wire is ciphertext: no JSON, no names, no payload", 
   } finally {
     await new Promise((resolve) => proxy.close(resolve));
   }
-});
-
-Deno.test("classifyOpening tells p2pft preambles, v1 frames, HTTP and garbage apart", () => {
-  assert.deepEqual(classifyOpening(encodePreamble(2)), { kind: "p2pft", version: 2 });
-  assert.deepEqual(classifyOpening(encodePreamble(7)), { kind: "p2pft", version: 7 });
-  assert.deepEqual(classifyOpening(encodeControlFrame({ t: "hello" }).subarray(0, 8)), {
-    kind: "v1",
-  });
-  assert.deepEqual(classifyOpening(new TextEncoder().encode("POST /x ")), { kind: "http" });
-  assert.deepEqual(classifyOpening(new Uint8Array(8).fill(0xff)), { kind: "foreign" });
 });
 
 /** Awaits `work`, which must fail with an instance of `type`; returns the error. */

@@ -2,6 +2,23 @@ import assert from "node:assert/strict";
 import net from "node:net";
 import { plainHost, SocketChannel } from "./socket_channel.ts";
 
+/** A client socket connected to a server that hands each accepted socket to `onSocket`. */
+async function connectedPair(
+  onSocket: (socket: net.Socket) => void,
+): Promise<{ socket: net.Socket; server: net.Server }> {
+  const server = net.createServer((socket) => {
+    socket.on("error", () => {});
+    onSocket(socket);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const socket = net.connect({
+    host: "127.0.0.1",
+    port: (server.address() as net.AddressInfo).port,
+  });
+  await new Promise((resolve) => socket.once("connect", resolve));
+  return { socket, server };
+}
+
 Deno.test("IPv4-mapped IPv6 addresses are shown as IPv4; others as they are", () => {
   assert.equal(plainHost("::ffff:10.0.0.7"), "10.0.0.7");
   assert.equal(plainHost("::ffff:abcd"), "::ffff:abcd");
@@ -10,18 +27,11 @@ Deno.test("IPv4-mapped IPv6 addresses are shown as IPv4; others as they are", ()
 });
 
 Deno.test("a socket channel reads into the caller's buffers, whatever the pieces, then ends", async () => {
-  const server = net.createServer((socket) => {
-    socket.on("error", () => {});
-    socket.resume(); // reads, so that it sees the client's end and closes
-    socket.write(new Uint8Array([1, 2, 3]));
-    socket.end(new Uint8Array([4, 5]));
+  const { socket, server } = await connectedPair((accepted) => {
+    accepted.resume(); // reads, so that it sees the client's end and closes
+    accepted.write(new Uint8Array([1, 2, 3]));
+    accepted.end(new Uint8Array([4, 5]));
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const socket = net.connect({
-    host: "127.0.0.1",
-    port: (server.address() as net.AddressInfo).port,
-  });
-  await new Promise((resolve) => socket.once("connect", resolve));
   const channel = new SocketChannel(socket);
   try {
     assert.equal(channel.remoteAddr.hostname, "127.0.0.1");
@@ -45,16 +55,9 @@ Deno.test("a socket channel reads into the caller's buffers, whatever the pieces
 Deno.test("a socket channel reads at most its read-ahead before the sender must wait", async () => {
   const sent = new Uint8Array(4 * 1024 * 1024);
   let written = false;
-  const server = net.createServer((socket) => {
-    socket.on("error", () => {});
-    socket.end(sent, () => written = true);
+  const { socket, server } = await connectedPair((accepted) => {
+    accepted.end(sent, () => written = true);
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const socket = net.connect({
-    host: "127.0.0.1",
-    port: (server.address() as net.AddressInfo).port,
-  });
-  await new Promise((resolve) => socket.once("connect", resolve));
   const channel = new SocketChannel(socket, { readAheadBytes: 64 * 1024 });
   try {
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -71,23 +74,6 @@ Deno.test("a socket channel reads at most its read-ahead before the sender must 
     await new Promise((resolve) => server.close(resolve));
   }
 });
-
-/** A client socket connected to a server that hands each accepted socket to `onSocket`. */
-async function connectedPair(
-  onSocket: (socket: net.Socket) => void,
-): Promise<{ socket: net.Socket; server: net.Server }> {
-  const server = net.createServer((socket) => {
-    socket.on("error", () => {});
-    onSocket(socket);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const socket = net.connect({
-    host: "127.0.0.1",
-    port: (server.address() as net.AddressInfo).port,
-  });
-  await new Promise((resolve) => socket.once("connect", resolve));
-  return { socket, server };
-}
 
 /** Counts the calls of `socket.end`: a goodbye sent, as against a plain destroy. */
 function countEnds(socket: net.Socket): { ends: number } {
@@ -140,16 +126,7 @@ Deno.test("a socket channel closed while the other side is there says goodbye", 
 
 Deno.test("a socket channel tells when a read would not wait: bytes queued, then the end", async () => {
   let peer: net.Socket | undefined;
-  const server = net.createServer((socket) => {
-    socket.on("error", () => {});
-    peer = socket;
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const socket = net.connect({
-    host: "127.0.0.1",
-    port: (server.address() as net.AddressInfo).port,
-  });
-  await new Promise((resolve) => socket.once("connect", resolve));
+  const { socket, server } = await connectedPair((accepted) => peer = accepted);
   const channel = new SocketChannel(socket);
   try {
     let woken = false;

@@ -50,7 +50,8 @@ import type {
   SourcesResult,
 } from "../protocol/messages.ts";
 import { Bitfield } from "../storage/bitfield.ts";
-import { FileIndex, type FileMatch, type IndexStats, type Page } from "../storage/file_index.ts";
+import { FileIndex, type IndexStats } from "../storage/file_index.ts";
+import type { FileMatch, Page } from "../storage/file_listing.ts";
 import type { Random } from "../storage/random_bag.ts";
 import { Deadlines } from "./deadlines.ts";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Bitfield } from "../storage/bitfield.ts";
-import { LookupError } from "../storage/file_index.ts";
+import { LookupError } from "../storage/file_lookup.ts";
 import { ShareLimitError } from "../storage/share_limits.ts";
 import { MAX_FILES_PER_PEER } from "../constants.ts";
 import { type ChangeOrigin, type IndexChange, IndexStore } from "./index_store.ts";

@@ -5,7 +5,8 @@
  * I/O, so every rule is unit-tested.
  *
  * Every question costs what its answer holds, not what the index holds:
- * file IDs are kept sorted (a prefix is a range found by binary search),
+ * files are kept sorted (a prefix is a range found by binary search: see
+ * file_listing.ts),
  * each file knows its holders (a lookup never walks the peers), each peer
  * knows its files (leaving never walks the files), and listings are pages.
  *
@@ -24,21 +25,9 @@ import { Bitfield } from "./bitfield.ts";
 import { type Random, RandomBag, sampleMix } from "./random_bag.ts";
 import { checkRoom, manifestCost } from "./share_limits.ts";
 import { SortedList } from "./sorted_list.ts";
-import { FILE_ID_HEX_LENGTH, MAX_HAVE_FORWARDS, MAX_SOURCES_PER_REPLY } from "../constants.ts";
-
-/** Why a lookup failed; sent to the peer as the error code. */
-export type LookupFailure = "not-found" | "ambiguous" | "bad-query";
-
-/** A lookup that cannot be answered, with a message for the user. */
-export class LookupError extends Error {
-  /** Machine-readable reason. */
-  readonly code: LookupFailure;
-  constructor(code: LookupFailure, message: string) {
-    super(message);
-    this.name = "LookupError";
-    this.code = code;
-  }
-}
+import { byName, compareText, FileListing, type FileMatch, type Page } from "./file_listing.ts";
+import { AMBIGUOUS_SHOWN, LookupError, resolveFileId } from "./file_lookup.ts";
+import { MAX_HAVE_FORWARDS, MAX_SOURCES_PER_REPLY } from "../constants.ts";
 
 interface PeerEntry {
   peerId: string;
@@ -76,62 +65,17 @@ export interface IndexStats {
   bytesIndexed: number;
 }
 
-/** Which entries of a listing: from `offset` (default 0), at most `limit` (default all). */
-export interface Page {
-  offset?: number;
-  limit?: number;
-}
-
-/**
- * Which files a listing holds: those whose ID starts with `idPrefix`
- * (hex, any case), in ID order; else those whose name starts with
- * `namePrefix` (exactly), in name order; else all, by name.
- */
-export interface FileMatch {
-  idPrefix?: string;
-  namePrefix?: string;
-}
-
 /** Options of {@linkcode FileIndex}. */
 export interface FileIndexOptions {
   /** Picks the sources sampled when more than `MAX_SOURCES_PER_REPLY` hold a file; default `Math.random`. */
   random?: Random;
 }
 
-const PREFIX_PATTERN = /^[0-9a-f]+$/;
-/** Sorts after every hex digit: `prefix + PAST_HEX` bounds the IDs that start with `prefix`. */
-const PAST_HEX = "g";
-/** Shortest prefix accepted, so that a typo does not match half the index. */
-export const MIN_PREFIX_LENGTH = 4;
-/** Matches named in an "ambiguous" error. */
-const AMBIGUOUS_SHOWN = 3;
-/** Digits of each match shown in an "ambiguous" error. */
-const AMBIGUOUS_DIGITS = 12;
-// Made on first use: a collator costs about 10 ms of CPU to make, which
-// processes that never sort names (most peers) then do not pay at start-up.
-let collator: Intl.Collator | undefined;
-
-function byName(a: string, b: string): number {
-  collator ??= new Intl.Collator();
-  return collator.compare(a, b);
-}
-
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 /** Peers, files and holdings, keyed by peer ID and file ID. */
 export class FileIndex {
   #peers = new Map<string, PeerEntry>();
   #files = new Map<string, FileEntry>();
-  #ids = new SortedList<string>(compareText);
-  #filesByName = new SortedList<FileEntry>((a, b) =>
-    byName(a.manifest.name, b.manifest.name) || compareText(a.fileId, b.fileId)
-  );
-  /** By name in plain code-unit order, where a prefix is one range. */
-  #filesByPlainName = new SortedList<FileEntry>((a, b) =>
-    compareText(a.manifest.name, b.manifest.name) || compareText(a.fileId, b.fileId)
-  );
+  #listing = new FileListing<FileEntry>();
   #peersByAddress = new SortedList<PeerEntry>((a, b) =>
     byName(a.address, b.address) || compareText(a.peerId, b.peerId)
   );
@@ -287,35 +231,10 @@ export class FileIndex {
 
   /** The full file ID for `query` (an ID or unique prefix); throws {@linkcode LookupError}. */
   resolve(query: string): string {
-    const prefix = query.trim().toLowerCase();
-    if (!PREFIX_PATTERN.test(prefix) || prefix.length > FILE_ID_HEX_LENGTH) {
-      throw new LookupError("bad-query", `"${query}" is not a file ID: use hex digits`);
-    }
-    if (prefix.length < MIN_PREFIX_LENGTH) {
-      throw new LookupError(
-        "bad-query",
-        `"${query}" is too short: give at least ${MIN_PREFIX_LENGTH} hex digits of the file ID`,
-      );
-    }
-    if (this.#files.has(prefix)) return prefix;
-    const start = this.#ids.rank(prefix);
-    const matches = this.#ids.rank(prefix + PAST_HEX) - start;
-    if (matches === 0) {
-      throw new LookupError("not-found", `no file with ID ${prefix} is shared on the network`);
-    }
-    const shown = this.#ids.slice(start, AMBIGUOUS_SHOWN);
-    if (matches > 1) {
-      throw new LookupError(
-        "ambiguous",
-        `prefix ${prefix} matches ${matches} files (${
-          shown.map((id) =>
-            `${id.slice(0, AMBIGUOUS_DIGITS)} ${this.#files.get(id)!.manifest.name}`
-          )
-            .join(", ")
-        }...): give more digits`,
-      );
-    }
-    return shown[0];
+    return resolveFileId(
+      query,
+      (prefix) => this.#listing.page({ limit: AMBIGUOUS_SHOWN }, { idPrefix: prefix }),
+    );
   }
 
   /**
@@ -324,25 +243,7 @@ export class FileIndex {
    * search for a prefix: never a walk over the index.
    */
   files(page: Page = {}, match: FileMatch = {}): { files: FileSummary[]; total: number } {
-    const offset = page.offset ?? 0;
-    const limit = page.limit ?? Infinity;
-    let entries: FileEntry[];
-    let total: number;
-    if (match.idPrefix !== undefined) {
-      const prefix = match.idPrefix.toLowerCase();
-      const start = this.#ids.rank(prefix);
-      total = this.#ids.rank(prefix + PAST_HEX) - start;
-      entries = this.#ids.slice(start + offset, Math.min(limit, total - offset))
-        .map((id) => this.#files.get(id)!);
-    } else if (match.namePrefix) {
-      const probe = (name: string) => ({ manifest: { name }, fileId: "" }) as FileEntry;
-      const start = this.#filesByPlainName.rank(probe(match.namePrefix));
-      total = this.#filesByPlainName.rank(probe(pastPrefix(match.namePrefix))) - start;
-      entries = this.#filesByPlainName.slice(start + offset, Math.min(limit, total - offset));
-    } else {
-      total = this.#files.size;
-      entries = this.#filesByName.slice(offset, limit);
-    }
+    const { entries, total } = this.#listing.page(page, match);
     return { files: entries.map(summary), total };
   }
 
@@ -390,9 +291,7 @@ export class FileIndex {
       empty: new RandomBag(),
     };
     this.#files.set(fileId, file);
-    this.#ids.add(fileId);
-    this.#filesByName.add(file);
-    this.#filesByPlainName.add(file);
+    this.#listing.add(file);
     this.#bytesIndexed += manifest.size;
     return file;
   }
@@ -406,17 +305,9 @@ export class FileIndex {
     peer.manifestBytes -= manifestCost(file.manifest);
     if (file.holdings.size > 0) return;
     this.#files.delete(fileId);
-    this.#ids.delete(fileId);
-    this.#filesByName.delete(file);
-    this.#filesByPlainName.delete(file);
+    this.#listing.delete(file);
     this.#bytesIndexed -= file.manifest.size;
   }
-}
-
-/** The first string past every string that starts with `prefix` (not empty), in code-unit order. */
-function pastPrefix(prefix: string): string {
-  const last = prefix.length - 1;
-  return prefix.slice(0, last) + String.fromCharCode(prefix.charCodeAt(last) + 1);
 }
 
 /** The listing line of `file`. */

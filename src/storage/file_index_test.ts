@@ -7,7 +7,8 @@ import {
 } from "../constants.ts";
 import { seededRandom } from "../test_random.ts";
 import { Bitfield } from "./bitfield.ts";
-import { FileIndex, LookupError } from "./file_index.ts";
+import { FileIndex } from "./file_index.ts";
+import { LookupError } from "./file_lookup.ts";
 import { manifestCost, ShareLimitError } from "./share_limits.ts";
 
 const HASH = "c".repeat(64);
@@ -55,24 +56,6 @@ Deno.test("sources list holders; partial holders carry a bitfield, empty ones ar
   assert.equal(sources.length, 2);
   assert.deepEqual(Bitfield.fromBase64(sources[1].chunks!, 3).indexes(), [1]);
   assert.throws(() => files.have("p2", { fileId: ID_A, chunks: [3] }), RangeError);
-});
-
-Deno.test("ambiguous, unknown, short and non-hex queries fail clearly", () => {
-  const files = index();
-  expectLookupError(() => files.lookup("abc"), "bad-query", /at least 4 hex digits/);
-  expectLookupError(() => files.lookup("abcx"), "bad-query", /not a file ID/);
-  expectLookupError(() => files.lookup("ab cd"), "bad-query", /not a file ID/);
-  expectLookupError(() => files.lookup("ffff"), "not-found", /no file with ID ffff/);
-  expectLookupError(() => files.lookup("abc" + "d".repeat(70)), "bad-query", /not a file ID/);
-  const extra = new FileIndex();
-  extra.addPeer("p", { address: "x:1", now: 0 });
-  extra.share("p", { fileId: ID_A, manifest: manifest("a") });
-  extra.share("p", { fileId: "abcd" + "9".repeat(60), manifest: manifest("a2") });
-  expectLookupError(
-    () => extra.lookup("abcd"),
-    "ambiguous",
-    /matches 2 files \(abcd\w{8} a2?, abcd\w{8} a2?\.\.\.\): give more digits/,
-  );
 });
 
 Deno.test("files disappear with their last holder", () => {
@@ -334,27 +317,4 @@ Deno.test("a peer is refused manifests past MAX_MANIFEST_BYTES_PER_PEER; one man
   files.removePeer("p");
   assert.equal(files.lookup(idOf(0, "f")).manifest.name, "big0");
   assert.deepEqual(files.stats(), { peers: 1, files: 1, bytesIndexed: hashes * 4 });
-});
-
-Deno.test("files by ID prefix or name prefix: a range of the sorted index, paged, with its total", () => {
-  const files = new FileIndex();
-  files.addPeer("p", { address: "10.0.0.1:1", now: 0 });
-  const names = ["beta.txt", "Alpha.txt", "alpha.bin", "alps.iso", "zeta"];
-  const ids = ["abcd", "abce", "abd0", "ff00", "abcd9"].map((start) => start.padEnd(64, "1"));
-  names.forEach((name, i) => files.share("p", { fileId: ids[i], manifest: manifest(name) }));
-  const named = (match: { idPrefix?: string; namePrefix?: string }, page = {}) => {
-    const listed = files.files(page, match);
-    return [listed.files.map((file) => file.name), listed.total];
-  };
-  assert.deepEqual(named({ namePrefix: "al" }), [["alpha.bin", "alps.iso"], 2]);
-  assert.deepEqual(named({ namePrefix: "alp" }, { offset: 1, limit: 5 }), [["alps.iso"], 2]);
-  assert.deepEqual(named({ namePrefix: "A" }), [["Alpha.txt"], 1], "name prefixes are exact");
-  assert.deepEqual(named({ namePrefix: "q" }), [[], 0]);
-  assert.deepEqual(named({ idPrefix: "ABC" }), [["beta.txt", "zeta", "Alpha.txt"], 3]);
-  assert.deepEqual(named({ idPrefix: "abc" }, { limit: 1 }), [["beta.txt"], 3]);
-  assert.deepEqual(named({ idPrefix: "abc" }, { offset: 5 }), [[], 3]);
-  assert.deepEqual(named({ idPrefix: "" }).at(1), 5);
-  assert.deepEqual(named({}).at(1), 5);
-  files.removePeer("p");
-  assert.deepEqual(named({ namePrefix: "al" }), [[], 0], "departures leave the name index too");
 });

@@ -26,7 +26,8 @@ import {
 import { type ByteChannel, writeAll } from "../../src/protocol/channel.ts";
 import type { Connection } from "../../src/protocol/connection.ts";
 import { dial } from "../../src/protocol/dial.ts";
-import { dialSecure, encodePreamble } from "../../src/protocol/secure_channel.ts";
+import { dialSecure } from "../../src/protocol/secure_channel.ts";
+import { encodePreamble } from "../../src/protocol/preamble.ts";
 import { CentralServer } from "../../src/server/server.ts";
 import { encodeBase64 } from "../../src/storage/base64.ts";
 import { testCredentials } from "../../src/test_credentials.ts";
