@@ -141,6 +141,8 @@ export class PeerState {
   readonly dir: string;
   #lock: Deno.FsFile;
   #journals = new Map<string, Deno.FsFile>();
+  /** Records being written, by key: what the journal and forgetting the download wait for. */
+  #beginnings = new Map<string, Promise<void>>();
   #sharedWrite: Promise<void> = Promise.resolve();
 
   private constructor(dir: string, lock: Deno.FsFile) {
@@ -192,6 +194,21 @@ export class PeerState {
    */
   async beginDownload(record: DownloadRecord, chunks: number[]): Promise<void> {
     const key = downloadKey(record);
+    const writing = this.#writeRecord(key, { record, chunks });
+    const settled = writing.catch(() => {});
+    this.#beginnings.set(key, settled);
+    try {
+      await writing;
+    } finally {
+      if (this.#beginnings.get(key) === settled) this.#beginnings.delete(key);
+    }
+  }
+
+  async #writeRecord(
+    key: string,
+    begun: { record: DownloadRecord; chunks: number[] },
+  ): Promise<void> {
+    const { record, chunks } = begun;
     await writeFileAtomic(
       join(this.dir, "downloads", `${key}.json`),
       JSON.stringify({ version: STATE_VERSION, ...record }),
@@ -208,12 +225,18 @@ export class PeerState {
 
   /** Appends a verified chunk to the journal of the download `key` names. */
   async chunkDone(key: string, index: number): Promise<void> {
+    await this.#beginnings.get(key);
     const journal = this.#journals.get(key);
     if (journal) await writeAll(journal, encodeJournal([index]));
   }
 
-  /** Forgets the download `key` names (finished or cancelled). */
+  /**
+   * Forgets the download `key` names (finished or cancelled), once a record
+   * of it still being written is written: a download that ends at once leaves
+   * nothing to resume.
+   */
   async endDownload(key: string): Promise<void> {
+    await this.#beginnings.get(key);
     this.#journals.get(key)?.close();
     this.#journals.delete(key);
     for (const path of [join(this.dir, "downloads", `${key}.json`), this.#journalPath(key)]) {

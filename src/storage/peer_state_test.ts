@@ -26,6 +26,18 @@ Deno.test("state survives a reopen: shares and download journals", async () => {
   await again.close();
 });
 
+Deno.test("a download that ends while its record is still being written leaves nothing to resume", async () => {
+  await using tmp = await tempDir();
+  const state = await PeerState.open(tmp.path);
+  const key = "e".repeat(64);
+  const begun = state.beginDownload({ fileId: key, manifest, path: "/out/m.bin" }, [1]);
+  const journaled = state.chunkDone(key, 0);
+  await state.endDownload(key);
+  await Promise.all([begun, journaled]);
+  assert.deepEqual(await state.loadDownloads(), []);
+  await state.close();
+});
+
 Deno.test("one folder, one peer: a second open is refused while the first holds it", async () => {
   await using tmp = await tempDir();
   const dir = tmp.path;
