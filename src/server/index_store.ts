@@ -240,6 +240,11 @@ export class IndexStore {
     return this.#meta.get(peerId)?.reachable;
   }
 
+  /** The manifest held for `fileId` (a full ID), if any peer shares it. */
+  manifestOf(fileId: string): Manifest | undefined {
+    return this.#index.manifestOf(fileId);
+  }
+
   /** A file by full ID or unique prefix, with sampled sources; throws `LookupError`. */
   lookup(query: string): LookupResult {
     return this.#index.lookup(query);

@@ -45,6 +45,7 @@ import {
 import { answerNameplateRequest, Nameplates, serveGuest } from "./nameplates.ts";
 import { type IndexChange, IndexStore } from "./index_store.ts";
 import { RateRefusals } from "./rate_refusals.ts";
+import { parseKnownShare } from "./known_share.ts";
 import { answerRequest, type RequestDesk, type Session } from "./server_requests.ts";
 import { PacedQueue } from "../protocol/paced_queue.ts";
 
@@ -265,7 +266,9 @@ export class CentralServer {
       return;
     }
     if (await answerNameplateRequest(connection, raw, this.#guestDesk)) return;
-    const message = parseMessage(peerToServerSchema, raw);
+    // A downloader's share repeats a manifest looked up here: not checked again.
+    const message = parseKnownShare(raw, (fileId) => this.#index.manifestOf(fileId)) ??
+      parseMessage(peerToServerSchema, raw);
     if (!READS_INDEX.has(message.t)) await session.registering;
     if (message.t === "register") {
       // Its probe runs while the requests that only read the index are answered.

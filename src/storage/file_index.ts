@@ -201,6 +201,11 @@ export class FileIndex {
     if (peer.files.delete(fileId)) this.#release(peer, fileId);
   }
 
+  /** The manifest held for `fileId` (a full ID), if any peer shares it. */
+  manifestOf(fileId: string): Manifest | undefined {
+    return this.#files.get(fileId)?.manifest;
+  }
+
   /** Finds a file by full ID or unique prefix (case-insensitive), with its sources as {@linkcode sources} gives them. */
   lookup(query: string): LookupResult {
     const fileId = this.resolve(query);
