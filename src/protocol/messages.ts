@@ -134,7 +134,9 @@ export const manifestSchema = z.object({
 /** A file's manifest. */
 export type Manifest = z.infer<typeof manifestSchema>;
 
-const id = z.number().int().min(0).max(0xffff_ffff);
+/** A request's number, which its reply names (`re`): a u32. */
+export const requestIdSchema = z.number().int().min(0).max(0xffff_ffff);
+const id = requestIdSchema;
 const text = z.string().max(MAX_TEXT_CHARS);
 /** Base64 of a bitfield: bit i (most significant bit first in each byte) set = chunk i held. */
 const bitfield = z.string().max(CHUNK_SIZE);

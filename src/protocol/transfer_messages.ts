@@ -9,9 +9,9 @@
 
 import { z } from "zod";
 import { MAX_NAMEPLATE } from "../security/transfer_code.ts";
-import { fileIdSchema, manifestSchema } from "./messages.ts";
+import { fileIdSchema, manifestSchema, requestIdSchema } from "./messages.ts";
 
-const id = z.number().int().min(0).max(0xffff_ffff);
+const id = requestIdSchema;
 const nameplate = z.number().int().min(1).max(MAX_NAMEPLATE);
 const port = z.number().int().min(1).max(65_535);
 /** Base64 of at most 256 bytes: a CPace message, a tag, a key. */

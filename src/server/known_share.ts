@@ -19,6 +19,7 @@ import {
   type Manifest,
   parseMessage,
   type PeerToServer,
+  requestIdSchema,
   sharedFileSchema,
 } from "../protocol/messages.ts";
 
@@ -28,7 +29,7 @@ export type ShareMessage = Extract<PeerToServer, { t: "share" }>;
 /** A `share` with everything but the manifests checked. */
 const shareWithoutManifestsSchema = z.object({
   t: z.literal("share"),
-  id: z.number().int().min(0).max(0xffff_ffff),
+  id: requestIdSchema,
   files: z.array(sharedFileSchema.omit({ manifest: true })),
 });
 
