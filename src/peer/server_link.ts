@@ -201,9 +201,7 @@ export class ServerLink {
    */
   async request(message: Outgoing): Promise<Record<string, unknown>> {
     const early = READS_INDEX.has(message.t);
-    if (!this.#connection && this.#asking && !early) {
-      await this.waitConnected(REQUEST_TIMEOUT_MS).catch(() => {});
-    }
+    if (!early) await this.#registration();
     const connection = this.#connection ?? (early ? this.#asking : undefined);
     if (!connection || connection.closed) {
       throw new Error(`not connected to the server at ${this.serverAddress} (${this.#lastError})`);
@@ -219,10 +217,15 @@ export class ServerLink {
    * way is answered; undefined when unknown.
    */
   async reachableWhenKnown(): Promise<boolean | undefined> {
+    await this.#registration();
+    return this.reachable;
+  }
+
+  /** Waits for a registration that is sent and not yet answered, if there is one. */
+  async #registration(): Promise<void> {
     if (this.#asking && !this.connected) {
       await this.waitConnected(REQUEST_TIMEOUT_MS).catch(() => {});
     }
-    return this.reachable;
   }
 
   /** Sends a message that needs no answer; dropped while disconnected (re-sharing covers it). */

@@ -128,9 +128,7 @@ async function dispatch(
       const found = index.sources(message.fileId);
       await connection.reply(message.id, {
         ...found,
-        sources: reach.flagged(seenBy(connection, found.sources), session.asking?.peerId, {
-          side: session.asking?.side,
-        }),
+        sources: seenByAsker(found.sources, { connection, session, reach }),
       });
       return;
     }
@@ -138,9 +136,7 @@ async function dispatch(
       const found = index.lookup(message.query);
       await connection.reply(message.id, {
         ...found,
-        sources: reach.flagged(seenBy(connection, found.sources), session.asking?.peerId, {
-          side: session.asking?.side,
-        }),
+        sources: seenByAsker(found.sources, { connection, session, reach }),
       });
       return;
     }
@@ -156,9 +152,7 @@ async function dispatch(
       const listed = index.peers(Date.now(), listingPage(message));
       await connection.reply(message.id, {
         ...listed,
-        peers: reach.flagged(seenBy(connection, listed.peers), session.asking?.peerId, {
-          side: session.asking?.side,
-        }),
+        peers: seenByAsker(listed.peers, { connection, session, reach }),
       });
       return;
     }
@@ -224,6 +218,20 @@ async function register(
     timeoutMs: desk.peerTimeoutMs,
     ...(message.relayPort ? { relaying: relay !== undefined } : {}),
   });
+}
+
+/**
+ * `entries` as the peer asking on `connection` sees them: at the addresses it
+ * reaches them at, and flagged where nobody can dial them, except for the
+ * peers behind its own NAT (where it sits is known from its `register` on).
+ */
+function seenByAsker<T extends { peerId: string; address: string }>(
+  entries: T[],
+  asked: { connection: Connection; session: Session; reach: ReachTable },
+): (T & { reachable?: false })[] {
+  const { connection, session, reach } = asked;
+  const asking = session.asking;
+  return reach.flagged(seenBy(connection, entries), asking?.peerId, { side: asking?.side });
 }
 
 /** The page a listing request asks for, its size capped at `MAX_LISTING_PAGE`. */
