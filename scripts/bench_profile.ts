@@ -40,6 +40,14 @@ async function* profiles(dir: string): AsyncGenerator<string> {
   }
 }
 
+/**
+ * Deno flags that make the peer `name` write a CPU profile into its own
+ * folder under `dir` (`--profile DIR`); none without a `dir`.
+ */
+export function profileFlags(dir: string | null, name: string): string[] {
+  return dir ? ["--cpu-prof", `--cpu-prof-dir=${join(dir, name)}`] : [];
+}
+
 /** The top `top` self-time functions of every `.cpuprofile` under `dir`, as text. */
 export async function summariseProfiles(dir: string, top: number): Promise<string> {
   const parts: string[] = [];

@@ -23,207 +23,23 @@
  */
 
 import { parseArgs } from "node:util";
-import { dirname, join, relative, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-
-/** One platform `deno compile` can build for. */
-export interface Target {
-  /** Rust target triple passed to `deno compile --target`. */
-  triple: string;
-  /** Operating system part of the output name. */
-  os: "linux" | "darwin" | "windows";
-  /** Architecture part of the output name. */
-  arch: "x64" | "arm64";
-}
-
-/** Every target built by default, in build order. */
-export const TARGETS: readonly Target[] = [
-  { triple: "x86_64-unknown-linux-gnu", os: "linux", arch: "x64" },
-  { triple: "aarch64-unknown-linux-gnu", os: "linux", arch: "arm64" },
-  { triple: "x86_64-apple-darwin", os: "darwin", arch: "x64" },
-  { triple: "aarch64-apple-darwin", os: "darwin", arch: "arm64" },
-  { triple: "x86_64-pc-windows-msvc", os: "windows", arch: "x64" },
-];
-
-/**
- * Permissions baked into the executables: sockets (TCP and mDNS), reading
- * shared files, writing downloads, environment and system facts (network
- * interfaces, hostname). Nothing else: p2pft runs no subprocess and loads no
- * native code.
- */
-export const PERMISSION_FLAGS: readonly string[] = [
-  "--allow-net",
-  "--allow-read",
-  "--allow-write",
-  "--allow-env",
-  "--allow-sys",
-];
-
-/** Root of the repository (the folder holding deno.json and main.ts). */
-export const REPO_ROOT: string = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-
-/** Entry point of the program, relative to {@linkcode REPO_ROOT}. */
-export const ENTRY_POINT = "main.ts";
+import { join, resolve } from "node:path";
+import { baseRuntimeMessage, firstErrorLine, isBaseRuntimeFailure } from "./compile_failures.ts";
+import {
+  ASSET_FOLDERS,
+  compileArgs,
+  ENTRY_POINT,
+  findWorkerModules,
+  hostTarget,
+  outputName,
+  REPO_ROOT,
+  resolveTargets,
+  type Target,
+  TARGETS,
+} from "./compile_targets.ts";
 
 /** Default time allowed for one target's `deno compile`, in seconds. */
 export const DEFAULT_TIMEOUT_SECONDS = 600;
-
-/** File name of the executable for `target`, e.g. `p2pft-windows-x64.exe`. */
-export function outputName(target: Target): string {
-  return `p2pft-${target.os}-${target.arch}${target.os === "windows" ? ".exe" : ""}`;
-}
-
-/** The target of the machine running this script, or `undefined` if none fits. */
-export function hostTarget(): Target | undefined {
-  return TARGETS.find((target) => target.triple === Deno.build.target);
-}
-
-/**
- * Resolves the values of `--target` (each a triple, a short name such as
- * `linux-x64`, `all` or `host`, possibly comma-separated) to targets, without
- * duplicates. Throws on an unknown name.
- */
-export function resolveTargets(values: readonly string[]): Target[] {
-  const chosen: Target[] = [];
-  const add = (target: Target) => {
-    if (!chosen.includes(target)) chosen.push(target);
-  };
-  const names = values.flatMap((value) => value.split(",")).map((name) => name.trim());
-  for (const name of names.length === 0 ? ["all"] : names) {
-    if (name === "all") {
-      TARGETS.forEach(add);
-    } else if (name === "host") {
-      const host = hostTarget();
-      if (host === undefined) {
-        throw new Error(`this machine's target ${Deno.build.target} is not one p2pft builds for`);
-      }
-      add(host);
-    } else {
-      const target = TARGETS.find((t) => t.triple === name || `${t.os}-${t.arch}` === name);
-      if (target === undefined) {
-        const known = TARGETS.map((t) => t.triple).join(", ");
-        throw new Error(`unknown target "${name}" (known: all, host, ${known})`);
-      }
-      add(target);
-    }
-  }
-  return chosen;
-}
-
-/**
- * Folders of files the program reads at run time, embedded with
- * `--include`: the peer's web page (`p2pft peer --web`).
- */
-export const ASSET_FOLDERS: readonly string[] = ["src/web/page"];
-
-const WORKER_PATTERN =
-  /new\s+Worker\s*\(\s*new\s+URL\s*\(\s*(["'])([^"']+)\1\s*,\s*import\.meta\.url\s*\)/g;
-
-/**
- * Finds the worker modules the program starts (`new Worker(new URL("./x.ts",
- * import.meta.url))` in main.ts or src/, tests excluded). `deno compile` does
- * not follow them by itself, so each must be passed with `--include`.
- * Returns paths relative to `root`, sorted.
- */
-export async function findWorkerModules(root: string = REPO_ROOT): Promise<string[]> {
-  const found = new Set<string>();
-  for (const file of [join(root, ENTRY_POINT), ...await listSources(join(root, "src"))]) {
-    let text: string;
-    try {
-      text = await Deno.readTextFile(file);
-    } catch (error) {
-      if (error instanceof Deno.errors.NotFound) continue;
-      throw error;
-    }
-    for (const match of text.matchAll(WORKER_PATTERN)) {
-      const worker = resolve(dirname(file), match[2]);
-      if (await isFile(worker)) found.add(relative(root, worker));
-    }
-  }
-  return [...found].sort();
-}
-
-async function listSources(dir: string): Promise<string[]> {
-  const files: string[] = [];
-  let entries: AsyncIterable<Deno.DirEntry>;
-  try {
-    entries = Deno.readDir(dir);
-    for await (const entry of entries) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory) files.push(...await listSources(path));
-      else if (/\.[mc]?[jt]sx?$/.test(entry.name) && !/[._]test\.[mc]?[jt]sx?$/.test(entry.name)) {
-        files.push(path);
-      }
-    }
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
-  }
-  return files;
-}
-
-async function isFile(path: string): Promise<boolean> {
-  try {
-    return (await Deno.stat(path)).isFile;
-  } catch {
-    return false;
-  }
-}
-
-/** Arguments of `deno` that compile `entry` for `target` into `outFile`. */
-export function compileArgs(
-  target: Target,
-  outFile: string,
-  options: { includes: readonly string[]; entry?: string },
-): string[] {
-  const { includes, entry = ENTRY_POINT } = options;
-  return [
-    "compile",
-    ...PERMISSION_FLAGS,
-    ...includes.flatMap((path) => ["--include", path]),
-    "--target",
-    target.triple,
-    "--output",
-    outFile,
-    entry,
-  ];
-}
-
-/**
- * Tells whether `deno compile` output shows that it could not obtain its base
- * runtime (`denort`): the download from Deno's server failed, or stalled until
- * the time limit (`timedOut`).
- */
-export function isBaseRuntimeFailure(output: string, timedOut = false): boolean {
-  const text = stripAnsi(output);
-  if (/Setting up base binary|denort-[\w-]+\.zip|Could not find denort/i.test(text)) return true;
-  return timedOut && /Download https?:\/\/dl\.deno\.land\//.test(text);
-}
-
-/**
- * The most telling line of a failed `deno compile`: the network error when
- * there is one (`error sending request for url (...): ... dns error: ...`),
- * otherwise its first `error:` line, otherwise its first non-empty line.
- */
-export function firstErrorLine(output: string): string {
-  const lines = stripAnsi(output).split(/\r?\n/).map((line) => line.trim()).filter((l) => l);
-  const cause = lines.find((line) =>
-    /error sending request|Could not find denort|dns error|connection refused/i.test(line)
-  );
-  if (cause !== undefined) return cause.replace(/^\d+:\s*/, "");
-  return lines.find((line) => line.startsWith("error:")) ?? lines[0] ?? "(no output)";
-}
-
-/** One-line explanation of a base-runtime failure for `target`. */
-export function baseRuntimeMessage(target: Target, detail: string): string {
-  return `could not download the deno runtime base for ${target.triple}: no internet access? (${detail})`;
-}
-
-// deno-lint-ignore no-control-regex
-const ANSI_PATTERN = /\x1b\[[0-9;?]*[ -\/]*[@-~]/g;
-
-function stripAnsi(text: string): string {
-  return text.replace(ANSI_PATTERN, "");
-}
 
 /** What happened to one target. */
 export interface CompileResult {

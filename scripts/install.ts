@@ -8,7 +8,7 @@
  *
  * The command is a small script that runs this checkout's `main.ts` with
  * the permissions the executables get (`PERMISSION_FLAGS` of
- * scripts/compile.ts) and the checkout's `deno.json` and lock file, copied
+ * scripts/compile_targets.ts) and the checkout's `deno.json` and lock file, copied
  * beside it. It runs in the folder it is typed in, so relative paths are the
  * user's. Keep the checkout where it is; run the task again to replace an
  * earlier install (after a change of dependencies, say).
@@ -19,7 +19,7 @@
 import { parseArgs } from "node:util";
 import { join, resolve } from "node:path";
 import { enterCallerFolder } from "../src/cli/caller_folder.ts";
-import { ENTRY_POINT, PERMISSION_FLAGS, REPO_ROOT } from "./compile.ts";
+import { ENTRY_POINT, PERMISSION_FLAGS, REPO_ROOT } from "./compile_targets.ts";
 
 /** Name of the installed command. */
 export const COMMAND_NAME = "p2pft";

@@ -1,6 +1,6 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { join } from "node:path";
-import { PERMISSION_FLAGS, REPO_ROOT } from "./compile.ts";
+import { PERMISSION_FLAGS, REPO_ROOT } from "./compile_targets.ts";
 import { installArgs } from "./install.ts";
 
 Deno.test("installArgs installs main.ts as p2pft with the executables' permissions", () => {

@@ -1,17 +1,19 @@
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
 import { join } from "node:path";
+import { probeCompile } from "../scripts/compile.ts";
 import {
   baseRuntimeMessage,
-  compileArgs,
-  findWorkerModules,
   firstErrorLine,
   isBaseRuntimeFailure,
+} from "../scripts/compile_failures.ts";
+import {
+  compileArgs,
+  findWorkerModules,
   outputName,
-  probeCompile,
   REPO_ROOT,
   resolveTargets,
   TARGETS,
-} from "../scripts/compile.ts";
+} from "../scripts/compile_targets.ts";
 import { PROGRAM_VERSION } from "../src/constants.ts";
 
 const COMPILE_SCRIPT = join(REPO_ROOT, "scripts", "compile.ts");

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { REPO_ROOT } from "../scripts/compile.ts";
+import { REPO_ROOT } from "../scripts/compile_targets.ts";
 import { Child, type Launcher, p2pftEnv, peerArgs } from "../scripts/process_harness.ts";
 import { sha256File } from "../scripts/sample_files.ts";
 import { CALLER_FOLDER_VARIABLE } from "../src/cli/caller_folder.ts";

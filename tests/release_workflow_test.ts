@@ -1,7 +1,7 @@
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { outputName, REPO_ROOT, TARGETS } from "../scripts/compile.ts";
+import { outputName, REPO_ROOT, TARGETS } from "../scripts/compile_targets.ts";
 
 /** One step of a GitHub Actions job, as far as this test reads it. */
 interface Step {

@@ -103,15 +103,29 @@ export function logLevelOption(value: string): LogLevel {
 
 /**
  * Adds the options of how a long-running command talks to its user: `-i`
- * (the shell), `-q` (explained by `quietHelp`), `--json` and `--log-level`.
+ * (the shell), then those of {@linkcode withPrintOptions}.
  */
 export function withOutputOptions<
   Args extends unknown[],
   Opts extends OptionValues,
   GlobalOpts extends OptionValues,
 >(command: Command<Args, Opts, GlobalOpts>, quietHelp: string) {
+  return withPrintOptions(
+    command.option("-i, --interactive", "run the interactive shell (type help in it)"),
+    quietHelp,
+  );
+}
+
+/**
+ * Adds the options of what a command prints: `-q` (explained by
+ * `quietHelp`), `--json` and `--log-level`.
+ */
+export function withPrintOptions<
+  Args extends unknown[],
+  Opts extends OptionValues,
+  GlobalOpts extends OptionValues,
+>(command: Command<Args, Opts, GlobalOpts>, quietHelp: string) {
   return command
-    .option("-i, --interactive", "run the interactive shell (type help in it)")
     .option("-q, --quiet", quietHelp)
     .option("--json", "print machine-readable events on stdout, one JSON object per line")
     .option(

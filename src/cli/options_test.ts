@@ -9,6 +9,7 @@ import {
   secondsOption,
   sizeOption,
   withOutputOptions,
+  withPrintOptions,
 } from "./options.ts";
 
 Deno.test("option values are parsed, or refused with what was expected", () => {
@@ -54,4 +55,13 @@ Deno.test("long-running commands share their output options", () => {
   }
   assert.match(help, /results only/);
   assert.throws(() => command.parse(["--log-level", "loud"], { from: "user" }));
+});
+
+Deno.test("commands without a shell take the print options alone", () => {
+  const command = withPrintOptions(new Command("x").exitOverride(), "results only");
+  const options = command.parse(["--json"], { from: "user" }).opts();
+  assert.deepEqual(options, { json: true, logLevel: "info" });
+  const help = command.helpInformation();
+  assert.ok(!help.includes("--interactive"), help);
+  assert.match(help, /-q, --quiet +results only/);
 });

@@ -16,7 +16,7 @@ import { DEFAULT_DISCOVER_TIMEOUT_MS, MS_PER_SECOND } from "../constants.ts";
 import { discoverServer } from "../discovery/services.ts";
 import { type Logger, type LogLevel, stderrSink } from "../log.ts";
 import { formatHostPort, type HostPort } from "../protocol/channel.ts";
-import { cliLogger, hostPortOption, logLevelOption, secondsOption } from "./options.ts";
+import { cliLogger, hostPortOption, secondsOption, withPrintOptions } from "./options.ts";
 import { effectiveLogLevel, outputMode, Reporter, stdConsole } from "./output.ts";
 import { BarsDisplay, type ProgressDisplay, progressDisplay } from "./progress_display.ts";
 
@@ -29,23 +29,18 @@ export function withTransferOptions<
   Opts extends OptionValues,
   GlobalOpts extends OptionValues,
 >(command: Command<Args, Opts, GlobalOpts>, roles: { server: string }) {
-  return command
-    .addOption(new Option("-s, --server <host:port>", roles.server).argParser(hostPortOption))
-    .option("--auto-discover", "find the server on the LAN over mDNS instead of --server")
-    .option(
-      "--discover-timeout <seconds>",
-      "how long --auto-discover, and a look on the LAN with no server, go on",
-      secondsOption,
-      DEFAULT_DISCOVER_TIMEOUT_MS / MS_PER_SECOND,
-    )
-    .option("-q, --quiet", "print results only: no progress, only warnings and errors logged")
-    .option("--json", "print machine-readable events on stdout, one JSON object per line")
-    .option(
-      "--log-level <level>",
-      "debug, info, warn, error or silent",
-      logLevelOption,
-      "info" as const,
-    );
+  return withPrintOptions(
+    command
+      .addOption(new Option("-s, --server <host:port>", roles.server).argParser(hostPortOption))
+      .option("--auto-discover", "find the server on the LAN over mDNS instead of --server")
+      .option(
+        "--discover-timeout <seconds>",
+        "how long --auto-discover, and a look on the LAN with no server, go on",
+        secondsOption,
+        DEFAULT_DISCOVER_TIMEOUT_MS / MS_PER_SECOND,
+      ),
+    "print results only: no progress, only warnings and errors logged",
+  );
 }
 
 /** Parses a count of zero or more. */

@@ -13,7 +13,7 @@ import type { Logger } from "../log.ts";
 import { RemoteError } from "../protocol/connection.ts";
 import { Relay } from "../protocol/relay.ts";
 import type { RelayLimits } from "../protocol/relay_limits.ts";
-import type { ServerRequest } from "./server_link.ts";
+import type { ServerRequest } from "./server_link_options.ts";
 
 /** How a peer relays for others. */
 export interface RelayOfferOptions {

@@ -18,12 +18,11 @@ import {
 import { errorMessage, type Logger, silentLogger } from "../log.ts";
 import { formatHostPort, type HostPort } from "../protocol/channel.ts";
 import { type Connection, RemoteError } from "../protocol/connection.ts";
-import { type Credentials, dial } from "../protocol/dial.ts";
+import { dial } from "../protocol/dial.ts";
 import {
   parseMessage,
   type PeerToServer,
   READS_INDEX,
-  type ServerToPeer,
   serverToPeerSchema,
   type SharedFileEntry,
 } from "../protocol/messages.ts";
@@ -34,55 +33,9 @@ import { isFatalLinkError } from "./link_refusal.ts";
 import { LinkWaiters, type LinkWaitOptions } from "./link_waiters.ts";
 import { relayOfferNote } from "./relay_offer.ts";
 import { failureLine, RetryReports } from "./retry_reports.ts";
-import { ServerList, type ServerSpec } from "./server_addresses.ts";
+import { ServerList } from "./server_addresses.ts";
+import type { ServerLinkOptions, ServerRequest } from "./server_link_options.ts";
 import { Waker } from "./waker.ts";
-
-/** Options of {@linkcode ServerLink}. */
-export interface ServerLinkOptions {
-  /**
-   * Where the server is; several servers (replicas of one network) to fail
-   * over between, a name with several addresses standing for each (see
-   * server_addresses.ts); or a function that finds it. Names are resolved
-   * and the function called before every connection attempt, so a server
-   * that moved is found again.
-   */
-  server: ServerSpec;
-  /** Our identity and the network key. */
-  credentials: Credentials;
-  /**
-   * Checks the identity the server proved at `address` (remembering it at
-   * first contact); throws {@linkcode ServerIdentityError} to refuse it.
-   */
-  checkServer?: (address: string, serverId: string) => Promise<void>;
-  /** Port this peer serves chunks on. */
-  listenPort: number;
-  /** Port this peer relays on, when it offers to relay (`--relay`). */
-  relayPort?: number;
-  /**
-   * Interface this peer serves chunks on: a loopback one while the server
-   * is reached over the network is warned about (no other machine can
-   * download from this peer).
-   */
-  listenHost?: string;
-  /** Everything this peer shares, sent after each (re)registration. */
-  shares: () => SharedFileEntry[];
-  /** Told of what the server sends unasked (news of other peers' chunks). */
-  onNotice?: (notice: ServerNotice) => void;
-  /**
-   * Answers what the server asks (to join a relayed link): resolves to the
-   * reply's fields, or rejects with a {@linkcode RemoteError} to refuse.
-   */
-  onRequest?: (
-    request: ServerRequest,
-  ) => Record<string, unknown> | Promise<Record<string, unknown>>;
-  log?: Logger;
-}
-
-/** A request the server sends a peer. */
-export type ServerRequest = Extract<ServerToPeer, { id: number }>;
-
-/** A notification the server sends a peer. */
-export type ServerNotice = Exclude<ServerToPeer, { id: number }>;
 
 type Outgoing = PeerToServer extends infer M ? M extends { id: number } ? Omit<M, "id"> : M
   : never;

@@ -7,7 +7,8 @@
  */
 
 import type { Credentials } from "../protocol/dial.ts";
-import { ServerLink, type ServerLinkOptions } from "./server_link.ts";
+import { ServerLink } from "./server_link.ts";
+import type { ServerLinkOptions } from "./server_link_options.ts";
 
 /**
  * Makes links to the server at 127.0.0.1:`port` that share nothing and push

@@ -10,7 +10,7 @@ import { offeredRelay, PeerRelays } from "./relays.ts";
 import { Relay } from "../protocol/relay.ts";
 import { silentLogger } from "../log.ts";
 import { answerRelayLink } from "../peer/relay_offer.ts";
-import type { ServerRequest } from "../peer/server_link.ts";
+import type { ServerRequest } from "../peer/server_link_options.ts";
 
 const limits = {
   peerBytesPerSecond: 1 << 20,
