@@ -35,6 +35,7 @@ export class LineStream {
   /** Resolves when the stream ends. */
   readonly ended: Promise<void>;
   #listeners = new Set<(line: TimedLine | null) => void>();
+  #done = false;
 
   /** Starts reading `stream`. */
   constructor(stream: ReadableStream<Uint8Array>) {
@@ -63,6 +64,7 @@ export class LineStream {
       const value = parse(line.text);
       if (value !== null) return Promise.resolve({ value, at: line.at });
     }
+    if (this.#done) return Promise.reject(this.#endedWithout());
     return new Promise((resolve, reject) => {
       const settle = (outcome: () => void) => {
         clearTimeout(timer);
@@ -71,7 +73,7 @@ export class LineStream {
       };
       const listener = (line: TimedLine | null) => {
         if (line === null) {
-          settle(() => reject(new Error(`output ended without the expected line:\n${this.text}`)));
+          settle(() => reject(this.#endedWithout()));
           return;
         }
         const value = parse(line.text);
@@ -115,7 +117,12 @@ export class LineStream {
       for (const text of parts) this.#add({ text, at });
     }
     if (pending) this.#add({ text: pending, at: performance.now() });
+    this.#done = true;
     for (const listener of [...this.#listeners]) listener(null);
+  }
+
+  #endedWithout(): Error {
+    return new Error(`output ended without the expected line:\n${this.text}`);
   }
 
   #add(line: TimedLine): void {

@@ -24,3 +24,12 @@ Deno.test("a parser's value is what a wait for a line resolves to, first match o
     "port 2",
   ]);
 });
+
+Deno.test("a wait for a line that never came fails at once once the stream has ended", async () => {
+  const stream = new LineStream(streamOf(["one\n"]));
+  await stream.ended;
+  await assert.rejects(
+    stream.waitForLine((line) => line === "two" ? line : null, 60_000),
+    /output ended without the expected line:\none/,
+  );
+});
