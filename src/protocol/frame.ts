@@ -19,7 +19,6 @@ import {
   MS_PER_SECOND,
 } from "../constants.ts";
 import { type ByteChannel, writeAll } from "./channel.ts";
-import { threadPacer, type WakePacer } from "./wake_pacer.ts";
 
 /** Kind byte of a JSON control frame. */
 export const FRAME_CONTROL = 1;
@@ -135,21 +134,18 @@ export class FrameReader {
   #maxControlBytes: number;
   #now: () => number;
   #progress: FrameProgress | undefined;
-  #pacer: WakePacer;
 
   /**
    * Wraps `channel`; the reader owns its read side from now on. Control
    * frames may be at most `maxControlBytes` long (see {@linkcode limitControl}).
-   * Payload reads are told to `pacer` (default the thread's, see wake_pacer.ts).
    */
   constructor(
     channel: ByteChannel,
-    options: { maxControlBytes?: number; now?: () => number; pacer?: WakePacer } = {},
+    options: { maxControlBytes?: number; now?: () => number } = {},
   ) {
     this.#channel = channel;
     this.#maxControlBytes = options.maxControlBytes ?? MAX_CONTROL_FRAME_BYTES;
     this.#now = options.now ?? Date.now;
-    this.#pacer = options.pacer ?? threadPacer;
   }
 
   /** Sets the largest control frame accepted from now on (small before authentication). */
@@ -237,13 +233,11 @@ export class FrameReader {
     let offset = buffered;
     const progress = this.#begin(offset);
     while (offset < target.length) {
-      const startedAt = this.#pacer.now();
       const count = await this.#channel.read(target.subarray(offset));
       if (count === null) throw new ProtocolError("stream ended inside a data payload");
       offset += count;
       progress.bytes = offset;
       progress.lastAt = this.#now();
-      this.#pacer.afterRead(count, startedAt);
     }
     this.#progress = undefined;
     this.#pendingPayload = 0;

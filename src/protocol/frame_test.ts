@@ -14,7 +14,6 @@ import {
   READ_BUFFER_BYTES,
   writeDataHeader,
 } from "./frame.ts";
-import { MAX_HOLD_MS, WakePacer } from "./wake_pacer.ts";
 
 function dataFrame(requestId: number, payload: Uint8Array): Uint8Array {
   const frame = new Uint8Array(DATA_HEADER_BYTES + payload.length);
@@ -249,35 +248,3 @@ Deno.test("small frames reuse the front of a small buffer; a large one borrows s
 function heartbeatMessage() {
   return { kind: "control", message: { t: "heartbeat" } };
 }
-
-Deno.test("payload reads, and only they, are told to the reader's pacer", async () => {
-  const clock = { now: 0 };
-  const holds: number[] = [];
-  const pacer = new WakePacer({
-    now: () => clock.now,
-    hold: (ms) => {
-      holds.push(ms);
-      clock.now += ms;
-    },
-  });
-  const payload = randomBytes(300_000);
-  const channel = memoryChannel(
-    concat([encodeControlFrame({ t: "x" }), dataFrame(7, payload)]),
-    1000,
-  );
-  // Every read waits a millisecond for the wire: 1 MB/s, a slow link.
-  const read = channel.read;
-  channel.read = (buffer) => {
-    clock.now += 1;
-    return read(buffer);
-  };
-  const reader = new FrameReader(channel, { pacer });
-  await reader.next();
-  await reader.next();
-  assert.equal(pacer.rate, undefined, "control frames and headers are not counted");
-  const target = new Uint8Array(payload.length);
-  await reader.readPayload(target);
-  assert.deepEqual(target, payload);
-  assert.ok(pacer.rate! > 0.9 && pacer.rate! <= 1000);
-  assert.ok(holds.length > 0 && holds.every((ms) => ms === MAX_HOLD_MS), `${holds}`);
-});
