@@ -22,7 +22,10 @@ import { parseSize } from "./bench_report.ts";
 import { emptyDir, finishDownload, generate } from "./bench_peers.ts";
 import { summariseProfiles } from "./bench_profile.ts";
 import {
+  type CpuRun,
   downloaderHosts,
+  formatCpuRun,
+  formatCpuRuns,
   hostCount,
   HUB_HOST,
   parseRate,
@@ -40,13 +43,6 @@ const SEED_TIMEOUT_MS = 60_000;
 /** Functions listed per profile. */
 const PROFILE_TOP = 25;
 
-/** One run's figures. */
-interface RunFigures {
-  wallMs: number;
-  cpuMs: number[];
-  seederCpuMs: number;
-}
-
 /** Starts processes of the checkout whose entry point is `main` on `host`. */
 function launcher(lan: Lan, host: number, main: string): Launcher {
   return (cmd, options) => lan.exec(host, cmd.map((part) => part === MAIN ? main : part), options);
@@ -56,7 +52,7 @@ async function run(
   lan: Lan,
   options: { main: string; server: string; source: string; count: number; work: string },
   profileDir: string | undefined,
-): Promise<RunFigures> {
+): Promise<CpuRun> {
   const peer = (host: number, args: string[], denoFlags: string[] = []) =>
     new P2pftProcess(
       ["peer", "--addr", `${lan.hosts[host].ip}:0`, "--server", options.server, ...args],
@@ -85,8 +81,51 @@ async function run(
   };
 }
 
-function mean(values: number[]): number {
-  return values.reduce((sum, value) => sum + value, 0) / values.length;
+/** What {@linkcode measure} runs. */
+interface MeasureOptions {
+  /** Entry points of the checkouts compared. */
+  builds: string[];
+  /** Downloaders started together. */
+  count: number;
+  rounds: number;
+  /** Folder for the source file and the downloads. */
+  work: string;
+  /** Link rate and file size, as given on the command line. */
+  rate: string;
+  size: string;
+  /** Folder for the downloaders' CPU profiles, if they are profiled. */
+  profile: string | undefined;
+}
+
+/** Runs `rounds` groups of each build in turn on one shaped LAN and prints each and the means. */
+async function measure(options: MeasureOptions): Promise<void> {
+  const { builds, count, work } = options;
+  const source = join(work, "source.bin");
+  await generate(source, parseSize(options.size));
+  await using lan = await createLan(hostCount(count), {
+    subnet: SUBNET,
+    qdisc: tbfQdisc(parseRate(options.rate)),
+  });
+  await using server = await new P2pftProcess(
+    ["server", "--addr", `${lan.hosts[HUB_HOST].ip}:0`],
+    { launch: launcher(lan, HUB_HOST, MAIN) },
+  ).listening();
+  const all = builds.map((): CpuRun[] => []);
+  for (let round = 0; round < options.rounds; round++) {
+    for (const [i, build] of builds.entries()) {
+      const load = (await Deno.readTextFile("/proc/loadavg")).split(" ")[0];
+      const profileDir = options.profile ? join(options.profile, `${i}-${round}`) : undefined;
+      const figures = await run(
+        lan,
+        { main: build, server: server.address, source, count, work },
+        profileDir,
+      );
+      all[i].push(figures);
+      console.log(`${build} round ${round + 1}, load average ${load}: ${formatCpuRun(figures)}`);
+      if (profileDir) console.log(await summariseProfiles(profileDir, PROFILE_TOP));
+    }
+  }
+  for (const [i, build] of builds.entries()) console.log(`${build}: ${formatCpuRuns(all[i])}`);
 }
 
 async function main(): Promise<void> {
@@ -105,47 +144,20 @@ async function main(): Promise<void> {
   const count = Number(values.count);
   const builds = (values.build ?? ["."]).map((dir) => resolve(dir, "main.ts"));
   const work = values.work!;
-  const source = join(work, "source.bin");
   await Deno.mkdir(work, { recursive: true });
-  await generate(source, parseSize(values.size!));
-  await using lan = await createLan(hostCount(count), {
-    subnet: SUBNET,
-    qdisc: tbfQdisc(parseRate(values.rate!)),
-  });
-  await using server = await new P2pftProcess(
-    ["server", "--addr", `${lan.hosts[HUB_HOST].ip}:0`],
-    { launch: launcher(lan, HUB_HOST, MAIN) },
-  ).listening();
-  const all = builds.map((): RunFigures[] => []);
-  for (let round = 0; round < Number(values.rounds); round++) {
-    for (const [i, build] of builds.entries()) {
-      const load = (await Deno.readTextFile("/proc/loadavg")).split(" ")[0];
-      const profileDir = values.profile ? join(values.profile, `${i}-${round}`) : undefined;
-      const figures = await run(
-        lan,
-        { main: build, server: server.address, source, count, work },
-        profileDir,
-      );
-      all[i].push(figures);
-      console.log(
-        `${build} round ${round + 1} load ${load}: wall ${(figures.wallMs / 1000).toFixed(2)} s, ` +
-          `CPU per downloader ${(mean(figures.cpuMs) / 1000).toFixed(3)} s ` +
-          `(${figures.cpuMs.map((ms) => (ms / 1000).toFixed(2)).join(" ")}), ` +
-          `seeder ${(figures.seederCpuMs / 1000).toFixed(2)} s`,
-      );
-      if (profileDir) console.log(await summariseProfiles(profileDir, PROFILE_TOP));
-    }
+  try {
+    await measure({
+      builds,
+      count,
+      rounds: Number(values.rounds),
+      work,
+      rate: values.rate!,
+      size: values.size!,
+      profile: values.profile,
+    });
+  } finally {
+    await Deno.remove(work, { recursive: true });
   }
-  for (const [i, build] of builds.entries()) {
-    const cpu = all[i].map((figures) => mean(figures.cpuMs) / 1000);
-    const wall = all[i].map((figures) => figures.wallMs / 1000);
-    console.log(
-      `${build}: CPU per downloader mean ${mean(cpu).toFixed(3)} s ` +
-        `(${cpu.map((s) => s.toFixed(2)).join(" ")}), wall mean ${mean(wall).toFixed(2)} s ` +
-        `(${wall.map((s) => s.toFixed(2)).join(" ")})`,
-    );
-  }
-  await Deno.remove(work, { recursive: true });
 }
 
 if (import.meta.main) await main();
