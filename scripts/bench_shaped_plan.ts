@@ -275,3 +275,34 @@ export function groupFigures(
     downloaderTx: runs[best].downloaderTx,
   };
 }
+
+/** One group of bench_shaped_cpu.ts: its wall time, each downloader's CPU time and the seeder's. */
+export interface CpuRun {
+  wallMs: number;
+  cpuMs: number[];
+  seederCpuMs: number;
+}
+
+function seconds(ms: number, digits = 2): string {
+  return (ms / MS_PER_SECOND).toFixed(digits);
+}
+
+function meanOf(values: number[]): number {
+  return values.reduce((sum, value) => sum + value, 0) / values.length;
+}
+
+/** A run as text: wall time, mean CPU time per downloader and each one's, the seeder's. */
+export function formatCpuRun(run: CpuRun): string {
+  return `wall ${seconds(run.wallMs)} s, CPU per downloader ${seconds(meanOf(run.cpuMs), 3)} s ` +
+    `(${run.cpuMs.map((ms) => seconds(ms)).join(" ")}), seeder ${seconds(run.seederCpuMs)} s`;
+}
+
+/** The runs of one build as text: the means over runs of CPU per downloader and of wall time, then each run's. */
+export function formatCpuRuns(runs: CpuRun[]): string {
+  const cpu = runs.map((run) => meanOf(run.cpuMs));
+  const wall = runs.map((run) => run.wallMs);
+  return `CPU per downloader mean ${seconds(meanOf(cpu), 3)} s (${
+    cpu.map((ms) => seconds(ms)).join(" ")
+  }), ` +
+    `wall mean ${seconds(meanOf(wall))} s (${wall.map((ms) => seconds(ms)).join(" ")})`;
+}

@@ -3,6 +3,8 @@ import {
   aria2Args,
   downloaderHosts,
   formatAnnounce,
+  formatCpuRun,
+  formatCpuRuns,
   formatLinkRate,
   groupFigures,
   type GroupRun,
@@ -131,4 +133,19 @@ Deno.test("transfer times count from the first ready to the last done, when ever
   const group: GroupRun = { spans, seederTx: 0, downloaderTx: [0, 0] };
   const figures = groupFigures([{ alone, groups: new Map([[2, group]]) }], { group: 2, size: 1 });
   assertEquals(figures.transferRatio, 75 / 70);
+});
+
+Deno.test("CPU runs are shown per run and as means over the runs of a build", () => {
+  const runs = [
+    { wallMs: 9_000, cpuMs: [1_000, 1_200], seederCpuMs: 600 },
+    { wallMs: 11_000, cpuMs: [1_300, 1_300], seederCpuMs: 700 },
+  ];
+  assertEquals(
+    formatCpuRun(runs[0]),
+    "wall 9.00 s, CPU per downloader 1.100 s (1.00 1.20), seeder 0.60 s",
+  );
+  assertEquals(
+    formatCpuRuns(runs),
+    "CPU per downloader mean 1.200 s (1.10 1.30), wall mean 10.00 s (9.00 11.00)",
+  );
 });
