@@ -69,7 +69,10 @@ export const RECONNECT_MAX_DELAY_MS = 5_000;
  */
 export const SERVER_RETRY_AFTER_MS = 10_000;
 
-/** Time allowed for a handshake (and, on the server, the registration after it) before the connection is closed. */
+/**
+ * Time a newcomer has for its whole set-up (preamble, TLS, hello and proofs),
+ * and on the server for its registration after it, before it is closed.
+ */
 export const HANDSHAKE_TIMEOUT_MS = 5_000;
 
 /**
@@ -308,7 +311,7 @@ export const RATE_LIMIT_LOG_INTERVAL_MS = 60_000;
 /** Shortest time between two log lines about connections refused for one reason from one address. */
 export const REFUSAL_LOG_INTERVAL_MS = 60_000;
 
-/** Time allowed to open a TCP connection to another peer. */
+/** Time allowed to dial a listener: TCP, preamble, TLS and handshake, up to a usable connection. */
 export const CONNECT_TIMEOUT_MS = 5_000;
 
 /** Time the server's dial-back to a registering peer's chunk port may take before it counts as unreachable. */

@@ -181,6 +181,7 @@ export class Download {
   async #run(): Promise<DownloadResult> {
     try {
       const result = await this.#download();
+      await this.#options.onFinished?.(result);
       this.#state = "done";
       this.#message = undefined;
       return result;

@@ -12,6 +12,7 @@ import type { ChunkHasher } from "../storage/hasher.ts";
 import type { ChunkStore } from "../storage/part_file.ts";
 import type { BufferPool } from "./buffer_pool.ts";
 import type { ConnectionSource } from "./chunk_requests.ts";
+import type { DownloadResult } from "./download_progress.ts";
 
 /** Sources found for a running download. */
 export interface FoundSources {
@@ -55,6 +56,12 @@ export interface DownloadOptions {
   onChunk?: (index: number) => void;
   /** Told when the `.part` file exists, so its chunks can be served. */
   onPartial?: PartialListener;
+  /**
+   * Run once the file is complete and in place, before `done` resolves, so
+   * that whoever waits for the download finds it shared and its journal
+   * ended. Must not reject.
+   */
+  onFinished?: (result: DownloadResult) => Promise<void>;
   log?: Logger;
   /**
    * Resume the download whose `.part` file sits beside `path` (a folder's

@@ -308,11 +308,13 @@ export class Downloads {
         if (whole) link?.notify({ t: "have", fileId, chunks: [index] });
         this.#track(state?.chunkDone(key, index).catch(() => {}));
       },
+      onFinished: (result) =>
+        this.#onDownloaded(key, { fileId, manifest, path: result.path, whole }),
       log: this.#log.child(`download ${manifest.name}${whole ? "" : `:${inside}`}`),
     });
     this.#list.push(download);
     const settled = download.done.then(
-      (result) => this.#onDownloaded(key, { fileId, manifest, path: result.path, whole }),
+      () => {},
       () => {
         if (whole) shares.dropPartial(fileId);
         const { state, path } = download.progress();

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { MAX_LOCAL_NETWORKS, REQUEST_TIMEOUT_MS } from "../constants.ts";
+import { MAX_CONTROL_FRAME_BYTES, MAX_LOCAL_NETWORKS, REQUEST_TIMEOUT_MS } from "../constants.ts";
 import { localNetworks } from "../discovery/addresses.ts";
 import type { Logger } from "../log.ts";
 import { type Connection, RemoteError } from "../protocol/connection.ts";
@@ -60,22 +60,52 @@ export function parseRegistration(reply: Record<string, unknown>): RegistrationR
   };
 }
 
+/** Room kept in a `share` frame for what surrounds its files (type, request ID, brackets). */
+const SHARE_ENVELOPE_BYTES = 1024;
+
 /**
- * Shares `shares` (everything the peer holds) on a registered `connection`.
- * A server that keeps only what fits under its per-peer caps is warned
- * about on `log`, not failed: reconnecting would only be refused again.
+ * Shares `shares` (everything the peer holds) on a registered `connection`,
+ * in as few `share` requests as fit in a control frame each (`maxBytes`, for
+ * tests): what a peer may share (`MAX_MANIFEST_BYTES_PER_PEER`) is more than
+ * one frame holds. A server that keeps only what fits under its per-peer
+ * caps is warned about on `log`, not failed, and sent no more: reconnecting
+ * would only be refused again.
  */
 export async function shareAll(
   connection: Pick<Connection, "request">,
-  options: { shares: SharedFileEntry[]; log: Logger },
+  options: { shares: SharedFileEntry[]; log: Logger; maxBytes?: number },
 ): Promise<void> {
   const { shares, log } = options;
-  if (shares.length === 0) return;
-  await withTimeout(connection.request({ t: "share", files: shares }), {
-    ms: REQUEST_TIMEOUT_MS,
-    what: "sharing",
-  }).catch((error) => {
-    if (!(error instanceof RemoteError && error.code === "over-limit")) throw error;
-    log.warn(`the server did not index every shared file: ${error.message}`);
-  });
+  const maxBytes = options.maxBytes ?? MAX_CONTROL_FRAME_BYTES - SHARE_ENVELOPE_BYTES;
+  for (const files of shareBatches(shares, maxBytes)) {
+    const refused = await withTimeout(connection.request({ t: "share", files }), {
+      ms: REQUEST_TIMEOUT_MS,
+      what: "sharing",
+    }).then(() => false, (error) => {
+      if (!(error instanceof RemoteError && error.code === "over-limit")) throw error;
+      log.warn(`the server did not index every shared file: ${error.message}`);
+      return true;
+    });
+    if (refused) return;
+  }
+}
+
+/** `shares` in order, cut into runs whose JSON takes at most `maxBytes` each (one at least). */
+function shareBatches(shares: SharedFileEntry[], maxBytes: number): SharedFileEntry[][] {
+  const encoder = new TextEncoder();
+  const batches: SharedFileEntry[][] = [];
+  let batch: SharedFileEntry[] = [];
+  let bytes = 0;
+  for (const entry of shares) {
+    const size = encoder.encode(JSON.stringify(entry)).length + 1;
+    if (batch.length > 0 && bytes + size > maxBytes) {
+      batches.push(batch);
+      batch = [];
+      bytes = 0;
+    }
+    batch.push(entry);
+    bytes += size;
+  }
+  if (batch.length > 0) batches.push(batch);
+  return batches;
 }

@@ -27,7 +27,7 @@ Deno.test("a registration reply's flags count only when they are booleans", () =
   );
 });
 
-Deno.test("shares go in one request; a server over its caps is warned about, other errors fail", async () => {
+Deno.test("shares that fit go in one request; a server over its caps is warned about, other errors fail", async () => {
   const entry = { fileId: "ab".repeat(32) } as unknown as SharedFileEntry;
   const lines: string[] = [];
   const log = createLogger("link", { level: "info", sink: (line) => lines.push(line) });
@@ -57,4 +57,28 @@ Deno.test("shares go in one request; a server over its caps is warned about, oth
     }),
     RemoteError,
   );
+});
+
+Deno.test("shares larger than a control frame go in several requests, in order, until one is refused", async () => {
+  const entry = (n: number) => ({ fileId: String(n).repeat(64) } as unknown as SharedFileEntry);
+  const size = JSON.stringify(entry(1)).length + 1;
+  const log = createLogger("link", { level: "silent" });
+  const sent: unknown[][] = [];
+  const connection = (refuseAt?: number) => ({
+    request: (message: Record<string, unknown>) => {
+      sent.push(message.files as unknown[]);
+      return sent.length === refuseAt
+        ? Promise.reject(new RemoteError({ t: "error", code: "over-limit", message: "full" }))
+        : Promise.resolve({});
+    },
+  });
+  const shares = [1, 2, 3, 4, 5].map(entry);
+  await shareAll(connection(), { shares, log, maxBytes: 2 * size });
+  assert.deepEqual(sent, [[entry(1), entry(2)], [entry(3), entry(4)], [entry(5)]]);
+  sent.length = 0;
+  await shareAll(connection(), { shares: [entry(1)], log, maxBytes: 1 });
+  assert.deepEqual(sent, [[entry(1)]], "an entry larger than a batch goes alone");
+  sent.length = 0;
+  await shareAll(connection(1), { shares, log, maxBytes: 2 * size });
+  assert.deepEqual(sent, [[entry(1), entry(2)]], "nothing more once the server is full");
 });

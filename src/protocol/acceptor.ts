@@ -7,7 +7,7 @@
  */
 
 import net from "node:net";
-import { MAX_CONNECTIONS, REFUSAL_LOG_INTERVAL_MS } from "../constants.ts";
+import { HANDSHAKE_TIMEOUT_MS, MAX_CONNECTIONS, REFUSAL_LOG_INTERVAL_MS } from "../constants.ts";
 import { errorMessage, type Logger } from "../log.ts";
 import { formatHostPort, type HostPort } from "./channel.ts";
 import type { Connection } from "./connection.ts";
@@ -21,6 +21,7 @@ import {
 } from "./secure_channel.ts";
 import { admit, type ConnectionLimits, processLimits, refusalReason } from "./admission.ts";
 import type { Credentials } from "./dial.ts";
+import { timeLeft } from "./timeouts.ts";
 
 /** A listening TCP server, ready for an {@linkcode Acceptor}. */
 export interface Listener {
@@ -73,6 +74,11 @@ export interface AcceptorOptions extends Pick<HandshakeOptions, "role" | "accept
    * enough to stream chunks. A server that only takes requests keeps it small.
    */
   readAheadBytes?: number;
+  /**
+   * Time a newcomer has for its whole set-up (preamble, TLS, hello and
+   * proofs); default `HANDSHAKE_TIMEOUT_MS`.
+   */
+  handshakeMs?: number;
 }
 
 /**
@@ -182,17 +188,20 @@ export class Acceptor {
   async #serve(socket: net.Socket, host: string): Promise<void> {
     const { credentials } = this.#options;
     let connection: Connection;
+    const deadline = Date.now() + (this.#options.handshakeMs ?? HANDSHAKE_TIMEOUT_MS);
     try {
       const link = await acceptSecure(socket, {
         credentials: this.#listener,
         role: this.#options.role,
         readAheadBytes: this.#options.readAheadBytes,
+        timeoutMs: timeLeft(deadline),
       });
       connection = await handshake(link, {
         ...this.#options,
         dialer: false,
         identity: credentials.identity,
         networkKey: credentials.networkKey,
+        timeoutMs: timeLeft(deadline),
       });
     } catch (error) {
       socket.destroy();

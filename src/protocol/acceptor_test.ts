@@ -4,7 +4,7 @@ import { createLogger } from "../log.ts";
 import { testCredentials } from "../test_credentials.ts";
 import { Acceptor, listenTcp } from "./acceptor.ts";
 import { dial } from "./dial.ts";
-import { RefusedError } from "./secure_channel.ts";
+import { dialSecure, RefusedError } from "./secure_channel.ts";
 
 Deno.test("an address in use is refused with advice that names the port", async () => {
   const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -127,4 +127,31 @@ Deno.test("a dialer past the limit is told why, and the listener keeps serving",
   const again = await dial(target, options);
   again.close();
   await acceptor.close("done");
+});
+
+Deno.test("a newcomer has the handshake time for its whole set-up, preamble and TLS included", async () => {
+  const acceptor = new Acceptor(await listenTcp({ host: "127.0.0.1", port: 0 }, "--addr"), {
+    role: "server",
+    accept: ["peer"],
+    credentials: await testCredentials(),
+    log: createLogger("t", { level: "silent" }),
+    onConnection: () => Promise.resolve(),
+    handshakeMs: 1_500,
+  });
+  const started = Date.now();
+  // Slow to send its preamble, then TLS, then never a hello.
+  const link = await dialSecure({ host: "127.0.0.1", port: acceptor.addr.port }, {
+    connect: async () => {
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port: acceptor.addr.port });
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      return conn;
+    },
+  });
+  // The listener's hello comes at once; then nothing until it closes.
+  const buffer = new Uint8Array(1024);
+  while (await link.channel.read(buffer).catch(() => null) !== null);
+  const elapsed = Date.now() - started;
+  link.channel.close();
+  await acceptor.close("done");
+  assert.ok(elapsed < 2_100, `the listener closed it after ${elapsed} ms, not about 1500`);
 });

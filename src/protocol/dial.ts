@@ -12,6 +12,7 @@ import type { HostPort } from "./channel.ts";
 import type { Connection } from "./connection.ts";
 import { handshake, type HandshakeOptions } from "./handshake.ts";
 import { type ConnectTcp, dialSecure } from "./secure_channel.ts";
+import { timeLeft } from "./timeouts.ts";
 
 /** Who we are on the wire, and the network we belong to. */
 export interface Credentials {
@@ -27,7 +28,7 @@ export interface DialOptions extends Pick<HandshakeOptions, "role" | "accept" | 
   credentials: Credentials;
   /** The ID the listener must prove; any other is refused. */
   expectId?: string;
-  /** Time allowed for everything up to a usable connection. */
+  /** Time allowed for everything up to a usable connection; default `CONNECT_TIMEOUT_MS`. */
   timeoutMs?: number;
   /** Opens the TCP connection instead of connecting to the target (a relay). */
   connect?: ConnectTcp;
@@ -39,9 +40,10 @@ export interface DialOptions extends Pick<HandshakeOptions, "role" | "accept" | 
  */
 export async function dial(target: HostPort, options: DialOptions): Promise<Connection> {
   const { credentials } = options;
+  const deadline = Date.now() + (options.timeoutMs ?? CONNECT_TIMEOUT_MS);
   const link = await dialSecure(target, {
     expectId: options.expectId,
-    timeoutMs: options.timeoutMs ?? CONNECT_TIMEOUT_MS,
+    timeoutMs: timeLeft(deadline),
     connect: options.connect,
   });
   return await handshake(link, {
@@ -51,6 +53,6 @@ export async function dial(target: HostPort, options: DialOptions): Promise<Conn
     identity: credentials.identity,
     networkKey: credentials.networkKey,
     code: options.code,
-    timeoutMs: options.timeoutMs,
+    timeoutMs: timeLeft(deadline),
   });
 }

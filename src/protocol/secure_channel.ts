@@ -1,12 +1,15 @@
 /**
- * The encrypted, mutually authenticated channel under every p2pft v2
- * connection. A connection starts with an 8-byte preamble each way (see
- * preamble.ts), then TLS 1.3 with a self-signed certificate on both sides. Each side's ID is the hash of its
- * certificate's public key, so an ID cannot be claimed without its private
- * key; the dialer may pin the ID it expects and refuses any other.
+ * The encrypted channel under every p2pft connection (since protocol v2).
+ * A connection starts with an 8-byte preamble each way (see preamble.ts;
+ * the listener follows its own with its self-signed certificate), then
+ * TLS 1.3 proving the listener holds that certificate's key. Each side's ID
+ * is the hash of its certificate's public key, so an ID cannot be claimed
+ * without its private key; the dialer may pin the ID it expects and refuses
+ * any other.
  *
  * Roles in TLS follow who dialed, not who serves: the dialer is the TLS
- * client. Both sides present certificates whatever their role.
+ * client, and presents no certificate in TLS: it proves its ID in the
+ * handshake (handshake.ts).
  *
  * @module
  */

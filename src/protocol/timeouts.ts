@@ -40,3 +40,11 @@ export function raceTimer<T>(promise: Promise<T>, ms: number, failure: () => Err
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
+
+/**
+ * Milliseconds from `now` until `deadline`, one at least: each step of work
+ * bounded by one deadline gets what is left, and a late one still fails in time.
+ */
+export function timeLeft(deadline: number, now: number = Date.now()): number {
+  return Math.max(1, deadline - now);
+}

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { RECONNECT_MAX_DELAY_MS, RECONNECT_MIN_DELAY_MS } from "../constants.ts";
-import { nextBackoff, raceTimer, TimeoutError, withTimeout } from "./timeouts.ts";
+import { nextBackoff, raceTimer, timeLeft, TimeoutError, withTimeout } from "./timeouts.ts";
 
 Deno.test("reconnection backs off exponentially up to a cap", () => {
   let delay = 0;
@@ -28,4 +28,10 @@ Deno.test("raceTimer rejects with the caller's own error when time runs out", as
     message: "late",
   });
   assert.equal(await raceTimer(Promise.resolve(7), 1_000, () => new Error("late")), 7);
+});
+
+Deno.test("steps under one deadline get what is left of it, a millisecond at least", () => {
+  assert.equal(timeLeft(1_500, 1_000), 500);
+  assert.equal(timeLeft(1_000, 1_000), 1);
+  assert.equal(timeLeft(1_000, 2_000), 1);
 });
