@@ -120,3 +120,23 @@ Deno.test("a manifest's ID is computed once per manifest object", async () => {
   assert.equal(computeFileId(folder), first, "the same promise, not a second hashing");
   assert.equal(await computeFileId(structuredClone(folder)), await first);
 });
+
+Deno.test("ASCII paths and paths that turn non-ASCII part way are written as UTF-8 alike", () => {
+  const paths = ["a/plain.txt", "b/caf\u00e9", "c/x\u{1f600}y", "d"];
+  const folder = {
+    size: 0,
+    chunkSize: CHUNK_SIZE,
+    chunkHashes: [],
+    entries: paths.map((path) => ({ path, kind: "file" as const, size: 0 })),
+  };
+  const encoded = encodeFolderCanonical(folder);
+  let offset = 15 + 8 + 4 + 4 + 4;
+  for (const path of paths) {
+    const utf8 = new TextEncoder().encode(path);
+    const view = new DataView(encoded.buffer, encoded.byteOffset + offset);
+    assert.equal(view.getUint32(9), utf8.length, path);
+    assert.deepEqual(encoded.subarray(offset + 13, offset + 13 + utf8.length), utf8, path);
+    offset += 13 + utf8.length;
+  }
+  assert.equal(encoded.length, offset, "nothing more");
+});
