@@ -6,10 +6,10 @@
  */
 
 /** Version of the p2pft program, printed by `--version`. */
-export const PROGRAM_VERSION = "0.1.0";
+export const PROGRAM_VERSION = "0.2.0";
 
 /** Version of the wire protocol spoken over TCP (see docs/protocol.md). */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 
 /** Name sent in every handshake so that foreign speakers are told apart. */
 export const PROTOCOL_NAME = "p2pft";

@@ -18,7 +18,7 @@ import { X509Certificate } from "node:crypto";
 import type net from "node:net";
 import tls from "node:tls";
 import { HANDSHAKE_TIMEOUT_MS, PROGRAM_VERSION, PROTOCOL_VERSION } from "../constants.ts";
-import { type Identity, idOfCertificate } from "../security/identity.ts";
+import { type Identity, idOfCertificate, tlsName } from "../security/identity.ts";
 import { errorMessage } from "../log.ts";
 import { encodeBase64 } from "../storage/base64.ts";
 import { type ByteChannel, formatHostPort, type HostPort, writeAll } from "./channel.ts";
@@ -37,8 +37,6 @@ import { raceTimer } from "./timeouts.ts";
 const CERTIFICATE_LENGTH_BYTES = 2;
 /** Largest certificate accepted (an Ed25519 certificate is about 300 bytes). */
 const MAX_CERTIFICATE_BYTES = 4096;
-/** The name TLS is run under (certificates are pinned, not checked against names). */
-const CERTIFICATE_NAME = "p2pft";
 /** A channel after the preamble and TLS. */
 export interface SecureLink {
   /** The encrypted channel. */
@@ -120,10 +118,12 @@ export async function dialSecure(
     if (options.expectId !== undefined && remoteId !== options.expectId) {
       throw new IdentityMismatchError(address, { expected: options.expectId, seen: remoteId });
     }
+    // The name is checked too: the runtime also trusts the public CAs (and
+    // DENO_CERT), and without the name any certificate they issued would
+    // pass for the pinned one. None of them may certify a name under .invalid.
     const tlsConn = await Deno.startTls(conn, {
-      hostname: CERTIFICATE_NAME,
+      hostname: tlsName(remoteId),
       caCerts: [pemOf(certificate)],
-      unsafelyDisableHostnameVerification: true,
     });
     conn = tlsConn;
     await tlsConn.handshake().catch((error) => {

@@ -2,7 +2,8 @@
  * The self-signed certificate of an identity, written directly in DER, and
  * PEM both ways. Identities have one fixed shape (X.509 v3, Ed25519, the
  * same name as subject and issuer, one critical basicConstraints extension
- * saying "not a CA"), so a few lines of DER stand in for a certificate
+ * saying "not a CA", and optionally one DNS name in a subjectAltName
+ * extension), so a few lines of DER stand in for a certificate
  * library (@peculiar/x509), whose loading cost every process that makes an
  * identity about 0.07 CPU-seconds, a quarter of a peer's start.
  *
@@ -21,6 +22,11 @@ export interface CertificateFields {
   notBefore: Date;
   /** End of the validity. */
   notAfter: Date;
+  /**
+   * The DNS name the certificate is for (a subjectAltName extension), which
+   * TLS checks against the name a client asks for; none when absent.
+   */
+  dnsName?: string;
 }
 
 const SEQUENCE = 0x30;
@@ -40,6 +46,8 @@ const X509_V3 = der(INTEGER, [2]);
 const ED25519_ALGORITHM = der(SEQUENCE, der(OBJECT_IDENTIFIER, [0x2b, 0x65, 0x70])); // 1.3.101.112
 const COMMON_NAME = der(OBJECT_IDENTIFIER, [0x55, 0x04, 0x03]); // 2.5.4.3
 const BASIC_CONSTRAINTS = der(OBJECT_IDENTIFIER, [0x55, 0x1d, 0x13]); // 2.5.29.19
+const SUBJECT_ALT_NAME = der(OBJECT_IDENTIFIER, [0x55, 0x1d, 0x11]); // 2.5.29.17
+const DNS_NAME_TAG = 0x82; // GeneralName dNSName, [2] IMPLICIT IA5String
 const TRUE = der(BOOLEAN, [0xff]);
 
 /**
@@ -54,10 +62,11 @@ export async function selfSignedCertificate(
     SEQUENCE,
     der(SET, der(SEQUENCE, COMMON_NAME, der(PRINTABLE_STRING, ascii(fields.commonName)))),
   );
-  const notCa = der(
-    SEQUENCE,
-    der(SEQUENCE, BASIC_CONSTRAINTS, TRUE, der(OCTET_STRING, der(SEQUENCE))),
-  );
+  const extensions = [der(SEQUENCE, BASIC_CONSTRAINTS, TRUE, der(OCTET_STRING, der(SEQUENCE)))];
+  if (fields.dnsName !== undefined) {
+    const names = der(SEQUENCE, der(DNS_NAME_TAG, ascii(fields.dnsName)));
+    extensions.push(der(SEQUENCE, SUBJECT_ALT_NAME, der(OCTET_STRING, names)));
+  }
   const body = der(
     SEQUENCE,
     der(VERSION_TAG, X509_V3),
@@ -67,7 +76,7 @@ export async function selfSignedCertificate(
     der(SEQUENCE, time(fields.notBefore), time(fields.notAfter)),
     name,
     new Uint8Array(await crypto.subtle.exportKey("spki", keys.publicKey)),
-    der(EXTENSIONS_TAG, notCa),
+    der(EXTENSIONS_TAG, der(SEQUENCE, ...extensions)),
   );
   const signature = await crypto.subtle.sign("Ed25519", keys.privateKey, body);
   return der(SEQUENCE, body, ED25519_ALGORITHM, der(BIT_STRING, [0], new Uint8Array(signature)));

@@ -5,8 +5,14 @@
  * present an ID without holding its private key, and a certificate remade
  * from the same key keeps the same ID.
  *
+ * The certificate names `ID.p2pft.invalid` (see {@linkcode tlsName}), and a
+ * dialer's TLS checks that name: a certificate that some other authority the
+ * runtime trusts (a public CA, `DENO_CERT`) issued cannot pass for a pinned
+ * identity, as no such authority certifies names under `.invalid`.
+ *
  * On disk a data folder holds `identity.key` (PKCS#8 PEM, mode 0600) and
- * `identity.crt` (PEM), both created at first start.
+ * `identity.crt` (PEM), both created at first start. A certificate from
+ * before the name was added is remade from the key on load (same ID).
  *
  * @module
  */
@@ -93,7 +99,23 @@ export async function loadOrCreateIdentity(dir: string): Promise<Identity> {
         `to have it remade from the key (the identity stays the key's)`,
     );
   }
-  return { id: idOfSpki(keySpki), certPem, keyPem };
+  const id = idOfSpki(keySpki);
+  if (certificate.subjectAltName !== `DNS:${tlsName(id)}`) {
+    const identity = await identityOf(keys);
+    await writePrivateFile(certificatePath, identity.certPem);
+    return identity;
+  }
+  return { id, certPem, keyPem };
+}
+
+/**
+ * The DNS name in the certificate of identity `id`, `ID.p2pft.invalid`,
+ * which a dialer asks TLS to check. `.invalid` is reserved (RFC 6761): no
+ * certificate authority may certify a name under it, so only the pinned
+ * certificate itself can carry it.
+ */
+export function tlsName(id: string): string {
+  return `${id}.p2pft.invalid`;
 }
 
 /**
@@ -124,15 +146,17 @@ export function isId(text: string): boolean {
 async function identityOf(keys: CryptoKeyPair): Promise<Identity> {
   const serial = crypto.getRandomValues(new Uint8Array(SERIAL_BYTES));
   serial[0] = (serial[0] & 0x3f) | 0x40; // positive and minimally encoded in DER
+  const id = idOfSpki(new Uint8Array(await crypto.subtle.exportKey("spki", keys.publicKey)));
   const certificate = await selfSignedCertificate(keys, {
     serial,
     commonName: COMMON_NAME,
     notBefore: NOT_BEFORE,
     notAfter: NOT_AFTER,
+    dnsName: tlsName(id),
   });
   const pkcs8 = new Uint8Array(await crypto.subtle.exportKey("pkcs8", keys.privateKey));
   return {
-    id: idOfCertificate(certificate),
+    id,
     certPem: encodePem(certificate, "CERTIFICATE") + "\n",
     keyPem: encodePem(pkcs8, "PRIVATE KEY") + "\n",
   };

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
 import { createHash, X509Certificate } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -11,8 +12,10 @@ import {
   KEY_FILE,
   loadOrCreateIdentity,
   shortId,
+  tlsName,
 } from "./identity.ts";
 import { encodeBase32 } from "./base32.ts";
+import { encodePem, selfSignedCertificate } from "./certificate.ts";
 
 function derOf(pem: string): Uint8Array {
   return new Uint8Array(new X509Certificate(pem).raw);
@@ -39,6 +42,8 @@ Deno.test("a new identity's certificate is a self-signed Ed25519 end-entity cert
   assert.equal(certificate.issuer, "CN=p2pft");
   assert.equal(certificate.publicKey.asymmetricKeyType, "ed25519");
   assert.equal(certificate.ca, false);
+  assert.equal(certificate.subjectAltName, `DNS:${tlsName(idOfCertificate(certificate.raw))}`);
+  assert.match(tlsName("x"), /^x\.p2pft\.invalid$/);
   assert.equal(new Date(certificate.validFrom).toISOString(), "2020-01-01T00:00:00.000Z");
   assert.equal(new Date(certificate.validTo).toISOString(), "2120-01-01T00:00:00.000Z");
   assert.ok(certificate.verify(certificate.publicKey));
@@ -79,6 +84,43 @@ Deno.test("a lost certificate is remade from the key with the same ID", async ()
     assert.equal(again.keyPem, first.keyPem);
     assert.equal(idOfCertificate(derOf(again.certPem)), first.id);
     assert.equal(await Deno.readTextFile(join(dir, CERTIFICATE_FILE)), again.certPem);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a certificate from before the TLS name is remade from the key with the name and the same ID", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const first = await loadOrCreateIdentity(dir);
+    const privateKey = await crypto.subtle.importKey(
+      "pkcs8",
+      new Uint8Array(Buffer.from(first.keyPem.replace(/-----[^-]+-----|\s/g, ""), "base64")),
+      { name: "Ed25519" },
+      true,
+      ["sign"],
+    );
+    const publicKey = new X509Certificate(first.certPem).publicKey;
+    const spki = new Uint8Array(publicKey.export({ type: "spki", format: "der" }));
+    const keys = {
+      privateKey,
+      publicKey: await crypto.subtle.importKey("spki", spki, { name: "Ed25519" }, true, [
+        "verify",
+      ]),
+    };
+    const old = await selfSignedCertificate(keys, {
+      serial: new Uint8Array([0x42]),
+      commonName: "p2pft",
+      notBefore: new Date(Date.UTC(2020, 0, 1)),
+      notAfter: new Date(Date.UTC(2120, 0, 1)),
+    });
+    await Deno.writeTextFile(join(dir, CERTIFICATE_FILE), encodePem(old, "CERTIFICATE") + "\n");
+    assert.equal(new X509Certificate(old).subjectAltName, undefined);
+    const again = await loadOrCreateIdentity(dir);
+    assert.equal(again.id, first.id);
+    const remade = new X509Certificate(await Deno.readTextFile(join(dir, CERTIFICATE_FILE)));
+    assert.equal(remade.subjectAltName, `DNS:${tlsName(first.id)}`);
+    assert.equal(idOfCertificate(remade.raw), first.id);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
