@@ -46,7 +46,8 @@ export interface Occupancy {
  * What limits per address count in, for the IP address `host`: an IPv4
  * address alone (an IPv4-mapped one too), an IPv6 address by its /64
  * (`2001:db8:1:2::/64`), since a host picks addresses in its /64 at will and
- * one machine could otherwise pass for millions.
+ * one machine could otherwise pass for millions. A link-local address
+ * (`fe80::/10`) counts alone: every machine on a link shares that /64.
  */
 export function addressGroup(host: string): string {
   const plain = plainHost(host);
@@ -62,8 +63,9 @@ export function addressGroup(host: string): string {
   const groups = tail === undefined
     ? front
     : [...front, ...Array(Math.max(0, 8 - front.length - back.length)).fill("0"), ...back];
-  const prefix = groups.slice(0, 4).map((group) => (parseInt(group, 16) || 0).toString(16));
-  return `${prefix.join(":")}::/64`;
+  const numbers = groups.map((group) => parseInt(group, 16) || 0);
+  if ((numbers[0] & 0xffc0) === 0xfe80) return plain;
+  return `${numbers.slice(0, 4).map((number) => number.toString(16)).join(":")}::/64`;
 }
 
 /** What to do with a newcomer, given what the listener holds and its limits. */

@@ -48,7 +48,9 @@ Deno.test("limits per address count an IPv6 /64 as one address, IPv4 addresses e
   assert.equal(addressGroup("2001:DB8:1:2::1%eth0"), "2001:db8:1:2::/64");
   assert.equal(addressGroup("2001:db8::"), "2001:db8:0:0::/64");
   assert.equal(addressGroup("::1"), "0:0:0:0::/64");
-  assert.equal(addressGroup("fe80::1:2.3.4.5"), "fe80:0:0:0::/64");
+  assert.equal(addressGroup("2001:db8::1:2.3.4.5"), "2001:db8:0:0::/64");
+  assert.equal(addressGroup("fe80::1%eth0"), "fe80::1%eth0");
+  assert.notEqual(addressGroup("fe80::1"), addressGroup("fe80::2"));
   assert.notEqual(addressGroup("2001:db8:1:2::1"), addressGroup("2001:db8:1:3::1"));
   assert.equal(addressGroup("192.0.2.7"), "192.0.2.7");
   assert.equal(addressGroup("::ffff:192.0.2.7"), "192.0.2.7");
