@@ -111,7 +111,7 @@ export function peerCommandOptions() {
     )
     .option(
       "--web-token <token>",
-      "the web page's access token (default: a random one; the network key works too)",
+      "the web page's access token (default: a random one)",
     )
     .option(
       "--web-uploads <dir>",

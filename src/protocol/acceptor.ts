@@ -19,7 +19,13 @@ import {
   listenerCredentials,
   refuseSecure,
 } from "./secure_channel.ts";
-import { admit, type ConnectionLimits, processLimits, refusalReason } from "./admission.ts";
+import {
+  addressGroup,
+  admit,
+  type ConnectionLimits,
+  processLimits,
+  refusalReason,
+} from "./admission.ts";
 import type { Credentials } from "./dial.ts";
 import { timeLeft } from "./timeouts.ts";
 
@@ -100,6 +106,7 @@ export class Acceptor {
   #listener: ListenerCredentials;
   #open = new Set<Connection>();
   #sockets = new Set<net.Socket>();
+  /** Connections held by address group (an IPv4 address, an IPv6 /64: see `addressGroup`). */
   #perAddress = new Map<string, number>();
   #refusals = new Map<string, { last: number; since: number }>();
   #limits: ConnectionLimits;
@@ -156,7 +163,8 @@ export class Acceptor {
 
   #admit(socket: net.Socket): void {
     const host = plainHost(socket.remoteAddress ?? "?");
-    const count = this.#perAddress.get(host) ?? 0;
+    const group = addressGroup(host);
+    const count = this.#perAddress.get(group) ?? 0;
     const held = { open: this.#sockets.size, fromAddress: count, refusing: this.#refusing.size };
     const admission = admit(held, this.#limits);
     if (admission !== "serve") {
@@ -172,12 +180,12 @@ export class Acceptor {
       return;
     }
     this.#sockets.add(socket);
-    this.#perAddress.set(host, count + 1);
+    this.#perAddress.set(group, count + 1);
     socket.once("close", () => {
       this.#sockets.delete(socket);
-      const left = (this.#perAddress.get(host) ?? 1) - 1;
-      if (left === 0) this.#perAddress.delete(host);
-      else this.#perAddress.set(host, left);
+      const left = (this.#perAddress.get(group) ?? 1) - 1;
+      if (left === 0) this.#perAddress.delete(group);
+      else this.#perAddress.set(group, left);
     });
     socket.on("error", () => {});
     this.#serve(socket, host).catch((error) =>
@@ -218,9 +226,9 @@ export class Acceptor {
     }
   }
 
-  /** Logs a refused connection, at most once per kind of reason and address per interval. */
+  /** Logs a refused connection, at most once per kind of reason and address group per interval. */
   #refused(host: string, reason: string, kind: string): void {
-    const key = `${host} ${kind}`;
+    const key = `${addressGroup(host)} ${kind}`;
     const now = Date.now();
     const seen = this.#refusals.get(key);
     if (seen && now - seen.last < REFUSAL_LOG_INTERVAL_MS) {

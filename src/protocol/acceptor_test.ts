@@ -155,3 +155,31 @@ Deno.test("a newcomer has the handshake time for its whole set-up, preamble and 
   await acceptor.close("done");
   assert.ok(elapsed < 2_100, `the listener closed it after ${elapsed} ms, not about 1500`);
 });
+
+Deno.test("connections from one IPv6 /64 share the per-address limit, however many addresses they use", async () => {
+  const lines: string[] = [];
+  const listener = await listenTcp({ host: "127.0.0.1", port: 0 }, "--addr");
+  const acceptor = new Acceptor(listener, {
+    role: "server",
+    accept: ["peer"],
+    credentials: await testCredentials(),
+    log: createLogger("t", { sink: (line) => lines.push(line) }),
+    onConnection: () => new Promise(() => {}),
+    limits: { total: 100, perAddress: 2 },
+    handshakeMs: 200,
+  });
+  // Sockets that claim addresses a stranger picks at will within its /64.
+  const sockets = ["2001:db8:7:7::1", "2001:db8:7:7::2", "2001:db8:7:7::3"].map((address) => {
+    const socket = new net.Socket();
+    Object.defineProperty(socket, "remoteAddress", { value: address });
+    socket.on("error", () => {});
+    return socket;
+  });
+  try {
+    for (const socket of sockets) listener.server.emit("connection", socket);
+    assert.equal(lines.filter((line) => /too many connections from your/.test(line)).length, 1);
+  } finally {
+    for (const socket of sockets) socket.destroy();
+    await acceptor.close("done");
+  }
+});

@@ -14,6 +14,7 @@
  */
 
 import { MAX_CONNECTIONS, MAX_CONNECTIONS_PER_ADDRESS } from "../constants.ts";
+import { plainHost } from "./socket_channel.ts";
 
 /** Descriptors kept free below the process limit: refusals, files, the relay, the runtime. */
 export const DESCRIPTOR_RESERVE = 512;
@@ -39,6 +40,32 @@ export interface Occupancy {
   fromAddress: number;
   /** Refusals under way. */
   refusing: number;
+}
+
+/**
+ * What limits per address count in, for the IP address `host`: an IPv4
+ * address alone (an IPv4-mapped one too), an IPv6 address by its /64
+ * (`2001:db8:1:2::/64`), since a host picks addresses in its /64 at will and
+ * one machine could otherwise pass for millions. A link-local address
+ * (`fe80::/10`) counts alone: every machine on a link shares that /64.
+ */
+export function addressGroup(host: string): string {
+  const plain = plainHost(host);
+  if (!plain.includes(":")) return plain;
+  const bare = plain.replace(/%.*$/, "").toLowerCase();
+  const groupsOf = (part: string) =>
+    part === ""
+      ? []
+      : part.split(":").flatMap((group) => group.includes(".") ? ["0", "0"] : [group]);
+  const [head, tail] = bare.split("::");
+  const front = groupsOf(head);
+  const back = tail === undefined ? [] : groupsOf(tail);
+  const groups = tail === undefined
+    ? front
+    : [...front, ...Array(Math.max(0, 8 - front.length - back.length)).fill("0"), ...back];
+  const numbers = groups.map((group) => parseInt(group, 16) || 0);
+  if ((numbers[0] & 0xffc0) === 0xfe80) return plain;
+  return `${numbers.slice(0, 4).map((number) => number.toString(16)).join(":")}::/64`;
 }
 
 /** What to do with a newcomer, given what the listener holds and its limits. */

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { MAX_CONNECTIONS, MAX_CONNECTIONS_PER_ADDRESS } from "../constants.ts";
 import {
+  addressGroup,
   admit,
   defaultLimits,
   DESCRIPTOR_RESERVE,
@@ -40,4 +41,18 @@ Deno.test("the default limit keeps a reserve under the descriptor limit", () => 
 Deno.test("a refusal names the limit and the flag that raises it", () => {
   assert.match(refusalReason(LIMITS, false), /limit of 10 connections: .*--max-connections/);
   assert.match(refusalReason(LIMITS, true), /limit is 3\): .*--max-per-address/);
+});
+
+Deno.test("limits per address count an IPv6 /64 as one address, IPv4 addresses each alone", () => {
+  assert.equal(addressGroup("2001:db8:1:2::1"), addressGroup("2001:db8:1:2:ffff:1:2:3"));
+  assert.equal(addressGroup("2001:DB8:1:2::1%eth0"), "2001:db8:1:2::/64");
+  assert.equal(addressGroup("2001:db8::"), "2001:db8:0:0::/64");
+  assert.equal(addressGroup("::1"), "0:0:0:0::/64");
+  assert.equal(addressGroup("2001:db8::1:2.3.4.5"), "2001:db8:0:0::/64");
+  assert.equal(addressGroup("fe80::1%eth0"), "fe80::1%eth0");
+  assert.notEqual(addressGroup("fe80::1"), addressGroup("fe80::2"));
+  assert.notEqual(addressGroup("2001:db8:1:2::1"), addressGroup("2001:db8:1:3::1"));
+  assert.equal(addressGroup("192.0.2.7"), "192.0.2.7");
+  assert.equal(addressGroup("::ffff:192.0.2.7"), "192.0.2.7");
+  assert.notEqual(addressGroup("192.0.2.7"), addressGroup("192.0.2.8"));
 });

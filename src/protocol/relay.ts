@@ -26,6 +26,7 @@ import {
 } from "../constants.ts";
 import type { Logger } from "../log.ts";
 import { listenTcp } from "./acceptor.ts";
+import { addressGroup } from "./admission.ts";
 import type { HostPort } from "./channel.ts";
 import { RelayBudget, type RelayLimits } from "./relay_limits.ts";
 
@@ -60,7 +61,7 @@ const TOKEN_CHARS = RELAY_TOKEN_BYTES * 2;
 const SOCKETS_PER_LINK = 4;
 
 /**
- * Connections one IP may hold before they present a token, per link one
+ * Connections one IP (IPv6: one /64) may hold before they present a token, per link one
  * peer may take part in: strangers on one host cannot fill every slot.
  */
 const UNREAD_PER_HOST_PER_LINK = 2;
@@ -75,7 +76,7 @@ export class Relay {
   #pending = new Map<string, Pending>();
   #sockets = new Set<net.Socket>();
   #maxSockets: number;
-  /** IP -> connections from it not yet past their token. */
+  /** Address group (an IPv4 address, an IPv6 /64) -> connections from it not yet past their token. */
   #unread = new Map<string, number>();
   #maxUnreadPerHost: number;
 
@@ -140,7 +141,7 @@ export class Relay {
   }
 
   #admit(socket: net.Socket): void {
-    const host = socket.remoteAddress ?? "";
+    const host = addressGroup(socket.remoteAddress ?? "");
     const unread = this.#unread.get(host) ?? 0;
     if (this.#sockets.size >= this.#maxSockets || unread >= this.#maxUnreadPerHost) {
       socket.destroy();

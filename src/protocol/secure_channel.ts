@@ -118,9 +118,10 @@ export async function dialSecure(
     if (options.expectId !== undefined && remoteId !== options.expectId) {
       throw new IdentityMismatchError(address, { expected: options.expectId, seen: remoteId });
     }
-    // The name is checked too: the runtime also trusts the public CAs (and
-    // DENO_CERT), and without the name any certificate they issued would
-    // pass for the pinned one. None of them may certify a name under .invalid.
+    // The runtime's TLS also trusts the public CAs, DENO_CERT and maybe the
+    // system's store. The name rules out what a public CA issued (none may
+    // certify a name under .invalid); an authority added locally follows no
+    // such rule, so the certificate TLS proved is checked against the pin too.
     const tlsConn = await Deno.startTls(conn, {
       hostname: tlsName(remoteId),
       caCerts: [pemOf(certificate)],
@@ -129,6 +130,15 @@ export async function dialSecure(
     await tlsConn.handshake().catch((error) => {
       throw new ProtocolError(`tls with ${address}: ${errorMessage(error)}`);
     });
+    const proven = idOfCertificate(provenCertificate(tlsConn));
+    if (proven !== remoteId) {
+      throw new ProtocolError(
+        `${address} sent the certificate of ${remoteId} but proved another certificate ` +
+          `(${proven}) in tls, one an authority this machine trusts issued: an impostor ` +
+          `or a TLS-inspecting proxy sits on the way; remove that authority (DENO_CERT, ` +
+          `DENO_TLS_CA_STORE) or connect another way`,
+      );
+    }
     return { channel: tlsConn, remoteId };
   };
   return await within(work(), {
@@ -294,6 +304,29 @@ async function readExactly(conn: Deno.TcpConn, target: Uint8Array, address: stri
     if (count === null) throw new ProtocolError(`${address} closed before its preamble`);
     offset += count;
   }
+}
+
+/**
+ * The certificate (DER) a TLS server proved it holds the key of. The
+ * runtime keeps it behind a symbol it does not export (its `node:tls` reads
+ * it there); without it no link is trusted.
+ */
+function provenCertificate(conn: Deno.TlsConn): Uint8Array {
+  let holder: object | null = conn;
+  while (holder !== null) {
+    const symbol = Object.getOwnPropertySymbols(holder)
+      .find((each) => each.description === "getPeerCertificate");
+    if (symbol !== undefined) {
+      const read = (conn as unknown as Record<symbol, (detailed: boolean) => unknown>)[symbol];
+      const raw = (read.call(conn, false) as { raw?: unknown } | null)?.raw;
+      if (raw instanceof Uint8Array && raw.length > 0) return new Uint8Array(raw);
+      break;
+    }
+    holder = Object.getPrototypeOf(holder);
+  }
+  throw new ProtocolError(
+    "this runtime does not tell which certificate a tls server proved: run p2pft on Deno 2.9",
+  );
 }
 
 /** A DER certificate as PEM text, as `Deno.startTls` takes it. */

@@ -5,7 +5,7 @@
  * server, a guest with only a code included, may resolve one to the
  * sender's address and ID, and nothing else: one `resolve` per guest
  * connection, at most `NAMEPLATE_RESOLVE_BURST` at once and
- * `NAMEPLATE_RESOLVES_PER_MINUTE` a minute from one IP address.
+ * `NAMEPLATE_RESOLVES_PER_MINUTE` a minute from one IPv4 address or IPv6 /64.
  *
  * What a resolve tells: that someone sends, from which IP address and port,
  * under which ID; not what is sent, nor the code's words. A sender that
@@ -23,6 +23,7 @@ import {
   NAMEPLATE_RESOLVES_PER_MINUTE,
 } from "../constants.ts";
 import { errorMessage, type Logger } from "../log.ts";
+import { addressGroup } from "../protocol/admission.ts";
 import { formatHostPort } from "../protocol/channel.ts";
 import type { Connection } from "../protocol/connection.ts";
 import { ProtocolError } from "../protocol/frame.ts";
@@ -124,16 +125,18 @@ export class Nameplates {
 
   /**
    * The sender of `nameplate`, for a request from IP address `host` at
-   * `now`; throws `rate-limited` past the address's rate, `not-found` when
+   * `now`; throws `rate-limited` past the rate of the address (of its /64,
+   * for IPv6: see `addressGroup`), `not-found` when
    * nobody holds it.
    */
   resolve(nameplate: number, options: { host: string; now: number }): NameplateEntry {
-    const { host, now } = options;
-    let rate = this.#rates.get(host);
+    const { now } = options;
+    const group = addressGroup(options.host);
+    let rate = this.#rates.get(group);
     if (!rate) {
       if (this.#rates.size >= this.#limits.total) this.#rates.clear();
       rate = new RequestRate(now, this.#limits.resolveRate);
-      this.#rates.set(host, rate);
+      this.#rates.set(group, rate);
     }
     if (!rate.take(now)) {
       throw new NameplateError(

@@ -52,6 +52,15 @@ Deno.test("resolves from one address are rate-limited, other addresses are not",
   assert.throws(() => nameplates.resolve(1, from("attacker", 60_000)), failure("rate-limited"));
 });
 
+Deno.test("resolves from one IPv6 /64 share a rate, whichever of its addresses they come from", () => {
+  const nameplates = new Nameplates({ resolveRate: { perSecond: 0, burst: 2 } });
+  nameplates.claim({}, entry);
+  nameplates.resolve(1, from("2001:db8:7:7::1"));
+  nameplates.resolve(1, from("2001:db8:7:7::2"));
+  assert.throws(() => nameplates.resolve(1, from("2001:db8:7:7::3")), failure("rate-limited"));
+  assert.deepEqual(nameplates.resolve(1, from("2001:db8:7:8::1")), entry);
+});
+
 Deno.test("a resolve of an unknown nameplate counts against the rate too, and says what to do", () => {
   const nameplates = new Nameplates({ resolveRate: { perSecond: 0, burst: 1 } });
   assert.throws(

@@ -1,7 +1,7 @@
 /**
  * Who may use a peer's web page: a request must name a host this server
  * answers to (so a DNS-rebinding page gets 403) and carry the access token
- * (or the network key) in the `p2pft_web` cookie, an `Authorization: Bearer`
+ * in the `p2pft_web` cookie, an `Authorization: Bearer`
  * header or a `token` query parameter. Tokens are compared in constant time.
  *
  * @module

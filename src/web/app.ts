@@ -22,7 +22,7 @@ import type { WebContext } from "./web_context.ts";
 
 /** Who the server lets in. */
 export interface Gate {
-  /** Tokens accepted: the access token, and the network key's text when there is one. */
+  /** Tokens accepted: the access token (never the network key: members may not read this peer's files). */
   secrets: string[];
   /** Host names this server answers to besides IP literals and `localhost`. */
   hostNames: string[];

@@ -1,14 +1,14 @@
 /**
  * `p2pft peer --web`: the peer's web page and API on `Deno.serve`. Every
- * request needs the access token (a random one, or `--web-token`; the
- * network key works too), whether the server listens on loopback or on the
- * LAN; the URLs it prints carry it.
+ * request needs the access token (a random one, or `--web-token`; not the
+ * network key: whoever holds the token may share, and so read, any file
+ * this peer's user can read, which the network's members may not), whether
+ * the server listens on loopback or on the LAN; the URLs it prints carry it.
  *
  * @module
  */
 
 import { DEFAULT_UPLOAD_LIMIT } from "../constants.ts";
-import { formatNetworkKey } from "../security/network_key.ts";
 import { isIpv6, isWildcardHost } from "../discovery/addresses.ts";
 import { errorMessage, type Logger } from "../log.ts";
 import type { PeerNode } from "../peer/peer.ts";
@@ -64,11 +64,7 @@ export function startWebServer(peer: PeerNode, options: WebServerOptions): WebSe
     changed: (topic) => hub.changed(topic),
   };
   const hub = new EventHub(context, options.log);
-  const key = peer.networkKey;
-  const gate = {
-    secrets: [token, ...(key ? [formatNetworkKey(key)] : [])],
-    hostNames: hostNames(),
-  };
+  const gate = { secrets: [token], hostNames: hostNames() };
   const app = webApp(context, { gate, hub, log: options.log });
   const server = listen(options, {
     onError: (error) => {
