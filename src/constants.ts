@@ -347,6 +347,18 @@ export const MAX_NAMEPLATES = 10_000;
 /** Nameplates one sender's connection to the server may hold at once. */
 export const MAX_NAMEPLATES_PER_SENDER = 16;
 
+/**
+ * Nameplates held at once from one IP address (IPv6: one /64), so that a
+ * stranger on an `--open` network, where IDs cost nothing, cannot take all
+ * `MAX_NAMEPLATES`: 625 connections from 3 addresses did before; with 128
+ * it takes 79 addresses. A nameplate is held only while its `send` waits,
+ * so even a NATed office of hundreds of people rarely has more than a few
+ * dozen codes out at once; 128 leaves room for that several times over
+ * (and stays under `MAX_CONNECTIONS_PER_ADDRESS`, one send being one
+ * connection).
+ */
+export const MAX_NAMEPLATES_PER_ADDRESS = 128;
+
 /** Nameplate resolves one IP address may make at once. */
 export const NAMEPLATE_RESOLVE_BURST = 10;
 

@@ -1,7 +1,9 @@
 /**
  * Nameplates: the small numbers that start transfer codes. A sender (a
  * member of the network) claims one for the port it listens on; it is held
- * as long as the sender's connection stays open. Anyone who reaches the
+ * as long as the sender's connection stays open, at most
+ * `MAX_NAMEPLATES_PER_ADDRESS` from one IPv4 address or IPv6 /64 (on an
+ * `--open` network IDs cost nothing). Anyone who reaches the
  * server, a guest with only a code included, may resolve one to the
  * sender's address and ID, and nothing else: one `resolve` per guest
  * connection, at most `NAMEPLATE_RESOLVE_BURST` at once and
@@ -18,6 +20,7 @@
 import {
   HANDSHAKE_TIMEOUT_MS,
   MAX_NAMEPLATES,
+  MAX_NAMEPLATES_PER_ADDRESS,
   MAX_NAMEPLATES_PER_SENDER,
   NAMEPLATE_RESOLVE_BURST,
   NAMEPLATE_RESOLVES_PER_MINUTE,
@@ -57,6 +60,8 @@ export interface NameplateLimits {
   total: number;
   /** Nameplates one sender may hold. */
   perSender: number;
+  /** Nameplates held from one IPv4 address or IPv6 /64 (see `addressGroup`). */
+  perAddress: number;
   /** How fast one IP address may resolve. */
   resolveRate: RequestRateLimits;
 }
@@ -69,8 +74,9 @@ export const DEFAULT_RESOLVE_RATE: RequestRateLimits = {
 
 /** The nameplates held now, by number, and who holds them. Time is passed in. */
 export class Nameplates {
-  #held = new Map<number, { owner: object; entry: NameplateEntry }>();
+  #held = new Map<number, { owner: object; entry: NameplateEntry; group: string }>();
   #owned = new Map<object, Set<number>>();
+  #byGroup = new Map<string, number>();
   #rates = new Map<string, RequestRate>();
   #limits: NameplateLimits;
 
@@ -79,6 +85,7 @@ export class Nameplates {
     this.#limits = {
       total: limits.total ?? MAX_NAMEPLATES,
       perSender: limits.perSender ?? MAX_NAMEPLATES_PER_SENDER,
+      perAddress: limits.perAddress ?? MAX_NAMEPLATES_PER_ADDRESS,
       resolveRate: limits.resolveRate ?? DEFAULT_RESOLVE_RATE,
     };
   }
@@ -88,13 +95,25 @@ export class Nameplates {
     return (this.#owned.get(owner)?.size ?? 0) > 0;
   }
 
-  /** Gives `owner` the lowest free nameplate for `entry`; throws when a limit is reached. */
-  claim(owner: object, entry: NameplateEntry): number {
+  /**
+   * Gives `owner`, whose connection comes from IP address `host`, the lowest
+   * free nameplate for `entry`; throws when a limit is reached.
+   */
+  claim(owner: object, entry: NameplateEntry, options: { host: string }): number {
     const owned = this.#owned.get(owner) ?? new Set<number>();
     if (owned.size >= this.#limits.perSender) {
       throw new NameplateError(
         "over-limit",
         `one sender may hold ${this.#limits.perSender} codes at once: stop another send first`,
+      );
+    }
+    const group = addressGroup(options.host);
+    const fromGroup = this.#byGroup.get(group) ?? 0;
+    if (fromGroup >= this.#limits.perAddress) {
+      throw new NameplateError(
+        "over-limit",
+        `this address holds ${this.#limits.perAddress} codes already: stop a send from it first, ` +
+          `or ask the server's operator whether someone else on it holds them`,
       );
     }
     if (this.#held.size >= this.#limits.total) {
@@ -105,7 +124,8 @@ export class Nameplates {
     }
     let nameplate = 1;
     while (this.#held.has(nameplate)) nameplate++;
-    this.#held.set(nameplate, { owner, entry });
+    this.#held.set(nameplate, { owner, entry, group });
+    this.#byGroup.set(group, fromGroup + 1);
     owned.add(nameplate);
     this.#owned.set(owner, owned);
     return nameplate;
@@ -116,8 +136,12 @@ export class Nameplates {
     const owned = this.#owned.get(owner);
     if (!owned) return;
     for (const number of nameplate === undefined ? [...owned] : [nameplate]) {
-      if (this.#held.get(number)?.owner !== owner) continue;
+      const held = this.#held.get(number);
+      if (held?.owner !== owner) continue;
       this.#held.delete(number);
+      const left = (this.#byGroup.get(held.group) ?? 1) - 1;
+      if (left > 0) this.#byGroup.set(held.group, left);
+      else this.#byGroup.delete(held.group);
       owned.delete(number);
     }
     if (owned.size === 0) this.#owned.delete(owner);
@@ -209,12 +233,14 @@ export async function answerNameplateRequest(
   }
   if (message.t !== "claim") return false;
   const observed = connection.channel.remoteAddr as Deno.NetAddr;
-  const address = formatHostPort(plainHost(observed.hostname), message.port);
+  const host = plainHost(observed.hostname);
+  const address = formatHostPort(host, message.port);
   try {
-    const nameplate = options.nameplates.claim(connection, {
-      address,
-      peerId: connection.remoteId,
-    });
+    const nameplate = options.nameplates.claim(
+      connection,
+      { address, peerId: connection.remoteId },
+      { host },
+    );
     options.log.info(`sender ${connection.remoteId} at ${address} holds code number ${nameplate}`);
     await connection.reply(message.id, { nameplate });
   } catch (error) {

@@ -17,7 +17,10 @@
  * 0700, and every folder and file in it is created new by this code. One
  * taken up again on resume is walked first: whatever the manifest does not
  * expect there (a link, a stray entry, a file longer than the manifest's)
- * is removed, and at the end every file must have its size. Its bytes are
+ * is removed, and at the end every file must have its size. It, and each
+ * folder in it (one `lstat` a folder, none a file), must belong to the
+ * user this program runs as; else it is refused, since whoever owns a
+ * folder on the way to a file could swap it for a link mid-run. Its bytes are
  * trusted no more than a `.part` file's: the download re-verifies every
  * recorded chunk.
  *
@@ -108,6 +111,7 @@ export class FolderPart implements ChunkStore {
     if (only ? !info.isFile : !info.isDirectory) {
       throw new Error(`${path} is in the way and is not what this program left: remove it`);
     }
+    checkOwner(path, info, path);
     if (only) {
       if (info.size > only.size) await Deno.truncate(path, only.size);
       part.#created.add(only);
@@ -304,6 +308,7 @@ export class FolderPart implements ChunkStore {
         const path = prefix === "" ? entry.name : `${prefix}/${entry.name}`;
         const absolute = join(dir, entry.name);
         if (entry.isDirectory && folders.has(path)) {
+          checkOwner(absolute, Deno.lstatSync(absolute), this.path);
           walk(absolute, path);
           continue;
         }
@@ -331,4 +336,17 @@ export class FolderPart implements ChunkStore {
       if (file.size === 0 && !this.#created.has(file)) this.#writeWhole(file, new Uint8Array());
     }
   }
+}
+
+/**
+ * Throws unless `info` (of `path`, in the staging `staging`) belongs to the
+ * user this program runs as (where the system has owners).
+ */
+function checkOwner(path: string, info: Deno.FileInfo, staging: string): void {
+  const uid = Deno.uid();
+  if (uid === null || info.uid === null || info.uid === uid) return;
+  throw new Error(
+    `${path} belongs to another user, so this program did not leave it: remove ${staging}, ` +
+      `then download again`,
+  );
 }

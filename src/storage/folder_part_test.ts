@@ -114,3 +114,44 @@ Deno.test("more files spanning chunks than may stay open are written whole", asy
     assert.deepEqual(bytes, data.subarray(i * 6, i * 6 + 6), entry.path);
   }
 });
+
+Deno.test("a folder of a staging tree swapped for a link between runs is rebuilt, the link's target untouched", async () => {
+  await using dir = await tempDir();
+  const root = join(dir.path, "stage");
+  const first = await FolderPart.create(root, { entries });
+  await writeChunks(first, stream, [0, 1, 2, 3, 4]);
+  await first.close();
+  const outside = join(dir.path, "outside");
+  await Deno.rename(join(root, "a"), outside);
+  await Deno.symlink(outside, join(root, "a"));
+  const before = await Deno.readFile(join(outside, "one.bin"));
+
+  const again = await FolderPart.resume(root, { entries });
+  assert.ok(Deno.lstatSync(join(root, "a")).isDirectory, "a real folder again, not the link");
+  await writeChunks(again, stream, [0, 1, 2, 3, 4]);
+  await again.checkWhole();
+  await again.close();
+  assert.deepEqual(await Deno.readFile(join(outside, "one.bin")), before, "nothing written there");
+  assert.deepEqual([...Deno.readDirSync(outside)].map((e) => e.name).sort(), ["one.bin", "zero"]);
+});
+
+Deno.test({
+  name:
+    "a staging tree with a folder another user owns is refused on resume: that user could swap it mid-run",
+  ignore: Deno.uid() !== 0,
+  fn: async () => {
+    await using dir = await tempDir();
+    const root = join(dir.path, "stage");
+    await (await FolderPart.create(root, { entries })).close();
+    await Deno.chown(join(root, "b"), 65534, 65534);
+    await assert.rejects(
+      FolderPart.resume(root, { entries }),
+      /stage\/b belongs to another user, so this program did not leave it: remove .*stage, then/,
+    );
+    await Deno.chown(join(root, "b"), 0, 0);
+    await Deno.chown(root, 65534, 65534);
+    await assert.rejects(FolderPart.resume(root, { entries }), /stage belongs to another user/);
+    await Deno.chown(root, 0, 0);
+    await (await FolderPart.resume(root, { entries })).close();
+  },
+});

@@ -161,6 +161,26 @@ function askedFor(lines: readonly string[]): number[] {
   });
 }
 
+/**
+ * Downloads folder `id` into `<dir>/out` with data folder `<dir>/state` and
+ * kills the downloader (SIGKILL) once its journal records `chunks` chunks.
+ */
+async function killedFolderDownload(
+  server: string,
+  id: string,
+  options: { dir: string; chunks: number },
+): Promise<{ out: string; dataDir: string }> {
+  const out = join(options.dir, "out");
+  const dataDir = join(options.dir, "state");
+  await using first = downloader(server, ["--data-dir", dataDir, "-d", id, "-o", out]);
+  await waitUntil(
+    async () => await journalChunks(dataDir) >= options.chunks,
+    `${options.chunks} verified chunks`,
+  );
+  await first.stop("SIGKILL");
+  return { out, dataDir };
+}
+
 Deno.test("a folder download killed at half way resumes after a restart, fetching only what is missing", async () => {
   await using ctx = await startCluster("p2pft-folder-");
   const tree = join(ctx.dir, "album");
@@ -175,20 +195,10 @@ Deno.test("a folder download killed at half way resumes after a restart, fetchin
   }
   const chunks = 10;
   const { rogue: seeder, id } = await ctx.rogue(tree, "slow:120");
-  const out = join(ctx.dir, "out");
-  const dataDir = join(ctx.dir, "state");
-  {
-    await using first = downloader(ctx.server.address, [
-      "--data-dir",
-      dataDir,
-      "-d",
-      id,
-      "-o",
-      out,
-    ]);
-    await waitUntil(async () => await journalChunks(dataDir) >= chunks / 2, "half of the chunks");
-    await first.stop("SIGKILL");
-  }
+  const { out, dataDir } = await killedFolderDownload(ctx.server.address, id, {
+    dir: ctx.dir,
+    chunks: chunks / 2,
+  });
   const [staging, ...others] = [...Deno.readDirSync(out)].map((e) => e.name);
   assert.match(staging, STAGING_FOLDER, "the staging folder is kept");
   assert.deepEqual(others, [], "no .part file, no folder under the final name");
@@ -219,20 +229,10 @@ Deno.test("a tampered staging folder is repaired on resume: damaged chunks fetch
     await writeRandomFile(join(tree, `f${i}.bin`), 4 * MIB, { seed: 70 + i });
   }
   const { id } = await ctx.rogue(tree, "slow:120");
-  const out = join(ctx.dir, "out");
-  const dataDir = join(ctx.dir, "state");
-  {
-    await using first = downloader(ctx.server.address, [
-      "--data-dir",
-      dataDir,
-      "-d",
-      id,
-      "-o",
-      out,
-    ]);
-    await waitUntil(async () => await journalChunks(dataDir) >= 3, "3 verified chunks");
-    await first.stop("SIGKILL");
-  }
+  const { out, dataDir } = await killedFolderDownload(ctx.server.address, id, {
+    dir: ctx.dir,
+    chunks: 3,
+  });
   const [staging] = [...Deno.readDirSync(out)].map((e) => e.name);
   for (const index of await journalled(dataDir, id)) {
     using file = await Deno.open(join(out, staging, `f${index}.bin`), { write: true });
@@ -245,6 +245,39 @@ Deno.test("a tampered staging folder is repaired on resume: damaged chunks fetch
   assert.equal(status.code, 0, again.stderr.text);
   assert.match(again.stderr.text, /resuming album: 0 of 8 chunks already verified/);
   assert.deepEqual(await describeTree(join(out, "album")), await describeTree(tree));
+  assert.deepEqual([...Deno.readDirSync(out)].map((e) => e.name), ["album"], "nothing left over");
+});
+
+Deno.test("a staging subfolder swapped for a link between runs is rebuilt on resume; a foreign one is refused", async () => {
+  await using ctx = await startCluster("p2pft-folder-");
+  const tree = join(ctx.dir, "album");
+  await Deno.mkdir(join(tree, "sub"), { recursive: true });
+  const chunks = 6;
+  for (let i = 0; i < chunks; i++) {
+    await writeRandomFile(join(tree, `sub/f${i}.bin`), 4 * MIB, { seed: 90 + i });
+  }
+  const { id } = await ctx.rogue(tree, "slow:120");
+  const { out, dataDir } = await killedFolderDownload(ctx.server.address, id, {
+    dir: ctx.dir,
+    chunks: 2,
+  });
+  const [staging] = [...Deno.readDirSync(out)].map((e) => e.name);
+  const elsewhere = join(ctx.dir, "elsewhere");
+  await Deno.rename(join(out, staging, "sub"), elsewhere);
+  await Deno.symlink(elsewhere, join(out, staging, "sub"));
+  const before = await describeTree(elsewhere);
+  if (Deno.uid() === 0) {
+    await Deno.chown(join(out, staging), 65534, 65534);
+    await using refused = downloader(ctx.server.address, ["--data-dir", dataDir]);
+    await refused.exit();
+    assert.match(refused.stderr.text, /belongs to another user, so this program did not leave it/);
+    await Deno.chown(join(out, staging), 0, 0);
+  }
+  await using again = downloader(ctx.server.address, ["--data-dir", dataDir]);
+  const status = await again.exit();
+  assert.equal(status.code, 0, again.stderr.text);
+  assert.deepEqual(await describeTree(join(out, "album")), await describeTree(tree));
+  assert.deepEqual(await describeTree(elsewhere), before, "nothing written through the link");
   assert.deepEqual([...Deno.readDirSync(out)].map((e) => e.name), ["album"], "nothing left over");
 });
 
