@@ -335,15 +335,26 @@ function pemOf(der: Uint8Array): string {
   return `-----BEGIN CERTIFICATE-----\n${base64}\n-----END CERTIFICATE-----\n`;
 }
 
-/** Resolves once `socket` has finished its TLS handshake as the server. */
-function secured(socket: tls.TLSSocket): Promise<void> {
+/**
+ * Resolves once `socket` has finished its TLS handshake as the server. Its
+ * listeners are removed then: left on, each held connection would keep
+ * them, and its close would still build an error nobody reads.
+ */
+export function secured(socket: tls.TLSSocket): Promise<void> {
   return new Promise((resolve, reject) => {
-    socket.once("secure", resolve);
-    socket.once(
-      "error",
-      (error: Error) => reject(new ProtocolError(`tls: ${errorMessage(error)}`)),
-    );
-    socket.once("close", () => reject(new ProtocolError("closed during the tls handshake")));
+    const settle = (error?: Error) => {
+      socket.off("secure", onSecure);
+      socket.off("error", onError);
+      socket.off("close", onClose);
+      if (error) reject(error);
+      else resolve();
+    };
+    const onSecure = () => settle();
+    const onError = (error: Error) => settle(new ProtocolError(`tls: ${errorMessage(error)}`));
+    const onClose = () => settle(new ProtocolError("closed during the tls handshake"));
+    socket.once("secure", onSecure);
+    socket.once("error", onError);
+    socket.once("close", onClose);
   });
 }
 

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
+import { EventEmitter } from "node:events";
 import net from "node:net";
+import type tls from "node:tls";
 import { createIdentity, type Identity } from "../security/identity.ts";
 import { generateNetworkKey, parseNetworkKey } from "../security/network_key.ts";
 import { silentLogger } from "../log.ts";
@@ -9,7 +11,7 @@ import { MembershipError } from "./handshake.ts";
 import type { Connection } from "./connection.ts";
 import { dial } from "./dial.ts";
 import { encodeControlFrame } from "./frame.ts";
-import { IdentityMismatchError } from "./secure_channel.ts";
+import { IdentityMismatchError, secured } from "./secure_channel.ts";
 import { encodePreamble } from "./preamble.ts";
 
 const serverIdentity = await createIdentity();
@@ -251,3 +253,18 @@ async function waitFor(condition: () => boolean): Promise<void> {
   }
   assert.ok(condition(), "condition not met within 2 s");
 }
+
+Deno.test("the wait for the TLS handshake leaves no listener on the socket it held", async () => {
+  const events = ["secure", "error", "close"];
+  const socket = new EventEmitter();
+  const done = secured(socket as tls.TLSSocket);
+  socket.emit("secure");
+  await done;
+  for (const event of events) assert.equal(socket.listenerCount(event), 0, event);
+
+  const closed = new EventEmitter();
+  const failed = secured(closed as tls.TLSSocket);
+  closed.emit("close");
+  await assert.rejects(failed, /closed during the tls handshake/);
+  for (const event of events) assert.equal(closed.listenerCount(event), 0, event);
+});

@@ -10,13 +10,7 @@
 
 import type { Socket } from "node:net";
 import type { ByteChannel } from "./channel.ts";
-import { PacedQueue } from "./paced_queue.ts";
-
-/**
- * Sockets are let go in slices: a burst of closes (every peer of a server
- * leaving at once) would otherwise hold the event loop for all of them.
- */
-const closing = new PacedQueue({ budgetMs: 5 });
+import { background } from "./paced_queue.ts";
 
 /** Where a socket's shared handlers find its channel. */
 const CHANNEL = Symbol("socket channel");
@@ -119,7 +113,9 @@ export class SocketChannel implements ByteChannel {
   close(): void {
     this.#ended = true;
     this.#wake();
-    closing.push(() => this.#release());
+    // Sockets are let go in slices: a burst of closes (every peer of a
+    // server leaving at once) would otherwise hold the event loop for all.
+    background.push(() => this.#release());
   }
 
   #release(): void {
@@ -143,9 +139,15 @@ export class SocketChannel implements ByteChannel {
 
   static #onDone = function (this: ChannelSocket): void {
     const channel = this[CHANNEL]!;
+    if (channel.#remoteDone) return;
     channel.#ended = true;
     channel.#remoteDone = true;
-    channel.#wake();
+    // The reader learns of the end in a background slice, not in the turn
+    // the end came in: thousands of ends come in 1,024 a turn when every
+    // peer leaves at once, and what each sets off (the connection closing,
+    // its peer's departure queued) would lengthen that turn, and each after
+    // it, that an answer to a peer that stays waits behind.
+    background.push(() => channel.#wake());
   };
 
   static #onError = function (this: ChannelSocket, error: Error): void {

@@ -42,6 +42,9 @@ const REFRESH_INTERVAL_MS = MS_PER_SECOND;
 /** Most changes written and published in one round trip (one message stays small). */
 const FLUSH_BATCH = 500;
 
+/** Most peers renewed and announced in one round trip (see `Replica.#refresh`). */
+const REFRESH_BATCH = 500;
+
 /** How long a manifest stays in Redis after a holder's replica last refreshed it. */
 const MANIFEST_TTL_MS = 10 * 60 * MS_PER_SECOND;
 
@@ -80,6 +83,8 @@ export class Replica {
   /** File ID -> when its manifest's time-to-live was last renewed. */
   #manifestRenewed = new Map<string, number>();
   #refresher: ReturnType<typeof setInterval> | undefined;
+  /** A refresh is under way: a tick meanwhile does nothing, and its peers wait for the next. */
+  #refreshing = false;
   #stopFeed = () => {};
   /** Messages from other replicas, applied one after the other. */
   #incoming: Promise<void> = Promise.resolve();
@@ -246,12 +251,28 @@ export class Replica {
   /**
    * Renews in Redis the records of the local peers heard from since the
    * last refresh (and, now and then, their manifests), and tells the other
-   * replicas they are alive: one round trip for all of them.
+   * replicas they are alive: {@linkcode REFRESH_BATCH} peers a round trip,
+   * one after the other. In one round trip for all, a replica of 17,500
+   * peers built and read 7,000 commands at once each second, and the other
+   * replica applied 3,500 peers at once: stalls that made the lookup p99.
    */
   async #refresh(): Promise<void> {
-    if (this.#seen.size === 0 || !this.#redis.up) return;
+    if (this.#refreshing || this.#seen.size === 0 || !this.#redis.up) return;
     const seen = [...this.#seen];
     this.#seen.clear();
+    this.#refreshing = true;
+    try {
+      for (const batch of batches(seen, REFRESH_BATCH)) await this.#refreshBatch(batch);
+    } catch (error) {
+      this.#log.debug(`peers not refreshed in Redis: ${errorMessage(error)}`);
+    } finally {
+      this.#refreshing = false;
+    }
+  }
+
+  /** Renews and announces the peers `seen`, in one round trip. */
+  async #refreshBatch(seen: string[]): Promise<void> {
+    if (!this.#redis.up) return;
     const now = Date.now();
     const batch = this.#redis.client.multi();
     /** Per peer, the replies that say whether its keys were still there. */
@@ -272,14 +293,10 @@ export class Replica {
       checks.push(check);
     }
     batch.publish(this.#keys.channel, JSON.stringify({ from: this.id, seen }));
-    try {
-      const results = await batch.execAsPipeline() as unknown[];
-      // Keys gone while their peer lives (Redis restarted or lost them): written again.
-      for (const { peerId, replies } of checks) {
-        if (replies.some((index) => results[index] === 0)) this.#rewrite(peerId);
-      }
-    } catch (error) {
-      this.#log.debug(`peers not refreshed in Redis: ${errorMessage(error)}`);
+    const results = await batch.execAsPipeline() as unknown[];
+    // Keys gone while their peer lives (Redis restarted or lost them): written again.
+    for (const { peerId, replies } of checks) {
+      if (replies.some((index) => results[index] === 0)) this.#rewrite(peerId);
     }
   }
 
@@ -364,6 +381,15 @@ export class Replica {
 
 /** A pipeline of commands being put together. */
 type Batch = ReturnType<RedisClient["multi"]>;
+
+/** `items` in consecutive runs of at most `size`, in order. */
+export function batches<T>(items: T[], size: number): T[][] {
+  const runs: T[][] = [];
+  for (let start = 0; start < items.length; start += size) {
+    runs.push(items.slice(start, start + size));
+  }
+  return runs;
+}
 
 /** The chunks a `shared` change says the peer holds; `undefined` for all. */
 function heldChunks(change: Extract<IndexChange, { type: "shared" }>): Bitfield | undefined {

@@ -3,7 +3,7 @@ import { createClient } from "@redis/client";
 import { Bitfield } from "../storage/bitfield.ts";
 import { hasRedisServer, type RedisServer, startRedis } from "../../scripts/redis_server.ts";
 import { type IndexChange, IndexStore } from "./index_store.ts";
-import { Replica } from "./replica.ts";
+import { batches, Replica } from "./replica.ts";
 
 const ignore = !hasRedisServer();
 const TIMEOUT_MS = 15_000;
@@ -137,5 +137,30 @@ Deno.test({
     } finally {
       client.destroy();
     }
+  },
+});
+
+Deno.test("batches keeps the order and holds at most the size in each run", () => {
+  assert.deepEqual(batches([1, 2, 3, 4, 5], 2), [[1, 2], [3, 4], [5]]);
+  assert.deepEqual(batches([1, 2], 2), [[1, 2]]);
+  assert.deepEqual(batches([], 2), []);
+});
+
+Deno.test({
+  name: "peers heard from are renewed and announced to the other replicas, many rounds a refresh",
+  ignore,
+  async fn() {
+    await using redis = await startRedis();
+    await using a = await replicaOn(redis);
+    await using b = await replicaOn(redis);
+    const peers = Array.from({ length: 1_200 }, (_, i) => `p${i}`);
+    for (const peerId of peers) {
+      a.store.join(peerId, { address: "10.0.0.1:1", reachable: true, now: Date.now() });
+    }
+    await until(() => peers.every((peerId) => b.store.hasPeer(peerId)), "the peers to cross");
+    for (const peerId of peers) a.store.seen(peerId, Date.now());
+    const announced = () =>
+      new Set(b.remote.filter((change) => change.type === "seen").map((change) => change.peerId));
+    await until(() => announced().size === peers.length, "every peer announced alive");
   },
 });

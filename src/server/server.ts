@@ -47,7 +47,7 @@ import { type IndexChange, IndexStore } from "./index_store.ts";
 import { RateRefusals } from "./rate_refusals.ts";
 import { parseKnownShare } from "./known_share.ts";
 import { answerRequest, type RequestDesk, type Session } from "./server_requests.ts";
-import { PacedQueue } from "../protocol/paced_queue.ts";
+import { background } from "../protocol/paced_queue.ts";
 
 /**
  * Bytes the server reads from one peer ahead of handling them: requests are
@@ -55,9 +55,6 @@ import { PacedQueue } from "../protocol/paced_queue.ts";
  * flow control) instead of filling the server's memory.
  */
 const SERVER_READ_AHEAD_BYTES = 64 * 1024;
-
-/** Longest the server spends on departures before it answers other peers again. */
-const DEPARTURE_SLICE_MS = 5;
 
 /** Options of {@linkcode startServer}. */
 export interface ServerOptions {
@@ -106,7 +103,6 @@ export class CentralServer {
   #advertisement: Advertisement | undefined;
   #requestRate: RequestRateLimits;
   #refusals: RateRefusals;
-  #departures: PacedQueue;
   /** Connections that have not registered yet, with when they must have, in order of arrival. */
   #unregistered = new Map<Connection, { session: Session; by: number }>();
   /** Transfer codes' nameplates, claimed by senders and resolved by anyone (see nameplates.ts). */
@@ -127,10 +123,6 @@ export class CentralServer {
     this.#requestRate = options.requestRate ?? DEFAULT_REQUEST_RATE;
     this.#log = options.log ?? silentLogger();
     this.#refusals = new RateRefusals(this.#requestRate, this.#log);
-    this.#departures = new PacedQueue({
-      budgetMs: DEPARTURE_SLICE_MS,
-      onError: (error) => this.#log.error(`a departure failed: ${errorMessage(error)}`),
-    });
     this.#peerTimeoutMs = options.peerTimeoutMs ?? PEER_TIMEOUT_MS;
     this.#index = new IndexStore({ timeoutMs: this.#peerTimeoutMs });
     this.#index.onChange((change) => {
@@ -222,7 +214,7 @@ export class CentralServer {
     await this.#advertisement?.close();
     await this.#acceptor.close("server shutting down");
     await this.#relay?.close();
-    while (this.#departures.pending > 0) await new Promise((resolve) => setTimeout(resolve, 1));
+    while (background.pending > 0) await new Promise((resolve) => setTimeout(resolve, 1));
   }
 
   /** The index state, with its change feed (see index_store.ts): what a replica mirrors. */
@@ -252,7 +244,7 @@ export class CentralServer {
       const peerId = session.peerId;
       // Thousands may leave at once: their departures go in slices, so
       // that answers to the peers that stay are not held up behind them.
-      if (peerId) this.#departures.push(() => this.#depart(peerId, connection));
+      if (peerId) background.push(() => this.#depart(peerId, connection));
     }
   }
 
@@ -287,7 +279,12 @@ export class CentralServer {
   #depart(peerId: string, connection: Connection): void {
     if (this.#connections.get(peerId) !== connection) return;
     this.#connections.delete(peerId);
-    this.#index.leave(peerId, "left");
+    try {
+      this.#index.leave(peerId, "left");
+    } catch (error) {
+      this.#log.error(`a departure failed: ${errorMessage(error)}`);
+      return;
+    }
     this.#log.info(`peer ${peerId} left (${connection.remote})`);
   }
 
