@@ -200,7 +200,7 @@ function peerShellProgram(state: PeerShellState, io: ShellIo): Command {
           if (downloads.length > 0 && state.shell.interactive) {
             io.out(`waiting for ${downloads.length} download(s); Ctrl-C stops waiting`);
           }
-          await untilAborted(Promise.allSettled(downloads.map((d) => d.done)), io.signal);
+          await untilAborted(Promise.all(downloads.map((d) => d.settled)), io.signal);
         });
     },
   });

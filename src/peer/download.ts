@@ -54,6 +54,15 @@ export class Download {
   readonly inside: string | undefined;
   /** Resolves when the file is complete and verified; rejects on failure or cancel. */
   readonly done: Promise<DownloadResult>;
+  /**
+   * Resolves once the download has ended and what follows its end is done
+   * (after a success, `onFinished`: shared whole, its journal ended); never
+   * rejects. What waits for downloads to be over (the shell's `wait`) waits
+   * for this, while `done` and the `Downloaded` line come as soon as the
+   * file is in place.
+   */
+  readonly settled: Promise<void>;
+  #finished: Promise<void> | undefined;
   #options: DownloadOptions;
   #log: Logger;
   #scheduler: Scheduler;
@@ -105,6 +114,7 @@ export class Download {
     this.#banned = new BannedWatch(options.bannedGiveUpMs ?? BANNED_SOURCES_GIVE_UP_MS);
     this.done = this.#run();
     this.done.catch(() => {});
+    this.settled = this.done.then(() => this.#finished, () => {});
   }
 
   /** The folder it was asked to save into. */
@@ -181,9 +191,9 @@ export class Download {
   async #run(): Promise<DownloadResult> {
     try {
       const result = await this.#download();
-      await this.#options.onFinished?.(result);
       this.#state = "done";
       this.#message = undefined;
+      this.#finished = this.#options.onFinished?.(result);
       return result;
     } catch (error) {
       if (this.#state !== "cancelled") this.#state = "failed";

@@ -57,9 +57,9 @@ export interface DownloadOptions {
   /** Told when the `.part` file exists, so its chunks can be served. */
   onPartial?: PartialListener;
   /**
-   * Run once the file is complete and in place, before `done` resolves, so
-   * that whoever waits for the download finds it shared and its journal
-   * ended. Must not reject.
+   * Run once the file is complete and in place (sharing it whole, ending its
+   * journal); the download's `settled` waits for it, `done` does not. Must
+   * not reject.
    */
   onFinished?: (result: DownloadResult) => Promise<void>;
   log?: Logger;

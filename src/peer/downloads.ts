@@ -314,7 +314,7 @@ export class Downloads {
     });
     this.#list.push(download);
     const settled = download.done.then(
-      () => {},
+      () => download.settled,
       () => {
         if (whole) shares.dropPartial(fileId);
         const { state, path } = download.progress();

@@ -69,13 +69,14 @@ Deno.test("a finished download announces its chunk and is shared whole", async (
   await state.close();
 });
 
-Deno.test("a download is done only once it is shared whole and no longer journalled", async () => {
+Deno.test("a download is settled only once it is shared whole and no longer journalled", async () => {
   await using dir = await tempDir();
   const file = await oneChunkFile(dir.path, "a.bin", [1, 2, 3]);
   const { list, state, events } = await downloads(dir.path, () => file.bytes);
-  const result = await list.start(file.fileId, file.manifest, { outDir: join(dir.path, "out") })
-    .done;
-  // What waits for the download (the shell's wait, --exit-when-done) sees it shared already.
+  const download = list.start(file.fileId, file.manifest, { outDir: join(dir.path, "out") });
+  const result = await download.done;
+  await download.settled;
+  // What waits for the download to be over (the shell's wait) sees it shared already.
   assert.equal(events.at(-1), `shared ${result.path}`);
   assert.deepEqual(await state.loadDownloads(), []);
   await list.close();
