@@ -25,21 +25,17 @@ import {
 } from "../security/pake.ts";
 import { decodeBase64, encodeBase64 } from "../storage/base64.ts";
 import { computeFileId } from "../storage/manifest.ts";
+import { CodedError } from "../coded_error.ts";
 
 /** Label in the channel identifier: this protocol's use of CPace, and no other. */
 const LABEL = "p2pft v3 transfer code";
 
-/** The code was wrong, or the code no longer lets anyone in. */
-export class CodeRefusedError extends Error {
-  /** `wrong-code`, or why the sender lets no one in (`expired`, `burned`, `full`, `busy`, ...). */
-  readonly code: string;
-  /** Creates the error; `message` says what to do. */
-  constructor(code: string, message: string) {
-    super(message);
-    this.name = "CodeRefusedError";
-    this.code = code;
-  }
-}
+/**
+ * The code was wrong, or the code no longer lets anyone in: `code` is
+ * `wrong-code`, or why the sender lets no one in (`expired`, `burned`,
+ * `full`, `busy`, ...).
+ */
+export class CodeRefusedError extends CodedError {}
 
 /** The CPace context of a code exchange between the proven `dialerId` and `listenerId`. */
 export function codeContext(

@@ -35,6 +35,7 @@ import { RequestRate, type RequestRateLimits } from "../protocol/request_rate.ts
 import { plainHost } from "../protocol/socket_channel.ts";
 import { nameplateRequestSchema } from "../protocol/transfer_messages.ts";
 import { addressFor, requesterLink } from "./seen_address.ts";
+import { CodedError } from "../coded_error.ts";
 
 /** Where a nameplate's sender listens, and the ID it proves there. */
 export interface NameplateEntry {
@@ -42,17 +43,8 @@ export interface NameplateEntry {
   peerId: string;
 }
 
-/** Why a nameplate request failed; `code` goes on the wire. */
-export class NameplateError extends Error {
-  /** `not-found`, `rate-limited` or `over-limit`. */
-  readonly code: string;
-  /** Creates the error; `message` says what to do. */
-  constructor(code: string, message: string) {
-    super(message);
-    this.name = "NameplateError";
-    this.code = code;
-  }
-}
+/** Why a nameplate request failed: `code` (`not-found`, `rate-limited` or `over-limit`) goes on the wire. */
+export class NameplateError extends CodedError {}
 
 /** The limits of {@linkcode Nameplates}; the defaults are the constants. */
 export interface NameplateLimits {

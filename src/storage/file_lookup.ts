@@ -8,20 +8,13 @@
  */
 
 import { FILE_ID_HEX_LENGTH } from "../constants.ts";
+import { CodedError } from "../coded_error.ts";
 
 /** Why a lookup failed; sent to the peer as the error code. */
 export type LookupFailure = "not-found" | "ambiguous" | "bad-query";
 
 /** A lookup that cannot be answered, with a message for the user. */
-export class LookupError extends Error {
-  /** Machine-readable reason. */
-  readonly code: LookupFailure;
-  constructor(code: LookupFailure, message: string) {
-    super(message);
-    this.name = "LookupError";
-    this.code = code;
-  }
-}
+export class LookupError extends CodedError<LookupFailure> {}
 
 /** Shortest prefix accepted, so that a typo does not match half the index. */
 export const MIN_PREFIX_LENGTH = 4;
