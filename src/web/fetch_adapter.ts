@@ -1,0 +1,161 @@
+/**
+ * The web app's `fetch` handler (`Request` in, `Response` out) on a
+ * `node:http` server, which the web listener needs to accept connections
+ * itself (see web_listener.ts). A request body streams in as it arrives; a
+ * response body streams out chunk by chunk, waiting for the socket to drain
+ * so a slow reader holds no more than a chunk; a reader that goes away
+ * cancels the body (the event stream and the file reads stop).
+ *
+ * @module
+ */
+
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Buffer } from "node:buffer";
+
+/** Bytes of a request body read ahead of the handler. */
+const BODY_BUFFER_BYTES = 1024 * 1024;
+
+/** The handler a `Deno.serve` would take. */
+export type FetchHandler = (request: Request) => Response | Promise<Response>;
+
+/** Options of {@linkcode requestListener}. */
+export interface AdapterOptions {
+  /** `http://host:port` the server listens on: the origin of relative request targets. */
+  origin: string;
+  /** The response when the handler throws. */
+  onError: (error: unknown) => Response;
+}
+
+/** A `node:http` request listener that answers with `handler`. */
+export function requestListener(
+  handler: FetchHandler,
+  options: AdapterOptions,
+): (incoming: IncomingMessage, outgoing: ServerResponse) => void {
+  return async (incoming, outgoing) => {
+    const body = incomingBody(incoming);
+    const request = toRequest(incoming, { origin: options.origin, body: body.stream });
+    if (request === undefined) {
+      outgoing.writeHead(400, { "content-type": "text/plain; charset=utf-8" });
+      outgoing.end("bad request target");
+      return;
+    }
+    let response: Response;
+    try {
+      response = await handler(request);
+    } catch (error) {
+      response = options.onError(error);
+    }
+    // What the handler left unread is read and dropped, so the connection can take its next request.
+    body.discard();
+    await sendResponse(response, outgoing);
+  };
+}
+
+/**
+ * The body of `incoming` as a stream that reads it as it is pulled (so a
+ * body never read costs nothing until `discard`), and `discard`, which
+ * stops the stream and reads and drops the rest.
+ */
+export function incomingBody(
+  incoming: IncomingMessage,
+): { stream: ReadableStream<Uint8Array>; discard(): void } {
+  let controller: ReadableStreamDefaultController<Uint8Array>;
+  let reading = false;
+  const take = (chunk: Buffer) => {
+    controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    if ((controller.desiredSize ?? 0) <= 0) incoming.pause();
+  };
+  const end = () => controller.close();
+  const fail = (error: Error) => controller.error(error);
+  const discard = () => {
+    incoming.off("data", take).off("end", end).off("error", fail);
+    if (!incoming.complete) incoming.resume();
+  };
+  const stream = new ReadableStream<Uint8Array>({
+    start(self) {
+      controller = self;
+    },
+    pull() {
+      if (!reading) {
+        reading = true;
+        incoming.on("data", take).once("end", end).once("error", fail);
+      }
+      incoming.resume();
+    },
+    cancel: discard,
+  }, new ByteLengthQueuingStrategy({ highWaterMark: BODY_BUFFER_BYTES }));
+  return { stream, discard };
+}
+
+/** `incoming` as a `Request` with `body`; undefined when its target is no URL. */
+export function toRequest(
+  incoming: IncomingMessage,
+  options: { origin: string; body: ReadableStream<Uint8Array> },
+): Request | undefined {
+  const target = incoming.url ?? "/";
+  let url: URL;
+  try {
+    url = new URL(target.startsWith("/") ? options.origin + target : target);
+  } catch {
+    return undefined;
+  }
+  const headers = new Headers();
+  const raw = incoming.rawHeaders;
+  for (let index = 0; index + 1 < raw.length; index += 2) {
+    headers.append(raw[index], raw[index + 1]);
+  }
+  const method = incoming.method ?? "GET";
+  const bodiless = method === "GET" || method === "HEAD";
+  return new Request(url, { method, headers, body: bodiless ? null : options.body });
+}
+
+/** Writes `response` to `outgoing`, its body as it comes; resolves when done or the reader left. */
+export async function sendResponse(response: Response, outgoing: ServerResponse): Promise<void> {
+  const headers: Record<string, string | string[]> = {};
+  for (const [name, value] of response.headers) {
+    if (name !== "set-cookie") headers[name] = value;
+  }
+  const cookies = response.headers.getSetCookie();
+  if (cookies.length > 0) headers["set-cookie"] = cookies;
+  outgoing.writeHead(response.status, headers);
+  if (response.body === null) {
+    outgoing.end();
+    return;
+  }
+  outgoing.flushHeaders();
+  const reader = response.body.getReader();
+  const left = () => {
+    if (!outgoing.writableFinished) reader.cancel().catch(() => {});
+  };
+  outgoing.once("close", left);
+  try {
+    while (true) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (outgoing.destroyed) {
+        left();
+        break;
+      }
+      if (!outgoing.write(value)) await drained(outgoing);
+    }
+    outgoing.end();
+  } catch {
+    // The body failed halfway: cut the response so the browser sees it incomplete.
+    outgoing.destroy();
+  } finally {
+    outgoing.off("close", left);
+  }
+}
+
+/** Resolves once `outgoing` takes more, or is closed. */
+function drained(outgoing: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      outgoing.off("drain", done);
+      outgoing.off("close", done);
+      resolve();
+    };
+    outgoing.on("drain", done);
+    outgoing.on("close", done);
+  });
+}
