@@ -111,27 +111,37 @@ export function toRequest(
 
 /** Writes `response` to `outgoing`, its body as it comes; resolves when done or the reader left. */
 export async function sendResponse(response: Response, outgoing: ServerResponse): Promise<void> {
-  const headers: Record<string, string | string[]> = {};
+  outgoing.statusCode = response.status;
   for (const [name, value] of response.headers) {
-    if (name !== "set-cookie") headers[name] = value;
+    if (name !== "set-cookie") outgoing.setHeader(name, value);
   }
   const cookies = response.headers.getSetCookie();
-  if (cookies.length > 0) headers["set-cookie"] = cookies;
-  outgoing.writeHead(response.status, headers);
+  if (cookies.length > 0) outgoing.setHeader("set-cookie", cookies);
   if (response.body === null) {
     outgoing.end();
     return;
   }
-  outgoing.flushHeaders();
   const reader = response.body.getReader();
   const left = () => {
     if (!outgoing.writableFinished) reader.cancel().catch(() => {});
   };
   outgoing.once("close", left);
   try {
+    let reading = reader.read();
+    // A body made from a string or bytes is pulled lazily: its first piece takes a few microtasks.
+    let next = await ready(reading, { macrotask: true });
+    // Nothing to send yet (a download waiting for the swarm): the headers go now.
+    if (next === PENDING) outgoing.flushHeaders();
     while (true) {
-      const { done, value } = await reader.read();
+      const { done, value } = next === PENDING ? await reading : next;
       if (done) break;
+      reading = reader.read();
+      next = await ready(reading);
+      if (next !== PENDING && next.done && !outgoing.headersSent) {
+        // A body of one piece (JSON, a page file) goes in one write, with its length.
+        outgoing.end(value);
+        return;
+      }
       if (outgoing.destroyed) {
         left();
         break;
@@ -144,6 +154,26 @@ export async function sendResponse(response: Response, outgoing: ServerResponse)
     outgoing.destroy();
   } finally {
     outgoing.off("close", left);
+  }
+}
+
+const PENDING = Symbol("pending");
+
+/**
+ * What `promise` settled with if it already has (a stream's queued piece),
+ * or by the next macrotask if asked, else `PENDING`.
+ */
+async function ready<T>(
+  promise: Promise<T>,
+  options: { macrotask?: boolean } = {},
+): Promise<T | typeof PENDING> {
+  if (!options.macrotask) return await Promise.race([promise, Promise.resolve(PENDING)]);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const later = new Promise<typeof PENDING>((resolve) => timer = setTimeout(resolve, 0, PENDING));
+  try {
+    return await Promise.race([promise, later]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

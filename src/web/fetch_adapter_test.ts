@@ -106,3 +106,26 @@ Deno.test("a handler that throws answers with onError", async () => {
   assert.equal(response.status, 500);
   assert.equal(await response.text(), "failed: Error: broken");
 });
+
+Deno.test("a body of one piece goes with its length; one not ready yet sends its headers at once", async () => {
+  let send: (() => void) | undefined;
+  await using server = await serve((request) =>
+    new URL(request.url).pathname === "/one" ? Response.json({ answer: 42 }) : new Response(
+      new ReadableStream({
+        start: (controller) => {
+          send = () => {
+            controller.enqueue(new TextEncoder().encode("late"));
+            controller.close();
+          };
+        },
+      }),
+    )
+  );
+  const one = await fetch(`${server.base}/one`);
+  assert.equal(one.headers.get("content-length"), String(JSON.stringify({ answer: 42 }).length));
+  assert.deepEqual(await one.json(), { answer: 42 });
+  const later = await within(fetch(`${server.base}/later`), "the headers of a body not ready");
+  assert.equal(later.status, 200);
+  send!();
+  assert.equal(await later.text(), "late");
+});
