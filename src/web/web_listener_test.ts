@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import net from "node:net";
+import { connect } from "../../tests/helpers/raw_http.ts";
 import { listenWeb, WEB_LIMITS, type WebLimits } from "./web_listener.ts";
 
 /** A listener on 127.0.0.1 with `limits` whose handler answers `ok`, or never ends `/stall`. */
@@ -18,42 +18,6 @@ async function listen(limits: Partial<WebLimits>) {
     port: listener.addr.port,
     refused,
     [Symbol.asyncDispose]: () => listener.close(0),
-  };
-}
-
-/** A raw connection to `port` from the loopback address `from`: what it received, and when it closed. */
-async function connect(port: number, from: string) {
-  const socket = net.connect({ host: "127.0.0.1", port, localAddress: from });
-  await new Promise((resolve, reject) => socket.once("connect", resolve).once("error", reject));
-  const opened = Date.now();
-  let text = "";
-  socket.on("data", (data) => text += String(data));
-  socket.on("error", () => {});
-  // Milliseconds from open to close; Infinity for one still open after 6 s (closed then).
-  const closed = new Promise<number>((resolve) => {
-    const late = setTimeout(() => {
-      resolve(Infinity);
-      socket.destroy();
-    }, 6_000);
-    socket.once("close", () => {
-      clearTimeout(late);
-      resolve(Date.now() - opened);
-    });
-  });
-  return {
-    socket,
-    received: () => text,
-    closed,
-    /** Sends a GET of `path` and waits for the answer's first line. */
-    async get(path = "/"): Promise<string> {
-      const before = text.length;
-      socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
-      while (!text.slice(before).includes("\r\n")) {
-        if (socket.destroyed) break;
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
-      return text.slice(before).split("\r\n")[0];
-    },
   };
 }
 
