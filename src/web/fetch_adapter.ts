@@ -36,7 +36,7 @@ export function requestListener(
     const request = toRequest(incoming, { origin: options.origin, body: body.stream });
     if (request === undefined) {
       outgoing.writeHead(400, { "content-type": "text/plain; charset=utf-8" });
-      outgoing.end("bad request target");
+      outgoing.end("bad request: its target or a header is not valid");
       return;
     }
     let response: Response;
@@ -56,7 +56,7 @@ export function requestListener(
  * body never read costs nothing until `discard`), and `discard`, which
  * stops the stream and reads and drops the rest.
  */
-export function incomingBody(
+function incomingBody(
   incoming: IncomingMessage,
 ): { stream: ReadableStream<Uint8Array>; discard(): void } {
   let controller: ReadableStreamDefaultController<Uint8Array>;
@@ -67,6 +67,8 @@ export function incomingBody(
   };
   const end = () => controller.close();
   const fail = (error: Error) => controller.error(error);
+  // A browser that goes away mid-upload is an error of the stream, never of the process.
+  incoming.on("error", () => {});
   const discard = () => {
     incoming.off("data", take).off("end", end).off("error", fail);
     if (!incoming.complete) incoming.resume();
@@ -87,30 +89,29 @@ export function incomingBody(
   return { stream, discard };
 }
 
-/** `incoming` as a `Request` with `body`; undefined when its target is no URL. */
-export function toRequest(
+/** `incoming` as a `Request` with `body`; undefined when its target or a header is not valid. */
+function toRequest(
   incoming: IncomingMessage,
   options: { origin: string; body: ReadableStream<Uint8Array> },
 ): Request | undefined {
   const target = incoming.url ?? "/";
-  let url: URL;
+  const method = incoming.method ?? "GET";
+  const bodiless = method === "GET" || method === "HEAD";
   try {
-    url = new URL(target.startsWith("/") ? options.origin + target : target);
+    const url = new URL(target.startsWith("/") ? options.origin + target : target);
+    const headers = new Headers();
+    const raw = incoming.rawHeaders;
+    for (let index = 0; index + 1 < raw.length; index += 2) {
+      headers.append(raw[index], raw[index + 1]);
+    }
+    return new Request(url, { method, headers, body: bodiless ? null : options.body });
   } catch {
     return undefined;
   }
-  const headers = new Headers();
-  const raw = incoming.rawHeaders;
-  for (let index = 0; index + 1 < raw.length; index += 2) {
-    headers.append(raw[index], raw[index + 1]);
-  }
-  const method = incoming.method ?? "GET";
-  const bodiless = method === "GET" || method === "HEAD";
-  return new Request(url, { method, headers, body: bodiless ? null : options.body });
 }
 
 /** Writes `response` to `outgoing`, its body as it comes; resolves when done or the reader left. */
-export async function sendResponse(response: Response, outgoing: ServerResponse): Promise<void> {
+async function sendResponse(response: Response, outgoing: ServerResponse): Promise<void> {
   outgoing.statusCode = response.status;
   for (const [name, value] of response.headers) {
     if (name !== "set-cookie") outgoing.setHeader(name, value);

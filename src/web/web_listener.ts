@@ -77,6 +77,8 @@ export function listenWeb(
     requestTimeout: 0,
     keepAliveTimeout: limits.keepAliveMs,
     connectionsCheckingInterval: TIMEOUT_CHECK_MS,
+    // Event-stream lines and small answers go at once, not held for an acknowledgement.
+    noDelay: true,
   });
   server.timeout = limits.idleMs;
   const admission = new WebAdmission(limits, options.onRefused);
