@@ -1,10 +1,10 @@
 /**
  * `p2pft peer --web`: the peer's web page and API, on a listener with
  * connection limits and timeouts (see web_listener.ts). Every request needs
- * the access token (a random one, or `--web-token`; not the
- * network key: whoever holds the token may share, and so read, any file
- * this peer's user can read, which the network's members may not), whether
- * the server listens on loopback or on the LAN; the URLs it prints carry it.
+ * the access token (a random one, or `--web-token`; not the network key:
+ * whoever holds the token may share, and so read, any file this peer's user
+ * can read, which the network's members may not), whether the server
+ * listens on loopback or on the LAN; the URLs it prints carry it.
  *
  * @module
  */
@@ -104,10 +104,11 @@ async function listen(
     return await listenWeb(options, serve);
   } catch (error) {
     const where = `${options.hostname}:${options.port}`;
+    // The runtime's node:net says EINVAL where Node says EADDRNOTAVAIL.
     const code = (error as { code?: string }).code;
     const why = code === "EADDRINUSE"
       ? "that port is taken: give another with --web HOST:PORT (port 0 takes any free one)"
-      : code === "EADDRNOTAVAIL"
+      : code === "EADDRNOTAVAIL" || code === "EINVAL"
       ? "this machine has no such address: give one of its own, 127.0.0.1 or 0.0.0.0"
       : errorMessage(error);
     throw new Error(`cannot serve the web page on ${where}: ${why}`);
