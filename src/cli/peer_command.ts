@@ -89,7 +89,7 @@ export function peerCommand() {
       try {
         if (options.web !== undefined) {
           const { startWeb } = await import("./web_cli.ts");
-          web = startWeb(peer, { ...options, web: options.web, reporter, log });
+          web = await startWeb(peer, { ...options, web: options.web, reporter, log });
         }
       } catch (error) {
         await peer.close();

@@ -27,7 +27,7 @@ export interface WebCliOptions {
 }
 
 /** Starts the web page of `peer` and prints its URLs (and, in text mode, a QR code). */
-export function startWeb(peer: PeerNode, options: WebCliOptions): WebServer {
+export async function startWeb(peer: PeerNode, options: WebCliOptions): Promise<WebServer> {
   const listen = parseHostPort(options.web === true ? DEFAULT_WEB_LISTEN : options.web, {
     defaultHost: "127.0.0.1",
   });
@@ -35,7 +35,7 @@ export function startWeb(peer: PeerNode, options: WebCliOptions): WebServer {
   if (token !== undefined && token.length < 8) {
     throw new Error("--web-token is too short to guard the page: give at least 8 characters");
   }
-  const server = startWebServer(peer, {
+  const server = await startWebServer(peer, {
     hostname: listen.host,
     port: listen.port,
     token,

@@ -31,8 +31,8 @@ Deno.test("printWeb prints each URL, then a QR code of the first in text mode", 
   }]);
 });
 
-Deno.test("startWeb refuses a token too short to guard the page", () => {
-  assert.throws(
+Deno.test("startWeb refuses a token too short to guard the page", async () => {
+  await assert.rejects(
     () =>
       startWeb({} as PeerNode, {
         web: "127.0.0.1:0",

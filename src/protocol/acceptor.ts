@@ -7,7 +7,7 @@
  */
 
 import net from "node:net";
-import { HANDSHAKE_TIMEOUT_MS, MAX_CONNECTIONS, REFUSAL_LOG_INTERVAL_MS } from "../constants.ts";
+import { HANDSHAKE_TIMEOUT_MS } from "../constants.ts";
 import { errorMessage, type Logger } from "../log.ts";
 import { formatHostPort, type HostPort } from "./channel.ts";
 import type { Connection } from "./connection.ts";
@@ -24,6 +24,7 @@ import {
   admit,
   type ConnectionLimits,
   processLimits,
+  RefusalLog,
   refusalReason,
 } from "./admission.ts";
 import type { Credentials } from "./dial.ts";
@@ -92,9 +93,8 @@ export interface AcceptorOptions extends Pick<HandshakeOptions, "role" | "accept
  * must finish the secure handshake (preamble, TLS, hello, network-key proof)
  * within the handshake time; connections past its limits (in all, from one
  * address) are told so and closed, or past a few such refusals at once
- * closed without a word (see admission.ts). Refusals are logged once per
- * reason and address, then at most once per {@linkcode REFUSAL_LOG_INTERVAL_MS}
- * with a count.
+ * closed without a word (see admission.ts). Refusals are logged as
+ * `RefusalLog` says: once per reason and address a minute, with a count.
  */
 export class Acceptor {
   /** `host:port` it listens on. */
@@ -108,7 +108,7 @@ export class Acceptor {
   #sockets = new Set<net.Socket>();
   /** Connections held by address group (an IPv4 address, an IPv6 /64: see `addressGroup`). */
   #perAddress = new Map<string, number>();
-  #refusals = new Map<string, { last: number; since: number }>();
+  #refusals: RefusalLog;
   #limits: ConnectionLimits;
   /** Newcomers being refused. */
   #refusing = new Set<net.Socket>();
@@ -119,6 +119,7 @@ export class Acceptor {
     this.#options = options;
     this.#listener = listenerCredentials(options.credentials.identity);
     this.#limits = { ...processLimits(), ...options.limits };
+    this.#refusals = new RefusalLog(options.log);
     this.addr = listener.addr;
     this.address = formatHostPort(listener.addr.hostname, listener.addr.port);
     this.#server.on("connection", (socket: net.Socket) => this.#admit(socket));
@@ -169,7 +170,7 @@ export class Acceptor {
     const admission = admit(held, this.#limits);
     if (admission !== "serve") {
       const reason = refusalReason(this.#limits, count >= this.#limits.perAddress);
-      this.#refused(host, reason, "limit");
+      this.#refusals.refused(host, reason, "limit");
       if (admission === "drop") {
         socket.destroy();
         return;
@@ -213,7 +214,11 @@ export class Acceptor {
       });
     } catch (error) {
       socket.destroy();
-      this.#refused(host, errorMessage(error), error instanceof Error ? error.name : "Error");
+      this.#refusals.refused(
+        host,
+        errorMessage(error),
+        error instanceof Error ? error.name : "Error",
+      );
       return;
     }
     this.#open.add(connection);
@@ -224,20 +229,5 @@ export class Acceptor {
     } finally {
       this.#open.delete(connection);
     }
-  }
-
-  /** Logs a refused connection, at most once per kind of reason and address group per interval. */
-  #refused(host: string, reason: string, kind: string): void {
-    const key = `${addressGroup(host)} ${kind}`;
-    const now = Date.now();
-    const seen = this.#refusals.get(key);
-    if (seen && now - seen.last < REFUSAL_LOG_INTERVAL_MS) {
-      seen.since++;
-      return;
-    }
-    const more = seen && seen.since > 0 ? ` (and ${seen.since} more times since)` : "";
-    this.#options.log.warn(`refused connection from ${host}: ${reason}${more}`);
-    this.#refusals.set(key, { last: now, since: 0 });
-    if (this.#refusals.size > MAX_CONNECTIONS) this.#refusals.clear();
   }
 }

@@ -13,7 +13,12 @@
  * @module
  */
 
-import { MAX_CONNECTIONS, MAX_CONNECTIONS_PER_ADDRESS } from "../constants.ts";
+import {
+  MAX_CONNECTIONS,
+  MAX_CONNECTIONS_PER_ADDRESS,
+  REFUSAL_LOG_INTERVAL_MS,
+} from "../constants.ts";
+import type { Logger } from "../log.ts";
 import { plainHost } from "./socket_channel.ts";
 
 /** Descriptors kept free below the process limit: refusals, files, the relay, the runtime. */
@@ -114,4 +119,36 @@ export function refusalReason(limits: ConnectionLimits, fromAddress: boolean): s
       `close some, or ask the operator to raise --max-per-address`
     : `the server holds its limit of ${limits.total} connections: try again later, or ask ` +
       `the operator to raise --max-connections`;
+}
+
+/**
+ * Logs refused connections: the first of each kind of reason and address
+ * group, then at most once per {@linkcode REFUSAL_LOG_INTERVAL_MS} with a
+ * count of those since, so that a flood costs a line a minute.
+ */
+export class RefusalLog {
+  #log: Logger;
+  #now: () => number;
+  #seen = new Map<string, { last: number; since: number }>();
+
+  /** Logs to `log`'s warnings; `now` is the clock (default `Date.now`). */
+  constructor(log: Logger, now: () => number = Date.now) {
+    this.#log = log;
+    this.#now = now;
+  }
+
+  /** A connection from `host` refused for `reason`, of a `kind` that counts apart. */
+  refused(host: string, reason: string, kind: string): void {
+    const key = `${addressGroup(host)} ${kind}`;
+    const now = this.#now();
+    const seen = this.#seen.get(key);
+    if (seen && now - seen.last < REFUSAL_LOG_INTERVAL_MS) {
+      seen.since++;
+      return;
+    }
+    const more = seen && seen.since > 0 ? ` (and ${seen.since} more times since)` : "";
+    this.#log.warn(`refused connection from ${host}: ${reason}${more}`);
+    this.#seen.set(key, { last: now, since: 0 });
+    if (this.#seen.size > MAX_CONNECTIONS) this.#seen.clear();
+  }
 }

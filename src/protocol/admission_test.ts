@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { MAX_CONNECTIONS, MAX_CONNECTIONS_PER_ADDRESS } from "../constants.ts";
+import {
+  MAX_CONNECTIONS,
+  MAX_CONNECTIONS_PER_ADDRESS,
+  REFUSAL_LOG_INTERVAL_MS,
+} from "../constants.ts";
+import { createLogger } from "../log.ts";
 import {
   addressGroup,
   admit,
@@ -7,6 +12,7 @@ import {
   DESCRIPTOR_RESERVE,
   MAX_REFUSING,
   parseDescriptorLimit,
+  RefusalLog,
   refusalReason,
 } from "./admission.ts";
 
@@ -55,4 +61,26 @@ Deno.test("limits per address count an IPv6 /64 as one address, IPv4 addresses e
   assert.equal(addressGroup("192.0.2.7"), "192.0.2.7");
   assert.equal(addressGroup("::ffff:192.0.2.7"), "192.0.2.7");
   assert.notEqual(addressGroup("192.0.2.7"), addressGroup("192.0.2.8"));
+});
+
+Deno.test("refusals are logged once per address group and kind a minute, then with a count", () => {
+  const lines: string[] = [];
+  const log = createLogger("t", {
+    sink: (line) => lines.push(line.replace(/^.*?refused/, "refused")),
+  });
+  let now = 0;
+  const refusals = new RefusalLog(log, () => now);
+  refusals.refused("10.0.0.1", "too many", "limit");
+  refusals.refused("10.0.0.1", "too many", "limit");
+  refusals.refused("10.0.0.1", "bad key", "KeyError");
+  refusals.refused("2001:db8::1", "too many", "limit");
+  refusals.refused("2001:db8::2", "too many", "limit");
+  assert.deepEqual(lines, [
+    "refused connection from 10.0.0.1: too many",
+    "refused connection from 10.0.0.1: bad key",
+    "refused connection from 2001:db8::1: too many",
+  ]);
+  now = REFUSAL_LOG_INTERVAL_MS;
+  refusals.refused("10.0.0.1", "too many", "limit");
+  assert.equal(lines.at(-1), "refused connection from 10.0.0.1: too many (and 1 more times since)");
 });

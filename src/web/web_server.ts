@@ -1,9 +1,10 @@
 /**
- * `p2pft peer --web`: the peer's web page and API on `Deno.serve`. Every
- * request needs the access token (a random one, or `--web-token`; not the
- * network key: whoever holds the token may share, and so read, any file
- * this peer's user can read, which the network's members may not), whether
- * the server listens on loopback or on the LAN; the URLs it prints carry it.
+ * `p2pft peer --web`: the peer's web page and API, on a listener with
+ * connection limits and timeouts (see web_listener.ts). Every request needs
+ * the access token (a random one, or `--web-token`; not the network key:
+ * whoever holds the token may share, and so read, any file this peer's user
+ * can read, which the network's members may not), whether the server
+ * listens on loopback or on the LAN; the URLs it prints carry it.
  *
  * @module
  */
@@ -12,11 +13,13 @@ import { DEFAULT_UPLOAD_LIMIT } from "../constants.ts";
 import { isIpv6, isWildcardHost } from "../discovery/addresses.ts";
 import { errorMessage, type Logger } from "../log.ts";
 import type { PeerNode } from "../peer/peer.ts";
+import { RefusalLog } from "../protocol/admission.ts";
 import { newToken } from "./access.ts";
 import { webApp } from "./app.ts";
 import { EventHub } from "./events.ts";
 import { RateMeters } from "./views.ts";
 import type { WebContext } from "./web_context.ts";
+import { listenWeb, type WebListener, type WebListenOptions } from "./web_listener.ts";
 
 /** How long closing waits for requests still running (file downloads) to end. */
 const CLOSE_WAIT_MS = 1_000;
@@ -50,7 +53,10 @@ export interface WebServer {
 }
 
 /** Serves `peer`'s web page and API. */
-export function startWebServer(peer: PeerNode, options: WebServerOptions): WebServer {
+export async function startWebServer(
+  peer: PeerNode,
+  options: WebServerOptions,
+): Promise<WebServer> {
   const token = options.token ?? newToken();
   let port = options.port;
   const urls = () => pageUrls(options.hostname, port, token);
@@ -66,12 +72,14 @@ export function startWebServer(peer: PeerNode, options: WebServerOptions): WebSe
   const hub = new EventHub(context, options.log);
   const gate = { secrets: [token], hostNames: hostNames() };
   const app = webApp(context, { gate, hub, log: options.log });
-  const server = listen(options, {
+  const refusals = new RefusalLog(options.log);
+  const server = await listen(options, {
     onError: (error) => {
-      options.log.warn(`web: ${error instanceof Error ? error.message : String(error)}`);
+      options.log.warn(`web: ${errorMessage(error)}`);
       return Response.json({ error: "internal error: see the peer's log" }, { status: 500 });
     },
     handler: app.fetch,
+    onRefused: (host, reason) => refusals.refused(host, reason, "web limit"),
   });
   port = server.addr.port;
   const host = isIpv6(options.hostname) ? `[${options.hostname}]` : options.hostname;
@@ -82,31 +90,25 @@ export function startWebServer(peer: PeerNode, options: WebServerOptions): WebSe
     async close() {
       hub.close();
       // A browser still downloading would hold a graceful shutdown open: give it a moment only.
-      await Promise.race([
-        server.shutdown(),
-        new Promise((done) => setTimeout(done, CLOSE_WAIT_MS)),
-      ]);
+      await server.close(CLOSE_WAIT_MS);
     },
   };
 }
 
-/** `Deno.serve` on `options`' address, with an error that says what to do when it cannot. */
-function listen(
+/** {@linkcode listenWeb} on `options`' address, with an error that says what to do when it cannot. */
+async function listen(
   options: { hostname: string; port: number },
-  serve: Pick<Deno.ServeTcpOptions, "onError"> & { handler: Deno.ServeHandler },
-): Deno.HttpServer<Deno.NetAddr> {
+  serve: WebListenOptions,
+): Promise<WebListener> {
   try {
-    return Deno.serve({
-      hostname: options.hostname,
-      port: options.port,
-      onListen: () => {},
-      onError: serve.onError,
-    }, serve.handler);
+    return await listenWeb(options, serve);
   } catch (error) {
     const where = `${options.hostname}:${options.port}`;
-    const why = error instanceof Deno.errors.AddrInUse
+    // The runtime's node:net says EINVAL where Node says EADDRNOTAVAIL.
+    const code = (error as { code?: string }).code;
+    const why = code === "EADDRINUSE"
       ? "that port is taken: give another with --web HOST:PORT (port 0 takes any free one)"
-      : error instanceof Deno.errors.AddrNotAvailable
+      : code === "EADDRNOTAVAIL" || code === "EINVAL"
       ? "this machine has no such address: give one of its own, 127.0.0.1 or 0.0.0.0"
       : errorMessage(error);
     throw new Error(`cannot serve the web page on ${where}: ${why}`);

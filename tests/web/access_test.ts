@@ -129,3 +129,13 @@ Deno.test("a taken web port is refused with what to do, and the peer stops", asy
     /cannot serve the web page on 127\.0\.0\.1:\d+: that port is taken: give another with --web/,
   );
 });
+
+Deno.test("a web address this machine does not have is refused with what to do", async () => {
+  await using cluster = await startCluster("p2pft-web-addr-");
+  const result = await runP2pft(peerArgs(cluster.server.address, ["--web", "192.0.2.1:0"]));
+  assert.equal(result.code, 1);
+  assert.match(
+    result.stderr,
+    /cannot serve the web page on 192\.0\.2\.1:0: this machine has no such address: give one/,
+  );
+});
