@@ -6,6 +6,11 @@
  * so a slow reader holds no more than a chunk; a reader that goes away
  * cancels the body (the event stream and the file reads stop).
  *
+ * Not `@hono/node-server`'s `getRequestListener`, which does the same: it
+ * writes "The user aborted a request." to standard output whenever a browser
+ * leaves mid-download, where a peer run with `--json` prints its events, and
+ * it replaces the global `Request` and `Response` unless told not to.
+ *
  * @module
  */
 
