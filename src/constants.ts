@@ -6,7 +6,7 @@
  */
 
 /** Version of the p2pft program, printed by `--version`. */
-export const PROGRAM_VERSION = "0.2.0";
+export const PROGRAM_VERSION = "0.3.0";
 
 /** Version of the wire protocol spoken over TCP (see docs/protocol.md). */
 export const PROTOCOL_VERSION = 4;
