@@ -307,8 +307,9 @@ export const MAX_FILES_PER_PEER = 10_000;
 
 /**
  * Most manifest bytes the server indexes for one peer, counted as 64 bytes
- * per chunk hash plus the name: 64 MiB is about a million chunks, 4 TiB of
- * files. It bounds the server's memory per member however large the files.
+ * per chunk hash plus the name: 64 MiB is about a million chunks, 1 TiB of
+ * files up to 256 MiB (1 MiB chunks) and 4 TiB of files over 512 MiB (4 MiB
+ * chunks). It bounds the server's memory per member however large the files.
  */
 export const MAX_MANIFEST_BYTES_PER_PEER = 64 * 1024 * 1024;
 

@@ -2,8 +2,9 @@
  * Hashing a folder into a folder manifest: its tree is walked (hidden files
  * included, symlinks skipped and never followed, empty files and folders
  * kept, executable bits noted), the entries are sorted by the bytes of
- * their paths, and the files' bytes one after another are hashed in 4 MiB
- * chunks that may span file boundaries.
+ * their paths, and the files' bytes one after another are hashed in chunks
+ * (of the size `chunkSizeFor` gives the folder's total) that may span file
+ * boundaries.
  *
  * @module
  */
