@@ -17,7 +17,7 @@ import net from "node:net";
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
-import { CHUNK_SIZE } from "../src/constants.ts";
+import { MAX_CHUNK_SIZE } from "../src/constants.ts";
 import { DATA_HEADER_BYTES, writeDataHeader } from "../src/protocol/frame.ts";
 import { acceptSecure, dialSecure, listenerCredentials } from "../src/protocol/secure_channel.ts";
 import { createIdentity } from "../src/security/identity.ts";
@@ -54,9 +54,9 @@ async function send(options: { host: string; size: number; streams: number }): P
   const server = net.createServer(async (raw) => {
     const { channel } = await acceptSecure(raw, { credentials, role: "peer" });
     if (accepted++ === 0) start = usage();
-    const frame = new Uint8Array(DATA_HEADER_BYTES + CHUNK_SIZE);
-    writeDataHeader(frame, 1, { length: CHUNK_SIZE });
-    for (let sent = 0; sent < options.size / options.streams; sent += CHUNK_SIZE) {
+    const frame = new Uint8Array(DATA_HEADER_BYTES + MAX_CHUNK_SIZE);
+    writeDataHeader(frame, 1, { length: MAX_CHUNK_SIZE });
+    for (let sent = 0; sent < options.size / options.streams; sent += MAX_CHUNK_SIZE) {
       await channel.write(frame);
     }
     channel.close();
@@ -78,10 +78,10 @@ async function receive(options: { host: string; size: number; streams: number })
   const start = usage();
   const began = performance.now();
   const perStream = options.size / options.streams;
-  const wanted = perStream + perStream / CHUNK_SIZE * DATA_HEADER_BYTES;
+  const wanted = perStream + perStream / MAX_CHUNK_SIZE * DATA_HEADER_BYTES;
   let reads = 0;
   await Promise.all(links.map(async ({ channel }) => {
-    const buffer = new Uint8Array(DATA_HEADER_BYTES + CHUNK_SIZE);
+    const buffer = new Uint8Array(DATA_HEADER_BYTES + MAX_CHUNK_SIZE);
     for (let got = 0; got < wanted;) {
       const count = await channel.read(buffer.subarray(got % buffer.length));
       if (count === null) throw new Error(`the sender closed after ${got} bytes`);
@@ -112,7 +112,7 @@ async function main(): Promise<void> {
   });
   const size = parseSize(values.size!);
   const streams = Number(values.streams);
-  if (size % (streams * CHUNK_SIZE) !== 0) {
+  if (size % (streams * MAX_CHUNK_SIZE) !== 0) {
     throw new Error(`--size must be a multiple of ${streams} x 4 MiB`);
   }
   const [role, host] = positionals;

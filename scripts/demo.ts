@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { type P2pftProcess, runPeer, startPeer, startServer } from "./process_harness.ts";
 import { sha256File, writeRandomFile } from "./sample_files.ts";
 import { formatBytes, formatDuration, formatRate } from "../src/cli/format.ts";
+import { chunkSizeFor } from "../src/storage/manifest.ts";
 
 const DEMO_FILE_BYTES = 64 * 1024 * 1024 + 12_345;
 const DEMO_SEED = 2026;
@@ -36,7 +37,9 @@ async function main(): Promise<boolean> {
   const server = cleanUp.use(await startServer());
   show(server, "server");
 
-  step("Peer A shares the file (it is hashed in 4 MiB chunks)");
+  step(
+    `Peer A shares the file (it is hashed in ${formatBytes(chunkSizeFor(DEMO_FILE_BYTES))} chunks)`,
+  );
   const seeder = cleanUp.use(await startPeer(server.address, { args: ["--register", source] }));
   const fileId = (await seeder.stdout.waitFor(/^File ID: ([0-9a-f]{64}) {2}/))[1];
   show(seeder, "peer A");

@@ -8,7 +8,7 @@
 
 import {
   CHUNK_IDLE_TIMEOUT_MS,
-  CHUNK_SIZE,
+  MAX_CHUNK_SIZE,
   MS_PER_SECOND,
   UPLOAD_MIN_BYTES_PER_SECOND,
   UPLOAD_SLOTS,
@@ -312,7 +312,7 @@ export class ChunkServer {
         this.#decline(spread);
         this.#spread.start(spread);
       }
-      this.#buffers[slot] ??= new Uint8Array(DATA_HEADER_BYTES + CHUNK_SIZE);
+      this.#buffers[slot] ??= new Uint8Array(DATA_HEADER_BYTES + MAX_CHUNK_SIZE);
       const length = chunkLength(file.manifest, request.index);
       const frame = this.#buffers[slot].subarray(0, DATA_HEADER_BYTES + length);
       await file.read(request.index, frame.subarray(DATA_HEADER_BYTES));

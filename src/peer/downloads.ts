@@ -17,7 +17,7 @@
  */
 
 import { dirname, join } from "node:path";
-import { CHUNK_SIZE, MAX_CHUNKS_IN_MEMORY } from "../constants.ts";
+import { MAX_CHUNK_SIZE, MAX_CHUNKS_IN_MEMORY } from "../constants.ts";
 import { errorMessage, type Logger } from "../log.ts";
 import type { Manifest, ServerToPeer } from "../protocol/messages.ts";
 import { ChunkHasher } from "../storage/hasher.ts";
@@ -70,7 +70,7 @@ export class Downloads {
    */
   #failed = new Map<string, { path: string; chunks: number[] }>();
   #hasher = new ChunkHasher();
-  #buffers = new BufferPool(MAX_CHUNKS_IN_MEMORY, CHUNK_SIZE);
+  #buffers = new BufferPool(MAX_CHUNKS_IN_MEMORY, MAX_CHUNK_SIZE);
 
   /** No downloads yet. */
   constructor(options: DownloadsOptions) {

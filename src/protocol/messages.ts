@@ -10,8 +10,8 @@
 
 import { z } from "zod";
 import {
-  CHUNK_SIZE,
   FILE_ID_HEX_LENGTH,
+  MAX_CHUNK_SIZE,
   MAX_FILE_NAME_BYTES,
   MAX_FOLDER_DEPTH,
   MAX_FOLDER_ENTRIES,
@@ -107,7 +107,7 @@ const folderEntriesSchema = z.unknown().transform((value, context): FolderEntry[
 export const manifestSchema = z.object({
   name: z.string().min(1).max(MAX_NAME_CHARS),
   size: z.number().int().min(0).max(MAX_FILE_SIZE),
-  chunkSize: z.number().int().min(1).max(CHUNK_SIZE),
+  chunkSize: z.number().int().min(1).max(MAX_CHUNK_SIZE),
   chunkHashes: z.array(hexDigest),
   entries: folderEntriesSchema.optional(),
 }).refine(
@@ -139,7 +139,7 @@ export const requestIdSchema = z.number().int().min(0).max(0xffff_ffff);
 const id = requestIdSchema;
 const text = z.string().max(MAX_TEXT_CHARS);
 /** Base64 of a bitfield: bit i (most significant bit first in each byte) set = chunk i held. */
-const bitfield = z.string().max(CHUNK_SIZE);
+const bitfield = z.string().max(MAX_CHUNK_SIZE);
 
 /** First message on every connection, in both directions. */
 export const helloSchema = z.object({

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { CHUNK_SIZE, MAX_FOLDER_ENTRIES } from "../constants.ts";
+import { MAX_CHUNK_SIZE, MAX_FOLDER_ENTRIES } from "../constants.ts";
 import { ProtocolError } from "./frame.ts";
 import {
   helloSchema,
@@ -52,7 +52,7 @@ Deno.test("malformed messages are protocol errors naming the problem", () => {
 Deno.test("manifests must be self-consistent and within limits", () => {
   const bad = [
     { ...manifest, chunkHashes: [HASH] },
-    { ...manifest, chunkSize: CHUNK_SIZE + 1, chunkHashes: [HASH] },
+    { ...manifest, chunkSize: MAX_CHUNK_SIZE + 1, chunkHashes: [HASH] },
     { ...manifest, chunkHashes: [HASH, HASH, "A".repeat(64)] },
     { ...manifest, size: -1 },
     { ...manifest, name: "" },
@@ -64,7 +64,7 @@ Deno.test("manifests must be self-consistent and within limits", () => {
     () => parseMessage(manifestSchema, bad[0]),
     /chunk hash count does not match size \/ chunk size/,
   );
-  const empty = { name: "e", size: 0, chunkSize: CHUNK_SIZE, chunkHashes: [] };
+  const empty = { name: "e", size: 0, chunkSize: MAX_CHUNK_SIZE, chunkHashes: [] };
   assert.deepEqual(parseMessage(manifestSchema, empty), empty);
 });
 
@@ -72,7 +72,7 @@ Deno.test("manifests must be self-consistent and within limits", () => {
 const folder = {
   name: "f",
   size: 1,
-  chunkSize: CHUNK_SIZE,
+  chunkSize: MAX_CHUNK_SIZE,
   chunkHashes: [HASH],
   entries: [{ path: "ok", kind: "file", size: 1 }],
 };

@@ -7,8 +7,7 @@
  */
 
 import { basename } from "node:path";
-import { CHUNK_SIZE } from "../constants.ts";
-import { computeFileId, type Manifest, toHex } from "./manifest.ts";
+import { chunkSizeFor, computeFileId, type Manifest, toHex } from "./manifest.ts";
 
 /** Progress of a hashing run. */
 export interface HashProgress {
@@ -20,7 +19,7 @@ export interface HashProgress {
 
 /** Options of {@linkcode hashFile}. */
 export interface HashFileOptions {
-  /** Chunk size; default 4 MiB. */
+  /** Chunk size; default `chunkSizeFor` the size (see manifest.ts). */
   chunkSize?: number;
   /** Called after each chunk. */
   onProgress?: (progress: HashProgress) => void;
@@ -55,12 +54,12 @@ function digest(data: Uint8Array): Promise<ArrayBuffer> {
 
 /** Hashes the file at `path` chunk by chunk and builds its manifest. */
 export async function hashFile(path: string, options: HashFileOptions = {}): Promise<HashedFile> {
-  const chunkSize = options.chunkSize ?? CHUNK_SIZE;
   const file = await Deno.open(path, { read: true });
   try {
     const info = await file.stat();
     if (!info.isFile) throw new Error(`${path} is not a regular file`);
     const size = info.size;
+    const chunkSize = options.chunkSize ?? chunkSizeFor(size);
     const buffers = [new Uint8Array(chunkSize), new Uint8Array(chunkSize)];
     const hashes: string[] = [];
     let done = 0;

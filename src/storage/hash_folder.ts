@@ -2,26 +2,26 @@
  * Hashing a folder into a folder manifest: its tree is walked (hidden files
  * included, symlinks skipped and never followed, empty files and folders
  * kept, executable bits noted), the entries are sorted by the bytes of
- * their paths, and the files' bytes one after another are hashed in 4 MiB
- * chunks that may span file boundaries.
+ * their paths, and the files' bytes one after another are hashed in chunks
+ * (of the size `chunkSizeFor` gives the folder's total) that may span file
+ * boundaries.
  *
  * @module
  */
 
 import { basename, join } from "node:path";
-import { CHUNK_SIZE } from "../constants.ts";
 import type { FolderEntry } from "../protocol/messages.ts";
 import { checkFolderEntries, compareUtf8 } from "./folder_paths.ts";
 import type { HashedFile, HashProgress } from "./hash_file.ts";
 import { readFull } from "./hash_file.ts";
-import { computeFileId, toHex } from "./manifest.ts";
+import { chunkSizeFor, computeFileId, toHex } from "./manifest.ts";
 
 /** Entries a walk looks at between two chances for other work to run. */
 const ENTRIES_PER_YIELD = 1024;
 
 /** Options of {@linkcode hashFolder}. */
 export interface HashFolderOptions {
-  /** Chunk size; default 4 MiB. */
+  /** Chunk size; default `chunkSizeFor` the size (see manifest.ts). */
   chunkSize?: number;
   /** Called after each chunk. */
   onProgress?: (progress: HashProgress) => void;
@@ -92,10 +92,10 @@ export async function hashFolder(
   root: string,
   options: HashFolderOptions = {},
 ): Promise<HashedFile> {
-  const chunkSize = options.chunkSize ?? CHUNK_SIZE;
   const { entries, mtimeMs } = await walkFolder(root, options.onSkip);
   checkFolderEntries(entries);
   const size = entries.reduce((sum, entry) => sum + entry.size, 0);
+  const chunkSize = options.chunkSize ?? chunkSizeFor(size);
   const buffer = new Uint8Array(chunkSize);
   const hashes: string[] = [];
   let filled = 0;

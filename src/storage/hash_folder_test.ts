@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { MIN_CHUNK_SIZE } from "../constants.ts";
 import { tempDir } from "../test_dir.ts";
 import { FolderSource } from "./folder_source.ts";
 import { hashFolder } from "./hash_folder.ts";
-import { chunkLength } from "./manifest.ts";
+import { chunkCount, chunkLength } from "./manifest.ts";
 
 const CHUNK = 7;
 
@@ -63,6 +64,23 @@ Deno.test("chunks of a folder's stream are read across file boundaries", async (
   }
   await Deno.writeTextFile(join(root, "a.txt"), "HELLO");
   await assert.rejects(source.readChunk(0, new Uint8Array(CHUNK)), /changed size/);
+});
+
+Deno.test("a folder is cut into chunks by the size of its whole stream, not of each file", async () => {
+  await using dir = await tempDir();
+  const root = join(dir.path, "tree");
+  await Deno.mkdir(root);
+  // Two sparse files (cheap to make) of 200 and 100 MiB: each alone would get 1 MiB chunks,
+  // the 300 MiB stream gets 2 MiB ones.
+  const sizes = [200 * MIN_CHUNK_SIZE, 100 * MIN_CHUNK_SIZE];
+  for (const [i, size] of sizes.entries()) {
+    using file = await Deno.open(join(root, `f${i}.bin`), { create: true, write: true });
+    await file.truncate(size);
+  }
+  const { manifest } = await hashFolder(root);
+  assert.equal(manifest.size, 300 * MIN_CHUNK_SIZE);
+  assert.equal(manifest.chunkSize, 2 * MIN_CHUNK_SIZE);
+  assert.equal(manifest.chunkHashes.length, chunkCount(manifest.size, 2 * MIN_CHUNK_SIZE));
 });
 
 Deno.test("a tree with a name others would refuse cannot be shared", async () => {

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { HASH_BYTES } from "../constants.ts";
+import { CHUNKS_BEFORE_LARGER, HASH_BYTES, MAX_CHUNK_SIZE, MIN_CHUNK_SIZE } from "../constants.ts";
 import type { Manifest } from "../protocol/messages.ts";
 
 export type { Manifest };
@@ -25,6 +25,20 @@ const U32_RANGE = 2 ** 32;
 const ASCII_END = 0x80;
 /** Bytes of a folder entry before its path: kind (u8), size (u64), path length (u32). */
 const ENTRY_HEAD_BYTES = 1 + U64_BYTES + U32_BYTES;
+
+/**
+ * The chunk size a file or folder of `size` bytes is cut into when shared:
+ * {@linkcode MIN_CHUNK_SIZE}, doubled while that makes more than
+ * {@linkcode CHUNKS_BEFORE_LARGER} chunks, up to {@linkcode MAX_CHUNK_SIZE}
+ * (1 MiB up to 256 MiB, 2 MiB up to 512 MiB, 4 MiB above). The size is part
+ * of the file ID, so the rule is part of the protocol: the same bytes shared
+ * anywhere get the same ID.
+ */
+export function chunkSizeFor(size: number): number {
+  let chunkSize = MIN_CHUNK_SIZE;
+  while (chunkSize < MAX_CHUNK_SIZE && size > chunkSize * CHUNKS_BEFORE_LARGER) chunkSize *= 2;
+  return chunkSize;
+}
 
 /** Number of chunks of a file of `size` bytes. */
 export function chunkCount(size: number, chunkSize: number): number {

@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
-import { CHUNK_SIZE } from "../constants.ts";
+import { CHUNKS_BEFORE_LARGER, MAX_CHUNK_SIZE, MIN_CHUNK_SIZE } from "../constants.ts";
 import {
   chunkCount,
   chunkLength,
   chunkOffset,
+  chunkSizeFor,
   computeFileId,
   encodeCanonical,
   encodeFolderCanonical,
@@ -17,13 +18,31 @@ import {
 const MIB = 1024 * 1024;
 
 Deno.test("chunk arithmetic at the edges", () => {
-  assert.equal(chunkCount(0, CHUNK_SIZE), 0);
-  assert.equal(chunkCount(1, CHUNK_SIZE), 1);
-  assert.equal(chunkCount(CHUNK_SIZE, CHUNK_SIZE), 1);
-  assert.equal(chunkCount(CHUNK_SIZE + 1, CHUNK_SIZE), 2);
+  assert.equal(chunkCount(0, MAX_CHUNK_SIZE), 0);
+  assert.equal(chunkCount(1, MAX_CHUNK_SIZE), 1);
+  assert.equal(chunkCount(MAX_CHUNK_SIZE, MAX_CHUNK_SIZE), 1);
+  assert.equal(chunkCount(MAX_CHUNK_SIZE + 1, MAX_CHUNK_SIZE), 2);
   const manifest = { name: "x", size: 2 * MIB + 5, chunkSize: MIB, chunkHashes: ["", "", ""] };
   assert.deepEqual([0, 1, 2].map((i) => chunkLength(manifest, i)), [MIB, MIB, 5]);
   assert.equal(chunkOffset(manifest, 2), 2 * MIB);
+});
+
+Deno.test("the chunk size grows with the file, from 1 MiB to 4 MiB", () => {
+  assert.equal(MIN_CHUNK_SIZE, MIB);
+  const cases: [number, number][] = [
+    [0, MIB],
+    [1, MIB],
+    [256 * MIB, MIB],
+    [256 * MIB + 1, 2 * MIB],
+    [512 * MIB, 2 * MIB],
+    [512 * MIB + 1, 4 * MIB],
+    [1024 * MIB, 4 * MIB],
+    [2 ** 50, MAX_CHUNK_SIZE],
+  ];
+  for (const [size, chunkSize] of cases) assert.equal(chunkSizeFor(size), chunkSize, `${size}`);
+  for (const [size] of cases.slice(0, -1)) {
+    assert.ok(chunkCount(size, chunkSizeFor(size)) <= CHUNKS_BEFORE_LARGER, `${size}`);
+  }
 });
 
 Deno.test("hex round-trips", () => {
@@ -50,17 +69,17 @@ Deno.test("the empty file has a fixed ID", async () => {
   const expected = createHash("sha256");
   expected.update("p2pft-manifest-v1");
   const numbers = Buffer.alloc(16);
-  numbers.writeUInt32BE(CHUNK_SIZE, 8);
+  numbers.writeUInt32BE(MAX_CHUNK_SIZE, 8);
   expected.update(numbers);
   assert.equal(
-    await computeFileId({ size: 0, chunkSize: CHUNK_SIZE, chunkHashes: [] }),
+    await computeFileId({ size: 0, chunkSize: MAX_CHUNK_SIZE, chunkHashes: [] }),
     expected.digest("hex"),
   );
 });
 
 Deno.test("the ID ignores the name and changes with the content", async () => {
   const hash = await sha256Hex(new Uint8Array([9]));
-  const a = { name: "a.txt", size: 1, chunkSize: CHUNK_SIZE, chunkHashes: [hash] };
+  const a = { name: "a.txt", size: 1, chunkSize: MAX_CHUNK_SIZE, chunkHashes: [hash] };
   const b = { ...a, name: "other name.bin" };
   assert.deepEqual(encodeCanonical(a), encodeCanonical(b));
   assert.equal(await computeFileId(a), await computeFileId(b));
@@ -71,7 +90,7 @@ Deno.test("the ID ignores the name and changes with the content", async () => {
 
 Deno.test("a folder's ID covers its entries and differs from a file's with the same bytes", async () => {
   const hashes = ["ab".repeat(32)];
-  const file = { size: 3, chunkSize: CHUNK_SIZE, chunkHashes: hashes };
+  const file = { size: 3, chunkSize: MAX_CHUNK_SIZE, chunkHashes: hashes };
   const folder = { ...file, entries: [{ path: "x", kind: "file" as const, size: 3 }] };
   const fileId = await computeFileId(file);
   const folderId = await computeFileId(folder);
@@ -94,7 +113,7 @@ Deno.test("a folder entry is its kind, its size as a u64, its UTF-8 path's lengt
   const path = "ü/日本 \u{1f600}";
   const folder = {
     size,
-    chunkSize: CHUNK_SIZE,
+    chunkSize: MAX_CHUNK_SIZE,
     chunkHashes: Array(262_145).fill("cd".repeat(32)),
     entries: [{ path, kind: "executable" as const, size }],
   };
@@ -112,7 +131,7 @@ Deno.test("a folder entry is its kind, its size as a u64, its UTF-8 path's lengt
 Deno.test("a manifest's ID is computed once per manifest object", async () => {
   const folder = {
     size: 3,
-    chunkSize: CHUNK_SIZE,
+    chunkSize: MAX_CHUNK_SIZE,
     chunkHashes: ["ab".repeat(32)],
     entries: [{ path: "x", kind: "file" as const, size: 3 }],
   };
@@ -125,7 +144,7 @@ Deno.test("ASCII paths and paths that turn non-ASCII part way are written as UTF
   const paths = ["a/plain.txt", "b/caf\u00e9", "c/x\u{1f600}y", "d"];
   const folder = {
     size: 0,
-    chunkSize: CHUNK_SIZE,
+    chunkSize: MAX_CHUNK_SIZE,
     chunkHashes: [],
     entries: paths.map((path) => ({ path, kind: "file" as const, size: 0 })),
   };

@@ -15,6 +15,7 @@ import {
 } from "../../scripts/process_harness.ts";
 import { sha256File, writeRandomFile } from "../../scripts/sample_files.ts";
 import { fileIds, startRogue, tempDir } from "../helpers/cluster.ts";
+import { MIN_CHUNK_SIZE } from "../../src/constants.ts";
 
 const MIB = 1024 * 1024;
 
@@ -61,7 +62,8 @@ Deno.test("a download running when its server is killed goes on, its chunks shar
   await using dir = await tempDir("p2pft-failover-");
   await using two = await twoServers();
   const path = join(dir.path, "slow.bin");
-  await writeRandomFile(path, 24 * MIB, { seed: 32 });
+  // Six chunks (of the chunk size of files under 256 MiB), one each 300 ms from each seeder.
+  await writeRandomFile(path, 6 * MIN_CHUNK_SIZE, { seed: 32 });
   // A slow seeder on each server: plain servers do not share their peers, so
   // the downloader finds one on whichever server it fails over to.
   await using rogueA = startRogue(two.servers[0].address, { file: path, mode: "slow:300" });

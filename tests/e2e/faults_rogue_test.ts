@@ -15,11 +15,11 @@ import {
   type RunResult,
 } from "../../scripts/process_harness.ts";
 import { sha256File } from "../../scripts/sample_files.ts";
-import { STALL_TIMEOUT_MS } from "../../src/constants.ts";
+import { MIN_CHUNK_SIZE, STALL_TIMEOUT_MS } from "../../src/constants.ts";
 import { startCluster } from "../helpers/cluster.ts";
 
-const MIB = 1024 * 1024;
-const CHUNK = 4 * MIB;
+/** The chunk size of every file here: each is under 256 MiB. */
+const CHUNK = MIN_CHUNK_SIZE;
 
 /** What a download beside a rogue peer leaves to check. */
 interface RogueRun {
@@ -56,16 +56,19 @@ async function downloadBesideRogue(
 Deno.test("chunks with wrong bytes are rejected, fetched elsewhere, and the liar is banned", async () => {
   // Enough chunks that the liar is asked for a third before the honest peer has sent them all
   // (with 10 the download once ended after two bad chunks).
-  await downloadBesideRogue({ mode: "corrupt", size: 96 * MIB, seed: 5 }, ({ result }) => {
+  await downloadBesideRogue({ mode: "corrupt", size: 24 * CHUNK, seed: 5 }, ({ result }) => {
     assert.match(result.stderr, /sent bad data: chunk \d+ failed verification/);
     assert.match(result.stderr, /banned for this download after repeated bad chunks/);
   });
 });
 
 Deno.test("a peer that dies mid-download is replaced by another holding the chunks", async () => {
-  await downloadBesideRogue({ mode: "die-after:2", size: 40 * MIB, seed: 6 }, async ({ rogue }) => {
-    assert.equal((await rogue.exited).code, 9, "the rogue died mid-download");
-  });
+  await downloadBesideRogue(
+    { mode: "die-after:2", size: 10 * CHUNK, seed: 6 },
+    async ({ rogue }) => {
+      assert.equal((await rogue.exited).code, 9, "the rogue died mid-download");
+    },
+  );
 });
 
 // The stalled peer's requests go to the honest peer too (endgame) and are cancelled at the stalled

@@ -9,10 +9,12 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { P2pftProcess, peerArgs, runPeer, startServer } from "../../scripts/process_harness.ts";
 import { sha256File } from "../../scripts/sample_files.ts";
+import { MIN_CHUNK_SIZE } from "../../src/constants.ts";
 import { freePort, startCluster, tempDir } from "../helpers/cluster.ts";
 import { downloader, journalChunks, waitUntil } from "../helpers/resume.ts";
 
-const CHUNK = 4 * 1024 * 1024;
+/** The chunk size of every file here: each is under 256 MiB. */
+const CHUNK = MIN_CHUNK_SIZE;
 
 /** A one-shot command must give up on a server that cannot be reached within this. */
 const FAIL_FAST_MS = 8_000;

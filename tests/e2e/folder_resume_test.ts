@@ -7,9 +7,15 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { sha256File, writeRandomFile } from "../../scripts/sample_files.ts";
-import { askedFor, describeTree, MIB } from "../helpers/folder_tree.ts";
+import { askedFor, describeTree } from "../helpers/folder_tree.ts";
 import { startCluster } from "../helpers/cluster.ts";
 import { downloader, JOURNAL_RECORD, journalChunks, waitUntil } from "../helpers/resume.ts";
+import { MIN_CHUNK_SIZE } from "../../src/constants.ts";
+
+/** The chunk size of every folder here: each is under 256 MiB. */
+const CHUNK = MIN_CHUNK_SIZE;
+/** A quarter of a chunk, to place files across chunk boundaries. */
+const QUARTER = CHUNK / 4;
 
 /** The name of a folder's staging folder: the downloader's tag and the folder's ID. */
 const STAGING_FOLDER = /^\.p2pft-[a-z2-7]{8}-[0-9a-f]{8}\.partdir$/;
@@ -55,10 +61,10 @@ Deno.test("a folder download killed at half way resumes after a restart, fetchin
   const tree = join(ctx.dir, "album");
   await Deno.mkdir(join(tree, "a/b"), { recursive: true });
   await Deno.mkdir(join(tree, "empty"));
-  await writeRandomFile(join(tree, "a/one.bin"), 7 * MIB + 1, { seed: 31 });
-  await writeRandomFile(join(tree, "a/b/two.bin"), 13 * MIB + 17, { seed: 32 });
+  await writeRandomFile(join(tree, "a/one.bin"), 7 * QUARTER + 1, { seed: 31 });
+  await writeRandomFile(join(tree, "a/b/two.bin"), 13 * QUARTER + 17, { seed: 32 });
   await Deno.writeFile(join(tree, "a/nothing.txt"), new Uint8Array());
-  await writeRandomFile(join(tree, "c.bin"), 19 * MIB + 100, { seed: 33 });
+  await writeRandomFile(join(tree, "c.bin"), 19 * QUARTER + 100, { seed: 33 });
   for (let i = 0; i < 50; i++) {
     await writeRandomFile(join(tree, "a/b", `small${i}.txt`), 100 + i, { seed: 40 + i });
   }
@@ -95,7 +101,7 @@ Deno.test("a tampered staging folder is repaired on resume: damaged chunks fetch
   const chunks = 8;
   // One file per chunk: chunk i is f<i>.bin.
   for (let i = 0; i < chunks; i++) {
-    await writeRandomFile(join(tree, `f${i}.bin`), 4 * MIB, { seed: 70 + i });
+    await writeRandomFile(join(tree, `f${i}.bin`), CHUNK, { seed: 70 + i });
   }
   const { id } = await ctx.rogue(tree, "slow:120");
   const { out, dataDir } = await killedFolderDownload(ctx.server.address, id, {
@@ -123,7 +129,7 @@ Deno.test("a staging subfolder swapped for a link between runs is rebuilt on res
   await Deno.mkdir(join(tree, "sub"), { recursive: true });
   const chunks = 6;
   for (let i = 0; i < chunks; i++) {
-    await writeRandomFile(join(tree, `sub/f${i}.bin`), 4 * MIB, { seed: 90 + i });
+    await writeRandomFile(join(tree, `sub/f${i}.bin`), CHUNK, { seed: 90 + i });
   }
   const { id } = await ctx.rogue(tree, "slow:120");
   const { out, dataDir } = await killedFolderDownload(ctx.server.address, id, {
@@ -154,10 +160,10 @@ Deno.test("one file of a folder killed at half way resumes after a restart, fetc
   await using ctx = await startCluster("p2pft-folder-");
   const tree = join(ctx.dir, "album");
   await Deno.mkdir(join(tree, "sub"), { recursive: true });
-  await writeRandomFile(join(tree, "first.bin"), 9 * MIB, { seed: 61 });
-  await writeRandomFile(join(tree, "sub/middle.bin"), 21 * MIB, { seed: 62 });
-  await writeRandomFile(join(tree, "zlast.bin"), 3 * MIB, { seed: 63 });
-  // middle.bin is bytes 9 MiB to 30 MiB of the stream: chunks 2 to 7 of 4 MiB, of which
+  await writeRandomFile(join(tree, "first.bin"), 9 * QUARTER, { seed: 61 });
+  await writeRandomFile(join(tree, "sub/middle.bin"), 21 * QUARTER, { seed: 62 });
+  await writeRandomFile(join(tree, "zlast.bin"), 3 * QUARTER, { seed: 63 });
+  // middle.bin is quarters 9 to 30 of the stream: chunks 2 to 7, of which
   // 2 and 7 hold bytes of its neighbours too (not kept, so fetched again after a restart).
   const wanted = [2, 3, 4, 5, 6, 7];
   const { rogue: seeder, id } = await ctx.rogue(tree, "slow:120");
@@ -179,7 +185,7 @@ Deno.test("one file of a folder killed at half way resumes after a restart, fetc
   const [staging, ...others] = [...Deno.readDirSync(out)].map((e) => e.name);
   assert.match(staging, STAGING_FILE, "the staging file is kept");
   assert.deepEqual(others, [], "no .part file as large as the folder");
-  assert.ok((await Deno.stat(join(out, staging))).size <= 21 * MIB, "only the file's bytes");
+  assert.ok((await Deno.stat(join(out, staging))).size <= 21 * QUARTER, "only the file's bytes");
   const recorded = await journalled(dataDir, `${id}-1`);
   const kept = wanted.filter((index) => recorded.has(index) && index !== 2 && index !== 7);
   const askedBefore = seeder.stdout.lines.length;
@@ -205,7 +211,7 @@ Deno.test("what a crashed folder download left, and no journal resumes, is remov
   await using ctx = await startCluster("p2pft-folder-");
   const tree = join(ctx.dir, "album");
   await Deno.mkdir(tree);
-  await writeRandomFile(join(tree, "big.bin"), 10 * 4 * MIB, { seed: 81 });
+  await writeRandomFile(join(tree, "big.bin"), 10 * CHUNK, { seed: 81 });
   const { id } = await ctx.rogue(tree, "slow:120");
   const out = join(ctx.dir, "out");
   const dataDir = join(ctx.dir, "state");

@@ -14,11 +14,15 @@ import {
   startPeer,
 } from "../../scripts/process_harness.ts";
 import { sha256File, writeRandomFile } from "../../scripts/sample_files.ts";
-import { askedFor, describeTree, MIB } from "../helpers/folder_tree.ts";
+import { askedFor, describeTree } from "../helpers/folder_tree.ts";
 import { assertErrorEvent, fileIds, startCluster, tempDir } from "../helpers/cluster.ts";
 import { startSubstitutingServer } from "../helpers/hostile.ts";
 import { TEST_NETWORK_KEY } from "../../src/test_credentials.ts";
 import { pathExists } from "../../src/storage/safe_name.ts";
+import { MIN_CHUNK_SIZE } from "../../src/constants.ts";
+
+/** A quarter of the chunk size of every folder here: each is under 256 MiB. */
+const QUARTER = MIN_CHUNK_SIZE / 4;
 
 async function makeTree(root: string): Promise<void> {
   await Deno.mkdir(join(root, "nested/deeper/deepest"), { recursive: true });
@@ -114,9 +118,9 @@ Deno.test("one file of a folder is fetched alone with -d ID:path, asking only fo
   await using ctx = await startCluster("p2pft-folder-");
   const tree = join(ctx.dir, "album");
   await Deno.mkdir(join(tree, "sub"), { recursive: true });
-  await writeRandomFile(join(tree, "first.bin"), 9 * MIB, { seed: 51 });
-  await writeRandomFile(join(tree, "sub/middle.bin"), 5 * MIB, { seed: 52 });
-  await writeRandomFile(join(tree, "zlast.bin"), 10 * MIB, { seed: 53 });
+  await writeRandomFile(join(tree, "first.bin"), 9 * QUARTER, { seed: 51 });
+  await writeRandomFile(join(tree, "sub/middle.bin"), 5 * QUARTER, { seed: 52 });
+  await writeRandomFile(join(tree, "zlast.bin"), 10 * QUARTER, { seed: 53 });
   const { rogue: seeder, id } = await ctx.rogue(tree, "slow:1");
   const out = join(ctx.dir, "out");
   const result = await runPeer(ctx.server.address, {
@@ -129,9 +133,9 @@ Deno.test("one file of a folder is fetched alone with -d ID:path, asking only fo
   );
   assert.deepEqual([...Deno.readDirSync(out)].map((e) => e.name), ["middle.bin"], "nothing else");
   const [downloaded] = eventsNamed(result.events, "downloaded");
-  assert.deepEqual([downloaded.name, downloaded.size], ["middle.bin", 5 * MIB]);
+  assert.deepEqual([downloaded.name, downloaded.size], ["middle.bin", 5 * QUARTER]);
   assert.deepEqual(eventsNamed(result.events, "file"), [], "no folder file events");
-  // Bytes 9 MiB to 14 MiB of the stream: chunks 2 and 3 of 4 MiB.
+  // Quarters 9 to 14 of the stream: chunks 2 and 3, each shared with a neighbour.
   assert.deepEqual([...new Set(askedFor(seeder.stdout.lines))].sort(), [2, 3]);
 
   const unknown = await runPeer(ctx.server.address, {
@@ -164,7 +168,7 @@ Deno.test("a hostile folder manifest is refused, naming the bad entry; nothing i
       manifest: {
         name: "evil",
         size: 1,
-        chunkSize: 4 * 1024 * 1024,
+        chunkSize: MIN_CHUNK_SIZE,
         chunkHashes: ["cd".repeat(32)],
         entries: [{ path, kind: "file", size: 1 }],
       },

@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { sha256File, writeRandomFile } from "../../scripts/sample_files.ts";
+import { MIN_CHUNK_SIZE } from "../../src/constants.ts";
 import { canCreateNamespaces } from "../discovery/agent.ts";
 import { p2pftOn, tempDir } from "../helpers/cluster.ts";
 import { createLan, type Lan } from "../../scripts/netns.ts";
@@ -15,10 +16,11 @@ import { journalChunks, waitUntil } from "../helpers/resume.ts";
 
 const ignore = !canCreateNamespaces();
 const MIB = 1024 * 1024;
-const CHUNK = 4 * MIB;
+/** The chunk size of the file sent: it is under 256 MiB. */
+const CHUNK = MIN_CHUNK_SIZE;
 const CHUNKS = 12;
-/** Loopback's rate in the namespace: the file takes seconds, not milliseconds. */
-const RATE = "80mbit";
+/** Loopback's rate in the namespace: the file (12 MiB) takes seconds (about 5), not milliseconds. */
+const RATE = "20mbit";
 const SERVER = "127.0.0.1:8000";
 /** Longest a get may take. */
 const GET_TIMEOUT_MS = 60_000;

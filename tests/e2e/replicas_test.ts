@@ -19,6 +19,7 @@ import type { ServerToPeer, SharedFileEntry } from "../../src/protocol/messages.
 import { ServerLink } from "../../src/peer/server_link.ts";
 import { Replica } from "../../src/server/replica.ts";
 import { CentralServer } from "../../src/server/server.ts";
+import { MIN_CHUNK_SIZE } from "../../src/constants.ts";
 import { Bitfield } from "../../src/storage/bitfield.ts";
 import { computeFileId } from "../../src/storage/manifest.ts";
 import { testCredentials } from "../../src/test_credentials.ts";
@@ -100,7 +101,8 @@ Deno.test({
     await using redis = await startRedis();
     await using two = await twoReplicas(redis);
     const path = join(dir.path, "slow.bin");
-    await writeRandomFile(path, 24 * MIB, { seed: 43 });
+    // Six chunks (of the chunk size of files under 256 MiB), one each 300 ms.
+    await writeRandomFile(path, 6 * MIN_CHUNK_SIZE, { seed: 43 });
     await using rogue = startRogue(two.replicas[0].address, { file: path, mode: "slow:300" });
     const [id] = await fileIds(rogue);
     const out = join(dir.path, "out");

@@ -15,11 +15,13 @@ import {
   startServer,
 } from "../../scripts/process_harness.ts";
 import { sha256File, writeRandomFile } from "../../scripts/sample_files.ts";
+import { MIN_CHUNK_SIZE } from "../../src/constants.ts";
 import { fileIds, freePort, startCluster, startRogue, tempDir } from "../helpers/cluster.ts";
 import { downloader, JOURNAL_RECORD, journalChunks, waitUntil } from "../helpers/resume.ts";
 
 const MIB = 1024 * 1024;
-const CHUNK = 4 * MIB;
+/** The chunk size of every file here: each is under 256 MiB. */
+const CHUNK = MIN_CHUNK_SIZE;
 /** Chunks a killed downloader may have had in flight, re-fetched after a restart. */
 const RESTART_MARGIN_CHUNKS = 8;
 

@@ -6,9 +6,11 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { P2pftProcess, peerArgs } from "../../scripts/process_harness.ts";
 import { sha256File } from "../../scripts/sample_files.ts";
+import { MIN_CHUNK_SIZE } from "../../src/constants.ts";
 import { startCluster } from "../helpers/cluster.ts";
 
-const CHUNK = 4 * 1024 * 1024;
+/** The chunk size of every file here: each is under 256 MiB. */
+const CHUNK = MIN_CHUNK_SIZE;
 
 Deno.test("when the seeder sends each chunk only once, downloaders get the rest from each other", async () => {
   await using cluster = await startCluster("p2pft-swarm-");

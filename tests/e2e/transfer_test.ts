@@ -7,9 +7,12 @@ import { join } from "node:path";
 import { eventsNamed, runPeer } from "../../scripts/process_harness.ts";
 import { sha256File, writeRandomFile } from "../../scripts/sample_files.ts";
 import { assertErrorEvent, startCluster } from "../helpers/cluster.ts";
+import { MIN_CHUNK_SIZE } from "../../src/constants.ts";
+import { chunkCount, chunkSizeFor } from "../../src/storage/manifest.ts";
 
 const MIB = 1024 * 1024;
-const CHUNK = 4 * MIB;
+/** The chunk size of files under 256 MiB. */
+const CHUNK = MIN_CHUNK_SIZE;
 
 Deno.test("files of edge sizes transfer intact, by full ID and by prefix", async () => {
   await using ctx = await startCluster("p2pft-e2e-");
@@ -37,15 +40,25 @@ Deno.test("files of edge sizes transfer intact, by full ID and by prefix", async
   assert.deepEqual(left, Object.keys(sizes).sort(), "no .part files left behind");
 });
 
-Deno.test("a file of a few hundred MiB transfers intact, into a folder created for it", async () => {
+Deno.test("a file of a few hundred MiB transfers intact in 2 MiB chunks, into a folder created for it", async () => {
   await using ctx = await startCluster("p2pft-e2e-");
   const path = join(ctx.dir, "big.bin");
-  await writeRandomFile(path, 300 * MIB + 7, { seed: 42 });
-  const { ids } = await ctx.share([path]);
+  const size = 300 * MIB + 7;
+  await writeRandomFile(path, size, { seed: 42 });
+  const { peer, ids } = await ctx.share([path]);
   const out = join(ctx.dir, "new", "folder");
   const result = await runPeer(ctx.server.address, { args: ["-d", ids[0], "-o", out] });
   assert.equal(result.code, 0, result.stderr);
   assert.equal(await sha256File(join(out, "big.bin")), await sha256File(path));
+  // Over 256 MiB (and up to 512 MiB), a file is cut into chunks twice the smallest size.
+  assert.equal(chunkSizeFor(size), 2 * CHUNK);
+  await peer.stop();
+  const { bytes, chunks } = await peer.uploaded();
+  assert.deepEqual(
+    { bytes, chunks },
+    { bytes: size, chunks: chunkCount(size, 2 * CHUNK) },
+    "the only seeder sent the file once, in chunks of 2 MiB",
+  );
 });
 
 Deno.test("identical content shared by two peers has one ID and both serve it", async () => {

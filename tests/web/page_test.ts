@@ -20,6 +20,7 @@ import { chromiumMissing, launchBrowser, startWebPeer } from "../../scripts/brow
 import { runPeer } from "../../scripts/process_harness.ts";
 import { sha256File, writeRandomFile } from "../../scripts/sample_files.ts";
 import { startCluster } from "../helpers/cluster.ts";
+import { MIN_CHUNK_SIZE } from "../../src/constants.ts";
 
 const MIB = 1024 * 1024;
 
@@ -34,6 +35,8 @@ const SMALL_PHONE = { width: 360, height: 740 };
 
 /** Delay of the rogue source before each chunk: slow enough to cancel mid-way. */
 const SLOW_CHUNK_MS = 700;
+/** Chunks of the slow file (of the chunk size of files under 256 MiB): about 4 s in all. */
+const SLOW_CHUNKS = 6;
 
 const missing = chromiumMissing();
 if (missing !== null) console.warn(`tests/web/page_test.ts skipped: ${missing}`);
@@ -75,7 +78,10 @@ Deno.test({
   await using cluster = await startCluster("p2pft-web-");
   const small = await cluster.file("seed/small.bin", { size: 6 * MIB, seed: 161 });
   const big = await cluster.file("seed/big.bin", { size: 100 * MIB, seed: 162 });
-  const slow = await cluster.file("slow/slow.bin", { size: 24 * MIB, seed: 163 });
+  const slow = await cluster.file("slow/slow.bin", {
+    size: SLOW_CHUNKS * MIN_CHUNK_SIZE,
+    seed: 163,
+  });
   await cluster.share([small, big]);
   await cluster.rogue(slow, `slow:${SLOW_CHUNK_MS}`);
   const out = join(cluster.dir, "out");

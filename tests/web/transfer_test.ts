@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { MIN_CHUNK_SIZE } from "../../src/constants.ts";
 import { freePort, startCluster } from "../helpers/cluster.ts";
 import { waitUntil } from "../helpers/resume.ts";
 import { jsonPost, readEvents, startWebPeer } from "./web_peer.ts";
@@ -53,7 +54,8 @@ Deno.test("a download started from the page streams its progress to done over SS
 
 Deno.test("a download stopped from the page keeps its part and resumes under its number", async () => {
   await using cluster = await startCluster("p2pft-web-stop-");
-  const path = await cluster.file("slow.bin", { size: 24 * MIB, seed: 12 });
+  // Six chunks (of the chunk size of files under 256 MiB), one each 300 ms.
+  const path = await cluster.file("slow.bin", { size: 6 * MIN_CHUNK_SIZE, seed: 12 });
   const { id } = await cluster.rogue(path, "slow:300");
   const page = await startWebPeer(cluster, "web");
   const started = await page.json<DownloadView>("/api/downloads", {
@@ -138,7 +140,8 @@ Deno.test("a file streams to the browser from the swarm with its bytes verified,
 
 Deno.test("a file streams to the browser as its chunks arrive, in order", async () => {
   await using cluster = await startCluster("p2pft-web-stream-");
-  const path = await cluster.file("slow.bin", { size: 32 * MIB, seed: 16 });
+  // Eight chunks (of the chunk size of files under 256 MiB), one each 300 ms.
+  const path = await cluster.file("slow.bin", { size: 8 * MIN_CHUNK_SIZE, seed: 16 });
   const { id } = await cluster.rogue(path, "slow:300");
   const page = await startWebPeer(cluster, "web");
   const response = await page.fetch(`/files/${id}/slow.bin`);
@@ -147,7 +150,10 @@ Deno.test("a file streams to the browser as its chunks arrive, in order", async 
   assert.ok(first.value && first.value.length > 0);
   const { downloads } = await page.json<{ downloads: DownloadView[] }>("/api/downloads");
   assert.equal(downloads[0].state, "running", "bytes come before the download is done");
-  assert.ok(downloads[0].done <= 8 * MIB, `chunks come in order: ${downloads[0].done} bytes done`);
+  assert.ok(
+    downloads[0].done <= 2 * MIN_CHUNK_SIZE,
+    `chunks come in order: ${downloads[0].done} bytes done`,
+  );
   const rest = new Uint8Array(await new Response(streamRest(reader)).arrayBuffer());
   const got = new Uint8Array(first.value.length + rest.length);
   got.set(first.value);
