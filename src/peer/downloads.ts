@@ -32,6 +32,7 @@ import type { DownloadOptions, FoundSources, SourceFinder } from "./download_opt
 import { isActive } from "./download_progress.ts";
 import type { Shares } from "./shares.ts";
 import type { ServerLink } from "./server_link.ts";
+import { HaveNotices } from "./have_notices.ts";
 
 /** Options of {@linkcode Downloads}. */
 export interface DownloadsOptions {
@@ -71,6 +72,9 @@ export class Downloads {
   #failed = new Map<string, { path: string; chunks: number[] }>();
   #hasher = new ChunkHasher();
   #buffers = new BufferPool(MAX_CHUNKS_IN_MEMORY, MAX_CHUNK_SIZE);
+  #haves = new HaveNotices((fileId, chunks) => {
+    this.#options.link?.notify({ t: "have", fileId, chunks });
+  });
 
   /** No downloads yet. */
   constructor(options: DownloadsOptions) {
@@ -245,6 +249,7 @@ export class Downloads {
     for (const download of this.#list) download.cancel();
     await Promise.allSettled(this.#list.map((d) => d.done));
     await Promise.allSettled([...this.#settling]);
+    this.#haves.endAll();
     this.#hasher.close();
     if (this.#options.state) return;
     for (const download of this.#list) {
@@ -305,7 +310,7 @@ export class Downloads {
         if (reshare && whole) shares.addPartial(fileId, { manifest, part, chunks });
       },
       onChunk: (index) => {
-        if (whole) link?.notify({ t: "have", fileId, chunks: [index] });
+        if (whole && link) this.#haves.add(fileId, index);
         this.#track(state?.chunkDone(key, index).catch(() => {}));
       },
       onFinished: (result) =>
@@ -316,6 +321,7 @@ export class Downloads {
     const settled = download.done.then(
       () => download.settled,
       () => {
+        this.#haves.end(fileId);
         if (whole) shares.dropPartial(fileId);
         const { state, path } = download.progress();
         if ((state === "failed" || state === "cancelled") && path && download.partPath) {
@@ -363,6 +369,7 @@ export class Downloads {
     done: { fileId: string; manifest: Manifest; path: string; whole: boolean },
   ): Promise<void> {
     const { fileId, manifest, path, whole } = done;
+    this.#haves.end(fileId);
     try {
       await this.#options.state?.endDownload(key);
       if (this.#options.reshare === false || !whole) return;
