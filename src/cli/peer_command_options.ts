@@ -6,14 +6,8 @@
  */
 
 import { Command, Option } from "@commander-js/extra-typings";
-import {
-  DEFAULT_DISCOVER_TIMEOUT_MS,
-  DEFAULT_PEER_LISTEN,
-  DEFAULT_SERVER_ADDRESS,
-  DEFAULT_UPLOAD_LIMIT,
-  DEFAULT_WEB_LISTEN,
-  MS_PER_SECOND,
-} from "../constants.ts";
+import { DEFAULT_DISCOVER_TIMEOUT_MS, DEFAULT_UPLOAD_LIMIT, MS_PER_SECOND } from "../constants.ts";
+import { DEFAULT_PEER_LISTEN, DEFAULT_SERVER_ADDRESS, DEFAULT_WEB_LISTEN } from "./constants.ts";
 import {
   addressListOption,
   addressOption,

@@ -12,7 +12,8 @@
 
 import { Command } from "@commander-js/extra-typings";
 import { resolve } from "node:path";
-import { DEFAULT_MAX_RECEIVERS, MAX_CODE_FAILURES, MS_PER_SECOND } from "../constants.ts";
+import { MS_PER_SECOND } from "../constants.ts";
+import { DEFAULT_MAX_RECEIVERS, MAX_CODE_FAILURES } from "./constants.ts";
 import { formatHostPort, type HostPort } from "../protocol/channel.ts";
 import { errorMessage, type Logger } from "../log.ts";
 import type { Advertisement } from "../discovery/advertiser.ts";

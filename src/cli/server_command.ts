@@ -6,11 +6,8 @@
  */
 
 import { Command, Option } from "@commander-js/extra-typings";
-import {
-  DEFAULT_SERVER_LISTEN,
-  MAX_CONNECTIONS_PER_ADDRESS,
-  PEER_TIMEOUT_MS,
-} from "../constants.ts";
+import { MAX_CONNECTIONS_PER_ADDRESS, PEER_TIMEOUT_MS } from "../constants.ts";
+import { DEFAULT_SERVER_LISTEN } from "./constants.ts";
 import { errorMessage } from "../log.ts";
 import { isLoopbackHost, isWildcardHost } from "../discovery/addresses.ts";
 import { formatHostPort, parseHostPort } from "../protocol/channel.ts";

@@ -10,7 +10,7 @@ import type { Logger } from "../log.ts";
 import type { PeerNode } from "../peer/peer.ts";
 import { parseHostPort } from "../protocol/channel.ts";
 import { qrLines } from "../web/qr.ts";
-import { DEFAULT_WEB_LISTEN } from "../constants.ts";
+import { DEFAULT_WEB_LISTEN } from "./constants.ts";
 import { startWebServer, type WebServer } from "../web/web_server.ts";
 import type { Reporter } from "./output.ts";
 

@@ -7,7 +7,7 @@
  * @example Advertise a server until aborted
  * ```ts
  * import { advertise } from "./advertiser.ts";
- * import { SERVER_SERVICE_TYPE } from "../constants.ts";
+ * import { SERVER_SERVICE_TYPE } from "./constants.ts";
  * const ad = await advertise({
  *   instanceName: "p2pft server on alpha",
  *   serviceType: SERVER_SERVICE_TYPE,

@@ -12,7 +12,7 @@
  * @example Find a server for up to 5 s
  * ```ts
  * import { browse, pickServer } from "./browser.ts";
- * import { SERVER_SERVICE_TYPE } from "../constants.ts";
+ * import { SERVER_SERVICE_TYPE } from "./constants.ts";
  * const found = await browse(SERVER_SERVICE_TYPE, { timeoutMs: 5_000, settleMs: 1_000 });
  * const server = pickServer(found);
  * if (server) console.log(`${server.instanceName} at ${server.addresses[0]}:${server.port}`);

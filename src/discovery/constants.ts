@@ -108,3 +108,9 @@ export const TXT_KEY_PROTOCOL_VERSION = "protovers";
 
 /** Value of {@linkcode TXT_KEY_TXTVERS} written by this version. */
 export const TXT_FORMAT_VERSION = "1";
+
+/** DNS-SD service type under which the central server advertises itself. */
+export const SERVER_SERVICE_TYPE = "_p2p-transfer._tcp.local";
+
+/** DNS-SD service type a sender advertises its nameplate under on a LAN with no server. */
+export const SEND_SERVICE_TYPE = "_p2pft-send._tcp.local";

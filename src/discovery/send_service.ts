@@ -9,7 +9,8 @@
  * @module
  */
 
-import { MS_PER_SECOND, SEND_SERVICE_TYPE } from "../constants.ts";
+import { MS_PER_SECOND } from "../constants.ts";
+import { SEND_SERVICE_TYPE } from "./constants.ts";
 import type { HostPort } from "../protocol/channel.ts";
 import { advertise, type Advertisement, defaultHostName } from "./advertiser.ts";
 import { watchServices } from "./browser.ts";

@@ -6,7 +6,8 @@
  * @module
  */
 
-import { MS_PER_SECOND, PEER_SERVICE_TYPE, SERVER_SERVICE_TYPE } from "../constants.ts";
+import { MS_PER_SECOND, PEER_SERVICE_TYPE } from "../constants.ts";
+import { SERVER_SERVICE_TYPE } from "./constants.ts";
 import type { HostPort } from "../protocol/channel.ts";
 import { advertise, type Advertisement, defaultHostName } from "./advertiser.ts";
 import { browse, pickServer } from "./browser.ts";

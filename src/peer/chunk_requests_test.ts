@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { INITIAL_WINDOW } from "../constants.ts";
+import { INITIAL_WINDOW } from "./constants.ts";
 import { silentLogger } from "../log.ts";
 import type { ChunkHasher } from "../storage/hasher.ts";
 import type { PartFile } from "../storage/part_file.ts";

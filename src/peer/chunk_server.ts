@@ -6,15 +6,14 @@
  * @module
  */
 
+import { MAX_CHUNK_SIZE, MS_PER_SECOND } from "../constants.ts";
 import {
   CHUNK_IDLE_TIMEOUT_MS,
-  MAX_CHUNK_SIZE,
-  MS_PER_SECOND,
   UPLOAD_MIN_BYTES_PER_SECOND,
   UPLOAD_SLOTS,
   UPLOAD_SLOTS_PER_REQUESTER,
   UPLOAD_WRITE_GRACE_MS,
-} from "../constants.ts";
+} from "./constants.ts";
 import type net from "node:net";
 import { errorMessage, type Logger, silentLogger } from "../log.ts";
 import { Acceptor } from "../protocol/acceptor.ts";

@@ -16,13 +16,13 @@
  */
 
 import { basename } from "node:path";
+import { SOURCE_REFRESH_MS } from "../constants.ts";
 import {
   BANNED_SOURCES_GIVE_UP_MS,
   BUSY_SOURCE_REFRESH_MS,
   MAX_SOURCE_WAIT_MS,
-  SOURCE_REFRESH_MS,
   STALL_TIMEOUT_MS,
-} from "../constants.ts";
+} from "./constants.ts";
 import { errorMessage, type Logger, silentLogger } from "../log.ts";
 import type { Manifest } from "../protocol/messages.ts";
 import { folderFile } from "../storage/folder_file.ts";

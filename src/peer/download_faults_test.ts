@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { BAN_AFTER_BAD_CHUNKS, MAX_WINDOW } from "../constants.ts";
+import { BAN_AFTER_BAD_CHUNKS, MAX_WINDOW } from "./constants.ts";
 import { assertSaved, CHUNKS, finished, network, SIZE, until } from "./test_download_network.ts";
 
 Deno.test("a chunk that fails verification is never written and is asked again elsewhere", async () => {

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { MAX_PEER_RETRY_DELAY_MS, PEER_RETRY_DELAY_MS } from "../constants.ts";
+import { MAX_PEER_RETRY_DELAY_MS, PEER_RETRY_DELAY_MS } from "./constants.ts";
 import type { Source } from "../protocol/messages.ts";
 import { Bitfield } from "../storage/bitfield.ts";
 import type { Scheduler } from "./scheduler.ts";

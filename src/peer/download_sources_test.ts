@@ -1,9 +1,5 @@
 import assert from "node:assert/strict";
-import {
-  BAN_AFTER_BAD_CHUNKS,
-  MAX_PEER_RETRY_DELAY_MS,
-  PEER_RETRY_DELAY_MS,
-} from "../constants.ts";
+import { BAN_AFTER_BAD_CHUNKS, MAX_PEER_RETRY_DELAY_MS, PEER_RETRY_DELAY_MS } from "./constants.ts";
 import { Bitfield } from "../storage/bitfield.ts";
 import { DownloadSources } from "./download_sources.ts";
 import { Scheduler } from "./scheduler.ts";

@@ -17,7 +17,8 @@
  */
 
 import { dirname, join } from "node:path";
-import { MAX_CHUNK_SIZE, MAX_CHUNKS_IN_MEMORY } from "../constants.ts";
+import { MAX_CHUNK_SIZE } from "../constants.ts";
+import { MAX_CHUNKS_IN_MEMORY } from "./constants.ts";
 import { errorMessage, type Logger } from "../log.ts";
 import type { Manifest, ServerToPeer } from "../protocol/messages.ts";
 import { ChunkHasher } from "../storage/hasher.ts";

@@ -18,7 +18,7 @@
  * @module
  */
 
-import { ENDGAME_LATE_MS } from "../constants.ts";
+import { ENDGAME_LATE_MS } from "./constants.ts";
 import type { SourceState } from "./source_state.ts";
 
 /**

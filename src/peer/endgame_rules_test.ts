@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ENDGAME_LATE_MS } from "../constants.ts";
+import { ENDGAME_LATE_MS } from "./constants.ts";
 import { Bitfield } from "../storage/bitfield.ts";
 import { heldByPeerAsFast, lateAfter } from "./endgame_rules.ts";
 import { newSourceState, type SourceState } from "./source_state.ts";

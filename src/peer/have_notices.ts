@@ -12,7 +12,7 @@
  * @module
  */
 
-import { HAVE_GAP_MS } from "../constants.ts";
+import { HAVE_GAP_MS } from "./constants.ts";
 
 /** Sends one `have` notice of `chunks` of `fileId`. */
 export type SendHave = (fileId: string, chunks: number[]) => void;

@@ -20,7 +20,8 @@
  */
 
 import net from "node:net";
-import { CONNECT_TIMEOUT_MS, MAX_REVERSED_CONNECTIONS, REVERSAL_TIMEOUT_MS } from "../constants.ts";
+import { CONNECT_TIMEOUT_MS } from "../constants.ts";
+import { MAX_REVERSED_CONNECTIONS, REVERSAL_TIMEOUT_MS } from "./constants.ts";
 import { errorMessage, type Logger, silentLogger } from "../log.ts";
 import { formatHostPort, type HostPort, parseHostPort, writeAll } from "../protocol/channel.ts";
 import type { Connection } from "../protocol/connection.ts";

@@ -30,7 +30,7 @@
  * @module
  */
 
-import { BAN_AFTER_BAD_CHUNKS, SEED_SPREAD_HOLD_MS } from "../constants.ts";
+import { BAN_AFTER_BAD_CHUNKS, SEED_SPREAD_HOLD_MS } from "./constants.ts";
 import { Bitfield } from "../storage/bitfield.ts";
 import { pickChunk } from "./chunk_order.ts";
 import { heldByPeerAsFast, lateAfter, WHOLE_SOURCE_LATE_FACTOR } from "./endgame_rules.ts";

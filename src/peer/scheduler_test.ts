@@ -4,7 +4,7 @@ import {
   ENDGAME_LATE_MS,
   INITIAL_WINDOW,
   SEED_SPREAD_HOLD_MS,
-} from "../constants.ts";
+} from "./constants.ts";
 import { Bitfield } from "../storage/bitfield.ts";
 import { Scheduler } from "./scheduler.ts";
 

@@ -17,7 +17,7 @@
  * @module
  */
 
-import { SEED_SPREAD_HOLD_MS } from "../constants.ts";
+import { SEED_SPREAD_HOLD_MS } from "./constants.ts";
 
 /** The error code a declined `get` is answered with. */
 export const DECLINED_CODE = "elsewhere";

@@ -11,7 +11,7 @@
 
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
-import { SERVER_RETRY_AFTER_MS } from "../constants.ts";
+import { SERVER_RETRY_AFTER_MS } from "./constants.ts";
 import { formatHostPort, type HostPort } from "../protocol/channel.ts";
 import { ServerChoice } from "./server_choice.ts";
 

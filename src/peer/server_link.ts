@@ -9,12 +9,8 @@
  * @module
  */
 
-import {
-  HEARTBEAT_INTERVAL_MS,
-  LINK_REPORT_MAX_GAP_MS,
-  LINK_REPORT_MIN_GAP_MS,
-  REQUEST_TIMEOUT_MS,
-} from "../constants.ts";
+import { HEARTBEAT_INTERVAL_MS, REQUEST_TIMEOUT_MS } from "../constants.ts";
+import { LINK_REPORT_MAX_GAP_MS, LINK_REPORT_MIN_GAP_MS } from "./constants.ts";
 import { errorMessage, type Logger, silentLogger } from "../log.ts";
 import { formatHostPort, type HostPort } from "../protocol/channel.ts";
 import { type Connection, RemoteError } from "../protocol/connection.ts";

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { INITIAL_WINDOW, MAX_WINDOW } from "../constants.ts";
+import { INITIAL_WINDOW, MAX_WINDOW } from "./constants.ts";
 import type { Bitfield } from "../storage/bitfield.ts";
 
 /** How much a peer's window grows for each chunk it delivers intact. */

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { INITIAL_WINDOW, MAX_WINDOW } from "../constants.ts";
+import { INITIAL_WINDOW, MAX_WINDOW } from "./constants.ts";
 import { Bitfield } from "../storage/bitfield.ts";
 import {
   effectiveWindow,

@@ -12,7 +12,8 @@
  * @module
  */
 
-import { CODE_EXCHANGE_TIMEOUT_MS, MAX_CONTROL_FRAME_BYTES } from "../constants.ts";
+import { MAX_CONTROL_FRAME_BYTES } from "../constants.ts";
+import { CODE_EXCHANGE_TIMEOUT_MS } from "./constants.ts";
 import { errorMessage, type Logger, silentLogger } from "../log.ts";
 import { formatHostPort } from "../protocol/channel.ts";
 import type { Connection } from "../protocol/connection.ts";

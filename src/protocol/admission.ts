@@ -13,11 +13,8 @@
  * @module
  */
 
-import {
-  MAX_CONNECTIONS,
-  MAX_CONNECTIONS_PER_ADDRESS,
-  REFUSAL_LOG_INTERVAL_MS,
-} from "../constants.ts";
+import { MAX_CONNECTIONS_PER_ADDRESS } from "../constants.ts";
+import { MAX_CONNECTIONS, REFUSAL_LOG_INTERVAL_MS } from "./constants.ts";
 import type { Logger } from "../log.ts";
 import { plainHost } from "./socket_channel.ts";
 

@@ -1,9 +1,6 @@
 import assert from "node:assert/strict";
-import {
-  MAX_CONNECTIONS,
-  MAX_CONNECTIONS_PER_ADDRESS,
-  REFUSAL_LOG_INTERVAL_MS,
-} from "../constants.ts";
+import { MAX_CONNECTIONS_PER_ADDRESS } from "../constants.ts";
+import { MAX_CONNECTIONS, REFUSAL_LOG_INTERVAL_MS } from "./constants.ts";
 import { createLogger } from "../log.ts";
 import {
   addressGroup,

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { FRAME_WATCH_INTERVAL_MS } from "../constants.ts";
+import { FRAME_WATCH_INTERVAL_MS } from "./constants.ts";
 import { type ByteChannel, formatAddr } from "./channel.ts";
 import { type FrameReader, frameTooSlow, type FrameWriter, ProtocolError } from "./frame.ts";
 import type { ErrorMessage, Hello } from "./messages.ts";

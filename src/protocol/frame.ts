@@ -11,13 +11,8 @@
  * @module
  */
 
-import {
-  FRAME_GRACE_MS,
-  FRAME_MIN_BYTES_PER_SECOND,
-  MAX_CONTROL_FRAME_BYTES,
-  MAX_DATA_FRAME_BYTES,
-  MS_PER_SECOND,
-} from "../constants.ts";
+import { MAX_CONTROL_FRAME_BYTES, MS_PER_SECOND } from "../constants.ts";
+import { FRAME_GRACE_MS, FRAME_MIN_BYTES_PER_SECOND, MAX_DATA_FRAME_BYTES } from "./constants.ts";
 import { type ByteChannel, writeAll } from "./channel.ts";
 
 /** Kind byte of a JSON control frame. */

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { MAX_CONTROL_FRAME_BYTES, MAX_DATA_FRAME_BYTES } from "../constants.ts";
+import { MAX_CONTROL_FRAME_BYTES } from "../constants.ts";
+import { MAX_DATA_FRAME_BYTES } from "./constants.ts";
 import { concat, memoryChannel, randomBytes } from "../../tests/helpers/bytes.ts";
 import {
   DATA_HEADER_BYTES,

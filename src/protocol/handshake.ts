@@ -11,11 +11,11 @@ import { X509Certificate } from "node:crypto";
 import {
   HANDSHAKE_TIMEOUT_MS,
   MAX_CONTROL_FRAME_BYTES,
-  MAX_HANDSHAKE_FRAME_BYTES,
   PROGRAM_VERSION,
   PROTOCOL_NAME,
   PROTOCOL_VERSION,
 } from "../constants.ts";
+import { MAX_HANDSHAKE_FRAME_BYTES } from "./constants.ts";
 import { errorMessage } from "../log.ts";
 import type { Identity } from "../security/identity.ts";
 import { signIdentity, verifyIdentity } from "../security/identity_proof.ts";

@@ -10,7 +10,7 @@ import {
   networkProblem,
   versionProblem,
 } from "./handshake.ts";
-import { MAX_HANDSHAKE_FRAME_BYTES } from "../constants.ts";
+import { MAX_HANDSHAKE_FRAME_BYTES } from "./constants.ts";
 import { a, b, connected, link, side, socketPair } from "./test_pair.ts";
 
 Deno.test("a handshake exchanges hellos and proofs, and knows who is at the other end", async () => {

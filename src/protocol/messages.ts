@@ -16,9 +16,8 @@ import {
   MAX_FOLDER_DEPTH,
   MAX_FOLDER_ENTRIES,
   MAX_LOCAL_NETWORKS,
-  MAX_NETWORK_CHARS,
-  RELAY_TOKEN_BYTES,
 } from "../constants.ts";
+import { MAX_NETWORK_CHARS, RELAY_TOKEN_BYTES } from "./constants.ts";
 import { checkFolderEntries } from "../storage/folder_paths.ts";
 import { ProtocolError } from "./frame.ts";
 

@@ -18,12 +18,10 @@ import type net from "node:net";
 import {
   MAX_RELAY_LINKS,
   MAX_RELAY_LINKS_PER_PEER,
-  RELAY_IDLE_TIMEOUT_MS,
-  RELAY_PAIRING_TIMEOUT_MS,
   RELAY_PEER_BYTES_PER_SECOND,
-  RELAY_TOKEN_BYTES,
   RELAY_TOTAL_BYTES_PER_SECOND,
 } from "../constants.ts";
+import { RELAY_IDLE_TIMEOUT_MS, RELAY_PAIRING_TIMEOUT_MS, RELAY_TOKEN_BYTES } from "./constants.ts";
 import type { Logger } from "../log.ts";
 import { listenTcp } from "./acceptor.ts";
 import { addressGroup } from "./admission.ts";

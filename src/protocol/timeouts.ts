@@ -8,7 +8,8 @@
  * @module
  */
 
-import { RECONNECT_MAX_DELAY_MS, RECONNECT_MIN_DELAY_MS } from "../constants.ts";
+import { RECONNECT_MAX_DELAY_MS } from "../constants.ts";
+import { RECONNECT_MIN_DELAY_MS } from "./constants.ts";
 
 /** The other side did not answer in time: a connect, a request or any awaited step. */
 export class TimeoutError extends Error {

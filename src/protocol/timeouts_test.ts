@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { RECONNECT_MAX_DELAY_MS, RECONNECT_MIN_DELAY_MS } from "../constants.ts";
+import { RECONNECT_MAX_DELAY_MS } from "../constants.ts";
+import { RECONNECT_MIN_DELAY_MS } from "./constants.ts";
 import { nextBackoff, raceTimer, timeLeft, TimeoutError, withTimeout } from "./timeouts.ts";
 
 Deno.test("reconnection backs off exponentially up to a cap", () => {

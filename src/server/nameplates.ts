@@ -17,14 +17,14 @@
  * @module
  */
 
+import { HANDSHAKE_TIMEOUT_MS } from "../constants.ts";
 import {
-  HANDSHAKE_TIMEOUT_MS,
   MAX_NAMEPLATES,
   MAX_NAMEPLATES_PER_ADDRESS,
   MAX_NAMEPLATES_PER_SENDER,
   NAMEPLATE_RESOLVE_BURST,
   NAMEPLATE_RESOLVES_PER_MINUTE,
-} from "../constants.ts";
+} from "./constants.ts";
 import { errorMessage, type Logger } from "../log.ts";
 import { addressGroup } from "../protocol/admission.ts";
 import { formatHostPort } from "../protocol/channel.ts";

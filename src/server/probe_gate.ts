@@ -17,7 +17,7 @@ import {
   MAX_REACHABILITY_PROBES_PER_HOST,
   MAX_REACHABILITY_PROBES_WAITING,
   REACHABILITY_PROBE_WAIT_MS,
-} from "../constants.ts";
+} from "./constants.ts";
 
 /** The limits of a {@linkcode ProbeQueue}. */
 export interface ProbeLimits {

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { RATE_LIMIT_LOG_INTERVAL_MS } from "../constants.ts";
+import { RATE_LIMIT_LOG_INTERVAL_MS } from "./constants.ts";
 import type { Logger } from "../log.ts";
 import type { Connection } from "../protocol/connection.ts";
 import type { RequestRateLimits } from "../protocol/request_rate.ts";

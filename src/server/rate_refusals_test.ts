@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { RATE_LIMIT_LOG_INTERVAL_MS } from "../constants.ts";
+import { RATE_LIMIT_LOG_INTERVAL_MS } from "./constants.ts";
 import { createLogger } from "../log.ts";
 import type { Connection } from "../protocol/connection.ts";
 import { RateRefusals } from "./rate_refusals.ts";

@@ -11,7 +11,7 @@
  * @module
  */
 
-import { REACHABILITY_PROBE_TIMEOUT_MS } from "../constants.ts";
+import { REACHABILITY_PROBE_TIMEOUT_MS } from "./constants.ts";
 import type { HostPort } from "../protocol/channel.ts";
 import type { Connection } from "../protocol/connection.ts";
 import { type Credentials, dial, type DialOptions } from "../protocol/dial.ts";

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { MAX_PEER_RELAYS_ASKED, PEER_RELAY_ASK_TIMEOUT_MS } from "../constants.ts";
+import { MAX_PEER_RELAYS_ASKED, PEER_RELAY_ASK_TIMEOUT_MS } from "./constants.ts";
 import { errorMessage, type Logger } from "../log.ts";
 import { formatHostPort, type HostPort, parseHostPort } from "../protocol/channel.ts";
 import type { Connection } from "../protocol/connection.ts";

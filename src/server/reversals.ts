@@ -8,7 +8,7 @@
  * @module
  */
 
-import { MAX_REVERSAL_BURST, MAX_REVERSALS_PER_SECOND } from "../constants.ts";
+import { MAX_REVERSAL_BURST, MAX_REVERSALS_PER_SECOND } from "./constants.ts";
 import type { Logger } from "../log.ts";
 import type { Connection } from "../protocol/connection.ts";
 import type { RequestRate, RequestRateLimits } from "../protocol/request_rate.ts";

@@ -7,12 +7,8 @@
  * @module
  */
 
-import {
-  HANDSHAKE_TIMEOUT_MS,
-  MS_PER_SECOND,
-  PEER_SWEEP_INTERVAL_MS,
-  PEER_TIMEOUT_MS,
-} from "../constants.ts";
+import { HANDSHAKE_TIMEOUT_MS, MS_PER_SECOND, PEER_TIMEOUT_MS } from "../constants.ts";
+import { PEER_SWEEP_INTERVAL_MS } from "./constants.ts";
 import { errorMessage, type Logger, silentLogger } from "../log.ts";
 import { Acceptor } from "../protocol/acceptor.ts";
 import type { ConnectionLimits } from "../protocol/admission.ts";

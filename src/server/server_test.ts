@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { HANDSHAKE_TIMEOUT_MS, PEER_SWEEP_INTERVAL_MS } from "../constants.ts";
+import { HANDSHAKE_TIMEOUT_MS } from "../constants.ts";
+import { PEER_SWEEP_INTERVAL_MS } from "./constants.ts";
 import { createLogger } from "../log.ts";
 import { ServerLink } from "../peer/server_link.ts";
 import { RemoteError } from "../protocol/connection.ts";

@@ -27,7 +27,8 @@ import { checkRoom, manifestCost } from "./share_limits.ts";
 import { SortedList } from "./sorted_list.ts";
 import { byName, compareText, FileListing, type FileMatch, type Page } from "./file_listing.ts";
 import { AMBIGUOUS_SHOWN, LookupError, resolveFileId } from "./file_lookup.ts";
-import { MAX_HAVE_FORWARDS, MAX_SOURCES_PER_REPLY } from "../constants.ts";
+import { MAX_SOURCES_PER_REPLY } from "../constants.ts";
+import { MAX_HAVE_FORWARDS } from "./constants.ts";
 
 interface PeerEntry {
   peerId: string;

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import {
   MAX_FILES_PER_PEER,
-  MAX_HAVE_FORWARDS,
   MAX_MANIFEST_BYTES_PER_PEER,
   MAX_SOURCES_PER_REPLY,
 } from "../constants.ts";
+import { MAX_HAVE_FORWARDS } from "./constants.ts";
 import { seededRandom } from "../test_random.ts";
 import { Bitfield } from "./bitfield.ts";
 import { FileIndex } from "./file_index.ts";

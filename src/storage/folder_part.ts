@@ -28,7 +28,7 @@
  */
 
 import { join } from "node:path";
-import { WRITE_PIECE_BYTES } from "../constants.ts";
+import { WRITE_PIECE_BYTES } from "./constants.ts";
 import { FolderLayout, pathOnDisk, type StreamFile, type StreamPiece } from "./folder_stream.ts";
 import type { ChunkStore } from "./part_file.ts";
 import type { FolderEntry } from "../protocol/messages.ts";

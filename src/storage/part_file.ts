@@ -8,7 +8,7 @@
  * @module
  */
 
-import { WRITE_PIECE_BYTES } from "../constants.ts";
+import { WRITE_PIECE_BYTES } from "./constants.ts";
 import { partPath } from "./safe_name.ts";
 
 /**

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { WRITE_PIECE_BYTES } from "../constants.ts";
+import { WRITE_PIECE_BYTES } from "./constants.ts";
 import { PartFile } from "./part_file.ts";
 import { tempDir } from "../test_dir.ts";
 

@@ -11,7 +11,8 @@
  */
 
 import { basename, dirname, extname, resolve } from "node:path";
-import { MAX_FILE_NAME_BYTES, PART_SUFFIX } from "../constants.ts";
+import { MAX_FILE_NAME_BYTES } from "../constants.ts";
+import { PART_SUFFIX } from "./constants.ts";
 import { UNPRINTABLE_CLASS } from "../printable.ts";
 import { hashFile } from "./hash_file.ts";
 

@@ -20,7 +20,7 @@ import {
   WEB_KEEP_ALIVE_TIMEOUT_MS,
   WEB_MAX_CONNECTIONS,
   WEB_MAX_CONNECTIONS_PER_ADDRESS,
-} from "../constants.ts";
+} from "./constants.ts";
 import { isIpv6 } from "../discovery/addresses.ts";
 import { addressGroup, admit, type ConnectionLimits } from "../protocol/admission.ts";
 import { plainHost } from "../protocol/socket_channel.ts";

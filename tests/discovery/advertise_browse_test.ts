@@ -12,7 +12,8 @@ import {
   serverOn,
   startDiscoveryAgent,
 } from "./agent.ts";
-import { PROTOCOL_VERSION, SERVER_SERVICE_TYPE } from "../../src/constants.ts";
+import { PROTOCOL_VERSION } from "../../src/constants.ts";
+import { SERVER_SERVICE_TYPE } from "../../src/discovery/constants.ts";
 import type { ServiceInstance } from "../../src/discovery/dns_sd.ts";
 import { defaultTxt } from "../../src/discovery/service_names.ts";
 

@@ -7,7 +7,7 @@
 
 import { Child, type Exit } from "../../scripts/process_harness.ts";
 import type { Lan } from "../../scripts/netns.ts";
-import { SERVER_SERVICE_TYPE } from "../../src/constants.ts";
+import { SERVER_SERVICE_TYPE } from "../../src/discovery/constants.ts";
 import type { ServiceDescription, ServiceInstance } from "../../src/discovery/dns_sd.ts";
 
 /** Path of the Deno discovery agent. */

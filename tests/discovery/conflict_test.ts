@@ -12,7 +12,7 @@ import {
   labServer,
   startDiscoveryAgent,
 } from "./agent.ts";
-import { SERVER_SERVICE_TYPE } from "../../src/constants.ts";
+import { SERVER_SERVICE_TYPE } from "../../src/discovery/constants.ts";
 import type { ServiceInstance } from "../../src/discovery/dns_sd.ts";
 
 const ignore = !canCreateNamespaces();

@@ -16,7 +16,8 @@ import {
   startDiscoveryAgent,
   startZeroconfAgent,
 } from "./agent.ts";
-import { PEER_SERVICE_TYPE, PROTOCOL_VERSION, SERVER_SERVICE_TYPE } from "../../src/constants.ts";
+import { PEER_SERVICE_TYPE, PROTOCOL_VERSION } from "../../src/constants.ts";
+import { SERVER_SERVICE_TYPE } from "../../src/discovery/constants.ts";
 import type { ServiceInstance } from "../../src/discovery/dns_sd.ts";
 
 const ignore = !canCreateNamespaces() || !hasPythonZeroconf();

@@ -15,7 +15,8 @@ import {
   type RunResult,
 } from "../../scripts/process_harness.ts";
 import { sha256File } from "../../scripts/sample_files.ts";
-import { MIN_CHUNK_SIZE, STALL_TIMEOUT_MS } from "../../src/constants.ts";
+import { MIN_CHUNK_SIZE } from "../../src/constants.ts";
+import { STALL_TIMEOUT_MS } from "../../src/peer/constants.ts";
 import { startCluster } from "../helpers/cluster.ts";
 
 /** The chunk size of every file here: each is under 256 MiB. */

@@ -18,7 +18,7 @@ import {
   startServer,
 } from "../../scripts/process_harness.ts";
 import { sha256File, writeRandomFile } from "../../scripts/sample_files.ts";
-import { MAX_WINDOW } from "../../src/constants.ts";
+import { MAX_WINDOW } from "../../src/peer/constants.ts";
 import { generateNetworkKey, parseNetworkKey } from "../../src/security/network_key.ts";
 import { hashFile } from "../../src/storage/hash_file.ts";
 import { numberedName } from "../../src/storage/safe_name.ts";

@@ -12,7 +12,7 @@ import {
   WEB_KEEP_ALIVE_TIMEOUT_MS,
   WEB_MAX_CONNECTIONS,
   WEB_MAX_CONNECTIONS_PER_ADDRESS,
-} from "../../src/constants.ts";
+} from "../../src/web/constants.ts";
 import { connect, type RawConnection } from "../helpers/raw_http.ts";
 import { startCluster } from "../helpers/cluster.ts";
 import { startWebPeer, TOKEN } from "./web_peer.ts";
