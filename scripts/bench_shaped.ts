@@ -18,19 +18,11 @@
  * @module
  */
 
-import { basename, dirname, join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createLan, type Lan } from "./netns.ts";
-import { Child, type Launcher, P2pftProcess } from "./process_harness.ts";
-import { parseFileId } from "./bench_parse.ts";
-import {
-  DOWNLOAD_TIMEOUT_MS,
-  emptyDir,
-  finishDownload,
-  generate,
-  sameBytes,
-  settle,
-} from "./bench_peers.ts";
+import { Child, P2pftProcess } from "./process_harness.ts";
+import { emptyDir, generate, settle } from "./bench_peers.ts";
 import {
   compareRow,
   formatMegabytes,
@@ -43,8 +35,14 @@ import {
 } from "./bench_report.ts";
 import { findProgram } from "./bench_ssh.ts";
 import {
-  aria2Args,
-  BITTORRENT_INSTALL,
+  aria2Tool,
+  findBitTorrent,
+  launcher,
+  p2pftTool,
+  SEED_TIMEOUT_MS,
+  type Tool,
+} from "./bench_shaped_tools.ts";
+import {
   downloaderHosts,
   formatLinkRate,
   type GroupFigures,
@@ -56,7 +54,6 @@ import {
   parseTrackerListening,
   parseTxBytes,
   SEEDER_HOST,
-  type Span,
   tbfQdisc,
   type ToolRound,
   wireFloorMs,
@@ -76,9 +73,6 @@ const TARGET_SEEDER_COPIES = 1.3;
 /** Third octet of the LAN's addresses (any: the LAN is isolated). */
 const SUBNET = 77;
 
-/** Longest the seeder may take to share the file, or the tracker to hear of it. */
-const SEED_TIMEOUT_MS = 60_000;
-
 /** Sizes, rate and rounds of the scenario. */
 export interface ShapedOptions {
   /** File size. */
@@ -92,139 +86,12 @@ export interface ShapedOptions {
 }
 
 /** One tool's side of the scenario: a seeder and downloaders on the LAN's hosts. */
-interface Tool {
-  name: string;
-  /** Starts the seeder on {@linkcode SEEDER_HOST}; resolves once others can find it. */
-  seed(): Promise<Seeding>;
-  /** Starts a downloader on `host` into `dir`; resolves to its span once it saved the file. */
-  download(host: number, dir: string): Promise<Span>;
-}
-
-/** A running seeder; `stop` resolves to the chunk bytes it says it sent, if it says. */
-interface Seeding {
-  stop(): Promise<number | undefined>;
-}
-
-/**
- * The seeder `child` once `ready` resolves (stopped if it rejects); `said`
- * reads, once it has stopped, the chunk bytes it says it sent.
- */
-async function seeding(
-  child: Child,
-  ready: Promise<unknown>,
-  said: () => Promise<number | undefined> = () => Promise.resolve(undefined),
-): Promise<Seeding> {
-  try {
-    await ready;
-  } catch (error) {
-    await child.stop();
-    throw error;
-  }
-  return {
-    async stop() {
-      await child.stop();
-      return await said();
-    },
-  };
-}
-
-function launcher(lan: Lan, host: number): Launcher {
-  return (cmd, options) => lan.exec(host, cmd, options);
-}
-
 /** Bytes each of `hosts` has sent on its link so far. */
 function txBytes(lan: Lan, hosts: number[]): Promise<number[]> {
   return Promise.all(hosts.map(async (host) => {
     const out = await lan.output(host, ["ip", "-j", "-s", "link", "show", lan.hosts[host].iface]);
     return parseTxBytes(new TextDecoder().decode(out.stdout));
   }));
-}
-
-/** Throws unless the downloader's copy at `path` has the bytes of `source`; deletes it. */
-async function checkCopy(source: string, path: string, what: string): Promise<void> {
-  const identical = await sameBytes(source, path);
-  await Deno.remove(path).catch(() => {});
-  if (!identical) throw new Error(`${what}: ${path} differs from ${source}`);
-}
-
-function p2pftTool(lan: Lan, options: { server: string; source: string }): Tool {
-  const peer = (host: number, args: string[]) =>
-    new P2pftProcess(
-      [
-        "peer",
-        "--addr",
-        `${lan.hosts[host].ip}:0`,
-        "--server",
-        options.server,
-        "--log-level",
-        "info",
-        ...args,
-      ],
-      { name: `p2pft peer on host ${host}`, launch: launcher(lan, host), watchUsage: true },
-    );
-  let fileId = "";
-  return {
-    name: "p2pft",
-    seed() {
-      const child = peer(SEEDER_HOST, ["-r", options.source]);
-      const ready = child.stdout.waitForLine(parseFileId, SEED_TIMEOUT_MS)
-        .then((line) => fileId = line.value);
-      return seeding(child, ready, async () => (await child.uploaded().catch(() => null))?.bytes);
-    },
-    async download(host, dir) {
-      const run = await finishDownload(peer(host, ["-d", fileId, "-o", dir, "--exit-when-done"]));
-      await checkCopy(options.source, run.path, "p2pft");
-      const downloadedAt = run.started + run.untilDownloadedMs;
-      return {
-        started: run.started,
-        ended: run.ended,
-        cpuMs: run.cpuMs,
-        transfer: { started: downloadedAt - run.transferMs, ended: downloadedAt },
-      };
-    },
-  };
-}
-
-/** Waits for a downloader that exits when done; throws unless it exited with 0. */
-async function exited(child: Child, what: string): Promise<Span> {
-  const exit = await child.exit(DOWNLOAD_TIMEOUT_MS);
-  if (exit.code !== 0) throw new Error(`${what} failed (${exit.code}): ${child.describe()}`);
-  return { started: child.started, ended: exit.at, cpuMs: child.usage.cpuMs };
-}
-
-function aria2Tool(
-  lan: Lan,
-  options: { aria2c: string; torrent: string; tracker: Child; source: string },
-): Tool {
-  const seederIp = lan.hosts[SEEDER_HOST].ip.replaceAll(".", "\\.");
-  const seeded = new RegExp(`^announce ${seederIp}:\\d+ started left=0$`);
-  const aria2 = (host: number, args: string[]) =>
-    new Child([options.aria2c, ...args], {
-      name: `aria2c on host ${host}`,
-      launch: launcher(lan, host),
-      watchUsage: true,
-    });
-  return {
-    name: "aria2c",
-    seed() {
-      const before = options.tracker.stdout.lines.filter((line) => seeded.test(line)).length;
-      const child = aria2(
-        SEEDER_HOST,
-        aria2Args(options.torrent, { dir: dirname(options.source), seeder: true }),
-      );
-      const ready = options.tracker.stdout.waitForCount(seeded, {
-        count: before + 1,
-        timeoutMs: SEED_TIMEOUT_MS,
-      });
-      return seeding(child, ready);
-    },
-    async download(host, dir) {
-      const child = aria2(host, aria2Args(options.torrent, { dir, seeder: false }));
-      const span = await exited(child, "aria2c");
-      await checkCopy(options.source, join(dir, basename(options.source)), "aria2c");
-      return span;
-    },
-  };
 }
 
 /** `count` downloaders of `tool` started together from a fresh seeder. */
@@ -251,15 +118,6 @@ async function group(
     if (!stopped) await seeding.stop();
     await Promise.all(dirs.map((dir) => Deno.remove(dir, { recursive: true }).catch(() => {})));
   }
-}
-
-/** The BitTorrent baseline's programs, or why it cannot run. */
-async function findBitTorrent(): Promise<{ aria2c: string; mktorrent: string } | string> {
-  const aria2c = await findProgram("aria2c");
-  const mktorrent = await findProgram("mktorrent");
-  if (aria2c && mktorrent) return { aria2c, mktorrent };
-  const missing = [aria2c ? "" : "aria2c", mktorrent ? "" : "mktorrent"].filter((m) => m);
-  return `${missing.join(" and ")} not found: ${BITTORRENT_INSTALL}`;
 }
 
 /** A tool's rounds, with what its seeder said it sent in each group. */
