@@ -20,8 +20,7 @@ import {
   refuseSecure,
 } from "./secure_channel.ts";
 import {
-  addressGroup,
-  admit,
+  Admissions,
   type ConnectionLimits,
   processLimits,
   RefusalLog,
@@ -105,13 +104,9 @@ export class Acceptor {
   #options: AcceptorOptions;
   #listener: ListenerCredentials;
   #open = new Set<Connection>();
-  #sockets = new Set<net.Socket>();
-  /** Connections held by address group (an IPv4 address, an IPv6 /64: see `addressGroup`). */
-  #perAddress = new Map<string, number>();
   #refusals: RefusalLog;
   #limits: ConnectionLimits;
-  /** Newcomers being refused. */
-  #refusing = new Set<net.Socket>();
+  #admissions: Admissions<net.Socket>;
 
   /** Starts accepting on `listener`. */
   constructor(listener: Listener, options: AcceptorOptions) {
@@ -119,6 +114,7 @@ export class Acceptor {
     this.#options = options;
     this.#listener = listenerCredentials(options.credentials.identity);
     this.#limits = { ...processLimits(), ...options.limits };
+    this.#admissions = new Admissions(this.#limits);
     this.#refusals = new RefusalLog(options.log);
     this.addr = listener.addr;
     this.address = formatHostPort(listener.addr.hostname, listener.addr.port);
@@ -144,7 +140,8 @@ export class Acceptor {
   async close(reason: string): Promise<void> {
     const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
     for (const connection of this.#open) connection.close(reason);
-    for (const socket of [...this.#sockets, ...this.#refusing]) socket.destroy();
+    const { served, refusing } = this.#admissions;
+    for (const socket of [...served, ...refusing]) socket.destroy();
     await closed;
   }
 
@@ -154,8 +151,7 @@ export class Acceptor {
    * secure handshake, then the same handler.
    */
   adopt(socket: net.Socket): void {
-    this.#sockets.add(socket);
-    socket.once("close", () => this.#sockets.delete(socket));
+    this.#admissions.adopt(socket);
     socket.on("error", () => {});
     this.#serve(socket, plainHost(socket.remoteAddress ?? "?")).catch((error) =>
       this.#options.log.error(`connection: ${errorMessage(error)}`)
@@ -164,30 +160,18 @@ export class Acceptor {
 
   #admit(socket: net.Socket): void {
     const host = plainHost(socket.remoteAddress ?? "?");
-    const group = addressGroup(host);
-    const count = this.#perAddress.get(group) ?? 0;
-    const held = { open: this.#sockets.size, fromAddress: count, refusing: this.#refusing.size };
-    const admission = admit(held, this.#limits);
+    const { admission, addressFull } = this.#admissions.admit(socket, host);
     if (admission !== "serve") {
-      const reason = refusalReason(this.#limits, count >= this.#limits.perAddress);
+      const reason = refusalReason(this.#limits, addressFull);
       this.#refusals.refused(host, reason, "limit");
       if (admission === "drop") {
         socket.destroy();
         return;
       }
       socket.on("error", () => {});
-      this.#refusing.add(socket);
-      refuseSecure(socket, reason).finally(() => this.#refusing.delete(socket));
+      this.#admissions.refuse(socket, refuseSecure(socket, reason));
       return;
     }
-    this.#sockets.add(socket);
-    this.#perAddress.set(group, count + 1);
-    socket.once("close", () => {
-      this.#sockets.delete(socket);
-      const left = (this.#perAddress.get(group) ?? 1) - 1;
-      if (left === 0) this.#perAddress.delete(group);
-      else this.#perAddress.set(group, left);
-    });
     socket.on("error", () => {});
     this.#serve(socket, host).catch((error) =>
       this.#options.log.error(`connection: ${errorMessage(error)}`)

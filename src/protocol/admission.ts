@@ -76,6 +76,65 @@ export function admit(held: Occupancy, limits: ConnectionLimits): Admission {
   return held.refusing < MAX_REFUSING ? "refuse" : "drop";
 }
 
+/** A connection as {@linkcode Admissions} sees it: something that says when it closes. */
+export interface Closing {
+  once(event: "close", listener: () => void): unknown;
+}
+
+/**
+ * The connections a listener serves, counted in all and per address group
+ * (see {@linkcode addressGroup}), and its refusals under way: what
+ * {@linkcode admit} weighs each newcomer against. A connection counts until
+ * it closes.
+ */
+export class Admissions<T extends Closing> {
+  /** Connections served (let in, or adopted), until they close. */
+  readonly served = new Set<T>();
+  /** Refusals under way. */
+  readonly refusing = new Set<T>();
+  #limits: ConnectionLimits;
+  #perAddress = new Map<string, number>();
+
+  /** Admissions under `limits`. */
+  constructor(limits: ConnectionLimits) {
+    this.#limits = limits;
+  }
+
+  /**
+   * What to do with `connection` from `host`. When it is served it counts,
+   * in all and for its address group, until it closes; else `addressFull`
+   * says whether its address group holds its own limit (rather than the
+   * listener its limit in all).
+   */
+  admit(connection: T, host: string): { admission: Admission; addressFull: boolean } {
+    const group = addressGroup(host);
+    const count = this.#perAddress.get(group) ?? 0;
+    const held = { open: this.served.size, fromAddress: count, refusing: this.refusing.size };
+    const admission = admit(held, this.#limits);
+    if (admission !== "serve") return { admission, addressFull: count >= this.#limits.perAddress };
+    this.#perAddress.set(group, count + 1);
+    this.adopt(connection);
+    connection.once("close", () => {
+      const left = (this.#perAddress.get(group) ?? 1) - 1;
+      if (left === 0) this.#perAddress.delete(group);
+      else this.#perAddress.set(group, left);
+    });
+    return { admission, addressFull: false };
+  }
+
+  /** Counts `connection` in all, not for an address (one handed over), until it closes. */
+  adopt(connection: T): void {
+    this.served.add(connection);
+    connection.once("close", () => this.served.delete(connection));
+  }
+
+  /** Counts `connection` as a refusal under way until `ended` settles. */
+  refuse(connection: T, ended: Promise<unknown>): void {
+    this.refusing.add(connection);
+    ended.finally(() => this.refusing.delete(connection));
+  }
+}
+
 /**
  * The soft limit on open files, from the text of `/proc/self/limits`;
  * undefined when it is missing or unlimited.

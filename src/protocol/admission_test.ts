@@ -2,8 +2,10 @@ import assert from "node:assert/strict";
 import { MAX_CONNECTIONS_PER_ADDRESS } from "../constants.ts";
 import { MAX_CONNECTIONS, REFUSAL_LOG_INTERVAL_MS } from "./constants.ts";
 import { createLogger } from "../log.ts";
+import { EventEmitter } from "node:events";
 import {
   addressGroup,
+  Admissions,
   admit,
   defaultLimits,
   DESCRIPTOR_RESERVE,
@@ -80,4 +82,49 @@ Deno.test("refusals are logged once per address group and kind a minute, then wi
   now = REFUSAL_LOG_INTERVAL_MS;
   refusals.refused("10.0.0.1", "too many", "limit");
   assert.equal(lines.at(-1), "refused connection from 10.0.0.1: too many (and 1 more times since)");
+});
+
+Deno.test("admissions count a served connection in all and for its address until it closes", async () => {
+  const admissions = new Admissions<EventEmitter>({ total: 3, perAddress: 2 });
+  const a1 = new EventEmitter();
+  const a2 = new EventEmitter();
+  assert.deepEqual(admissions.admit(a1, "10.0.0.1"), { admission: "serve", addressFull: false });
+  assert.deepEqual(admissions.admit(a2, "10.0.0.1"), { admission: "serve", addressFull: false });
+  // The third from that address is past its own limit, not the limit in all.
+  const a3 = new EventEmitter();
+  assert.deepEqual(admissions.admit(a3, "10.0.0.1"), { admission: "refuse", addressFull: true });
+  assert.equal(admissions.served.size, 2);
+  // An IPv6 /64 is one address: its second address counts with the first.
+  const b = new EventEmitter();
+  assert.equal(admissions.admit(b, "2001:db8::1").admission, "serve");
+  assert.deepEqual(admissions.admit(new EventEmitter(), "2001:db8::2"), {
+    admission: "refuse",
+    addressFull: false,
+  });
+  a1.emit("close");
+  assert.equal(admissions.served.size, 2);
+  assert.equal(admissions.admit(a3, "10.0.0.1").admission, "serve");
+  // Adopted ones count in all only.
+  const adopted = new EventEmitter();
+  admissions.adopt(adopted);
+  assert.equal(admissions.served.size, 4);
+  adopted.emit("close");
+  assert.equal(admissions.served.size, 3);
+  // A refusal counts until it ends.
+  let end = () => {};
+  const refused = new EventEmitter();
+  admissions.refuse(refused, new Promise<void>((resolve) => end = resolve));
+  assert.equal(admissions.refusing.size, 1);
+  end();
+  await Promise.resolve();
+  await Promise.resolve();
+  assert.equal(admissions.refusing.size, 0);
+});
+
+Deno.test("past the refusals under way a newcomer is dropped", () => {
+  const admissions = new Admissions<EventEmitter>({ total: 0, perAddress: 1 });
+  for (let i = 0; i < MAX_REFUSING; i++) {
+    admissions.refuse(new EventEmitter(), new Promise(() => {}));
+  }
+  assert.equal(admissions.admit(new EventEmitter(), "10.0.0.9").admission, "drop");
 });

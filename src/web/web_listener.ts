@@ -22,7 +22,7 @@ import {
   WEB_MAX_CONNECTIONS_PER_ADDRESS,
 } from "./constants.ts";
 import { isIpv6 } from "../discovery/addresses.ts";
-import { addressGroup, admit, type ConnectionLimits } from "../protocol/admission.ts";
+import { Admissions, type ConnectionLimits } from "../protocol/admission.ts";
 import { plainHost } from "../protocol/socket_channel.ts";
 import { type FetchHandler, requestListener } from "./fetch_adapter.ts";
 
@@ -120,38 +120,24 @@ async function closeServer(server: http.Server, admission: WebAdmission, graceMs
   admission.destroyAll();
 }
 
-/** Who the web port lets in: counts connections in all and per address group. */
+/** Who the web port lets in (see `Admissions`), and its 503s to the others. */
 class WebAdmission {
   #limits: ConnectionLimits;
+  #admissions: Admissions<net.Socket>;
   #onRefused: (host: string, reason: string) => void;
-  #open = 0;
-  #perAddress = new Map<string, number>();
-  #refusing = new Set<net.Socket>();
 
   constructor(limits: ConnectionLimits, onRefused?: (host: string, reason: string) => void) {
     this.#limits = limits;
+    this.#admissions = new Admissions(limits);
     this.#onRefused = onRefused ?? (() => {});
   }
 
   /** True when `socket` may be served (it is counted until it closes); else it is refused. */
   admit(socket: net.Socket): boolean {
     const host = plainHost(socket.remoteAddress ?? "?");
-    const group = addressGroup(host);
-    const count = this.#perAddress.get(group) ?? 0;
-    const held = { open: this.#open, fromAddress: count, refusing: this.#refusing.size };
-    const admission = admit(held, this.#limits);
-    if (admission === "serve") {
-      this.#open++;
-      this.#perAddress.set(group, count + 1);
-      socket.once("close", () => {
-        this.#open--;
-        const left = (this.#perAddress.get(group) ?? 1) - 1;
-        if (left === 0) this.#perAddress.delete(group);
-        else this.#perAddress.set(group, left);
-      });
-      return true;
-    }
-    const reason = count >= this.#limits.perAddress
+    const { admission, addressFull } = this.#admissions.admit(socket, host);
+    if (admission === "serve") return true;
+    const reason = addressFull
       ? `too many connections from your address (the limit is ${this.#limits.perAddress}): ` +
         `close some pages or tabs of this peer`
       : `this peer's page holds its limit of ${this.#limits.total} connections: try again later`;
@@ -163,18 +149,16 @@ class WebAdmission {
 
   /** Closes the refusals under way. */
   destroyAll(): void {
-    for (const socket of this.#refusing) socket.destroy();
+    for (const socket of this.#admissions.refusing) socket.destroy();
   }
 
   /** Answers 503 with `reason`, then waits for the browser to close first so it is not lost to a reset. */
   #refuse(socket: net.Socket, reason: string): void {
-    this.#refusing.add(socket);
+    const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
+    this.#admissions.refuse(socket, closed);
     const grace = setTimeout(() => socket.destroy(), REFUSAL_MS);
     socket.on("error", () => {});
-    socket.once("close", () => {
-      clearTimeout(grace);
-      this.#refusing.delete(socket);
-    });
+    closed.then(() => clearTimeout(grace));
     const body = new TextEncoder().encode(`${reason}\n`);
     socket.resume();
     socket.end(
