@@ -174,7 +174,7 @@ export const milliseconds = (ms: number) => `${ms.toFixed(1)} ms`;
 /** `12.3 kB`. */
 export const kilobytes = (bytes: number) => `${(bytes / 1000).toFixed(1)} kB`;
 
-/** A load process of simulated peers `range` registered with `server`; `dayPeers` of them send a day of heartbeats on SIGUSR1. */
+/** A load process of simulated peers `range` registered with `server`; `dayPeers` of them send a day of heartbeats on SIGHUP. */
 export function peersProcess(server: string, range: PeerRange, dayPeers: number): Child {
   return loadProcess(`index peers ${range.first}+${range.count}`, [
     "peers",
@@ -251,7 +251,7 @@ export async function indexScenario(options: IndexOptions): Promise<Row[]> {
     const halves: { ms: number; heartbeats: number; rss: number }[] = [];
     for (let half = 0; half < 2; half++) {
       const halfStarted = performance.now();
-      for (const load of loads) Deno.kill(load.pid, "SIGUSR1");
+      for (const load of loads) Deno.kill(load.pid, "SIGHUP");
       const days = await Promise.all(
         loads.map((load) => loadEvent(load, "day", DAY_HEARTBEATS * 10 + MINUTE_MS, half)),
       );

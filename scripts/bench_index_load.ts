@@ -9,10 +9,11 @@
  *
  * - `peers --first N --count M`: peers N to N+M-1 register and share
  *   {@linkcode FILES_PER_PEER} files each (`registered`), then heartbeat
- *   every `--heartbeat-ms`. SIGUSR1: the first `--day-peers` of them send
+ *   every `--heartbeat-ms`. SIGHUP: the first `--day-peers` of them send
  *   `--day-heartbeats` heartbeats each, as fast as the server's request
  *   rate allows (`day`). SIGUSR2: all of them leave at once (`left`), and
- *   the process exits.
+ *   the process exits. (Not SIGUSR1: on it the runtime opens its debugger,
+ *   as Node.js does, whatever listens for it.)
  * - `lookups --peers N --rate R --seconds S`: separate clients ask `lookup`
  *   (by a 10-digit prefix) and `sources` (by full ID) of random peers' files,
  *   R a second in all for S seconds; latency percentiles (`lookups`).
@@ -134,7 +135,7 @@ async function peers(server: string, range: { first: number; count: number }, op
     ...(firstError ? { firstError } : {}),
   });
 
-  Deno.addSignalListener("SIGUSR1", () => {
+  Deno.addSignalListener("SIGHUP", () => {
     day(connections.slice(0, options.dayPeers), options.dayHeartbeats).catch((error) =>
       console.error(`day of heartbeats failed: ${errorMessage(error)}`)
     );
