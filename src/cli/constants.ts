@@ -33,3 +33,9 @@ export const MAX_CODE_FAILURES = 3;
 
 /** Receivers a send serves before it stops, unless told otherwise (`--max-receivers`). */
 export const DEFAULT_MAX_RECEIVERS = 1;
+
+/** How often a SIGUSR1 is followed by a look for the debugger the runtime opens on it. */
+export const DEBUGGER_POLL_MS = 5;
+
+/** How long after a SIGUSR1 the debugger is looked for (the runtime opens it within milliseconds). */
+export const DEBUGGER_WATCH_MS = 2_000;

@@ -10,6 +10,7 @@
  * @module
  */
 
+import { guardDebugger } from "./debugger_guard.ts";
 import { Command } from "@commander-js/extra-typings";
 import { resolve } from "node:path";
 import { MS_PER_SECOND } from "../constants.ts";
@@ -47,6 +48,7 @@ export function getCommand() {
   }).action(async (words, options) => {
     const code = parseCode(words.join(" "));
     const { reporter, display, log } = transferOutput("get", options);
+    guardDebugger(log);
     const server = await meetingServer({ ...options, log });
     const sender = await locate(code, {
       server,

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { guardDebugger } from "./debugger_guard.ts";
 import { MS_PER_SECOND } from "../constants.ts";
 import { discoverServer } from "../discovery/services.ts";
 import { formatHostPort, type HostPort } from "../protocol/channel.ts";
@@ -53,6 +54,7 @@ export function peerCommand() {
       const sink = shell?.logSink() ??
         (display instanceof BarsDisplay ? (line: string) => display.log(line) : stderrSink);
       const log = cliLogger("peer", effectiveLogLevel(options.logLevel, mode), { sink });
+      guardDebugger(log);
       const networkKey = await givenNetworkKey(options);
       const server = await chooseServer({
         ...options,

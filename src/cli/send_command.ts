@@ -10,6 +10,7 @@
  * @module
  */
 
+import { guardDebugger } from "./debugger_guard.ts";
 import { Command } from "@commander-js/extra-typings";
 import { resolve } from "node:path";
 import { MS_PER_SECOND } from "../constants.ts";
@@ -68,6 +69,7 @@ export function sendCommand() {
     server: "send through this server (the receiver needs only the code, no key)",
   }).action(async (paths, options) => {
     const { reporter, display, log } = transferOutput("send", options);
+    guardDebugger(log);
     const absolute = await checkPaths(paths);
     const server = await meetingServer({ ...options, log });
     if (!server && !options.mdns) {

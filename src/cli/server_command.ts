@@ -5,6 +5,7 @@
  * @module
  */
 
+import { guardDebugger } from "./debugger_guard.ts";
 import { Command, Option } from "@commander-js/extra-typings";
 import { MAX_CONNECTIONS_PER_ADDRESS, PEER_TIMEOUT_MS } from "../constants.ts";
 import { DEFAULT_SERVER_LISTEN } from "./constants.ts";
@@ -89,6 +90,7 @@ export function serverCommand() {
       const log = cliLogger("server", effectiveLogLevel(options.logLevel, mode), {
         sink: shell?.logSink(),
       });
+      guardDebugger(log);
       const dataDir = options.dataDir ?? defaultServerDataDir(options.addr);
       const credentials = await serverCredentials(dataDir, options);
       const server = await CentralServer.start({
