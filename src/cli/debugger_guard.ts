@@ -12,7 +12,7 @@
  */
 
 import inspector from "node:inspector";
-import type { Logger } from "../log.ts";
+import { errorMessage, type Logger } from "../log.ts";
 import { DEBUGGER_POLL_MS, DEBUGGER_WATCH_MS } from "./constants.ts";
 
 /** What the guard needs of `node:inspector`. */
@@ -34,18 +34,18 @@ export interface WatchOptions {
 /**
  * Closes the runtime's debugger whenever a SIGUSR1 opens it, with a warning
  * in `log`, for as long as the process runs (nothing on Windows, which has
- * no SIGUSR1, nor in a process whose debugger was open already). Returns a
- * function that stops guarding.
+ * no SIGUSR1, nor in a process whose debugger was open already).
  */
-export function guardDebugger(log: Logger): () => void {
-  if (Deno.build.os === "windows" || inspector.url() !== undefined) return () => {};
-  const handler = () => {
+export function guardDebugger(log: Logger): void {
+  if (Deno.build.os === "windows" || inspector.url() !== undefined) return;
+  Deno.addSignalListener("SIGUSR1", () => {
     watchForDebugger(inspector, log).catch((error) =>
-      log.warn(`could not close the debugger SIGUSR1 opened: ${error}`)
+      log.error(
+        `could not close the debugger SIGUSR1 opened (${errorMessage(error)}): stop p2pft, ` +
+          `as anyone on this machine may use it`,
+      )
     );
-  };
-  Deno.addSignalListener("SIGUSR1", handler);
-  return () => Deno.removeSignalListener("SIGUSR1", handler);
+  });
 }
 
 /**
