@@ -10,7 +10,7 @@ import { createHash } from "node:crypto";
 import process from "node:process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { MICROSECONDS_PER_MS } from "../src/cli/constants.ts";
+import { MICROSECONDS_PER_MS } from "../src/constants.ts";
 import { parseTcpPort, parseTcpReceived } from "./bench_parse.ts";
 import { settle } from "./bench_peers.ts";
 import { Child, output, RUN_FLAGS } from "./process_harness.ts";

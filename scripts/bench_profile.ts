@@ -8,7 +8,7 @@
  */
 
 import { join } from "node:path";
-import { MICROSECONDS_PER_MS } from "../src/cli/constants.ts";
+import { MICROSECONDS_PER_MS } from "../src/constants.ts";
 import { type CpuProfile, topSelfTime } from "./bench_parse.ts";
 
 /** Functions listed per profile when run alone. */

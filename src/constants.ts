@@ -162,6 +162,9 @@ export const CONNECT_TIMEOUT_MS = 5_000;
 /** Milliseconds in a second: times are kept in ms and shown or given in seconds. */
 export const MS_PER_SECOND = 1_000;
 
+/** Microseconds in a millisecond, as CPU time is reported. */
+export const MICROSECONDS_PER_MS = 1_000;
+
 /** Bytes in a mebibyte, as rates are given on the command line. */
 export const BYTES_PER_MIB = 1024 * 1024;
 

@@ -21,9 +21,6 @@ export const DEFAULT_SERVER_ADDRESS = "127.0.0.1:8000";
 /** Default address of a peer's `--web` given without one. */
 export const DEFAULT_WEB_LISTEN = "127.0.0.1:8080";
 
-/** Microseconds in a millisecond (CPU times and profiles come in microseconds). */
-export const MICROSECONDS_PER_MS = 1_000;
-
 /**
  * Wrong codes (failed or abandoned code exchanges) after which a send's code
  * stops working: an online guesser wins with a chance of at most this many

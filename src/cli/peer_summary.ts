@@ -7,7 +7,7 @@
  */
 
 import { cpuUsage } from "node:process";
-import { MICROSECONDS_PER_MS } from "./constants.ts";
+import { MICROSECONDS_PER_MS } from "../constants.ts";
 
 /** CPU time this process has used so far (user + system, every thread), in ms. */
 export function cpuMilliseconds(): number {

@@ -1,23 +1,29 @@
 /**
  * The chunk requests of one download in flight: each gets a buffer from the
  * shared pool, is asked of a source under the {@linkcode Scheduler}'s rules,
- * read straight into that buffer, hashed off the main thread, and written at
- * its offset into the `.part` file (or a folder's files) only once verified. A request that fails
+ * read straight into that buffer and hashed as it arrives (or whole, on the
+ * hashing worker, once the download keeps a core busy: hash_placement.ts),
+ * and written at its offset into the `.part` file (or a folder's files) only
+ * once verified. A request that fails
  * is handled by its {@linkcode failureKind}; one that stalls, lost a race to
  * a duplicate, or outlives the download is cancelled at its peer.
  *
  * @module
  */
 
+import { cpuUsage } from "node:process";
+import { MICROSECONDS_PER_MS } from "../constants.ts";
 import { errorMessage, type Logger } from "../log.ts";
 import type { Connection } from "../protocol/connection.ts";
 import type { Manifest } from "../protocol/messages.ts";
 import type { ChunkHasher } from "../storage/hasher.ts";
+import { RunningHash } from "../storage/running_hash.ts";
 import { chunkLength, chunkOffset } from "../storage/manifest.ts";
 import type { ChunkStore } from "../storage/part_file.ts";
 import type { BufferPool } from "./buffer_pool.ts";
 import { BadChunkError, DownloadError, failureKind } from "./download_failures.ts";
 import type { DownloadSources } from "./download_sources.ts";
+import { HashPlacement, type PlacementClocks } from "./hash_placement.ts";
 import type { Scheduler } from "./scheduler.ts";
 
 /** The part of a connection a download uses. */
@@ -42,7 +48,10 @@ export interface ChunkRequestsOptions {
   scheduler: Scheduler;
   sources: DownloadSources;
   pool: ConnectionSource;
+  /** Hashes whole chunks on a worker thread, once {@linkcode HashPlacement} moves them there. */
   hasher: ChunkHasher;
+  /** The clocks the hashing's placement reads; the real ones by default. */
+  clocks?: PlacementClocks;
   /** Chunk buffers, shared with the peer's other downloads. */
   buffers: BufferPool;
   /** A request unanswered this long is taken back and asked elsewhere. */
@@ -67,8 +76,22 @@ interface InFlight {
   requestId: number | undefined;
   started: number;
   stalled: boolean;
-  /** The chunk buffer; replaced by the hasher's view of the same memory after hashing. */
+  /** The chunk buffer; replaced by the worker's view of the same memory after hashing there. */
   buffer: Uint8Array;
+}
+
+/** Wall time and this process's CPU time (user and system, all threads). */
+const PROCESS_CLOCKS: PlacementClocks = {
+  nowMs: () => performance.now(),
+  cpuMs: () => {
+    const { user, system } = cpuUsage();
+    return (user + system) / MICROSECONDS_PER_MS;
+  },
+};
+
+/** Bytes of `manifest`'s file still to fetch once `done` chunks are in (whole chunks assumed). */
+function remainingBytes(manifest: Manifest, done: number): number {
+  return Math.max(0, manifest.size - done * manifest.chunkSize);
 }
 
 /** The requests one download has in flight. */
@@ -77,10 +100,12 @@ export class ChunkRequests {
   bytesReceived = 0;
   #options: ChunkRequestsOptions;
   #inFlight = new Set<InFlight>();
+  #placement: HashPlacement;
 
   /** No requests yet; {@linkcode fill} sends them. */
   constructor(options: ChunkRequestsOptions) {
     this.#options = options;
+    this.#placement = new HashPlacement(options.clocks ?? PROCESS_CLOCKS);
   }
 
   /** Requests in flight. */
@@ -146,7 +171,8 @@ export class ChunkRequests {
     const target = flight.buffer.subarray(0, chunkLength(manifest, flight.index));
     const connection = await this.#options.pool.get(flight.address, flight.peerId);
     flight.connection = connection;
-    const data = await connection.requestData(
+    const running = this.#placement.onWorker ? undefined : new RunningHash(target);
+    let data = await connection.requestData(
       { t: "get", fileId, index: flight.index },
       (length) => {
         if (length !== target.length) {
@@ -156,24 +182,33 @@ export class ChunkRequests {
         }
         return target;
       },
-      { onId: (id) => flight.requestId = id },
+      { onId: (id) => flight.requestId = id, onFilled: running && ((n) => running.advance(n)) },
     );
     this.bytesReceived += data.length;
     if (scheduler.done.has(flight.index)) return;
-    const hashed = await this.#options.hasher.hash(data);
-    flight.buffer = hashed.data;
-    if (hashed.hash !== manifest.chunkHashes[flight.index]) {
+    let hash: string;
+    if (running) {
+      // All of it is in: whatever the reads did not take in yet.
+      running.advance(data.length);
+      hash = running.digest();
+    } else {
+      const hashed = await this.#options.hasher.hash(data);
+      flight.buffer = data = hashed.data;
+      hash = hashed.hash;
+    }
+    if (hash !== manifest.chunkHashes[flight.index]) {
       throw new BadChunkError(`chunk ${flight.index} failed verification`);
     }
     if (scheduler.done.has(flight.index)) return;
-    await part.write(chunkOffset(manifest, flight.index), hashed.data).catch((error) => {
+    await part.write(chunkOffset(manifest, flight.index), data).catch((error) => {
       throw new DownloadError(`cannot write ${part.path}: ${errorMessage(error)}`);
     });
     if (scheduler.done.has(flight.index)) return;
     this.#options.sources.served(flight.address);
     const losers = scheduler.markDone(flight.peerId, flight.index);
     this.#cancelDuplicates(flight, losers);
-    this.#options.onVerified(flight.index, hashed.data.length);
+    this.#placement.update(remainingBytes(manifest, scheduler.done.count));
+    this.#options.onVerified(flight.index, data.length);
   }
 
   #onFailure(flight: InFlight, error: unknown): void {

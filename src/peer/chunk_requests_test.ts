@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { INITIAL_WINDOW } from "./constants.ts";
 import { silentLogger } from "../log.ts";
 import type { ChunkHasher } from "../storage/hasher.ts";
@@ -6,6 +7,7 @@ import type { PartFile } from "../storage/part_file.ts";
 import { BufferPool } from "./buffer_pool.ts";
 import { type ChunkConnection, ChunkRequests } from "./chunk_requests.ts";
 import { DownloadSources } from "./download_sources.ts";
+import { SAMPLE_MS, WORKER_MIN_REMAINING_BYTES } from "./hash_placement.ts";
 import { Scheduler } from "./scheduler.ts";
 
 const CHUNKS = 10;
@@ -102,4 +104,72 @@ Deno.test("requests unanswered past the stall time are taken back and cancelled"
   assert.ok(scheduler.source("peer")!.window < INITIAL_WINDOW, "the stalled source gets less");
   inFlight.checkStalls();
   assert.equal(log.filter((line) => line.endsWith(": stalled")).length, INITIAL_WINDOW, "once");
+});
+
+/** The SHA-256 of one byte, as a manifest lists it. */
+function byteHash(value: number): string {
+  return createHash("sha256").update(new Uint8Array([value])).digest("hex");
+}
+
+Deno.test("chunks are hashed as they arrive until the process keeps a core busy, then on the worker", async () => {
+  // Ten one-byte chunks of a file said to be large enough for the worker to pay.
+  const bytes = Array.from({ length: CHUNKS }, (_, i) => i === 7 ? 0xee : i);
+  const big = {
+    ...manifest,
+    size: WORKER_MIN_REMAINING_BYTES * 2,
+    chunkHashes: bytes.map((value, i) => byteHash(i === 7 ? 7 : value)),
+  };
+  const scheduler = new Scheduler(CHUNKS);
+  const sources = new DownloadSources(scheduler, "me");
+  sources.update([{ peerId: "peer", address: "10.0.0.1:1" }]);
+  const clock = { wall: 0, cpu: 0 };
+  const onWorker: number[] = [];
+  const verified: number[] = [];
+  const bad: string[] = [];
+  let settled = 0;
+  const connection: ChunkConnection = {
+    requestData: (message, allocate, options = {}) => {
+      const target = allocate(1);
+      target[0] = bytes[message.index as number];
+      options.onFilled?.(1);
+      // Each chunk takes a whole sample of a fully busy core.
+      clock.wall += SAMPLE_MS;
+      clock.cpu += SAMPLE_MS;
+      return Promise.resolve(target);
+    },
+    cancel: () => {},
+  };
+  const requests = new ChunkRequests({
+    fileId: "f".repeat(64),
+    manifest: big,
+    part: { write: () => Promise.resolve() } as unknown as PartFile,
+    scheduler,
+    sources,
+    pool: { get: () => Promise.resolve(connection), drop: () => {} },
+    hasher: {
+      hash: (data: Uint8Array) => {
+        onWorker.push(data[0]);
+        return Promise.resolve({ hash: byteHash(data[0]), data });
+      },
+    } as unknown as ChunkHasher,
+    clocks: { nowMs: () => clock.wall, cpuMs: () => clock.cpu },
+    buffers: new BufferPool(1, 1),
+    stallTimeoutMs: 60_000,
+    signal: new AbortController().signal,
+    onVerified: (index) => verified.push(index),
+    onFatal: () => {},
+    onSettled: () => settled++,
+    log: { ...silentLogger(), warn: (line: string) => bad.push(line) },
+  });
+  for (let round = 0; round < 40 && scheduler.done.count + bad.length < CHUNKS; round++) {
+    requests.fill();
+    await settle();
+  }
+  assert.ok(!onWorker.includes(bytes[verified[0]]), "the first chunk was hashed as it arrived");
+  assert.ok(onWorker.length > 0 && onWorker.length < CHUNKS, "the later ones went to the worker");
+  assert.ok(
+    bad.some((line) => /chunk 7 failed verification/.test(line)),
+    "a bad chunk is caught there",
+  );
+  assert.ok(!verified.includes(7));
 });

@@ -139,14 +139,6 @@ export class Downloads {
   }
 
   /**
-   * Gets ready for a download about to start (its file being looked up):
-   * the hashing worker starts now, not when the first chunk arrives.
-   */
-  prepare(): void {
-    this.#hasher.prepare();
-  }
-
-  /**
    * Resumes the unfinished downloads the data folder remembers, unless
    * `resume` is false, after removing this peer's staging leftovers that
    * none of them will take up, from their folders and from `outDir` (the
@@ -292,7 +284,6 @@ export class Downloads {
     const { inside } = options;
     const whole = inside === undefined;
     const key = downloadKey({ fileId, manifest, inside });
-    this.#hasher.prepare();
     const download = new Download(fileId, manifest, {
       ...options,
       id,

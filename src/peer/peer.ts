@@ -266,8 +266,6 @@ export class PeerNode {
   ): Promise<Download> {
     const { query: asked, inside } = splitQuery(query);
     const found = this.#find(asked);
-    // The hashing worker takes tens of milliseconds to start: while the lookup is on its way.
-    this.#downloads.prepare();
     const { fileId, manifest, sources, total } = await found;
     return this.#downloads.start(fileId, manifest, {
       outDir: resolve(outDir),

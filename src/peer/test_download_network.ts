@@ -99,7 +99,7 @@ class FakeConnection implements ChunkConnection {
   requestData(
     message: Record<string, unknown>,
     allocate: (length: number) => Uint8Array,
-    options: { onId?: (id: number) => void } = {},
+    options: { onId?: (id: number) => void; onFilled?: (filled: number) => void } = {},
   ): Promise<Uint8Array> {
     const { address, net } = this.#peer;
     if (this.closed) return Promise.reject(new ConnectionClosedError(address));
@@ -122,6 +122,7 @@ class FakeConnection implements ChunkConnection {
           const offset = chunkOffset(net.manifest, index);
           target.set(net.bytes.subarray(offset, offset + target.length));
           if (answer === "bad") target[0] ^= 0xff;
+          options.onFilled?.(target.length);
           resolve(target);
         } catch (error) {
           reject(error);

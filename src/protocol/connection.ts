@@ -39,6 +39,7 @@ interface Pending {
   resolve(value: Record<string, unknown> | Uint8Array): void;
   reject(error: Error): void;
   allocate?: (length: number) => Uint8Array;
+  onFilled?: (filled: number) => void;
 }
 
 /** Handlers for what arrives on a connection besides answers to our own requests. */
@@ -119,21 +120,22 @@ export class Connection {
 
   /** Sends a request (an `id` is added) and resolves to the reply's fields. */
   request(message: Record<string, unknown>): Promise<Record<string, unknown>> {
-    return this.#request(message, undefined) as Promise<Record<string, unknown>>;
+    return this.#request(message) as Promise<Record<string, unknown>>;
   }
 
   /**
    * Sends a request answered by a data frame; `allocate` is given the payload
    * length and returns the buffer to read it into (throwing refuses the
    * payload). Resolves to that buffer. `onId` learns the request ID, so that
-   * the caller can {@linkcode cancel} it.
+   * the caller can {@linkcode cancel} it; `onFilled` learns how many bytes of
+   * the buffer are in after every read.
    */
   requestData(
     message: Record<string, unknown>,
     allocate: (length: number) => Uint8Array,
-    options: { onId?: (id: number) => void } = {},
+    options: { onId?: (id: number) => void; onFilled?: (filled: number) => void } = {},
   ): Promise<Uint8Array> {
-    return this.#request(message, allocate, options.onId) as Promise<Uint8Array>;
+    return this.#request(message, { allocate, ...options }) as Promise<Uint8Array>;
   }
 
   /** Gives up on request `id`: its promise rejects and the other side is told. */
@@ -213,16 +215,20 @@ export class Connection {
 
   #request(
     message: Record<string, unknown>,
-    allocate: ((length: number) => Uint8Array) | undefined,
-    onId?: (id: number) => void,
+    data?: Pick<Pending, "allocate" | "onFilled"> & { onId?: (id: number) => void },
   ): Promise<Record<string, unknown> | Uint8Array> {
     if (this.#closed) {
       return Promise.reject(new ConnectionClosedError(this.remote, this.#closeReason));
     }
     const id = this.#nextId++;
-    onId?.(id);
+    data?.onId?.(id);
     return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject, allocate });
+      this.#pending.set(id, {
+        resolve,
+        reject,
+        allocate: data?.allocate,
+        onFilled: data?.onFilled,
+      });
       this.#writer.sendControl({ ...message, id }).catch((error) => {
         this.#pending.delete(id);
         reject(error);
@@ -266,7 +272,7 @@ export class Connection {
       return;
     }
     try {
-      await this.#reader.readPayload(target);
+      await this.#reader.readPayload(target, pending.onFilled);
     } catch (error) {
       pending.reject(error instanceof Error ? error : new Error(String(error)));
       throw error;

@@ -52,6 +52,27 @@ Deno.test("control and data frames round-trip, the payload landing in the caller
   }
 });
 
+Deno.test("readPayload tells how much of the buffer is in after every read, up to all of it", async () => {
+  const payload = randomBytes(10_000);
+  for (const step of [Infinity, 777]) {
+    const reader = new FrameReader(memoryChannel(dataFrame(3, payload), step));
+    await reader.next();
+    const target = new Uint8Array(payload.length);
+    const seen: number[] = [];
+    await reader.readPayload(target, (filled) => {
+      assert.deepEqual(
+        target.subarray(0, filled),
+        payload.subarray(0, filled),
+        "those bytes are in",
+      );
+      seen.push(filled);
+    });
+    assert.equal(seen.at(-1), payload.length);
+    assert.ok(seen.every((filled, i) => i === 0 || filled > seen[i - 1]), "it only grows");
+    if (step !== Infinity) assert.ok(seen.length > payload.length / step, "once per read");
+  }
+});
+
 Deno.test("a skipped payload leaves the stream aligned on the next frame", async () => {
   const reader = new FrameReader(memoryChannel(
     concat([dataFrame(1, new Uint8Array(5000)), encodeControlFrame({ t: "after" })]),

@@ -1,7 +1,9 @@
 /**
- * SHA-256 of chunk buffers on a worker thread, so hashing runs on the
- * second core while the main thread moves bytes between network and disk.
- * Buffers are transferred to the worker and back, never copied.
+ * SHA-256 of chunk buffers on a worker thread, so hashing runs on a
+ * second core while the main thread moves bytes between network and disk
+ * (a fast download's, once it keeps a core busy: peer/hash_placement.ts;
+ * and the re-verification of a resumed one). The worker starts with the
+ * first chunk. Buffers are transferred to the worker and back, never copied.
  *
  * @module
  */
@@ -36,14 +38,6 @@ export class ChunkHasher {
     worker.postMessage(request, [request.buffer]);
     const result = await answered;
     return { hash: result.hash, data: new Uint8Array(result.buffer, 0, length) };
-  }
-
-  /**
-   * Starts the worker now, if it is not running: it takes tens of
-   * milliseconds to start, which the first chunk would otherwise wait for.
-   */
-  prepare(): void {
-    this.#start();
   }
 
   /** Stops the worker; pending hashes reject. */
