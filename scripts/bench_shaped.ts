@@ -220,6 +220,15 @@ function rows(label: string, p2pft: GroupFigures, aria2: GroupFigures | string, 
       baselineName: "file",
     }),
     compareRow({ ...vsAria2, baselineValue: aria2.ratio }),
+    // The ratios hide each tool's fixed start and end, which differ: the
+    // seconds a swarm adds to one alone do not.
+    compareRow({
+      scenario: `${name}: p2pft time added`,
+      value: p2pft.wallMs - p2pft.aloneMs,
+      baselineValue: aria2.wallMs - aria2.aloneMs,
+      format: formatSeconds,
+      baselineName: "aria2c",
+    }),
   ];
 }
 

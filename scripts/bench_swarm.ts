@@ -3,7 +3,9 @@
  * downloaders started together on a `--swarm-size` file, against one
  * downloader alone; bytes the seeder uploaded against the file size; the
  * CPU time of both, and the floor the swarm's CPU time sets on this
- * machine's cores.
+ * machine's cores. Four downloads apart (four seeders of four files, each
+ * downloader fetching its own) started together on the same cores give the
+ * CPU time that sharing them costs without any swarm.
  *
  * @module
  */
@@ -51,6 +53,8 @@ interface SwarmRound {
   uploaded: number;
   /** CPU time of the swarm: every downloader plus the seeder while it served, in ms. */
   swarmCpuMs: number;
+  /** CPU time of four downloads apart at once: every downloader plus every seeder while it served, in ms. */
+  apartCpuMs: number;
 }
 
 /** What a seeder uploaded and the CPU time it spent from `cpuBeforeMs` to its stop. */
@@ -66,7 +70,29 @@ function cpuNow(seeder: Seeder): number {
   return seeder.child.usage.cpuMs;
 }
 
-async function swarmRound(bench: Bench, source: string): Promise<SwarmRound> {
+/**
+ * Four downloads apart started together, `sources[i]` from a seeder of its
+ * own into a folder of its own: the swarm's work without the swarm. Resolves
+ * to their CPU time, the seeders' while they served included, in ms.
+ */
+async function apartRound(bench: Bench, sources: string[]): Promise<number> {
+  const dirs = sources.map((_, i) => join(bench.work, `apart-${i}`));
+  await Promise.all(dirs.map(emptyDir));
+  const seeders = await Promise.all(sources.map((source) => startSeeder(bench, source)));
+  await settle();
+  const before = seeders.map(cpuNow);
+  const children = seeders.map((seeder, i) => spawnDownload(bench, seeder.fileId, dirs[i]));
+  const runs = await Promise.all(children.map(finishDownload));
+  const served = await Promise.all(seeders.map((seeder, i) => stopSeederAfter(seeder, before[i])));
+  const identical = await Promise.all(runs.map((run, i) => sameBytes(sources[i], run.path)));
+  await Promise.all(dirs.map((dir) => Deno.remove(dir, { recursive: true })));
+  if (identical.includes(false)) throw new Error("a download apart differs");
+  return runs.reduce((sum, run) => sum + run.cpuMs, 0) +
+    served.reduce((sum, seeder) => sum + seeder.cpuMs, 0);
+}
+
+async function swarmRound(bench: Bench, sources: string[]): Promise<SwarmRound> {
+  const source = sources[0];
   const aloneDir = join(bench.work, "alone");
   await emptyDir(aloneDir);
   const first = await startSeeder(bench, source);
@@ -88,6 +114,7 @@ async function swarmRound(bench: Bench, source: string): Promise<SwarmRound> {
   const identical = await Promise.all(runs.map((run) => sameBytes(source, run.path)));
   await Promise.all(dirs.map((dir) => Deno.remove(dir, { recursive: true })));
   if (!aloneOk || identical.includes(false)) throw new Error("a swarm download differs");
+  const apartCpuMs = await apartRound(bench, sources);
   const wallMs = Math.max(...runs.map((run) => run.ended)) -
     Math.min(...runs.map((run) => run.started));
   return {
@@ -98,6 +125,7 @@ async function swarmRound(bench: Bench, source: string): Promise<SwarmRound> {
     wallMs,
     uploaded: swarmSeeder.uploaded,
     swarmCpuMs: runs.reduce((sum, run) => sum + run.cpuMs, swarmSeeder.cpuMs),
+    apartCpuMs,
   };
 }
 
@@ -105,11 +133,14 @@ async function swarmRound(bench: Bench, source: string): Promise<SwarmRound> {
 export async function swarm(bench: Bench): Promise<Row[]> {
   const size = bench.options.swarmSize;
   const label = formatSize(size);
-  const source = join(bench.work, "swarm.bin");
-  await generate(source, size);
+  const sources = Array.from(
+    { length: SWARM_DOWNLOADERS },
+    (_, i) => join(bench.work, i === 0 ? "swarm.bin" : `apart-${i}.bin`),
+  );
+  for (const source of sources) await generate(source, size);
   const rounds: SwarmRound[] = [];
   for (let round = 0; round < bench.options.runs; round++) {
-    rounds.push(await swarmRound(bench, source));
+    rounds.push(await swarmRound(bench, sources));
   }
   const wall = spread(rounds.map((round) => round.wallMs));
   const alone = spread(rounds.map((round) => round.alone.processMs));
@@ -118,6 +149,7 @@ export async function swarm(bench: Bench): Promise<Row[]> {
   const cores = navigator.hardwareConcurrency;
   const aloneCpu = spread(rounds.map((round) => round.aloneCpuMs));
   const swarmCpu = spread(rounds.map((round) => round.swarmCpuMs));
+  const apartCpu = spread(rounds.map((round) => round.apartCpuMs));
   const swarmFloor = spread(rounds.map((round) => round.swarmCpuMs / cores));
   const shares = rounds.map((round) =>
     round.runs.map((run) => formatMegabytes(run.uploaded)).join(", ")
@@ -136,7 +168,9 @@ export async function swarm(bench: Bench): Promise<Row[]> {
     `alone, the seeder uploaded ${rounds.map((r) => formatMegabytes(r.aloneUploaded)).join(", ")}`,
     `CPU alone ${formatSpread(aloneCpu, formatSeconds)}, swarm ${
       formatSpread(swarmCpu, formatSeconds)
-    } (user + system of the downloaders, start-up included, and of the seeder while it served)`,
+    }, ${SWARM_DOWNLOADERS} apart at once ${
+      formatSpread(apartCpu, formatSeconds)
+    } (user + system of the downloaders, start-up included, and of the seeders while they served)`,
     `on ${cores} cores the swarm cannot end before its CPU time / ${cores} = ` +
     `${formatSeconds(swarmFloor.min)}, ${formatRatio(swarmFloor.min / alone.min)} one alone`,
     "times are spawn to exit; downloads into tmpfs, bytes identical by cmp",
@@ -164,6 +198,20 @@ export async function swarm(bench: Bench): Promise<Row[]> {
       format: formatSeconds,
       baselineName: "alone",
       target: { on: "ratio", comparison: "<=", limit: TARGET_SWARM_CPU_VS_ALONE },
+    }),
+    compareRow({
+      scenario: `${label} ${SWARM_DOWNLOADERS} apart at once: CPU per downloader`,
+      value: apartCpu.min / SWARM_DOWNLOADERS,
+      baselineValue: aloneCpu.min,
+      format: formatSeconds,
+      baselineName: "alone",
+    }),
+    compareRow({
+      scenario: `${label} swarm 1+${SWARM_DOWNLOADERS}: CPU per downloader`,
+      value: swarmCpu.min / SWARM_DOWNLOADERS,
+      baselineValue: apartCpu.min / SWARM_DOWNLOADERS,
+      format: formatSeconds,
+      baselineName: `${SWARM_DOWNLOADERS} apart`,
     }),
     compareRow({
       scenario: `${label} swarm 1+${SWARM_DOWNLOADERS}: seeder upload`,
