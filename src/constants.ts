@@ -9,7 +9,7 @@
  */
 
 /** Version of the p2pft program, printed by `--version`. */
-export const PROGRAM_VERSION = "0.3.0";
+export const PROGRAM_VERSION = "0.3.1";
 
 /** Version of the wire protocol spoken over TCP (see docs/protocol.md). */
 export const PROTOCOL_VERSION = 4;
