@@ -15,7 +15,7 @@
  */
 
 /** Wall time over which the process's CPU time is compared with a core's. */
-export const SAMPLE_MS = 250;
+export const SAMPLE_MS = 100;
 
 /** Share of one core's time the process must have used over a sample to move to the worker. */
 export const BUSY_SHARE = 0.75;
