@@ -95,6 +95,8 @@ export class ChunkServer {
   #onSourceChanged: ChunkServerOptions["onSourceChanged"];
   #desk: GuestDesk | undefined;
   #spread = new SeedSpread();
+  /** Peer ID -> its connections being served. */
+  #served = new Map<string, number>();
   #reversals: ChunkServerOptions["reversals"];
   /** Connections this peer dialled to serve (reversal). */
   #dialled = new Set<Connection>();
@@ -176,6 +178,8 @@ export class ChunkServer {
   }
 
   async #serve(connection: Connection): Promise<void> {
+    const peerId = connection.remoteId;
+    this.#served.set(peerId, (this.#served.get(peerId) ?? 0) + 1);
     let reversed = false;
     let end = () => {};
     const ended = new Promise<void>((resolve) => end = resolve);
@@ -223,6 +227,13 @@ export class ChunkServer {
       clearTimeout(idle);
       for (const controller of cancels.values()) controller.abort();
       this.#desk?.ended(connection);
+      const open = this.#served.get(peerId)! - 1;
+      if (open > 0) {
+        this.#served.set(peerId, open);
+      } else {
+        this.#served.delete(peerId);
+        this.#spread.left(peerId);
+      }
     }
   }
 

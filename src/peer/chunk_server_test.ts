@@ -120,6 +120,33 @@ Deno.test("a whole file's chunk just sent to one peer is declined to another whi
   }
 });
 
+Deno.test("a whole file's chunk is not declined on account of a peer that got it and left", async () => {
+  await using dir = await tempDir();
+  await using s = await serving(dir.path);
+  const leaving = new PeerPool(await testCredentials());
+  const staying = new PeerPool(await testCredentials());
+  try {
+    const first = await leaving.get(s.server.address, s.serverId);
+    await get(first, { fileId: s.fileId, index: 0 });
+    const other = await staying.get(s.server.address, s.serverId);
+    await assert.rejects(
+      get(other, { fileId: s.fileId, index: 0 }),
+      (error) => error instanceof RemoteError && error.code === DECLINED_CODE,
+      "held while its receiver is there",
+    );
+    await leaving.close();
+    let answer: Uint8Array | undefined;
+    for (let attempt = 0; attempt < 40 && !answer; attempt++) {
+      answer = await get(other, { fileId: s.fileId, index: 0 }).catch(() => undefined);
+      if (!answer) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.deepEqual(answer, s.bytes.subarray(0, 4), "served once its receiver left");
+  } finally {
+    await leaving.close();
+    await staying.close();
+  }
+});
+
 Deno.test("peers learn what is held: bitfields and searches", async () => {
   await using dir = await tempDir();
   await using s = await serving(dir.path);

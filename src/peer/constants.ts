@@ -94,6 +94,13 @@ export const UPLOAD_MIN_BYTES_PER_SECOND = 64 * 1024;
 export const SEED_SPREAD_HOLD_MS = 2_000;
 
 /**
+ * How long a declined chunk waits before it is asked of the decliner again
+ * when no other source holds it (those it went to have left, say): the
+ * swarm the decline sent it to cannot give it.
+ */
+export const DECLINED_ALONE_MS = 250;
+
+/**
  * Uploads one peer serves at once; further requests wait in a fair queue.
  * Few, so that each chunk goes out at close to the link's full rate and can
  * be passed on sooner: on a swarm of 8 downloaders over 200 Mbit/s links

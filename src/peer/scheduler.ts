@@ -30,7 +30,7 @@
  * @module
  */
 
-import { BAN_AFTER_BAD_CHUNKS, SEED_SPREAD_HOLD_MS } from "./constants.ts";
+import { BAN_AFTER_BAD_CHUNKS, DECLINED_ALONE_MS, SEED_SPREAD_HOLD_MS } from "./constants.ts";
 import { Bitfield } from "../storage/bitfield.ts";
 import { pickChunk } from "./chunk_order.ts";
 import { heldByPeerAsFast, lateAfter, WHOLE_SOURCE_LATE_FACTOR } from "./endgame_rules.ts";
@@ -207,7 +207,7 @@ export class Scheduler {
     const now = this.#now();
     for (let index = 0; index < this.chunkCount; index++) {
       if (!this.missing(index) || !state.chunks.has(index) || state.inFlight.has(index)) continue;
-      if ((state.declined.get(index) ?? 0) > now) continue;
+      if (this.#heldBack(state, index) > now) continue;
       if (this.#requested.has(index)) duplicates.push(index);
       else fresh.push(index);
     }
@@ -294,11 +294,20 @@ export class Scheduler {
 
   /**
    * Records that `peerId` declined chunk `index` because it just sent it to
-   * another peer: it is not asked for it again for {@linkcode SEED_SPREAD_HOLD_MS}.
+   * another peer: it is not asked for it again for {@linkcode SEED_SPREAD_HOLD_MS}
+   * while another source holds it, {@linkcode DECLINED_ALONE_MS} while none does.
    */
   markDeclined(peerId: string, index: number): void {
     this.#unrequest(peerId, index);
-    this.#sources.get(peerId)?.declined.set(index, this.#now() + SEED_SPREAD_HOLD_MS);
+    this.#sources.get(peerId)?.declined.set(index, this.#now());
+  }
+
+  /** Until when (ms) `state`'s source is not asked for chunk `index`, as it declined it. */
+  #heldBack(state: SourceState, index: number): number {
+    const declinedAt = state.declined.get(index);
+    if (declinedAt === undefined) return 0;
+    const elsewhere = this.availability(index) > (state.chunks.has(index) ? 1 : 0);
+    return declinedAt + (elsewhere ? SEED_SPREAD_HOLD_MS : DECLINED_ALONE_MS);
   }
 
   /**
@@ -311,7 +320,8 @@ export class Scheduler {
     const now = this.#now();
     for (const state of this.#sources.values()) {
       if (state.banned) continue;
-      for (const [index, until] of state.declined) {
+      for (const index of state.declined.keys()) {
+        const until = this.#heldBack(state, index);
         if (until <= now || !this.missing(index) || !state.chunks.has(index)) continue;
         first = Math.min(first ?? until, until);
       }

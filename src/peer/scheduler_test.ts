@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   BAN_AFTER_BAD_CHUNKS,
+  DECLINED_ALONE_MS,
   ENDGAME_LATE_MS,
   INITIAL_WINDOW,
   SEED_SPREAD_HOLD_MS,
@@ -233,6 +234,7 @@ Deno.test("a chunk a seeder declined is asked of the swarm, and of it again once
 Deno.test("a declined chunk no longer missing is not waited for", () => {
   const scheduler = new Scheduler(2, { now: () => 0 });
   scheduler.updateSource("seeder", Bitfield.full(2));
+  scheduler.updateSource("peer", field(2, [0]));
   scheduler.markDeclined("seeder", 0);
   assert.equal(scheduler.declinedUntil(), SEED_SPREAD_HOLD_MS);
   scheduler.markDone("seeder", 0);
@@ -333,4 +335,20 @@ Deno.test("a source's room follows its window: it grows as it delivers and halve
   scheduler.markStalled("p", 50);
   assert.equal(scheduler.room("p"), Math.floor((INITIAL_WINDOW + 2) / 2));
   assert.equal(scheduler.source("p")!.stalled, true);
+});
+
+Deno.test("a declined chunk no other source holds is asked of the decliner again soon", () => {
+  let now = 1_000;
+  const scheduler = new Scheduler(2, { random: () => 0, now: () => now });
+  scheduler.updateSource("seeder", Bitfield.full(2));
+  scheduler.updateSource("peer", field(2, [0]));
+  scheduler.markRequested("seeder", 0);
+  scheduler.markDeclined("seeder", 0);
+  assert.equal(scheduler.declinedUntil(), 1_000 + SEED_SPREAD_HOLD_MS, "the swarm has it");
+  scheduler.removeSource("peer");
+  assert.equal(scheduler.declinedUntil(), 1_000 + DECLINED_ALONE_MS, "its holder left");
+  scheduler.markRequested("seeder", 1);
+  assert.equal(scheduler.pick("seeder"), undefined, "not at once: no loop of declines");
+  now += DECLINED_ALONE_MS;
+  assert.equal(scheduler.pick("seeder"), 0);
 });

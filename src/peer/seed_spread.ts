@@ -11,8 +11,10 @@
  * ones.
  *
  * Never declined: a chunk to the peer it last went to (a retry), a chunk
- * whose send failed, and anything once every chunk has left at least once,
- * so that the end of a swarm and a lone downloader are served as before.
+ * whose send failed, a chunk whose last receiver has since left (its
+ * connections closed: it passes nothing on), and anything once every chunk
+ * has left at least once, so that the end of a swarm and a lone downloader
+ * are served as before.
  *
  * @module
  */
@@ -66,6 +68,18 @@ export class SeedSpread {
     const last = sends.last.get(request.index);
     if (last === undefined || last.to === request.requester) return false;
     return last.endedAt === undefined || now - last.endedAt < this.#holdMs;
+  }
+
+  /**
+   * Forgets the holds on the chunks last sent to `peerId`, which left: the
+   * others asking for them would wait for copies it will not pass on.
+   */
+  left(peerId: string): void {
+    for (const sends of this.#files.values()) {
+      for (const [index, last] of sends.last) {
+        if (last.to === peerId) sends.last.delete(index);
+      }
+    }
   }
 
   /** Records that the chunk of `request` starts going to its requester. */

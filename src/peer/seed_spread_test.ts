@@ -47,3 +47,16 @@ Deno.test("once every chunk has left whole, nothing is declined any more", () =>
   sent(spread, 1, { to: "a", end: 3 });
   assert.equal(spread.declines(request(1, "b"), 4), false);
 });
+
+Deno.test("a chunk whose receiver left is no longer held back; the others' holds stay", () => {
+  const spread = new SeedSpread({ holdMs: HOLD_MS });
+  sent(spread, 0, { to: "a", end: 0 });
+  sent(spread, 1, { to: "b", end: 0 });
+  assert.equal(spread.declines(request(0, "c"), 10), true);
+  spread.left("a");
+  assert.equal(spread.declines(request(0, "c"), 10), false, "a passes nothing on any more");
+  assert.equal(spread.declines(request(1, "c"), 10), true, "b is still there");
+  assert.equal(spread.declines(request(2, "c"), 10), false);
+  spread.left("nobody");
+  assert.equal(spread.declines(request(1, "c"), 10), true);
+});

@@ -39,7 +39,7 @@ export interface SourceState {
   lastDeliveryAt: number | undefined;
   /** Running average of the time between its deliveries, in ms. */
   deliveryIntervalMs: number | undefined;
-  /** Chunk -> time (ms) before which it is not asked of this source again: it declined it. */
+  /** Chunk -> when (ms) this source declined it; see `Scheduler.markDeclined` for how long that holds. */
   declined: Map<number, number>;
   /** True while its latest request stalled and it has delivered nothing since. */
   stalled: boolean;
