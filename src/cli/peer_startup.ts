@@ -12,7 +12,8 @@ import { errorMessage, type Logger } from "../log.ts";
 import type { Download } from "../peer/download.ts";
 import { isActive } from "../peer/download_progress.ts";
 import type { PeerNode } from "../peer/peer.ts";
-import { closingLine, cpuMilliseconds } from "./peer_summary.ts";
+import { cpuMilliseconds } from "../cpu_time.ts";
+import { closingLine } from "./peer_summary.ts";
 import {
   registerWithProgress,
   stoppedLine,

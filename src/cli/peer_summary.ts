@@ -6,15 +6,6 @@
  * @module
  */
 
-import { cpuUsage } from "node:process";
-import { MICROSECONDS_PER_MS } from "../constants.ts";
-
-/** CPU time this process has used so far (user + system, every thread), in ms. */
-export function cpuMilliseconds(): number {
-  const { user, system } = cpuUsage();
-  return Math.round((user + system) / MICROSECONDS_PER_MS);
-}
-
 /** The closing line of a peer that uploaded what `uploads` says, after `cpuMs` of CPU time. */
 export function closingLine(
   uploads: { uploadedBytes: number; uploadsServed: number },

@@ -11,8 +11,7 @@
  * @module
  */
 
-import { cpuUsage } from "node:process";
-import { MICROSECONDS_PER_MS } from "../constants.ts";
+import { cpuMilliseconds } from "../cpu_time.ts";
 import { errorMessage, type Logger } from "../log.ts";
 import type { Connection } from "../protocol/connection.ts";
 import type { Manifest } from "../protocol/messages.ts";
@@ -81,13 +80,7 @@ interface InFlight {
 }
 
 /** Wall time and this process's CPU time (user and system, all threads). */
-const PROCESS_CLOCKS: PlacementClocks = {
-  nowMs: () => performance.now(),
-  cpuMs: () => {
-    const { user, system } = cpuUsage();
-    return (user + system) / MICROSECONDS_PER_MS;
-  },
-};
+const PROCESS_CLOCKS: PlacementClocks = { nowMs: () => performance.now(), cpuMs: cpuMilliseconds };
 
 /** Bytes of `manifest`'s file still to fetch once `done` chunks are in (whole chunks assumed). */
 function remainingBytes(manifest: Manifest, done: number): number {
